@@ -1,0 +1,308 @@
+"""``fortnox-bridge demo``: the whole bridge on embedded defaults, with demo data.
+
+One cycle pushes the demo tenant's employees into a sandbox company and prints what happened;
+without ``--once`` the host REST API is then served (and the sweep repeated) until Ctrl-C.
+Re-running on the same data directory reuses the tenant, its API key and the sandbox company.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import unicodedata
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import uvicorn
+from faker import Faker
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.api import create_app as create_api_app
+from fortnox_bridge.clock import Clock, SystemClock
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.runner import Runner, RunSummary
+from fortnox_bridge.flows.hr.records import HostEmployee
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState, create_app
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+DEMO_TENANT = "Demo AB"
+DEMO_SCOPES = ["salary", "companyinformation"]
+DEMO_FILE = "demo.json"
+SANDBOX_FILE = "sandbox.json"
+IN_PROCESS_URL = "http://sandbox.in-process"
+FAKER_SEED = 2026
+
+EXIT_OK, EXIT_ITEMS_FAILED, EXIT_FATAL = 0, 1, 2
+
+
+class DemoError(Exception):
+    """The demo cannot go on; the message says why and what to do."""
+
+
+@dataclass
+class SandboxLink:
+    """How the demo reaches its sandbox: control client, API base URL, optional transport."""
+
+    control: SandboxControl
+    api_url: str
+    transport: httpx.AsyncBaseTransport | None
+    url_for_humans: str | None
+
+
+def demo_employees(count: int, *, seed: int = FAKER_SEED) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` Swedish-looking employees as ``(external_id, payload)``; the same every time."""
+    fake = Faker("sv_SE")
+    fake.seed_instance(seed)
+    employees = []
+    for number in range(1, count + 1):
+        given, family = fake.first_name(), fake.last_name()
+        local = _ascii(f"{given}.{family}").lower().replace(" ", "")
+        record = HostEmployee(
+            email=f"{local}.{number}@demo-ab.se",
+            given_name=given,
+            family_name=family,
+            phone=f"070-{fake.numerify('### ## ##')}",
+            address_line1=fake.street_address(),
+            postal_code=fake.postcode(),
+            city=fake.city(),
+            country="Sverige",
+            employment_start=fake.date_between(date(2015, 1, 1), date(2025, 12, 31)),
+        )
+        employees.append((f"emp-{number:04d}", record.model_dump(mode="json", exclude_none=True)))
+    return employees
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+@contextlib.asynccontextmanager
+async def sandbox_link(settings: Settings) -> AsyncIterator[SandboxLink]:
+    """The standalone sandbox at ``settings.sandbox_url``, or an in-process one whose state is
+    kept in ``<data_dir>/sandbox.json`` between runs."""
+    if settings.sandbox_url:
+        url = settings.sandbox_url.rstrip("/")
+        async with SandboxControl(url) as control:
+            yield SandboxLink(control, url, None, url)
+        return
+    state = SandboxState()
+    state_file = settings.data_dir / SANDBOX_FILE
+    if state_file.exists():
+        state.load(state_file)
+    app = create_app(state)
+    async with SandboxControl(IN_PROCESS_URL, transport=httpx.ASGITransport(app=app)) as control:
+        try:
+            yield SandboxLink(control, IN_PROCESS_URL, httpx.ASGITransport(app=app), None)
+        finally:
+            state.save(state_file)
+
+
+class Demo:
+    """One demo session: store, sandbox, tenant, cycle, summary, optional serving."""
+
+    def __init__(self, settings: Settings, console: Console, *, employees: int = 25) -> None:
+        self.settings = settings
+        self.console = console
+        self.employee_count = employees
+        self.clock: Clock = SystemClock()
+        self.demo_file = settings.data_dir / DEMO_FILE
+
+    async def run(self, *, once: bool, interval: float) -> int:
+        """Run the demo; returns the process exit code."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not once:
+            _check_port_free(self.settings.host, self.settings.port)
+        engine = open_engine(self.settings.effective_database_url)
+        try:
+            migrate(engine)
+            sessions = session_factory(engine)
+            async with sandbox_link(self.settings) as sandbox:
+                info = await self._prepare(sessions, sandbox)
+                runner = Runner(sessions, clock=self.clock)
+                summary = await self._cycle(runner, sandbox, info, show_progress=True)
+                self._print_summary(summary)
+                info["last_run"] = summary.to_dict()
+                self._write_info(info)
+                self._print_info(info)
+                if once:
+                    return EXIT_ITEMS_FAILED if summary.total("failed") else EXIT_OK
+                await self._serve(sessions, runner, sandbox, info, interval)
+                return EXIT_OK
+        finally:
+            engine.dispose()
+
+    async def _prepare(
+        self, sessions: sessionmaker[Session], sandbox: SandboxLink
+    ) -> dict[str, Any]:
+        previous = self._read_info()
+        now = self.clock.now()
+        with sessions.begin() as session:
+            tenants = TenantRepository(session)
+            tenant = tenants.by_name(DEMO_TENANT)
+            if tenant is None:
+                tenant = tenants.create(DEMO_TENANT, now=now)
+                mirror = MirrorRepository(session)
+                for external_id, payload in demo_employees(self.employee_count):
+                    mirror.upsert(tenant.id, "employee", external_id, payload, now=now)
+                self.console.print(
+                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees."
+                )
+            api_key = previous.get("api_key")
+            if not (
+                api_key and getattr(tenants.tenant_for_api_key(api_key), "id", None) == tenant.id
+            ):
+                api_key = tenants.issue_api_key(tenant, label="demo", now=now)
+            if tenant.fortnox_tenant_id is None or not await sandbox.control.company_exists(
+                tenant.fortnox_tenant_id
+            ):
+                if tenant.fortnox_tenant_id is not None:
+                    dropped = LinkRepository(session).forget_tenant(tenant.id)
+                    self.console.print(
+                        f"[yellow]Sandbox company {tenant.fortnox_tenant_id} is gone; "
+                        f"connecting a new one and forgetting {dropped} links.[/]"
+                    )
+                company = await sandbox.control.create_company(
+                    f"{DEMO_TENANT} (sandbox)", seed="demo"
+                )
+                tenant.fortnox_tenant_id = int(company["tenant_id"])
+            return {
+                "tenant_id": tenant.id,
+                "api_key": api_key,
+                "api_url": f"http://{self.settings.host}:{self.settings.port}/api/v1",
+                "sandbox_tenant_id": tenant.fortnox_tenant_id,
+                "sandbox_url": sandbox.url_for_humans,
+                "database_url": self.settings.effective_database_url,
+            }
+
+    async def _cycle(
+        self,
+        runner: Runner,
+        sandbox: SandboxLink,
+        info: dict[str, Any],
+        *,
+        show_progress: bool,
+    ) -> RunSummary:
+        tokens = await sandbox.control.issue_tokens(info["sandbox_tenant_id"], DEMO_SCOPES)
+        async with FortnoxClient(
+            access_token=tokens["access_token"],
+            api_url=sandbox.api_url,
+            transport=sandbox.transport,
+        ) as client:
+            if not show_progress:
+                return await runner.run_cycle(info["tenant_id"], client)
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, console=self.console) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def report(flow: str, done: int, total: int) -> None:
+                    if flow not in tasks:
+                        tasks[flow] = progress.add_task(flow, total=total)
+                    progress.update(tasks[flow], completed=done)
+
+                return await runner.run_cycle(info["tenant_id"], client, progress=report)
+
+    def _print_summary(self, summary: RunSummary) -> None:
+        table = Table(title="Sync cycle")
+        for column in ("flow", "created", "updated", "unchanged", "failed", "requests"):
+            table.add_column(column, justify="left" if column == "flow" else "right")
+        for result in summary.flows:
+            table.add_row(
+                result.flow,
+                *(str(getattr(result, c)) for c in ("created", "updated", "unchanged", "failed")),
+                str(result.requests),
+            )
+        self.console.print(table)
+        self.console.print(
+            f"Totals: created={summary.total('created')} updated={summary.total('updated')} "
+            f"unchanged={summary.total('unchanged')} failed={summary.total('failed')} "
+            f"requests={summary.requests}"
+        )
+        for result in summary.flows:
+            for failure in result.failures:
+                self.console.print(
+                    f"[red]{result.flow} {failure.external_id}: "
+                    f"{failure.code or ''} {failure.message}[/]"
+                )
+
+    def _print_info(self, info: dict[str, Any]) -> None:
+        shown = {key: value for key, value in info.items() if key != "last_run"}
+        self.console.print(f"Written to {self.demo_file}:")
+        self.console.print_json(json.dumps(shown))
+
+    def _read_info(self) -> dict[str, Any]:
+        if not self.demo_file.exists():
+            return {}
+        try:
+            data = json.loads(self.demo_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            self.console.print(f"[yellow]{self.demo_file} is not valid JSON; writing a new one.[/]")
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_info(self, info: dict[str, Any]) -> None:
+        tmp = self.demo_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+        tmp.chmod(0o600)  # it holds an API key
+        tmp.replace(self.demo_file)
+
+    async def _serve(
+        self,
+        sessions: sessionmaker[Session],
+        runner: Runner,
+        sandbox: SandboxLink,
+        info: dict[str, Any],
+        interval: float,
+    ) -> None:
+        app = create_api_app(sessions, clock=self.clock)
+        config = uvicorn.Config(
+            app, host=self.settings.host, port=self.settings.port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+
+        async def sweep_forever() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                summary = await self._cycle(runner, sandbox, info, show_progress=False)
+                if summary.requests:
+                    self.console.print(
+                        f"Sweep: created={summary.total('created')} "
+                        f"updated={summary.total('updated')} failed={summary.total('failed')}"
+                    )
+
+        self.console.print(
+            f"Serving the API on http://{self.settings.host}:{self.settings.port} "
+            f"(health: /healthz, docs: /docs); sweeping every {interval:g} s. Ctrl-C stops."
+        )
+        sweeper = asyncio.create_task(sweep_forever())
+        try:
+            await server.serve()
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        self.console.print("Stopped.")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise DemoError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it "
+                "or choose another port with --port"
+            ) from None

@@ -1,0 +1,1 @@
+"""The sync engine: flow declarations, their discovery, and the runner that applies them."""

@@ -1,0 +1,91 @@
+"""What every ``/3/...`` endpoint shares: bearer auth, scope check, error rendering, stats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fortnox_bridge.sandbox.errors import FortnoxStyleError, SandboxError, UnauthorizedError
+from fortnox_bridge.sandbox.state import Company, SandboxState
+
+ApiHandler = Callable[[Request, Company], Awaitable[Response]]
+
+# Code 2000663 "not authorised for scope" (fortnox-api.md §1.9); the wording is the sandbox's.
+SCOPE_MISSING = (2000663, "Saknar behörighet för scope {scope}.")
+# Code 2001392 "empty or wrong body", 2002115 "JSON syntax error" (fortnox-api.md §3.3).
+WRONG_BODY = (2001392, 'Felaktig eller tom body. Skicka {{"{wrapper}": {{...}}}}.')
+JSON_SYNTAX = (2002115, "Felaktig JSON-syntax.")
+
+
+def api_endpoint(state: SandboxState, scope: str, handler: ApiHandler) -> Callable[..., Any]:
+    """Wrap ``handler`` with the behaviour every Fortnox API endpoint has."""
+
+    async def endpoint(request: Request) -> Response:
+        tenant_id: int | None = None
+        try:
+            company = _authenticate(state, request, scope)
+            tenant_id = company.tenant_id
+            response = await handler(request, company)
+        except SandboxError as exc:
+            response = JSONResponse(exc.body(), status_code=exc.status)
+        state.record(tenant_id, request.method, response.status_code)
+        return response
+
+    return endpoint
+
+
+def _authenticate(state: SandboxState, request: Request, scope: str) -> Company:
+    header = request.headers.get("authorization", "")
+    kind, _, token = header.partition(" ")
+    grant = state.grant_for(token.strip()) if kind.lower() == "bearer" else None
+    if grant is None:
+        raise UnauthorizedError()
+    company = state.companies.get(grant.tenant_id)
+    if company is None:  # the company was removed by a reset
+        raise UnauthorizedError()
+    if scope not in grant.scopes:
+        code, message = SCOPE_MISSING
+        raise FortnoxStyleError(403, code, message.format(scope=scope))
+    return company
+
+
+async def read_wrapped(request: Request, wrapper: str) -> dict[str, Any]:
+    """The object inside ``{"<wrapper>": {...}}`` of a request body, or a Fortnox-style 400."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        code, message = JSON_SYNTAX
+        raise FortnoxStyleError(400, code, message) from None
+    inner = data.get(wrapper) if isinstance(data, dict) else None
+    if not isinstance(inner, dict):
+        code, message = WRONG_BODY
+        raise FortnoxStyleError(400, code, message.format(wrapper=wrapper))
+    return inner
+
+
+def page_params(request: Request) -> tuple[int, int]:
+    """``(page, limit)`` from the query string, validated as Fortnox does (limit 1–500)."""
+    try:
+        limit = int(request.query_params.get("limit", "100"))
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        raise FortnoxStyleError(400, 2000588, "Ogiltig parameter i anropet.") from None
+    if not 1 <= limit <= 500 or page < 1:
+        raise FortnoxStyleError(400, 2000588, "Ogiltig parameter i anropet.")
+    return page, limit
+
+
+def paged(collection: str, rows: list[dict[str, Any]], page: int, limit: int) -> dict[str, Any]:
+    """A list body with ``MetaInformation`` as real Fortnox sends it."""
+    total = len(rows)
+    pages = (total + limit - 1) // limit
+    start = (page - 1) * limit
+    return {
+        "MetaInformation": {"@TotalResources": total, "@TotalPages": pages, "@CurrentPage": page},
+        collection: rows[start : start + limit],
+    }

@@ -1,0 +1,1 @@
+"""One module per emulated Fortnox resource: its routes and its business rules."""
