@@ -1,0 +1,7 @@
+"""``python -m fortnox_bridge`` runs the CLI."""
+
+from __future__ import annotations
+
+from fortnox_bridge.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""Shared fixtures: injected clock, in-process sandbox, Fortnox client, store on SQLite/PostgreSQL.
+
+PostgreSQL tests need a server (``FORTNOX_BRIDGE_TEST_POSTGRES_URL``, default the local one with
+trust auth). Without one they skip with a clear message, except under ``CI=true`` where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState, create_app
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.db import migrate, open_engine, session_factory
+
+SANDBOX_URL = "http://sandbox.test"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FORTNOX_BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+ClientFactory = Callable[..., Awaitable[FortnoxClient]]
+
+
+def unavailable(service: str, reason: str) -> None:
+    """Skip a test that needs ``service``; under CI=true fail instead, since CI must run it."""
+    message = f"{service} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: {service} tests must run, not skip)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    """``../shared/reference`` beside the repository; tests skip when it is absent."""
+    if not REFERENCE_DIR.is_dir():
+        pytest.skip(f"reference material not found at {REFERENCE_DIR}")
+    return REFERENCE_DIR
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The injected clock; tests move it instead of sleeping."""
+    return ManualClock()
+
+
+@pytest.fixture
+def sandbox_state(clock: ManualClock) -> SandboxState:
+    """A fresh sandbox driven by the test clock."""
+    return SandboxState(clock=clock)
+
+
+@pytest.fixture
+def sandbox_transport(sandbox_state: SandboxState) -> httpx.ASGITransport:
+    """In-process transport to the sandbox app."""
+    return httpx.ASGITransport(app=create_app(sandbox_state))
+
+
+@pytest.fixture
+async def control(sandbox_transport: httpx.ASGITransport) -> AsyncIterator[SandboxControl]:
+    """The sandbox control API client, in-process."""
+    async with SandboxControl(SANDBOX_URL, transport=sandbox_transport) as client:
+        yield client
+
+
+@pytest.fixture
+async def make_client(
+    control: SandboxControl, sandbox_transport: httpx.ASGITransport
+) -> AsyncIterator[ClientFactory]:
+    """``await make_client(tenant_id, scopes=[...])`` → a FortnoxClient for that company."""
+    clients: list[FortnoxClient] = []
+
+    async def factory(tenant_id: int, scopes: list[str] | None = None) -> FortnoxClient:
+        tokens = await control.issue_tokens(tenant_id, scopes or ["salary"])
+        client = FortnoxClient(
+            access_token=tokens["access_token"], api_url=SANDBOX_URL, transport=sandbox_transport
+        )
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def company(control: SandboxControl) -> int:
+    """An empty sandbox company; its tenant id."""
+    created = await control.create_company("Testbolaget AB", seed="empty")
+    return int(created["tenant_id"])
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory, company: int) -> FortnoxClient:
+    """A client with the ``salary`` scope for :func:`company`."""
+    return await make_client(company)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for the test session; its URL."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"fortnox_bridge_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any driver or connection failure means: no server to test on
+        admin.dispose()
+        yield f"unavailable:{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        return
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store URL, once per backend: a SQLite file and a PostgreSQL database (cleared)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    url: str = request.getfixturevalue("postgres_database")
+    if url.startswith("unavailable:"):
+        unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {url.removeprefix('unavailable:')}")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a freshly migrated store (SQLite and PostgreSQL)."""
+    engine = open_engine(db_url)
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()

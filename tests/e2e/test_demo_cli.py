@@ -1,0 +1,108 @@
+"""``fortnox-bridge demo`` and ``fortnox-bridge sandbox`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from .conftest import free_port, run_cli, start, wait_until_up
+
+DEMO_KEYS = {"tenant_id", "api_key", "api_url", "sandbox_tenant_id"}
+
+
+def _totals(output: str) -> dict[str, int]:
+    (line,) = [row for row in output.splitlines() if row.startswith("Totals:")]
+    return {key: int(value) for key, value in (part.split("=") for part in line.split()[1:])}
+
+
+def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
+    first = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _totals(first.stdout)["created"] == 25
+    assert "hr.employee.push" in first.stdout
+    info = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert set(info) >= DEMO_KEYS
+    assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
+    assert info["api_key"] in first.stdout  # printed as well as written
+    assert (tmp_path / "var" / "fortnox-bridge.sqlite").exists()
+
+    second = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    totals = _totals(second.stdout)
+    assert (totals["created"], totals["requests"], totals["unchanged"]) == (0, 0, 25)
+    again = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
+    assert again["last_run"]["flows"][0]["unchanged"] == 25
+
+
+def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
+    tmp_path: Path, spawn: list[subprocess.Popen[str]]
+) -> None:
+    port = free_port()
+    sandbox = start(spawn, "sandbox", "--port", str(port), cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    assert wait_until_up(f"{url}/", sandbox).status_code == 200
+
+    first = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _totals(first.stdout)["created"] == 25
+    tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
+    after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
+    assert after_first["write_requests"] == 25
+
+    second = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _totals(second.stdout)["created"] == 0
+    after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
+    assert after_second["write_requests"] == 25
+    assert after_second["requests_total"] == after_first["requests_total"]
+
+
+def test_demo_serves_healthz_and_the_api_until_interrupted(
+    tmp_path: Path, spawn: list[subprocess.Popen[str]]
+) -> None:
+    port = free_port()
+    demo = start(spawn, "demo", "--data-dir", "var", "--port", str(port), cwd=tmp_path)
+    health = wait_until_up(f"http://127.0.0.1:{port}/healthz", demo)
+    assert health.status_code == 200
+    info = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert info["api_url"] == f"http://127.0.0.1:{port}/api/v1"
+    put = httpx.put(
+        f"{info['api_url']}/employees/new-1",
+        json={"email": "ny@demo-ab.se", "given_name": "Ny", "family_name": "Anställd"},
+        headers={"Authorization": f"Bearer {info['api_key']}"},
+    )
+    assert put.status_code == 201
+    demo.send_signal(signal.SIGINT)
+    output, _ = demo.communicate(timeout=30)
+    assert demo.returncode == 0, output
+    assert "Stopped." in output
+
+
+def test_demo_says_clearly_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("demo", "--data-dir", "var", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stdout
+    assert "--port" in result.stdout
+
+
+def test_demo_says_clearly_when_the_sandbox_is_unreachable(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = run_cli("demo", "--once", "--data-dir", "var", "--sandbox-url", url, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot reach the sandbox" in result.stdout
+
+
+def test_bad_setting_is_reported_with_its_name(tmp_path: Path) -> None:
+    result = run_cli("demo", "--once", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "setting port" in result.stderr

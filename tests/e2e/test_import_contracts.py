@@ -1,0 +1,58 @@
+"""The import-linter contracts really fail when a layer imports upwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint_imports(package_parent: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(package_parent), "COLUMNS": "300"}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "src" / "fortnox_bridge", tmp_path / "fortnox_bridge")
+    return tmp_path
+
+
+def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
+    result = _lint_imports(package_copy)
+    assert result.returncode == 0, result.stdout
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "bad_import", "contract"),
+    [
+        ("fortnox/client.py", "import fortnox_bridge.engine.runner", "fortnox/ depends on nothing"),
+        ("store/links.py", "import fortnox_bridge.flows.hr.employee_push", "Layers"),
+        ("sandbox/state.py", "import fortnox_bridge.store.models", "The sandbox may share"),
+        ("engine/runner.py", "import fortnox_bridge.sandbox.app", "Only the entry points"),
+    ],
+)
+def test_an_upward_import_breaks_a_contract(
+    package_copy: Path, module: str, bad_import: str, contract: str
+) -> None:
+    target = package_copy / "fortnox_bridge" / module
+    target.write_text(target.read_text() + f"\n{bad_import}  # noqa\n")
+    result = _lint_imports(package_copy)
+    assert result.returncode != 0
+    broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
+    assert any(line.startswith(contract) for line in broken), result.stdout

@@ -1,0 +1,102 @@
+"""The store on SQLite and PostgreSQL: migrations, tenants and keys, mirror versions, links."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.store.db import migrate, open_engine
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.models import ApiKey
+from fortnox_bridge.store.tenants import TenantRepository
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_migration_creates_the_tables_and_is_repeatable(db_url: str) -> None:
+    engine = open_engine(db_url)
+    migrate(engine)
+    migrate(engine)  # a second start finds nothing to do
+    tables = set(inspect(engine).get_table_names())
+    assert {"tenants", "api_keys", "mirror_records", "links", "alembic_version"} <= tables
+    engine.dispose()
+
+
+def test_api_keys_are_hashed_and_resolve_to_their_tenant(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.create("Bygg AB", now=NOW)
+        key = tenants.issue_api_key(tenant, label="host", now=NOW)
+    assert key.startswith("fbk_")
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        found = tenants.tenant_for_api_key(key)
+        assert found is not None
+        assert found.name == "Bygg AB"
+        assert tenants.tenant_for_api_key(key + "x") is None
+        assert tenants.tenant_for_api_key("not-a-key") is None
+        stored = session.query(ApiKey).one()
+        assert key not in stored.key_hash
+        stored.revoked_at = NOW
+    with sessions.begin() as session:
+        assert TenantRepository(session).tenant_for_api_key(key) is None
+
+
+def test_tenant_names_are_unique(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        TenantRepository(session).create("Bygg AB", now=NOW)
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        TenantRepository(session).create("Bygg AB", now=NOW)
+
+
+def test_mirror_version_grows_only_on_real_changes(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("A", now=NOW)
+        mirror = MirrorRepository(session)
+        outcomes = []
+        for payload in ({"email": "a@b.se"}, {"email": "a@b.se"}, {"email": "c@d.se"}):
+            result = mirror.upsert(tenant.id, "employee", "e1", payload, now=NOW)
+            outcomes.append((result.outcome, result.record.version))
+        assert outcomes == [("created", 1), ("unchanged", 1), ("updated", 2)]
+        other = mirror.upsert(tenant.id, "employee", "e0", {"email": "x@y.se"}, now=NOW)
+        assert other.outcome == "created"
+        live = mirror.live(tenant.id, "employee")
+        assert [r.external_id for r in live] == ["e0", "e1"]
+        assert live[1].payload == {"email": "c@d.se"}
+        assert mirror.live(tenant.id, "customer") == []
+
+
+def test_mirror_keeps_unicode_payloads(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Åäö AB", now=NOW)
+        MirrorRepository(session).upsert(
+            tenant.id, "employee", "ö-1", {"given_name": "Åsa", "city": "Örebro"}, now=NOW
+        )
+    with sessions.begin() as session:
+        record = MirrorRepository(session).get(tenant.id, "employee", "ö-1")
+        assert record is not None
+        assert record.payload == {"given_name": "Åsa", "city": "Örebro"}
+
+
+def test_links_are_saved_moved_and_forgotten(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("A", now=NOW)
+        links = LinkRepository(session)
+        links.save(
+            tenant.id, "employee", "e1", fortnox_id="7", version=1, snapshot={"a": 1},
+            snapshot_hash="h1", now=NOW,
+        )  # fmt: skip
+        links.save(
+            tenant.id, "employee", "e1", fortnox_id="7", version=2, snapshot={"a": 2},
+            snapshot_hash="h2", now=NOW,
+        )  # fmt: skip
+        by_id = links.by_external_id(tenant.id, "employee")
+        assert list(by_id) == ["e1"]
+        assert (by_id["e1"].synced_version, by_id["e1"].snapshot) == (2, {"a": 2})
+        assert links.forget_tenant(tenant.id) == 1
+        assert links.by_external_id(tenant.id, "employee") == {}
