@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,6 +62,7 @@ def demo(
 ) -> None:
     """Run the bridge on embedded defaults with demo data (SQLite + in-process sandbox)."""
     settings = _settings(data_dir=data_dir, sandbox_url=sandbox_url, host=host, port=port)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     console = Console()
     try:
         code = asyncio.run(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -41,18 +42,11 @@ class Settings(BaseSettings):
         default=None,
         description="Base URL of a standalone Fortnox sandbox; unset: the sandbox runs in-process.",
     )
-    fortnox_api_url: str = Field(
-        default="https://api.fortnox.se", description="Fortnox API host (real Fortnox)."
-    )
-    fortnox_auth_url: str = Field(
-        default="https://apps.fortnox.se", description="Fortnox OAuth host (real Fortnox)."
-    )
     host: str = Field(default="127.0.0.1", description="Address the API and admin UI listen on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the API and admin UI.")
-    sync_interval_seconds: int = Field(
-        default=1800, ge=1, description="Sweep interval of the demo/serve loop (default 30 min)."
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Level of the log lines written to standard error."
     )
-    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
 
     @classmethod
     def settings_customise_sources(

@@ -268,7 +268,10 @@ class Demo:
     ) -> None:
         app = create_api_app(sessions, clock=self.clock)
         config = uvicorn.Config(
-            app, host=self.settings.host, port=self.settings.port, log_level="warning"
+            app,
+            host=self.settings.host,
+            port=self.settings.port,
+            log_level=self.settings.log_level.lower(),
         )
         server = uvicorn.Server(config)
 

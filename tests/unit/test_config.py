@@ -16,7 +16,7 @@ def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.effective_database_url == "sqlite:///var/fortnox-bridge.sqlite"
     assert settings.sandbox_url is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.sync_interval_seconds == 1800
+    assert settings.log_level == "WARNING"
 
 
 def test_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
