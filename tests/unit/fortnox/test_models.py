@@ -19,6 +19,7 @@ def test_employee_parses_the_wire_shape_leniently() -> None:
             "Inactive": "false",
             "PersonalIdentityNumber": "API_NORIGHT",
             "ForaType": "A51",
+            "SomethingNew": "kept",
         }
     )
     assert employee.employee_id == "7"
@@ -28,7 +29,8 @@ def test_employee_parses_the_wire_shape_leniently() -> None:
     assert employee.inactive is False
     assert employee.personal_identity_number is None
     assert employee.url == "https://api.fortnox.se/3/employees/7"
-    assert employee.model_extra == {"ForaType": "A51"}
+    assert employee.fora_type == "A51"
+    assert employee.model_extra == {"SomethingNew": "kept"}
 
 
 def test_string_booleans_and_api_noright_on_booleans() -> None:

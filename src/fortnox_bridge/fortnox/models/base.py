@@ -7,8 +7,9 @@ Fortnox sends numbers and booleans as strings in places (``"MonthlySalary": "450
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
-from typing import Annotated, Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -42,9 +43,36 @@ def _number_to_str(value: Any) -> Any:
     return _empty_to_none(value) if value == API_NORIGHT else value
 
 
+def _decimal(value: Any) -> Any:
+    value = _empty_to_none(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))  # 0.1 stays 0.1, not 0.1000000000000000055...
+    return value
+
+
 WireDate = Annotated[date | None, BeforeValidator(_empty_to_none)]
+WireDateTime = Annotated[datetime | None, BeforeValidator(_empty_to_none)]
 WireBool = Annotated[bool | None, BeforeValidator(_lenient_bool)]
 WireStr = Annotated[str | None, BeforeValidator(_number_to_str)]
+WireInt = Annotated[int | None, BeforeValidator(_empty_to_none)]
+WireDecimal = Annotated[Decimal | None, BeforeValidator(_decimal)]
+
+
+def to_wire(value: Any) -> Any:
+    """A Python value as Fortnox expects it in a request body."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, FortnoxModel):
+        return value.to_wire()
+    if isinstance(value, list):
+        return [to_wire(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_wire(item) for key, item in value.items()}
+    return value
 
 
 class FortnoxModel(BaseModel):
@@ -55,7 +83,20 @@ class FortnoxModel(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
 
+    #: Limits from the OpenAPI document per wire name (maxLength, enum, minimum, ...).
+    wire_limits: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: Wire names the OpenAPI document marks as required.
+    wire_required: ClassVar[tuple[str, ...]] = ()
+
     url: str | None = Field(default=None, alias="@url")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The set fields of this model as a Fortnox body dict (nested models included)."""
+        return {
+            (self.__class__.model_fields[name].alias or name): to_wire(value)
+            for name, value in self
+            if name in self.model_fields_set and value is not None and name != "url"
+        }
 
     @classmethod
     def wire_fields(cls, fields: Mapping[str, Any], *, blank_none: bool) -> dict[str, Any]:
@@ -75,7 +116,7 @@ class FortnoxModel(BaseModel):
                 if blank_none:
                     body[alias] = API_BLANK
                 continue
-            body[alias] = value.isoformat() if isinstance(value, date) else value
+            body[alias] = to_wire(value)
         return body
 
     @classmethod

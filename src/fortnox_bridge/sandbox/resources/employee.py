@@ -20,9 +20,9 @@ from fortnox_bridge.sandbox.state import Company, SandboxState
 
 SCOPE = "salary"
 WIRE_FIELDS = Employee.wire_names() - {"@url"}
+EMPLOYEE_FIELDS = {info.alias or name: info for name, info in Employee.model_fields.items()}
 READ_ONLY = frozenset({"FullName"})
 STRING_DEFAULTS = {"MonthlySalary": "0"}
-BOOL_FIELDS = frozenset({"Inactive"})
 LIST_FIELDS = (
     "@url", "EmployeeId", "PersonalIdentityNumber", "FirstName", "LastName", "FullName",
     "Email", "Phone1", "Inactive",
@@ -120,15 +120,26 @@ def _natural(item: tuple[str, dict[str, Any]]) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
 
 
+def _default(name: str) -> Any:
+    """An unset field as Fortnox shows it: "" for text, null for numbers and dates, [] for lists."""
+    if name in STRING_DEFAULTS:
+        return STRING_DEFAULTS[name]
+    annotation = str(EMPLOYEE_FIELDS[name].annotation)
+    if annotation.startswith("list"):
+        return []
+    if annotation == "bool | None":
+        return False
+    return "" if annotation == "str | None" else None
+
+
 def _render(row: dict[str, Any]) -> dict[str, Any]:
     """The full wire record: every field present, strings where Fortnox sends strings."""
     out: dict[str, Any] = {}
     for name in sorted(WIRE_FIELDS):
-        if name in BOOL_FIELDS:
-            out[name] = bool(row.get(name, False))
-        else:
-            value = row.get(name, STRING_DEFAULTS.get(name, ""))
-            out[name] = str(value) if isinstance(value, int | float) else value
+        value = row.get(name, _default(name))
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # Fortnox sends employee amounts as strings
+        out[name] = value
     first, last = row.get("FirstName", ""), row.get("LastName", "")
     out["FullName"] = f"{first} {last}".strip()
     out["@url"] = f"https://api.fortnox.se/3/employees/{row['EmployeeId']}"
