@@ -1,4 +1,4 @@
-"""The committed models are exactly what scripts/generate_models.py makes of the OpenAPI document."""
+"""The committed models are what scripts/generate_models.py makes of the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def test_generated_models_are_up_to_date(reference_dir: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "generate_models", ROOT / "scripts" / "generate_models.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["generate_models"] = module
     spec.loader.exec_module(module)
