@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from fortnox_bridge import __version__
+from fortnox_bridge.cli_formats import paxml_app, sie_app
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, Demo, DemoError
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -29,6 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(sie_app, name="sie")
+app.add_typer(paxml_app, name="paxml")
 
 
 def _settings(**overrides: Any) -> Settings:
