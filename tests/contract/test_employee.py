@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from conftest import ClientFactory
+from conftest import SANDBOX_URL, ClientFactory
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import (
     AuthenticationError,
@@ -78,7 +79,8 @@ async def test_employee_id_cannot_change(client: FortnoxClient) -> None:
 async def test_list_pages_with_meta_information(client: FortnoxClient) -> None:
     for number in range(5):
         await client.employees.create({**NEW, "email": f"e{number}@example.se"})
-    items, meta = await client.employees.list_page(page=2, limit=2)
+    result = await client.employees.list_page(page=2, limit=2)
+    items, meta = result.items, result.meta
     assert [e.employee_id for e in items] == ["3", "4"]
     assert (meta.total_resources, meta.total_pages, meta.current_page) == (5, 3, 2)
     everyone = [e.employee_id async for e in client.employees.iterate(limit=2)]
@@ -87,7 +89,8 @@ async def test_list_pages_with_meta_information(client: FortnoxClient) -> None:
 
 
 async def test_empty_list_has_zero_pages(client: FortnoxClient) -> None:
-    items, meta = await client.employees.list_page()
+    result = await client.employees.list_page()
+    items, meta = result.items, result.meta
     assert items == []
     assert (meta.total_resources, meta.total_pages, meta.current_page) == (0, 0, 1)
 
@@ -97,8 +100,8 @@ async def test_filter_active_and_inactive_and_invalid(client: FortnoxClient) -> 
     await client._http.post(
         "/3/employees", json={"Employee": {"FirstName": "Old", "LastName": "T", "Inactive": True}}
     )
-    active, _ = await client.employees.list_page(filter="active")
-    inactive, _ = await client.employees.list_page(filter="inactive")
+    active = (await client.employees.list_page(filter="active")).items
+    inactive = (await client.employees.list_page(filter="inactive")).items
     assert [e.first_name for e in active] == ["Karin"]
     assert [e.first_name for e in inactive] == ["Old"]
     with pytest.raises(ValidationError) as caught:
@@ -146,10 +149,9 @@ async def test_bad_bodies_get_fortnox_codes(
     assert response.json()["ErrorInformation"]["code"] == code
 
 
-async def test_unknown_token_is_unauthorized(
-    client: FortnoxClient, make_client: ClientFactory, company: int
-) -> None:
-    response = await client._http.get("/3/employees", headers={"Authorization": "Bearer nope"})
+async def test_unknown_token_is_unauthorized(sandbox_transport: httpx.ASGITransport) -> None:
+    async with httpx.AsyncClient(base_url=SANDBOX_URL, transport=sandbox_transport) as http:
+        response = await http.get("/3/employees", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert response.json() == {"message": "unauthorized"}
 
@@ -178,7 +180,7 @@ async def test_companies_do_not_see_each_other(
     first = await make_client((await control.create_company("Ett AB"))["tenant_id"])
     second = await make_client((await control.create_company("Två AB"))["tenant_id"])
     await first.employees.create(NEW)
-    _, meta = await second.employees.list_page()
+    meta = (await second.employees.list_page()).meta
     assert meta.total_resources == 0
 
 

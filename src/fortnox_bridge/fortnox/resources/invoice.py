@@ -1,0 +1,34 @@
+"""``/3/invoices``: invoices, with bookkeep, cancel, credit, externalprint and PDF preview."""
+
+from __future__ import annotations
+
+from fortnox_bridge.fortnox.models.invoice import Invoice, InvoiceListItem
+from fortnox_bridge.fortnox.resources.base import Resource, describe
+
+
+class InvoiceResource(Resource[Invoice, InvoiceListItem]):
+    """Invoice operations. Actions are not idempotent and are never retried blindly."""
+
+    description = describe("invoice")
+    model = Invoice
+    list_model = InvoiceListItem
+
+    async def bookkeep(self, document_number: str | int) -> Invoice:
+        """Book the invoice; afterwards it can no longer be changed."""
+        return Invoice.model_validate(await self._action(document_number, "bookkeep"))
+
+    async def cancel(self, document_number: str | int) -> Invoice:
+        """Cancel an unbooked invoice."""
+        return Invoice.model_validate(await self._action(document_number, "cancel"))
+
+    async def credit(self, document_number: str | int) -> Invoice:
+        """Create a credit invoice for a booked invoice; returns the invoice with its reference."""
+        return Invoice.model_validate(await self._action(document_number, "credit"))
+
+    async def external_print(self, document_number: str | int) -> Invoice:
+        """Mark the invoice as sent outside Fortnox."""
+        return Invoice.model_validate(await self._action(document_number, "externalprint"))
+
+    async def preview(self, document_number: str | int) -> bytes:
+        """The invoice as a PDF, without marking it sent."""
+        return await self._binary(document_number, "preview")
