@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import httpx
 from authlib.oauth2.rfc6749.errors import OAuth2Error
@@ -87,6 +87,9 @@ class OAuthApp:
     @staticmethod
     def parse_redirect(url: str, expected_state: str) -> AuthorizationResponse:
         """Read ``code`` and ``state`` from the redirect; a wrong state or an error raises."""
+        query = dict(parse_qsl(urlsplit(url).query))
+        if "error" in query:  # the administrator declined, or Fortnox refused the app
+            raise OAuthError(400, query["error"], query.get("error_description", ""))
         try:
             params = parse_authorization_code_response(url, state=expected_state)
         except OAuth2Error as exc:

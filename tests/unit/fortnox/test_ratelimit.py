@@ -1,0 +1,56 @@
+"""The client-side sliding window, on a manual clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
+
+
+class Sleeper:
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+
+    async def __call__(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+
+async def test_never_more_than_the_limit_in_any_window(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.1), clock=clock, sleep=Sleeper(clock))
+    stamps: list[datetime] = []
+    for _ in range(120):
+        await limiter.acquire("app:1")
+        stamps.append(clock.now())
+    for index in range(25, len(stamps)):
+        assert (stamps[index] - stamps[index - 25]).total_seconds() >= 5.1
+    elapsed = (stamps[-1] - stamps[0]).total_seconds()
+    assert elapsed == pytest.approx(4 * 5.1, abs=0.01)  # 120 = 25 + 4 × 25 - 5: four waits
+    assert limiter.waited_seconds == pytest.approx(elapsed, abs=0.01)
+
+
+async def test_each_key_has_its_own_budget(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit(2, 5.0, 0.0), clock=clock, sleep=Sleeper(clock))
+    for key in ("app:1", "app:1", "app:2", "app:2"):
+        assert await limiter.acquire(key) == 0.0
+    assert await limiter.acquire("app:1") == pytest.approx(5.0, abs=0.01)
+
+
+async def test_the_window_slides(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit(3, 5.0, 0.0), clock=clock, sleep=Sleeper(clock))
+    await limiter.acquire("k")
+    clock.advance(3)
+    await limiter.acquire("k")
+    await limiter.acquire("k")
+    # The first request leaves the window at t=5, the next two at t=8.
+    assert await limiter.acquire("k") == pytest.approx(2.0, abs=0.01)
+    assert await limiter.acquire("k") == pytest.approx(3.0, abs=0.01)
+
+
+def test_rate_limit_parsing() -> None:
+    assert RateLimit.parse("25/5") == RateLimit(25, 5.0)
+    assert RateLimit.parse("10/1.5").window_ms == 1600
+    with pytest.raises(ValueError, match="must look like 25/5"):
+        RateLimit.parse("25 per 5")
