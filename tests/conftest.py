@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 
 SANDBOX_URL = "http://sandbox.test"
+REDIS_URL = os.environ.get("FORTNOX_BRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_ADMIN_URL = os.environ.get(
     "FORTNOX_BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -150,3 +152,23 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     migrate(engine)
     yield session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[Any]:
+    """A real Redis (database 15 by default, ``FORTNOX_BRIDGE_TEST_REDIS_URL``), keys cleaned up."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as exc:  # no server to test on
+        await client.aclose()
+        unavailable("Redis", f"{REDIS_URL}: {exc}")
+    prefix = f"fortnox-bridge-test:{uuid.uuid4().hex[:8]}:"
+    client.test_prefix = prefix
+    yield client
+    keys = [key async for key in client.scan_iter(match=prefix + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
