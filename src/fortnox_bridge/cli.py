@@ -24,6 +24,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, Demo, DemoError
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControlError
+from fortnox_bridge.sandbox.middleware import ConnectionDropped
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
 
 app = typer.Typer(
@@ -89,31 +90,59 @@ def sandbox(
         str | None, typer.Option(help=f"Create one company at start with this seed {SEEDS}.")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="JSON file that keeps the companies across restarts.")
+        Path | None,
+        typer.Option(help="SQLite file that keeps the sandbox across restarts (written through)."),
+    ] = None,
+    rate_limit: Annotated[
+        str,
+        typer.Option(help="Sliding-window limit REQUESTS/SECONDS per app and company, or 'off'."),
+    ] = "off",
+    fault_seed: Annotated[
+        int | None, typer.Option(help="Seed for probabilistic faults (reproducible runs).")
     ] = None,
 ) -> None:
-    """Run the Fortnox sandbox standalone (API on /3, control API on /_sandbox)."""
-    state = SandboxState()
-    if data is not None and data.exists():
-        try:
-            state.load(data)
-        except (ValueError, KeyError) as exc:
-            typer.echo(f"error: cannot read {data}: {exc}", err=True)
-            raise typer.Exit(EXIT_FATAL) from None
+    """Run the Fortnox sandbox standalone (API on /3, OAuth on /oauth-v1, control on /_sandbox)."""
+    limit = _rate_limit(rate_limit)
+    try:
+        state = SandboxState(data_path=data, fault_seed=fault_seed)
+    except (ValueError, OSError) as exc:
+        typer.echo(f"error: cannot use {data}: {exc}", err=True)
+        raise typer.Exit(EXIT_FATAL) from None
+    if limit is not None:
+        state.limiter.configure(enabled=True, requests=limit[0], seconds=limit[1])
     if seed is not None:
         if seed not in SEEDS:
             typer.echo(f"error: --seed must be one of {', '.join(SEEDS)}", err=True)
             raise typer.Exit(EXIT_FATAL)
         company = state.add_company(f"Sandbox company ({seed})")
-        apply_seed(company, seed)
+        apply_seed(company, seed, today=state.clock.now().date())
+        state.flush()
         typer.echo(f"Created company tenant_id={company.tenant_id} with seed {seed!r}")
+    logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
     typer.echo(f"Fortnox sandbox on http://{host}:{port} (control API: /_sandbox). Ctrl-C stops.")
     try:
-        uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(state, standalone=True), host=host, port=port, log_level="warning")
     finally:
-        if data is not None:
-            data.parent.mkdir(parents=True, exist_ok=True)
-            state.save(data)
+        state.close()
+
+
+def _rate_limit(raw: str) -> tuple[int, float] | None:
+    if raw.strip().lower() == "off":
+        return None
+    requests, _, seconds = raw.partition("/")
+    try:
+        parsed = int(requests), float(seconds)
+    except ValueError:
+        parsed = (0, 0.0)
+    if parsed[0] < 1 or parsed[1] <= 0:
+        typer.echo("error: --rate-limit must be REQUESTS/SECONDS (e.g. 25/5) or 'off'", err=True)
+        raise typer.Exit(EXIT_FATAL)
+    return parsed
+
+
+def _quiet_dropped_connections(record: logging.LogRecord) -> bool:
+    """Hide uvicorn's traceback for connections the sandbox drops on purpose (faults)."""
+    return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
 @app.command()

@@ -33,6 +33,7 @@ from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
@@ -41,7 +42,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 DEMO_TENANT = "Demo AB"
 DEMO_SCOPES = ["salary", "companyinformation"]
 DEMO_FILE = "demo.json"
-SANDBOX_FILE = "sandbox.json"
+SANDBOX_FILE = "sandbox.sqlite"
 IN_PROCESS_URL = "http://sandbox.in-process"
 FAKER_SEED = 2026
 
@@ -92,22 +93,24 @@ def _ascii(text: str) -> str:
 @contextlib.asynccontextmanager
 async def sandbox_link(settings: Settings) -> AsyncIterator[SandboxLink]:
     """The standalone sandbox at ``settings.sandbox_url``, or an in-process one whose state is
-    kept in ``<data_dir>/sandbox.json`` between runs."""
+    kept in ``<data_dir>/sandbox.sqlite`` (written through after every change)."""
     if settings.sandbox_url:
         url = settings.sandbox_url.rstrip("/")
         async with SandboxControl(url) as control:
             yield SandboxLink(control, url, None, url)
         return
-    state = SandboxState()
     state_file = settings.data_dir / SANDBOX_FILE
-    if state_file.exists():
-        state.load(state_file)
+    try:
+        state = SandboxState(data_path=state_file)
+    except ValueError as exc:
+        raise DemoError(f"cannot use the sandbox state {state_file}: {exc}") from None
     app = create_app(state)
-    async with SandboxControl(IN_PROCESS_URL, transport=httpx.ASGITransport(app=app)) as control:
-        try:
-            yield SandboxLink(control, IN_PROCESS_URL, httpx.ASGITransport(app=app), None)
-        finally:
-            state.save(state_file)
+    transport = SandboxTransport(app)
+    try:
+        async with SandboxControl(IN_PROCESS_URL, transport=transport) as control:
+            yield SandboxLink(control, IN_PROCESS_URL, transport, None)
+    finally:
+        state.close()
 
 
 class Demo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -133,18 +134,27 @@ async def test_state_survives_save_and_load(
     tenant = (await control.create_company("Spara AB", seed="demo"))["tenant_id"]
     client = await make_client(tenant)
     await client.employees.create({"first_name": "Ny", "last_name": "Person"})
-    path = tmp_path / "sandbox.json"
+    path = tmp_path / "sandbox.sqlite"
     sandbox_state.save(path)
     restored = SandboxState()
     restored.load(path)
     company = restored.companies[tenant]
     assert company.name == "Spara AB"
     assert sorted(company.employees) == ["1", "2", "3"]
-    assert company.next_employee_number == 4
+    assert company.register("employees").take_number() == "4"
 
 
 def test_loading_another_format_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.sqlite"
+    SandboxState().save(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(ValueError, match="format 99 is not 2; delete the file"):
+        SandboxState().load(path)
+
+
+def test_loading_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.json"
-    path.write_text('{"format": 99, "companies": []}')
-    with pytest.raises(ValueError, match="format 99 is not 1; delete the file"):
+    path.write_text('{"format": 1, "companies": []}')
+    with pytest.raises(ValueError, match="not a sandbox state file"):
         SandboxState().load(path)

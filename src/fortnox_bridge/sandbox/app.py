@@ -1,19 +1,28 @@
-"""The sandbox ASGI app: the Fortnox API host (``/3/...``) and the control API (``/_sandbox``)."""
+"""The sandbox ASGI app: the API host (``/3/...``), the apps host (``/oauth-v1/...``) and the
+control API (``/_sandbox/...``) in one app, usable in-process or under uvicorn."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fortnox_bridge.sandbox import control
+from fortnox_bridge.sandbox import control, oauth
+from fortnox_bridge.sandbox.middleware import SandboxMiddleware
 from fortnox_bridge.sandbox.resources import employee
 from fortnox_bridge.sandbox.state import SandboxState
 
 
-def create_app(state: SandboxState) -> Starlette:
-    """An ASGI app serving ``state``; usable in-process or under uvicorn."""
+def create_app(state: SandboxState, *, standalone: bool = False) -> Starlette:
+    """An ASGI app serving ``state``.
+
+    ``standalone=True`` is for a real server (``fortnox-bridge sandbox``): latency and timeout
+    faults then really wait and dropped answers really close the connection. In-process (the
+    default) nothing waits; use :class:`~fortnox_bridge.sandbox.transport.SandboxTransport` to
+    turn dropped and timed-out answers into httpx errors.
+    """
 
     async def root(request: Request) -> Response:
         return JSONResponse(
@@ -22,7 +31,9 @@ def create_app(state: SandboxState) -> Starlette:
 
     all_routes: list[BaseRoute] = [Route("/", root, methods=["GET"])]
     all_routes += control.routes(state)
+    all_routes += oauth.routes(state)
     all_routes += employee.routes(state)
-    app = Starlette(routes=all_routes)
+    middleware = [Middleware(SandboxMiddleware, state=state, standalone=standalone)]
+    app = Starlette(routes=all_routes, middleware=middleware)
     app.state.sandbox = state
     return app

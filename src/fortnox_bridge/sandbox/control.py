@@ -11,24 +11,27 @@ The shapes of these four are fixed because external tools rely on them::
     POST /_sandbox/reset                          → 200 {"reset": true}
     GET  /_sandbox/stats[?tenant_id=N]            → 200 {"requests_total", "write_requests",
                                                          "responses_by_status",
-                                                         "requests_by_method"}
+                                                         "requests_by_method", "token_requests",
+                                                         "faults_injected"}
 
-``GET /_sandbox/companies/{tenant_id}`` tells whether a company exists.
+``GET /_sandbox/companies/{tenant_id}`` tells whether a company exists. The simulation controls
+(apps, clock, faults, rate limit, request log, company settings) are in
+:mod:`fortnox_bridge.sandbox.control_sim`; ``docs/sandbox.md`` lists them all.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fortnox_bridge.sandbox import control_sim
+from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_id_of
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
-from fortnox_bridge.sandbox.state import ACCESS_TOKEN_LIFETIME, KNOWN_SCOPES, SandboxState, Stats
+from fortnox_bridge.sandbox.state import KNOWN_SCOPES, SandboxState, Stats
 
 ControlHandler = Callable[[SandboxState, Request], Awaitable[Response]]
 
@@ -51,50 +54,20 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/_sandbox/companies/{tenant_id}/tokens", control(_tokens), methods=["POST"]),
         Route("/_sandbox/reset", control(_reset), methods=["POST"]),
         Route("/_sandbox/stats", control(_stats), methods=["GET"]),
-    ]
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        data = json.loads(raw) if raw else {}
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ControlError(400, "invalid_json", f"request body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ControlError(400, "invalid_body", "request body must be a JSON object")
-    return data
-
-
-def _string_list(data: dict[str, Any], key: str, allowed: frozenset[str]) -> list[str] | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ControlError(400, "invalid_field", f"'{key}' must be a list of strings")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ControlError(
-            400, "invalid_field", f"'{key}' has unknown values {unknown}; known: {sorted(allowed)}"
-        )
-    return value
-
-
-def _tenant_id(state: SandboxState, request: Request) -> int:
-    raw = request.path_params["tenant_id"]
-    if not raw.isdigit() or int(raw) not in state.companies:
-        raise ControlError(404, "unknown_company", f"no company with tenant_id {raw}")
-    return int(raw)
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_sim.HANDLERS),
+    ]  # fmt: skip
 
 
 async def _create_company(state: SandboxState, request: Request) -> Response:
-    data = await _json_object(request)
+    data = await json_object(request)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ControlError(400, "invalid_field", "'name' is required: a non-empty string")
     seed = data.get("seed", "empty")
     if seed not in SEEDS:
         raise ControlError(400, "invalid_field", f"'seed' must be one of {list(SEEDS)}")
-    licences = _string_list(data, "licences", KNOWN_SCOPES)
+    licences = string_list(data, "licences", KNOWN_SCOPES)
     company = state.add_company(name.strip(), licences)
     apply_seed(company, seed)
     body = {
@@ -107,35 +80,29 @@ async def _create_company(state: SandboxState, request: Request) -> Response:
 
 
 async def _get_company(state: SandboxState, request: Request) -> Response:
-    company = state.companies[_tenant_id(state, request)]
+    company = state.companies[tenant_id_of(state, request)]
+    counts = {name: len(register.records) for name, register in company.registers.items()}
     return JSONResponse(
         {
             "tenant_id": company.tenant_id,
             "name": company.name,
             "licences": company.licences,
-            "counts": {"employees": len(company.employees)},
+            "settings": company.settings.to_dict(),
+            "counts": counts,
         }
     )
 
 
 async def _tokens(state: SandboxState, request: Request) -> Response:
-    company = state.companies[_tenant_id(state, request)]
-    data = await _json_object(request)
-    scopes = _string_list(data, "scopes", KNOWN_SCOPES)
+    company = state.companies[tenant_id_of(state, request)]
+    data = await json_object(request)
+    scopes = string_list(data, "scopes", KNOWN_SCOPES)
     if not scopes:
         raise ControlError(400, "invalid_field", "'scopes' is required: a non-empty list")
-    access, refresh, grant = state.issue_tokens(company, frozenset(scopes))
-    return JSONResponse(
-        {
-            "access_token": access,
-            "refresh_token": refresh,
-            "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
-            "token_type": "Bearer",
-            "scope": " ".join(sorted(grant.scopes)),
-            "client_id": state.app.client_id,
-            "client_secret": state.app.client_secret,
-        }
-    )
+    issued = state.issue_tokens(company, frozenset(scopes))
+    body = issued.body()
+    body.update(client_id=state.app.client_id, client_secret=state.app.client_secret)
+    return JSONResponse(body)
 
 
 async def _reset(state: SandboxState, request: Request) -> Response:

@@ -30,6 +30,16 @@ class SandboxControl:
         await self._http.aclose()
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        data = await self._raw(method, path, **kwargs)
+        assert isinstance(data, dict)
+        return data
+
+    async def _call_list(self, method: str, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        data = await self._raw(method, path, **kwargs)
+        assert isinstance(data, list)
+        return data
+
+    async def _raw(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -39,9 +49,7 @@ class SandboxControl:
             ) from exc
         if response.is_error:
             raise SandboxControlError(f"{method} {path} → {response.status_code}: {response.text}")
-        data = response.json()
-        assert isinstance(data, dict)
-        return data
+        return response.json()
 
     async def create_company(
         self, name: str, *, seed: str = "empty", licences: list[str] | None = None
@@ -71,3 +79,63 @@ class SandboxControl:
     async def reset(self) -> dict[str, Any]:
         """``POST /_sandbox/reset``."""
         return await self._call("POST", "/_sandbox/reset")
+
+    async def create_app(
+        self, redirect_uris: list[str] | None = None, scopes: list[str] | None = None
+    ) -> dict[str, Any]:
+        """``POST /_sandbox/apps``: a developer app with its client id and secret."""
+        body: dict[str, Any] = {"redirect_uris": redirect_uris or []}
+        if scopes is not None:
+            body["scopes"] = scopes
+        return await self._call("POST", "/_sandbox/apps", json=body)
+
+    async def clock(self) -> dict[str, Any]:
+        """``GET /_sandbox/clock``."""
+        return await self._call("GET", "/_sandbox/clock")
+
+    async def set_clock(
+        self, *, now: str | None = None, advance_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """``POST /_sandbox/clock`` with either ``now`` (ISO 8601) or ``advance_seconds``."""
+        body = {"now": now} if now is not None else {"advance_seconds": advance_seconds}
+        return await self._call("POST", "/_sandbox/clock", json=body)
+
+    async def add_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """``POST /_sandbox/faults`` (``count``, ``probability``, ``status``, ``seconds``, ...)."""
+        return await self._call("POST", "/_sandbox/faults", json={"kind": kind, **fields})
+
+    async def faults(self) -> list[dict[str, Any]]:
+        """``GET /_sandbox/faults``."""
+        return await self._call_list("GET", "/_sandbox/faults")
+
+    async def clear_faults(self) -> dict[str, Any]:
+        """``DELETE /_sandbox/faults``."""
+        return await self._call("DELETE", "/_sandbox/faults")
+
+    async def set_rate_limit(
+        self, requests: int | None = None, seconds: float | None = None, *, enabled: bool = True
+    ) -> dict[str, Any]:
+        """``PUT /_sandbox/rate-limit``."""
+        body: dict[str, Any] = {"enabled": enabled}
+        if requests is not None:
+            body["requests"] = requests
+        if seconds is not None:
+            body["seconds"] = seconds
+        return await self._call("PUT", "/_sandbox/rate-limit", json=body)
+
+    async def requests(
+        self, tenant_id: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """``GET /_sandbox/requests``: the newest ``limit`` requests, oldest first."""
+        params: dict[str, Any] = {"limit": limit}
+        if tenant_id is not None:
+            params["tenant_id"] = tenant_id
+        return await self._call_list("GET", "/_sandbox/requests", params=params)
+
+    async def company_settings(self, tenant_id: int, **settings: Any) -> dict[str, Any]:
+        """``PUT /_sandbox/companies/{tenant_id}/settings`` (``locked_period_end``, ``licences``,
+        ``noright_fields``, ``api_licence``); without arguments, read them."""
+        path = f"/_sandbox/companies/{tenant_id}/settings"
+        if not settings:
+            return await self._call("GET", path)
+        return await self._call("PUT", path, json=settings)

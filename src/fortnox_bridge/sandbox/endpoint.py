@@ -1,4 +1,5 @@
-"""What every ``/3/...`` endpoint shares: bearer auth, scope check, error rendering, stats."""
+"""What every ``/3/...`` endpoint shares: bearer auth, licence and scope checks, error rendering,
+request bodies and paging."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from fortnox_bridge.sandbox.auth import TokenGrant
 from fortnox_bridge.sandbox.errors import FortnoxStyleError, SandboxError, UnauthorizedError
+from fortnox_bridge.sandbox.middleware import GRANT_KEY
 from fortnox_bridge.sandbox.state import Company, SandboxState
 
 ApiHandler = Callable[[Request, Company], Awaitable[Response]]
 
 # Code 2000663 "not authorised for scope" (fortnox-api.md §1.9); the wording is the sandbox's.
 SCOPE_MISSING = (2000663, "Saknar behörighet för scope {scope}.")
+# Codes 2001101 "no active licence for the scope" (wording from fortnox-api.md §1.9) and 2001103
+# "API licence missing" (§3.3; the wording is the sandbox's).
+LICENCE_MISSING = (2001101, "Det finns ingen aktiv licens för önskat scope.")
+API_LICENCE_MISSING = (2001103, "Företaget saknar licens för API.")
 # Code 2001392 "empty or wrong body", 2002115 "JSON syntax error" (fortnox-api.md §3.3).
 WRONG_BODY = (2001392, 'Felaktig eller tom body. Skicka {{"{wrapper}": {{...}}}}.')
 JSON_SYNTAX = (2002115, "Felaktig JSON-syntax.")
@@ -25,31 +32,34 @@ def api_endpoint(state: SandboxState, scope: str, handler: ApiHandler) -> Callab
     """Wrap ``handler`` with the behaviour every Fortnox API endpoint has."""
 
     async def endpoint(request: Request) -> Response:
-        tenant_id: int | None = None
         try:
-            company = _authenticate(state, request, scope)
-            tenant_id = company.tenant_id
-            response = await handler(request, company)
+            company = authenticate(state, request, scope)
+            return await handler(request, company)
         except SandboxError as exc:
-            response = JSONResponse(exc.body(), status_code=exc.status)
-        state.record(tenant_id, request.method, response.status_code)
-        return response
+            return JSONResponse(exc.body(), status_code=exc.status)
 
     return endpoint
 
 
-def _authenticate(state: SandboxState, request: Request, scope: str) -> Company:
-    header = request.headers.get("authorization", "")
-    kind, _, token = header.partition(" ")
-    grant = state.grant_for(token.strip()) if kind.lower() == "bearer" else None
+def authenticate(state: SandboxState, request: Request, scope: str) -> Company:
+    """The company the bearer token is for, once token, API licence, scope and licence pass."""
+    grant: TokenGrant | None = request.scope.get(GRANT_KEY)
+    if grant is None:
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        grant = state.grant_for(token.strip()) if kind.lower() == "bearer" else None
     if grant is None:
         raise UnauthorizedError()
     company = state.companies.get(grant.tenant_id)
     if company is None:  # the company was removed by a reset
         raise UnauthorizedError()
+    if not company.settings.api_licence:
+        raise FortnoxStyleError(403, *API_LICENCE_MISSING)
     if scope not in grant.scopes:
         code, message = SCOPE_MISSING
         raise FortnoxStyleError(403, code, message.format(scope=scope))
+    if scope not in company.licences:
+        raise FortnoxStyleError(403, *LICENCE_MISSING)
     return company
 
 

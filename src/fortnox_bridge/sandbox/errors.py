@@ -5,6 +5,7 @@
     SandboxError            root; carries status and body shape
     ├── FortnoxStyleError   ``{"ErrorInformation": {...}}`` with PascalCase or lower-case keys
     ├── UnauthorizedError   401 ``{"message": "unauthorized"}``
+    ├── OAuthError          ``/oauth-v1/*``: ``{"error": ..., "error_description": ...}``
     └── ControlError        control API (``/_sandbox``): ``{"error": ..., "detail": ...}``
 """
 
@@ -54,6 +55,33 @@ class UnauthorizedError(SandboxError):
     def body(self) -> dict[str, Any]:
         """The exact body Fortnox sends for token problems."""
         return {"message": "unauthorized"}
+
+
+class OAuthError(SandboxError):
+    """An error of the OAuth endpoints, with the content types Fortnox really sends.
+
+    Recorded: ``invalid_grant`` comes as ``text/html``, ``invalid_client`` as ``text/plain``,
+    although both bodies are JSON (fortnox-api.md §1.4).
+    """
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` Fortnox sends with this error."""
+        if self.error == "invalid_client":
+            return "text/plain;charset=UTF-8"
+        if self.error == "invalid_grant":
+            return "text/html; charset=UTF-8"
+        return "application/json"
+
+    def body(self) -> dict[str, Any]:
+        """``{"error": ..., "error_description": ...}``."""
+        return {"error": self.error, "error_description": self.description}
 
 
 class ControlError(SandboxError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fortnox_bridge.sandbox.state import Company
+from datetime import date
+
+from fortnox_bridge.sandbox.company import Company
 
 SEEDS = ("empty", "demo")
 
@@ -16,11 +18,11 @@ _DEMO_EMPLOYEES = (
 )  # fmt: skip
 
 
-def apply_seed(company: Company, seed: str) -> None:
+def apply_seed(company: Company, seed: str, *, today: date | None = None) -> None:
     """Fill ``company`` with the registers of ``seed``."""
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
     if seed == "demo":
+        register = company.register("employees")
         for row in _DEMO_EMPLOYEES:
-            company.employees[row["EmployeeId"]] = dict(row)
-        company.next_employee_number = len(_DEMO_EMPLOYEES) + 1
+            register.put(row["EmployeeId"], dict(row), "")

@@ -14,9 +14,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fortnox_bridge.fortnox.models import API_BLANK, Employee
+from fortnox_bridge.fortnox.models.base import API_NORIGHT
+from fortnox_bridge.sandbox.company import Company, Register
 from fortnox_bridge.sandbox.endpoint import api_endpoint, page_params, paged, read_wrapped
 from fortnox_bridge.sandbox.errors import FortnoxStyleError
-from fortnox_bridge.sandbox.state import Company, SandboxState
+from fortnox_bridge.sandbox.state import SandboxState
 
 SCOPE = "salary"
 WIRE_FIELDS = Employee.wire_names() - {"@url"}
@@ -46,7 +48,7 @@ def routes(state: SandboxState) -> list[Route]:
 
 async def _list(request: Request, company: Company) -> Response:
     page, limit = page_params(request)
-    rows = [_render(row) for _, row in sorted(company.employees.items(), key=_natural)]
+    rows = [_render(row, company) for _, row in sorted(company.employees.items(), key=_natural)]
     wanted = request.query_params.get("filter")
     if wanted is not None:
         if wanted not in {"active", "inactive"}:
@@ -58,7 +60,7 @@ async def _list(request: Request, company: Company) -> Response:
 
 async def _get(request: Request, company: Company) -> Response:
     row = _find(company, request.path_params["employee_id"])
-    return JSONResponse({"Employee": _render(row)})
+    return JSONResponse({"Employee": _render(row, company)})
 
 
 async def _create(request: Request, company: Company) -> Response:
@@ -72,8 +74,8 @@ async def _create(request: Request, company: Company) -> Response:
         raise FortnoxStyleError(400, INVALID_ID, f"Anställningsnummer {employee_id} används redan.")
     row = {key: value for key, value in fields.items() if value != API_BLANK}
     row["EmployeeId"] = employee_id
-    company.employees[employee_id] = row
-    response = JSONResponse({"Employee": _render(row)}, status_code=201)
+    _register(company).put(employee_id, row, "")
+    response = JSONResponse({"Employee": _render(row, company)}, status_code=201)
     response.headers["Location"] = "employees"  # Fortnox sends a bare collection word, not a URL
     return response
 
@@ -89,7 +91,7 @@ async def _update(request: Request, company: Company) -> Response:
             row.pop(key, None)
         elif value != "":  # "" does not clear a field in Fortnox; API_BLANK does
             row[key] = value
-    return JSONResponse({"Employee": _render(row)})
+    return JSONResponse({"Employee": _render(row, company)})
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
@@ -107,12 +109,12 @@ def _find(company: Company, employee_id: str) -> dict[str, Any]:
     return row
 
 
+def _register(company: Company) -> Register:
+    return company.register("employees")
+
+
 def _next_id(company: Company) -> str:
-    while str(company.next_employee_number) in company.employees:
-        company.next_employee_number += 1
-    employee_id = str(company.next_employee_number)
-    company.next_employee_number += 1
-    return employee_id
+    return _register(company).take_number()
 
 
 def _natural(item: tuple[str, dict[str, Any]]) -> tuple[int, str]:
@@ -132,7 +134,7 @@ def _default(name: str) -> Any:
     return "" if annotation == "str | None" else None
 
 
-def _render(row: dict[str, Any]) -> dict[str, Any]:
+def _render(row: dict[str, Any], company: Company) -> dict[str, Any]:
     """The full wire record: every field present, strings where Fortnox sends strings."""
     out: dict[str, Any] = {}
     for name in sorted(WIRE_FIELDS):
@@ -143,4 +145,6 @@ def _render(row: dict[str, Any]) -> dict[str, Any]:
     first, last = row.get("FirstName", ""), row.get("LastName", "")
     out["FullName"] = f"{first} {last}".strip()
     out["@url"] = f"https://api.fortnox.se/3/employees/{row['EmployeeId']}"
+    for name in company.settings.noright_fields.get("Employee", ()):
+        out[name] = API_NORIGHT
     return out

@@ -1,0 +1,136 @@
+"""The consent page of ``/oauth-v1/auth``: pick a company, approve or deny.
+
+``GET /oauth-v1/auth?client_id=..&response_type=code&state=..&scope=..[&redirect_uri=..]
+[&account_type=service]`` shows an HTML form; posting it redirects to the redirect URI with
+``code`` and ``state`` (or ``error=access_denied``), as Fortnox does (fortnox-api.md §1.2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from fortnox_bridge.sandbox.auth import AUTH_CODE_LIFETIME, AuthCode, DeveloperApp
+from fortnox_bridge.sandbox.state import SandboxState
+
+# Fortnox's FAQ wording for an unknown client (fortnox-api.md §1.2).
+BAD_CLIENT_PAGE = "Auth code or ClientID supplied is invalid"
+
+
+class _Refused(Exception):
+    """The request cannot even be redirected back (unknown client or redirect URI)."""
+
+
+def page(state: SandboxState, request: Request) -> Response:
+    """The consent form, an error page, or a redirect carrying an OAuth error."""
+    params = dict(request.query_params)
+    try:
+        app, redirect_uri = _app_and_redirect(state, params)
+    except _Refused as exc:
+        return _error_page(str(exc))
+    error = _request_error(app, params)
+    if error is not None:
+        return _redirect(redirect_uri, {"error": error, "state": params.get("state", "")})
+    return HTMLResponse(_form_html(state, app, redirect_uri, params))
+
+
+def decide(state: SandboxState, form: dict[str, str]) -> Response:
+    """Approve (redirect with a code) or deny (redirect with ``access_denied``)."""
+    try:
+        app, redirect_uri = _app_and_redirect(state, form)
+    except _Refused as exc:
+        return _error_page(str(exc))
+    error = _request_error(app, {**form, "response_type": "code"})  # checked on the GET
+    if error is None and form.get("decision") != "approve":
+        error = "access_denied"
+    if error is not None:
+        return _redirect(redirect_uri, {"error": error, "state": form.get("state", "")})
+    raw_tenant = form.get("tenant_id", "")
+    if not raw_tenant.isdigit() or int(raw_tenant) not in state.companies:
+        return _error_page("Välj ett företag.")
+    now: datetime = state.clock.now()
+    code = AuthCode(
+        client_id=app.client_id,
+        tenant_id=int(raw_tenant),
+        scopes=frozenset(form["scope"].split()),
+        redirect_uri=form.get("redirect_uri") or None,
+        expires_at=now + AUTH_CODE_LIFETIME,
+        service_account=form.get("account_type") == "service",
+    )
+    value = state.auth.new_code(app, code)
+    return _redirect(redirect_uri, {"code": value, "state": form.get("state", "")})
+
+
+def _app_and_redirect(state: SandboxState, params: dict[str, str]) -> tuple[DeveloperApp, str]:
+    app = state.auth.apps.get(params.get("client_id", ""))
+    if app is None:
+        raise _Refused(BAD_CLIENT_PAGE)
+    given = params.get("redirect_uri")
+    if given:
+        if given not in app.redirect_uris:
+            raise _Refused("redirect_uri is not registered for this app")
+        return app, given
+    if not app.redirect_uris:
+        raise _Refused("the app has no registered redirect_uri")
+    return app, app.redirect_uris[0]
+
+
+def _request_error(app: DeveloperApp, params: dict[str, str]) -> str | None:
+    if params.get("response_type") != "code":
+        return "unsupported_response_type"
+    if not params.get("state"):
+        return "invalid_request"
+    scopes = set(params.get("scope", "").split())
+    if not scopes or not scopes <= app.scopes:
+        return "invalid_scope"
+    return None
+
+
+def _redirect(redirect_uri: str, params: dict[str, str]) -> Response:
+    joiner = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(f"{redirect_uri}{joiner}{urlencode(params)}", status_code=302)
+
+
+def _error_page(message: str) -> Response:
+    body = f"<!doctype html><title>Fortnox sandbox</title><p>{escape(message)}</p>"
+    return HTMLResponse(body, status_code=400)
+
+
+def _form_html(
+    state: SandboxState, app: DeveloperApp, redirect_uri: str, params: dict[str, str]
+) -> str:
+    hidden = {
+        "client_id": app.client_id,
+        "redirect_uri": params.get("redirect_uri", ""),
+        "state": params.get("state", ""),
+        "scope": params.get("scope", ""),
+        "account_type": params.get("account_type", ""),
+    }
+    fields = "".join(
+        f'<input type="hidden" name="{name}" value="{escape(value)}">'
+        for name, value in hidden.items()
+    )
+    companies = (
+        "".join(
+            f'<label><input type="radio" name="tenant_id" value="{c.tenant_id}"'
+            f"{' checked' if i == 0 else ''}> {escape(c.name)} (tenant {c.tenant_id})</label><br>"
+            for i, c in enumerate(state.companies.values())
+        )
+        or "<p>Inga företag finns. Skapa ett med POST /_sandbox/companies.</p>"
+    )
+    account = " som tjänstekonto" if params.get("account_type") == "service" else ""
+    scopes = ", ".join(escape(s) for s in sorted(params.get("scope", "").split()))
+    minutes = int(AUTH_CODE_LIFETIME.total_seconds() // 60)
+    return (
+        "<!doctype html><html lang=sv><meta charset=utf-8><title>Fortnox sandbox – godkänn</title>"
+        f"<h1>Godkänn integration{account}</h1><p>App <code>{escape(app.client_id)}</code> vill "
+        f"komma åt: {scopes}.</p><p>Svar skickas till <code>{escape(redirect_uri)}</code>; koden "
+        f'gäller i {minutes} minuter.</p><form method="post" action="/oauth-v1/auth">{fields}'
+        f"<fieldset><legend>Företag</legend>{companies}</fieldset>"
+        '<button name="decision" value="approve">Godkänn</button> '
+        '<button name="decision" value="deny">Avbryt</button></form></html>'
+    )
