@@ -1,0 +1,415 @@
+"""The streaming SIE reader: bytes in, typed records out, one line at a time.
+
+Memory does not grow with the file: the reader holds one line, the current voucher and a few
+bounded caches. Lines are decoded as Latin-1 by ``io.TextIOWrapper`` (one C call per line, and it
+accepts LF, CRLF, lone CR and a missing final newline); the few lines with bytes ≥ 0x80 are then
+re-decoded in the detected encoding (:mod:`.encoding`).
+
+Strict mode raises :class:`~fortnox_bridge.formats.errors.SieSyntaxError` at the first
+violation, with line and column. Lenient mode (the default) repairs what it can and lists every
+repair in :attr:`SieReader.findings`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from fortnox_bridge.formats.errors import SieSyntaxError
+from fortnox_bridge.formats.findings import Finding, FindingLog, Severity
+from fortnox_bridge.formats.sie import encoding as enc
+from fortnox_bridge.formats.sie.checksum import ChecksumResult, ChecksumStatus, Crc, parse_declared
+from fortnox_bridge.formats.sie.conversion import FieldConverter
+from fortnox_bridge.formats.sie.labels import ROW_LABELS, SIGNATURES
+from fortnox_bridge.formats.sie.lexer import Field, Lexer
+from fortnox_bridge.formats.sie.records import Record, UnknownRecord, Voucher
+from fortnox_bridge.formats.sie.voucher_block import VoucherBlock
+
+SAMPLE_SIZE = 64 * 1024
+# Characters that make a line need cleaning: control characters (not TAB), the replacement
+# character, and what Latin-1 letters look like in CP437 (see encoding.LATIN1_IN_CP437).
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\ufffd" + "".join(enc.LATIN1_IN_CP437) + "]")
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays ``prefix`` (already read for detection), then the rest."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class SieReader:
+    """Reads a SIE file of any type (1, 2, 3, 4E, 4I) from a binary stream.
+
+    Iterate over it for records, or over :meth:`located` for ``(line, record)`` pairs. After the
+    iteration: :attr:`findings` (repairs and errors), :attr:`encoding`, :attr:`checksum`,
+    :attr:`declared_format`.
+
+    ``encoding`` overrides detection (``"cp437"``, ``"utf-8"``, ``"latin-1"``); an explicit
+    encoding also tells strict mode that a file which is not CP437 is accepted knowingly.
+    """
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        *,
+        strict: bool = False,
+        encoding: str | None = None,
+        finding_limit: int = 1000,
+    ) -> None:
+        self.findings = FindingLog(strict=strict, raise_error=SieSyntaxError, limit=finding_limit)
+        self.strict = strict
+        self.encoding: str | None = encoding
+        self.encoding_reason = "given by the caller" if encoding else ""
+        self.declared_format: str | None = None
+        self.checksum = ChecksumResult(ChecksumStatus.ABSENT)
+        self.labels_seen: set[str] = set()
+        self._explicit = encoding is not None
+        self._stream = stream
+        self._lexer = Lexer()
+        self._converter = FieldConverter(self.findings, self._lexer)
+        self._crc: Crc | None = None
+        self._records = 0
+        self._replacement_lines = 0
+
+    def __iter__(self) -> Iterator[Record]:
+        for _, record in self.located():
+            yield record
+
+    def located(self) -> Iterator[tuple[int, Record]]:
+        """``(line number, record)`` for every record, in file order."""
+        block = VoucherBlock(self.findings)
+        # Voucher rows are most of a file: they take a short path (local names, no label
+        # dispatch) whenever the line is plain, i.e. has nothing to clean or repair.
+        plain_row, add_row, suspect = self._converter.plain_row, block.add_row, _SUSPECT.search
+        number = 0
+        lines, per_line = self._text()
+        for number, text in enumerate(lines, 1):
+            if per_line and not text.isascii():
+                text = self._decode(text, number)
+            line = text.strip(" \t\r\n")
+            if not line:
+                continue
+            if line.startswith("#TRANS") and self._crc is None and not suspect(line):
+                parsed = plain_row(line)
+                if parsed is not None:
+                    self._records += 1
+                    add_row(parsed, number)
+                    continue
+            head = line[0]
+            if head == "#":
+                yield from self._record(line, text, number, block)
+            elif line == "{":
+                block.open(number)
+            elif line == "}":
+                closed = block.close(number)
+                if closed is not None:
+                    yield closed
+            else:
+                self._garbage(line, number, block)
+        closed = block.finish(number)
+        if closed is not None:
+            yield closed
+        self._finish(number)
+
+    def _text(self) -> tuple[IO[str], bool]:
+        """The decoded lines, and whether each non-ASCII line still needs :meth:`_decode`.
+
+        When the sample decides the encoding, ``TextIOWrapper`` decodes in C. Otherwise
+        (an ASCII sample) lines are read as Latin-1 and re-decoded once the encoding is known.
+        """
+        sample = self._stream.read(SAMPLE_SIZE)
+        if b"\x00" in sample:
+            self.findings.strict = False
+            raise SieSyntaxError(
+                _unusable("the input contains NUL bytes: it is a binary file, not SIE")
+            )
+        if self.encoding is None:
+            detection = enc.detect_encoding(sample)
+            if detection is not None:
+                self.encoding, self.encoding_reason = detection.encoding, detection.reason
+        if sample.startswith(codecs.BOM_UTF8):
+            sample = sample[len(codecs.BOM_UTF8) :]
+        raw = io.BufferedReader(_Prefixed(sample, self._stream), buffer_size=SAMPLE_SIZE)
+        if self.encoding in (enc.CP437, enc.LATIN1):
+            self._report_encoding(_first_non_ascii_line(sample))
+            return io.TextIOWrapper(raw, encoding=self.encoding, newline=None), False
+        if self.encoding == enc.UTF8:
+            self._report_encoding(_first_non_ascii_line(sample))
+            text = io.TextIOWrapper(raw, encoding=enc.UTF8, errors="surrogateescape", newline=None)
+            return text, True
+        return io.TextIOWrapper(raw, encoding=enc.LATIN1, newline=None), True
+
+    def _report_encoding(self, number: int | None) -> None:
+        if self.encoding == enc.CP437 or self._explicit or number is None:
+            return
+        self.findings.report(
+            Severity.WARNING,
+            "SIE-ENCODING",
+            f"the file is {self.encoding} ({self.encoding_reason}), but SIE files are CP437 "
+            f"(#FORMAT PC8); decoded as {self.encoding}",
+            number,
+            None,
+            "write the file in code page 437, or read it with an explicit encoding",
+        )
+
+    def _decode(self, text: str, number: int) -> str:
+        """A non-ASCII line: UTF-8 with undecodable bytes, or Latin-1 read before detection."""
+        if self.encoding == enc.UTF8:
+            if not _SURROGATE.search(text):
+                return text
+            data = text.encode(enc.UTF8, errors="surrogateescape")
+            self.findings.report(
+                Severity.WARNING,
+                "SIE-ENCODING-LINE",
+                f"line is not valid {self.encoding}; decoded as CP437",
+                number,
+                None,
+                "write the whole file in one encoding",
+            )
+            return data.decode(enc.CP437)
+        if self.encoding is None:
+            detection = enc.detect_encoding(text.encode(enc.LATIN1))
+            assert detection is not None  # the line has a byte ≥ 0x80
+            self.encoding, self.encoding_reason = detection.encoding, detection.reason
+            self._report_encoding(number)
+        return text.encode(enc.LATIN1).decode(self.encoding, errors="replace")
+
+    def _record(
+        self, line: str, text: str, number: int, block: VoucherBlock
+    ) -> Iterator[tuple[int, Record]]:
+        fields = None if self._crc is not None else self._lexer.fields(line)
+        if fields is None:
+            fields = self._lex_slowly(line, text, number)
+        written = str(fields[0])
+        label = written.upper()
+        if label != written:
+            self.findings.report(
+                Severity.WARNING,
+                "SIE-LABEL-CASE",
+                f"label {written} is not upper case",
+                number,
+                self._converter.column(text, 0),
+                f"write {label}",
+            )
+        if label == "#KSUMMA":
+            self._checksum(fields, number)
+            return
+        if self._crc is not None:
+            self._crc.add(written, fields[1:])
+        if _SUSPECT.search(line):
+            fields = self._clean_texts(fields, line, number)
+        self.labels_seen.add(label)
+        self._records += 1
+        if label in ROW_LABELS:
+            row = self._converter.row(label[1:], fields, number, text)
+            if row is not None:
+                block.add_row(row, number)
+            return
+        closed = block.interrupt(number, label)
+        if closed is not None:
+            yield closed
+        record = self._plain(label, fields, number, text)
+        if isinstance(record, Voucher):
+            block.start(record, number)
+        elif record is not None:
+            yield number, record
+
+    def _plain(self, label: str, fields: list[Field], number: int, text: str) -> Record | None:
+        if label == "#FORMAT":
+            self.declared_format = str(fields[1]) if len(fields) > 1 else ""
+            if self.declared_format.upper() != "PC8":
+                self.findings.report(
+                    Severity.WARNING,
+                    "SIE-FORMAT",
+                    f"#FORMAT is {self.declared_format!r}; the only legal value is PC8",
+                    number,
+                    self._converter.column(text, 1),
+                    "write #FORMAT PC8 (and the file in code page 437)",
+                )
+            return None
+        if label not in SIGNATURES:
+            self.findings.report(
+                Severity.INFO,
+                "SIE-UNKNOWN-LABEL",
+                f"label {label} is not defined by the SIE spec; kept and otherwise ignored",
+                number,
+                1,
+            )
+            return UnknownRecord(label, tuple(fields[1:]))
+        record: Record | None = self._converter.record(label, fields, number, text)
+        return record
+
+    def _lex_slowly(self, line: str, text: str, number: int) -> list[Field]:
+        lexed = self._lexer.tokens(line)
+        indent = len(text) - len(text.lstrip(" \t"))
+        for problem in lexed.problems:
+            self.findings.report(
+                Severity.WARNING,
+                problem.code,
+                problem.message,
+                number,
+                indent + problem.column,
+                problem.hint,
+            )
+        return lexed.fields
+
+    def _clean_texts(self, fields: list[Field], line: str, number: int) -> list[Field]:
+        cleaned: list[Field] = []
+        for field in fields:
+            if isinstance(field, str):
+                field = self._clean_text(field, number)
+            cleaned.append(field)
+        return cleaned
+
+    def _clean_text(self, field: str, number: int) -> str:
+        if not field.isprintable():
+            fixed = "".join(" " if ord(char) < 32 or ord(char) == 127 else char for char in field)
+            if fixed != field:
+                self.findings.report(
+                    Severity.WARNING,
+                    "SIE-CONTROL-CHARACTER",
+                    f"control character in {field!r}; replaced by a blank",
+                    number,
+                    None,
+                    "remove tabs, line breaks and other control characters from texts",
+                )
+                field = fixed
+        if self.encoding == enc.CP437 and not self.strict and enc.needs_latin1_repair(field):
+            repaired = enc.repair_latin1_letters(field)
+            self.findings.report(
+                Severity.WARNING,
+                "SIE-MIXED-ENCODING",
+                f"{field!r} holds Latin-1 letters in a CP437 file; read as {repaired!r}",
+                number,
+                None,
+                "write every text of the file in code page 437",
+            )
+            field = repaired
+        if "\ufffd" in field:
+            self._replacement_lines += 1
+            if self._replacement_lines > 1:
+                return field
+            self.findings.report(
+                Severity.WARNING,
+                "SIE-REPLACEMENT-CHARACTER",
+                f"{field!r} contains U+FFFD: letters were destroyed by an earlier conversion "
+                "(reported once; the count follows at the end)",
+                number,
+                None,
+                "export the file again from the program that wrote it",
+            )
+        return field
+
+    def _garbage(self, line: str, number: int, block: VoucherBlock) -> None:
+        if line[0] in "{}":
+            block.stray_brace(line, number)
+            return
+        self.findings.report(
+            Severity.WARNING,
+            "SIE-NOT-A-RECORD",
+            f"line does not start with a #label: {line[:40]!r}; ignored",
+            number,
+            1,
+            "start every record with its label, e.g. #TRANS",
+        )
+
+    def _checksum(self, fields: list[Field], number: int) -> None:
+        if len(fields) < 2 or fields[1] == "":
+            if self._records > 1 or self._crc is not None:
+                self.findings.report(
+                    Severity.WARNING,
+                    "SIE-KSUMMA-PLACE",
+                    "#KSUMMA start marker is not right after #FLAGGA",
+                    number,
+                    1,
+                    "write #KSUMMA right after #FLAGGA",
+                )
+            self._crc = Crc(self.encoding if self.encoding in (enc.UTF8, enc.LATIN1) else enc.CP437)
+            return
+        declared = parse_declared(str(fields[1]))
+        if self._crc is None:
+            self.checksum = ChecksumResult(ChecksumStatus.UNEXPECTED, declared)
+            self.findings.report(
+                Severity.ERROR,
+                "SIE-KSUMMA-START",
+                "#KSUMMA value without a #KSUMMA start marker; cannot verify",
+                number,
+                1,
+                "write #KSUMMA (without value) right after #FLAGGA",
+            )
+            return
+        computed, self._crc = self._crc.value, None
+        if declared == computed:
+            self.checksum = ChecksumResult(ChecksumStatus.VERIFIED, declared, computed)
+            return
+        self.checksum = ChecksumResult(ChecksumStatus.MISMATCH, declared, computed)
+        self.findings.report(
+            Severity.ERROR,
+            "SIE-KSUMMA",
+            f"#KSUMMA {fields[1]} does not match the content (computed {computed}): "
+            "the file was changed after it was written",
+            number,
+            9,
+            "export the file again, or remove both #KSUMMA records if the change was intended",
+        )
+
+    def _finish(self, number: int) -> None:
+        if self._replacement_lines > 1:
+            self.findings.report(
+                Severity.WARNING,
+                "SIE-REPLACEMENT-CHARACTER",
+                f"{self._replacement_lines} texts in all contain U+FFFD",
+                None,
+                None,
+                "export the file again from the program that wrote it",
+            )
+        if self._crc is not None:
+            self.checksum = ChecksumResult(ChecksumStatus.TRUNCATED, None, self._crc.value)
+            self.findings.report(
+                Severity.ERROR,
+                "SIE-KSUMMA-TRUNCATED",
+                "the file has a #KSUMMA start marker but no final #KSUMMA: it was cut off",
+                number,
+                None,
+                "export the file again; a checksummed file ends with #KSUMMA <value>",
+            )
+        if self._records == 0:
+            self.findings.strict = False
+            raise SieSyntaxError(_unusable("no SIE record (a line starting with #) found"))
+
+
+def _first_non_ascii_line(sample: bytes) -> int | None:
+    for index, byte in enumerate(sample):
+        if byte >= 0x80:
+            return sample.count(b"\n", 0, index) + 1
+    return None
+
+
+def _unusable(message: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "SIE-UNUSABLE",
+        message,
+        1,
+        None,
+        "give a SIE file (types 1-4): text lines such as #FLAGGA 0, #SIETYP 4",
+    )

@@ -1,0 +1,1 @@
+"""Tests of the SIE and PAXml readers and writers (formats/)."""
