@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.store.models import MirrorRecord
+from fortnox_bridge.store.models import Link, MirrorRecord
 
-UpsertOutcome = Literal["created", "updated", "unchanged"]
+UpsertOutcome = Literal["created", "updated", "unchanged", "deleted"]
 
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """What a :meth:`MirrorRepository.upsert` did."""
+    """What a :meth:`MirrorRepository.upsert` or :meth:`MirrorRepository.delete` did."""
 
     record: MirrorRecord
     outcome: UpsertOutcome
@@ -46,6 +47,7 @@ class MirrorRepository:
         payload: dict[str, Any],
         *,
         now: datetime,
+        origin: str = "host",
     ) -> UpsertResult:
         """Store ``payload``; the version grows only when the payload really changed."""
         record = self.get(tenant_id, entity_type, external_id)
@@ -58,6 +60,7 @@ class MirrorRepository:
                 version=1,
                 deleted=False,
                 updated_at=now,
+                origin=origin,
             )
             self.session.add(record)
             self.session.flush()
@@ -68,8 +71,25 @@ class MirrorRepository:
         record.deleted = False
         record.version += 1
         record.updated_at = now
+        record.origin = origin
         self.session.flush()
         return UpsertResult(record, "updated")
+
+    def delete(
+        self, tenant_id: int, entity_type: str, external_id: str, *, now: datetime
+    ) -> UpsertResult | None:
+        """Mark a record deleted (a new version); ``None`` if the mirror never had it."""
+        record = self.get(tenant_id, entity_type, external_id)
+        if record is None:
+            return None
+        if record.deleted:
+            return UpsertResult(record, "unchanged")
+        record.deleted = True
+        record.version += 1
+        record.updated_at = now
+        record.origin = "host"
+        self.session.flush()
+        return UpsertResult(record, "deleted")
 
     def live(self, tenant_id: int, entity_type: str) -> list[MirrorRecord]:
         """Every record of ``entity_type`` that is not deleted, in host-key order."""
@@ -84,3 +104,45 @@ class MirrorRepository:
                 .order_by(MirrorRecord.external_id)
             )
         )
+
+    def with_links(
+        self,
+        tenant_id: int,
+        entity_type: str,
+        *,
+        only_dirty: bool = False,
+        external_ids: Iterable[str] | None = None,
+    ) -> list[tuple[MirrorRecord, Link | None]]:
+        """Records of ``entity_type`` with their links, in host-key order.
+
+        ``only_dirty`` keeps the records that need a look: never synced, changed since the last
+        agreed version, a link that is not plainly ``linked``, or deleted but still alive in
+        Fortnox. An idle sweep is one such query that returns nothing.
+        """
+        joined = and_(
+            Link.tenant_id == MirrorRecord.tenant_id,
+            Link.entity_type == MirrorRecord.entity_type,
+            Link.external_id == MirrorRecord.external_id,
+        )
+        query = (
+            select(MirrorRecord, Link)
+            .outerjoin(Link, joined)
+            .where(MirrorRecord.tenant_id == tenant_id, MirrorRecord.entity_type == entity_type)
+        )
+        if external_ids is not None:
+            query = query.where(MirrorRecord.external_id.in_(list(external_ids)))
+        if only_dirty:
+            live_dirty = and_(
+                MirrorRecord.deleted == false(),
+                or_(
+                    Link.id.is_(None),
+                    Link.synced_version != MirrorRecord.version,
+                    Link.state != "linked",
+                ),
+            )
+            deleted_dirty = and_(
+                MirrorRecord.deleted == true(), Link.id.is_not(None), Link.state != "deleted"
+            )
+            query = query.where(or_(live_dirty, deleted_dirty))
+        rows = self.session.execute(query.order_by(MirrorRecord.external_id))
+        return [(record, link) for record, link in rows]

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Deterministic constraint names, so migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -28,13 +33,38 @@ NAMING = {
 }
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite keeps no time zone and hands back naive datetimes; comparing those with the injected
+    clock's aware ones would fail, so values are normalised to UTC on the way in and out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC."""
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base with the project's naming convention."""
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
-        datetime: DateTime(timezone=True),
+        list[Any]: JSON,
+        datetime: UtcDateTime(),
+        date: Date,
     }
 
 
@@ -47,6 +77,12 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     fortnox_tenant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime]
+    #: What happens when a field changed on both sides: ``bridge_wins``, ``fortnox_wins``, ``ask``.
+    conflict_policy: Mapped[str] = mapped_column(String(20), default="ask", server_default="ask")
+    sweep_interval_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    #: When open problems are summarised by e-mail: ``per_run`` or ``daily``.
+    digest: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    notify_emails: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class ApiKey(Base):
@@ -76,6 +112,8 @@ class MirrorRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
+    #: Who made the last change: ``host`` (the API) or ``fortnox`` (picked up by a pull flow).
+    origin: Mapped[str] = mapped_column(String(10), default="host", server_default="host")
 
 
 class Link(Base):
@@ -99,5 +137,266 @@ class Link(Base):
     synced_version: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict[str, Any]]
     snapshot_hash: Mapped[str] = mapped_column(String(64))
+    #: ``linked`` (in sync), ``stale`` (the snapshot moved; plan the record again), ``deleted``
+    #: (deleted or deactivated in Fortnox by the bridge), ``missing`` (gone from Fortnox).
     state: Mapped[str] = mapped_column(String(20), default="linked")
     updated_at: Mapped[datetime]
+    #: ``created`` (the bridge created the Fortnox record), ``matched`` (found by natural key on a
+    #: first sync) or ``imported`` (a Fortnox-owned record). Re-sync deletes only ``created``.
+    origin: Mapped[str] = mapped_column(String(10), default="created", server_default="created")
+    #: The record's date, for dated flows: what a re-sync of an interval selects on.
+    record_date: Mapped[date | None] = mapped_column(nullable=True)
+
+
+class Connection(Base):
+    """A tenant's Fortnox connection: its state, encrypted tokens and what pre-flight learnt.
+
+    States: ``pending_auth → active → needs_reauth | revoked | paused``, plus ``missing_licence``.
+    ``tokens_ciphertext`` and ``app_ciphertext`` are Fernet tokens (see ``engine/secrets.py``);
+    the store never sees a plain token.
+    """
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="pending_auth")
+    #: The key the Fortnox client's token manager and refresh lock use for this connection.
+    token_key: Mapped[str] = mapped_column(String(200), unique=True)
+    fortnox_tenant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    client_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    scopes: Mapped[str] = mapped_column(String(500), default="")
+    tokens_ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    app_ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state_changed_at: Mapped[datetime]
+    disconnected_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Cached pre-flight facts: financial years, locked period end, when they were read.
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Re-syncs proposed by flows on reconnect: ``[{"flow", "from", "to"}]``.
+    resync_proposals: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ConnectionEvent(Base):
+    """One state transition of a connection, kept as its history."""
+
+    __tablename__ = "connection_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+
+class FlowConfig(Base):
+    """Whether a flow runs for a tenant, and its settings (validated by the flow's model)."""
+
+    __tablename__ = "flow_configs"
+    __table_args__ = (UniqueConstraint("tenant_id", "flow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class Mapping(Base):
+    """A tenant's translation of one local value to a Fortnox value (or its exclusion)."""
+
+    __tablename__ = "mappings"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "local_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(50))
+    local_value: Mapped[str] = mapped_column(String(200))
+    fortnox_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class Cursor(Base):
+    """How far a flow has read a source; reads restart at ``position`` minus the overlap."""
+
+    __tablename__ = "cursors"
+    __table_args__ = (UniqueConstraint("tenant_id", "flow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(100))
+    position: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+ACTIVE_OPERATION = text("status IN ('pending', 'processing')")
+
+
+class PushOperation(Base):
+    """One write to Fortnox, recorded before it is sent.
+
+    A ``create`` left ``pending`` or ``processing`` (crash, timeout, lost answer) is looked up in
+    Fortnox by ``natural_key`` and adopted before anything is created again. At most one active
+    operation exists per record (a partial unique index), so a sweep and an event-driven push
+    never write the same record at once.
+    """
+
+    __tablename__ = "push_operations"
+    __table_args__ = (
+        Index(
+            "uq_push_operations_active",
+            "tenant_id",
+            "entity_type",
+            "external_id",
+            unique=True,
+            sqlite_where=ACTIVE_OPERATION,
+            postgresql_where=ACTIVE_OPERATION,
+        ),
+        Index("ix_push_operations_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str] = mapped_column(String(400), unique=True)
+    natural_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: ``pending``, ``processing``, ``succeeded``, ``failed`` or ``needs_attention``.
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fortnox_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Run(Base):
+    """One sweep, event-driven push or re-sync of a tenant, with its counts and progress."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_tenant", "tenant_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    #: ``sweep``, ``push`` or ``resync``.
+    kind: Mapped[str] = mapped_column(String(10))
+    flow: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: ``running``, ``succeeded``, ``partial`` (items failed), ``failed`` (could not run),
+    #: ``cancelled`` or ``interrupted`` (a re-sync that can be resumed).
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RunItem(Base):
+    """What a run did with one record (unchanged records are not written)."""
+
+    __tablename__ = "run_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    #: ``ok``, ``failed`` or ``skipped``.
+    outcome: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    fortnox_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Problem(Base):
+    """An open (or resolved) problem, de-duplicated by ``dedupe_key`` within a tenant."""
+
+    __tablename__ = "problems"
+    __table_args__ = (UniqueConstraint("tenant_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str] = mapped_column(String(400))
+    flow: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str] = mapped_column(String(200))
+    #: The human reference of the failing entity, e.g. ``employee emp-7 (karin.ek@example.se)``.
+    reference: Mapped[str] = mapped_column(String(400))
+    code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Conflict(Base):
+    """Fields changed on both sides since the last agreed snapshot, waiting for a decision."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_record", "tenant_id", "entity_type", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str] = mapped_column(String(200))
+    fortnox_id: Mapped[str] = mapped_column(String(100))
+    #: ``{field: {"base": ..., "bridge": ..., "fortnox": ...}}``.
+    fields: Mapped[dict[str, Any]]
+    #: ``open`` or ``resolved``.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Notification(Base):
+    """An e-mail the bridge sent (or failed to send): the notification log."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_tenant", "tenant_id", "kind", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    #: ``problem``, ``digest`` or ``connection``.
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(300))
+    recipients: Mapped[list[Any]]
+    problem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="SET NULL"), nullable=True
+    )
+    #: For digests: a hash of the open problems listed, so an unchanged list is not re-sent.
+    digest_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(10))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """A named, expiring lock held by one worker (one sweep per tenant at a time)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]

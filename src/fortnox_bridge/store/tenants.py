@@ -28,6 +28,10 @@ class TenantRepository:
         """The tenant with ``tenant_id``."""
         return self.session.get(Tenant, tenant_id)
 
+    def all(self) -> list[Tenant]:
+        """Every tenant, by id."""
+        return list(self.session.scalars(select(Tenant).order_by(Tenant.id)))
+
     def by_name(self, name: str) -> Tenant | None:
         """The tenant called ``name``."""
         return self.session.scalars(select(Tenant).where(Tenant.name == name)).first()

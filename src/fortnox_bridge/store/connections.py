@@ -1,0 +1,83 @@
+"""Connections: each tenant's Fortnox connection, its state history and its row lock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.store.models import Connection, ConnectionEvent
+
+
+class ConnectionRepository:
+    """Reads and writes connections within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_tenant(self, tenant_id: int) -> Connection | None:
+        """The connection of ``tenant_id``, if it has one."""
+        return self.session.scalars(
+            select(Connection).where(Connection.tenant_id == tenant_id)
+        ).first()
+
+    def by_token_key(self, token_key: str, *, for_update: bool = False) -> Connection | None:
+        """The connection whose tokens live under ``token_key``.
+
+        ``for_update`` locks the row until the transaction ends (``SELECT ... FOR UPDATE`` on
+        PostgreSQL; SQLite ignores it, its callers serialise with ``BEGIN IMMEDIATE`` instead).
+        """
+        query = select(Connection).where(Connection.token_key == token_key)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def all(self) -> list[Connection]:
+        """Every connection, by tenant."""
+        return list(self.session.scalars(select(Connection).order_by(Connection.tenant_id)))
+
+    def create(self, tenant_id: int, token_key: str, *, now: datetime) -> Connection:
+        """A new connection in ``pending_auth``."""
+        connection = Connection(
+            tenant_id=tenant_id,
+            token_key=token_key,
+            state="pending_auth",
+            scopes="",
+            facts={},
+            resync_proposals=[],
+            state_changed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(connection)
+        self.session.flush()
+        return connection
+
+    def record_transition(
+        self, connection: Connection, to_state: str, reason: str, *, now: datetime
+    ) -> ConnectionEvent:
+        """Move ``connection`` to ``to_state`` and keep the transition in its history."""
+        event = ConnectionEvent(
+            tenant_id=connection.tenant_id,
+            from_state=connection.state,
+            to_state=to_state,
+            reason=reason,
+            at=now,
+        )
+        connection.state = to_state
+        connection.state_changed_at = now
+        connection.updated_at = now
+        self.session.add(event)
+        self.session.flush()
+        return event
+
+    def history(self, tenant_id: int) -> list[ConnectionEvent]:
+        """The transitions of a tenant's connection, oldest first."""
+        return list(
+            self.session.scalars(
+                select(ConnectionEvent)
+                .where(ConnectionEvent.tenant_id == tenant_id)
+                .order_by(ConnectionEvent.id)
+            )
+        )

@@ -1,0 +1,47 @@
+"""Flow configurations: which flows run for a tenant, with which settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.store.models import FlowConfig
+
+
+class FlowConfigRepository:
+    """Reads and writes flow configurations within one session.
+
+    A flow without a row runs with its default settings; the engine validates settings with the
+    flow's ``Settings`` model before they are stored here.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_tenant(self, tenant_id: int) -> dict[str, FlowConfig]:
+        """The configured flows of a tenant, by flow name."""
+        rows = self.session.scalars(select(FlowConfig).where(FlowConfig.tenant_id == tenant_id))
+        return {row.flow: row for row in rows}
+
+    def put(
+        self,
+        tenant_id: int,
+        flow: str,
+        *,
+        enabled: bool,
+        settings: dict[str, Any],
+        now: datetime,
+    ) -> FlowConfig:
+        """Create or replace the configuration of one flow."""
+        row = self.for_tenant(tenant_id).get(flow)
+        if row is None:
+            row = FlowConfig(tenant_id=tenant_id, flow=flow)
+            self.session.add(row)
+        row.enabled = enabled
+        row.settings = settings
+        row.updated_at = now
+        self.session.flush()
+        return row

@@ -1,0 +1,99 @@
+"""Problems: failures worth a human's attention, de-duplicated while they stay open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.store.models import Problem
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    """What went wrong with one entity, as the engine reports it."""
+
+    dedupe_key: str
+    flow: str
+    entity_type: str
+    external_id: str
+    reference: str
+    message: str
+    code: int | None = None
+    status: int | None = None
+    explanation: str = ""
+    fix: str = ""
+
+
+class ProblemRepository:
+    """Reads and writes problems within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self, tenant_id: int, report: ProblemReport, *, now: datetime
+    ) -> tuple[Problem, bool]:
+        """Count one occurrence; returns the problem and whether it is a *first* occurrence.
+
+        A first occurrence is a new problem or one that had been resolved and came back; an
+        occurrence of a problem that is still open only moves ``last_seen`` and ``count``.
+        """
+        problem = self.session.scalars(
+            select(Problem).where(
+                Problem.tenant_id == tenant_id, Problem.dedupe_key == report.dedupe_key
+            )
+        ).first()
+        first = problem is None or problem.resolved_at is not None
+        if problem is None:
+            problem = Problem(
+                tenant_id=tenant_id, dedupe_key=report.dedupe_key, first_seen=now, count=0
+            )
+            self.session.add(problem)
+        elif problem.resolved_at is not None:
+            problem.first_seen, problem.count, problem.notified_at = now, 0, None
+        problem.resolved_at = None
+        problem.flow = report.flow
+        problem.entity_type = report.entity_type
+        problem.external_id = report.external_id
+        problem.reference = report.reference
+        problem.code = report.code
+        problem.status = report.status
+        problem.message = report.message
+        problem.explanation = report.explanation
+        problem.fix = report.fix
+        problem.last_seen = now
+        problem.count += 1
+        self.session.flush()
+        return problem, first
+
+    def resolve_entity(self, tenant_id: int, flow: str, external_id: str, *, now: datetime) -> int:
+        """Resolve the open problems of one entity (it went through); returns how many."""
+        rows = self.session.scalars(
+            select(Problem).where(
+                Problem.tenant_id == tenant_id,
+                Problem.flow == flow,
+                Problem.external_id == external_id,
+                Problem.resolved_at.is_(None),
+            )
+        ).all()
+        for problem in rows:
+            problem.resolved_at = now
+        self.session.flush()
+        return len(rows)
+
+    def open(self, tenant_id: int) -> list[Problem]:
+        """The open problems of a tenant, oldest first."""
+        return list(
+            self.session.scalars(
+                select(Problem)
+                .where(Problem.tenant_id == tenant_id, Problem.resolved_at.is_(None))
+                .order_by(Problem.first_seen, Problem.id)
+            )
+        )
+
+    def get(self, problem_id: int) -> Problem | None:
+        """One problem by id."""
+        return self.session.get(Problem, problem_id)
