@@ -2,9 +2,15 @@
 
 ::
 
-    EngineError              root
-    ├── FlowDefinitionError  a flow class is declared wrongly (found when flows are discovered)
-    └── UnknownTenantError   a run was asked for a tenant the store does not have
+    EngineError                  root
+    ├── FlowDefinitionError      a flow class is declared wrongly (found when flows are discovered)
+    ├── UnknownTenantError       a run was asked for a tenant the store does not have
+    ├── UnknownFlowError         no discovered flow has that name
+    ├── InvalidSettingsError     flow settings or a tenant policy do not validate
+    ├── SecretKeyError           the key that encrypts tokens is missing, malformed or wrong
+    ├── ConnectionStateError     the connection cannot run (not active) or cannot move that way
+    ├── TenantBusyError          another worker is running a sweep of the tenant
+    └── ResyncError              a re-sync cannot start (bad interval, flow has no period...)
 """
 
 from __future__ import annotations
@@ -20,3 +26,31 @@ class FlowDefinitionError(EngineError):
 
 class UnknownTenantError(EngineError):
     """No tenant with that id in the store."""
+
+
+class UnknownFlowError(EngineError):
+    """No discovered flow has that name."""
+
+
+class InvalidSettingsError(EngineError):
+    """Flow settings or a tenant policy do not validate; the message names the field."""
+
+
+class SecretKeyError(EngineError):
+    """The secret key is malformed, or stored tokens were encrypted with another key."""
+
+
+class ConnectionStateError(EngineError):
+    """The tenant's connection is not in a state that allows this (e.g. not active)."""
+
+    def __init__(self, message: str, *, state: str | None = None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+class TenantBusyError(EngineError):
+    """Another worker holds the tenant's sweep lease."""
+
+
+class ResyncError(EngineError):
+    """A re-sync cannot start: the interval is wrong or the flow has no period."""
