@@ -1,8 +1,291 @@
-"""``fortnox-bridge sie ...`` and ``fortnox-bridge paxml ...``: file tools over ``formats/``."""
+"""``fortnox-bridge sie ...`` and ``fortnox-bridge paxml ...``: file tools over ``formats/``.
+
+Exit codes: 0 the file is fine (or the command did its job); 1 ``validate`` found errors; 2 the
+input is unusable (missing file, not SIE/PAXml at all, broken JSON). Every error says what is
+wrong, where (line, column) and how to fix it.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Annotated, Any
+
 import typer
+
+from fortnox_bridge.formats.errors import FormatError, InputError, SchemaError, SieWriteError
+from fortnox_bridge.formats.findings import Finding
+from fortnox_bridge.formats.paxml import read_paxml, validate_paxml
+from fortnox_bridge.formats.sie import SieReader, Voucher, write_document
+from fortnox_bridge.formats.sie.convert import write_csv, write_json
+from fortnox_bridge.formats.sie.records import Account, CompanyName, OrgNumber, Program, SieType
+from fortnox_bridge.formats.sie.serialize import document_from_json
+from fortnox_bridge.formats.sie.validation import validate
+
+EXIT_INVALID = 1
+EXIT_UNUSABLE = 2
 
 sie_app = typer.Typer(help="SIE 4 files: info, validate, convert, write.", no_args_is_help=True)
 paxml_app = typer.Typer(help="PAXml 2.0 files: info, validate.", no_args_is_help=True)
+
+FileArgument = Annotated[Path, typer.Argument(help="The file to read.", show_default=False)]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(help="Read with this encoding (cp437, utf-8, latin-1) instead of detecting it."),
+]
+
+
+def _fail(message: str, hint: str = "") -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    if hint:
+        typer.echo(f"fix: {hint}", err=True)
+    return typer.Exit(EXIT_UNUSABLE)
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[IO[bytes]]:
+    """Open ``path`` for reading; unusable input becomes exit code 2 with a message."""
+    try:
+        stream = path.open("rb")
+    except FileNotFoundError:
+        raise _fail(f"{path}: no such file", "give the path of an existing file") from None
+    except IsADirectoryError:
+        raise _fail(f"{path}: is a directory", "give the path of a file") from None
+    except PermissionError:
+        raise _fail(f"{path}: permission denied", "make the file readable") from None
+    with stream:
+        try:
+            yield stream
+        except InputError as exc:
+            raise _fail(f"{path}: {exc.finding.describe()}") from None
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@sie_app.command("info")
+def sie_info(file: FileArgument, encoding: EncodingOption = None) -> None:
+    """Print one JSON object about a SIE file (lenient, streaming: any size)."""
+    with _opened(file) as stream:
+        reader = SieReader(stream, encoding=encoding)
+        info: dict[str, Any] = {"sie_type": 1, "company": "", "org_number": "", "program": None}
+        accounts = vouchers = transactions = added = removed = 0
+        totals: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for record in reader:
+            if isinstance(record, Voucher):
+                vouchers += 1
+                for row in record.rows:
+                    if row.kind == "TRANS":
+                        transactions += 1
+                        totals[row.account] += row.amount
+                    elif row.kind == "RTRANS":
+                        added += 1
+                    else:
+                        removed += 1
+            elif isinstance(record, Account):
+                accounts += 1
+            elif isinstance(record, SieType):
+                info["sie_type"] = record.value
+            elif isinstance(record, CompanyName):
+                info["company"] = record.value
+            elif isinstance(record, OrgNumber):
+                info["org_number"] = record.number
+            elif isinstance(record, Program):
+                info["program"] = f"{record.name} {record.version}".strip()
+    info.update(
+        encoding=reader.encoding or "cp437",
+        checksum=reader.checksum.status.value,
+        accounts=accounts,
+        vouchers=vouchers,
+        transactions=transactions,
+        added_rows=added,
+        removed_rows=removed,
+        account_totals={account: format(totals[account], "f") for account in sorted(totals)},
+        warnings=[finding.to_json() for finding in reader.findings],
+    )
+    _print_json(info)
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    for finding in findings:
+        typer.echo(finding.describe())
+
+
+@sie_app.command("validate")
+def sie_validate(
+    file: FileArgument,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first violation of the spec.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    encoding: EncodingOption = None,
+) -> None:
+    """Check a SIE file: syntax, balances, checksum, required labels. Exit 1 on errors."""
+    with _opened(file) as stream:
+        try:
+            report = validate(stream, strict=strict, encoding=encoding)
+        except InputError as exc:
+            if exc.finding.code == "SIE-UNUSABLE":
+                raise
+            _emit_strict_failure(exc.finding, as_json)
+            raise typer.Exit(EXIT_INVALID) from None
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "variant": report.variant,
+                "encoding": report.encoding,
+                "checksum": report.checksum.status.value,
+                "vouchers": report.vouchers,
+                "transactions": report.transactions,
+                "findings": [finding.to_json() for finding in report.findings],
+            }
+        )
+    else:
+        _print_findings(report.findings)
+        verdict = "valid" if report.ok else "INVALID"
+        typer.echo(
+            f"{file}: {verdict} — type {report.variant}, {report.encoding}, "
+            f"#KSUMMA {report.checksum.status.value}, {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings"
+        )
+    raise typer.Exit(0 if report.ok else EXIT_INVALID)
+
+
+def _emit_strict_failure(finding: Finding, as_json: bool) -> None:
+    if as_json:
+        _print_json({"ok": False, "findings": [finding.to_json()]})
+    else:
+        typer.echo(finding.describe())
+        typer.echo("INVALID (strict mode stops at the first violation)")
+
+
+@sie_app.command("convert")
+def sie_convert(
+    file: FileArgument,
+    to: Annotated[str, typer.Option("--to", help="Output format: json or csv.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    encoding: EncodingOption = None,
+) -> None:
+    """Convert a SIE file to JSON (the whole document) or CSV (one line per voucher row)."""
+    if to not in ("json", "csv"):
+        raise _fail(f"--to {to!r} is not a format I write", "use --to json or --to csv")
+    with _opened(file) as stream:
+        reader = SieReader(stream, encoding=encoding)
+        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            (write_json if to == "json" else write_csv)(reader, out)
+        finally:
+            if output:
+                out.close()
+    for finding in reader.findings:
+        typer.echo(f"warning: {finding.describe()}", err=True)
+
+
+@sie_app.command("write")
+def sie_write(
+    file: Annotated[
+        Path, typer.Argument(help="JSON document (the shape `convert --to json` writes).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The SIE file to write.")],
+    checksum: Annotated[
+        bool, typer.Option("--checksum", help="Add #KSUMMA (CRC-32 of the content).")
+    ] = False,
+) -> None:
+    """Write a SIE file (CP437) from a JSON document."""
+    with _opened(file) as stream:
+        try:
+            data = json.load(stream)
+        except json.JSONDecodeError as exc:
+            raise _fail(
+                f"{file}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})",
+                "give the JSON that `fortnox-bridge sie convert --to json` writes",
+            ) from None
+        except UnicodeDecodeError:
+            raise _fail(f"{file}: not UTF-8 text", "save the JSON as UTF-8") from None
+    try:
+        document = document_from_json(data)
+    except ValueError as exc:
+        raise _fail(f"{file}: {exc}", "fix that value of the JSON document") from None
+    try:
+        with output.open("wb") as out:
+            writer = write_document(document, out, checksum=checksum)
+    except SieWriteError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    for item in writer.substitutions:
+        typer.echo(
+            f"warning: line {item.line} ({item.label}): {item.original!r} is not in CP437, "
+            f"wrote {item.replacement!r}",
+            err=True,
+        )
+    typer.echo(f"wrote {output}: {len(document.vouchers)} vouchers")
+
+
+XsdOption = Annotated[
+    Path | None,
+    typer.Option("--xsd", help="Also validate against this XSD (the official PAXml 2.0 schema)."),
+]
+
+
+@paxml_app.command("validate")
+def paxml_validate(
+    file: FileArgument,
+    xsd: XsdOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a PAXml file: document rules, and the XSD when given. Exit 1 on errors."""
+    with _opened(file) as stream:
+        try:
+            report = validate_paxml(stream, xsd=xsd)
+        except SchemaError as exc:
+            raise _fail(str(exc), "give the path of the PAXml 2.0 XSD with --xsd") from None
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "version": report.version,
+                "schema_checked": report.schema_checked,
+                "findings": [finding.to_json() for finding in report.findings],
+            }
+        )
+    else:
+        _print_findings(report.findings)
+        verdict = "valid" if report.ok else "INVALID"
+        schema = "with" if report.schema_checked else "without"
+        typer.echo(f"{file}: {verdict} ({schema} XSD), {len(report.errors)} errors")
+    raise typer.Exit(0 if report.ok else EXIT_INVALID)
+
+
+@paxml_app.command("info")
+def paxml_info(file: FileArgument) -> None:
+    """Print one JSON object about a PAXml file."""
+    with _opened(file) as stream:
+        result = read_paxml(stream)
+    document = result.document
+    _print_json(
+        {
+            "version": document.header.version,
+            "format": document.header.format,
+            "company": document.header.company_name,
+            "encoding": result.encoding,
+            "persons": len(document.persons),
+            "time_transactions": len(document.time_transactions),
+            "salary_transactions": len(document.salary_transactions),
+            "schedules": len(document.schedules),
+            "schedule_days": sum(len(schedule.days) for schedule in document.schedules),
+            "codes": len(document.codes),
+            "other_sections": sorted(section.tag for section in document.other_sections),
+            "warnings": [finding.to_json() for finding in result.findings],
+        }
+    )
+
+
+__all__ = ["FormatError", "paxml_app", "sie_app"]

@@ -216,8 +216,14 @@ def test_rtrans_btrans_pairs_are_kept_as_audit_rows(reference_dir: Path) -> None
         result = read_document(f)
     voucher = next(v for v in result.document.vouchers if (v.series, v.number) == ("A", "8"))
     assert [row.kind for row in voucher.rows] == [
-        "BTRANS", "RTRANS", "TRANS", "BTRANS", "RTRANS", "TRANS", "BTRANS",
-    ]  # fmt: skip
+        "BTRANS",
+        "RTRANS",
+        "TRANS",
+        "BTRANS",
+        "RTRANS",
+        "TRANS",
+        "BTRANS",
+    ]
     assert [row.amount for row in voucher.removed] == [Decimal(-1000), Decimal(200), Decimal(800)]
     assert voucher.added[0].sign == "2 Christer Bengtsson"
     assert voucher.total() == 0  # the #TRANS rows alone are the final, balanced state

@@ -89,6 +89,7 @@ class SieReader:
         self._crc: Crc | None = None
         self._records = 0
         self._replacement_lines = 0
+        self._garbage_lines = 0
 
     def __iter__(self) -> Iterator[Record]:
         for _, record in self.located():
@@ -323,6 +324,11 @@ class SieReader:
         if line[0] in "{}":
             block.stray_brace(line, number)
             return
+        self._garbage_lines += 1
+        if self._records == 0 and self._garbage_lines > 20:
+            # Twenty lines and not one record: this is not a SIE file; stop reading it.
+            self.findings.strict = False
+            raise SieSyntaxError(_unusable("no SIE record (a line starting with #) found"))
         self.findings.report(
             Severity.WARNING,
             "SIE-NOT-A-RECORD",
