@@ -81,7 +81,7 @@ def test_codes_without_counterpart_raise_a_clear_error(code: str) -> None:
 
 
 def test_unknown_codes_and_ok0_raise_with_what_is_wrong() -> None:
-    with pytest.raises(UnmappedCodeError, match="not a PAXml 2.0 tidkod"):
+    with pytest.raises(UnmappedCodeError, match=r"not a PAXml 2\.0 tidkod"):
         to_fortnox("XYZ")
     with pytest.raises(UnmappedCodeError, match="OK0"):
         to_paxml(ATTENDANCE, "OK0")
