@@ -11,7 +11,8 @@ from starlette.routing import BaseRoute, Route
 
 from fortnox_bridge.sandbox import control, oauth
 from fortnox_bridge.sandbox.middleware import SandboxMiddleware
-from fortnox_bridge.sandbox.resources import employee
+from fortnox_bridge.sandbox.registers.engine import api_routes, discover
+from fortnox_bridge.sandbox.registers.resource import Resource
 from fortnox_bridge.sandbox.state import SandboxState
 
 
@@ -32,8 +33,10 @@ def create_app(state: SandboxState, *, standalone: bool = False) -> Starlette:
     all_routes: list[BaseRoute] = [Route("/", root, methods=["GET"])]
     all_routes += control.routes(state)
     all_routes += oauth.routes(state)
-    all_routes += employee.routes(state)
+    resources = [Resource(spec) for spec in discover()]
+    all_routes += api_routes(state, resources)
     middleware = [Middleware(SandboxMiddleware, state=state, standalone=standalone)]
     app = Starlette(routes=all_routes, middleware=middleware)
     app.state.sandbox = state
+    app.state.resources = resources
     return app

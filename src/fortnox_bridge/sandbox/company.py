@@ -33,6 +33,8 @@ class Register:
     #: Every id ever used: numbers stay reserved after a delete (2000637, fortnox-api.md §2.5).
     used: set[str] = field(default_factory=set)
     dirty: set[str] = field(default_factory=set, repr=False, compare=False)
+    #: The series moved without a record changing (document row ids, voucher numbers).
+    series_dirty: bool = field(default=False, repr=False, compare=False)
 
     def put(self, record_id: str, record: dict[str, Any], modified: str) -> None:
         """Store ``record`` under ``record_id``, stamped ``modified``."""
@@ -53,6 +55,7 @@ class Register:
             self.next_number += 1
         number = str(self.next_number)
         self.next_number += 1
+        self.series_dirty = True
         return number
 
 

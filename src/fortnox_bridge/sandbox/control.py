@@ -69,7 +69,7 @@ async def _create_company(state: SandboxState, request: Request) -> Response:
         raise ControlError(400, "invalid_field", f"'seed' must be one of {list(SEEDS)}")
     licences = string_list(data, "licences", KNOWN_SCOPES)
     company = state.add_company(name.strip(), licences)
-    apply_seed(company, seed)
+    apply_seed(company, seed, today=state.clock.now().date())
     body = {
         "tenant_id": company.tenant_id,
         "name": company.name,

@@ -76,26 +76,3 @@ async def read_wrapped(request: Request, wrapper: str) -> dict[str, Any]:
         code, message = WRONG_BODY
         raise FortnoxStyleError(400, code, message.format(wrapper=wrapper))
     return inner
-
-
-def page_params(request: Request) -> tuple[int, int]:
-    """``(page, limit)`` from the query string, validated as Fortnox does (limit 1–500)."""
-    try:
-        limit = int(request.query_params.get("limit", "100"))
-        page = int(request.query_params.get("page", "1"))
-    except ValueError:
-        raise FortnoxStyleError(400, 2000588, "Ogiltig parameter i anropet.") from None
-    if not 1 <= limit <= 500 or page < 1:
-        raise FortnoxStyleError(400, 2000588, "Ogiltig parameter i anropet.")
-    return page, limit
-
-
-def paged(collection: str, rows: list[dict[str, Any]], page: int, limit: int) -> dict[str, Any]:
-    """A list body with ``MetaInformation`` as real Fortnox sends it."""
-    total = len(rows)
-    pages = (total + limit - 1) // limit
-    start = (page - 1) * limit
-    return {
-        "MetaInformation": {"@TotalResources": total, "@TotalPages": pages, "@CurrentPage": page},
-        collection: rows[start : start + limit],
-    }

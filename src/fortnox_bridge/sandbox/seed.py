@@ -1,28 +1,64 @@
-"""Seeds for new sandbox companies: ``empty`` and ``demo`` (a small Swedish company)."""
+"""Seeds for new sandbox companies.
+
+Every company starts as a new Fortnox company does: a BAS chart of accounts, the standard terms of
+payment and units, and a financial year for the current calendar year (``empty``). ``demo`` adds a
+plausible small Swedish company: last year's financial year too, company details, cost centres,
+projects, two employees with schedules (Astrid Lindqvist and Nils Bergström, ids 1 and 2),
+customers, articles and expense codes.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from fortnox_bridge.sandbox import seed_data
 from fortnox_bridge.sandbox.company import Company
 
 SEEDS = ("empty", "demo")
-
-_DEMO_EMPLOYEES = (
-    {"EmployeeId": "1", "FirstName": "Astrid", "LastName": "Lindqvist",
-     "Email": "astrid.lindqvist@exempel.se", "City": "Uppsala", "ScheduleId": "HEL",
-     "EmploymentDate": "2019-03-01", "MonthlySalary": "41500"},
-    {"EmployeeId": "2", "FirstName": "Nils", "LastName": "Bergström",
-     "Email": "nils.bergstrom@exempel.se", "City": "Västerås", "ScheduleId": "HEL",
-     "EmploymentDate": "2021-08-16", "MonthlySalary": "38200"},
-)  # fmt: skip
+EPOCH_STAMP = "1970-01-01 00:00:00"
 
 
 def apply_seed(company: Company, seed: str, *, today: date | None = None) -> None:
-    """Fill ``company`` with the registers of ``seed``."""
+    """Fill ``company`` with the registers of ``seed`` (dates relative to ``today``)."""
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
+    today = today or date(2026, 1, 1)
     if seed == "demo":
-        register = company.register("employees")
-        for row in _DEMO_EMPLOYEES:
-            register.put(row["EmployeeId"], dict(row), "")
+        _put(company, "financialyears", "Id", [_year(today.year - 1, 1), _year(today.year, 2)])
+    else:
+        _put(company, "financialyears", "Id", [_year(today.year, 1)])
+    _put(company, "accounts", "Number", seed_data.ACCOUNTS)
+    _put(company, "termsofpayments", "Code", seed_data.TERMS_OF_PAYMENT)
+    _put(company, "units", "Code", seed_data.UNITS)
+    company.profile = {"Name": company.name, **seed_data.EMPTY_PROFILE}
+    if seed == "demo":
+        _demo(company)
+
+
+def _demo(company: Company) -> None:
+    company.profile = {**company.profile, **seed_data.DEMO_PROFILE}
+    _put(company, "costcenters", "Code", seed_data.COST_CENTERS)
+    _put(company, "projects", "ProjectNumber", seed_data.PROJECTS)
+    _put(company, "employees", "EmployeeId", seed_data.EMPLOYEES)
+    _put(company, "customers", "CustomerNumber", seed_data.CUSTOMERS)
+    _put(company, "articles", "ArticleNumber", seed_data.ARTICLES)
+    _put(company, "expenses", "Code", seed_data.EXPENSES)
+
+
+def _year(year: int, year_id: int) -> dict[str, Any]:
+    return {
+        "Id": year_id,
+        "FromDate": f"{year}-01-01",
+        "ToDate": f"{year}-12-31",
+        "AccountChartType": "BAS 2024",
+        "AccountingMethod": "ACCRUAL",
+    }
+
+
+def _put(company: Company, register: str, id_field: str, rows: Any) -> None:
+    target = company.register(register)
+    for row in rows:
+        target.put(str(row[id_field]), dict(row), EPOCH_STAMP)
+    numbers = [int(k) for k in target.records if k.isdigit()]
+    target.next_number = max(numbers, default=0) + 1

@@ -153,7 +153,7 @@ class SqliteStore:
             )
             company.dirty = False
         for name, register in company.registers.items():
-            if not register.dirty and not everything:
+            if not register.dirty and not register.series_dirty and not everything:
                 continue
             db.execute(
                 "INSERT OR REPLACE INTO registers VALUES (?, ?, ?, ?)",
@@ -163,6 +163,7 @@ class SqliteStore:
             for record_id in ids:
                 self._write_record(tenant, name, register, record_id)
             register.dirty.clear()
+            register.series_dirty = False
 
     def _write_record(self, tenant: int, name: str, register: Register, record_id: str) -> None:
         record = register.records.get(record_id)
@@ -220,6 +221,7 @@ class SqliteStore:
         for company in state.companies.values():
             for register in company.registers.values():
                 register.dirty.clear()
+                register.series_dirty = False
 
     def _read_auth(self, state: SandboxState) -> None:
         auth = state.auth
@@ -249,7 +251,7 @@ class SqliteStore:
 
 
 def _is_dirty(company: Company) -> bool:
-    return company.dirty or any(r.dirty for r in company.registers.values())
+    return company.dirty or any(r.dirty or r.series_dirty for r in company.registers.values())
 
 
 def _app_dict(app: DeveloperApp) -> dict[str, Any]:

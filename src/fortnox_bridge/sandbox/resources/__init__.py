@@ -1,1 +1,1 @@
-"""One module per emulated Fortnox resource: its routes and its business rules."""
+"""One declaration module per resource (``RESOURCE = ResourceSpec(...)``), found by discovery."""

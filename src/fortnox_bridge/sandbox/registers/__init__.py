@@ -1,0 +1,1 @@
+"""The generic register engine: declarations in, Fortnox-shaped endpoints out."""

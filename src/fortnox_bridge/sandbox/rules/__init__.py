@@ -1,0 +1,1 @@
+"""Per-resource rules the generic register engine cannot derive from the models."""
