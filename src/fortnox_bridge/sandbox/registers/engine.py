@@ -17,12 +17,13 @@ from starlette.routing import BaseRoute, Route
 
 from fortnox_bridge.sandbox.company import Company
 from fortnox_bridge.sandbox.endpoint import api_endpoint, read_wrapped
+from fortnox_bridge.sandbox.errors import SandboxError
 from fortnox_bridge.sandbox.messages import refuse_code
 from fortnox_bridge.sandbox.registers.ops import answer, check_dated, find, store
 from fortnox_bridge.sandbox.registers.query import paged, paging, select
 from fortnox_bridge.sandbox.registers.render import list_item
 from fortnox_bridge.sandbox.registers.resource import Resource
-from fortnox_bridge.sandbox.registers.spec import Action, Ctx, ResourceSpec
+from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record, ResourceSpec
 from fortnox_bridge.sandbox.registers.writes import (
     assign_id,
     merge,
@@ -111,6 +112,22 @@ async def _get(ctx: Ctx, request: Request) -> Response:
 async def _create(ctx: Ctx, request: Request) -> Response:
     resource = ctx.resource
     sent = read_fields(resource, await read_wrapped(request, resource.single_key))
+    register = ctx.register(resource.name)
+    next_number = register.next_number
+    try:
+        record_id, record = _created(ctx, sent)
+    except SandboxError:
+        register.next_number = next_number  # a refused create uses up no number
+        raise
+    store(ctx, record_id, record)
+    response = answer(ctx, record, 201)
+    if resource.spec.location:
+        response.headers["Location"] = resource.spec.location  # a bare word, not a URL
+    return response
+
+
+def _created(ctx: Ctx, sent: Record) -> tuple[str, Record]:
+    resource = ctx.resource
     rule = resource.spec.id
     assert rule is not None
     record_id = assign_id(ctx, rule, sent)
@@ -119,11 +136,7 @@ async def _create(ctx: Ctx, request: Request) -> Response:
     require(resource, record)
     resource.spec.rules.prepare(ctx, record, sent, None)
     _check_date(ctx, record)
-    store(ctx, record_id, record)
-    response = answer(ctx, record, 201)
-    if resource.spec.location:
-        response.headers["Location"] = resource.spec.location  # a bare word, not a URL
-    return response
+    return record_id, record
 
 
 async def _update(ctx: Ctx, request: Request) -> Response:

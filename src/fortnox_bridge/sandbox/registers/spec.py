@@ -172,5 +172,8 @@ class ResourceSpec:
     lastmodified: bool = False
     #: Text fields Fortnox cuts to this length instead of refusing (recorded for invoice rows).
     truncate: Mapping[str, int] = field(default_factory=dict)
+    #: Fields whose document enum is out of date; the rules check them instead (recorded: orders
+    #: accept ``HVAC`` and answer ``COOKING`` with 2003157, neither in the order-row enum).
+    free_enums: frozenset[str] = frozenset()
     delete_answer: str = "empty"  # "empty" → 204; "record" → 200 with the deleted record
     rules: Rules = field(default_factory=Rules)

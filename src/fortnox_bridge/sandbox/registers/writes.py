@@ -120,7 +120,7 @@ def _text(resource: Resource, path: str, text: str, limits: dict[str, Any]) -> s
         raise refuse(TOO_LONG, field=path, limit=limits["maxLength"])
     if len(text) < limits.get("minLength", 0):
         raise refuse(NOT_ALLOWED, field=path, value=text)
-    if "enum" in limits and text not in limits["enum"]:
+    if "enum" in limits and text not in limits["enum"] and path not in resource.spec.free_enums:
         raise refuse(NOT_ALLOWED, field=path, value=text)
     return text
 

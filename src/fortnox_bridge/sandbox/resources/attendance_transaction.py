@@ -12,6 +12,8 @@ RESOURCE = ResourceSpec(
     location="attendancetransactions",
     id=IdRule("id", kind="uuid"),
     read_only=frozenset({"id"}),
+    # The SPEC's single-row schema lacks the id the list items carry; GET/PUT/DELETE need it.
+    extra_fields={"id": None},
     exact_search={"employeeid": "EmployeeId", "date": "Date"},
     date_field="Date",
     delete_answer="record",

@@ -114,5 +114,6 @@ RESOURCE = ResourceSpec(
     lastmodified=True,
     # Recorded: a 300-character row description is cut to 255, not refused.
     truncate={"InvoiceRows.Description": 255},
+    free_enums=frozenset({"InvoiceRows.HouseWorkType"}),
     rules=InvoiceRules(),
 )

@@ -87,5 +87,6 @@ RESOURCE = ResourceSpec(
     date_field="OrderDate",
     lastmodified=True,
     truncate={"OrderRows.Description": 255},
+    free_enums=frozenset({"OrderRows.HouseWorkType"}),
     rules=OrderRules(),
 )

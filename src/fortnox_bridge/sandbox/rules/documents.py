@@ -16,6 +16,7 @@ from fortnox_bridge.sandbox.messages import (
     HOUSEWORK_DISCONTINUED,
     HOUSEWORK_MISMATCH,
     HOUSEWORK_OTHERCOSTS,
+    NOT_ALLOWED,
     refuse,
     refuse_code,
 )
@@ -157,6 +158,8 @@ def _housework(record: Record, rows_field: str) -> None:
             continue
         if work in DISCONTINUED:
             raise refuse(HOUSEWORK_DISCONTINUED)
+        if work not in ROT | RUT | GREEN | NEUTRAL:
+            raise refuse(NOT_ALLOWED, field=f"{rows_field}.HouseWorkType", value=work)
         if work in NEUTRAL:
             if row.get("HouseWork"):
                 raise refuse(HOUSEWORK_OTHERCOSTS)
