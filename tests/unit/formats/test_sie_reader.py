@@ -232,3 +232,35 @@ def test_memory_does_not_grow_with_the_file() -> None:
     small, large = _peak(1_000), _peak(10_000)  # about 0.1 MB and 1 MB of SIE
     assert large < small * 1.5
     assert large < 2_000_000
+
+
+@st.composite
+def _row_lines(draw: st.DrawFn) -> str:
+    words = [draw(st.sampled_from(["1930", "3010", "7010", "12"])), draw(_objects_text())]
+    words.append(draw(st.sampled_from(["-100.00", "12", "0.5", "1.005", "1e5", "+3", "7,5"])))
+    optional = [
+        draw(st.sampled_from(["20240105", '""', "2024-01-05", "20241301"])),
+        draw(st.sampled_from(['"a b"', '""', "word", '"x\\"y"'])),
+        draw(st.sampled_from(["1.00", '""', "0", "-2.5", "x"])),
+        draw(st.sampled_from(['"Anna A"', "anna", '""'])),
+    ]
+    words += optional[: draw(st.integers(0, 4))]
+    return "#TRANS " + draw(st.sampled_from([" ", "\t"])).join(words)
+
+
+def _objects_text() -> st.SearchStrategy[str]:
+    return st.sampled_from(["{}", '{1 "Nord"}', "{1 Nord 6 0001}", '{"6" "SÄLJ"}', "{1}", "{ }"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_row_lines())
+def test_the_row_fast_path_gives_what_the_general_path_gives(line: str) -> None:
+    from fortnox_bridge.formats.findings import FindingLog
+    from fortnox_bridge.formats.sie.conversion import FieldConverter
+
+    lexer, log = Lexer(), FindingLog()
+    fast = FieldConverter(FindingLog(), lexer).plain_row(line)
+    expected = FieldConverter(log, lexer).row("TRANS", lexer.tokens(line).fields, 1, line)
+    if fast is not None:  # the fast path takes only lines the general path finds clean
+        assert fast == expected
+        assert len(log) == 0

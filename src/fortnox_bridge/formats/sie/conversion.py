@@ -11,21 +11,31 @@ for well-formed rows and hands anything unusual to the general path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from fortnox_bridge.formats.findings import FindingLog, Severity
 from fortnox_bridge.formats.sie import values as v
+from fortnox_bridge.formats.sie.encoding import needs_cleaning
 from fortnox_bridge.formats.sie.labels import SIGNATURES, Signature
 from fortnox_bridge.formats.sie.lexer import Field, Lexer
-from fortnox_bridge.formats.sie.records import VoucherRow
+from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
 
 _AMOUNT_MATCH = v._AMOUNT.fullmatch
 _NUMBER_MATCH = v._NUMBER.fullmatch
 
-_BLANKS = (" ", "\t")
-_END = ("", " ", "\t")
+# #TRANS account {objects} amount [date [“text” [quantity [sign]]]], all well formed.
+_PLAIN_ROW = re.compile(
+    r"#TRANS[ \t]++([0-9]++)[ \t]*+\{([^{}\\\x00-\x08\x0a-\x1f\x7f]*+)\}"
+    r"[ \t]++(-?[0-9]++(?:\.[0-9][0-9]?+)?+)"
+    r'(?:[ \t]++([0-9]{8}+|"")'
+    r'(?:[ \t]++"([^"\\\x00-\x08\x0a-\x1f\x7f]*+)"'
+    r'(?:[ \t]++(-?[0-9]++(?:\.[0-9]++)?+|"")'
+    r'(?:[ \t]++([^\s"{}\\]++|"[^"\\]*+"))?+'
+    r")?+)?+)?+[ \t]*+"
+).fullmatch
 
 _SINGLE = {
     "i": v.integer,
@@ -84,57 +94,51 @@ class FieldConverter:
     def plain_row(self, line: str) -> VoucherRow | None:
         """A plain ``#TRANS`` line straight to its row, or ``None`` to take the general path.
 
-        Plain means: no backslash, at most two quoted fields after the object list, every value
-        well formed. This is the reader's hottest function, hence the unrolled code.
+        Plain means: the shape of :data:`_PLAIN_ROW` (quoted text without backslashes, every
+        value well formed). This is the reader's hottest function: one regular expression with
+        possessive quantifiers (no backtracking) does the splitting and most of the checking.
         """
-        head, _, rest = line.partition("{")
-        content, _, tail = rest.partition("}")
-        pairs = self._values.cached_objects(content)
-        if pairs is None or "\\" in tail or "{" in tail:
+        match = _PLAIN_ROW(line)
+        if match is None:
             return None
-        if '"' in tail:
-            parts = tail.split('"')
-            if len(parts) == 3:
-                fields = parts[0].split()
-                fields.append(parts[1])
-                fields += parts[2].split()
-            elif len(parts) == 5 and not parts[2].strip(" \t"):
-                fields = parts[0].split()
-                fields.append(parts[1])
-                fields.append(parts[3])
-                fields += parts[4].split()
-            else:
+        account, content, amount, date_text, text, quantity_text, sign = match.groups()
+        if not line.isascii() and needs_cleaning(line):
+            return None
+        values = self._values
+        pairs = values.contents.get(content)
+        if pairs is None:
+            pairs = values.cached_objects(content)
+            if pairs is None:
                 return None
-            if parts[0][-1:] not in _BLANKS or parts[-1][:1] not in _END:
+        date = None
+        if date_text is not None and date_text != '""':
+            date = values.dates.get(date_text) or values.cached_date(date_text)
+            if date is None:
                 return None
-        else:
-            fields = tail.split()
-        names = head.split()
-        size = len(fields)
-        if not size or size > 5 or len(names) != 2 or tail[:1] not in _BLANKS:
+        quantity = None
+        if quantity_text is not None and quantity_text != '""':
+            quantity = Decimal(quantity_text)
+        if sign is None:
+            sign = ""
+        elif sign[:1] == '"':
+            sign = sign[1:-1]
+        return VoucherRow(
+            "TRANS", account, pairs, Decimal(amount), date, text or "", quantity, sign
+        )
+
+    def plain_voucher(self, line: str) -> Voucher | None:
+        """A plain ``#VER`` line straight to its (row-less) voucher, or ``None``."""
+        fields = self._lexer.fields(line)
+        if fields is None or not 3 < len(fields) < 8 or fields[0] != "#VER":
             return None
-        amount, account = fields[0], names[1]
-        if not _AMOUNT_MATCH(amount) or not account.isdigit():
+        if not all(type(field) is str for field in fields):
             return None
-        date = quantity = None
-        text = sign = ""
-        if size > 1:
-            date_text = fields[1]
-            if date_text:
-                date = self._values.cached_date(date_text)
-                if date is None:
-                    return None
-            if size > 2:
-                text = fields[2]
-                if size > 3:
-                    quantity_text = fields[3]
-                    if quantity_text:
-                        if not _NUMBER_MATCH(quantity_text):
-                            return None
-                        quantity = Decimal(quantity_text)
-                    if size > 4:
-                        sign = fields[4]
-        return VoucherRow("TRANS", account, pairs, Decimal(amount), date, text, quantity, sign)
+        texts = [str(field) for field in fields] + ["", "", ""]
+        date = self._values.cached_date(texts[3])
+        registered = self._values.cached_date(texts[5]) if texts[5] else None
+        if date is None or (texts[5] and registered is None):
+            return None
+        return Voucher(texts[1], texts[2], date, texts[4], registered, texts[6])
 
     def _row_slowly(
         self, kind: str, fields: list[Field], number: int, text: str

@@ -19,6 +19,7 @@ reader repairs those when they sit next to a letter, the way Björn Lundén's Si
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -55,6 +56,23 @@ _SUBSTITUTES = {
     "…": "...",
     "•": "*",
 }
+
+
+# Characters that make a text need cleaning: control characters (not TAB), the replacement
+# character, and what Latin-1 letters look like in CP437.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\ufffd" + "".join(LATIN1_IN_CP437) + "]")
+
+
+def needs_cleaning(text: str) -> bool:
+    """Whether ``text`` has a control character, U+FFFD or a mis-decoded Latin-1 letter.
+
+    ASCII text can only have control characters, and printable text none, so the common cases
+    cost one C call each.
+    """
+    if text.isascii():
+        return not text.isprintable() and _CONTROL.search(text) is not None
+    return _SUSPECT.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,7 @@ def unescape(text: str) -> str:
 class Lexer:
     """Splits lines into fields; caches object lists, which repeat throughout a file."""
 
-    def __init__(self, cache_limit: int = 4096) -> None:
+    def __init__(self, cache_limit: int = 16384) -> None:
         self._objects: dict[str, tuple[str, ...] | None] = {}
         self._cache_limit = cache_limit
 

@@ -29,10 +29,7 @@ from fortnox_bridge.formats.sie.records import Record, UnknownRecord, Voucher
 from fortnox_bridge.formats.sie.voucher_block import VoucherBlock
 
 SAMPLE_SIZE = 64 * 1024
-# Characters that make a line need cleaning: control characters (not TAB), the replacement
-# character, and what Latin-1 letters look like in CP437 (see encoding.LATIN1_IN_CP437).
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\ufffd" + "".join(enc.LATIN1_IN_CP437) + "]")
 
 
 class _Prefixed(io.RawIOBase):
@@ -100,8 +97,9 @@ class SieReader:
         block = VoucherBlock(self.findings)
         # Voucher rows are most of a file: they take a short path (local names, no label
         # dispatch) whenever the line is plain, i.e. has nothing to clean or repair.
-        plain_row, add_row, suspect = self._converter.plain_row, block.add_row, _SUSPECT.search
-        number = 0
+        plain_row, add_row = self._converter.plain_row, block.add_row
+        plain_voucher = self._converter.plain_voucher
+        number, seen_rows, fast = 0, False, True
         lines, per_line = self._text()
         for number, text in enumerate(lines, 1):
             if per_line and not text.isascii():
@@ -109,15 +107,26 @@ class SieReader:
             line = text.strip(" \t\r\n")
             if not line:
                 continue
-            if line.startswith("#TRANS") and self._crc is None and not suspect(line):
+            if fast and line.startswith("#TRANS"):
                 parsed = plain_row(line)
                 if parsed is not None:
-                    self._records += 1
                     add_row(parsed, number)
+                    seen_rows = True
+                    continue
+            elif fast and line.startswith("#VER") and not enc.needs_cleaning(line):
+                voucher = plain_voucher(line)
+                if voucher is not None:
+                    self._records += 1
+                    self.labels_seen.add("#VER")
+                    closed = block.interrupt(number, "#VER")
+                    if closed is not None:
+                        yield closed
+                    block.start(voucher, number)
                     continue
             head = line[0]
             if head == "#":
                 yield from self._record(line, text, number, block)
+                fast = self._crc is None  # inside #KSUMMA the CRC needs the general path
             elif line == "{":
                 block.open(number)
             elif line == "}":
@@ -129,6 +138,9 @@ class SieReader:
         closed = block.finish(number)
         if closed is not None:
             yield closed
+        if seen_rows:
+            self.labels_seen.add("#TRANS")
+            self._records += 1
         self._finish(number)
 
     def _text(self) -> tuple[IO[str], bool]:
@@ -216,7 +228,7 @@ class SieReader:
             return
         if self._crc is not None:
             self._crc.add(written, fields[1:])
-        if _SUSPECT.search(line):
+        if enc.needs_cleaning(line):
             fields = self._clean_texts(fields, line, number)
         self.labels_seen.add(label)
         self._records += 1

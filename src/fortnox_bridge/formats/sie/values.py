@@ -32,28 +32,31 @@ class BadValue(Exception):
 
 
 class ValueParser:
-    """Parses field values; caches dates and object lists (instance state, one per reader)."""
+    """Parses field values; caches dates and object lists (instance state, one per reader).
 
-    def __init__(self, cache_limit: int = 4096) -> None:
-        self._dates: dict[str, dt.date] = {}
+    :attr:`dates` and :attr:`contents` are read directly by the row fast path.
+    """
+
+    def __init__(self, cache_limit: int = 16384) -> None:
+        self.dates: dict[str, dt.date] = {}
         self._objects: dict[tuple[str, ...], ObjectList] = {}
-        self._contents: dict[str, ObjectList] = {}
+        self.contents: dict[str, ObjectList] = {}
         self._cache_limit = cache_limit
 
     def date(self, text: str) -> dt.date:
         """``YYYYMMDD`` → ``date``."""
-        cached = self._dates.get(text)
+        cached = self.dates.get(text)
         if cached is not None:
             return cached
         value = _parse_date(text)
-        if len(self._dates) >= self._cache_limit:
-            self._dates.clear()
-        self._dates[text] = value
+        if len(self.dates) >= self._cache_limit:
+            self.dates.clear()
+        self.dates[text] = value
         return value
 
     def cached_date(self, text: str) -> dt.date | None:
         """``YYYYMMDD`` → ``date``; ``None`` if the text is not a valid date."""
-        cached = self._dates.get(text)
+        cached = self.dates.get(text)
         if cached is not None:
             return cached
         try:
@@ -63,7 +66,7 @@ class ValueParser:
 
     def cached_objects(self, content: str) -> ObjectList | None:
         """The object list for the text between the braces; ``None`` if it is not plain."""
-        cached = self._contents.get(content)
+        cached = self.contents.get(content)
         if cached is not None:
             return cached
         if "\\" in content or "{" in content:
@@ -83,9 +86,9 @@ class ValueParser:
             value = self.objects(tuple(elements))
         except BadValue:
             return None
-        if len(self._contents) >= self._cache_limit:
-            self._contents.clear()
-        self._contents[content] = value
+        if len(self.contents) >= self._cache_limit:
+            self.contents.clear()
+        self.contents[content] = value
         return value
 
     def objects(self, elements: tuple[str, ...]) -> ObjectList:
