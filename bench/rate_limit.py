@@ -7,8 +7,9 @@ Creates ``--tenants`` companies through the sandbox control API and makes ``--re
 against a standalone sandbox that enforces the real 25 requests per 5 s. Without
 ``--sandbox-url`` it starts one (``fortnox-bridge sandbox --rate-limit 25/5``) on a free loopback
 port and stops it afterwards. Prints one JSON line: ``achieved_rps`` (per tenant, mean),
-``allowed_rps`` (per tenant), ``utilisation`` (their ratio), ``throttled`` (429 answers the sandbox
-sent), and for several tenants the aggregate rate and its ratio to tenants × allowed.
+``allowed_rps`` (per tenant), ``utilisation`` (their ratio), ``throttled`` (429 answers the
+sandbox sent). With several tenants it first measures one tenant alone, then all together, and
+reports the aggregate rate and its ratio to tenants × the single-tenant rate.
 """
 
 from __future__ import annotations
@@ -117,7 +118,16 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1)
     args = parser.parse_args()
     with standalone_sandbox(args.sandbox_url) as url:
-        print(json.dumps(asyncio.run(measure(url, args.requests, args.tenants))))
+        report = asyncio.run(measure(url, args.requests, args.tenants))
+        if args.tenants > 1:
+            single = asyncio.run(measure(url, args.requests, 1))
+            aggregate = float(report["aggregate_rps"])  # type: ignore[arg-type]
+            single_rps = float(single["achieved_rps"])  # type: ignore[arg-type]
+            report["single_tenant_rps"] = single_rps
+            report["aggregate_vs_tenants_x_single"] = round(
+                aggregate / (args.tenants * single_rps), 3
+            )
+        print(json.dumps(report))
 
 
 if __name__ == "__main__":

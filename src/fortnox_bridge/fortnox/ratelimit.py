@@ -7,7 +7,9 @@ stamped with the injected clock, and waiting goes through the injected sleep, so
 manual clock without waiting for real.
 
 A small margin (default 100 ms) widens the window: the client's clock and Fortnox's do not see a
-request at the same instant, and SDKs that use the exact limit still meet 429s.
+request at the same instant, and SDKs that use the exact limit still meet 429s. For the same reason
+requests are paced: at most ``burst`` (default 5) per ``burst`` / rate seconds, so a full window is
+not sent at once and then spread by network and server delays into the next window.
 """
 
 from __future__ import annotations
@@ -31,11 +33,19 @@ class RateLimit:
     requests: int = 25
     seconds: float = 5.0
     margin: float = 0.1
+    burst: int = 5
 
     @property
     def window_ms(self) -> int:
         """The window the limiter enforces, in milliseconds."""
         return int((self.seconds + self.margin) * 1000)
+
+    def rates(self) -> list[Rate]:
+        """The pacing rate (``burst`` at a time) and the full window, as pyrate-limiter rates."""
+        full = Rate(self.requests, self.window_ms)
+        if not 0 < self.burst < self.requests:
+            return [full]
+        return [Rate(self.burst, self.window_ms * self.burst // self.requests), full]
 
     @classmethod
     def parse(cls, text: str) -> RateLimit:
@@ -84,7 +94,7 @@ class SlidingWindowLimiter:
     async def _bucket(self, key: str) -> AbstractBucket:
         bucket = self._buckets.get(key)
         if bucket is None:
-            rates = [Rate(self.limit.requests, self.limit.window_ms)]
+            rates = self.limit.rates()
             if self._redis is None:
                 bucket = InMemoryBucket(rates)
             else:

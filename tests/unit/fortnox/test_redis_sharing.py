@@ -64,7 +64,7 @@ async def test_the_rate_limit_window_is_shared_through_redis(
 ) -> None:
     sleep = Sleeper(clock)
     prefix = redis_client.test_prefix + "rl:"
-    limit = RateLimit(25, 5.0, 0.0)
+    limit = RateLimit(25, 5.0, 0.0, burst=25)
     limiters = [
         SlidingWindowLimiter(limit, clock=clock, sleep=sleep, redis=redis_client, prefix=prefix)
         for _ in range(2)
