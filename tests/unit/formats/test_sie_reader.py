@@ -264,3 +264,33 @@ def test_the_row_fast_path_gives_what_the_general_path_gives(line: str) -> None:
     if fast is not None:  # the fast path takes only lines the general path finds clean
         assert fast == expected
         assert len(log) == 0
+
+
+@st.composite
+def _voucher_lines(draw: st.DrawFn) -> str:
+    words = [
+        draw(st.sampled_from(["A", '"A"', '""', "LEV1", '"B 2"'])),
+        draw(st.sampled_from(["1", '"12"', '""', "0"])),
+        draw(st.sampled_from(["20240105", "2024-01-05", "20241301", '""'])),
+    ]
+    optional = [
+        draw(st.sampled_from(['"Kaffe bröd"', "Kaffebröd", '""', '"x\\"y"', "F÷retag"])),
+        draw(st.sampled_from(["20240110", '""', "bad"])),
+        draw(st.sampled_from(['"Anna A"', "anna", '""'])),
+    ]
+    words += optional[: draw(st.integers(0, 3))]
+    return "#VER " + " ".join(words)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_voucher_lines())
+def test_the_voucher_fast_path_gives_what_the_general_path_gives(line: str) -> None:
+    from fortnox_bridge.formats.findings import FindingLog
+    from fortnox_bridge.formats.sie.conversion import FieldConverter
+
+    lexer, log = Lexer(), FindingLog()
+    fast = FieldConverter(FindingLog(), lexer).plain_voucher(line)
+    expected = FieldConverter(log, lexer).record("#VER", lexer.tokens(line).fields, 1, line)
+    if fast is not None:
+        assert fast == expected
+        assert len(log) == 0

@@ -37,6 +37,20 @@ _PLAIN_ROW = re.compile(
     r")?+)?+)?+[ \t]*+"
 ).fullmatch
 
+_VALUE = r'("[^"\\\x00-\x08\x0a-\x1f\x7f]*+"|[^\s"{}\\]++)'
+# #VER series number date [text [registration date [sign]]], all well formed.
+_PLAIN_VOUCHER = re.compile(
+    rf"#VER[ \t]++{_VALUE}[ \t]++{_VALUE}[ \t]++([0-9]{{8}}+)"
+    rf'(?:[ \t]++{_VALUE}(?:[ \t]++([0-9]{{8}}+|"")(?:[ \t]++{_VALUE})?+)?+)?+[ \t]*+'
+).fullmatch
+
+
+def _unquote(value: str | None) -> str:
+    if value is None:
+        return ""
+    return value[1:-1] if value[:1] == '"' else value
+
+
 _SINGLE = {
     "i": v.integer,
     "p": v.period,
@@ -128,17 +142,22 @@ class FieldConverter:
 
     def plain_voucher(self, line: str) -> Voucher | None:
         """A plain ``#VER`` line straight to its (row-less) voucher, or ``None``."""
-        fields = self._lexer.fields(line)
-        if fields is None or not 3 < len(fields) < 8 or fields[0] != "#VER":
+        match = _PLAIN_VOUCHER(line)
+        if match is None:
             return None
-        if not all(type(field) is str for field in fields):
+        series, number, date_text, text, registered_text, sign = match.groups()
+        values = self._values
+        date = values.dates.get(date_text) or values.cached_date(date_text)
+        registered = None
+        if registered_text is not None and registered_text != '""':
+            registered = values.dates.get(registered_text) or values.cached_date(registered_text)
+            if registered is None:
+                return None
+        if date is None:
             return None
-        texts = [str(field) for field in fields] + ["", "", ""]
-        date = self._values.cached_date(texts[3])
-        registered = self._values.cached_date(texts[5]) if texts[5] else None
-        if date is None or (texts[5] and registered is None):
-            return None
-        return Voucher(texts[1], texts[2], date, texts[4], registered, texts[6])
+        return Voucher(
+            _unquote(series), _unquote(number), date, _unquote(text), registered, _unquote(sign)
+        )
 
     def _row_slowly(
         self, kind: str, fields: list[Field], number: int, text: str

@@ -120,7 +120,7 @@ class VoucherBlock:
         if self._rtrans is not None:
             self._check_copy(VoucherRow("", "", (), Decimal(0)))
         assert self._voucher is not None
-        voucher = self._voucher._replace(rows=tuple(self._rows))
+        voucher = Voucher._make((*self._voucher[:6], tuple(self._rows)))
         self._state, self._voucher, self._rows = _OUTSIDE, None, []
         return self._line, voucher
 
