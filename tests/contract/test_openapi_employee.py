@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from sandbox.openapi_check import checked
 
+from conftest import REFERENCE_DIR
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.models import Employee
+from fortnox_bridge.sandbox import SandboxState, create_app
+from fortnox_bridge.sandbox.transport import SandboxTransport
+
+
+@pytest.fixture
+def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """Every API answer of this module is checked against the OpenAPI document."""
+    document = REFERENCE_DIR / "fortnox-openapi.json"
+    yield from checked(SandboxTransport(create_app(sandbox_state)), document)
+
 
 pytestmark = pytest.mark.reference
 

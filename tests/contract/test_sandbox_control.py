@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from sandbox.openapi_check import checked
 
-from conftest import SANDBOX_URL, ClientFactory
-from fortnox_bridge.sandbox import SandboxState
+from conftest import REFERENCE_DIR, SANDBOX_URL, ClientFactory
+from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.state import DEFAULT_LICENCES
+from fortnox_bridge.sandbox.transport import SandboxTransport
+
+
+@pytest.fixture
+def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """Every API answer of this module is checked against the OpenAPI document."""
+    document = REFERENCE_DIR / "fortnox-openapi.json"
+    yield from checked(SandboxTransport(create_app(sandbox_state)), document)
 
 
 @pytest.fixture

@@ -1,16 +1,24 @@
 """Fixtures of the sandbox contract tests: the app behind a fault-aware transport, raw HTTP
-clients with tokens, and helpers to make companies."""
+clients with tokens, and helpers to make companies.
+
+When ``../shared/reference`` is present, every ``/3/...`` answer any test here produces is checked
+against the official OpenAPI document (minus ``tests/fixtures/openapi-allowlist.toml``); a test
+whose answers differ fails at teardown.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
 
+from conftest import REFERENCE_DIR
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+
+from .openapi_check import checked
 
 BASE_URL = "http://sandbox.test"
 
@@ -24,13 +32,15 @@ def sandbox_state(clock: object) -> SandboxState:
 
 
 @pytest.fixture
-def sandbox_transport(sandbox_state: SandboxState) -> SandboxTransport:
-    """The in-process transport that turns dropped and timed-out answers into httpx errors."""
-    return SandboxTransport(create_app(sandbox_state))
+def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """The in-process transport that turns dropped and timed-out answers into httpx errors,
+    checking every API answer against the OpenAPI document."""
+    transport = SandboxTransport(create_app(sandbox_state))
+    yield from checked(transport, REFERENCE_DIR / "fortnox-openapi.json")
 
 
 @pytest.fixture
-async def http(sandbox_transport: SandboxTransport) -> AsyncIterator[httpx.AsyncClient]:
+async def http(sandbox_transport: httpx.AsyncBaseTransport) -> AsyncIterator[httpx.AsyncClient]:
     """A plain client of the sandbox (no credentials)."""
     async with httpx.AsyncClient(base_url=BASE_URL, transport=sandbox_transport) as client:
         yield client
@@ -38,7 +48,7 @@ async def http(sandbox_transport: SandboxTransport) -> AsyncIterator[httpx.Async
 
 @pytest.fixture
 async def api(
-    control: SandboxControl, sandbox_transport: SandboxTransport
+    control: SandboxControl, sandbox_transport: httpx.AsyncBaseTransport
 ) -> AsyncIterator[ApiFactory]:
     """``await api(tenant_id, scopes=[...])`` → an httpx client with a bearer token."""
     clients: list[httpx.AsyncClient] = []
