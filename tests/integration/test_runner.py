@@ -76,9 +76,13 @@ async def test_first_run_creates_and_idle_rerun_makes_no_requests(
 
 
 async def test_a_change_sends_only_the_changed_fields(
-    sessions: sessionmaker[Session], client: FortnoxClient, control: SandboxControl,
-    company: int, clock: ManualClock, sandbox_state: Any,
-) -> None:  # fmt: skip
+    sessions: sessionmaker[Session],
+    client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    sandbox_state: Any,
+) -> None:
     tenant_id = _seed(sessions, 3)
     runner = Runner(sessions, clock=clock, flows=[EmployeePush])
     await runner.run_cycle(tenant_id, client)

@@ -88,13 +88,25 @@ def test_links_are_saved_moved_and_forgotten(sessions: sessionmaker[Session]) ->
         tenant = TenantRepository(session).create("A", now=NOW)
         links = LinkRepository(session)
         links.save(
-            tenant.id, "employee", "e1", fortnox_id="7", version=1, snapshot={"a": 1},
-            snapshot_hash="h1", now=NOW,
-        )  # fmt: skip
+            tenant.id,
+            "employee",
+            "e1",
+            fortnox_id="7",
+            version=1,
+            snapshot={"a": 1},
+            snapshot_hash="h1",
+            now=NOW,
+        )
         links.save(
-            tenant.id, "employee", "e1", fortnox_id="7", version=2, snapshot={"a": 2},
-            snapshot_hash="h2", now=NOW,
-        )  # fmt: skip
+            tenant.id,
+            "employee",
+            "e1",
+            fortnox_id="7",
+            version=2,
+            snapshot={"a": 2},
+            snapshot_hash="h2",
+            now=NOW,
+        )
         by_id = links.by_external_id(tenant.id, "employee")
         assert list(by_id) == ["e1"]
         assert (by_id["e1"].synced_version, by_id["e1"].snapshot) == (2, {"a": 2})

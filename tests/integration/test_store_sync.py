@@ -39,9 +39,19 @@ def test_new_tables_exist_and_tenants_get_default_policies(
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {
-        "connections", "connection_events", "flow_configs", "mappings", "cursors",
-        "push_operations", "runs", "run_items", "problems", "conflicts", "notifications", "leases",
-    } <= tables  # fmt: skip
+        "connections",
+        "connection_events",
+        "flow_configs",
+        "mappings",
+        "cursors",
+        "push_operations",
+        "runs",
+        "run_items",
+        "problems",
+        "conflicts",
+        "notifications",
+        "leases",
+    } <= tables
     tenant_id = _tenant(sessions)
     with sessions.begin() as session:
         tenant = TenantRepository(session).get(tenant_id)
@@ -121,10 +131,17 @@ def _begin_op(
 ) -> int | None:
     with sessions.begin() as session:
         op = PushOperationRepository(session).begin(
-            tenant_id=tenant_id, flow="hr.employee.push", entity_type="employee",
-            external_id=external_id, kind="create", idempotency_key=key,
-            natural_key="a@b.se", owner=owner, lease_until=NOW + timedelta(minutes=1), now=NOW,
-        )  # fmt: skip
+            tenant_id=tenant_id,
+            flow="hr.employee.push",
+            entity_type="employee",
+            external_id=external_id,
+            kind="create",
+            idempotency_key=key,
+            natural_key="a@b.se",
+            owner=owner,
+            lease_until=NOW + timedelta(minutes=1),
+            now=NOW,
+        )
         return op.id if op else None
 
 
@@ -183,10 +200,15 @@ def test_runs_keep_counts_items_and_progress(sessions: sessionmaker[Session]) ->
 
 def _report(code: int = 2000359) -> ProblemReport:
     return ProblemReport(
-        dedupe_key=f"hr.employee.push:e1:{code}", flow="hr.employee.push",
-        entity_type="employee", external_id="e1", reference="employee e1 (a@b.se)",
-        message="Värdet innehåller ej tillåtna tecken", code=code, status=400,
-    )  # fmt: skip
+        dedupe_key=f"hr.employee.push:e1:{code}",
+        flow="hr.employee.push",
+        entity_type="employee",
+        external_id="e1",
+        reference="employee e1 (a@b.se)",
+        message="Värdet innehåller ej tillåtna tecken",
+        code=code,
+        status=400,
+    )
 
 
 def test_problems_are_deduplicated_and_reopen_after_resolution(
@@ -222,13 +244,23 @@ def test_conflicts_open_refresh_and_resolve(sessions: sessionmaker[Session]) -> 
     with sessions.begin() as session:
         repo = ConflictRepository(session)
         opened = repo.open_or_update(
-            tenant_id, flow="hr.employee.pull", entity_type="employee", external_id="e1",
-            fortnox_id="3", fields=fields, now=NOW,
-        )  # fmt: skip
+            tenant_id,
+            flow="hr.employee.pull",
+            entity_type="employee",
+            external_id="e1",
+            fortnox_id="3",
+            fields=fields,
+            now=NOW,
+        )
         again = repo.open_or_update(
-            tenant_id, flow="hr.employee.pull", entity_type="employee", external_id="e1",
-            fortnox_id="3", fields={**fields, "phone1": {}}, now=NOW,
-        )  # fmt: skip
+            tenant_id,
+            flow="hr.employee.pull",
+            entity_type="employee",
+            external_id="e1",
+            fortnox_id="3",
+            fields={**fields, "phone1": {}},
+            now=NOW,
+        )
         assert again.id == opened.id
         assert set(repo.open_for_entity(tenant_id, "employee")["e1"].fields) == {"city", "phone1"}
         repo.resolve(again, "bridge", now=NOW)
@@ -239,10 +271,24 @@ def test_notification_log_and_leases(sessions: sessionmaker[Session]) -> None:
     tenant_id = _tenant(sessions)
     with sessions.begin() as session:
         log = NotificationRepository(session)
-        log.log(tenant_id, kind="digest", subject="s", recipients=["a@b.se"], status="failed",
-                now=NOW, error="refused")  # fmt: skip
-        log.log(tenant_id, kind="digest", subject="s", recipients=["a@b.se"], status="sent",
-                now=NOW, digest_key="abc")  # fmt: skip
+        log.log(
+            tenant_id,
+            kind="digest",
+            subject="s",
+            recipients=["a@b.se"],
+            status="failed",
+            now=NOW,
+            error="refused",
+        )
+        log.log(
+            tenant_id,
+            kind="digest",
+            subject="s",
+            recipients=["a@b.se"],
+            status="sent",
+            now=NOW,
+            digest_key="abc",
+        )
         last = log.last(tenant_id, "digest")
         assert last is not None
         assert last.digest_key == "abc"
@@ -267,11 +313,28 @@ def test_dirty_records_are_only_those_that_need_a_look(sessions: sessionmaker[Se
         for n in range(1, 6):
             mirror.upsert(tenant_id, "employee", f"e{n}", {"n": n}, now=NOW)
         for n in (1, 2, 3, 4):
-            links.save(tenant_id, "employee", f"e{n}", fortnox_id=str(n), version=1,
-                       snapshot={}, snapshot_hash="h", now=NOW)  # fmt: skip
+            links.save(
+                tenant_id,
+                "employee",
+                f"e{n}",
+                fortnox_id=str(n),
+                version=1,
+                snapshot={},
+                snapshot_hash="h",
+                now=NOW,
+            )
         mirror.upsert(tenant_id, "employee", "e2", {"n": 22}, now=NOW)  # changed
-        links.save(tenant_id, "employee", "e3", fortnox_id="3", version=1, snapshot={},
-                   snapshot_hash="h", now=NOW, state="stale")  # fmt: skip
+        links.save(
+            tenant_id,
+            "employee",
+            "e3",
+            fortnox_id="3",
+            version=1,
+            snapshot={},
+            snapshot_hash="h",
+            now=NOW,
+            state="stale",
+        )
         mirror.delete(tenant_id, "employee", "e4", now=NOW)  # deleted, still in Fortnox
     with sessions.begin() as session:
         mirror = MirrorRepository(session)
@@ -282,8 +345,10 @@ def test_dirty_records_are_only_those_that_need_a_look(sessions: sessionmaker[Se
         every = mirror.with_links(tenant_id, "employee")
         assert len(every) == 5
         assert [link is None for _, link in every] == [False, False, False, False, True]
-        assert [r.external_id for r, _ in mirror.with_links(
-            tenant_id, "employee", external_ids=["e5", "e1"])] == ["e1", "e5"]  # fmt: skip
+        assert [
+            r.external_id
+            for r, _ in mirror.with_links(tenant_id, "employee", external_ids=["e5", "e1"])
+        ] == ["e1", "e5"]
         assert mirror.delete(tenant_id, "employee", "nope", now=NOW) is None
         link = LinkRepository(session).get(tenant_id, "employee", "e4")
         assert link is not None
@@ -298,11 +363,28 @@ def test_links_created_in_an_interval(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         links = LinkRepository(session)
         for day, origin in ((1, "created"), (15, "created"), (20, "matched"), (31, "created")):
-            links.save(tenant_id, "time_entry", f"t{day}", fortnox_id=f"f{day}", version=1,
-                       snapshot={}, snapshot_hash="h", now=NOW, origin=origin,
-                       record_date=date(2026, 1, day))  # fmt: skip
-        links.save(tenant_id, "time_entry", "t1", fortnox_id="f1", version=2, snapshot={},
-                   snapshot_hash="h", now=NOW)  # origin kept  # fmt: skip
+            links.save(
+                tenant_id,
+                "time_entry",
+                f"t{day}",
+                fortnox_id=f"f{day}",
+                version=1,
+                snapshot={},
+                snapshot_hash="h",
+                now=NOW,
+                origin=origin,
+                record_date=date(2026, 1, day),
+            )
+        links.save(
+            tenant_id,
+            "time_entry",
+            "t1",
+            fortnox_id="f1",
+            version=2,
+            snapshot={},
+            snapshot_hash="h",
+            now=NOW,
+        )  # origin kept
     with sessions.begin() as session:
         links = LinkRepository(session)
         found = links.created_between(tenant_id, "time_entry", date(2026, 1, 1), date(2026, 1, 20))

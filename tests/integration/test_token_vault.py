@@ -108,8 +108,9 @@ async def test_two_workers_refresh_exactly_once(
 
     def oauth() -> OAuthApp:
         transport = httpx.MockTransport(endpoint.handler)
-        return OAuthApp("app", "secret", auth_url="http://fortnox.test", transport=transport,
-                        clock=clock)  # fmt: skip
+        return OAuthApp(
+            "app", "secret", auth_url="http://fortnox.test", transport=transport, clock=clock
+        )
 
     results, vaults = await _race(db_url, clock, oauth)
     assert endpoint.refreshes == 1
@@ -132,8 +133,13 @@ async def test_a_refused_refresh_rolls_back_and_keeps_the_old_tokens(
     endpoint = TokenEndpoint()
     engine = open_engine(db_url)
     vault = TokenVault(engine, TokenCipher(KEY), clock=clock)
-    oauth = OAuthApp("app", "secret", auth_url="http://fortnox.test",
-                     transport=httpx.MockTransport(endpoint.handler), clock=clock)  # fmt: skip
+    oauth = OAuthApp(
+        "app",
+        "secret",
+        auth_url="http://fortnox.test",
+        transport=httpx.MockTransport(endpoint.handler),
+        clock=clock,
+    )
     manager = TokenManager(TOKEN_KEY, store=vault, oauth=oauth, lock=vault, clock=clock)
     with pytest.raises(ReauthenticationRequired):
         await manager.valid()
@@ -158,8 +164,13 @@ async def test_two_workers_refresh_once_against_the_sandbox_token_endpoint(
     sandbox_transport: httpx.AsyncBaseTransport,
 ) -> None:
     issued = await control.issue_tokens(company, ["salary"])
-    probe = OAuthApp(issued["client_id"], issued["client_secret"], auth_url="http://sandbox.test",
-                     transport=sandbox_transport, clock=clock)  # fmt: skip
+    probe = OAuthApp(
+        issued["client_id"],
+        issued["client_secret"],
+        auth_url="http://sandbox.test",
+        transport=sandbox_transport,
+        clock=clock,
+    )
     try:
         await probe.refresh("not-a-token")
     except ReauthenticationRequired:
@@ -169,9 +180,13 @@ async def test_two_workers_refresh_once_against_the_sandbox_token_endpoint(
     _connect(sessions, clock, _expired(clock, refresh=issued["refresh_token"]))
 
     def oauth() -> OAuthApp:
-        return OAuthApp(issued["client_id"], issued["client_secret"],
-                        auth_url="http://sandbox.test", transport=sandbox_transport,
-                        clock=clock)  # fmt: skip
+        return OAuthApp(
+            issued["client_id"],
+            issued["client_secret"],
+            auth_url="http://sandbox.test",
+            transport=sandbox_transport,
+            clock=clock,
+        )
 
     results, _ = await _race(db_url, clock, oauth)
     assert len({tokens.access_token for tokens in results}) == 1

@@ -10,6 +10,7 @@
     ├── SecretKeyError           the key that encrypts tokens is missing, malformed or wrong
     ├── ConnectionStateError     the connection cannot run (not active) or cannot move that way
     ├── TenantBusyError          another worker is running a sweep of the tenant
+    ├── ConflictError            no such open conflict, or the winning values do not fit
     └── ResyncError              a re-sync cannot start (bad interval, flow has no period...)
 """
 
@@ -50,6 +51,10 @@ class ConnectionStateError(EngineError):
 
 class TenantBusyError(EngineError):
     """Another worker holds the tenant's sweep lease."""
+
+
+class ConflictError(EngineError):
+    """No such open conflict, or Fortnox's winning values do not fit the host record."""
 
 
 class ResyncError(EngineError):

@@ -1,9 +1,19 @@
 """The declarative shape of a flow.
 
 A flow is a class with a head (``name``, local ``entity``, Fortnox ``resource``, direction, the
-field that holds the Fortnox id, the host record model and a ``Settings`` model) and one pure
-``map()``. The engine owns everything else: reading the mirror, diffing against the last agreed
-snapshot, calling Fortnox, recording links, counting, error isolation.
+field that holds the Fortnox id, the host record model and a ``Settings`` model) and pure
+mapping functions. The engine owns everything else: reading the mirror, diffing against the last
+agreed snapshot, calling Fortnox, idempotent creates, three-way conflicts, links, counting and
+error isolation.
+
+A flow object is the class plus one tenant's configuration: its validated settings and its
+mappings (``{kind: {local value: Fortnox value or None when excluded}}``). ``map()`` and
+``unmap()`` may read both; they never do I/O.
+
+Push flows write host records to Fortnox. Pull flows read Fortnox: a pull flow with a
+``counterpart`` push flow on the same entity makes the entity two-way (Fortnox-side edits flow
+back, edits on both sides meet in a three-way comparison); a pull flow without one imports a
+register Fortnox owns into the mirror.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
@@ -19,6 +30,9 @@ from pydantic import BaseModel
 from fortnox_bridge.engine.errors import FlowDefinitionError
 
 NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+\.(push|pull)$")
+Period = Literal["day", "week", "month"]
+#: ``{kind: {local value: Fortnox value, or None when the local value is excluded}}``.
+Mappings = Mapping[str, Mapping[str, str | None]]
 
 
 class FlowSettings(BaseModel):
@@ -26,7 +40,7 @@ class FlowSettings(BaseModel):
 
 
 class Flow:
-    """Base class of all flows. Subclasses declare the head and implement :meth:`map`."""
+    """Base class of all flows. Subclasses declare the head and implement the mappings."""
 
     #: ``"<family>.<entity>.<push|pull>"``, e.g. ``"hr.employee.push"``.
     name: ClassVar[str]
@@ -40,13 +54,76 @@ class Flow:
     #: The pydantic model a host record of ``entity`` must satisfy.
     record_model: ClassVar[type[BaseModel]]
     Settings: ClassVar[type[FlowSettings]] = FlowSettings
-    #: Order within a sweep: lower first (registers Fortnox owns, then exports, then imports).
+    #: Order within a sweep, lower first: 100–199 registers Fortnox owns and reads of two-way
+    #: registers, 200–299 exports, 300–399 imports of Fortnox documents.
     order: ClassVar[int] = 100
+    #: Whether the flow runs for a tenant that has not configured it.
+    default_enabled: ClassVar[bool] = True
+    #: The API collection of the host records (``/api/v1/<collection>``), default ``<entity>s``.
+    collection: ClassVar[str | None] = None
 
-    @staticmethod
-    def map(record: Mapping[str, Any]) -> dict[str, Any]:
+    #: Fortnox fields (mapped, snake_case) that identify a record when its id is unknown: used to
+    #: adopt a record created before a crash or lost answer, and to match on a first sync.
+    natural_key: ClassVar[tuple[str, ...]] = ()
+    #: Fortnox list search parameters that narrow a natural-key lookup, by field.
+    natural_key_search: ClassVar[Mapping[str, str]] = {}
+    #: Host fields that hold the host id of another entity; before ``map()`` the engine puts the
+    #: linked Fortnox id there (``{"employee": "employee"}``). Unlinked → the item waits.
+    references: ClassVar[Mapping[str, str]] = {}
+    #: Fields sent instead of a DELETE when a host record is deleted (Fortnox has no DELETE for
+    #: some resources, e.g. employees: ``{"inactive": True}``); ``None`` sends a DELETE.
+    delete_by: ClassVar[Mapping[str, Any] | None] = None
+    #: Fields sent when a record deleted that way comes back.
+    undelete_by: ClassVar[Mapping[str, Any]] = {}
+
+    #: Pull: the push flow whose ``map()`` gives the local side of a two-way entity.
+    counterpart: ClassVar[str | None] = None
+    #: Pull: the Fortnox fields read and compared (two-way) or imported.
+    pull_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Pull: the list parameter for incremental reads (``"lastmodified"``), if Fortnox has one.
+    cursor_param: ClassVar[str | None] = None
+    #: Pull: how far before the cursor an incremental read starts (clock skew, late commits).
+    cursor_overlap: ClassVar[timedelta] = timedelta(minutes=5)
+
+    #: Dated flows: the period a re-sync is widened to; also turns on the date checks (locked
+    #: period, financial year) for ``date_field``.
+    period: ClassVar[Period | None] = None
+    #: Dated flows: the mapped Fortnox field that holds the record's date.
+    date_field: ClassVar[str] = "date"
+
+    def __init__(
+        self, settings: FlowSettings | None = None, mappings: Mappings | None = None
+    ) -> None:
+        self.settings = settings if settings is not None else self.Settings()
+        self.mappings: Mappings = mappings or {}
+
+    def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host record payload → Fortnox model fields (snake_case). Pure: no I/O."""
         raise NotImplementedError
+
+    def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Fortnox fields (JSON values) → host payload fields; ``None`` removes a field."""
+        raise NotImplementedError
+
+    def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
+        """How people recognise the record in a log or an e-mail."""
+        return f"{self.entity} {external_id}"
+
+    def key_of(self, fields: Mapping[str, Any]) -> str | None:
+        """The natural key of mapped fields (case and blanks ignored); ``None`` if incomplete."""
+        if not self.natural_key:
+            return None
+        parts = [normalise(fields.get(name)) for name in self.natural_key]
+        if any(part is None for part in parts):
+            return None
+        return "|".join(str(part).strip().lower() for part in parts)
+
+    def date_of(self, fields: Mapping[str, Any]) -> date | None:
+        """The date of a dated flow's mapped record."""
+        if self.period is None:
+            return None
+        value = fields.get(self.date_field)
+        return date.fromisoformat(str(value)) if value else None
 
     @property
     def family(self) -> str:
@@ -54,11 +131,21 @@ class Flow:
         return self.name.split(".", 1)[0]
 
     @classmethod
+    def api_collection(cls) -> str:
+        """The host API path segment of this flow's records."""
+        return cls.collection or cls.entity.replace("_", "-") + "s"
+
+    @classmethod
     def check_definition(cls) -> None:
         """Raise :class:`FlowDefinitionError` if the head is incomplete or malformed."""
         for attribute in (
-            "name", "entity", "resource", "direction", "fortnox_id_field", "record_model"
-        ):  # fmt: skip
+            "name",
+            "entity",
+            "resource",
+            "direction",
+            "fortnox_id_field",
+            "record_model",
+        ):
             if not hasattr(cls, attribute):
                 raise FlowDefinitionError(f"flow {cls.__qualname__} does not declare {attribute!r}")
         if not NAME_PATTERN.match(cls.name):
@@ -69,6 +156,13 @@ class Flow:
             raise FlowDefinitionError(
                 f"flow {cls.__qualname__}: name {cls.name!r} does not end with its direction"
             )
+        if cls.direction == "pull" and not cls.pull_fields:
+            raise FlowDefinitionError(f"pull flow {cls.name!r} declares no pull_fields")
+
+
+def normalise(value: Any) -> Any:
+    """One spelling for "no value": ``None``, ``""`` and a missing field compare equal."""
+    return None if value == "" else value
 
 
 def fingerprint(fields: Mapping[str, Any]) -> str:

@@ -1,112 +1,77 @@
-"""The runner: one sync cycle for one tenant, flow by flow: plan, then apply, then commit.
+"""The runner: one run for one tenant, flow by flow in sweep order: plan, then apply, then commit.
 
-Push flows compare each host record's mapped fields with the snapshot last agreed with Fortnox:
-an unchanged record costs no request, a changed one sends only the changed fields, a new one is
-created and linked. One failing record never stops the others.
+Push flows plan only the records that need a look (never synced, changed, stale or deleted): an
+idle sweep is one query per push flow and no request. Pull flows read Fortnox once (one request
+per 500 records). One failing record never stops the others; an expired consent or a missing
+licence stops the run (the connection lifecycle takes it from there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
+from typing import Protocol
 
-from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.errors import UnknownTenantError
-from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.context import TenantContext, load_context
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
+from fortnox_bridge.engine.pulling import PullReconciler, remote_record
+from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
+from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.fortnox import FortnoxClient, FortnoxError
-from fortnox_bridge.fortnox.errors import FortnoxApiError
+from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary
+from fortnox_bridge.engine.workers import abandoned, new_worker_id
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.fortnox.errors import MissingScopeError
+from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.store.models import Link, MirrorRecord
+from fortnox_bridge.store.operations import PushOperationRepository
 
 #: Called as ``progress(flow_name, done, total)`` while a flow is applied.
 ProgressCallback = Callable[[str, int, int], None]
-Action = Literal["create", "update", "unchanged"]
 
 
-class PushResource(Protocol):
-    """What a push flow needs from a client resource."""
+class ClientSource(Protocol):
+    """Hands out the tenant's Fortnox client when a flow first needs one (idle runs need none)."""
 
-    async def create(self, fields: Mapping[str, Any]) -> BaseModel:
-        """Create a record and return it as Fortnox stored it."""
+    async def get(self) -> FortnoxClient:
+        """The client (opened on first use)."""
         ...
-
-    async def update(self, fortnox_id: str, changes: Mapping[str, Any]) -> BaseModel:
-        """Send only ``changes``; return the record as Fortnox stored it."""
-        ...
-
-
-@dataclass(frozen=True)
-class PlannedItem:
-    """What the runner will do with one host record, and why."""
-
-    external_id: str
-    action: Action
-    version: int
-    fields: dict[str, Any]
-    changes: dict[str, Any]
-    fortnox_id: str | None
-
-
-@dataclass
-class ItemFailure:
-    """One record Fortnox (or the network) refused, with everything a log or e-mail needs."""
-
-    external_id: str
-    message: str
-    status: int | None = None
-    code: int | None = None
-
-
-@dataclass
-class FlowResult:
-    """Counts of one flow in one cycle."""
-
-    flow: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    requests: int = 0
-    write_requests: int = 0
-    failures: list[ItemFailure] = field(default_factory=list)
-
-
-@dataclass
-class RunSummary:
-    """The outcome of one cycle for one tenant."""
-
-    tenant_id: int
-    started_at: datetime
-    finished_at: datetime | None = None
-    flows: list[FlowResult] = field(default_factory=list)
 
     @property
-    def requests(self) -> int:
-        """Fortnox requests the cycle made."""
-        return sum(f.requests for f in self.flows)
+    def requests_made(self) -> int:
+        """Requests sent so far through the client (0 if never opened)."""
+        ...
 
-    def total(self, counter: str) -> int:
-        """The sum of one counter (``created``, ``failed``, ...) over all flows."""
-        return sum(int(getattr(f, counter)) for f in self.flows)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        data = asdict(self)
-        data["started_at"] = self.started_at.isoformat()
-        data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
-        data["requests"] = self.requests
-        return data
+class FixedClient:
+    """A :class:`ClientSource` over a client the caller opened."""
+
+    def __init__(self, client: FortnoxClient) -> None:
+        self.client = client
+
+    async def get(self) -> FortnoxClient:
+        """The client."""
+        return self.client
+
+    @property
+    def requests_made(self) -> int:
+        """Requests sent so far."""
+        return self.client.requests_made
+
+    @property
+    def write_requests_made(self) -> int:
+        """Write requests sent so far."""
+        return self.client.write_requests_made
 
 
 class Runner:
-    """Runs the flows of a tenant against one Fortnox client."""
+    """Runs the flows of a tenant against one Fortnox client source."""
 
     def __init__(
         self,
@@ -114,119 +79,265 @@ class Runner:
         *,
         clock: Clock,
         flows: Sequence[type[Flow]] | None = None,
+        owner: str | None = None,
+        lease: timedelta = WRITE_LEASE,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.flows = list(flows) if flows is not None else discover_flows()
+        self.owner = owner or new_worker_id()
+        self.lease = lease
 
     async def run_cycle(
         self,
         tenant_id: int,
-        client: FortnoxClient,
+        client: FortnoxClient | ClientSource,
         *,
         progress: ProgressCallback | None = None,
+        dry_run: bool = False,
+        only: Collection[str] | None = None,
+        records: Mapping[str, Collection[str]] | None = None,
+        kind: str = "sweep",
     ) -> RunSummary:
-        """Run every flow once, in sweep order, and return the counts."""
+        """Run the tenant's enabled flows once, in sweep order.
+
+        ``only`` limits the run to some flows; ``records`` (``{entity: host ids}``) to some
+        records of the push flows of those entities (an event-driven push). ``dry_run`` plans
+        and reads but writes nothing, to Fortnox or to the store.
+        """
+        source = FixedClient(client) if isinstance(client, FortnoxClient) else client
         with self.sessions.begin() as session:
-            if TenantRepository(session).get(tenant_id) is None:
-                raise UnknownTenantError(f"no tenant with id {tenant_id}")
-        summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now())
-        for flow_cls in self.flows:
-            flow = flow_cls()
-            if flow.direction == "push":
-                summary.flows.append(await self._push(flow, tenant_id, client, progress))
+            context = load_context(session, tenant_id, self.flows)
+        summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now(), dry_run=dry_run)
+        recorder = RunRecorder(self.sessions, self.clock, tenant_id=tenant_id)
+        if not dry_run:
+            summary.run_id = recorder.start(kind)
+        try:
+            for name in _selected(context, only, records):
+                flow = context.flows[name]
+                wanted = records.get(flow.entity) if records is not None else None
+                summary.flows.append(
+                    await self._run_flow(context, flow, source, progress, dry_run, wanted)
+                )
+        except RUN_STOPPERS as exc:
+            summary.error, summary.cause = _describe(exc), exc
         summary.finished_at = self.clock.now()
+        if not dry_run:
+            recorder.finish(summary)
         return summary
 
-    def plan(self, flow: Flow, tenant_id: int) -> list[PlannedItem]:
+    def plan(self, flow: Flow, tenant_id: int, *, full: bool = True) -> list[PlannedItem]:
         """What a push flow would do now; reads the store, writes nothing, calls nobody."""
-        with self.sessions.begin() as session:
-            records = MirrorRepository(session).live(tenant_id, flow.entity)
-            links = LinkRepository(session).by_external_id(tenant_id, flow.entity)
-            items = []
-            for record in records:
-                fields = flow.map(record.payload)
-                link = links.get(record.external_id)
-                if link is None:
-                    action: Action = "create"
-                    changes = fields
-                elif link.snapshot_hash == fingerprint(fields):
-                    action, changes = "unchanged", {}
-                else:
-                    action, changes = "update", changed_fields(link.snapshot, fields)
-                items.append(
-                    PlannedItem(
-                        external_id=record.external_id,
-                        action=action,
-                        version=record.version,
-                        fields=fields,
-                        changes=changes,
-                        fortnox_id=link.fortnox_id if link else None,
-                    )
-                )
-        return items
+        rows, _ = self._rows(flow, tenant_id, only_dirty=not full, wanted=None)
+        return self._plan(flow, tenant_id, rows)
+
+    async def _run_flow(
+        self,
+        context: TenantContext,
+        flow: Flow,
+        source: ClientSource,
+        progress: ProgressCallback | None,
+        dry_run: bool,
+        wanted: Collection[str] | None,
+    ) -> FlowResult:
+        result = FlowResult(flow=flow.name)
+        requests_before = source.requests_made
+        writes_before = _writes(source)
+        try:
+            if flow.direction == "push":
+                await self._push(context, flow, source, result, progress, dry_run, wanted)
+            else:
+                await self._pull(context, flow, source, result, dry_run)
+        except MissingScopeError as exc:
+            result.error = f"{exc.message} — {exc.explanation} {exc.fix}"
+        result.requests = source.requests_made - requests_before
+        result.write_requests = _writes(source) - writes_before
+        return result
 
     async def _push(
         self,
+        context: TenantContext,
         flow: Flow,
-        tenant_id: int,
-        client: FortnoxClient,
+        source: ClientSource,
+        result: FlowResult,
         progress: ProgressCallback | None,
-    ) -> FlowResult:
-        result = FlowResult(flow=flow.name)
-        requests_before = client.requests_made
-        writes_before = client.write_requests_made
-        resource: PushResource = getattr(client, flow.resource)
-        items = self.plan(flow, tenant_id)
+        dry_run: bool,
+        wanted: Collection[str] | None,
+    ) -> None:
+        rows, live_total = self._rows(flow, context.tenant_id, only_dirty=True, wanted=wanted)
+        items = self._plan(flow, context.tenant_id, rows, context)
+        dirty_live = sum(1 for record, _ in rows if not record.deleted)
+        if wanted is None:
+            result.unchanged += live_total - dirty_live
+        writer = PushWriter(
+            self.sessions,
+            self.clock,
+            tenant_id=context.tenant_id,
+            owner=self.owner,
+            lease=self.lease,
+        )
+        if not dry_run:
+            writer.touch(flow, [i for i in items if i.action == "unchanged" and i.fortnox_id])
+        resource: WriteResource | None = None
         for done, item in enumerate(items, start=1):
-            if item.action == "unchanged":
-                result.unchanged += 1
+            if item.action in ("unchanged", "skip") or dry_run:
+                _count_planned(result, item, dry_run)
             else:
-                await self._apply(flow, tenant_id, resource, item, result)
+                if resource is None:
+                    resource = getattr(await source.get(), flow.resource)
+                counter, outcome = await writer.apply(flow, resource, item)
+                result.count(counter, outcome)
             if progress is not None:
                 progress(flow.name, done, len(items))
-        result.requests = client.requests_made - requests_before
-        result.write_requests = client.write_requests_made - writes_before
-        return result
 
-    async def _apply(
+    async def _pull(
+        self,
+        context: TenantContext,
+        flow: Flow,
+        source: ClientSource,
+        result: FlowResult,
+        dry_run: bool,
+    ) -> None:
+        reconciler = PullReconciler(
+            self.sessions,
+            self.clock,
+            tenant_id=context.tenant_id,
+            policy=context.policy,
+            dry_run=dry_run,
+        )
+        params = reconciler.cursor_params(flow)
+        started = self.clock.now()
+        resource = getattr(await source.get(), flow.resource)
+        remote = [remote_record(flow, row) async for row in resource.iterate(**params)]
+        counterpart = context.flows.get(flow.counterpart) if flow.counterpart else None
+        if counterpart is not None:
+            reconciler.reconcile(flow, counterpart, remote, result, complete=not params)
+        else:
+            reconciler.import_all(flow, remote, result, complete=not params)
+        reconciler.advance(flow, started)
+
+    def _rows(
+        self, flow: Flow, tenant_id: int, *, only_dirty: bool, wanted: Collection[str] | None
+    ) -> tuple[list[tuple[MirrorRecord, Link | None]], int]:
+        with self.sessions.begin() as session:
+            mirror = MirrorRepository(session)
+            rows = mirror.with_links(
+                tenant_id, flow.entity, only_dirty=only_dirty, external_ids=wanted
+            )
+            return rows, mirror.count_live(tenant_id, flow.entity)
+
+    def _plan(
         self,
         flow: Flow,
         tenant_id: int,
-        resource: PushResource,
-        item: PlannedItem,
-        result: FlowResult,
-    ) -> None:
-        try:
-            if item.action == "create":
-                stored = await resource.create(item.fields)
-                fortnox_id = str(getattr(stored, flow.fortnox_id_field))
-            else:
-                assert item.fortnox_id is not None
-                await resource.update(item.fortnox_id, item.changes)
-                fortnox_id = item.fortnox_id
-        except FortnoxError as exc:
-            result.failed += 1
-            result.failures.append(_failure(item.external_id, exc))
-            return
+        rows: list[tuple[MirrorRecord, Link | None]],
+        context: TenantContext | None = None,
+    ) -> list[PlannedItem]:
+        if not rows:
+            return []
+        plan_context = self._plan_context(flow, tenant_id, rows, context)
+        return [plan_record(flow, _state(record, link), plan_context) for record, link in rows]
+
+    def _plan_context(
+        self,
+        flow: Flow,
+        tenant_id: int,
+        rows: list[tuple[MirrorRecord, Link | None]],
+        context: TenantContext | None,
+    ) -> PlanContext:
+        now = self.clock.now()
+        recover: set[str] = set()
+        in_flight: set[str] = set()
         with self.sessions.begin() as session:
-            LinkRepository(session).save(
-                tenant_id,
-                flow.entity,
-                item.external_id,
-                fortnox_id=fortnox_id,
-                version=item.version,
-                snapshot=item.fields,
-                snapshot_hash=fingerprint(item.fields),
-                now=self.clock.now(),
-            )
-        if item.action == "create":
-            result.created += 1
-        else:
-            result.updated += 1
+            operations = PushOperationRepository(session)
+            for op in operations.active(tenant_id, flow.entity):
+                stale = op.status == "pending" or abandoned(
+                    op.owner, op.lease_until, me=self.owner, now=now
+                )
+                if not stale:
+                    in_flight.add(op.external_id)
+                elif op.kind == "create":
+                    operations.take_over(op, self.owner, now=now)
+                    recover.add(op.external_id)
+                else:  # an update or delete is safe to send again: plan it afresh
+                    operations.finish(op, "failed", now=now, error="abandoned by its worker")
+            conflicts = ConflictRepository(session).open_for_entity(tenant_id, flow.entity)
+            references = _references(session, flow, tenant_id, rows)
+        return PlanContext(
+            references=references,
+            conflicts={ext: frozenset(c.fields) for ext, c in conflicts.items()},
+            recover=recover,
+            in_flight=in_flight,
+            checks=context.checks if context is not None else PlanContext().checks,
+        )
 
 
-def _failure(external_id: str, exc: FortnoxError) -> ItemFailure:
-    if isinstance(exc, FortnoxApiError):
-        return ItemFailure(external_id, exc.message, status=exc.status, code=exc.code)
-    return ItemFailure(external_id, str(exc))
+def _selected(
+    context: TenantContext,
+    only: Collection[str] | None,
+    records: Mapping[str, Collection[str]] | None,
+) -> list[str]:
+    names = [name for name in context.enabled if only is None or name in only]
+    if records is not None:
+        names = [
+            name
+            for name in names
+            if context.flows[name].direction == "push" and context.flows[name].entity in records
+        ]
+    return names
+
+
+def _references(
+    session: Session, flow: Flow, tenant_id: int, rows: list[tuple[MirrorRecord, Link | None]]
+) -> dict[str, dict[str, str]]:
+    if not flow.references:
+        return {}
+    links = LinkRepository(session)
+    resolved: dict[str, dict[str, str]] = {}
+    for host_field, entity in flow.references.items():
+        ids = sorted({str(r.payload[host_field]) for r, _ in rows if r.payload.get(host_field)})
+        resolved.setdefault(entity, {}).update(links.fortnox_ids(tenant_id, entity, ids))
+    return resolved
+
+
+def _state(record: MirrorRecord, link: Link | None) -> RecordState:
+    return RecordState(
+        external_id=record.external_id,
+        payload=record.payload,
+        version=record.version,
+        deleted=record.deleted,
+        link_fortnox_id=link.fortnox_id if link else None,
+        link_state=link.state if link else None,
+        link_snapshot=link.snapshot if link else None,
+        link_hash=link.snapshot_hash if link else None,
+    )
+
+
+def _count_planned(result: FlowResult, item: PlannedItem, dry_run: bool) -> None:
+    counter = {"create": "created", "update": "updated", "delete": "deleted"}.get(
+        item.action, "unchanged" if item.action == "unchanged" else "skipped"
+    )
+    if item.action == "unchanged":
+        result.count(counter)
+        return
+    outcome = ItemOutcome(
+        item.external_id,
+        item.action,
+        "planned" if dry_run and item.action != "skip" else "skipped",
+        item.reason,
+        item.reference,
+        item.fortnox_id,
+        dict(item.changes),
+        problem=item.problem,
+    )
+    result.count(counter, outcome)
+
+
+def _writes(source: ClientSource) -> int:
+    return int(getattr(source, "write_requests_made", 0))
+
+
+def _describe(exc: BaseException) -> str:
+    explanation = getattr(exc, "explanation", "")
+    fix = getattr(exc, "fix", "")
+    return " ".join(part for part in (str(exc).split(" — ")[0], explanation, fix) if part)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Link, MirrorRecord
@@ -90,6 +90,21 @@ class MirrorRepository:
         record.origin = "host"
         self.session.flush()
         return UpsertResult(record, "deleted")
+
+    def count_live(self, tenant_id: int, entity_type: str) -> int:
+        """How many records of ``entity_type`` are not deleted."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(MirrorRecord)
+                .where(
+                    MirrorRecord.tenant_id == tenant_id,
+                    MirrorRecord.entity_type == entity_type,
+                    MirrorRecord.deleted.is_(False),
+                )
+            )
+            or 0
+        )
 
     def live(self, tenant_id: int, entity_type: str) -> list[MirrorRecord]:
         """Every record of ``entity_type`` that is not deleted, in host-key order."""

@@ -82,6 +82,13 @@ class PushOperationRepository:
             )
         )
 
+    def take_over(self, op: PushOperation, owner: str, *, now: datetime) -> None:
+        """Make an abandoned operation ``owner``'s and mark its outcome unknown (``pending``)."""
+        op.owner = owner
+        op.status = "pending"
+        op.updated_at = now
+        self.session.flush()
+
     def get(self, op_id: int) -> PushOperation | None:
         """One operation by id."""
         return self.session.get(PushOperation, op_id)

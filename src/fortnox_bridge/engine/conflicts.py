@@ -1,0 +1,98 @@
+"""Deciding an open conflict (policy ``ask``): the bridge's value or Fortnox's value wins.
+
+``fortnox``: the host record takes Fortnox's values (the host sees them in the mirror).
+``bridge``: the agreed snapshot takes Fortnox's values, so the next push sends the bridge's.
+Either way the link is marked stale, so the next run looks at the record again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.errors import ConflictError
+from fortnox_bridge.engine.flow import Flow, fingerprint
+from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.models import Conflict
+
+Winner = Literal["bridge", "fortnox"]
+
+
+def resolve_conflict(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    tenant_id: int,
+    conflict_id: int,
+    winner: Winner,
+    *,
+    flows: Sequence[type[Flow]] | None = None,
+) -> dict[str, Any]:
+    """Close conflict ``conflict_id`` with ``winner``; returns the fields and values that won."""
+    now = clock.now()
+    with sessions.begin() as session:
+        conflicts = ConflictRepository(session)
+        conflict = conflicts.get(conflict_id)
+        if conflict is None or conflict.tenant_id != tenant_id or conflict.status != "open":
+            raise ConflictError(f"no open conflict {conflict_id} for this tenant")
+        fortnox = {name: sides.get("fortnox") for name, sides in conflict.fields.items()}
+        link = LinkRepository(session).get(tenant_id, conflict.entity_type, conflict.external_id)
+        if link is not None:
+            snapshot = dict(link.snapshot)
+            for name, value in fortnox.items():
+                if value is None:
+                    snapshot.pop(name, None)
+                else:
+                    snapshot[name] = value
+            link.snapshot, link.snapshot_hash = snapshot, fingerprint(snapshot)
+            link.state, link.updated_at = "stale", now
+        if winner == "fortnox":
+            _take_fortnox(session, tenant_id, conflict, fortnox, flows, now)
+        conflicts.resolve(conflict, winner, now=now)
+        won = (
+            fortnox
+            if winner == "fortnox"
+            else {name: sides.get("bridge") for name, sides in conflict.fields.items()}
+        )
+    return won
+
+
+def _take_fortnox(
+    session: Session,
+    tenant_id: int,
+    conflict: Conflict,
+    fortnox: dict[str, Any],
+    flows: Sequence[type[Flow]] | None,
+    now: datetime,
+) -> None:
+    flow_cls = next((f for f in flows or discover_flows() if f.name == conflict.flow), None)
+    if flow_cls is None:
+        raise ConflictError(f"the flow {conflict.flow!r} of this conflict no longer exists")
+    flow = flow_cls()
+    mirror = MirrorRepository(session)
+    record = mirror.get(tenant_id, flow.entity, conflict.external_id)
+    if record is None:
+        return
+    payload = dict(record.payload)
+    for name, value in flow.unmap(fortnox).items():
+        if value is None:
+            payload.pop(name, None)
+        else:
+            payload[name] = value
+    try:
+        checked = flow.record_model.model_validate(payload).model_dump(
+            mode="json", exclude_none=True
+        )
+    except ValidationError as exc:
+        raise ConflictError(
+            f"Fortnox's values do not fit the host record ({exc.errors()[0]['msg']}); "
+            "let the bridge's values win or correct the record in Fortnox"
+        ) from exc
+    mirror.upsert(tenant_id, flow.entity, conflict.external_id, checked, now=now, origin="fortnox")

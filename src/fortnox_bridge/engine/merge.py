@@ -1,0 +1,80 @@
+"""Three-way comparison of a two-way record: the bridge's side, Fortnox's side, the last agreed.
+
+Per field: equal on both sides → agreed; changed on one side only → that side's value flows to
+the other; changed on both sides to different values → a conflict, settled by the tenant's
+policy: ``bridge_wins``, ``fortnox_wins`` or ``ask`` (kept open until someone decides).
+
+The result is expressed as what the engine must do: which Fortnox values the host side takes,
+which conflicts stay open, and the new agreed snapshot. Whatever the bridge side still has that
+differs from the new snapshot is then written by the push flow, as any local change is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fortnox_bridge.engine.flow import normalise
+
+Policy = Literal["bridge_wins", "fortnox_wins", "ask"]
+POLICIES: tuple[Policy, ...] = ("bridge_wins", "fortnox_wins", "ask")
+
+
+@dataclass
+class MergeResult:
+    """What a three-way comparison decided for one record."""
+
+    #: Fortnox values the host side takes (changed in Fortnox only, or Fortnox won a conflict).
+    take_fortnox: dict[str, Any] = field(default_factory=dict)
+    #: Conflicts left open (policy ``ask``): ``{field: {"base", "bridge", "fortnox"}}``.
+    open_conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Conflicts settled by the policy, for the log: ``{field: winner}``.
+    settled: dict[str, str] = field(default_factory=dict)
+    #: The agreed snapshot after this comparison (fields that were compared are updated).
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything beyond "all agreed, nothing new" came out."""
+        return bool(self.take_fortnox or self.open_conflicts or self.settled)
+
+
+def three_way(
+    bridge: Mapping[str, Any],
+    fortnox: Mapping[str, Any],
+    base: Mapping[str, Any],
+    fields: Iterable[str],
+    policy: Policy,
+) -> MergeResult:
+    """Compare ``fields`` of the bridge side, the Fortnox side and the base (last agreed).
+
+    ``base`` holds the values last written to or read from Fortnox. Fields not in ``fields`` keep
+    their base value (the Fortnox side did not show them). A field's new base is the Fortnox
+    value whenever the Fortnox side is known, so the push flow later sends exactly the bridge
+    values that must win.
+    """
+    result = MergeResult(snapshot=dict(base))
+    for name in sorted(fields):
+        ours, theirs, agreed = (normalise(side.get(name)) for side in (bridge, fortnox, base))
+        _set(result.snapshot, name, theirs)
+        if ours == theirs or theirs == agreed:
+            continue  # agreed, or only the bridge changed it: the push flow sends it
+        if ours == agreed:
+            result.take_fortnox[name] = theirs
+        elif policy == "fortnox_wins":
+            result.take_fortnox[name] = theirs
+            result.settled[name] = "fortnox"
+        elif policy == "bridge_wins":
+            result.settled[name] = "bridge"
+        else:
+            result.open_conflicts[name] = {"base": agreed, "bridge": ours, "fortnox": theirs}
+            _set(result.snapshot, name, agreed)  # undecided: nothing flows either way
+    return result
+
+
+def _set(snapshot: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        snapshot.pop(name, None)
+    else:
+        snapshot[name] = value

@@ -1,0 +1,457 @@
+"""Applying a pull flow: read Fortnox once, then reconcile (two-way) or import (Fortnox-owned).
+
+Two-way (the pull flow has a ``counterpart`` push flow): every Fortnox record is compared with the
+bridge's side and the last agreed snapshot (``merge.three_way``). Fortnox-only changes update the
+mirror (origin ``fortnox``) so the host sees them; conflicts follow the tenant's policy; the push
+flow then sends whatever the bridge side still has to say. Unlinked Fortnox records are matched to
+unlinked host records by natural key (a first sync), or reported, or imported when the flow's
+settings say so.
+
+Import (no counterpart): Fortnox records become mirror records keyed by their Fortnox id.
+
+A read costs one request per 500 records; with a ``cursor_param`` it asks only for records
+changed since the cursor minus the overlap window. Nothing is written to the store when nothing
+changed, so an idle pull costs one request and no write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as RecordInvalid
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint, normalise
+from fortnox_bridge.engine.merge import MergeResult, Policy, three_way
+from fortnox_bridge.engine.results import FlowResult, ItemOutcome
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.cursors import CursorRepository
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.models import Link, MirrorRecord
+
+
+@dataclass
+class RemoteRecord:
+    """One Fortnox record as a pull flow sees it: its id and the compared fields it showed."""
+
+    fortnox_id: str
+    fields: dict[str, Any]
+    known: frozenset[str]
+
+
+@dataclass
+class LocalSide:
+    """The host records of a two-way entity, with their links, indexed for matching."""
+
+    records: dict[str, MirrorRecord] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)  # by Fortnox id
+    unmatched: dict[str, MirrorRecord] = field(default_factory=dict)  # natural key → record
+    conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)  # open, by host id
+
+
+def remote_record(flow: Flow, row: BaseModel) -> RemoteRecord:
+    """The compared fields of a list row: only those Fortnox actually sent are known."""
+    known = frozenset(flow.pull_fields & row.model_fields_set)
+    data = row.model_dump(mode="json", include=set(known) | {flow.fortnox_id_field})
+    fields = {name: normalise(data.get(name)) for name in known}
+    return RemoteRecord(
+        str(data.get(flow.fortnox_id_field)),
+        {k: v for k, v in fields.items() if v is not None},
+        known,
+    )
+
+
+class PullReconciler:
+    """Reconciles one pull flow's Fortnox records with the store, for one tenant."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        tenant_id: int,
+        policy: Policy,
+        dry_run: bool = False,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tenant_id = tenant_id
+        self.policy = policy
+        self.dry_run = dry_run
+
+    def cursor_params(self, flow: Flow) -> dict[str, Any]:
+        """List parameters of an incremental read, or none for a full read."""
+        if flow.cursor_param is None:
+            return {}
+        with self.sessions.begin() as session:
+            position = CursorRepository(session).get(self.tenant_id, flow.name)
+        if position is None:
+            return {}
+        return {flow.cursor_param: position - flow.cursor_overlap}
+
+    def advance(self, flow: Flow, started: Any) -> None:
+        """Move the flow's cursor to the start of the read that just completed."""
+        if flow.cursor_param is None or self.dry_run:
+            return
+        with self.sessions.begin() as session:
+            CursorRepository(session).advance(
+                self.tenant_id, flow.name, started, now=self.clock.now()
+            )
+
+    def reconcile(
+        self,
+        flow: Flow,
+        counterpart: Flow,
+        remote: list[RemoteRecord],
+        result: FlowResult,
+        *,
+        complete: bool,
+    ) -> None:
+        """Three-way reconciliation of a two-way entity; ``complete``: the read saw all records."""
+        local = self._local_side(flow, counterpart)
+        seen: set[str] = set()
+        for record in remote:
+            seen.add(record.fortnox_id)
+            link = local.links.get(record.fortnox_id)
+            if link is not None:
+                self._reconcile_linked(flow, counterpart, local, link, record, result)
+            else:
+                self._reconcile_unlinked(flow, counterpart, local, record, result)
+        if complete:
+            self._missing(flow, local, seen, result)
+
+    def _local_side(self, flow: Flow, counterpart: Flow) -> LocalSide:
+        side = LocalSide()
+        with self.sessions.begin() as session:
+            rows = MirrorRepository(session).with_links(self.tenant_id, flow.entity)
+            for record, link in rows:
+                side.records[record.external_id] = record
+                if link is not None:
+                    side.links[link.fortnox_id] = link
+                elif not record.deleted:
+                    key = _key(counterpart, record.payload)
+                    if key is not None:
+                        side.unmatched.setdefault(key, record)
+            open_conflicts = ConflictRepository(session).open_for_entity(
+                self.tenant_id, flow.entity
+            )
+            side.conflicts = {ext: dict(c.fields) for ext, c in open_conflicts.items()}
+        return side
+
+    def _reconcile_linked(
+        self,
+        flow: Flow,
+        counterpart: Flow,
+        local: LocalSide,
+        link: Link,
+        remote: RemoteRecord,
+        result: FlowResult,
+    ) -> None:
+        record = local.records.get(link.external_id)
+        if record is None or record.deleted or link.state == "deleted":
+            return  # deleted by the host: the push flow deals with it
+        bridge = counterpart.map(record.payload)
+        merge = three_way(bridge, remote.fields, link.snapshot, remote.known, self.policy)
+        quiet = not merge.take_fortnox and not merge.settled and merge.snapshot == link.snapshot
+        if quiet and link.state != "missing":
+            # Nothing new: all agreed, or the same conflict that is already open.
+            open_fields = local.conflicts.get(record.external_id)
+            if not merge.open_conflicts and open_fields is None:
+                result.unchanged += 1
+                return
+            if merge.open_conflicts == open_fields:
+                result.conflicts += 1
+                return
+        self._apply_merge(flow, counterpart, record, link.fortnox_id, merge, result, origin=None)
+
+    def _reconcile_unlinked(
+        self,
+        flow: Flow,
+        counterpart: Flow,
+        local: LocalSide,
+        remote: RemoteRecord,
+        result: FlowResult,
+    ) -> None:
+        key = flow.key_of(remote.fields)
+        record = local.unmatched.pop(key, None) if key is not None else None
+        if record is not None:
+            bridge = counterpart.map(record.payload)
+            merge = three_way(bridge, remote.fields, {}, remote.known, self.policy)
+            result.adopted += 1
+            self._apply_merge(
+                flow, counterpart, record, remote.fortnox_id, merge, result, origin="matched"
+            )
+            return
+        if getattr(flow.settings, "import_unmatched", False):
+            self._import_new(flow, remote, result, external_id=f"fortnox-{remote.fortnox_id}")
+            return
+        result.skipped += 1
+        if self.dry_run:
+            result.items.append(
+                ItemOutcome(
+                    f"fortnox:{remote.fortnox_id}",
+                    "skip",
+                    "planned",
+                    f"only in Fortnox: no host record with the same {'+'.join(flow.natural_key)}",
+                )
+            )
+
+    def _apply_merge(
+        self,
+        flow: Flow,
+        counterpart: Flow,
+        record: MirrorRecord,
+        fortnox_id: str,
+        merge: MergeResult,
+        result: FlowResult,
+        *,
+        origin: str | None,
+    ) -> None:
+        reference = counterpart.reference(record.external_id, record.payload)
+        item = ItemOutcome(
+            record.external_id,
+            "reconcile",
+            "planned" if self.dry_run else "ok",
+            _merge_reason(merge, origin),
+            reference,
+            fortnox_id,
+            dict(merge.take_fortnox),
+        )
+        payload = dict(record.payload)
+        if merge.take_fortnox:
+            try:
+                payload = _take(flow, record.payload, merge.take_fortnox)
+            except RecordInvalid as exc:
+                item.outcome, item.problem = "failed", True
+                item.message = f"Fortnox's values do not fit the host record: {_first_error(exc)}"
+                result.count("failed", item)
+                return
+            result.updated += 1
+        if merge.open_conflicts:
+            result.conflicts += 1
+        result.items.append(item)
+        if not self.dry_run:
+            self._store_merge(flow, counterpart, record, fortnox_id, merge, payload, origin)
+
+    def _store_merge(
+        self,
+        flow: Flow,
+        counterpart: Flow,
+        record: MirrorRecord,
+        fortnox_id: str,
+        merge: MergeResult,
+        payload: dict[str, Any],
+        origin: str | None,
+    ) -> None:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            mirror = MirrorRepository(session)
+            version = record.version
+            if payload != record.payload:
+                upserted = mirror.upsert(
+                    self.tenant_id,
+                    flow.entity,
+                    record.external_id,
+                    payload,
+                    now=now,
+                    origin="fortnox",
+                )
+                version = upserted.record.version
+            conflicts = ConflictRepository(session)
+            if merge.open_conflicts:
+                conflicts.open_or_update(
+                    self.tenant_id,
+                    flow=flow.name,
+                    entity_type=flow.entity,
+                    external_id=record.external_id,
+                    fortnox_id=fortnox_id,
+                    fields=merge.open_conflicts,
+                    now=now,
+                )
+            else:
+                stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(
+                    record.external_id
+                )
+                if stale is not None:  # both sides now agree: nothing left to decide
+                    conflicts.resolve(stale, "agreed", now=now)
+            pending = changed_fields(merge.snapshot, counterpart.map(payload))
+            held = set(merge.open_conflicts)
+            state = "stale" if set(pending) - held else "linked"
+            LinkRepository(session).save(
+                self.tenant_id,
+                flow.entity,
+                record.external_id,
+                fortnox_id=fortnox_id,
+                version=version,
+                snapshot=merge.snapshot,
+                snapshot_hash=fingerprint(merge.snapshot),
+                now=now,
+                state=state,
+                origin=origin,
+            )
+
+    def _missing(self, flow: Flow, local: LocalSide, seen: set[str], result: FlowResult) -> None:
+        gone = [
+            link
+            for fortnox_id, link in local.links.items()
+            if fortnox_id not in seen and link.state in ("linked", "stale")
+        ]
+        for link in gone:
+            reason = "deleted in Fortnox; the host record is no longer synchronised"
+            result.count(
+                "skipped",
+                ItemOutcome(
+                    link.external_id,
+                    "missing",
+                    "skipped",
+                    reason,
+                    f"{flow.entity} {link.external_id}",
+                    link.fortnox_id,
+                    problem=True,
+                ),
+            )
+        if gone and not self.dry_run:
+            with self.sessions.begin() as session:
+                links = LinkRepository(session)
+                for link in gone:
+                    row = links.get(self.tenant_id, flow.entity, link.external_id)
+                    if row is not None:
+                        row.state = "missing"
+
+    def import_all(
+        self, flow: Flow, remote: list[RemoteRecord], result: FlowResult, *, complete: bool
+    ) -> None:
+        """Import a register Fortnox owns: new and changed records into the mirror."""
+        with self.sessions.begin() as session:
+            links = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
+            snapshots = {
+                fid: (link.external_id, dict(link.snapshot)) for fid, link in links.items()
+            }
+        seen = set()
+        for record in remote:
+            seen.add(record.fortnox_id)
+            known = snapshots.get(record.fortnox_id)
+            if known is not None and known[1] == record.fields:
+                result.unchanged += 1
+                continue
+            external_id = known[0] if known else record.fortnox_id
+            self._import_new(
+                flow, record, result, external_id=external_id, update=known is not None
+            )
+        if complete:
+            self._import_deletions(flow, snapshots, seen, result)
+
+    def _import_new(
+        self,
+        flow: Flow,
+        remote: RemoteRecord,
+        result: FlowResult,
+        *,
+        external_id: str,
+        update: bool = False,
+    ) -> None:
+        item = ItemOutcome(
+            external_id,
+            "import",
+            "planned" if self.dry_run else "ok",
+            "changed in Fortnox" if update else "new in Fortnox",
+            f"{flow.entity} {external_id}",
+            remote.fortnox_id,
+        )
+        try:
+            payload = flow.record_model.model_validate(flow.unmap(remote.fields)).model_dump(
+                mode="json", exclude_none=True
+            )
+        except RecordInvalid as exc:
+            item.outcome, item.problem = "failed", True
+            item.message = f"the Fortnox record does not fit the host record: {_first_error(exc)}"
+            result.count("failed", item)
+            return
+        result.count("updated" if update else "imported", item)
+        if self.dry_run:
+            return
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            stored = MirrorRepository(session).upsert(
+                self.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
+            )
+            LinkRepository(session).save(
+                self.tenant_id,
+                flow.entity,
+                external_id,
+                fortnox_id=remote.fortnox_id,
+                version=stored.record.version,
+                snapshot=remote.fields,
+                snapshot_hash=fingerprint(remote.fields),
+                now=now,
+                origin="imported",
+            )
+
+    def _import_deletions(
+        self,
+        flow: Flow,
+        snapshots: Mapping[str, tuple[str, dict[str, Any]]],
+        seen: set[str],
+        result: FlowResult,
+    ) -> None:
+        for fortnox_id, (external_id, _) in snapshots.items():
+            if fortnox_id in seen:
+                continue
+            reference = f"{flow.entity} {external_id}"
+            gone = ItemOutcome(
+                external_id, "delete", "ok", "deleted in Fortnox", reference, fortnox_id
+            )
+            result.count("deleted", gone)
+            if self.dry_run:
+                continue
+            with self.sessions.begin() as session:
+                MirrorRepository(session).delete(
+                    self.tenant_id, flow.entity, external_id, now=self.clock.now()
+                )
+                link = LinkRepository(session).get(self.tenant_id, flow.entity, external_id)
+                if link is not None:
+                    LinkRepository(session).remove(link)
+
+
+def _key(counterpart: Flow, payload: Mapping[str, Any]) -> str | None:
+    try:
+        return counterpart.key_of(counterpart.map(payload))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _take(flow: Flow, payload: Mapping[str, Any], fortnox: Mapping[str, Any]) -> dict[str, Any]:
+    """The host payload with Fortnox's values applied, validated by the record model."""
+    merged = dict(payload)
+    for name, value in flow.unmap(fortnox).items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    validated = flow.record_model.model_validate(merged)
+    return validated.model_dump(mode="json", exclude_none=True)
+
+
+def _merge_reason(merge: MergeResult, origin: str | None) -> str:
+    parts = ["matched by natural key (first sync)"] if origin == "matched" else []
+    if merge.take_fortnox:
+        parts.append("changed in Fortnox: " + ", ".join(sorted(merge.take_fortnox)))
+    if merge.settled:
+        parts.append(
+            "conflict settled by policy: "
+            + ", ".join(f"{name} → {winner}" for name, winner in sorted(merge.settled.items()))
+        )
+    if merge.open_conflicts:
+        parts.append("conflict open on " + ", ".join(sorted(merge.open_conflicts)))
+    return "; ".join(parts) or "agreed snapshot refreshed"
+
+
+def _first_error(exc: RecordInvalid) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}"

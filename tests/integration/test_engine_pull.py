@@ -1,0 +1,234 @@
+"""Two-way employees: Fortnox-side edits picked up every sweep, three-way conflicts under each
+policy, first-sync matching by e-mail — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.conflicts import resolve_conflict
+from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.flows.hr.employee_pull import EmployeePull
+from fortnox_bridge.flows.hr.employee_push import EmployeePush
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+from .conftest import ENGINE_SCOPES, SANDBOX_URL, Put, employee
+
+FLOWS = [EmployeePull, EmployeePush]
+
+
+def _two_way(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    tenant: int,
+    *,
+    policy: str = "ask",
+    settings: dict[str, Any] | None = None,
+) -> Runner:
+    with sessions.begin() as session:
+        FlowConfigRepository(session).put(
+            tenant, "hr.employee.pull", enabled=True, settings=settings or {}, now=clock.now()
+        )
+        found = TenantRepository(session).get(tenant)
+        assert found is not None
+        found.conflict_policy = policy
+    return Runner(sessions, clock=clock, flows=FLOWS)
+
+
+def _payload(sessions: sessionmaker[Session], tenant: int, external_id: str) -> dict[str, Any]:
+    with sessions.begin() as session:
+        record = MirrorRepository(session).get(tenant, "employee", external_id)
+        assert record is not None
+        return dict(record.payload) | {"_origin": record.origin, "_version": record.version}
+
+
+def _by_flow(summary: Any) -> dict[str, Any]:
+    return {result.flow: result for result in summary.flows}
+
+
+async def test_a_fortnox_side_edit_reaches_the_host_and_is_not_written_back(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    tenant: int,
+    employees: Callable[[int], None],
+) -> None:
+    employees(3)
+    runner = _two_way(sessions, clock, tenant)
+    first = await runner.run_cycle(tenant, engine_client)
+    assert [r.flow for r in first.flows] == ["hr.employee.pull", "hr.employee.push"]
+    assert first.total("created") == 3
+
+    before = await control.stats(company)
+    idle = await runner.run_cycle(tenant, engine_client)
+    flows = _by_flow(idle)
+    assert (flows["hr.employee.pull"].requests, flows["hr.employee.push"].requests) == (1, 0)
+    assert flows["hr.employee.pull"].unchanged == 3
+    after = await control.stats(company)
+    assert after["requests_total"] - before["requests_total"] == 1
+    assert after["write_requests"] == before["write_requests"]
+
+    await engine_client.employees.update("2", {"phone1": "08-555 12 12", "last_name": "Ek"})
+    picked = await runner.run_cycle(tenant, engine_client)
+    flows = _by_flow(picked)
+    assert flows["hr.employee.pull"].updated == 1
+    assert (flows["hr.employee.push"].requests, picked.requests) == (0, 1)
+    host = _payload(sessions, tenant, "e002")
+    assert (host["phone"], host["family_name"], host["_origin"]) == (
+        "08-555 12 12",
+        "Ek",
+        "fortnox",
+    )
+    (item,) = flows["hr.employee.pull"].items
+    assert item.reason == "changed in Fortnox: last_name, phone1"
+    quiet = await runner.run_cycle(tenant, engine_client)
+    assert (quiet.requests, quiet.total("updated")) == (1, 0)
+
+
+async def _diverge(runner: Runner, client: FortnoxClient, tenant: int, put: Put) -> None:
+    """Both sides change the last name of e001 differently; the host also changes its phone."""
+    put("employee", "e001", employee(1))
+    await runner.run_cycle(tenant, client)
+    put("employee", "e001", employee(1, family_name="Bridgesson", phone="070-111 11 11"))
+    await client.employees.update("1", {"last_name": "Fortnoxsson"})
+
+
+@pytest.mark.parametrize(
+    ("policy", "fortnox_name", "host_name"),
+    [
+        ("bridge_wins", "Bridgesson", "Bridgesson"),
+        ("fortnox_wins", "Fortnoxsson", "Fortnoxsson"),
+        ("ask", "Fortnoxsson", "Bridgesson"),
+    ],
+)
+async def test_a_field_changed_on_both_sides_follows_the_policy(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+    policy: str,
+    fortnox_name: str,
+    host_name: str,
+) -> None:
+    runner = _two_way(sessions, clock, tenant, policy=policy)
+    await _diverge(runner, engine_client, tenant, put)
+    summary = await runner.run_cycle(tenant, engine_client)
+    stored = await engine_client.employees.get("1")
+    assert stored.last_name == fortnox_name
+    assert stored.phone1 == "070-111 11 11"  # changed on the bridge side only: always flows
+    assert _payload(sessions, tenant, "e001")["family_name"] == host_name
+    with sessions.begin() as session:
+        open_conflicts = ConflictRepository(session).open(tenant)
+        assert len(open_conflicts) == (1 if policy == "ask" else 0)
+    assert summary.total("conflicts") == (1 if policy == "ask" else 0)
+    again = await runner.run_cycle(tenant, engine_client)
+    assert again.total("updated") == 0
+    assert again.requests == 1  # the read; nothing more to write either way
+
+
+@pytest.mark.parametrize("winner", ["bridge", "fortnox"])
+async def test_an_open_conflict_is_resolved_and_the_winner_flows(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+    winner: str,
+) -> None:
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    await _diverge(runner, engine_client, tenant, put)
+    await runner.run_cycle(tenant, engine_client)
+    with sessions.begin() as session:
+        (conflict,) = ConflictRepository(session).open(tenant)
+        assert conflict.fields == {
+            "last_name": {"base": "Svensson", "bridge": "Bridgesson", "fortnox": "Fortnoxsson"}
+        }
+        conflict_id = conflict.id
+    won = resolve_conflict(sessions, clock, tenant, conflict_id, winner, flows=FLOWS)  # type: ignore[arg-type]
+    assert won == {"last_name": "Bridgesson" if winner == "bridge" else "Fortnoxsson"}
+    after = await runner.run_cycle(tenant, engine_client)
+    expected = "Bridgesson" if winner == "bridge" else "Fortnoxsson"
+    assert (await engine_client.employees.get("1")).last_name == expected
+    assert _payload(sessions, tenant, "e001")["family_name"] == expected
+    assert after.total("conflicts") == 0
+    settled = await runner.run_cycle(tenant, engine_client)
+    assert (settled.requests, settled.total("updated")) == (1, 0)
+
+
+async def test_first_sync_matches_by_email_and_reports_fortnox_only_employees(
+    sessions: sessionmaker[Session],
+    control: SandboxControl,
+    faulty_transport: Any,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+) -> None:
+    demo = int((await control.create_company("Demo", seed="demo"))["tenant_id"])
+    issued = await control.issue_tokens(demo, ENGINE_SCOPES)
+    client = FortnoxClient(
+        access_token=issued["access_token"], api_url=SANDBOX_URL, transport=faulty_transport
+    )
+    fortnox_before = [(e.employee_id, e.email) async for e in client.employees.iterate()]
+    astrid = next(email for _, email in fortnox_before if email and email.startswith("astrid"))
+    put(
+        "employee",
+        "h-astrid",
+        {
+            "email": astrid.upper(),
+            "given_name": "Astrid",
+            "family_name": "Lindqvist",
+            "phone": "070-222 22 22",
+        },
+    )
+    put("employee", "h-new", employee(7))
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    summary = await runner.run_cycle(tenant, client)
+    flows = _by_flow(summary)
+    assert (flows["hr.employee.pull"].adopted, flows["hr.employee.pull"].skipped) == (1, 1)
+    assert flows["hr.employee.push"].created == 1  # h-new; h-astrid was matched, not created
+    fortnox_after = [e async for e in client.employees.iterate()]
+    assert len(fortnox_after) == len(fortnox_before) + 1
+    with sessions.begin() as session:
+        link = LinkRepository(session).get(tenant, "employee", "h-astrid")
+        assert link is not None
+        assert (link.origin, link.fortnox_id) == ("matched", "1")
+    astrid_now = await client.employees.get("1")
+    assert astrid_now.phone1 == "070-222 22 22"  # a value Fortnox lacked is filled in
+    await client.aclose()
+
+
+async def test_unmatched_fortnox_employees_can_be_imported_as_host_records(
+    sessions: sessionmaker[Session],
+    control: SandboxControl,
+    faulty_transport: Any,
+    clock: ManualClock,
+    tenant: int,
+) -> None:
+    demo = int((await control.create_company("Demo", seed="demo"))["tenant_id"])
+    issued = await control.issue_tokens(demo, ENGINE_SCOPES)
+    client = FortnoxClient(
+        access_token=issued["access_token"], api_url=SANDBOX_URL, transport=faulty_transport
+    )
+    runner = _two_way(sessions, clock, tenant, settings={"import_unmatched": True})
+    summary = await runner.run_cycle(tenant, client)
+    count = len([e async for e in client.employees.iterate()])
+    assert summary.total("imported") == count
+    assert summary.total("created") == 0
+    imported = _payload(sessions, tenant, "fortnox-1")
+    assert (imported["given_name"], imported["_origin"]) == ("Astrid", "fortnox")
+    idle = await runner.run_cycle(tenant, client)
+    assert (idle.requests, idle.total("imported"), idle.total("unchanged")) == (1, 0, 2 * count)
+    await client.aclose()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from fortnox_bridge.engine.merge import three_way
+
+BASE = {"city": "Lund", "phone1": "070", "email": "a@b.se"}
+
+
+def test_one_sided_changes_flow_and_agreement_moves_the_base() -> None:
+    bridge = {**BASE, "city": "Malmö"}  # bridge changed city
+    fortnox = {**BASE, "phone1": "08"}  # Fortnox changed phone
+    result = three_way(bridge, fortnox, BASE, {"city", "phone1", "email"}, "ask")
+    assert result.take_fortnox == {"phone1": "08"}
+    assert result.open_conflicts == {}
+    # city stays at the base so the push flow sends the bridge's Malmö
+    assert result.snapshot == {"city": "Lund", "phone1": "08", "email": "a@b.se"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "take", "snapshot_city", "open_fields", "settled"),
+    [
+        ("bridge_wins", {}, "Ystad", {}, {"city": "bridge"}),
+        ("fortnox_wins", {"city": "Ystad"}, "Ystad", {}, {"city": "fortnox"}),
+        ("ask", {}, "Lund", {"city": {"base": "Lund", "bridge": "Malmö", "fortnox": "Ystad"}}, {}),
+    ],
+)
+def test_both_sides_changed_follows_the_policy(
+    policy: str, take: dict, snapshot_city: str, open_fields: dict, settled: dict
+) -> None:
+    bridge, fortnox = {**BASE, "city": "Malmö"}, {**BASE, "city": "Ystad"}
+    result = three_way(bridge, fortnox, BASE, {"city"}, policy)  # type: ignore[arg-type]
+    assert result.take_fortnox == take
+    assert result.snapshot["city"] == snapshot_city
+    assert result.open_conflicts == open_fields
+    assert result.settled == settled
+
+
+def test_same_change_on_both_sides_is_agreement_and_blanks_compare_equal() -> None:
+    bridge = {"city": "Malmö", "phone1": None}
+    fortnox = {"city": "Malmö", "phone1": ""}
+    result = three_way(bridge, fortnox, BASE, {"city", "phone1"}, "ask")
+    assert not result.changed
+    assert result.snapshot == {"city": "Malmö", "email": "a@b.se"}
+
+
+def test_fields_fortnox_did_not_show_keep_their_base() -> None:
+    result = three_way({"city": "X"}, {}, {"city": "Lund"}, set(), "fortnox_wins")
+    assert (result.snapshot, result.take_fortnox) == ({"city": "Lund"}, {})
+
+
+def test_without_a_base_a_missing_value_is_filled_from_the_other_side() -> None:
+    result = three_way(
+        {"email": "a@b.se", "phone1": "070"},
+        {"email": "a@b.se", "city": "Ö"},
+        {},
+        {"email", "phone1", "city"},
+        "ask",
+    )
+    assert result.take_fortnox == {"city": "Ö"}
+    assert result.open_conflicts == {}
+    assert result.snapshot == {"email": "a@b.se", "city": "Ö"}  # phone1 is pushed

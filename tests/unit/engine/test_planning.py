@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date
+
+from fortnox_bridge.engine.flow import fingerprint
+from fortnox_bridge.engine.planning import DateChecks, PlanContext, RecordState, plan_record
+from fortnox_bridge.flows.hr.employee_push import EmployeePush
+from fortnox_bridge.flows.payroll.time_entry_push import TimeEntryPush
+
+KARIN = {"email": "karin@x.se", "given_name": "Karin", "family_name": "Ek", "city": "Lund"}
+MAPPED = EmployeePush.map(KARIN)
+
+
+def _linked(payload: dict, **extra: object) -> RecordState:
+    fields = {
+        "link_fortnox_id": "7",
+        "link_state": "linked",
+        "link_snapshot": MAPPED,
+        "link_hash": fingerprint(MAPPED),
+    } | extra
+    return RecordState("e1", payload, 2, False, **fields)  # type: ignore[arg-type]
+
+
+def test_new_changed_unchanged_and_deleted_records() -> None:
+    flow, context = EmployeePush(), PlanContext()
+    new = plan_record(flow, RecordState("e1", KARIN, 1, False), context)
+    assert (new.action, new.reason, new.natural_key) == (
+        "create",
+        "not in Fortnox yet",
+        "karin@x.se",
+    )
+    same = plan_record(flow, _linked(KARIN), context)
+    assert same.action == "unchanged"
+    moved = plan_record(flow, _linked({**KARIN, "city": "Malmö"}), context)
+    assert (moved.action, moved.changes, moved.reason) == (
+        "update",
+        {"city": "Malmö"},
+        "changed: city",
+    )
+    gone = plan_record(flow, RecordState("e1", KARIN, 3, True, "7", "linked", MAPPED, "h"), context)
+    assert (gone.action, gone.changes) == ("delete", {"inactive": True})
+    back = plan_record(flow, _linked(KARIN, link_state="deleted"), context)
+    assert (back.action, back.changes, back.revive) == ("update", {"inactive": False}, True)
+
+
+def test_open_conflicts_hold_their_fields_back() -> None:
+    flow = EmployeePush()
+    state = _linked({**KARIN, "city": "Malmö", "family_name": "Berg"})
+    plan = plan_record(flow, state, PlanContext(conflicts={"e1": frozenset({"city"})}))
+    assert plan.changes == {"last_name": "Berg"}
+    assert plan.reason == "changed: last_name (conflict open on city)"
+    only = plan_record(
+        flow,
+        _linked({**KARIN, "city": "Malmö"}),
+        PlanContext(conflicts={"e1": frozenset({"city"})}),
+    )
+    assert (only.action, only.reason) == ("skip", "conflict open on city: resolve it first")
+
+
+def test_references_dates_and_recovery() -> None:
+    flow = TimeEntryPush()
+    entry = {"employee": "e1", "date": "2026-01-15", "hours": "7.50", "code": "TID"}
+    waiting = plan_record(flow, RecordState("t1", entry, 1, False), PlanContext())
+    assert (waiting.action, waiting.problem) == ("skip", True)
+    assert waiting.reason == "waiting for employee e1 to reach Fortnox first"
+    refs = {"employee": {"e1": "42"}}
+    ready = plan_record(flow, RecordState("t1", entry, 1, False), PlanContext(references=refs))
+    assert ready.fields == {
+        "employee_id": "42",
+        "date": "2026-01-15",
+        "cause_code": "TID",
+        "hours": "7.5",
+    }
+    assert (ready.record_date, ready.natural_key) == (date(2026, 1, 15), "42|2026-01-15|tid")
+    locked = PlanContext(references=refs, checks=DateChecks(locked_until=date(2026, 1, 31)))
+    refused = plan_record(flow, RecordState("t1", entry, 1, False), locked)
+    assert refused.action == "skip"
+    assert refused.reason.startswith("2026-01-15 is in the locked period")
+    no_year = PlanContext(
+        references=refs,
+        checks=DateChecks(financial_years=((date(2025, 1, 1), date(2025, 12, 31)),)),
+    )
+    assert (
+        "no financial year covers 2026-01-15"
+        in plan_record(flow, RecordState("t1", entry, 1, False), no_year).reason
+    )
+    again = plan_record(
+        flow,
+        RecordState("t1", entry, 1, False),
+        PlanContext(references=refs, recover=frozenset({"t1"})),
+    )
+    assert (again.action, again.recover) == ("create", True)
+
+
+def test_an_unmappable_record_is_a_problem_not_a_crash() -> None:
+    flow = TimeEntryPush(mappings={"attendance_code": {"project-x": "TID"}})
+    entry = {"employee": "e1", "date": "2026-01-15", "hours": 8, "code": "SEMESTER"}
+    plan = plan_record(
+        flow, RecordState("t1", entry, 1, False), PlanContext(references={"employee": {"e1": "4"}})
+    )
+    assert (plan.action, plan.problem) == ("skip", True)
+    assert "code 'SEMESTER' is not a Fortnox attendance cause code" in plan.reason
+    mapped = {**entry, "code": "project-x"}
+    ok = plan_record(
+        flow, RecordState("t1", mapped, 1, False), PlanContext(references={"employee": {"e1": "4"}})
+    )
+    assert ok.fields["cause_code"] == "TID"
