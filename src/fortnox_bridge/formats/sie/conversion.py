@@ -45,6 +45,9 @@ _PLAIN_VOUCHER = re.compile(
 ).fullmatch
 
 
+_new_tuple = tuple.__new__
+
+
 def _unquote(value: str | None) -> str:
     if value is None:
         return ""
@@ -116,7 +119,7 @@ class FieldConverter:
         if match is None:
             return None
         account, content, amount, date_text, text, quantity_text, sign = match.groups()
-        if not line.isascii() and needs_cleaning(line):
+        if text and not text.isascii() and needs_cleaning(text):
             return None
         values = self._values
         pairs = values.contents.get(content)

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from fortnox_bridge.formats.sie.encoding import needs_cleaning
 from fortnox_bridge.formats.sie.records import ObjectList
 
 _AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
@@ -41,6 +42,7 @@ class ValueParser:
         self.dates: dict[str, dt.date] = {}
         self._objects: dict[tuple[str, ...], ObjectList] = {}
         self.contents: dict[str, ObjectList] = {}
+        self.quantities: dict[str, Decimal] = {}  # "1.00", "0", ... repeat on every row
         self._cache_limit = cache_limit
 
     def date(self, text: str) -> dt.date:
@@ -70,6 +72,8 @@ class ValueParser:
         if cached is not None:
             return cached
         if "\\" in content or "{" in content:
+            return None
+        if not content.isascii() and needs_cleaning(content):
             return None
         if '"' in content:
             parts = content.split('"')

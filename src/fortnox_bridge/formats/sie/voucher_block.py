@@ -46,6 +46,9 @@ class VoucherBlock:
 
     def add_row(self, row: VoucherRow, number: int) -> None:
         """A ``#TRANS``, ``#RTRANS`` or ``#BTRANS`` record."""
+        if self._state == _INSIDE and self._rtrans is None and row.kind == "TRANS":
+            self._rows.append(row)  # the common case, kept short: it runs for every row
+            return
         if self._state == _OUTSIDE:
             self._log.report(
                 Severity.ERROR,
