@@ -1,11 +1,12 @@
 """Time streaming SIE reading: MB/s and peak RSS, side by side with pysie-accounting and the floor.
 
-    python bench/sie_read.py [--size-mb 100] [--pysie-mb 10] [--repeat 3] [--keep DIR]
+    python bench/sie_read.py [--size-mb 100] [--min-rows 1000000] [--pysie-mb 10] [--repeat 3]
+                             [--keep DIR]
 
-Generates, in a temporary folder, a SIE 4E file of ``--size-mb`` MB (CP437, CRLF, Fortnox-like
-rows with object lists, dates, texts and quantities; at least one million ``#TRANS`` rows at the
-default size) and a smaller ASCII file in the dialect pysie-accounting can parse (quoted series
-and numbers, regdate on every voucher, UTF-8 reading). Then it measures, each in a child process
+Generates, in a temporary folder, a SIE 4E file of at least ``--size-mb`` MB and ``--min-rows``
+``#TRANS`` rows (CP437, CRLF, Fortnox-like rows with object lists, dates, texts and quantities)
+and a smaller ASCII file in the dialect pysie-accounting can parse (quoted series and numbers,
+regdate on every voucher, UTF-8 reading). Then it measures, each in a child process
 so that peak RSS is that reader's own (``getrusage(RUSAGE_CHILDREN)`` of a fresh parent):
 
 - ``floor``: a plain loop that reads each line, decodes it and splits it on blanks: the least
@@ -46,8 +47,11 @@ TEXTS = (
 )
 
 
-def generate(path: Path, size_mb: float, *, pysie: bool = False, seed: int = 7) -> int:
-    """Write a SIE 4E file of about ``size_mb`` MB; return its number of ``#TRANS`` rows."""
+def generate(
+    path: Path, size_mb: float, *, min_rows: int = 0, pysie: bool = False, seed: int = 7
+) -> int:
+    """Write a SIE 4E file of at least ``size_mb`` MB and ``min_rows`` ``#TRANS`` rows; return
+    its number of rows."""
     rnd = random.Random(seed)
     target = int(size_mb * 1_000_000)
     encoding, newline = ("ascii", "\n") if pysie else ("cp437", "\r\n")
@@ -65,7 +69,7 @@ def generate(path: Path, size_mb: float, *, pysie: bool = False, seed: int = 7) 
             out.write(f'#KONTO {account} "Konto {account}"\n#SRU {account} 7{account % 1000:03d}\n')
             out.write(f"#IB 0 {account} 0.00\n#UB 0 {account} 0.00\n#RES 0 {account} 0.00\n")
         number = 0
-        while out.tell() < target:
+        while out.tell() < target or rows < min_rows:
             number += 1
             day = f"2024{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
             text = rnd.choice(texts)
@@ -191,6 +195,7 @@ def measure(name: str, path: Path, repeat: int) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=100)
+    parser.add_argument("--min-rows", type=int, default=1_000_000)
     parser.add_argument("--pysie-mb", type=float, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate the files here and keep them")
@@ -208,7 +213,7 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         big, small = folder / "bench-4e.se", folder / "bench-pysie.se"
         started = time.perf_counter()
-        big_rows = generate(big, args.size_mb)
+        big_rows = generate(big, args.size_mb, min_rows=args.min_rows)
         small_rows = generate(small, args.pysie_mb, pysie=True)
         print(
             json.dumps(

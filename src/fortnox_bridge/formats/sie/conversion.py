@@ -48,6 +48,58 @@ _PLAIN_VOUCHER = re.compile(
 _new_tuple = tuple.__new__
 
 
+def _plain_row_reader(values: v.ValueParser) -> Callable[[str], VoucherRow | None]:
+    """The reader's hottest function, as a closure over the caches (locals are cheaper than
+    attribute lookups, and this runs once per voucher row)."""
+    contents, dates, quantities = values.contents, values.dates, values.quantities
+    cached_objects, cached_date, new = values.cached_objects, values.cached_date, tuple.__new__
+
+    def plain_row(line: str) -> VoucherRow | None:
+        """A plain ``#TRANS`` line straight to its row, or ``None`` to take the general path.
+
+        Plain means the shape of ``_PLAIN_ROW``: quoted text without backslashes or control
+        characters, every value well formed. One regular expression with possessive
+        quantifiers (no backtracking) does the splitting and most of the checking.
+        """
+        match = _PLAIN_ROW(line)
+        if match is None:
+            return None
+        account, content, amount, date_text, text, quantity_text, sign = match.groups()
+        if text and not text.isascii() and needs_cleaning(text):
+            return None
+        pairs = contents.get(content)
+        if pairs is None:
+            pairs = cached_objects(content)
+            if pairs is None:
+                return None
+        date = None
+        if date_text is not None and date_text != '""':
+            date = dates.get(date_text) or cached_date(date_text)
+            if date is None:
+                return None
+        quantity = None
+        if quantity_text is not None and quantity_text != '""':
+            quantity = quantities.get(quantity_text)
+            if quantity is None:
+                if len(quantities) >= 4096:
+                    quantities.clear()  # bounded: memory must not grow with the file
+                quantity = quantities[quantity_text] = Decimal(quantity_text)
+        if sign is None:
+            sign = ""
+        else:
+            if sign[:1] == '"':
+                sign = sign[1:-1]
+            if not sign.isascii() and needs_cleaning(sign):
+                return None
+        # tuple.__new__ skips the Python frame of the named tuple's generated __new__.
+        row: VoucherRow = new(
+            VoucherRow, ("TRANS", account, pairs, Decimal(amount), date, text or "", quantity, sign)
+        )
+        return row
+
+    return plain_row
+
+
 def _unquote(value: str | None) -> str:
     if value is None:
         return ""
@@ -69,6 +121,7 @@ class FieldConverter:
         self._log = log
         self._lexer = lexer
         self._values = v.ValueParser()
+        self.plain_row = _plain_row_reader(self._values)
 
     def row(self, kind: str, fields: list[Field], number: int, text: str) -> VoucherRow | None:
         """A ``#TRANS``/``#RTRANS``/``#BTRANS`` row: the fast path, else the general one."""
@@ -107,41 +160,6 @@ class FieldConverter:
         if type(row_text) is not str or type(sign) is not str:
             return self._row_slowly(kind, fields, number, text)
         return VoucherRow(kind, account, pairs, Decimal(amount), date, row_text, quantity, sign)
-
-    def plain_row(self, line: str) -> VoucherRow | None:
-        """A plain ``#TRANS`` line straight to its row, or ``None`` to take the general path.
-
-        Plain means: the shape of :data:`_PLAIN_ROW` (quoted text without backslashes, every
-        value well formed). This is the reader's hottest function: one regular expression with
-        possessive quantifiers (no backtracking) does the splitting and most of the checking.
-        """
-        match = _PLAIN_ROW(line)
-        if match is None:
-            return None
-        account, content, amount, date_text, text, quantity_text, sign = match.groups()
-        if text and not text.isascii() and needs_cleaning(text):
-            return None
-        values = self._values
-        pairs = values.contents.get(content)
-        if pairs is None:
-            pairs = values.cached_objects(content)
-            if pairs is None:
-                return None
-        date = None
-        if date_text is not None and date_text != '""':
-            date = values.dates.get(date_text) or values.cached_date(date_text)
-            if date is None:
-                return None
-        quantity = None
-        if quantity_text is not None and quantity_text != '""':
-            quantity = Decimal(quantity_text)
-        if sign is None:
-            sign = ""
-        elif sign[:1] == '"':
-            sign = sign[1:-1]
-        return VoucherRow(
-            "TRANS", account, pairs, Decimal(amount), date, text or "", quantity, sign
-        )
 
     def plain_voucher(self, line: str) -> Voucher | None:
         """A plain ``#VER`` line straight to its (row-less) voucher, or ``None``."""
