@@ -38,8 +38,8 @@ from fortnox_bridge.fortnox.explanations import explain
 LICENCE_CODES = frozenset({2001101, 2001103})
 SCOPE_CODES = frozenset({2000663})
 # Fortnox documents no code for these two; the Swedish wording identifies them (§4.9).
-LOCKED_PERIOD_WORDS = ("låst period", "period är låst", "låsta perioden")
-FINANCIAL_YEAR_WORDS = ("räkenskapsår",)
+LOCKED_PERIOD_WORDS = ("låst",)
+FINANCIAL_YEAR_WORDS = ("inget räkenskapsår", "räkenskapsår saknas", "saknar räkenskapsår")
 
 
 class FortnoxError(Exception):

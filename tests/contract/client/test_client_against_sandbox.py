@@ -10,6 +10,8 @@ import pytest
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox.errors import (
+    LockedPeriodError,
+    MissingFinancialYearError,
     MissingLicenceError,
     OutcomeUnknown,
     RateLimitedError,
@@ -162,3 +164,21 @@ async def test_without_the_limiter_the_sandbox_answers_429_and_retries_absorb_it
     # At least the 26th got a 429; how many more depends on when the retries' waits move the
     # shared clock, which frees the window for the requests still in flight.
     assert stats["responses_by_status"]["429"] >= 1
+
+
+async def test_dated_writes_outside_a_year_or_in_a_locked_period_get_their_own_errors(
+    connect: Connect, sandbox: httpx.AsyncClient, control: SandboxControl
+) -> None:
+    tenant = (await control.create_company("Låst AB", seed="demo"))["tenant_id"]
+    client, _, _ = await connect(tenant)
+    with pytest.raises(MissingFinancialYearError) as no_year:
+        await client.invoices.create({"customer_number": "1", "invoice_date": "2030-03-01"})
+    assert "räkenskapsår" in no_year.value.message
+    settings = {"locked_period_end": "2025-06-30"}
+    assert (await sandbox.put(f"/_sandbox/companies/{tenant}/settings", json=settings)).is_success
+    with pytest.raises(LockedPeriodError) as in_lock:
+        await client.invoices.create({"customer_number": "1", "invoice_date": "2025-06-30"})
+    assert "låst" in in_lock.value.message
+    opened = await client.invoices.create({"customer_number": "1", "invoice_date": "2025-07-01"})
+    assert opened.invoice_date is not None
+    assert opened.invoice_date.isoformat() == "2025-07-01"
