@@ -18,7 +18,7 @@ from typing import Any
 
 from fortnox_bridge.formats.findings import FindingLog, Severity
 from fortnox_bridge.formats.sie import values as v
-from fortnox_bridge.formats.sie.encoding import needs_cleaning
+from fortnox_bridge.formats.sie.encoding import SUSPECT, needs_cleaning
 from fortnox_bridge.formats.sie.labels import SIGNATURES, Signature
 from fortnox_bridge.formats.sie.lexer import Field, Lexer
 from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
@@ -53,6 +53,7 @@ def _plain_row_reader(values: v.ValueParser) -> Callable[[str], VoucherRow | Non
     attribute lookups, and this runs once per voucher row)."""
     contents, dates, quantities = values.contents, values.dates, values.quantities
     cached_objects, cached_date, new = values.cached_objects, values.cached_date, tuple.__new__
+    suspect = SUSPECT.search
 
     def plain_row(line: str) -> VoucherRow | None:
         """A plain ``#TRANS`` line straight to its row, or ``None`` to take the general path.
@@ -65,7 +66,9 @@ def _plain_row_reader(values: v.ValueParser) -> Callable[[str], VoucherRow | Non
         if match is None:
             return None
         account, content, amount, date_text, text, quantity_text, sign = match.groups()
-        if text and not text.isascii() and needs_cleaning(text):
+        # Control characters cannot match the expression; U+FFFD and mis-decoded Latin-1
+        # letters (only possible in non-ASCII text) need the general path's repairs.
+        if text and not text.isascii() and suspect(text):
             return None
         pairs = contents.get(content)
         if pairs is None:

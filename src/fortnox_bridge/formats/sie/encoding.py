@@ -61,7 +61,7 @@ _SUBSTITUTES = {
 # Characters that make a text need cleaning: control characters (not TAB), the replacement
 # character, and what Latin-1 letters look like in CP437.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
-_SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\ufffd" + "".join(LATIN1_IN_CP437) + "]")
+SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\ufffd" + "".join(LATIN1_IN_CP437) + "]")
 
 
 def needs_cleaning(text: str) -> bool:
@@ -72,7 +72,7 @@ def needs_cleaning(text: str) -> bool:
     """
     if text.isascii():
         return not text.isprintable() and _CONTROL.search(text) is not None
-    return _SUSPECT.search(text) is not None
+    return SUSPECT.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
