@@ -3,15 +3,31 @@ tenants with host records in the store."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_policy
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.crypto import TokenCipher
+from fortnox_bridge.engine.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.token_vault import TokenVault
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.retry import RetryPolicy
+from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
@@ -117,3 +133,127 @@ def employees(put: Put) -> Callable[[int], None]:
             put("employee", f"e{number:03d}", employee(number))
 
     return store
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message the local SMTP server receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        assert isinstance(message, EmailMessage)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def subjects(self) -> list[str]:
+        """Subjects of the received messages, in order."""
+        return [str(message["Subject"]) for _, message in self.messages]
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        """The plain-text part."""
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())
+
+    @staticmethod
+    def html(message: EmailMessage) -> str:
+        """The HTML part."""
+        part = message.get_body(preferencelist=("html",))
+        assert part is not None
+        return str(part.get_content())
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free loopback port; its inbox and port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@dataclass
+class Bridge:
+    """The engine wired as ``serve`` wires it, over the in-process sandbox."""
+
+    service: SyncService
+    connections: ConnectionService
+    notifier: Notifier
+    inbox: Inbox
+    company: int
+    tenant: int
+    issued: dict[str, Any]
+
+    async def connect(self, **overrides: Any) -> None:
+        """Give the tenant an active connection with fresh sandbox tokens."""
+        issued = {**self.issued, **overrides}
+        tokens = TokenSet(
+            issued["access_token"],
+            self.service.clock.now() + timedelta(seconds=int(issued["expires_in"])),
+            issued["refresh_token"],
+            issued["scope"],
+        )
+        await self.connections.connect(
+            self.tenant,
+            tokens,
+            client_id=issued["client_id"],
+            client_secret=issued["client_secret"],
+            fortnox_tenant_id=self.company,
+        )
+
+
+RECIPIENTS = ["ekonomi@engine.se", "it@engine.se"]
+
+
+@pytest.fixture
+async def bridge(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    control: SandboxControl,
+    company: int,
+    tenant: int,
+    faulty_transport: SandboxTransport,
+    sleep: ClockSleep,
+    smtp: tuple[Inbox, int],
+) -> Bridge:
+    """Store, vault, connections, clients, notifier and service for :func:`tenant`."""
+    inbox, port = smtp
+    with sessions.begin() as session:
+        found = TenantRepository(session).get(tenant)
+        assert found is not None
+        found.notify_emails = RECIPIENTS
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    vault = TokenVault(sessions.kw["bind"], cipher, clock=clock)
+    notifier = Notifier(sessions, SmtpMailer("127.0.0.1", port), clock, sender="bridge@engine.se")
+    flows = discover_flows()
+    connections = ConnectionService(
+        sessions, clock, cipher, flows=flows, on_transition=notifier.connection_changed
+    )
+    endpoints = FortnoxEndpoints(
+        api_url=SANDBOX_URL, auth_url=SANDBOX_URL, transport=faulty_transport
+    )
+    clients = ConnectionClients(
+        sessions,
+        vault,
+        cipher,
+        clock=clock,
+        endpoints=endpoints,
+        retry=RetryPolicy(sleep=sleep, max_total_wait=600),
+    )
+    service = SyncService(
+        sessions,
+        clock=clock,
+        clients=clients,
+        connections=connections,
+        notifier=notifier,
+        flows=flows,
+    )
+    issued = await control.issue_tokens(company, ENGINE_SCOPES)
+    return Bridge(service, connections, notifier, inbox, company, tenant, issued)

@@ -125,6 +125,15 @@ class Flow:
         value = fields.get(self.date_field)
         return date.fromisoformat(str(value)) if value else None
 
+    @classmethod
+    def resync_proposal(cls, disconnected: date, today: date) -> tuple[date, date] | None:
+        """After a reconnect: the interval this flow proposes to re-sync, or ``None``.
+
+        Dated flows propose the days the connection was broken (widened to whole periods when
+        the re-sync runs); override to propose something else.
+        """
+        return (disconnected, today) if cls.period is not None else None
+
     @property
     def family(self) -> str:
         """The flow family: the first part of :attr:`name`."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, load_context
+from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
 from fortnox_bridge.engine.pulling import PullReconciler, remote_record
@@ -116,10 +117,10 @@ class Runner:
             for name in _selected(context, only, records):
                 flow = context.flows[name]
                 wanted = records.get(flow.entity) if records is not None else None
-                summary.flows.append(
-                    await self._run_flow(context, flow, source, progress, dry_run, wanted)
-                )
-        except RUN_STOPPERS as exc:
+                result = FlowResult(flow=flow.name)
+                summary.flows.append(result)  # kept with its counts even if the run stops
+                await self._run_flow(context, flow, source, result, progress, dry_run, wanted)
+        except (*RUN_STOPPERS, ConnectionStateError) as exc:
             summary.error, summary.cause = _describe(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
@@ -136,11 +137,11 @@ class Runner:
         context: TenantContext,
         flow: Flow,
         source: ClientSource,
+        result: FlowResult,
         progress: ProgressCallback | None,
         dry_run: bool,
         wanted: Collection[str] | None,
-    ) -> FlowResult:
-        result = FlowResult(flow=flow.name)
+    ) -> None:
         requests_before = source.requests_made
         writes_before = _writes(source)
         try:
@@ -150,9 +151,9 @@ class Runner:
                 await self._pull(context, flow, source, result, dry_run)
         except MissingScopeError as exc:
             result.error = f"{exc.message} — {exc.explanation} {exc.fix}"
-        result.requests = source.requests_made - requests_before
-        result.write_requests = _writes(source) - writes_before
-        return result
+        finally:
+            result.requests = source.requests_made - requests_before
+            result.write_requests = _writes(source) - writes_before
 
     async def _push(
         self,

@@ -1,0 +1,218 @@
+"""The connection lifecycle of a tenant: ``pending_auth → active → needs_reauth | revoked |
+paused``, plus ``missing_licence``.
+
+Every transition is kept in the connection's history, logged and handed to the notifier
+(e-mail). Leaving ``active`` for a broken state records ``disconnected_at``; coming back to
+``active`` asks every dated flow whether it wants a re-sync from that moment (the Treks seed:
+"prompt you to re-synchronize ... from the date when the integration was disconnected").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.crypto import TokenCipher
+from fortnox_bridge.engine.errors import ConnectionStateError, UnknownTenantError
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.fortnox.errors import (
+    AuthenticationError,
+    MissingLicenceError,
+    ReauthenticationRequired,
+)
+from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.models import Connection
+from fortnox_bridge.store.tenants import TenantRepository
+
+log = logging.getLogger(__name__)
+
+STATES = ("pending_auth", "active", "needs_reauth", "revoked", "paused", "missing_licence")
+#: States in which the bridge cannot reach Fortnox through no choice of the tenant.
+BROKEN = frozenset({"needs_reauth", "revoked", "missing_licence"})
+ALLOWED: dict[str, frozenset[str]] = {
+    "pending_auth": frozenset({"active", "revoked"}),
+    "active": frozenset({"needs_reauth", "revoked", "paused", "missing_licence"}),
+    "needs_reauth": frozenset({"active", "pending_auth", "revoked"}),
+    "missing_licence": frozenset({"active", "needs_reauth", "revoked"}),
+    "paused": frozenset({"active", "revoked"}),
+    "revoked": frozenset({"pending_auth", "active"}),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One change of a connection's state."""
+
+    tenant_id: int
+    tenant_name: str
+    from_state: str
+    to_state: str
+    reason: str
+    at: datetime
+    disconnected_at: datetime | None = None
+    #: Re-syncs the flows propose after a reconnect: ``[{"flow", "from", "to", "reason"}]``.
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+
+
+OnTransition = Callable[[Transition], Awaitable[None]]
+
+
+class ConnectionService:
+    """Moves tenants' connections through their lifecycle and stores their tokens."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        cipher: TokenCipher,
+        *,
+        flows: Sequence[type[Flow]] = (),
+        on_transition: OnTransition | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.cipher = cipher
+        self.flows = list(flows)
+        self.on_transition = on_transition
+
+    async def connect(
+        self,
+        tenant_id: int,
+        tokens: TokenSet,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        fortnox_tenant_id: int | None = None,
+        reason: str = "connected",
+    ) -> Transition | None:
+        """Store fresh tokens (encrypted) and make the connection active."""
+        with self.sessions.begin() as session:
+            connection = self._connection(session, tenant_id, create=True)
+            connection.client_id = client_id
+            connection.fortnox_tenant_id = fortnox_tenant_id or tokens.tenant_id
+            connection.scopes = tokens.scope
+            connection.tokens_ciphertext = self.cipher.encrypt_tokens(tokens)
+            if client_secret is not None:
+                connection.app_ciphertext = self.cipher.encrypt_json(
+                    {"client_id": client_id, "client_secret": client_secret}
+                )
+            connection.last_error = None
+        return await self.transition(tenant_id, "active", reason)
+
+    async def transition(self, tenant_id: int, to_state: str, reason: str) -> Transition | None:
+        """Move the connection to ``to_state``; ``None`` if it is already there.
+
+        Raises :class:`ConnectionStateError` for a move the lifecycle does not allow.
+        """
+        if to_state not in STATES:
+            raise ConnectionStateError(f"unknown connection state {to_state!r}")
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            connection = self._connection(session, tenant_id, create=True)
+            before = connection.state
+            if before == to_state:
+                return None
+            if to_state not in ALLOWED[before]:
+                raise ConnectionStateError(
+                    f"a connection cannot go from {before} to {to_state}", state=before
+                )
+            proposals = self._on_state(connection, before, to_state, reason, now)
+            ConnectionRepository(session).record_transition(connection, to_state, reason, now=now)
+            tenant = TenantRepository(session).get(tenant_id)
+            moved = Transition(
+                tenant_id,
+                tenant.name if tenant else str(tenant_id),
+                before,
+                to_state,
+                reason,
+                now,
+                connection.disconnected_at,
+                proposals,
+            )
+        log.info(
+            "connection state changed",
+            extra={
+                "tenant_id": tenant_id,
+                "from_state": before,
+                "to_state": to_state,
+                "reason": reason,
+            },
+        )
+        if self.on_transition is not None:
+            await self.on_transition(moved)
+        return moved
+
+    def _on_state(
+        self, connection: Connection, before: str, after: str, reason: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        if after in BROKEN:
+            connection.last_error = reason
+            if before == "active" or connection.disconnected_at is None:
+                connection.disconnected_at = now
+            return []
+        if after == "active" and connection.disconnected_at is not None:
+            proposals = self.proposals(connection.disconnected_at, now)
+            connection.resync_proposals = proposals
+            return proposals
+        return []
+
+    def proposals(self, disconnected_at: datetime, now: datetime) -> list[dict[str, Any]]:
+        """What each flow proposes to re-sync after a reconnect (dated flows: from the break)."""
+        found = []
+        for flow_cls in self.flows:
+            proposal = flow_cls.resync_proposal(disconnected_at.date(), now.date())
+            if proposal is not None:
+                first, last = proposal
+                found.append(
+                    {
+                        "flow": flow_cls.name,
+                        "from": first.isoformat(),
+                        "to": last.isoformat(),
+                        "reason": f"disconnected from {disconnected_at.date()} to {now.date()}",
+                    }
+                )
+        return found
+
+    async def after_error(self, tenant_id: int, exc: BaseException) -> Transition | None:
+        """Move the connection as an error that stopped a run requires (if it does)."""
+        if isinstance(exc, ReauthenticationRequired | AuthenticationError):
+            target = "needs_reauth"
+        elif isinstance(exc, MissingLicenceError):
+            target = "missing_licence"
+        else:
+            return None
+        try:
+            return await self.transition(tenant_id, target, _reason(exc))
+        except ConnectionStateError:
+            return None  # already somewhere it cannot leave that way (revoked, paused)
+
+    def dismiss_proposals(self, tenant_id: int, flow: str | None = None) -> None:
+        """Forget the re-sync proposals (of one flow, or all): accepted or declined."""
+        with self.sessions.begin() as session:
+            connection = self._connection(session, tenant_id, create=False)
+            connection.resync_proposals = [
+                p for p in connection.resync_proposals if flow is not None and p["flow"] != flow
+            ]
+
+    def _connection(self, session: Session, tenant_id: int, *, create: bool) -> Connection:
+        repo = ConnectionRepository(session)
+        connection = repo.for_tenant(tenant_id)
+        if connection is not None:
+            return connection
+        if not create or TenantRepository(session).get(tenant_id) is None:
+            raise UnknownTenantError(f"no connection for tenant {tenant_id}")
+        return repo.create(tenant_id, f"tenant-{tenant_id}", now=self.clock.now())
+
+
+def _reason(exc: BaseException) -> str:
+    explanation = getattr(exc, "explanation", "")
+    fix = getattr(exc, "fix", "")
+    text = str(exc).split(" — ")[0]
+    return " ".join(part for part in (text, explanation, fix) if part)

@@ -1,0 +1,190 @@
+"""What a worker does for a tenant: sweeps, event-driven pushes, dry runs and pre-flight checks.
+
+A sweep holds the tenant's lease (one sweep per tenant at a time, across processes); event-driven
+pushes run beside it (their writes are still one-at-a-time per record, see ``pushing.py``). After
+a run the connection lifecycle sees what stopped it, and the notifier e-mails what is new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.clients import ClientProvider
+from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.notify import Notifier
+from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
+from fortnox_bridge.engine.pushing import WRITE_LEASE
+from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.engine.runner import ProgressCallback, Runner
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.leases import LeaseRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+
+log = logging.getLogger(__name__)
+SWEEP_LEASE = timedelta(minutes=30)
+
+
+class RunObserver(Protocol):
+    """Told about every finished run (metrics)."""
+
+    def observe(self, summary: RunSummary, kind: str, seconds: float) -> None:
+        """Count one run."""
+        ...
+
+
+class SyncService:
+    """Runs tenants' flows with their connections, leases, pre-flight facts and e-mail."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Clock,
+        clients: ClientProvider,
+        connections: ConnectionService,
+        notifier: Notifier | None = None,
+        flows: Sequence[type[Flow]] | None = None,
+        owner: str | None = None,
+        write_lease: timedelta = WRITE_LEASE,
+        observer: RunObserver | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.clients = clients
+        self.connections = connections
+        self.notifier = notifier
+        self.runner = Runner(sessions, clock=clock, flows=flows, owner=owner, lease=write_lease)
+        self.preflight = Preflight(sessions, clock, self.runner.flows)
+        self.observer = observer
+
+    @property
+    def owner(self) -> str:
+        """This worker's id."""
+        return self.runner.owner
+
+    async def sweep(
+        self,
+        tenant_id: int,
+        *,
+        dry_run: bool = False,
+        only: Collection[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> RunSummary:
+        """Run the tenant's enabled flows once (``dry_run``: plan only, write nothing)."""
+        refused = self._refusal(tenant_id)
+        if refused is not None:
+            return refused
+        if dry_run:
+            return await self._run(tenant_id, "sweep", dry_run=True, only=only, progress=progress)
+        lease = f"sweep:{tenant_id}"
+        if not self._take(lease):
+            return self._failed(tenant_id, "another worker is sweeping this tenant right now")
+        try:
+            return await self._run(tenant_id, "sweep", only=only, progress=progress)
+        finally:
+            with self.sessions.begin() as session:
+                LeaseRepository(session).release(lease, self.owner)
+
+    async def push(self, tenant_id: int, records: Mapping[str, Collection[str]]) -> RunSummary:
+        """Write some changed host records now (event-driven), beside any sweep."""
+        refused = self._refusal(tenant_id)
+        if refused is not None:
+            return refused
+        return await self._run(tenant_id, "push", records=records)
+
+    async def check(self, tenant_id: int) -> Checklist:
+        """The pre-flight checklist (reads Fortnox; caches financial years and locked period)."""
+        source = self.clients.source(tenant_id)
+        try:
+            return await self.preflight.run(tenant_id, source)
+        finally:
+            await source.aclose()
+
+    async def _run(
+        self,
+        tenant_id: int,
+        kind: str,
+        *,
+        dry_run: bool = False,
+        only: Collection[str] | None = None,
+        records: Mapping[str, Collection[str]] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> RunSummary:
+        started = self.clock.now()
+        source = self.clients.source(tenant_id)
+        try:
+            if not dry_run and self._needs_facts(tenant_id):
+                await self.preflight.run(tenant_id, source)
+            summary = await self.runner.run_cycle(
+                tenant_id,
+                source,
+                progress=progress,
+                dry_run=dry_run,
+                only=only,
+                records=records,
+                kind=kind,
+            )
+        finally:
+            await source.aclose()
+        if summary.cause is not None:
+            await self.connections.after_error(tenant_id, summary.cause)
+        if self.notifier is not None and not dry_run:
+            await self.notifier.problems_opened(tenant_id, summary.new_problems)
+            await self.notifier.digest(tenant_id, after_run=bool(summary.flows))
+        if self.observer is not None:
+            seconds = (self.clock.now() - started).total_seconds()
+            self.observer.observe(summary, kind, seconds)
+        log.info(
+            "run finished",
+            extra={
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "status": summary.status,
+                **summary.counts(),
+            },
+        )
+        return summary
+
+    def _refusal(self, tenant_id: int) -> RunSummary | None:
+        with self.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(tenant_id)
+            state = connection.state if connection else "not connected"
+        if state == "active":
+            return None
+        return self._failed(
+            tenant_id, f"the Fortnox connection is {state}; nothing was synchronised"
+        )
+
+    def _failed(self, tenant_id: int, error: str) -> RunSummary:
+        now = self.clock.now()
+        return RunSummary(tenant_id=tenant_id, started_at=now, finished_at=now, error=error)
+
+    def _take(self, lease: str) -> bool:
+        now = self.clock.now()
+        try:
+            with self.sessions.begin() as session:
+                return LeaseRepository(session).acquire(
+                    lease, self.owner, until=now + SWEEP_LEASE, now=now
+                )
+        except IntegrityError:
+            return False  # another worker took it in the same instant
+
+    def _needs_facts(self, tenant_id: int) -> bool:
+        """Whether a dated flow is about to write and the cached facts are old or missing."""
+        dated = [f for f in self.runner.flows if f.period is not None and f.direction == "push"]
+        if not dated:
+            return False
+        with self.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(tenant_id)
+            if connection is None or not facts_are_stale(connection.facts, self.clock.now()):
+                return False
+            mirror = MirrorRepository(session)
+            return any(mirror.with_links(tenant_id, flow.entity, only_dirty=True) for flow in dated)

@@ -1,0 +1,258 @@
+"""The engine as a worker runs it: connection lifecycle, licences, pre-flight, the sweep lease and
+e-mail received by a real local SMTP server — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.errors import ConnectionStateError
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.leases import LeaseRepository
+from fortnox_bridge.store.notifications import NotificationRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+from .conftest import RECIPIENTS, Bridge, Inbox, Put, employee
+
+
+def _state(sessions: sessionmaker[Session], tenant: int) -> tuple[str, object, list[object]]:
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(tenant)
+        assert connection is not None
+        return connection.state, connection.disconnected_at, list(connection.resync_proposals)
+
+
+async def test_a_refused_refresh_needs_reauth_and_a_reconnect_proposes_a_resync(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    assert _state(sessions, bridge.tenant)[0] == "active"
+    employees(1)
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
+
+    clock.advance(2 * 3600)  # the access token expired; the stored refresh token is a used one
+    broken_at = clock.now()
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(bridge.tenant)
+        assert connection is not None
+        stale = bridge.connections.cipher.decrypt_tokens(connection.tokens_ciphertext or "")
+        connection.tokens_ciphertext = bridge.connections.cipher.encrypt_tokens(
+            type(stale)(stale.access_token, stale.expires_at, "used-refresh-token", stale.scope)
+        )
+    employees(2)
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert summary.status == "failed"
+    assert "invalid_grant" in (summary.error or "")
+    state, disconnected_at, _ = _state(sessions, bridge.tenant)
+    assert (state, disconnected_at) == ("needs_reauth", broken_at)
+    refused = await bridge.service.sweep(bridge.tenant)
+    assert refused.error == "the Fortnox connection is needs_reauth; nothing was synchronised"
+
+    clock.advance(3 * 86400)
+    await bridge.connect()
+    state, _, proposals = _state(sessions, bridge.tenant)
+    assert state == "active"
+    assert proposals == [
+        {
+            "flow": "payroll.time_entry.push",
+            "from": broken_at.date().isoformat(),
+            "to": clock.now().date().isoformat(),
+            "reason": f"disconnected from {broken_at.date()} to {clock.now().date()}",
+        }
+    ]
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
+    with sessions.begin() as session:
+        history = ConnectionRepository(session).history(bridge.tenant)
+        assert [(e.from_state, e.to_state) for e in history] == [
+            ("pending_auth", "active"),
+            ("active", "needs_reauth"),
+            ("needs_reauth", "active"),
+        ]
+    subjects = bridge.inbox.subjects()
+    assert subjects == [
+        "[fortnox-bridge] Engine AB: Fortnox connection active",
+        "[fortnox-bridge] Engine AB: Fortnox connection needs reauth",
+        "[fortnox-bridge] Engine AB: Fortnox connection active",
+    ]
+    recipients, reconnected = bridge.inbox.messages[-1]
+    assert recipients == RECIPIENTS
+    assert "payroll.time_entry.push" in Inbox.text(reconnected)
+    assert "needs_reauth" in Inbox.text(bridge.inbox.messages[1][1])
+
+
+async def test_a_missing_licence_stops_the_run_and_moves_the_connection(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    control: SandboxControl,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    employees(3)
+    await control.company_settings(bridge.company, api_licence=False)
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert summary.status == "failed"
+    assert "2001103" in (summary.error or "")
+    assert summary.requests == 1  # the first refusal stops the run: no request per record
+    assert _state(sessions, bridge.tenant)[0] == "missing_licence"
+    assert bridge.inbox.subjects()[-1].endswith("Fortnox connection missing licence")
+    with pytest.raises(ConnectionStateError, match="cannot go from missing_licence to paused"):
+        await bridge.connections.transition(bridge.tenant, "paused", "admin")
+
+
+async def test_paused_tenants_are_not_synchronised(
+    bridge: Bridge, employees: Callable[[int], None]
+) -> None:
+    await bridge.connect()
+    employees(1)
+    await bridge.connections.transition(bridge.tenant, "paused", "holiday")
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert (summary.status, summary.requests) == ("failed", 0)
+    assert summary.error == "the Fortnox connection is paused; nothing was synchronised"
+    await bridge.connections.transition(bridge.tenant, "active", "back")
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
+
+
+async def test_one_sweep_per_tenant_at_a_time(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    employees(1)
+    with sessions.begin() as session:
+        LeaseRepository(session).acquire(
+            f"sweep:{bridge.tenant}",
+            "other-worker",
+            until=clock.now() + timedelta(minutes=5),
+            now=clock.now(),
+        )
+    busy = await bridge.service.sweep(bridge.tenant)
+    assert busy.error == "another worker is sweeping this tenant right now"
+    dry = await bridge.service.sweep(bridge.tenant, dry_run=True)  # a dry run may look meanwhile
+    assert dry.total("created") == 1
+    pushed = await bridge.service.push(bridge.tenant, {"employee": ["e001"]})  # beside the sweep
+    assert pushed.total("created") == 1
+    clock.advance(301)
+    assert (await bridge.service.sweep(bridge.tenant)).status == "succeeded"
+
+
+async def test_problems_are_emailed_once_with_the_failing_reference_and_digested(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    put: Put,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).get(bridge.tenant)
+        assert tenant is not None
+        tenant.digest = "per_run"
+    employees(2)
+    put("employee", "e007", {"email": "utan.efternamn@engine.se", "given_name": "Utan"})
+    before = len(bridge.inbox.messages)
+    for _ in range(3):
+        summary = await bridge.service.sweep(bridge.tenant)
+        assert summary.total("failed") == 1
+        clock.advance(1800)
+    new = bridge.inbox.messages[before:]
+    assert [str(m["Subject"]) for _, m in new] == [
+        "[fortnox-bridge] Engine AB: employee e007 (utan.efternamn@engine.se) was not synchronised",
+        "[fortnox-bridge] Engine AB: 1 open problem",
+    ]  # the same open problem is not mailed again by the next two runs
+    recipients, problem_mail = new[0]
+    assert recipients == RECIPIENTS
+    assert problem_mail["To"] == ", ".join(RECIPIENTS)
+    text = Inbox.text(problem_mail)
+    assert "employee e007 (utan.efternamn@engine.se)" in text
+    assert "hr.employee.push" in text
+    assert "(HTTP 400)" in text
+    assert "How to fix it:" in text
+    assert "employee e007 (utan.efternamn@engine.se)" in Inbox.html(problem_mail)
+
+    # A second, different problem changes the open list: one problem e-mail and a new digest.
+    put("employee", "e008", {"email": "inte.heller@engine.se", "given_name": "Inte"})
+    await bridge.service.sweep(bridge.tenant)
+    assert bridge.inbox.subjects()[-2:] == [
+        "[fortnox-bridge] Engine AB: employee e008 (inte.heller@engine.se) was not synchronised",
+        "[fortnox-bridge] Engine AB: 2 open problems",
+    ]
+    with sessions.begin() as session:
+        log = NotificationRepository(session).for_tenant(bridge.tenant)
+        assert [n.kind for n in log] == ["connection", "problem", "digest", "problem", "digest"]
+        assert {n.status for n in log} == {"sent"}
+
+
+async def test_daily_digest_is_sent_at_most_once_a_day(
+    bridge: Bridge, clock: ManualClock, put: Put
+) -> None:
+    await bridge.connect()
+    put("employee", "e001", {"email": "a@engine.se", "given_name": "A"})
+    for _ in range(4):  # four sweeps within the day
+        await bridge.service.sweep(bridge.tenant)
+        clock.advance(1800)
+    assert [s.split(": ", 1)[1] for s in bridge.inbox.subjects()] == [
+        "Fortnox connection active",
+        "employee e001 (a@engine.se) was not synchronised",
+        "1 open problem",
+    ]
+    clock.advance(86400)
+    await bridge.service.sweep(bridge.tenant)
+    assert bridge.inbox.subjects()[-1].endswith("1 open problem")
+    assert len(bridge.inbox.messages) == 4
+
+
+async def test_preflight_checklist_names_the_failures_and_their_fixes(
+    bridge: Bridge,
+    control: SandboxControl,
+    put: Put,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    employees(1)
+    await bridge.service.sweep(bridge.tenant)
+    await control.company_settings(bridge.company, locked_period_end="2026-01-31")
+    put("time_entry", "t1", {"employee": "e001", "date": "2026-01-15", "hours": 8})
+    put("time_entry", "t2", {"employee": "e001", "date": "2027-03-01", "hours": 8})
+    put("time_entry", "t3", {"employee": "e999", "date": "2026-03-02", "hours": 8})
+    put("time_entry", "t4", {"employee": "e001", "date": "2026-03-02", "hours": 8})
+    checklist = await bridge.service.check(bridge.tenant)
+    by_name = {check.name: check for check in checklist.checks}
+    assert by_name["connection"].status == "ok"
+    assert by_name["locked period"].detail == "locked up to 2026-01-31"
+    assert by_name["financial years"].status == "ok"
+    pending = by_name["pending records of payroll.time_entry.push"]
+    assert pending.status == "fail"
+    assert "3 cannot be written" in pending.detail
+    assert "2026-01-15 is in the locked period" in pending.detail
+    assert "no financial year covers 2027-03-01" in pending.detail
+    assert "waiting for employee e999" in pending.detail
+    assert not checklist.ok
+    summary = await bridge.service.sweep(bridge.tenant)
+    flow = next(f for f in summary.flows if f.flow == "payroll.time_entry.push")
+    assert (flow.created, flow.skipped, flow.requests) == (1, 3, 1)  # no request for refusals
+
+
+async def test_preflight_reports_a_missing_scope(bridge: Bridge, control: SandboxControl) -> None:
+    narrow = await control.issue_tokens(bridge.company, ["salary"])
+    await bridge.connect(**{k: narrow[k] for k in ("access_token", "refresh_token", "scope")})
+    checklist = await bridge.service.check(bridge.tenant)
+    by_name = {check.name: check for check in checklist.checks}
+    assert by_name["access for hr.employee.push"].status == "ok"
+    assert by_name["financial years"].status == "warn"
+    assert "bookkeeping" in by_name["financial years"].fix
+
+
+def test_employee_helper_is_valid() -> None:
+    from fortnox_bridge.flows.hr.records import HostEmployee
+
+    assert HostEmployee.model_validate(employee(3)).email == "person3@example.se"
