@@ -136,7 +136,7 @@ def test_lenient_mode_repairs_and_lists_every_repair() -> None:
         (HEAD + "#VER A 1 20240132\n{\n}\n", ("SIE-DATE", 7, 10)),
         (HEAD + "#VER A 1 20240101\n{\n  #TRANS 1930 {1} 100\n}\n", ("SIE-OBJECTS-ODD", 9, 15)),
         (HEAD + "#IB 0 1930 12.345\n", ("SIE-AMOUNT-DECIMALS", 7, 12)),
-        (HEAD + "#RAR 0 20240101\n", ("SIE-MISSING-FIELD", 7, None)),
+        (HEAD + "#RAR 0 20240101\n", ("SIE-MISSING-FIELD", 7, 16)),
         (
             HEAD + "#VER A 1 20240101\n{\n#RTRANS 1930 {} 5\n#TRANS 1930 {} 6\n}\n",
             ("SIE-RTRANS-COPY", 9, 1),

@@ -222,7 +222,7 @@ class FieldConverter:
                         f"{label} lacks its {_NAMES[kind]} (field {position + 1})",
                         number,
                         text,
-                        None,
+                        len(fields),
                         f"write {label} with all its required fields",
                     )
                     return None

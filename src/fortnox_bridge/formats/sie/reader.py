@@ -78,7 +78,7 @@ class SieReader:
         self.encoding_reason = "given by the caller" if encoding else ""
         self.declared_format: str | None = None
         self.checksum = ChecksumResult(ChecksumStatus.ABSENT)
-        self.labels_seen: set[str] = set()
+        self.labels_seen: dict[str, int] = {}  # label → line of its first record
         self._explicit = encoding is not None
         self._stream = stream
         self._lexer = Lexer()
@@ -99,7 +99,7 @@ class SieReader:
         # dispatch) whenever the line is plain, i.e. has nothing to clean or repair.
         plain_row, add_row = self._converter.plain_row, block.add_row
         plain_voucher = self._converter.plain_voucher
-        number, seen_rows, fast = 0, False, True
+        number, first_row, fast = 0, 0, True
         lines, per_line = self._text()
         for number, text in enumerate(lines, 1):
             if per_line and not text.isascii():
@@ -111,13 +111,13 @@ class SieReader:
                 parsed = plain_row(line)
                 if parsed is not None:
                     add_row(parsed, number)
-                    seen_rows = True
+                    first_row = first_row or number
                     continue
             elif fast and line.startswith("#VER") and not enc.needs_cleaning(line):
                 voucher = plain_voucher(line)
                 if voucher is not None:
                     self._records += 1
-                    self.labels_seen.add("#VER")
+                    self.labels_seen.setdefault("#VER", number)
                     closed = block.interrupt(number, "#VER")
                     if closed is not None:
                         yield closed
@@ -138,8 +138,8 @@ class SieReader:
         closed = block.finish(number)
         if closed is not None:
             yield closed
-        if seen_rows:
-            self.labels_seen.add("#TRANS")
+        if first_row:
+            self.labels_seen.setdefault("#TRANS", first_row)
             self._records += 1
         self._finish(number)
 
@@ -163,24 +163,24 @@ class SieReader:
             sample = sample[len(codecs.BOM_UTF8) :]
         raw = io.BufferedReader(_Prefixed(sample, self._stream), buffer_size=SAMPLE_SIZE)
         if self.encoding in (enc.CP437, enc.LATIN1):
-            self._report_encoding(_first_non_ascii_line(sample))
+            self._report_encoding(_first_non_ascii(sample))
             return io.TextIOWrapper(raw, encoding=self.encoding, newline=None), False
         if self.encoding == enc.UTF8:
-            self._report_encoding(_first_non_ascii_line(sample))
+            self._report_encoding(_first_non_ascii(sample))
             text = io.TextIOWrapper(raw, encoding=enc.UTF8, errors="surrogateescape", newline=None)
             return text, True
         return io.TextIOWrapper(raw, encoding=enc.LATIN1, newline=None), True
 
-    def _report_encoding(self, number: int | None) -> None:
-        if self.encoding == enc.CP437 or self._explicit or number is None:
+    def _report_encoding(self, where: tuple[int, int | None] | None) -> None:
+        if self.encoding == enc.CP437 or self._explicit or where is None:
             return
         self.findings.report(
             Severity.WARNING,
             "SIE-ENCODING",
             f"the file is {self.encoding} ({self.encoding_reason}), but SIE files are CP437 "
             f"(#FORMAT PC8); decoded as {self.encoding}",
-            number,
-            None,
+            where[0],
+            where[1],
             "write the file in code page 437, or read it with an explicit encoding",
         )
 
@@ -203,7 +203,8 @@ class SieReader:
             detection = enc.detect_encoding(text.encode(enc.LATIN1))
             assert detection is not None  # the line has a byte ≥ 0x80
             self.encoding, self.encoding_reason = detection.encoding, detection.reason
-            self._report_encoding(number)
+            column = next(i for i, char in enumerate(text, 1) if ord(char) >= 0x80)
+            self._report_encoding((number, column))
         return text.encode(enc.LATIN1).decode(self.encoding, errors="replace")
 
     def _record(
@@ -230,7 +231,7 @@ class SieReader:
             self._crc.add(written, fields[1:])
         if enc.needs_cleaning(line):
             fields = self._clean_texts(fields, line, number)
-        self.labels_seen.add(label)
+        self.labels_seen.setdefault(label, number)
         self._records += 1
         if label in ROW_LABELS:
             row = self._converter.row(label[1:], fields, number, text)
@@ -415,10 +416,12 @@ class SieReader:
             raise SieSyntaxError(_unusable("no SIE record (a line starting with #) found"))
 
 
-def _first_non_ascii_line(sample: bytes) -> int | None:
+def _first_non_ascii(sample: bytes) -> tuple[int, int] | None:
+    """Line and column (in bytes) of the first byte ≥ 0x80."""
     for index, byte in enumerate(sample):
         if byte >= 0x80:
-            return sample.count(b"\n", 0, index) + 1
+            start = max(sample.rfind(b"\n", 0, index), sample.rfind(b"\r", 0, index)) + 1
+            return sample.count(b"\n", 0, index) + 1, index - start + 1
     return None
 
 

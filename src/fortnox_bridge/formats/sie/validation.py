@@ -107,6 +107,7 @@ class _Totals:
     psaldo: defaultdict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     psaldo_periods: dict[tuple[str, str], tuple[int, Decimal]] = field(default_factory=dict)
     psaldo_line: dict[str, int] = field(default_factory=dict)
+    first_voucher: dict[str, int] = field(default_factory=dict)  # account → first #VER line
     has_balances: bool = False
     vouchers: int = 0
     transactions: int = 0
@@ -122,7 +123,9 @@ def validate(
     totals = _Totals()
     for line, record in reader.located():
         _collect(totals, log, line, record)
-    labels = reader.labels_seen | ({"#FORMAT"} if reader.declared_format is not None else set())
+    labels = dict(reader.labels_seen)
+    if reader.declared_format is not None:
+        labels.setdefault("#FORMAT", 1)
     variant = _variant(totals)
     _check_accounts(totals, log)
     _check_periods(totals, log)
@@ -180,6 +183,8 @@ def _voucher(t: _Totals, log: FindingLog, line: int, voucher: r.Voucher) -> None
         total += row.amount
         if counts:
             t.movements[row.account] += row.amount
+            if row.account not in t.first_voucher:
+                t.first_voucher[row.account] = line
             when = row.date or voucher.date
             if when is not None:
                 t.period_movements[row.account, f"{when.year:04d}{when.month:02d}"] += row.amount
@@ -320,11 +325,12 @@ def _check_periods(t: _Totals, log: FindingLog) -> None:
 
 
 def _line(t: _Totals, kinds: tuple[str, ...], account: str) -> int | None:
+    """The line of the balance record concerned, else of the first voucher on the account."""
     for kind in kinds:
         found = t.balances.get((kind, 0, account))
         if found:
             return found[0]
-    return None
+    return t.first_voucher.get(account)
 
 
 def _variant(t: _Totals) -> str:
@@ -334,7 +340,7 @@ def _variant(t: _Totals) -> str:
     return "4E" if t.has_balances else "4I"
 
 
-def _check_labels(labels: set[str], variant: str, log: FindingLog) -> None:
+def _check_labels(labels: dict[str, int], variant: str, log: FindingLog) -> None:
     for label, variants in REQUIRED.items():
         if variant in variants and label not in labels:
             log.report(
@@ -351,7 +357,7 @@ def _check_labels(labels: set[str], variant: str, log: FindingLog) -> None:
                 Severity.ERROR,
                 "SIE-FORBIDDEN-LABEL",
                 f"type {variant} must not contain {label}",
-                None,
-                None,
+                labels[label],
+                1,
                 f"remove {label}, or declare the type that allows it with #SIETYP",
             )
