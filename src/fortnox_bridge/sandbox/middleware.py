@@ -56,6 +56,10 @@ class SandboxMiddleware:
         path: str = scope["path"]
         if path.startswith("/3/"):
             host = "api"
+            if path.endswith("/") and len(path) > 3:
+                # Fortnox answers /3/customers/ like /3/customers (recorded traffic uses both).
+                path = path.rstrip("/")
+                scope = {**scope, "path": path, "raw_path": path.encode()}
         elif path.startswith("/oauth-v1/"):
             host = "oauth"
         else:

@@ -20,6 +20,8 @@ def render(ctx: Ctx, record: Record) -> Record:
     spec = resource.spec
     out: Record = {}
     for name, wire in resource.fields.items():
+        if name in spec.absent:
+            continue
         value = record.get(name)
         out[name] = convert(wire, value, spec_blank(resource, name, wire), resource, name)
     for name, blank in spec.extra_fields.items():
@@ -135,6 +137,8 @@ def _nested(
         if name == "@url":
             continue
         key = f"{path}.{name}"
+        if key in resource.spec.absent:
+            continue
         if key in blanks:
             blank = blanks[key]
         elif style == "row":

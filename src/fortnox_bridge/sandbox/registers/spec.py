@@ -152,6 +152,8 @@ class ResourceSpec:
     number_blank: Any = None
     #: Fields real Fortnox sends that the document does not declare, with their unset value.
     extra_fields: Mapping[str, Any] = field(default_factory=dict)
+    #: Declared fields the live API does not send (never seen in recorded answers); dotted for rows.
+    absent: frozenset[str] = frozenset()
     #: Explicit list-item fields (default: the list model's fields).
     list_fields: tuple[str, ...] | None = None
     #: List-item fields sent as strings although the single record has numbers.

@@ -38,8 +38,6 @@ RESOURCE = ResourceSpec(
         "FreightCost": None,
         "OtherCost": None,
     },
-    # Sent since 2024 though the document does not declare it (recorded).
-    extra_fields={"CommodityCode": ""},
     list_strings=frozenset({"QuantityInStock"}),
     list_constants={"VAT": None},
     filters={

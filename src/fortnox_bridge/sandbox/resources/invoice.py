@@ -75,6 +75,8 @@ RESOURCE = ResourceSpec(
         "EmailInformation.EmailAddressTo": "",
         **row_blanks("InvoiceRows"),
     },
+    # Declared but never in a recorded answer.
+    absent=frozenset({"InvoicePeriodReference"}),
     # Undeclared fields the live API sends (recorded).
     extra_fields={"InvoiceReference": "0", "InvoiceRows.Cost": 0},
     list_strings=frozenset({"CurrencyRate"}),

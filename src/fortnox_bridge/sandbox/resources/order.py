@@ -54,7 +54,9 @@ RESOURCE = ResourceSpec(
         "EmailInformation.EmailAddressTo": "",
         **row_blanks("OrderRows"),
     },
+    # Recorded order rows carry an undeclared Cost and no VATCode.
     extra_fields={"OrderRows.Cost": 0},
+    absent=frozenset({"OrderRows.VATCode"}),
     filters={
         "cancelled": lambda ctx, r: bool(r.get("Cancelled")),
         "expired": lambda ctx, r: (
