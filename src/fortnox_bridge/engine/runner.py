@@ -127,10 +127,22 @@ class Runner:
             recorder.finish(summary)
         return summary
 
-    def plan(self, flow: Flow, tenant_id: int, *, full: bool = True) -> list[PlannedItem]:
-        """What a push flow would do now; reads the store, writes nothing, calls nobody."""
+    def plan(
+        self,
+        flow: Flow,
+        tenant_id: int,
+        *,
+        full: bool = True,
+        context: TenantContext | None = None,
+        claim: bool = False,
+    ) -> list[PlannedItem]:
+        """What a push flow would do now; reads the store, calls nobody.
+
+        ``claim``: take over stale pending-create markers for this worker (a real run is about
+        to apply the plan); otherwise nothing is written.
+        """
         rows, _ = self._rows(flow, tenant_id, only_dirty=not full, wanted=None)
-        return self._plan(flow, tenant_id, rows)
+        return self._plan(flow, tenant_id, rows, context, claim=claim)
 
     async def _run_flow(
         self,
@@ -166,7 +178,7 @@ class Runner:
         wanted: Collection[str] | None,
     ) -> None:
         rows, live_total = self._rows(flow, context.tenant_id, only_dirty=True, wanted=wanted)
-        items = self._plan(flow, context.tenant_id, rows, context)
+        items = self._plan(flow, context.tenant_id, rows, context, claim=not dry_run)
         dirty_live = sum(1 for record, _ in rows if not record.deleted)
         if wanted is None:
             result.unchanged += live_total - dirty_live
@@ -233,10 +245,12 @@ class Runner:
         tenant_id: int,
         rows: list[tuple[MirrorRecord, Link | None]],
         context: TenantContext | None = None,
+        *,
+        claim: bool,
     ) -> list[PlannedItem]:
         if not rows:
             return []
-        plan_context = self._plan_context(flow, tenant_id, rows, context)
+        plan_context = self._plan_context(flow, tenant_id, rows, context, claim=claim)
         return [plan_record(flow, _state(record, link), plan_context) for record, link in rows]
 
     def _plan_context(
@@ -245,6 +259,8 @@ class Runner:
         tenant_id: int,
         rows: list[tuple[MirrorRecord, Link | None]],
         context: TenantContext | None,
+        *,
+        claim: bool,
     ) -> PlanContext:
         now = self.clock.now()
         recover: set[str] = set()
@@ -258,9 +274,10 @@ class Runner:
                 if not stale:
                     in_flight.add(op.external_id)
                 elif op.kind == "create":
-                    operations.take_over(op, self.owner, now=now)
                     recover.add(op.external_id)
-                else:  # an update or delete is safe to send again: plan it afresh
+                    if claim:
+                        operations.take_over(op, self.owner, now=now)
+                elif claim:  # an update or delete is safe to send again: plan it afresh
                     operations.finish(op, "failed", now=now, error="abandoned by its worker")
             conflicts = ConflictRepository(session).open_for_entity(tenant_id, flow.entity)
             references = _references(session, flow, tenant_id, rows)

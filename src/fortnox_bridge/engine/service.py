@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -18,15 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.clients import ClientProvider
 from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
 from fortnox_bridge.engine.pushing import WRITE_LEASE
 from fortnox_bridge.engine.results import RunSummary
-from fortnox_bridge.engine.runner import ProgressCallback, Runner
+from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
+from fortnox_bridge.engine.runner import ClientSource, ProgressCallback, Runner
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.models import Run
 
 log = logging.getLogger(__name__)
 SWEEP_LEASE = timedelta(minutes=30)
@@ -63,6 +66,7 @@ class SyncService:
         self.notifier = notifier
         self.runner = Runner(sessions, clock=clock, flows=flows, owner=owner, lease=write_lease)
         self.preflight = Preflight(sessions, clock, self.runner.flows)
+        self.resyncs = Resync(sessions, clock, self.runner)
         self.observer = observer
 
     @property
@@ -99,6 +103,65 @@ class SyncService:
         if refused is not None:
             return refused
         return await self._run(tenant_id, "push", records=records)
+
+    async def resync_plan(self, tenant_id: int, flow: str, first: date, last: date) -> ResyncPlan:
+        """What a re-sync of ``first``..``last`` would do (the interval widened to periods)."""
+        source = self.clients.source(tenant_id)
+        try:
+            return await self.resyncs.plan(tenant_id, flow, first, last, source)
+        finally:
+            await source.aclose()
+
+    async def resync(
+        self,
+        tenant_id: int,
+        flow: str,
+        first: date,
+        last: date,
+        *,
+        progress: ResyncProgress | None = None,
+    ) -> Run:
+        """Run a re-sync, or resume the unfinished one of the same flow and interval."""
+        refused = self._refusal(tenant_id)
+        if refused is not None:
+            raise ResyncError(refused.error or "the connection is not active")
+        lease = f"sweep:{tenant_id}"
+        if not self._take(lease):
+            raise ResyncError("another worker is syncing this tenant; try again in a moment")
+        source = self.clients.source(tenant_id)
+        try:
+            run_id = await self._resync_job(tenant_id, flow, first, last, source)
+            run = await self.resyncs.run(tenant_id, run_id, source, progress)
+            self.connections.dismiss_proposals(tenant_id, flow)
+            return run
+        finally:
+            await source.aclose()
+            with self.sessions.begin() as session:
+                LeaseRepository(session).release(lease, self.owner)
+
+    async def _resync_job(
+        self, tenant_id: int, flow: str, first: date, last: date, source: ClientSource
+    ) -> int:
+        unfinished = self.resyncs.unfinished(tenant_id, flow)
+        plan = await self.resyncs.plan(tenant_id, flow, first, last, source)
+        if unfinished is None:
+            return self.resyncs.start(tenant_id, plan)
+        widened = (plan.widened[0].isoformat(), plan.widened[1].isoformat())
+        if (unfinished.params["widened_from"], unfinished.params["widened_to"]) != widened:
+            raise ResyncError(
+                f"an unfinished re-sync of {flow} ({unfinished.params['widened_from']} to "
+                f"{unfinished.params['widened_to']}, run {unfinished.id}) must be resumed first: "
+                "run it again with that interval"
+            )
+        return unfinished.id
+
+    def cancel_resync(self, tenant_id: int, flow: str) -> int | None:
+        """Ask the unfinished re-sync of ``flow`` to stop; returns its run id, if any."""
+        unfinished = self.resyncs.unfinished(tenant_id, flow)
+        if unfinished is None:
+            return None
+        self.resyncs.request_cancel(tenant_id, unfinished.id)
+        return unfinished.id
 
     async def check(self, tenant_id: int) -> Checklist:
         """The pre-flight checklist (reads Fortnox; caches financial years and locked period)."""

@@ -113,14 +113,14 @@ class RunRepository:
         return list(self.session.scalars(query.order_by(Run.id.desc()).limit(limit)))
 
     def unfinished_resync(self, tenant_id: int, flow: str) -> Run | None:
-        """A re-sync of ``flow`` that was interrupted or is still marked running."""
+        """A re-sync of ``flow`` that was cancelled, interrupted or is still marked running."""
         return self.session.scalars(
             select(Run)
             .where(
                 Run.tenant_id == tenant_id,
                 Run.kind == "resync",
                 Run.flow == flow,
-                Run.status.in_(("running", "interrupted")),
+                Run.status.in_(("running", "interrupted", "cancelled")),
             )
             .order_by(Run.id.desc())
         ).first()
