@@ -16,7 +16,7 @@ from typing import IO, Any
 from fortnox_bridge.formats.errors import SchemaError
 from fortnox_bridge.formats.findings import Finding, FindingLog, Severity
 from fortnox_bridge.formats.paxml.codes import TIME_CODES, kind_of
-from fortnox_bridge.formats.paxml.model import PaxmlDocument, person_key
+from fortnox_bridge.formats.paxml.model import PaxmlDocument, TimeTransaction, person_key
 from fortnox_bridge.formats.paxml.reader import read_paxml
 
 
@@ -42,62 +42,7 @@ class PaxmlReport:
 def check_rules(document: PaxmlDocument, log: FindingLog) -> None:
     """The description's rules that the XSD cannot express (no line numbers: model level)."""
     for index, row in enumerate(document.time_transactions, 1):
-        where = f"tidtrans {index} ({person_key(row)}, {row.code})"
-        forms = [
-            row.date is not None,
-            row.date_from is not None or row.date_to is not None,
-            row.start is not None or row.end is not None,
-        ]
-        if sum(forms) != 1:
-            log.report(
-                Severity.ERROR,
-                "PAXML-DATE-FORM",
-                f"{where}: give exactly one of datum, datumfrom+datumtom, starttid+sluttid",
-                hint="one row is one day, one interval, or one start/end time",
-            )
-        elif forms[1] and (row.date_from is None or row.date_to is None):
-            log.report(
-                Severity.ERROR,
-                "PAXML-DATE-FORM",
-                f"{where}: interval lacks an end",
-                hint="give both datumfrom and datumtom",
-            )
-        if row.hours is not None and row.date is None:
-            log.report(
-                Severity.ERROR,
-                "PAXML-HOURS",
-                f"{where}: timmar only with a single datum",
-                hint="split the interval into one row per day",
-            )
-        if row.extent is not None:
-            if row.hours is not None:
-                log.report(
-                    Severity.ERROR,
-                    "PAXML-EXTENT",
-                    f"{where}: omfattning and timmar",
-                    hint="give hours or extent, not both",
-                )
-            if not 0 < row.extent <= 100 or row.extent.as_tuple().exponent < -2:  # type: ignore[operator]
-                log.report(
-                    Severity.ERROR,
-                    "PAXML-EXTENT",
-                    f"{where}: omfattning {row.extent}",
-                    hint="extent is a percentage above 0, at most 100, two decimals",
-                )
-            if kind_of(row.code) == "presence":
-                log.report(
-                    Severity.ERROR,
-                    "PAXML-EXTENT",
-                    f"{where}: omfattning on presence",
-                    hint="presence is always given in hours",
-                )
-        if row.code and row.code not in TIME_CODES:
-            log.report(
-                Severity.WARNING,
-                "PAXML-CODE",
-                f"{where}: {row.code!r} is not a 2.0 tidkod",
-                hint="use a PAXml 2.0 code, or declare it in <koder> for the receiver",
-            )
+        _check_time_row(f"tidtrans {index} ({person_key(row)}, {row.code})", row, log)
     for index, salary in enumerate(document.salary_transactions, 1):
         if not salary.salary_code and not salary.pay_type:
             log.report(
@@ -106,6 +51,46 @@ def check_rules(document: PaxmlDocument, log: FindingLog) -> None:
                 f"lonetrans {index} ({person_key(salary)}) has neither lonkod nor lonart",
                 hint="say what the row is: a standard lonkod or the receiver's lonart",
             )
+
+
+def _check_time_row(where: str, row: TimeTransaction, log: FindingLog) -> None:
+    def error(code: str, message: str, hint: str) -> None:
+        log.report(Severity.ERROR, code, f"{where}: {message}", hint=hint)
+
+    forms = [
+        row.date is not None,
+        row.date_from is not None or row.date_to is not None,
+        row.start is not None or row.end is not None,
+    ]
+    if sum(forms) != 1:
+        error(
+            "PAXML-DATE-FORM",
+            "give exactly one of datum, datumfrom+datumtom, starttid+sluttid",
+            "one row is one day, one interval, or one start/end time",
+        )
+    elif forms[1] and (row.date_from is None or row.date_to is None):
+        error("PAXML-DATE-FORM", "interval lacks an end", "give both datumfrom and datumtom")
+    if row.hours is not None and row.date is None:
+        error("PAXML-HOURS", "timmar only with a single datum", "one row per day")
+    if row.extent is not None:
+        if row.hours is not None:
+            error("PAXML-EXTENT", "omfattning and timmar", "give hours or extent, not both")
+        exponent = row.extent.as_tuple().exponent
+        if not 0 < row.extent <= 100 or (isinstance(exponent, int) and exponent < -2):
+            error(
+                "PAXML-EXTENT",
+                f"omfattning {row.extent}",
+                "extent is a percentage above 0, at most 100, two decimals",
+            )
+        if kind_of(row.code) == "presence":
+            error("PAXML-EXTENT", "omfattning on presence", "presence is always in hours")
+    if row.code and row.code not in TIME_CODES:
+        log.report(
+            Severity.WARNING,
+            "PAXML-CODE",
+            f"{where}: {row.code!r} is not a 2.0 tidkod",
+            hint="use a PAXml 2.0 code, or declare it in <koder> for the receiver",
+        )
 
 
 def check_schema(data: bytes, xsd: Path, log: FindingLog) -> None:

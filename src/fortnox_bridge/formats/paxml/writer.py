@@ -141,45 +141,54 @@ def render(document: PaxmlDocument, *, encoding: str = "utf-8", version: str = "
         f'xsi:noNamespaceSchemaLocation="{SCHEMA_LOCATION}">',
     )
     _header(out, document.header, version)
-    d = document
+    _registers(out, document)
+    for raw in document.other_sections:
+        if raw.tag == "resetransaktioner":
+            out.raw(1, raw)
+    _transactions(out, document)
+    for raw in document.other_sections:
+        if raw.tag != "resetransaktioner":
+            out.raw(1, raw)
+    out.line(0, "</paxml>")
+    return "\n".join(out.lines) + "\n"
+
+
+def _empty(out: _Out, tag: str, pairs: list[tuple[str, Any]]) -> None:
+    out.line(2, f"<{tag}{_attrs(pairs)}/>")
+
+
+def _registers(out: _Out, d: PaxmlDocument) -> None:
     _section(
         out,
         "dimensioner",
         d.dimensions,
-        lambda x: out.line(
-            2, "<dimension" + _attrs([("dim", x.dim), ("namn", x.name), ("info", x.info)]) + "/>"
-        ),
+        lambda x: _empty(out, "dimension", [("dim", x.dim), ("namn", x.name), ("info", x.info)]),
     )
     _section(
         out,
         "resultatenheter",
         d.result_units,
-        lambda x: out.line(
-            2,
-            "<resultatenhet"
-            + _attrs(
-                [
-                    ("dim", x.dim),
-                    ("id", x.id),
-                    ("namn", x.name),
-                    ("info", x.info),
-                    ("delete", x.delete),
-                ]
-            )
-            + "/>",
+        lambda x: _empty(
+            out,
+            "resultatenhet",
+            [
+                ("dim", x.dim),
+                ("id", x.id),
+                ("namn", x.name),
+                ("info", x.info),
+                ("delete", x.delete),
+            ],
         ),
     )
     _section(
         out,
         "koder",
         d.codes,
-        lambda x: out.line(
-            2, "<kod" + _attrs([("id", x.id), ("namn", x.name), ("info", x.info)]) + "/>"
-        ),
+        lambda x: _empty(out, "kod", [("id", x.id), ("namn", x.name), ("info", x.info)]),
     )
-    for raw in d.other_sections:
-        if raw.tag == "resetransaktioner":
-            out.raw(1, raw)
+
+
+def _transactions(out: _Out, d: PaxmlDocument) -> None:
     _section(out, "tidtransaktioner", d.time_transactions, lambda x: _time(out, x))
     _section(
         out,
@@ -194,11 +203,6 @@ def render(document: PaxmlDocument, *, encoding: str = "utf-8", version: str = "
         d.persons,
         lambda x: _record(out, "person", [*_person_key(x), ("delete", x.delete)], x, Person.FIELDS),
     )
-    for raw in d.other_sections:
-        if raw.tag != "resetransaktioner":
-            out.raw(1, raw)
-    out.line(0, "</paxml>")
-    return "\n".join(out.lines) + "\n"
 
 
 def _record(out: _Out, tag: str, key: list[tuple[str, Any]], record: Any, fields: Fields) -> None:

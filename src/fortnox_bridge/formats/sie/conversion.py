@@ -5,109 +5,21 @@ an error in strict mode; in lenient mode it is repaired when a repair exists (an
 decimal comma, unquoted words of a name), else an optional field falls back to empty and a
 required one drops the record — each with a finding that gives the line, the column and the fix.
 
-Voucher rows are by far the most frequent records, so :meth:`FieldConverter.row` has a fast path
-for well-formed rows and hands anything unusual to the general path.
+Voucher rows are by far the most frequent records: well-formed ``#TRANS`` and ``#VER`` lines take
+the fast path of :mod:`.fastpath`, anything unusual comes here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from fortnox_bridge.formats.findings import FindingLog, Severity
+from fortnox_bridge.formats.sie import fastpath
 from fortnox_bridge.formats.sie import values as v
-from fortnox_bridge.formats.sie.encoding import SUSPECT, needs_cleaning
 from fortnox_bridge.formats.sie.labels import SIGNATURES, Signature
 from fortnox_bridge.formats.sie.lexer import Field, Lexer
-from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
-
-_AMOUNT_MATCH = v._AMOUNT.fullmatch
-_NUMBER_MATCH = v._NUMBER.fullmatch
-
-# #TRANS account {objects} amount [date [“text” [quantity [sign]]]], all well formed.
-_PLAIN_ROW = re.compile(
-    r"#TRANS[ \t]++([0-9]++)[ \t]*+\{([^{}\\\x00-\x08\x0a-\x1f\x7f]*+)\}"
-    r"[ \t]++(-?[0-9]++(?:\.[0-9][0-9]?+)?+)"
-    r'(?:[ \t]++([0-9]{8}+|"")'
-    r'(?:[ \t]++"([^"\\\x00-\x08\x0a-\x1f\x7f]*+)"'
-    r'(?:[ \t]++(-?[0-9]++(?:\.[0-9]++)?+|"")'
-    r'(?:[ \t]++([^\s"{}\\]++|"[^"\\]*+"))?+'
-    r")?+)?+)?+[ \t]*+"
-).fullmatch
-
-_VALUE = r'("[^"\\\x00-\x08\x0a-\x1f\x7f]*+"|[^\s"{}\\]++)'
-# #VER series number date [text [registration date [sign]]], all well formed.
-_PLAIN_VOUCHER = re.compile(
-    rf"#VER[ \t]++{_VALUE}[ \t]++{_VALUE}[ \t]++([0-9]{{8}}+)"
-    rf'(?:[ \t]++{_VALUE}(?:[ \t]++([0-9]{{8}}+|"")(?:[ \t]++{_VALUE})?+)?+)?+[ \t]*+'
-).fullmatch
-
-
-_new_tuple = tuple.__new__
-
-
-def _plain_row_reader(values: v.ValueParser) -> Callable[[str], VoucherRow | None]:
-    """The reader's hottest function, as a closure over the caches (locals are cheaper than
-    attribute lookups, and this runs once per voucher row)."""
-    contents, dates, quantities = values.contents, values.dates, values.quantities
-    cached_objects, cached_date, new = values.cached_objects, values.cached_date, tuple.__new__
-    suspect = SUSPECT.search
-
-    def plain_row(line: str) -> VoucherRow | None:
-        """A plain ``#TRANS`` line straight to its row, or ``None`` to take the general path.
-
-        Plain means the shape of ``_PLAIN_ROW``: quoted text without backslashes or control
-        characters, every value well formed. One regular expression with possessive
-        quantifiers (no backtracking) does the splitting and most of the checking.
-        """
-        match = _PLAIN_ROW(line)
-        if match is None:
-            return None
-        account, content, amount, date_text, text, quantity_text, sign = match.groups()
-        # Control characters cannot match the expression; U+FFFD and mis-decoded Latin-1
-        # letters (only possible in non-ASCII text) need the general path's repairs.
-        if text and not text.isascii() and suspect(text):
-            return None
-        pairs = contents.get(content)
-        if pairs is None:
-            pairs = cached_objects(content)
-            if pairs is None:
-                return None
-        date = None
-        if date_text is not None and date_text != '""':
-            date = dates.get(date_text) or cached_date(date_text)
-            if date is None:
-                return None
-        quantity = None
-        if quantity_text is not None and quantity_text != '""':
-            quantity = quantities.get(quantity_text)
-            if quantity is None:
-                if len(quantities) >= 4096:
-                    quantities.clear()  # bounded: memory must not grow with the file
-                quantity = quantities[quantity_text] = Decimal(quantity_text)
-        if sign is None:
-            sign = ""
-        else:
-            if sign[:1] == '"':
-                sign = sign[1:-1]
-            if not sign.isascii() and needs_cleaning(sign):
-                return None
-        # tuple.__new__ skips the Python frame of the named tuple's generated __new__.
-        row: VoucherRow = new(
-            VoucherRow, ("TRANS", account, pairs, Decimal(amount), date, text or "", quantity, sign)
-        )
-        return row
-
-    return plain_row
-
-
-def _unquote(value: str | None) -> str:
-    if value is None:
-        return ""
-    return value[1:-1] if value[:1] == '"' else value
-
+from fortnox_bridge.formats.sie.records import VoucherRow
 
 _SINGLE = {
     "i": v.integer,
@@ -124,68 +36,11 @@ class FieldConverter:
         self._log = log
         self._lexer = lexer
         self._values = v.ValueParser()
-        self.plain_row = _plain_row_reader(self._values)
+        self.plain_row = fastpath.row_reader(self._values)
+        self.plain_voucher = fastpath.voucher_reader(self._values)
 
     def row(self, kind: str, fields: list[Field], number: int, text: str) -> VoucherRow | None:
-        """A ``#TRANS``/``#RTRANS``/``#BTRANS`` row: the fast path, else the general one."""
-        size = len(fields)
-        if size < 4 or size > 8:
-            return self._row_slowly(kind, fields, number, text)
-        account, objects, amount = fields[1], fields[2], fields[3]
-        if (
-            type(objects) is not tuple
-            or type(account) is not str
-            or type(amount) is not str
-            or not _AMOUNT_MATCH(amount)
-            or not account.isdigit()
-        ):
-            return self._row_slowly(kind, fields, number, text)
-        date = quantity = None
-        row_text = sign = ""
-        try:
-            pairs = self._values.objects(objects)
-            if size > 4:
-                date_text = fields[4]
-                if date_text:
-                    date = self._values.date(date_text)  # type: ignore[arg-type]
-                if size > 5:
-                    row_text = fields[5]  # type: ignore[assignment]
-                    if size > 6:
-                        quantity_text = fields[6]
-                        if quantity_text:
-                            if not _NUMBER_MATCH(quantity_text):  # type: ignore[arg-type]
-                                raise v.BadValue("", "", "")
-                            quantity = Decimal(quantity_text)  # type: ignore[arg-type]
-                        if size > 7:
-                            sign = fields[7]  # type: ignore[assignment]
-        except (v.BadValue, TypeError, AttributeError):
-            return self._row_slowly(kind, fields, number, text)
-        if type(row_text) is not str or type(sign) is not str:
-            return self._row_slowly(kind, fields, number, text)
-        return VoucherRow(kind, account, pairs, Decimal(amount), date, row_text, quantity, sign)
-
-    def plain_voucher(self, line: str) -> Voucher | None:
-        """A plain ``#VER`` line straight to its (row-less) voucher, or ``None``."""
-        match = _PLAIN_VOUCHER(line)
-        if match is None:
-            return None
-        series, number, date_text, text, registered_text, sign = match.groups()
-        values = self._values
-        date = values.dates.get(date_text) or values.cached_date(date_text)
-        registered = None
-        if registered_text is not None and registered_text != '""':
-            registered = values.dates.get(registered_text) or values.cached_date(registered_text)
-            if registered is None:
-                return None
-        if date is None:
-            return None
-        return Voucher(
-            _unquote(series), _unquote(number), date, _unquote(text), registered, _unquote(sign)
-        )
-
-    def _row_slowly(
-        self, kind: str, fields: list[Field], number: int, text: str
-    ) -> VoucherRow | None:
+        """A ``#TRANS``/``#RTRANS``/``#BTRANS`` row that the fast path did not take."""
         row: VoucherRow | None = self._general(fields[0], kind, fields, number, text)
         return row
 
@@ -228,47 +83,57 @@ class FieldConverter:
                     return None
                 values.append(_EMPTY[kind])
                 continue
-            field = fields[index]
-            if kind == "o":
-                if isinstance(field, str):
-                    self._report(
-                        Severity.WARNING,
-                        "SIE-MISSING-OBJECTS",
-                        f"{label} has no object list; read as empty {{}}",
-                        number,
-                        text,
-                        index,
-                        "write {} where a record has no objects",
-                    )
-                    values.append(())
-                    continue
-                value = self._value(lambda f: self._values.objects(f), field, number, text, index)
-                if value is _DROP:
-                    return None
-                values.append(value)
-                index += 1
-                continue
-            if isinstance(field, tuple):
+            last = position == len(kinds) - 1
+            value, used = self._field(label, kind, fields, index, required, last, number, text)
+            if value is _DROP:
+                return None
+            values.append(value)
+            index += used
+        return values
+
+    def _field(
+        self,
+        label: str,
+        kind: str,
+        fields: list[Field],
+        index: int,
+        required: bool,
+        last: bool,
+        number: int,
+        text: str,
+    ) -> tuple[Any, int]:
+        """One value, and how many fields it used (an absent object list uses none)."""
+        field = fields[index]
+        if kind == "o":
+            if isinstance(field, str):
                 self._report(
-                    Severity.ERROR,
-                    "SIE-UNEXPECTED-OBJECTS",
-                    f"{label} has an object list where its {_NAMES[kind]} belongs",
+                    Severity.WARNING,
+                    "SIE-MISSING-OBJECTS",
+                    f"{label} has no object list; read as empty {{}}",
                     number,
                     text,
                     index,
-                    f"remove the object list from {label}",
+                    "write {} where a record has no objects",
                 )
-                return None
-            if kind == "t" and position == len(kinds) - 1 and index + 1 < len(fields):
-                field = self._join_words(label, fields, index, number, text)
-            value = self._convert_one(kind, label, field, required, number, text, index)
-            if value is _DROP:
-                if required:
-                    return None
-                value = _EMPTY[kind]
-            values.append(value)
-            index += 1
-        return values
+                return (), 0
+            return self._value(self._values.objects, field, number, text, index), 1
+        if isinstance(field, tuple):
+            self._report(
+                Severity.ERROR,
+                "SIE-UNEXPECTED-OBJECTS",
+                f"{label} has an object list where its {_NAMES[kind]} belongs",
+                number,
+                text,
+                index,
+                f"remove the object list from {label}",
+            )
+            return _DROP, 0
+        if kind == "t" and last and index + 1 < len(fields):
+            field = self._join_words(label, fields, index, number, text)
+        value = self._convert_one(kind, label, field, required, number, text, index)
+        if value is _DROP and not required:
+            value = _EMPTY[kind]
+        return value, 1
 
     def _period_order(self, label: str, fields: list[Field], number: int, text: str) -> list[Field]:
         """BL Administration 2018 writes ``#PBUDGET 0 1119 201701 -1666.00``: account and

@@ -127,79 +127,87 @@ class Lexer:
 
     def tokens(self, line: str) -> Lexed:
         """The general path: every field with its column, and the problems found."""
-        fields: list[Field] = []
-        columns: list[int] = []
-        quoted: list[bool] = []
-        problems: list[Problem] = []
-        group: list[str] | None = None
-        group_column = 0
+        collector = _Collector()
         for match in _TOKEN.finditer(line):
             column = match.start() + 1
             kind = match.lastgroup
             if kind in ("quoted", "close"):
-                if match.group("close") is None:
-                    problems.append(
-                        Problem(
-                            column,
-                            "SIE-UNTERMINATED-QUOTE",
-                            "quoted text has no closing quote",
-                            'close the text with " (write \\" for a quote inside it)',
-                        )
-                    )
-                text = unescape(match.group("quoted"))
-                if group is not None:
-                    group.append(text)
-                else:
-                    fields.append(text)
-                    columns.append(column)
-                    quoted.append(True)
+                collector.quoted(match.group("quoted"), match.group("close") is not None, column)
             elif kind == "open":
-                if group is not None:
-                    problems.append(
-                        Problem(column, "SIE-NESTED-BRACE", "'{' inside an object list", "")
-                    )
-                    continue
-                group, group_column = [], column
+                collector.open(column)
             elif kind == "shut":
-                if group is None:
-                    problems.append(
-                        Problem(column, "SIE-STRAY-BRACE", "'}' without '{'", "remove the '}'")
-                    )
-                    continue
-                fields.append(tuple(group))
-                columns.append(group_column)
-                quoted.append(False)
-                group = None
+                collector.shut(column)
             else:
-                text = match.group("bare")
-                if '"' in text:
-                    problems.append(
-                        Problem(
-                            column + text.index('"'),
-                            "SIE-STRAY-QUOTE",
-                            f"quote inside the unquoted value {text!r}",
-                            'quote the whole value and write \\" for the quote inside it',
-                        )
-                    )
-                if group is not None:
-                    group.append(text)
-                else:
-                    fields.append(text)
-                    columns.append(column)
-                    quoted.append(False)
-        if group is not None:
-            problems.append(
-                Problem(
-                    group_column,
-                    "SIE-UNTERMINATED-OBJECTS",
-                    "object list has no closing '}'",
-                    "close the object list with '}'",
-                )
+                collector.bare(match.group("bare"), column)
+        return collector.finish()
+
+
+class _Collector:
+    """Builds the general path's result token by token."""
+
+    def __init__(self) -> None:
+        self.result = Lexed([], [], [], [])
+        self.group: list[str] | None = None
+        self.group_column = 0
+
+    def _add(self, field: Field, column: int, quoted: bool) -> None:
+        self.result.fields.append(field)
+        self.result.columns.append(column)
+        self.result.quoted.append(quoted)
+
+    def _problem(self, column: int, code: str, message: str, hint: str) -> None:
+        self.result.problems.append(Problem(column, code, message, hint))
+
+    def quoted(self, raw: str, closed: bool, column: int) -> None:
+        if not closed:
+            self._problem(
+                column,
+                "SIE-UNTERMINATED-QUOTE",
+                "quoted text has no closing quote",
+                'close the text with " (write \\" for a quote inside it)',
             )
-            fields.append(tuple(group))
-            columns.append(group_column)
-            quoted.append(False)
-        return Lexed(fields, columns, quoted, problems)
+        text = unescape(raw)
+        if self.group is not None:
+            self.group.append(text)
+        else:
+            self._add(text, column, True)
+
+    def open(self, column: int) -> None:
+        if self.group is not None:
+            self._problem(column, "SIE-NESTED-BRACE", "'{' inside an object list", "")
+        else:
+            self.group, self.group_column = [], column
+
+    def shut(self, column: int) -> None:
+        if self.group is None:
+            self._problem(column, "SIE-STRAY-BRACE", "'}' without '{'", "remove the '}'")
+            return
+        self._add(tuple(self.group), self.group_column, False)
+        self.group = None
+
+    def bare(self, text: str, column: int) -> None:
+        if '"' in text:
+            self._problem(
+                column + text.index('"'),
+                "SIE-STRAY-QUOTE",
+                f"quote inside the unquoted value {text!r}",
+                'quote the whole value and write \\" for the quote inside it',
+            )
+        if self.group is not None:
+            self.group.append(text)
+        else:
+            self._add(text, column, False)
+
+    def finish(self) -> Lexed:
+        if self.group is not None:
+            self._problem(
+                self.group_column,
+                "SIE-UNTERMINATED-OBJECTS",
+                "object list has no closing '}'",
+                "close the object list with '}'",
+            )
+            self._add(tuple(self.group), self.group_column, False)
+        return self.result
 
 
 def _split_quoted(text: str) -> list[Field] | None:

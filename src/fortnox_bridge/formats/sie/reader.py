@@ -1,9 +1,8 @@
 """The streaming SIE reader: bytes in, typed records out, one line at a time.
 
 Memory does not grow with the file: the reader holds one line, the current voucher and a few
-bounded caches. Lines are decoded as Latin-1 by ``io.TextIOWrapper`` (one C call per line, and it
-accepts LF, CRLF, lone CR and a missing final newline); the few lines with bytes ≥ 0x80 are then
-re-decoded in the detected encoding (:mod:`.encoding`).
+bounded caches. Lines come decoded from :mod:`.source` (encoding detection); well-formed voucher
+rows take the fast path of :mod:`.fastpath`, everything else :mod:`.conversion`.
 
 Strict mode raises :class:`~fortnox_bridge.formats.errors.SieSyntaxError` at the first
 violation, with line and column. Lenient mode (the default) repairs what it can and lists every
@@ -12,45 +11,19 @@ repair in :attr:`SieReader.findings`.
 
 from __future__ import annotations
 
-import codecs
-import io
-import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from fortnox_bridge.formats.errors import SieSyntaxError
-from fortnox_bridge.formats.findings import Finding, FindingLog, Severity
+from fortnox_bridge.formats.findings import FindingLog, Severity
 from fortnox_bridge.formats.sie import encoding as enc
 from fortnox_bridge.formats.sie.checksum import ChecksumResult, ChecksumStatus, Crc, parse_declared
 from fortnox_bridge.formats.sie.conversion import FieldConverter
 from fortnox_bridge.formats.sie.labels import ROW_LABELS, SIGNATURES
 from fortnox_bridge.formats.sie.lexer import Field, Lexer
 from fortnox_bridge.formats.sie.records import Record, UnknownRecord, Voucher
+from fortnox_bridge.formats.sie.source import TextSource, unusable
 from fortnox_bridge.formats.sie.voucher_block import VoucherBlock
-
-SAMPLE_SIZE = 64 * 1024
-_SURROGATE = re.compile("[\udc80-\udcff]")
-
-
-class _Prefixed(io.RawIOBase):
-    """A raw stream that replays ``prefix`` (already read for detection), then the rest."""
-
-    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
-        self._prefix = memoryview(prefix)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._prefix:
-            size = min(len(buffer), len(self._prefix))
-            buffer[:size] = self._prefix[:size]
-            self._prefix = self._prefix[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 class SieReader:
@@ -74,19 +47,26 @@ class SieReader:
     ) -> None:
         self.findings = FindingLog(strict=strict, raise_error=SieSyntaxError, limit=finding_limit)
         self.strict = strict
-        self.encoding: str | None = encoding
-        self.encoding_reason = "given by the caller" if encoding else ""
         self.declared_format: str | None = None
         self.checksum = ChecksumResult(ChecksumStatus.ABSENT)
         self.labels_seen: dict[str, int] = {}  # label → line of its first record
-        self._explicit = encoding is not None
-        self._stream = stream
+        self._source = TextSource(stream, self.findings, encoding)
         self._lexer = Lexer()
         self._converter = FieldConverter(self.findings, self._lexer)
         self._crc: Crc | None = None
         self._records = 0
         self._replacement_lines = 0
         self._garbage_lines = 0
+
+    @property
+    def encoding(self) -> str | None:
+        """The encoding the file is read in (detected, or given); ``None`` before reading."""
+        return self._source.encoding
+
+    @property
+    def encoding_reason(self) -> str:
+        """Why that encoding: the evidence of detection."""
+        return self._source.reason
 
     def __iter__(self) -> Iterator[Record]:
         for _, record in self.located():
@@ -100,10 +80,10 @@ class SieReader:
         plain_row, add_row = self._converter.plain_row, block.add_row
         plain_voucher = self._converter.plain_voucher
         number, first_row, fast = 0, 0, True
-        lines, per_line = self._text()
+        lines, per_line = self._source.lines()
         for number, text in enumerate(lines, 1):
             if per_line and not text.isascii():
-                text = self._decode(text, number)
+                text = self._source.decode(text, number)
             line = text.strip(" \t\r\n")
             if not line:
                 continue
@@ -142,70 +122,6 @@ class SieReader:
             self.labels_seen.setdefault("#TRANS", first_row)
             self._records += 1
         self._finish(number)
-
-    def _text(self) -> tuple[IO[str], bool]:
-        """The decoded lines, and whether each non-ASCII line still needs :meth:`_decode`.
-
-        When the sample decides the encoding, ``TextIOWrapper`` decodes in C. Otherwise
-        (an ASCII sample) lines are read as Latin-1 and re-decoded once the encoding is known.
-        """
-        sample = self._stream.read(SAMPLE_SIZE)
-        if b"\x00" in sample:
-            self.findings.strict = False
-            raise SieSyntaxError(
-                _unusable("the input contains NUL bytes: it is a binary file, not SIE")
-            )
-        if self.encoding is None:
-            detection = enc.detect_encoding(sample)
-            if detection is not None:
-                self.encoding, self.encoding_reason = detection.encoding, detection.reason
-        if sample.startswith(codecs.BOM_UTF8):
-            sample = sample[len(codecs.BOM_UTF8) :]
-        raw = io.BufferedReader(_Prefixed(sample, self._stream), buffer_size=SAMPLE_SIZE)
-        if self.encoding in (enc.CP437, enc.LATIN1):
-            self._report_encoding(_first_non_ascii(sample))
-            return io.TextIOWrapper(raw, encoding=self.encoding, newline=None), False
-        if self.encoding == enc.UTF8:
-            self._report_encoding(_first_non_ascii(sample))
-            text = io.TextIOWrapper(raw, encoding=enc.UTF8, errors="surrogateescape", newline=None)
-            return text, True
-        return io.TextIOWrapper(raw, encoding=enc.LATIN1, newline=None), True
-
-    def _report_encoding(self, where: tuple[int, int | None] | None) -> None:
-        if self.encoding == enc.CP437 or self._explicit or where is None:
-            return
-        self.findings.report(
-            Severity.WARNING,
-            "SIE-ENCODING",
-            f"the file is {self.encoding} ({self.encoding_reason}), but SIE files are CP437 "
-            f"(#FORMAT PC8); decoded as {self.encoding}",
-            where[0],
-            where[1],
-            "write the file in code page 437, or read it with an explicit encoding",
-        )
-
-    def _decode(self, text: str, number: int) -> str:
-        """A non-ASCII line: UTF-8 with undecodable bytes, or Latin-1 read before detection."""
-        if self.encoding == enc.UTF8:
-            if not _SURROGATE.search(text):
-                return text
-            data = text.encode(enc.UTF8, errors="surrogateescape")
-            self.findings.report(
-                Severity.WARNING,
-                "SIE-ENCODING-LINE",
-                f"line is not valid {self.encoding}; decoded as CP437",
-                number,
-                None,
-                "write the whole file in one encoding",
-            )
-            return data.decode(enc.CP437)
-        if self.encoding is None:
-            detection = enc.detect_encoding(text.encode(enc.LATIN1))
-            assert detection is not None  # the line has a byte ≥ 0x80
-            self.encoding, self.encoding_reason = detection.encoding, detection.reason
-            column = next(i for i, char in enumerate(text, 1) if ord(char) >= 0x80)
-            self._report_encoding((number, column))
-        return text.encode(enc.LATIN1).decode(self.encoding, errors="replace")
 
     def _record(
         self, line: str, text: str, number: int, block: VoucherBlock
@@ -341,7 +257,7 @@ class SieReader:
         if self._records == 0 and self._garbage_lines > 20:
             # Twenty lines and not one record: this is not a SIE file; stop reading it.
             self.findings.strict = False
-            raise SieSyntaxError(_unusable("no SIE record (a line starting with #) found"))
+            raise SieSyntaxError(unusable("no SIE record (a line starting with #) found"))
         self.findings.report(
             Severity.WARNING,
             "SIE-NOT-A-RECORD",
@@ -413,24 +329,4 @@ class SieReader:
             )
         if self._records == 0:
             self.findings.strict = False
-            raise SieSyntaxError(_unusable("no SIE record (a line starting with #) found"))
-
-
-def _first_non_ascii(sample: bytes) -> tuple[int, int] | None:
-    """Line and column (in bytes) of the first byte ≥ 0x80."""
-    for index, byte in enumerate(sample):
-        if byte >= 0x80:
-            start = max(sample.rfind(b"\n", 0, index), sample.rfind(b"\r", 0, index)) + 1
-            return sample.count(b"\n", 0, index) + 1, index - start + 1
-    return None
-
-
-def _unusable(message: str) -> Finding:
-    return Finding(
-        Severity.ERROR,
-        "SIE-UNUSABLE",
-        message,
-        1,
-        None,
-        "give a SIE file (types 1-4): text lines such as #FLAGGA 0, #SIETYP 4",
-    )
+            raise SieSyntaxError(unusable("no SIE record (a line starting with #) found"))

@@ -213,6 +213,20 @@ def document_from_json(data: Any) -> Document:
     ]
     d.tax_year, d.coverage = j.integer("tax_year"), j.date("coverage")
     d.chart_type, d.currency = j.text("chart_type", None), j.text("currency", None)
+    _chart_from_json(j, d)
+    _balances_from_json(j, d)
+    d.vouchers = [voucher_from_json(v) for v in j.items("vouchers")]
+    d.unknown = [
+        r.UnknownRecord(
+            u.text("label"),
+            tuple(f if isinstance(f, str) else tuple(f) for f in u._get("fields", (list,), [])),
+        )
+        for u in j.items("unknown")
+    ]
+    return d
+
+
+def _chart_from_json(j: _Reader, d: Document) -> None:
     for a in j.items("accounts"):
         number = a.text("number")
         d.accounts[number] = AccountInfo(
@@ -224,6 +238,9 @@ def document_from_json(data: Any) -> Document:
         )
     for o in j.items("objects"):
         d.objects[o.integer("dimension"), o.text("id")] = o.text("name")
+
+
+def _balances_from_json(j: _Reader, d: Document) -> None:
     d.balances = [
         r.Balance(
             b.kind(("IB", "UB", "RES")),
@@ -257,15 +274,6 @@ def document_from_json(data: Any) -> Document:
         )
         for b in j.items("period_balances")
     ]
-    d.vouchers = [voucher_from_json(v) for v in j.items("vouchers")]
-    d.unknown = [
-        r.UnknownRecord(
-            u.text("label"),
-            tuple(f if isinstance(f, str) else tuple(f) for f in u._get("fields", (list,), [])),
-        )
-        for u in j.items("unknown")
-    ]
-    return d
 
 
 def voucher_from_json(v: _Reader) -> r.Voucher:
