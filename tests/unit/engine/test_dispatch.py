@@ -1,0 +1,146 @@
+"""Dispatch and debounce on the manual clock: nothing waits for real."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job, push_job
+from fortnox_bridge.engine.scheduler import PushDebouncer, slot_at_or_before
+
+
+class Recorder:
+    """A job handler that records jobs and can hold a sweep until released."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def __call__(self, job: Job) -> None:
+        self.jobs.append(job)
+        await self.release.wait()
+
+
+class Submitted:
+    """A dispatcher that only keeps what was submitted, and when."""
+
+    def __init__(self, clock: ManualClock | None = None) -> None:
+        self.clock = clock
+        self.jobs: list[Job] = []
+        self.times: list[datetime] = []
+
+    async def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+        if self.clock is not None:
+            self.times.append(self.clock.now())
+
+
+class ClockSleep:
+    """Sleep on the manual clock: advance it and yield once."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+
+    async def __call__(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+
+def test_jobs_round_trip_as_json_for_a_distributed_dispatcher() -> None:
+    job = push_job(3, [("employee", "e2"), ("employee", "e1"), ("time_entry", "t1")])
+    assert job.records == (("employee", ("e1", "e2")), ("time_entry", ("t1",)))
+    assert Job.from_dict(job.to_dict()) == job
+    assert job.record_map() == {"employee": ["e1", "e2"], "time_entry": ["t1"]}
+
+
+async def test_duplicate_sweeps_are_absorbed_and_one_more_runs_after_a_running_one() -> None:
+    handler = Recorder()
+    dispatcher = InProcessDispatcher(handler, workers=2)
+    handler.release.clear()
+    dispatcher.start()
+    await dispatcher.submit(Job("sweep", 1))
+    await asyncio.sleep(0)  # a worker picks it up and holds it
+    for _ in range(3):
+        await dispatcher.submit(Job("sweep", 1))  # while running: one more, once
+    await dispatcher.submit(Job("sweep", 2))
+    handler.release.set()
+    await dispatcher.join()
+    await dispatcher.join()
+    await dispatcher.stop()
+    assert sorted((j.tenant_id, j.reason) for j in handler.jobs) == [
+        (1, "again"),
+        (1, "schedule"),
+        (2, "schedule"),
+    ]
+
+
+async def test_queued_pushes_of_a_tenant_are_merged() -> None:
+    handler = Recorder()
+    dispatcher = InProcessDispatcher(handler, workers=1)
+    await dispatcher.submit(push_job(1, [("employee", "e1")]))
+    await dispatcher.submit(push_job(1, [("employee", "e2")]))
+    await dispatcher.submit(push_job(2, [("employee", "e9")]))
+    dispatcher.start()
+    await dispatcher.join()
+    await dispatcher.stop()
+    assert [(j.tenant_id, j.record_map()) for j in handler.jobs] == [
+        (1, {"employee": ["e1", "e2"]}),
+        (2, {"employee": ["e9"]}),
+    ]
+
+
+async def test_a_failing_job_does_not_stop_the_workers() -> None:
+    seen: list[int] = []
+
+    async def handler(job: Job) -> None:
+        seen.append(job.tenant_id)
+        if job.tenant_id == 1:
+            raise RuntimeError("boom")
+
+    dispatcher = InProcessDispatcher(handler, workers=1)
+    dispatcher.start()
+    await dispatcher.submit(Job("sweep", 1))
+    await dispatcher.submit(Job("sweep", 2))
+    await dispatcher.join()
+    await dispatcher.stop()
+    assert (seen, dispatcher.done) == ([1, 2], 2)
+
+
+async def test_changes_are_pushed_after_a_quiet_pause_or_at_most_one_second() -> None:
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    submitted = Submitted(clock)
+    debouncer = PushDebouncer(submitted, clock, sleep=ClockSleep(clock), quiet=0.2, max_delay=1.0)
+    start = clock.now()
+    debouncer.changed(1, "employee", "e1")
+    debouncer.changed(1, "employee", "e2")
+    await debouncer.drain()
+    assert [j.record_map() for j in submitted.jobs] == [{"employee": ["e1", "e2"]}]
+    assert (clock.now() - start).total_seconds() == 0.2
+
+    # a steady stream of changes is still pushed within max_delay of the first one
+    submitted.jobs.clear()
+    submitted.times.clear()
+    first = clock.now()
+
+    async def stream() -> None:
+        for n in range(20):
+            debouncer.changed(1, "employee", f"s{n}")
+            clock.advance(0.1)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(stream(), debouncer.drain())
+    await debouncer.drain()
+    assert len(submitted.jobs) >= 2  # no change waits for the stream to end
+    assert (submitted.times[0] - first).total_seconds() <= 1.1
+    pushed = [i for job in submitted.jobs for i in job.record_map()["employee"]]
+    assert sorted(pushed) == sorted(f"s{n}" for n in range(20))
+
+
+def test_slots_are_aligned_to_the_hour_and_shifted_by_the_offset() -> None:
+    at = datetime(2026, 3, 2, 9, 44, 10, tzinfo=UTC)
+    assert slot_at_or_before(at, 30, 0) == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    assert slot_at_or_before(at, 30, 900) == datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+    assert slot_at_or_before(at, 45, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert slot_at_or_before(at, 60, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
