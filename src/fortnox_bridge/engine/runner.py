@@ -160,7 +160,7 @@ class Runner:
             if flow.direction == "push":
                 await self._push(context, flow, source, result, progress, dry_run, wanted)
             else:
-                await self._pull(context, flow, source, result, dry_run)
+                await self._pull(context, flow, source, result, dry_run, wanted)
         except MissingScopeError as exc:
             result.error = f"{exc.message} — {exc.explanation} {exc.fix}"
         finally:
@@ -210,7 +210,11 @@ class Runner:
         source: ClientSource,
         result: FlowResult,
         dry_run: bool,
+        wanted: Collection[str] | None = None,
     ) -> None:
+        if wanted is not None:
+            await self._reconcile_some(context, flow, source, result, dry_run, wanted)
+            return
         reconciler = PullReconciler(
             self.sessions,
             self.clock,
@@ -228,6 +232,36 @@ class Runner:
         else:
             reconciler.import_all(flow, remote, result, complete=not params)
         reconciler.advance(flow, started)
+
+    async def _reconcile_some(
+        self,
+        context: TenantContext,
+        flow: Flow,
+        source: ClientSource,
+        result: FlowResult,
+        dry_run: bool,
+        wanted: Collection[str],
+    ) -> None:
+        """Before an event-driven push of a two-way entity: read just those records and compare
+        three ways, so a Fortnox-side edit is not overwritten unseen (one GET per record)."""
+        counterpart = context.flows.get(flow.counterpart or "")
+        if counterpart is None:
+            return
+        with self.sessions.begin() as session:
+            links = LinkRepository(session).by_external_id(context.tenant_id, flow.entity)
+            targets = [links[i].fortnox_id for i in wanted if i in links]
+        if not targets:
+            return
+        resource = getattr(await source.get(), flow.resource)
+        remote = [remote_record(flow, await resource.get(fortnox_id)) for fortnox_id in targets]
+        reconciler = PullReconciler(
+            self.sessions,
+            self.clock,
+            tenant_id=context.tenant_id,
+            policy=context.policy,
+            dry_run=dry_run,
+        )
+        reconciler.reconcile(flow, counterpart, remote, result, complete=False)
 
     def _rows(
         self, flow: Flow, tenant_id: int, *, only_dirty: bool, wanted: Collection[str] | None
@@ -296,13 +330,15 @@ def _selected(
     records: Mapping[str, Collection[str]] | None,
 ) -> list[str]:
     names = [name for name in context.enabled if only is None or name in only]
-    if records is not None:
-        names = [
-            name
-            for name in names
-            if context.flows[name].direction == "push" and context.flows[name].entity in records
-        ]
-    return names
+    if records is None:
+        return names
+    pushes = {n for n in names if context.flows[n].direction == "push"}
+    return [
+        name
+        for name in names
+        if context.flows[name].entity in records
+        and (name in pushes or context.flows[name].counterpart in pushes)
+    ]
 
 
 def _references(

@@ -117,9 +117,24 @@ class PushDebouncer:
         self._first: dict[int, datetime] = {}
         self._latest: dict[int, datetime] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The event loop that runs the pushes (API handlers may call from worker threads)."""
+        self._loop = loop
 
     def changed(self, tenant_id: int, entity: str, external_id: str) -> None:
-        """A host record changed (called by the API after it stored the change)."""
+        """A host record changed (the API calls this after storing it; any thread)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread of the API: hand over to the engine's loop
+            if self._loop is None:
+                raise RuntimeError("PushDebouncer.bind(loop) was not called") from None
+            self._loop.call_soon_threadsafe(self._record, tenant_id, entity, external_id)
+            return
+        self._record(tenant_id, entity, external_id)
+
+    def _record(self, tenant_id: int, entity: str, external_id: str) -> None:
         now = self.clock.now()
         self._pending.setdefault(tenant_id, set()).add((entity, external_id))
         self._first.setdefault(tenant_id, now)

@@ -31,6 +31,7 @@ class TimeEntryPush(Flow):
     fortnox_id_field: ClassVar[str] = "id"
     record_model: ClassVar[type[BaseModel]] = HostTimeEntry
     order: ClassVar[int] = 250
+    collection: ClassVar[str | None] = "time-entries"
     references: ClassVar[Mapping[str, str]] = {"employee": "employee"}
     # HR8: a transaction is matched by employee, day and cause code.
     natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "date", "cause_code")
