@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 
@@ -26,6 +25,7 @@ from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControlError
 from fortnox_bridge.sandbox.middleware import ConnectionDropped
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
+from fortnox_bridge.sandbox.server import serve
 
 app = typer.Typer(
     help="fortnox-bridge: keeps business applications in sync with Fortnox.",
@@ -121,7 +121,7 @@ def sandbox(
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
     typer.echo(f"Fortnox sandbox on http://{host}:{port} (control API: /_sandbox). Ctrl-C stops.")
     try:
-        uvicorn.run(create_app(state, standalone=True), host=host, port=port, log_level="warning")
+        serve(create_app(state, standalone=True), host, port)
     finally:
         state.close()
 

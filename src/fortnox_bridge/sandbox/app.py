@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fortnox_bridge.sandbox import control, oauth
+from fortnox_bridge.sandbox.dispatch import CollectionRoutes
 from fortnox_bridge.sandbox.middleware import SandboxMiddleware
 from fortnox_bridge.sandbox.registers.engine import api_routes, discover
 from fortnox_bridge.sandbox.registers.resource import Resource
@@ -30,11 +31,11 @@ def create_app(state: SandboxState, *, standalone: bool = False) -> Starlette:
             {"service": "fortnox-bridge sandbox", "companies": len(state.companies)}
         )
 
-    all_routes: list[BaseRoute] = [Route("/", root, methods=["GET"])]
+    resources = [Resource(spec) for spec in discover()]
+    api = [route for route in api_routes(state, resources) if isinstance(route, Route)]
+    all_routes: list[BaseRoute] = [CollectionRoutes(api), Route("/", root, methods=["GET"])]
     all_routes += control.routes(state)
     all_routes += oauth.routes(state)
-    resources = [Resource(spec) for spec in discover()]
-    all_routes += api_routes(state, resources)
     middleware = [Middleware(SandboxMiddleware, state=state, standalone=standalone)]
     app = Starlette(routes=all_routes, middleware=middleware)
     app.state.sandbox = state

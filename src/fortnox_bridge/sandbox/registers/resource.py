@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fortnox_bridge.fortnox.models.base import FortnoxModel
@@ -38,6 +39,9 @@ class Resource:
         self._nested: dict[type[FortnoxModel], dict[str, WireField]] = {}
         #: The other resources of the same app, by catalogue module (set by the engine).
         self.peers: dict[str, Resource] = {}
+        #: The record with nothing set, as rendered (filled on first use by ``render``).
+        self.blank: dict[str, Any] | None = None
+        self.blank_nested: tuple[str, ...] = ()
 
     def fields_of(self, model: type[FortnoxModel]) -> dict[str, WireField]:
         """The wire fields of a nested model (rows, objects), computed once."""
