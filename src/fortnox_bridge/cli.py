@@ -103,6 +103,9 @@ def sandbox(
 ) -> None:
     """Run the Fortnox sandbox standalone (API on /3, OAuth on /oauth-v1, control on /_sandbox)."""
     limit = _rate_limit(rate_limit)
+    if seed is not None and seed not in SEEDS:
+        typer.echo(f"error: --seed must be one of {', '.join(SEEDS)}", err=True)
+        raise typer.Exit(EXIT_FATAL)
     try:
         state = SandboxState(data_path=data, fault_seed=fault_seed)
     except (ValueError, OSError) as exc:
@@ -111,19 +114,24 @@ def sandbox(
     if limit is not None:
         state.limiter.configure(enabled=True, requests=limit[0], seconds=limit[1])
     if seed is not None:
-        if seed not in SEEDS:
-            typer.echo(f"error: --seed must be one of {', '.join(SEEDS)}", err=True)
-            raise typer.Exit(EXIT_FATAL)
-        company = state.add_company(f"Sandbox company ({seed})")
-        apply_seed(company, seed, today=state.clock.now().date())
-        state.flush()
-        typer.echo(f"Created company tenant_id={company.tenant_id} with seed {seed!r}")
+        _seed_once(state, seed)
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
     typer.echo(f"Fortnox sandbox on http://{host}:{port} (control API: /_sandbox). Ctrl-C stops.")
     try:
         serve(create_app(state, standalone=True), host, port)
     finally:
         state.close()
+
+
+def _seed_once(state: SandboxState, seed: str) -> None:
+    """A seeded company in a new sandbox; a state file with companies is left as it is."""
+    if state.companies:
+        typer.echo(f"Kept {len(state.companies)} companies from the data file; --seed not applied")
+        return
+    company = state.add_company(f"Sandbox company ({seed})")
+    apply_seed(company, seed, today=state.clock.now().date())
+    state.flush()
+    typer.echo(f"Created company tenant_id={company.tenant_id} with seed {seed!r}")
 
 
 def _rate_limit(raw: str) -> tuple[int, float] | None:

@@ -91,7 +91,8 @@ def test_standalone_rate_limit_drop_and_restart(
 
     servers[0].send_signal(signal.SIGKILL)  # no clean shutdown: the write-through must suffice
     servers[0].wait(timeout=10)
-    url = _start(servers, "--data", str(data))
+    url = _start(servers, "--data", str(data), "--seed", "demo")
+    assert httpx.get(f"{url}/").json()["companies"] == 1  # the file's company, no second seed
     names = [e["FullName"] for e in httpx.get(f"{url}/3/employees", headers={
         "Authorization": f"Bearer {_refresh(url, tokens)}"}).json()["Employees"]]  # fmt: skip
     assert names == ["Astrid Lindqvist", "Nils Bergström", "Ny P"]
