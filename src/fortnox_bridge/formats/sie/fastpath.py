@@ -21,14 +21,15 @@ from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
 
 # #TRANS account {objects} amount [date [“text” [quantity [sign]]]], all well formed.
 _PLAIN_ROW = re.compile(
-    r"#TRANS[ \t]++([0-9]++)[ \t]*+\{([^{}\\\x00-\x08\x0a-\x1f\x7f]*+)\}"
+    r"[ \t]*+#TRANS[ \t]++([0-9]++)[ \t]*+\{([^{}\\\x00-\x08\x0a-\x1f\x7f]*+)\}"
     r"[ \t]++(-?[0-9]++(?:\.[0-9][0-9]?+)?+)"
     r'(?:[ \t]++([0-9]{8}+|"")'
     r'(?:[ \t]++"([^"\\\x00-\x08\x0a-\x1f\x7f]*+)"'
     r'(?:[ \t]++(-?[0-9]++(?:\.[0-9]++)?+|"")'
-    r'(?:[ \t]++([^\s"{}\\]++|"[^"\\]*+"))?+'
-    r")?+)?+)?+[ \t]*+"
+    r'(?:[ \t]++([^\s"{}\\\x00-\x08\x7f]++|"[^"\\\x00-\x08\x0a-\x1f\x7f]*+"))?+'
+    r")?+)?+)?+[ \t]*+\r?+\n?+"
 ).fullmatch
+"""A whole line, indentation and line end included: the reader hands raw lines to it."""
 
 _VALUE = r'("[^"\\\x00-\x08\x0a-\x1f\x7f]*+"|[^\s"{}\\]++)'
 # #VER series number date [text [registration date [sign]]], all well formed.

@@ -81,12 +81,30 @@ class SieReader:
         plain_voucher = self._converter.plain_voucher
         number, first_row, fast = 0, 0, True
         lines, per_line = self._source.lines()
-        for number, text in enumerate(lines, 1):
+        numbered = enumerate(lines, 1)
+        for number, text in numbered:
             if per_line and not text.isascii():
                 text = self._source.decode(text, number)
             line = text.strip(" \t\r\n")
             if not line:
                 continue
+            if fast and line == "{":
+                # Inside a voucher block: raw lines straight to the row fast path until the
+                # first line it does not take (usually the "}"), which goes on below.
+                block.open(number)
+                for number, text in numbered:
+                    if per_line and not text.isascii():
+                        text = self._source.decode(text, number)
+                    parsed = plain_row(text)
+                    if parsed is None:
+                        break
+                    add_row(parsed, number)
+                    first_row = first_row or number
+                else:
+                    continue
+                line = text.strip(" \t\r\n")
+                if not line:
+                    continue
             if fast and line.startswith("#TRANS"):
                 parsed = plain_row(line)
                 if parsed is not None:
