@@ -91,14 +91,14 @@ class SieReader:
             if fast and line == "{":
                 # Inside a voucher block: raw lines straight to the row fast path until the
                 # first line it does not take (usually the "}"), which goes on below.
-                block.open(number)
+                append = block.open(number)
                 for number, text in numbered:
                     if per_line and not text.isascii():
                         text = self._source.decode(text, number)
                     parsed = plain_row(text)
                     if parsed is None:
                         break
-                    add_row(parsed, number)
+                    append(parsed)
                     first_row = first_row or number
                 else:
                     continue

@@ -9,7 +9,9 @@ the date and sign fields (sie-paxml.md §A6).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from fortnox_bridge.formats.findings import FindingLog, Severity
 from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
@@ -37,12 +39,14 @@ class VoucherBlock:
         self._voucher, self._line, self._rows = voucher, number, []
         self._state = _EXPECT_OPEN
 
-    def open(self, number: int) -> None:
-        """A ``{`` line."""
+    def open(self, number: int) -> Callable[[VoucherRow], None]:
+        """A ``{`` line. Returns what appends a plain ``#TRANS`` row to the block just opened
+        (no ``#RTRANS`` can be pending there), or what drops it when no block opened."""
         if self._state == _EXPECT_OPEN:
             self._state = _INSIDE
-            return
+            return self._rows.append
         self._warn("SIE-STRAY-BRACE", "'{' without a #VER before it; ignored", number)
+        return partial(self.add_row, number=number)
 
     def add_row(self, row: VoucherRow, number: int) -> None:
         """A ``#TRANS``, ``#RTRANS`` or ``#BTRANS`` record."""
