@@ -31,7 +31,7 @@ _PLAIN_ROW = re.compile(
 ).fullmatch
 """A whole line, indentation and line end included: the reader hands raw lines to it."""
 
-_VALUE = r'("[^"\\\x00-\x08\x0a-\x1f\x7f]*+"|[^\s"{}\\]++)'
+_VALUE = r'("[^"\\\x00-\x08\x0a-\x1f\x7f]*+"|[^\s"{}\\\x00-\x08\x7f]++)'
 # #VER series number date [text [registration date [sign]]], all well formed.
 _PLAIN_VOUCHER = re.compile(
     rf"#VER[ \t]++{_VALUE}[ \t]++{_VALUE}[ \t]++([0-9]{{8}}+)"
@@ -101,7 +101,7 @@ def _unquote(value: str | None) -> str:
 
 def voucher_reader(values: v.ValueParser) -> Callable[[str], Voucher | None]:
     """``plain_voucher(line)``: a ``#VER`` line to its (row-less) voucher."""
-    dates, cached_date = values.dates, values.cached_date
+    dates, cached_date, suspect = values.dates, values.cached_date, SUSPECT.search
 
     def plain_voucher(line: str) -> Voucher | None:
         """A plain ``#VER`` line straight to its (row-less) voucher, or ``None``."""
@@ -109,6 +109,8 @@ def voucher_reader(values: v.ValueParser) -> Callable[[str], Voucher | None]:
         if match is None:
             return None
         series, number, date_text, text, registered_text, sign = match.groups()
+        if not line.isascii() and suspect(line):
+            return None  # U+FFFD or mis-decoded Latin-1 letters: the general path repairs
         date = dates.get(date_text) or cached_date(date_text)
         registered = None
         if registered_text is not None and registered_text != '""':

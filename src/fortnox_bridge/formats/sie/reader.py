@@ -79,7 +79,7 @@ class SieReader:
         # dispatch) whenever the line is plain, i.e. has nothing to clean or repair.
         plain_row, add_row = self._converter.plain_row, block.add_row
         plain_voucher = self._converter.plain_voucher
-        number, first_row, fast = 0, 0, True
+        number, first_row, first_voucher, fast = 0, 0, 0, True
         lines, per_line = self._source.lines()
         numbered = enumerate(lines, 1)
         for number, text in numbered:
@@ -103,6 +103,11 @@ class SieReader:
                 else:
                     continue
                 line = text.strip(" \t\r\n")
+                if line == "}":
+                    closed = block.close(number)
+                    if closed is not None:
+                        yield closed
+                    continue
                 if not line:
                     continue
             if fast and line.startswith("#TRANS"):
@@ -111,14 +116,14 @@ class SieReader:
                     add_row(parsed, number)
                     first_row = first_row or number
                     continue
-            elif fast and line.startswith("#VER") and not enc.needs_cleaning(line):
+            elif fast and line.startswith("#VER"):
                 voucher = plain_voucher(line)
                 if voucher is not None:
-                    self._records += 1
-                    self.labels_seen.setdefault("#VER", number)
-                    closed = block.interrupt(number, "#VER")
-                    if closed is not None:
-                        yield closed
+                    first_voucher = first_voucher or number
+                    if block.busy:
+                        closed = block.interrupt(number, "#VER")
+                        if closed is not None:
+                            yield closed
                     block.start(voucher, number)
                     continue
             head = line[0]
@@ -136,9 +141,10 @@ class SieReader:
         closed = block.finish(number)
         if closed is not None:
             yield closed
-        if first_row:
-            self.labels_seen.setdefault("#TRANS", first_row)
-            self._records += 1
+        for label, first in (("#TRANS", first_row), ("#VER", first_voucher)):
+            if first:
+                self.labels_seen.setdefault(label, first)
+                self._records += 1
         self._finish(number)
 
     def _record(

@@ -17,6 +17,7 @@ from fortnox_bridge.formats.findings import FindingLog, Severity
 from fortnox_bridge.formats.sie.records import Voucher, VoucherRow
 
 _OUTSIDE, _EXPECT_OPEN, _INSIDE = range(3)
+_new = tuple.__new__  # a named tuple without the frame of its generated __new__
 
 
 def _copy_key(row: VoucherRow) -> tuple[object, ...]:
@@ -33,6 +34,11 @@ class VoucherBlock:
         self._line = 0
         self._rows: list[VoucherRow] = []
         self._rtrans: tuple[int, VoucherRow] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a voucher is being read (a new record may have to close it)."""
+        return self._state != _OUTSIDE
 
     def start(self, voucher: Voucher, number: int) -> None:
         """A ``#VER`` record: its block should follow."""
@@ -127,7 +133,7 @@ class VoucherBlock:
         if self._rtrans is not None:
             self._check_copy(VoucherRow("", "", (), Decimal(0)))
         assert self._voucher is not None
-        voucher = Voucher._make((*self._voucher[:6], tuple(self._rows)))
+        voucher: Voucher = _new(Voucher, (*self._voucher[:6], tuple(self._rows)))
         self._state, self._voucher, self._rows = _OUTSIDE, None, []
         return self._line, voucher
 
