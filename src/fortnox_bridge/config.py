@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +47,80 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Level of the log lines written to standard error."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text or as one JSON object per line."
+    )
+
+    # -- the engine -------------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) that encrypt tokens at rest (comma-separated: the first "
+        "encrypts, all decrypt). Unset: a key file <data_dir>/secret.key (mode 0600) is made.",
+    )
+    fortnox_client_id: str | None = Field(
+        default=None,
+        description="Client id of the bridge's Fortnox developer app. Unset (and no sandbox_url): "
+        "the engine works against an in-process sandbox.",
+    )
+    fortnox_client_secret: SecretStr | None = Field(
+        default=None, description="Client secret of the Fortnox developer app."
+    )
+    fortnox_redirect_uri: str | None = Field(
+        default=None, description="Redirect URI registered for the app (authorization code)."
+    )
+    fortnox_api_url: str = Field(
+        default="https://api.fortnox.se", description="Base URL of the Fortnox REST API."
+    )
+    fortnox_auth_url: str = Field(
+        default="https://apps.fortnox.se", description="Base URL of Fortnox's OAuth endpoints."
+    )
+    rate_limit: str = Field(
+        default="25/5",
+        pattern=r"^\d+/\d+(\.\d+)?$",
+        description="Requests per seconds per connection, e.g. 25/5 (Fortnox's budget).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL: share each connection's rate-limit window between processes.",
+    )
+    workers: int = Field(
+        default=4, ge=1, le=256, description="Jobs (sweeps, pushes) run at once by `serve`."
+    )
+    sweep_spread_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=3600,
+        description="Shift each tenant's sweep slots by a fixed random offset below this, so "
+        "many tenants do not all start at :00 and :30.",
+    )
+    push_debounce_seconds: float = Field(
+        default=0.2,
+        ge=0,
+        le=60,
+        description="Quiet time after a host change before it is pushed (changes coming in a "
+        "burst go as one push).",
+    )
+    push_max_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=300,
+        description="A host change is pushed at most this long after it arrived.",
+    )
+
+    # -- e-mail ---------------------------------------------------------------------------
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail to tenants' recipients; unset: none."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP link with STARTTLS.")
+    mail_from: str = Field(
+        default="fortnox-bridge@localhost", description="Sender address of the bridge's e-mail."
+    )
+    public_url: str | None = Field(
+        default=None, description="URL of the bridge for links in e-mails (e.g. open problems)."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -68,6 +142,11 @@ class Settings(BaseSettings):
                 )
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @property
+    def fortnox_mode(self) -> Literal["fortnox", "sandbox"]:
+        """Where the engine finds Fortnox: the real one (an app is configured) or a sandbox."""
+        return "fortnox" if self.fortnox_client_id and not self.sandbox_url else "sandbox"
 
     @property
     def effective_database_url(self) -> str:

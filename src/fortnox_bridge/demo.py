@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app as create_api_app
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.runner import Runner, RunSummary
+from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.engine.runner import Runner
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -127,7 +128,7 @@ class Demo:
         """Run the demo; returns the process exit code."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         if not once:
-            _check_port_free(self.settings.host, self.settings.port)
+            check_port_free(self.settings.host, self.settings.port)
         engine = open_engine(self.settings.effective_database_url)
         try:
             migrate(engine)
@@ -302,7 +303,8 @@ class Demo:
         self.console.print("Stopped.")
 
 
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`DemoError` with a clear message if ``host:port`` is taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -4,6 +4,7 @@ tenants with host records in the store."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +14,7 @@ from email.policy import default as email_policy
 from typing import Any
 
 import pytest
+import uvicorn
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
@@ -169,9 +171,7 @@ class Inbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on a free loopback port; its inbox and port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -257,3 +257,72 @@ async def bridge(
     )
     issued = await control.issue_tokens(company, ENGINE_SCOPES)
     return Bridge(service, connections, notifier, inbox, company, tenant, issued)
+
+
+class WriteWatcher:
+    """ASGI wrapper around a sandbox app that tells waiting threads about finished writes."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.writes = 0
+        self.changed = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope["path"].startswith("/3/") and scope["method"] != "GET":
+            with self.changed:
+                self.writes += 1
+                self.changed.notify_all()
+
+    def wait_for_writes(self, count: int, timeout: float = 15.0) -> bool:
+        """Block until ``count`` writes have been served (or the timeout passed)."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.writes >= count, timeout)
+
+
+class _ReadyServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@dataclass
+class LiveSandbox:
+    """A sandbox served on a real loopback port by a thread of this process."""
+
+    url: str
+    state: SandboxState
+    watcher: WriteWatcher
+
+    def stats(self, tenant_id: int) -> dict[str, Any]:
+        """The sandbox's request counters of one company."""
+        found = self.state.stats_by_tenant.get(tenant_id)
+        return found.to_dict() if found else {"requests_total": 0, "write_requests": 0}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_sandbox() -> Iterator[LiveSandbox]:
+    """A standalone sandbox (system clock) for commands run with ``--sandbox-url``."""
+    state = SandboxState()
+    watcher = WriteWatcher(create_app(state))
+    port, ready = free_port(), threading.Event()
+    server = _ReadyServer(
+        uvicorn.Config(watcher, host="127.0.0.1", port=port, log_level="warning"), ready
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert ready.wait(15), "the sandbox did not start"
+    yield LiveSandbox(f"http://127.0.0.1:{port}", state, watcher)
+    server.should_exit = True
+    thread.join(15)

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from fortnox_bridge.cli_service.commands import connect, resync, status, sync
+from fortnox_bridge.cli_service.serve import serve
+from fortnox_bridge.cli_service.tenants import tenants_app
+
 
 def register(app: typer.Typer) -> None:
     """Add the service commands to the ``fortnox-bridge`` command."""
+    app.command()(serve)
+    app.command()(sync)
+    app.command()(resync)
+    app.command()(connect)
+    app.command()(status)
+    app.add_typer(tenants_app, name="tenants")

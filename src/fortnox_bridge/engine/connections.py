@@ -61,7 +61,7 @@ class Transition:
     proposals: list[dict[str, Any]] = field(default_factory=list)
 
 
-OnTransition = Callable[[Transition], Awaitable[None]]
+OnTransition = Callable[[Transition], Awaitable[object]]
 
 
 class ConnectionService:

@@ -211,7 +211,9 @@ class SyncService:
                 "tenant_id": tenant_id,
                 "kind": kind,
                 "status": summary.status,
-                **summary.counts(),
+                # one field: count names such as "created" are LogRecord attributes
+                "counts": summary.counts(),
+                "requests": summary.requests,
             },
         )
         return summary

@@ -1,0 +1,346 @@
+"""``sync``, ``resync``, ``connect`` and ``status``.
+
+Exit codes scripts can rely on: 0 ok; 1 the run finished but records failed (or, for ``status``,
+something needs attention); 2 the command could not run (unknown tenant, not connected, bad
+option, unreachable sandbox, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from fortnox_bridge.cli_service.logs import configure
+from fortnox_bridge.cli_service.output import (
+    exit_code,
+    print_checklist,
+    print_status,
+    print_summary,
+)
+from fortnox_bridge.cli_service.stack import Stack, open_stack
+from fortnox_bridge.config import Settings
+from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, DemoError
+from fortnox_bridge.engine.errors import EngineError
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.sandbox.control_client import SandboxControlError
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.problems import ProblemRepository
+from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+DataDir = Annotated[
+    Path | None, typer.Option(help="Where the SQLite store and the key file live [./var].")
+]
+SandboxUrl = Annotated[
+    str | None, typer.Option(help="Use a standalone sandbox (e.g. http://127.0.0.1:8100).")
+]
+TenantOpt = Annotated[str | None, typer.Option("--tenant", help="Tenant name or id [all].")]
+
+
+def settings(**overrides: Any) -> Settings:
+    """Settings with command-line overrides; a bad setting exits with code 2."""
+    try:
+        loaded = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            typer.echo(f"error: setting {where}: {error['msg']}", err=True)
+        raise typer.Exit(EXIT_FATAL) from None
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FATAL) from None
+    configure(loaded.log_level, loaded.log_format)
+    return loaded
+
+
+def run(console: Console, work: Callable[[], Coroutine[Any, Any, int]]) -> None:
+    """Run an async command; expected failures print one clear line and exit with 2."""
+    try:
+        code: int = asyncio.run(work())
+    except KeyError as exc:
+        console.print(f"[red]error:[/] no tenant {exc}; list them with 'fortnox-bridge tenants'")
+        code = EXIT_FATAL
+    except (EngineError, DemoError, SandboxControlError, FortnoxError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        code = EXIT_FATAL
+    raise typer.Exit(code)
+
+
+def _progress(console: Console) -> tuple[Progress, Callable[[str, int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, console=console, transient=False)
+    tasks: dict[str, TaskID] = {}
+
+    def report(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = progress.add_task(name, total=total)
+        progress.update(tasks[name], completed=done, total=total)
+
+    return progress, report
+
+
+def sync(
+    tenant: TenantOpt = None,
+    flow: Annotated[
+        list[str] | None, typer.Option("--flow", help="Only this flow (repeatable).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; write nothing to Fortnox.")
+    ] = False,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Sync now: run the enabled flows of one tenant (or all) once."""
+    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    run(console, lambda: _sync(config, console, tenant, flow or None, dry_run))
+
+
+async def _sync(
+    config: Settings, console: Console, tenant: str | None, flows: list[str] | None, dry: bool
+) -> int:
+    async with open_stack(config) as stack:
+        known = {f.name for f in stack.flows}
+        unknown = sorted(set(flows or []) - known)
+        if unknown:
+            console.print(f"[red]error:[/] unknown flow(s) {unknown}; known: {sorted(known)}")
+            return EXIT_FATAL
+        ids = [stack.tenant_id(tenant)] if tenant else stack.tenant_ids()
+        if not ids:
+            console.print(
+                "[red]error:[/] no tenants yet; add one with 'fortnox-bridge tenants add'"
+            )
+            return EXIT_FATAL
+        codes = []
+        for tenant_id in ids:
+            await stack.ensure_connected(tenant_id)
+            progress, report = _progress(console)
+            with progress:
+                summary = await stack.service.sweep(
+                    tenant_id, dry_run=dry, only=flows, progress=report
+                )
+            print_summary(console, _name(stack, tenant_id), summary)
+            codes.append(exit_code(summary))
+        return max(codes)
+
+
+def resync(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    flow: Annotated[
+        str, typer.Option("--flow", help="A dated flow, e.g. payroll.time_entry.push.")
+    ],
+    from_: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")],
+    to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before starting.")] = False,
+    cancel: Annotated[
+        bool, typer.Option("--cancel", help="Ask the unfinished re-sync to stop.")
+    ] = False,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Re-sync an interval: remove what the bridge wrote in it, write it again from current data.
+
+    The interval is widened to whole periods of the flow. An interrupted or cancelled re-sync
+    resumes when the same command runs again.
+    """
+    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    first, last = from_.date(), to.date()
+    run(console, lambda: _resync(config, console, tenant, flow, first, last, yes, cancel))
+
+
+async def _resync(
+    config: Settings,
+    console: Console,
+    tenant: str,
+    flow: str,
+    first: date,
+    last: date,
+    yes: bool,
+    cancel: bool,
+) -> int:
+    async with open_stack(config) as stack:
+        tenant_id = stack.tenant_id(tenant)
+        if cancel:
+            run_id = stack.service.cancel_resync(tenant_id, flow)
+            console.print(
+                f"Asked re-sync run {run_id} to stop." if run_id else "No unfinished re-sync."
+            )
+            return EXIT_OK if run_id else EXIT_FATAL
+        await stack.ensure_connected(tenant_id)
+        plan = await stack.service.resync_plan(tenant_id, flow, first, last)
+        start, end = plan.widened
+        console.print(
+            f"Re-sync of {flow} for {_name(stack, tenant_id)}: {first}..{last} widened to "
+            f"whole periods: [bold]{start}..{end}[/]"
+        )
+        console.print(
+            f"  delete and write again: {len(plan.to_delete)} record(s) the bridge "
+            f"created; write: {len(plan.to_write)} host record(s)"
+        )
+        for other in plan.not_ours:
+            console.print(
+                f"  [yellow]in Fortnox, not created by the bridge (left alone):[/] {other}"
+            )
+        if not yes and not _confirmed(console):
+            return EXIT_FATAL
+        progress, report = _progress(console)
+        try:
+            with progress:
+                job = await stack.service.resync(tenant_id, flow, first, last, progress=report)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            console.print("[yellow]Interrupted; run the same command again to resume.[/]")
+            return EXIT_FATAL
+        console.print(f"Re-sync run {job.id}: {job.status} {job.counts}")
+        if job.status == "cancelled":
+            return EXIT_FATAL
+        return EXIT_ITEMS_FAILED if job.counts.get("failed") else EXIT_OK
+
+
+def _confirmed(console: Console) -> bool:
+    if not sys.stdin.isatty():
+        console.print("[red]error:[/] not a terminal; add --yes to start the re-sync")
+        return False
+    return typer.confirm("Start the re-sync?", default=False)
+
+
+def connect(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    code: Annotated[
+        str | None, typer.Option(help="The authorization code from Fortnox's redirect.")
+    ] = None,
+    pause: Annotated[bool, typer.Option("--pause", help="Stop syncing for now.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Sync again after --pause.")] = False,
+    disconnect: Annotated[
+        bool, typer.Option("--disconnect", help="Revoke the connection.")
+    ] = False,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Connect a tenant to Fortnox (or the sandbox), or pause, resume or revoke it."""
+    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    run(console, lambda: _connect(config, console, tenant, code, pause, resume, disconnect))
+
+
+async def _connect(
+    config: Settings,
+    console: Console,
+    tenant: str,
+    code: str | None,
+    pause: bool,
+    resume: bool,
+    disconnect: bool,
+) -> int:
+    async with open_stack(config) as stack:
+        tenant_id = stack.tenant_id(tenant)
+        moves = {"paused": pause, "active": resume, "revoked": disconnect}
+        for state, wanted in moves.items():
+            if wanted:
+                moved = await stack.connections.transition(
+                    tenant_id, state, f"by the CLI ({state})"
+                )
+                console.print(f"Connection {moved.to_state if moved else state}.")
+                return EXIT_OK
+        if stack.sandbox is not None:
+            moved = await stack.connect_sandbox(tenant_id)
+        else:
+            moved = await _connect_fortnox(stack, console, tenant_id, code)
+            if moved is None and code is None:
+                return EXIT_OK  # the consent URL was printed
+        console.print(f"Connection active{' (was ' + moved.from_state + ')' if moved else ''}.")
+        for proposal in moved.proposals if moved else []:
+            console.print(
+                f"  proposed re-sync: {proposal['flow']} {proposal['from']} to "
+                f"{proposal['to']} — fortnox-bridge resync --tenant {tenant} "
+                f"--flow {proposal['flow']} --from {proposal['from']} "
+                f"--to {proposal['to']}"
+            )
+        checklist = await stack.service.check(tenant_id)
+        print_checklist(console, checklist)
+        return EXIT_OK if checklist.ok else EXIT_ITEMS_FAILED
+
+
+async def _connect_fortnox(stack: Stack, console: Console, tenant_id: int, code: str | None) -> Any:
+    from fortnox_bridge.fortnox.oauth import OAuthApp
+
+    config = stack.settings
+    secret = config.fortnox_client_secret.get_secret_value() if config.fortnox_client_secret else ""
+    app = OAuthApp(
+        str(config.fortnox_client_id),
+        secret,
+        redirect_uri=config.fortnox_redirect_uri,
+        auth_url=config.fortnox_auth_url,
+    )
+    try:
+        if code is None:
+            scopes = sorted({"salary", "bookkeeping", "settings", "companyinformation"})
+            url = app.authorize_url(scopes, state=f"tenant-{tenant_id}")
+            await stack.connections.transition(tenant_id, "pending_auth", "consent requested")
+            console.print("Send the Fortnox administrator to this page to approve the bridge:")
+            console.print(url, soft_wrap=True)
+            console.print("Then run: fortnox-bridge connect --tenant <name> --code <code>")
+            return None
+        tokens = await app.exchange_code(code)
+        return await stack.connections.connect(tenant_id, tokens, client_id=app.client_id)
+    finally:
+        await app.aclose()
+
+
+def status(
+    tenant: TenantOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also run the pre-flight check (reads Fortnox).")
+    ] = False,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Connections, open problems and conflicts, proposed re-syncs, last runs."""
+    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    run(console, lambda: _status(config, console, tenant, check))
+
+
+async def _status(config: Settings, console: Console, tenant: str | None, check: bool) -> int:
+    async with open_stack(config) as stack:
+        ids = [stack.tenant_id(tenant)] if tenant else stack.tenant_ids()
+        codes = [EXIT_OK]
+        for tenant_id in ids:
+            found = _status_of(stack, tenant_id)
+            print_status(console, found)
+            if found["connection"] != "active":
+                codes.append(EXIT_FATAL)
+                continue
+            if found["problems"] or found["conflicts"]:
+                codes.append(EXIT_ITEMS_FAILED)
+            if check:
+                checklist = await stack.service.check(tenant_id)
+                print_checklist(console, checklist)
+                codes.append(EXIT_OK if checklist.ok else EXIT_ITEMS_FAILED)
+        return max(codes)
+
+
+def _status_of(stack: Stack, tenant_id: int) -> dict[str, Any]:
+    with stack.sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(tenant_id)
+        return {
+            "tenant": _name(stack, tenant_id),
+            "connection": connection.state if connection else "not connected",
+            "disconnected_at": connection.disconnected_at if connection else None,
+            "proposals": list(connection.resync_proposals) if connection else [],
+            "problems": [vars(p) for p in ProblemRepository(session).open(tenant_id)],
+            "conflicts": [vars(c) for c in ConflictRepository(session).open(tenant_id)],
+            "runs": [vars(r) for r in RunRepository(session).latest(tenant_id, limit=3)],
+        }
+
+
+def _name(stack: Stack, tenant_id: int) -> str:
+    with stack.sessions.begin() as session:
+        tenant = TenantRepository(session).get(tenant_id)
+        return tenant.name if tenant else str(tenant_id)

@@ -1,0 +1,123 @@
+"""``fortnox-bridge serve``: the host API, the scheduler and the job workers in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from typing import Annotated
+
+import httpx
+import typer
+import uvicorn
+from rich.console import Console
+
+from fortnox_bridge.api import create_app
+from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
+from fortnox_bridge.cli_service.stack import Stack, open_stack
+from fortnox_bridge.config import Settings
+from fortnox_bridge.demo import EXIT_OK, DemoError, check_port_free
+from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
+
+
+async def _answers(server: uvicorn.Server, serving: asyncio.Task[None], url: str) -> bool:
+    """Wait until the server answers its own health check (or stopped trying to start)."""
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while not serving.done():
+            if server.started:
+                try:
+                    if (await http.get(url)).status_code == 200:
+                        return True
+                except httpx.TransportError:
+                    pass  # bound but not accepting yet
+            await asyncio.sleep(0.02)
+    return False
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="API address [127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="API port [8000].")] = None,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Serve the API with the scheduler and the sync workers until Ctrl-C."""
+    config = settings(host=host, port=port, data_dir=data_dir, sandbox_url=sandbox_url)
+    console = Console()
+    try:
+        check_port_free(config.host, config.port)
+    except DemoError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    run(console, lambda: _serve(config, console))
+
+
+async def _serve(config: Settings, console: Console) -> int:
+    async with open_stack(config) as stack:
+        for tenant_id in stack.tenant_ids():
+            await stack.ensure_connected(tenant_id)  # tenants made by `demo`
+
+        async def handle(job: Job) -> None:
+            if job.kind == "sweep":
+                await stack.service.sweep(job.tenant_id)
+            else:
+                await stack.service.push(job.tenant_id, job.record_map())
+
+        dispatcher = InProcessDispatcher(handle, workers=config.workers)
+        scheduler = Scheduler(
+            stack.sessions,
+            dispatcher,
+            stack.clock,
+            sleep=asyncio.sleep,
+            spread_seconds=config.sweep_spread_seconds,
+            rng=random.Random(),
+        )
+        debouncer = PushDebouncer(
+            dispatcher,
+            stack.clock,
+            sleep=asyncio.sleep,
+            quiet=config.push_debounce_seconds,
+            max_delay=config.push_max_delay_seconds,
+        )
+        debouncer.bind(asyncio.get_running_loop())
+        hooks = ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher, metrics=stack.metrics)
+        app = create_app(stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host=config.host, port=config.port, log_level=config.log_level.lower()
+            )
+        )
+        await _run_until_stopped(stack, console, server, dispatcher, scheduler)
+    return EXIT_OK
+
+
+async def _run_until_stopped(
+    stack: Stack,
+    console: Console,
+    server: uvicorn.Server,
+    dispatcher: InProcessDispatcher,
+    scheduler: Scheduler,
+) -> None:
+    config = stack.settings
+    dispatcher.start()
+    for tenant_id, _ in scheduler.tenants():  # catch up at start, then on the slots
+        await dispatcher.submit(Job("sweep", tenant_id, reason="start"))
+    ticking = asyncio.create_task(scheduler.run())
+    where = (
+        stack.sandbox.url_for_humans
+        if stack.sandbox and stack.sandbox.url_for_humans
+        else ("the in-process sandbox" if stack.sandbox else config.fortnox_api_url)
+    )
+    console.print(
+        f"Serving on http://{config.host}:{config.port} (health: /healthz, metrics: "
+        f"/metrics, docs: /docs) against {where}; Ctrl-C stops."
+    )
+    try:
+        await server.serve()
+    finally:
+        ticking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticking
+        await dispatcher.stop()
+        console.print("Stopped.")

@@ -1,0 +1,221 @@
+"""The engine assembled from :class:`~fortnox_bridge.config.Settings`, as ``serve``, ``sync``,
+``resync``, ``connect`` and ``status`` use it.
+
+Where Fortnox is: the real one when a developer app is configured (``fortnox_client_id``), a
+standalone sandbox at ``sandbox_url``, or else an in-process sandbox kept in
+``<data_dir>/sandbox.sqlite`` — the same one ``fortnox-bridge demo`` uses, so ``serve`` and
+``sync`` work on the demo's data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock, SystemClock
+from fortnox_bridge.config import Settings
+from fortnox_bridge.demo import SandboxLink, sandbox_link
+from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.connections import ConnectionService, Transition
+from fortnox_bridge.engine.crypto import TokenCipher, load_secret_key
+from fortnox_bridge.engine.errors import ConnectionStateError
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.metrics import Metrics
+from fortnox_bridge.engine.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
+from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.tenants import TenantRepository
+
+log = logging.getLogger(__name__)
+#: What the engine's flows and pre-flight need from a sandbox company.
+SANDBOX_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
+
+
+@dataclass
+class Stack:
+    """Everything a command needs, opened together and closed together."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    flows: list[type[Flow]]
+    cipher: TokenCipher
+    connections: ConnectionService
+    notifier: Notifier | None
+    metrics: Metrics
+    service: SyncService
+    sandbox: SandboxLink | None
+
+    def tenant_id(self, name: str) -> int:
+        """The id of the tenant called ``name`` (or with that id); ``KeyError`` if none."""
+        with self.sessions.begin() as session:
+            tenants = TenantRepository(session)
+            found = tenants.by_name(name)
+            if found is None and name.isdigit():
+                found = tenants.get(int(name))
+            if found is None:
+                raise KeyError(name)
+            return found.id
+
+    def tenant_ids(self) -> list[int]:
+        """Every tenant, by id."""
+        with self.sessions.begin() as session:
+            return [tenant.id for tenant in TenantRepository(session).all()]
+
+    async def connect_sandbox(self, tenant_id: int, *, seed: str = "empty") -> Transition | None:
+        """Connect a tenant to a sandbox company (creating one if the tenant has none)."""
+        if self.sandbox is None:
+            raise ConnectionStateError("no sandbox: this bridge is configured for Fortnox")
+        control = self.sandbox.control
+        with self.sessions.begin() as session:
+            tenant = TenantRepository(session).get(tenant_id)
+            assert tenant is not None
+            company, name = tenant.fortnox_tenant_id, tenant.name
+        if company is None or not await control.company_exists(company):
+            created = await control.create_company(f"{name} (sandbox)", seed=seed)
+            company = int(created["tenant_id"])
+            with self.sessions.begin() as session:
+                found = TenantRepository(session).get(tenant_id)
+                assert found is not None
+                found.fortnox_tenant_id = company
+        issued = await control.issue_tokens(company, SANDBOX_SCOPES)
+        tokens = TokenSet(
+            issued["access_token"],
+            self.clock.now() + timedelta(seconds=int(issued["expires_in"])),
+            issued["refresh_token"],
+            issued["scope"],
+        )
+        return await self.connections.connect(
+            tenant_id,
+            tokens,
+            client_id=issued["client_id"],
+            client_secret=issued["client_secret"],
+            fortnox_tenant_id=company,
+            reason="connected to the sandbox",
+        )
+
+    async def ensure_connected(self, tenant_id: int) -> None:
+        """In sandbox mode, connect a tenant that has a sandbox company but no connection (a
+        tenant made by ``demo``)."""
+        if self.sandbox is None:
+            return
+        with self.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(tenant_id)
+            tenant = TenantRepository(session).get(tenant_id)
+            needed = connection is None and tenant is not None and tenant.fortnox_tenant_id
+        if needed:
+            await self.connect_sandbox(tenant_id)
+
+
+@contextlib.asynccontextmanager
+async def open_stack(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Stack]:
+    """Open the store (migrated), the key, the sandbox or Fortnox endpoints and the service."""
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_engine(settings.effective_database_url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        cipher = TokenCipher(load_secret_key(settings.data_dir, secret))
+        async with _fortnox(settings) as (endpoints, sandbox):
+            yield _assemble(settings, engine, sessions, clock, cipher, endpoints, sandbox)
+    finally:
+        engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _fortnox(
+    settings: Settings,
+) -> AsyncIterator[tuple[FortnoxEndpoints, SandboxLink | None]]:
+    if settings.fortnox_mode == "fortnox":
+        secret = settings.fortnox_client_secret
+        yield (
+            FortnoxEndpoints(
+                api_url=settings.fortnox_api_url,
+                auth_url=settings.fortnox_auth_url,
+                client_id=settings.fortnox_client_id,
+                client_secret=secret.get_secret_value() if secret else None,
+            ),
+            None,
+        )
+        return
+    async with sandbox_link(settings) as sandbox:
+        yield FortnoxEndpoints(sandbox.api_url, sandbox.api_url, sandbox.transport), sandbox
+
+
+def _assemble(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    cipher: TokenCipher,
+    endpoints: FortnoxEndpoints,
+    sandbox: SandboxLink | None,
+) -> Stack:
+    flows = discover_flows()
+    notifier = None
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        mailer = SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=password,
+            starttls=settings.smtp_starttls,
+        )
+        notifier = Notifier(
+            sessions, mailer, clock, sender=settings.mail_from, base_url=settings.public_url
+        )
+    connections = ConnectionService(
+        sessions,
+        clock,
+        cipher,
+        flows=flows,
+        on_transition=notifier.connection_changed if notifier else None,
+    )
+    redis = None
+    if settings.redis_url:
+        import redis.asyncio as redis_asyncio
+
+        redis = redis_asyncio.Redis.from_url(settings.redis_url)
+    limiter = SlidingWindowLimiter(RateLimit.parse(settings.rate_limit), clock=clock, redis=redis)
+    vault = TokenVault(engine, cipher, clock=clock)
+    clients = ConnectionClients(
+        sessions, vault, cipher, clock=clock, endpoints=endpoints, limiter=limiter
+    )
+    metrics = Metrics(sessions)
+    service = SyncService(
+        sessions,
+        clock=clock,
+        clients=clients,
+        connections=connections,
+        notifier=notifier,
+        flows=flows,
+        observer=metrics,
+    )
+    return Stack(
+        settings,
+        engine,
+        sessions,
+        clock,
+        flows,
+        cipher,
+        connections,
+        notifier,
+        metrics,
+        service,
+        sandbox,
+    )

@@ -1,0 +1,238 @@
+"""The service commands as a user types them, against a standalone sandbox, on SQLite and
+PostgreSQL: tenants, connect, sync (and its dry run), resync, status, serve; exit codes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from fortnox_bridge.cli import app
+from fortnox_bridge.clock import SystemClock
+from fortnox_bridge.store.db import open_engine, session_factory
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+from .conftest import LiveSandbox, employee, free_port
+
+TENANT = "CLI AB"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
+    """``cli("sync", "--dry-run")`` runs a command on this data dir, store and sandbox."""
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "200"}
+    common = ["--data-dir", str(tmp_path / "var"), "--sandbox-url", live_sandbox.url]
+
+    def invoke(*args: str, common_options: bool = True) -> Result:
+        return CliRunner().invoke(app, [*args, *(common if common_options else [])], env=env)
+
+    return invoke
+
+
+def _put(db_url: str, entity: str, records: dict[str, dict[str, Any] | None]) -> None:
+    engine = open_engine(db_url)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).by_name(TENANT)
+        assert tenant is not None
+        mirror = MirrorRepository(session)
+        for external_id, payload in records.items():
+            now = SystemClock().now()
+            if payload is None:
+                mirror.delete(tenant.id, entity, external_id, now=now)
+            else:
+                mirror.upsert(tenant.id, entity, external_id, payload, now=now)
+    engine.dispose()
+
+
+def _company(db_url: str) -> int:
+    engine = open_engine(db_url)
+    with session_factory(engine).begin() as session:
+        tenant = TenantRepository(session).by_name(TENANT)
+        assert tenant is not None
+        assert tenant.fortnox_tenant_id is not None
+        company = tenant.fortnox_tenant_id
+    engine.dispose()
+    return company
+
+
+def _totals(output: str, label: str = "Totals") -> dict[str, int]:
+    (line,) = [row for row in output.splitlines() if row.startswith(f"{label}:")]
+    return {key: int(value) for key, value in (part.split("=") for part in line.split()[1:])}
+
+
+def _connected(cli: Any) -> str:
+    added = cli("tenants", "add", TENANT, "--email", "ekonomi@cli.se")
+    assert added.exit_code == 0, added.output
+    key = re.search(r"API key \(shown once\): (\S+)", added.output)
+    assert key is not None
+    connected = cli("connect", "--tenant", TENANT)
+    assert connected.exit_code == 0, connected.output
+    assert "Connection active" in connected.output
+    assert "Pre-flight check" in connected.output
+    return key.group(1)
+
+
+def test_dry_run_prints_the_plan_and_sends_no_write_request(
+    cli: Any, db_url: str, live_sandbox: LiveSandbox
+) -> None:
+    _connected(cli)
+    _put(db_url, "employee", {f"e{n}": employee(n) for n in (1, 2, 3)})
+    company = _company(db_url)
+    before = live_sandbox.stats(company)
+
+    plan = cli("sync", "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert _totals(plan.output, "Plan")["created"] == 3
+    assert "employee e1 (person1@example.se)" in plan.output
+    assert "not in Fortnox yet" in plan.output
+    after_plan = live_sandbox.stats(company)
+    assert after_plan["write_requests"] == before["write_requests"] == 0
+
+    real = cli("sync", "--tenant", TENANT)
+    assert real.exit_code == 0, real.output
+    assert (_totals(real.output)["created"], _totals(real.output)["requests"]) == (3, 3)
+    assert live_sandbox.stats(company)["write_requests"] == 3
+    idle = cli("sync")
+    assert (idle.exit_code, _totals(idle.output)["requests"]) == (0, 0)
+    assert live_sandbox.stats(company)["write_requests"] == 3
+
+
+def test_exit_codes_scripts_can_rely_on(cli: Any, db_url: str) -> None:
+    _connected(cli)
+    _put(db_url, "employee", {"e1": employee(1), "bad": {"email": "b@cli.se", "given_name": "B"}})
+    failed = cli("sync")
+    assert failed.exit_code == 1, failed.output
+    assert "failed employee bad (b@cli.se)" in failed.output
+    status = cli("status", "--tenant", TENANT)
+    assert status.exit_code == 1
+    assert "problem employee bad (b@cli.se)" in status.output
+    assert cli("sync", "--tenant", "Nobody AB").exit_code == 2
+    unknown_flow = cli("sync", "--flow", "hr.nothing.push")
+    assert (unknown_flow.exit_code, "unknown flow" in unknown_flow.output) == (2, True)
+    assert cli("connect", "--tenant", TENANT, "--pause").exit_code == 0
+    paused = cli("sync", "--tenant", TENANT)
+    assert paused.exit_code == 2
+    assert "connection is paused" in paused.output
+    assert cli("status").exit_code == 2
+    assert cli("connect", "--tenant", TENANT, "--resume").exit_code == 0
+    _put(db_url, "employee", {"bad": None})
+    healthy = cli("sync")
+    assert healthy.exit_code == 0, healthy.output
+
+
+def test_tenants_list_and_settings(cli: Any) -> None:
+    _connected(cli)
+    changed = cli(
+        "tenants",
+        "set",
+        TENANT,
+        "--policy",
+        "fortnox_wins",
+        "--interval",
+        "15",
+        "--digest",
+        "per_run",
+        "--enable",
+        "hr.employee.pull",
+    )
+    assert changed.exit_code == 0, changed.output
+    listed = cli("tenants")
+    assert listed.exit_code == 0
+    row = next(line for line in listed.output.splitlines() if TENANT in line)
+    for expected in (
+        "active",
+        "15 min",
+        "fortnox_wins",
+        "per_run",
+        "ekonomi@cli.se",
+        "hr.employee.pull",
+    ):
+        assert expected in row
+    refused = cli("tenants", "set", TENANT, "--policy", "coin_toss")
+    assert refused.exit_code == 2
+    duplicate = cli("tenants", "add", TENANT)
+    assert duplicate.exit_code == 2
+
+
+def test_resync_shows_the_widened_interval_and_needs_yes(cli: Any, db_url: str) -> None:
+    _connected(cli)
+    today = date.today()
+    day = today.replace(day=2).isoformat()
+    _put(db_url, "employee", {"e1": employee(1)})
+    _put(db_url, "time_entry", {"t1": {"employee": "e1", "date": day, "hours": 8}})
+    assert cli("sync").exit_code == 0
+    flow = "payroll.time_entry.push"
+    asked = cli("resync", "--tenant", TENANT, "--flow", flow, "--from", day, "--to", day)
+    assert asked.exit_code == 2
+    assert "add --yes" in asked.output
+    done = cli("resync", "--tenant", TENANT, "--flow", flow, "--from", day, "--to", day, "--yes")
+    assert done.exit_code == 0, done.output
+    first = today.replace(day=1).isoformat()
+    assert f"widened to whole periods: {first}.." in done.output
+    assert "'deleted': 1, 'written': 1" in done.output
+
+
+def test_serve_runs_the_api_the_scheduler_and_the_workers(
+    cli: Any, db_url: str, tmp_path: Path, live_sandbox: LiveSandbox
+) -> None:
+    key = _connected(cli)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
+    env["FORTNOX_BRIDGE_DATABASE_URL"] = db_url
+    command = [
+        sys.executable,
+        "-m",
+        "fortnox_bridge",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "var"),
+        "--sandbox-url",
+        live_sandbox.url,
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # "Serving on" comes once its /healthz answered
+        while line and not line.startswith("Serving on"):
+            line = server.stdout.readline()
+        assert line.startswith(f"Serving on http://127.0.0.1:{port}"), line
+        base = f"http://127.0.0.1:{port}"
+        try:
+            health = httpx.get(f"{base}/healthz")
+        except httpx.ConnectError:  # seen once right after start on this machine; not a wait
+            health = httpx.get(f"{base}/healthz")
+        assert health.json() == {"status": "ok", "database": "ok"}
+        writes = live_sandbox.watcher.writes
+        put = httpx.put(
+            f"{base}/api/v1/employees/e1",
+            json=employee(1),
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert put.status_code == 201
+        assert live_sandbox.watcher.wait_for_writes(writes + 1), "the change was not pushed"
+        company = live_sandbox.state.companies[_company(db_url)]
+        assert [r["Email"] for r in company.employees.values()] == ["person1@example.se"]
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'fortnox_bridge_connections{state="active"} 1.0' in metrics
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert "Stopped." in output
