@@ -1,5 +1,5 @@
-"""What every ``/3/...`` endpoint shares: bearer auth, licence and scope checks, error rendering,
-request bodies and paging."""
+"""What every ``/3/...`` endpoint shares: bearer auth, licence and scope checks, error rendering
+and request bodies."""
 
 from __future__ import annotations
 
