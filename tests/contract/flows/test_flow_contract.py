@@ -17,6 +17,7 @@ from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.results import FlowResult, RunSummary
 from fortnox_bridge.engine.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -322,14 +323,28 @@ async def test_pull_change_in_fortnox_reaches_the_host(harness: Harness) -> None
 
 
 @pytest.mark.parametrize("harness", PULL, indirect=True)
-async def test_pull_delete_in_fortnox_is_reported(harness: Harness) -> None:
-    if harness.kit.remote_delete is None:
-        pytest.skip(f"Fortnox cannot delete {harness.flow.resource} (they are deactivated)")
+async def test_pull_delete_in_fortnox_is_reported_and_not_written_again(
+    harness: Harness, sandbox_state: SandboxState, company: int
+) -> None:
     await _pull_first(harness)
     external_id = sorted(harness.kit.records)[0]
-    await harness.kit.remote_delete(harness.fortnox, harness.fortnox_id(external_id))
+    fortnox_id = harness.fortnox_id(external_id)
+    if harness.kit.remote_delete is not None:
+        await harness.kit.remote_delete(harness.fortnox, fortnox_id)
+    else:  # the API cannot delete these (employees): gone by other means, e.g. Fortnox support
+        sandbox_state.companies[company].register(harness.flow.resource).remove(fortnox_id)
     result, _ = await harness.run()
-    assert [i.external_id for i in result.items if i.action == "missing"] == [external_id]
+    (missing,) = [i for i in result.items if i.action == "missing"]
+    assert (missing.external_id, missing.problem) == (external_id, True)
+    payload = harness.host.payload(harness.flow.entity, external_id)
+    harness.host.put(harness.flow.entity, {external_id: {**payload, "city": "Visby"}})
+    _, summary = await harness.run()
+    assert summary.total("created") == 0  # not recreated behind the host's back
+    held = [i.reason for r in summary.flows for i in r.items if i.external_id == external_id]
+    assert "the Fortnox record was deleted in Fortnox" in held
+    with harness.sessions.begin() as session:
+        problems = ProblemRepository(session).open(harness.tenant)
+        assert {problem.external_id for problem in problems} == {external_id}
 
 
 @pytest.mark.parametrize("harness", PULL, indirect=True)
