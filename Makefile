@@ -42,12 +42,13 @@ pytest: $(STAMP)
 test: lint typecheck contracts pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 # Refresh the lock after changing dependencies in pyproject.toml.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --extra bench --python-version 3.11 \
 		-o requirements/constraints.txt -q
 
 clean:
