@@ -256,3 +256,39 @@ def test_employee_helper_is_valid() -> None:
     from fortnox_bridge.flows.hr.records import HostEmployee
 
     assert HostEmployee.model_validate(employee(3)).email == "person3@example.se"
+
+
+async def test_an_idle_sweep_costs_nothing_per_push_flow_and_one_read_per_pull_flow(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    control: SandboxControl,
+    clock: ManualClock,
+    put: Put,
+    employees: Callable[[int], None],
+) -> None:
+    await bridge.connect()
+    employees(5)
+    put("time_entry", "t1", {"employee": "e001", "date": "2026-02-02", "hours": 8})
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 6
+    before = await control.stats(bridge.company)
+    idle = await bridge.service.sweep(bridge.tenant)  # push flows only (the default)
+    after = await control.stats(bridge.company)
+    assert after["requests_total"] == before["requests_total"]
+    assert {r.flow: r.unchanged for r in idle.flows} == {
+        "hr.employee.push": 5,
+        "payroll.time_entry.push": 1,
+    }
+    with sessions.begin() as session:
+        from fortnox_bridge.store.flow_configs import FlowConfigRepository
+
+        FlowConfigRepository(session).put(
+            bridge.tenant, "hr.employee.pull", enabled=True, settings={}, now=clock.now()
+        )
+    await bridge.service.sweep(bridge.tenant)  # the first read matches nothing new
+    before = await control.stats(bridge.company)
+    idle = await bridge.service.sweep(bridge.tenant)
+    after = await control.stats(bridge.company)
+    pulls = sum(1 for r in idle.flows if r.flow.endswith(".pull"))
+    assert pulls == 1
+    assert after["requests_total"] - before["requests_total"] == pulls
+    assert after["write_requests"] == before["write_requests"]

@@ -27,12 +27,17 @@ class RunRecorder:
                 .id
             )
 
-    def finish(self, summary: RunSummary) -> None:
-        """Close the run, keep its item log, record problems and resolve what went through.
+    def finish(self, summary: RunSummary, kind: str = "sweep") -> None:
+        """Keep the run (unless it did nothing at all), its item log and its problems.
 
-        Problems seen for the first time are added to ``summary.new_problems``.
+        A run row is written once, at the end, for runs that sent a request, touched a record
+        or failed; problems seen for the first time are added to ``summary.new_problems``.
         """
+        busy = summary.requests or summary.error or any(r.items for r in summary.flows)
         with self.sessions.begin() as session:
+            if summary.run_id is None and busy:
+                run = RunRepository(session).start(self.tenant_id, kind, now=summary.started_at)
+                summary.run_id = run.id
             if summary.run_id is not None:
                 runs = RunRepository(session)
                 runs.finish(

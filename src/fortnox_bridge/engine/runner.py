@@ -9,13 +9,14 @@ licence stops the run (the connection lifecycle takes it from there).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.context import TenantContext, load_context
+from fortnox_bridge.engine.context import TenantContext, is_enabled_by_default, load_context
 from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
@@ -28,6 +29,8 @@ from fortnox_bridge.engine.workers import abandoned, new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import MissingScopeError
 from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
@@ -71,6 +74,31 @@ class FixedClient:
         return self.client.write_requests_made
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What one cheap read tells about a tenant before a sweep."""
+
+    tenant_id: int
+    connection_state: str
+    facts: dict[str, Any]
+    #: Enabled flows in sweep order.
+    enabled: tuple[Flow, ...]
+    #: ``{entity: (live records, records that need a look)}``.
+    counts: dict[str, tuple[int, int]]
+
+    @property
+    def idle(self) -> bool:
+        """No pull flow to read and nothing for any push flow: a sweep would do nothing."""
+        return all(
+            flow.direction == "push" and self.counts.get(flow.entity, (0, 0))[1] == 0
+            for flow in self.enabled
+        )
+
+    def dirty(self, entity: str) -> int:
+        """How many records of ``entity`` need a look."""
+        return self.counts.get(entity, (0, 0))[1]
+
+
 class Runner:
     """Runs the flows of a tenant against one Fortnox client source."""
 
@@ -111,8 +139,6 @@ class Runner:
             context = load_context(session, tenant_id, self.flows)
         summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now(), dry_run=dry_run)
         recorder = RunRecorder(self.sessions, self.clock, tenant_id=tenant_id)
-        if not dry_run:
-            summary.run_id = recorder.start(kind)
         try:
             for name in _selected(context, only, records):
                 flow = context.flows[name]
@@ -124,7 +150,30 @@ class Runner:
             summary.error, summary.cause = _describe(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
-            recorder.finish(summary)
+            recorder.finish(summary, kind)
+        return summary
+
+    def probe(self, tenant_id: int) -> Probe:
+        """Connection state, enabled flows and dirty counts in one read transaction."""
+        with self.sessions.begin() as session:
+            found = ConnectionRepository(session).state_and_facts(tenant_id)
+            configs = FlowConfigRepository(session).enabled(tenant_id)
+            counts = MirrorRepository(session).counts(tenant_id)
+        state, facts = found or ("not connected", {})
+        enabled = tuple(
+            flow_cls()
+            for flow_cls in self.flows
+            if configs.get(flow_cls.name, is_enabled_by_default(flow_cls))
+        )
+        return Probe(tenant_id, state, facts, enabled, counts)
+
+    def idle_summary(self, probe: Probe) -> RunSummary:
+        """The summary of a sweep the probe found nothing for (nothing is recorded)."""
+        now = self.clock.now()
+        summary = RunSummary(tenant_id=probe.tenant_id, started_at=now, finished_at=now)
+        for flow in probe.enabled:
+            result = FlowResult(flow=flow.name, unchanged=probe.counts.get(flow.entity, (0, 0))[0])
+            summary.flows.append(result)
         return summary
 
     def plan(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,6 @@ from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ClientSource, ProgressCallback, Runner
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.leases import LeaseRepository
-from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Run
 
 log = logging.getLogger(__name__)
@@ -82,10 +81,19 @@ class SyncService:
         only: Collection[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> RunSummary:
-        """Run the tenant's enabled flows once (``dry_run``: plan only, write nothing)."""
-        refused = self._refusal(tenant_id)
-        if refused is not None:
-            return refused
+        """Run the tenant's enabled flows once (``dry_run``: plan only, write nothing).
+
+        One read first: a tenant with nothing to do (the usual case every 30 minutes) costs
+        that read and nothing else — no lease, no run record, no request.
+        """
+        started = self.clock.now()
+        probe = self.runner.probe(tenant_id)
+        if probe.connection_state != "active":
+            return self._failed(tenant_id, _not_active(probe.connection_state))
+        if probe.idle and not dry_run:
+            summary = self.runner.idle_summary(probe)
+            self._observe(summary, "sweep", started)
+            return summary
         if dry_run:
             return await self._run(tenant_id, "sweep", dry_run=True, only=only, progress=progress)
         lease = f"sweep:{tenant_id}"
@@ -184,7 +192,7 @@ class SyncService:
         started = self.clock.now()
         source = self.clients.source(tenant_id)
         try:
-            if not dry_run and self._needs_facts(tenant_id):
+            if not dry_run and self._needs_facts(tenant_id, records):
                 await self.preflight.run(tenant_id, source)
             summary = await self.runner.run_cycle(
                 tenant_id,
@@ -202,9 +210,7 @@ class SyncService:
         if self.notifier is not None and not dry_run:
             await self.notifier.problems_opened(tenant_id, summary.new_problems)
             await self.notifier.digest(tenant_id, after_run=bool(summary.flows))
-        if self.observer is not None:
-            seconds = (self.clock.now() - started).total_seconds()
-            self.observer.observe(summary, kind, seconds)
+        self._observe(summary, kind, started)
         log.info(
             "run finished",
             extra={
@@ -218,15 +224,16 @@ class SyncService:
         )
         return summary
 
+    def _observe(self, summary: RunSummary, kind: str, started: datetime) -> None:
+        if self.observer is not None:
+            seconds = (self.clock.now() - started).total_seconds()
+            self.observer.observe(summary, kind, seconds)
+
     def _refusal(self, tenant_id: int) -> RunSummary | None:
         with self.sessions.begin() as session:
             connection = ConnectionRepository(session).for_tenant(tenant_id)
             state = connection.state if connection else "not connected"
-        if state == "active":
-            return None
-        return self._failed(
-            tenant_id, f"the Fortnox connection is {state}; nothing was synchronised"
-        )
+        return None if state == "active" else self._failed(tenant_id, _not_active(state))
 
     def _failed(self, tenant_id: int, error: str) -> RunSummary:
         now = self.clock.now()
@@ -242,14 +249,19 @@ class SyncService:
         except IntegrityError:
             return False  # another worker took it in the same instant
 
-    def _needs_facts(self, tenant_id: int) -> bool:
+    def _needs_facts(self, tenant_id: int, records: Mapping[str, Collection[str]] | None) -> bool:
         """Whether a dated flow is about to write and the cached facts are old or missing."""
-        dated = [f for f in self.runner.flows if f.period is not None and f.direction == "push"]
-        if not dated:
+        probe = self.runner.probe(tenant_id)
+        if not facts_are_stale(probe.facts, self.clock.now()):
             return False
-        with self.sessions.begin() as session:
-            connection = ConnectionRepository(session).for_tenant(tenant_id)
-            if connection is None or not facts_are_stale(connection.facts, self.clock.now()):
-                return False
-            mirror = MirrorRepository(session)
-            return any(mirror.with_links(tenant_id, flow.entity, only_dirty=True) for flow in dated)
+        return any(
+            flow.period is not None
+            and flow.direction == "push"
+            and probe.dirty(flow.entity) > 0
+            and (records is None or flow.entity in records)
+            for flow in probe.enabled
+        )
+
+
+def _not_active(state: str) -> str:
+    return f"the Fortnox connection is {state}; nothing was synchronised"

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Connection, ConnectionEvent
+
+_STATE = select(Connection.state, Connection.facts).where(
+    Connection.tenant_id == bindparam("tenant_id")
+)
 
 
 class ConnectionRepository:
@@ -32,6 +37,11 @@ class ConnectionRepository:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def state_and_facts(self, tenant_id: int) -> tuple[str, dict[str, Any]] | None:
+        """The state and cached facts of a tenant's connection (a cheap read)."""
+        row = self.session.execute(_STATE, {"tenant_id": tenant_id}).first()
+        return (str(row[0]), dict(row[1] or {})) if row else None
 
     def all(self) -> list[Connection]:
         """Every connection, by tenant."""

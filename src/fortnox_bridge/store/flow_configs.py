@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import FlowConfig
+
+_ENABLED = select(FlowConfig.flow, FlowConfig.enabled).where(
+    FlowConfig.tenant_id == bindparam("tenant_id")
+)
 
 
 class FlowConfigRepository:
@@ -25,6 +29,11 @@ class FlowConfigRepository:
         """The configured flows of a tenant, by flow name."""
         rows = self.session.scalars(select(FlowConfig).where(FlowConfig.tenant_id == tenant_id))
         return {row.flow: row for row in rows}
+
+    def enabled(self, tenant_id: int) -> dict[str, bool]:
+        """Which configured flows are on, by flow name (a cheap read)."""
+        rows = self.session.execute(_ENABLED, {"tenant_id": tenant_id})
+        return {str(flow): bool(enabled) for flow, enabled in rows}
 
     def put(
         self,

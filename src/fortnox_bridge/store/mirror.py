@@ -7,12 +7,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Link, MirrorRecord
 
 UpsertOutcome = Literal["created", "updated", "unchanged", "deleted"]
+
+_LINKED = and_(
+    Link.tenant_id == MirrorRecord.tenant_id,
+    Link.entity_type == MirrorRecord.entity_type,
+    Link.external_id == MirrorRecord.external_id,
+)
+#: A record needs a look: never synced, changed since the agreed version, a link that is not
+#: plainly ``linked``, or deleted by the host but still alive in Fortnox.
+_DIRTY = or_(
+    and_(
+        MirrorRecord.deleted == false(),
+        or_(
+            Link.id.is_(None),
+            Link.synced_version != MirrorRecord.version,
+            Link.state != "linked",
+        ),
+    ),
+    and_(MirrorRecord.deleted == true(), Link.id.is_not(None), Link.state != "deleted"),
+)
+# Built once: every idle sweep runs it, and building the expression costs more than running it.
+_COUNTS = (
+    select(
+        MirrorRecord.entity_type,
+        func.sum(case((MirrorRecord.deleted == false(), 1), else_=0)),
+        func.sum(case((_DIRTY, 1), else_=0)),
+    )
+    .outerjoin(Link, _LINKED)
+    .where(MirrorRecord.tenant_id == bindparam("tenant_id"))
+    .group_by(MirrorRecord.entity_type)
+)
 
 
 @dataclass(frozen=True)
@@ -134,30 +164,19 @@ class MirrorRepository:
         agreed version, a link that is not plainly ``linked``, or deleted but still alive in
         Fortnox. An idle sweep is one such query that returns nothing.
         """
-        joined = and_(
-            Link.tenant_id == MirrorRecord.tenant_id,
-            Link.entity_type == MirrorRecord.entity_type,
-            Link.external_id == MirrorRecord.external_id,
-        )
         query = (
             select(MirrorRecord, Link)
-            .outerjoin(Link, joined)
+            .outerjoin(Link, _LINKED)
             .where(MirrorRecord.tenant_id == tenant_id, MirrorRecord.entity_type == entity_type)
         )
         if external_ids is not None:
             query = query.where(MirrorRecord.external_id.in_(list(external_ids)))
         if only_dirty:
-            live_dirty = and_(
-                MirrorRecord.deleted == false(),
-                or_(
-                    Link.id.is_(None),
-                    Link.synced_version != MirrorRecord.version,
-                    Link.state != "linked",
-                ),
-            )
-            deleted_dirty = and_(
-                MirrorRecord.deleted == true(), Link.id.is_not(None), Link.state != "deleted"
-            )
-            query = query.where(or_(live_dirty, deleted_dirty))
+            query = query.where(_DIRTY)
         rows = self.session.execute(query.order_by(MirrorRecord.external_id))
         return [(record, link) for record, link in rows]
+
+    def counts(self, tenant_id: int) -> dict[str, tuple[int, int]]:
+        """``{entity type: (live records, records that need a look)}`` in one query."""
+        rows = self.session.execute(_COUNTS, {"tenant_id": tenant_id})
+        return {str(entity): (int(live or 0), int(dirty or 0)) for entity, live, dirty in rows}
