@@ -54,6 +54,13 @@ class _SandboxH11Protocol(H11Protocol):
 def serve(app: ASGIApp, host: str, port: int) -> None:
     """Run ``app`` until interrupted (Ctrl-C / SIGTERM)."""
     config = uvicorn.Config(
-        app, host=host, port=port, http=_SandboxH11Protocol, log_level="warning", access_log=False
+        app,
+        host=host,
+        port=port,
+        http=_SandboxH11Protocol,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        headers=[("Server", "Fortnox")],  # as the real API answers (recorded)
     )
     uvicorn.Server(config).run()
