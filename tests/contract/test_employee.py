@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
+from sandbox.openapi_check import checked
 
-from conftest import SANDBOX_URL, ClientFactory
+from conftest import REFERENCE_DIR, SANDBOX_URL, ClientFactory
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import (
     AuthenticationError,
@@ -14,7 +17,16 @@ from fortnox_bridge.fortnox import (
     PermissionDeniedError,
     ValidationError,
 )
+from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
+
+
+@pytest.fixture
+def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """Every API answer of this module is checked against the OpenAPI document."""
+    app = create_app(sandbox_state)
+    yield from checked(httpx.ASGITransport(app=app), REFERENCE_DIR / "fortnox-openapi.json")
+
 
 NEW = {"first_name": "Karin", "last_name": "Ek", "email": "karin.ek@example.se", "city": "Lund"}
 
