@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sandbox.openapi_check import checked
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
@@ -21,6 +23,7 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 
 URL = "http://sandbox.test"
+REFERENCE_DIR = Path(__file__).resolve().parents[4] / "shared" / "reference"
 
 
 class Sleeper:
@@ -41,8 +44,11 @@ def sandbox_state(clock: ManualClock) -> SandboxState:
 
 
 @pytest.fixture
-def sandbox_transport(sandbox_state: SandboxState) -> SandboxTransport:
-    return SandboxTransport(create_app(sandbox_state))
+def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """The fault-aware in-process transport; every API answer is checked against the OpenAPI
+    document (with the allow-list) when the reference folder is present."""
+    transport = SandboxTransport(create_app(sandbox_state))
+    yield from checked(transport, REFERENCE_DIR / "fortnox-openapi.json")
 
 
 @pytest.fixture
