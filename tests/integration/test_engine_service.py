@@ -292,3 +292,25 @@ async def test_an_idle_sweep_costs_nothing_per_push_flow_and_one_read_per_pull_f
     assert pulls == 1
     assert after["requests_total"] - before["requests_total"] == pulls
     assert after["write_requests"] == before["write_requests"]
+
+
+async def test_the_sweep_lease_of_a_worker_killed_on_this_host_is_taken_over(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    employees: Callable[[int], None],
+) -> None:
+    import socket
+
+    await bridge.connect()
+    employees(1)
+    dead = f"{socket.gethostname()}:{2**22 + 77}:killed"
+    with sessions.begin() as session:
+        LeaseRepository(session).acquire(
+            f"sweep:{bridge.tenant}",
+            dead,
+            until=clock.now() + timedelta(minutes=30),
+            now=clock.now(),
+        )
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert (summary.status, summary.total("created")) == ("succeeded", 1)

@@ -45,9 +45,9 @@ def print_summary(console: Console, name: str, summary: RunSummary) -> None:
         table.add_row(result.flow, *counts, str(result.requests))
     console.print(table)
     totals = " ".join(f"{c}={summary.total(c)}" for c in COLUMNS)
-    console.print(
-        f"{'Plan' if summary.dry_run else 'Totals'}: {totals} requests={summary.requests}"
-    )
+    label = "Plan" if summary.dry_run else "Totals"
+    # one line whatever the terminal width: scripts read it
+    console.print(f"{label}: {totals} requests={summary.requests}", soft_wrap=True)
     if summary.dry_run:
         print_plan(console, summary)
     for result in summary.flows:

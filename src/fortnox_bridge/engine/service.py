@@ -26,6 +26,7 @@ from fortnox_bridge.engine.pushing import WRITE_LEASE
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ClientSource, ProgressCallback, Runner
+from fortnox_bridge.engine.workers import abandoned
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.models import Run
@@ -240,12 +241,23 @@ class SyncService:
         return RunSummary(tenant_id=tenant_id, started_at=now, finished_at=now, error=error)
 
     def _take(self, lease: str) -> bool:
+        """Take the sweep lease; a holder that died on this machine (``kill -9``) is replaced
+        at once instead of after the lease's 30 minutes."""
         now = self.clock.now()
+        until = now + SWEEP_LEASE
         try:
             with self.sessions.begin() as session:
-                return LeaseRepository(session).acquire(
-                    lease, self.owner, until=now + SWEEP_LEASE, now=now
+                leases = LeaseRepository(session)
+                if leases.acquire(lease, self.owner, until=until, now=now):
+                    return True
+                held = leases.holder(lease)
+                if held is None or not abandoned(held[0], held[1], me=self.owner, now=now):
+                    return False
+                log.warning(
+                    "sweep lease of a dead worker taken over",
+                    extra={"lease": lease, "previous_holder": held[0]},
                 )
+                return leases.take_over(lease, held[0], self.owner, until=until)
         except IntegrityError:
             return False  # another worker took it in the same instant
 

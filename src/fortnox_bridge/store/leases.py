@@ -36,6 +36,20 @@ class LeaseRepository:
         self.session.flush()
         return True
 
+    def holder(self, name: str) -> tuple[str, datetime] | None:
+        """Who holds ``name`` and until when (``None`` if nobody)."""
+        lease = self.session.get(Lease, name)
+        return (lease.holder, lease.expires_at) if lease else None
+
+    def take_over(self, name: str, previous: str, holder: str, *, until: datetime) -> bool:
+        """Take ``name`` from ``previous`` (a holder known to be gone); ``False`` if it moved."""
+        taken = self.session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.holder == previous)
+            .values(holder=holder, expires_at=until)
+        )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
     def release(self, name: str, holder: str) -> None:
         """Give the lease back (only its holder can)."""
         self.session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))

@@ -1,0 +1,42 @@
+"""The crash and fault runs of ``bench/`` in small sizes: the scripts keep working and keep
+reaching the exact expected state."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _run(script: str, *args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_sweeps_under_429s_5xx_and_lost_answers_converge_without_duplicates(db_url: str) -> None:
+    result = _run("fault_tolerance.py", "--records", "80", "--database-url", db_url)
+    assert result["converged"] is True
+    assert (result["duplicates"], result["mismatched_records"]) == (0, 0)
+    assert result["employees_in_fortnox"] == 80
+    faults = result["faults_injected"]
+    assert isinstance(faults, dict)
+    assert faults["429"] > 0
+    assert faults["5xx"] > 0
+    assert faults["drop_response"] > 0
+    assert result["idle_requests_after"] == 0
+
+
+def test_killed_workers_leave_exactly_the_expected_records() -> None:
+    # SQLite only here (each kill is a process start); docs/benchmarks.md has both backends.
+    result = _run("crash_recovery.py", "--records", "60", "--kills", "2")
+    assert result["exact"] is True
+    assert (result["kills"], result["duplicates"], result["missing"]) == (2, 0, 0)
+    assert result["writes_still_in_flight"] == 0
+    assert result["idle_sync_requests"] == 0
