@@ -64,3 +64,48 @@ def test_unknown_and_invalid_settings_are_rejected(
     monkeypatch.delenv("FORTNOX_BRIDGE_CONFIG")
     with pytest.raises(ValidationError, match="port"):
         Settings(port=70000)
+
+
+def test_engine_settings_default_to_the_sandbox_and_fortnox_s_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("FORTNOX_BRIDGE_CONFIG", "FORTNOX_BRIDGE_FORTNOX_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.fortnox_mode == "sandbox"
+    assert (settings.rate_limit, settings.workers) == ("25/5", 4)
+    assert (settings.push_debounce_seconds, settings.push_max_delay_seconds) == (0.2, 1.0)
+    assert settings.smtp_host is None
+    configured = Settings(fortnox_client_id="app", fortnox_client_secret="s3cret")
+    assert configured.fortnox_mode == "fortnox"
+    assert Settings(fortnox_client_id="app", sandbox_url="http://x").fortnox_mode == "sandbox"
+
+
+def test_secrets_never_show_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORTNOX_BRIDGE_SECRET_KEY", "a-very-secret-key")
+    monkeypatch.setenv("FORTNOX_BRIDGE_SMTP_PASSWORD", "smtp-pass")
+    settings = Settings(fortnox_client_secret="app-secret")
+    shown = repr(settings) + str(settings.model_dump())
+    for secret in ("a-very-secret-key", "smtp-pass", "app-secret"):
+        assert secret not in shown
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == "a-very-secret-key"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("rate_limit", "fast"), ("workers", 0), ("sweep_spread_seconds", -1), ("log_format", "xml")],
+)
+def test_bad_engine_settings_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=field):
+        Settings(**{field: value})
+
+
+def test_every_setting_is_documented() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    missing = [
+        name
+        for name in Settings.model_fields
+        if f"`{name}`" not in text or f"FORTNOX_BRIDGE_{name.upper()}" not in text
+    ]
+    assert missing == []
