@@ -156,6 +156,23 @@ async def _fortnox(
         yield FortnoxEndpoints(sandbox.api_url, sandbox.api_url, sandbox.transport), sandbox
 
 
+def _notifier(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> Notifier | None:
+    """The e-mail notifier, when an SMTP server is configured."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    mailer = SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        username=settings.smtp_username,
+        password=password,
+        starttls=settings.smtp_starttls,
+    )
+    return Notifier(
+        sessions, mailer, clock, sender=settings.mail_from, base_url=settings.public_url
+    )
+
+
 def _assemble(
     settings: Settings,
     engine: Engine,
@@ -166,19 +183,7 @@ def _assemble(
     sandbox: SandboxLink | None,
 ) -> Stack:
     flows = discover_flows()
-    notifier = None
-    if settings.smtp_host:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        mailer = SmtpMailer(
-            settings.smtp_host,
-            settings.smtp_port,
-            username=settings.smtp_username,
-            password=password,
-            starttls=settings.smtp_starttls,
-        )
-        notifier = Notifier(
-            sessions, mailer, clock, sender=settings.mail_from, base_url=settings.public_url
-        )
+    notifier = _notifier(settings, sessions, clock)
     connections = ConnectionService(
         sessions,
         clock,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.errors import ConnectionStateError
-from fortnox_bridge.engine.runner import ClientSource
+from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.engine.token_vault import TokenVault
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.auth import TokenManager

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import smtplib
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -162,13 +162,7 @@ class Notifier:
             if tenant is None or not tenant.notify_emails:
                 return False
             recipients, name = [str(r) for r in tenant.notify_emails], tenant.name
-        message = EmailMessage()
-        message["From"], message["To"] = self.sender, ", ".join(recipients)
-        message["Subject"] = f"[fortnox-bridge] {name}: {subject}"
-        context = {"tenant": name, "base_url": self.base_url, "now": now, **data}
-        message.set_content(self.templates.get_template(f"{template}.txt.j2").render(context))
-        html = self.templates.get_template(f"{template}.html.j2").render(context)
-        message.add_alternative(html, subtype="html")
+        message = self._message(name, recipients, subject, template, data, now)
         error = None
         try:
             await self.mailer.send(message)
@@ -196,6 +190,25 @@ class Notifier:
                     if problem is not None:
                         problem.notified_at = now
         return error is None
+
+    def _message(
+        self,
+        tenant: str,
+        recipients: list[str],
+        subject: str,
+        template: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> EmailMessage:
+        """Text and HTML parts from the templates."""
+        message = EmailMessage()
+        message["From"], message["To"] = self.sender, ", ".join(recipients)
+        message["Subject"] = f"[fortnox-bridge] {tenant}: {subject}"
+        context = {"tenant": tenant, "base_url": self.base_url, "now": now, **data}
+        message.set_content(self.templates.get_template(f"{template}.txt.j2").render(context))
+        html = self.templates.get_template(f"{template}.html.j2").render(context)
+        message.add_alternative(html, subtype="html")
+        return message
 
 
 def _row(problem: Problem) -> dict[str, Any]:

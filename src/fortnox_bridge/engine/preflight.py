@@ -27,7 +27,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, checks_from_facts, load_context
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.planning import PlanContext, RecordState, plan_record
-from fortnox_bridge.engine.runner import ClientSource
+from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.fortnox.errors import (
     FortnoxError,
     MissingLicenceError,

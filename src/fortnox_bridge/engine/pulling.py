@@ -7,7 +7,7 @@ flow then sends whatever the bridge side still has to say. Unlinked Fortnox reco
 unlinked host records by natural key (a first sync), or reported, or imported when the flow's
 settings say so.
 
-Import (no counterpart): Fortnox records become mirror records keyed by their Fortnox id.
+Import (no counterpart): see ``importing.py``.
 
 A read costs one request per 500 records; with a ``cursor_param`` it asks only for records
 changed since the cursor minus the overlap window. Nothing is written to the store when nothing
@@ -20,28 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
 from pydantic import ValidationError as RecordInvalid
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint, normalise
+from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.importing import Importer
 from fortnox_bridge.engine.merge import MergeResult, Policy, three_way
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
+from fortnox_bridge.engine.sources import RemoteRecord, first_error
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
-
-
-@dataclass
-class RemoteRecord:
-    """One Fortnox record as a pull flow sees it: its id and the compared fields it showed."""
-
-    fortnox_id: str
-    fields: dict[str, Any]
-    known: frozenset[str]
 
 
 @dataclass
@@ -52,18 +44,6 @@ class LocalSide:
     links: dict[str, Link] = field(default_factory=dict)  # by Fortnox id
     unmatched: dict[str, MirrorRecord] = field(default_factory=dict)  # natural key → record
     conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)  # open, by host id
-
-
-def remote_record(flow: Flow, row: BaseModel) -> RemoteRecord:
-    """The compared fields of a list row: only those Fortnox actually sent are known."""
-    known = frozenset(flow.pull_fields & row.model_fields_set)
-    data = row.model_dump(mode="json", include=set(known) | {flow.fortnox_id_field})
-    fields = {name: normalise(data.get(name)) for name in known}
-    return RemoteRecord(
-        str(data.get(flow.fortnox_id_field)),
-        {k: v for k, v in fields.items() if v is not None},
-        known,
-    )
 
 
 class PullReconciler:
@@ -188,7 +168,10 @@ class PullReconciler:
             )
             return
         if getattr(flow.settings, "import_unmatched", False):
-            self._import_new(flow, remote, result, external_id=f"fortnox-{remote.fortnox_id}")
+            importer = Importer(
+                self.sessions, self.clock, tenant_id=self.tenant_id, dry_run=self.dry_run
+            )
+            importer.one(flow, remote, result, external_id=f"fortnox-{remote.fortnox_id}")
             return
         result.skipped += 1
         if self.dry_run:
@@ -228,7 +211,7 @@ class PullReconciler:
                 payload = _take(flow, record.payload, merge.take_fortnox)
             except RecordInvalid as exc:
                 item.outcome, item.problem = "failed", True
-                item.message = f"Fortnox's values do not fit the host record: {_first_error(exc)}"
+                item.message = f"Fortnox's values do not fit the host record: {first_error(exc)}"
                 result.count("failed", item)
                 return
             result.updated += 1
@@ -262,23 +245,7 @@ class PullReconciler:
                     origin="fortnox",
                 )
                 version = upserted.record.version
-            conflicts = ConflictRepository(session)
-            if merge.open_conflicts:
-                conflicts.open_or_update(
-                    self.tenant_id,
-                    flow=flow.name,
-                    entity_type=flow.entity,
-                    external_id=record.external_id,
-                    fortnox_id=fortnox_id,
-                    fields=merge.open_conflicts,
-                    now=now,
-                )
-            else:
-                stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(
-                    record.external_id
-                )
-                if stale is not None:  # both sides now agree: nothing left to decide
-                    conflicts.resolve(stale, "agreed", now=now)
+            self._conflicts(session, flow, record.external_id, fortnox_id, merge)
             pending = changed_fields(merge.snapshot, counterpart.map(payload))
             held = set(merge.open_conflicts)
             state = "stale" if set(pending) - held else "linked"
@@ -294,6 +261,27 @@ class PullReconciler:
                 state=state,
                 origin=origin,
             )
+
+    def _conflicts(
+        self, session: Session, flow: Flow, external_id: str, fortnox_id: str, merge: MergeResult
+    ) -> None:
+        """Open (or refresh) the record's conflict, or close it when both sides now agree."""
+        conflicts = ConflictRepository(session)
+        now = self.clock.now()
+        if merge.open_conflicts:
+            conflicts.open_or_update(
+                self.tenant_id,
+                flow=flow.name,
+                entity_type=flow.entity,
+                external_id=external_id,
+                fortnox_id=fortnox_id,
+                fields=merge.open_conflicts,
+                now=now,
+            )
+            return
+        stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
+        if stale is not None:
+            conflicts.resolve(stale, "agreed", now=now)
 
     def _missing(self, flow: Flow, local: LocalSide, seen: set[str], result: FlowResult) -> None:
         gone = [
@@ -322,100 +310,6 @@ class PullReconciler:
                     row = links.get(self.tenant_id, flow.entity, link.external_id)
                     if row is not None:
                         row.state = "missing"
-
-    def import_all(
-        self, flow: Flow, remote: list[RemoteRecord], result: FlowResult, *, complete: bool
-    ) -> None:
-        """Import a register Fortnox owns: new and changed records into the mirror."""
-        with self.sessions.begin() as session:
-            links = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
-            snapshots = {
-                fid: (link.external_id, dict(link.snapshot)) for fid, link in links.items()
-            }
-        seen = set()
-        for record in remote:
-            seen.add(record.fortnox_id)
-            known = snapshots.get(record.fortnox_id)
-            if known is not None and known[1] == record.fields:
-                result.unchanged += 1
-                continue
-            external_id = known[0] if known else record.fortnox_id
-            self._import_new(
-                flow, record, result, external_id=external_id, update=known is not None
-            )
-        if complete:
-            self._import_deletions(flow, snapshots, seen, result)
-
-    def _import_new(
-        self,
-        flow: Flow,
-        remote: RemoteRecord,
-        result: FlowResult,
-        *,
-        external_id: str,
-        update: bool = False,
-    ) -> None:
-        item = ItemOutcome(
-            external_id,
-            "import",
-            "planned" if self.dry_run else "ok",
-            "changed in Fortnox" if update else "new in Fortnox",
-            f"{flow.entity} {external_id}",
-            remote.fortnox_id,
-        )
-        try:
-            payload = flow.record_model.model_validate(flow.unmap(remote.fields)).model_dump(
-                mode="json", exclude_none=True
-            )
-        except RecordInvalid as exc:
-            item.outcome, item.problem = "failed", True
-            item.message = f"the Fortnox record does not fit the host record: {_first_error(exc)}"
-            result.count("failed", item)
-            return
-        result.count("updated" if update else "imported", item)
-        if self.dry_run:
-            return
-        now = self.clock.now()
-        with self.sessions.begin() as session:
-            stored = MirrorRepository(session).upsert(
-                self.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
-            )
-            LinkRepository(session).save(
-                self.tenant_id,
-                flow.entity,
-                external_id,
-                fortnox_id=remote.fortnox_id,
-                version=stored.record.version,
-                snapshot=remote.fields,
-                snapshot_hash=fingerprint(remote.fields),
-                now=now,
-                origin="imported",
-            )
-
-    def _import_deletions(
-        self,
-        flow: Flow,
-        snapshots: Mapping[str, tuple[str, dict[str, Any]]],
-        seen: set[str],
-        result: FlowResult,
-    ) -> None:
-        for fortnox_id, (external_id, _) in snapshots.items():
-            if fortnox_id in seen:
-                continue
-            reference = f"{flow.entity} {external_id}"
-            gone = ItemOutcome(
-                external_id, "delete", "ok", "deleted in Fortnox", reference, fortnox_id
-            )
-            result.count("deleted", gone)
-            if self.dry_run:
-                continue
-            with self.sessions.begin() as session:
-                MirrorRepository(session).delete(
-                    self.tenant_id, flow.entity, external_id, now=self.clock.now()
-                )
-                link = LinkRepository(session).get(self.tenant_id, flow.entity, external_id)
-                if link is not None:
-                    LinkRepository(session).remove(link)
 
 
 def _key(counterpart: Flow, payload: Mapping[str, Any]) -> str | None:
@@ -449,9 +343,3 @@ def _merge_reason(merge: MergeResult, origin: str | None) -> str:
     if merge.open_conflicts:
         parts.append("conflict open on " + ", ".join(sorted(merge.open_conflicts)))
     return "; ".join(parts) or "agreed snapshot refreshed"
-
-
-def _first_error(exc: RecordInvalid) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}"

@@ -30,7 +30,8 @@ from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.periods import widen
 from fortnox_bridge.engine.planning import PlannedItem
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, PushWriter
-from fortnox_bridge.engine.runner import ClientSource, Runner
+from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.models import Run

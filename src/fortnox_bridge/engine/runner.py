@@ -9,28 +9,27 @@ licence stops the run (the connection lifecycle takes it from there).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.context import TenantContext, is_enabled_by_default, load_context
+from fortnox_bridge.engine.context import TenantContext, load_context
 from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.importing import Importer
 from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
-from fortnox_bridge.engine.pulling import PullReconciler, remote_record
+from fortnox_bridge.engine.probe import Probe, idle_summary, read_probe
+from fortnox_bridge.engine.pulling import PullReconciler
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
 from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary
+from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_record
 from fortnox_bridge.engine.workers import abandoned, new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import MissingScopeError
 from fortnox_bridge.store.conflicts import ConflictRepository
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
@@ -38,65 +37,6 @@ from fortnox_bridge.store.operations import PushOperationRepository
 
 #: Called as ``progress(flow_name, done, total)`` while a flow is applied.
 ProgressCallback = Callable[[str, int, int], None]
-
-
-class ClientSource(Protocol):
-    """Hands out the tenant's Fortnox client when a flow first needs one (idle runs need none)."""
-
-    async def get(self) -> FortnoxClient:
-        """The client (opened on first use)."""
-        ...
-
-    @property
-    def requests_made(self) -> int:
-        """Requests sent so far through the client (0 if never opened)."""
-        ...
-
-
-class FixedClient:
-    """A :class:`ClientSource` over a client the caller opened."""
-
-    def __init__(self, client: FortnoxClient) -> None:
-        self.client = client
-
-    async def get(self) -> FortnoxClient:
-        """The client."""
-        return self.client
-
-    @property
-    def requests_made(self) -> int:
-        """Requests sent so far."""
-        return self.client.requests_made
-
-    @property
-    def write_requests_made(self) -> int:
-        """Write requests sent so far."""
-        return self.client.write_requests_made
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What one cheap read tells about a tenant before a sweep."""
-
-    tenant_id: int
-    connection_state: str
-    facts: dict[str, Any]
-    #: Enabled flows in sweep order.
-    enabled: tuple[Flow, ...]
-    #: ``{entity: (live records, records that need a look)}``.
-    counts: dict[str, tuple[int, int]]
-
-    @property
-    def idle(self) -> bool:
-        """No pull flow to read and nothing for any push flow: a sweep would do nothing."""
-        return all(
-            flow.direction == "push" and self.counts.get(flow.entity, (0, 0))[1] == 0
-            for flow in self.enabled
-        )
-
-    def dirty(self, entity: str) -> int:
-        """How many records of ``entity`` need a look."""
-        return self.counts.get(entity, (0, 0))[1]
 
 
 class Runner:
@@ -155,26 +95,11 @@ class Runner:
 
     def probe(self, tenant_id: int) -> Probe:
         """Connection state, enabled flows and dirty counts in one read transaction."""
-        with self.sessions.begin() as session:
-            found = ConnectionRepository(session).state_and_facts(tenant_id)
-            configs = FlowConfigRepository(session).enabled(tenant_id)
-            counts = MirrorRepository(session).counts(tenant_id)
-        state, facts = found or ("not connected", {})
-        enabled = tuple(
-            flow_cls()
-            for flow_cls in self.flows
-            if configs.get(flow_cls.name, is_enabled_by_default(flow_cls))
-        )
-        return Probe(tenant_id, state, facts, enabled, counts)
+        return read_probe(self.sessions, tenant_id, self.flows)
 
     def idle_summary(self, probe: Probe) -> RunSummary:
         """The summary of a sweep the probe found nothing for (nothing is recorded)."""
-        now = self.clock.now()
-        summary = RunSummary(tenant_id=probe.tenant_id, started_at=now, finished_at=now)
-        for flow in probe.enabled:
-            result = FlowResult(flow=flow.name, unchanged=probe.counts.get(flow.entity, (0, 0))[0])
-            summary.flows.append(result)
-        return summary
+        return idle_summary(probe, self.clock.now())
 
     def plan(
         self,
@@ -279,7 +204,10 @@ class Runner:
         if counterpart is not None:
             reconciler.reconcile(flow, counterpart, remote, result, complete=not params)
         else:
-            reconciler.import_all(flow, remote, result, complete=not params)
+            importer = Importer(
+                self.sessions, self.clock, tenant_id=context.tenant_id, dry_run=dry_run
+            )
+            importer.all(flow, remote, result, complete=not params)
         reconciler.advance(flow, started)
 
     async def _reconcile_some(

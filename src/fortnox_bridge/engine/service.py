@@ -25,7 +25,8 @@ from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stal
 from fortnox_bridge.engine.pushing import WRITE_LEASE
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
-from fortnox_bridge.engine.runner import ClientSource, ProgressCallback, Runner
+from fortnox_bridge.engine.runner import ProgressCallback, Runner
+from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.engine.workers import abandoned
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.leases import LeaseRepository

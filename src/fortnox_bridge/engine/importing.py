@@ -1,0 +1,127 @@
+"""Importing a register Fortnox owns: its records become mirror records (origin ``fortnox``)
+keyed by their Fortnox id; changed ones are updated, vanished ones deleted (on a complete read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError as RecordInvalid
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.flow import Flow, fingerprint
+from fortnox_bridge.engine.results import FlowResult, ItemOutcome
+from fortnox_bridge.engine.sources import RemoteRecord, first_error
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+
+
+class Importer:
+    """Imports one pull flow's Fortnox records for one tenant."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        tenant_id: int,
+        dry_run: bool = False,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tenant_id = tenant_id
+        self.dry_run = dry_run
+
+    def all(
+        self, flow: Flow, remote: list[RemoteRecord], result: FlowResult, *, complete: bool
+    ) -> None:
+        """Import a register Fortnox owns: new and changed records into the mirror."""
+        with self.sessions.begin() as session:
+            links = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
+            snapshots = {
+                fid: (link.external_id, dict(link.snapshot)) for fid, link in links.items()
+            }
+        seen = set()
+        for record in remote:
+            seen.add(record.fortnox_id)
+            known = snapshots.get(record.fortnox_id)
+            if known is not None and known[1] == record.fields:
+                result.unchanged += 1
+                continue
+            external_id = known[0] if known else record.fortnox_id
+            self.one(flow, record, result, external_id=external_id, update=known is not None)
+        if complete:
+            self._deletions(flow, snapshots, seen, result)
+
+    def one(
+        self,
+        flow: Flow,
+        remote: RemoteRecord,
+        result: FlowResult,
+        *,
+        external_id: str,
+        update: bool = False,
+    ) -> None:
+        item = ItemOutcome(
+            external_id,
+            "import",
+            "planned" if self.dry_run else "ok",
+            "changed in Fortnox" if update else "new in Fortnox",
+            f"{flow.entity} {external_id}",
+            remote.fortnox_id,
+        )
+        try:
+            payload = flow.record_model.model_validate(flow.unmap(remote.fields)).model_dump(
+                mode="json", exclude_none=True
+            )
+        except RecordInvalid as exc:
+            item.outcome, item.problem = "failed", True
+            item.message = f"the Fortnox record does not fit the host record: {first_error(exc)}"
+            result.count("failed", item)
+            return
+        result.count("updated" if update else "imported", item)
+        if self.dry_run:
+            return
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            stored = MirrorRepository(session).upsert(
+                self.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
+            )
+            LinkRepository(session).save(
+                self.tenant_id,
+                flow.entity,
+                external_id,
+                fortnox_id=remote.fortnox_id,
+                version=stored.record.version,
+                snapshot=remote.fields,
+                snapshot_hash=fingerprint(remote.fields),
+                now=now,
+                origin="imported",
+            )
+
+    def _deletions(
+        self,
+        flow: Flow,
+        snapshots: Mapping[str, tuple[str, dict[str, Any]]],
+        seen: set[str],
+        result: FlowResult,
+    ) -> None:
+        for fortnox_id, (external_id, _) in snapshots.items():
+            if fortnox_id in seen:
+                continue
+            reference = f"{flow.entity} {external_id}"
+            gone = ItemOutcome(
+                external_id, "delete", "ok", "deleted in Fortnox", reference, fortnox_id
+            )
+            result.count("deleted", gone)
+            if self.dry_run:
+                continue
+            with self.sessions.begin() as session:
+                MirrorRepository(session).delete(
+                    self.tenant_id, flow.entity, external_id, now=self.clock.now()
+                )
+                link = LinkRepository(session).get(self.tenant_id, flow.entity, external_id)
+                if link is not None:
+                    LinkRepository(session).remove(link)
