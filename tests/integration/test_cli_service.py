@@ -236,3 +236,64 @@ def test_serve_runs_the_api_the_scheduler_and_the_workers(
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert "Stopped." in output
+
+
+def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str) -> None:
+    _connected(cli)
+    saved = cli("tenants", "set", TENANT, "--setting", "hr.employee.pull.import_unmatched=true")
+    assert saved.exit_code == 0, saved.output
+    refused = cli("tenants", "set", TENANT, "--setting", "hr.employee.pull.import_unmatched=maybe")
+    assert refused.exit_code == 2
+    assert "import_unmatched" in refused.output
+    unknown = cli("tenants", "set", TENANT, "--setting", "hr.nothing.pull.x=1")
+    assert unknown.exit_code == 2
+    engine = open_engine(db_url)
+    with session_factory(engine).begin() as session:
+        from fortnox_bridge.store.flow_configs import FlowConfigRepository
+
+        tenant = TenantRepository(session).by_name(TENANT)
+        assert tenant is not None
+        config = FlowConfigRepository(session).for_tenant(tenant.id)["hr.employee.pull"]
+        assert (config.enabled, config.settings) == (False, {"import_unmatched": True})
+    engine.dispose()
+
+    day = date.today().replace(day=3).isoformat()
+    _put(db_url, "employee", {"e1": employee(1)})
+    _put(
+        db_url,
+        "time_entry",
+        {
+            "t1": {"employee": "e1", "date": day, "hours": 2, "code": "jour"},
+            "t2": {"employee": "e1", "date": day, "hours": 8, "code": "semester"},
+        },
+    )
+    assert (
+        cli(
+            "tenants",
+            "map",
+            TENANT,
+            "--kind",
+            "attendance_code",
+            "--local",
+            "jour",
+            "--fortnox",
+            "JOR",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "tenants",
+            "map",
+            TENANT,
+            "--kind",
+            "attendance_code",
+            "--local",
+            "semester",
+            "--exclude",
+        ).exit_code
+        == 0
+    )
+    synced = cli("sync")
+    assert synced.exit_code == 0, synced.output  # an excluded record is not a failure
+    assert (_totals(synced.output)["created"], _totals(synced.output)["skipped"]) == (2, 1)

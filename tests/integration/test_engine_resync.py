@@ -149,3 +149,36 @@ async def test_only_dated_flows_can_be_resynced(synced: Bridge) -> None:
         await synced.service.resync_plan(
             synced.tenant, "hr.employee.push", date(2026, 1, 1), date(2026, 1, 2)
         )
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+async def test_a_resync_is_cancelled_through_the_api(
+    synced: Bridge, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from fortnox_bridge.api import create_app
+    from fortnox_bridge.store.tenants import TenantRepository
+
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.get(synced.tenant)
+        assert tenant is not None
+        key = tenants.issue_api_key(tenant, label="t", now=clock.now())
+    api = TestClient(create_app(sessions, clock=clock), headers={"Authorization": f"Bearer {key}"})
+    answers: list[Any] = []
+
+    def cancel_halfway(phase: str, done: int, total: int) -> None:
+        if done == 2:  # the admin presses "cancel" while the job runs
+            unfinished = synced.service.resyncs.unfinished(synced.tenant, FLOW)
+            assert unfinished is not None
+            answers.append(api.post(f"/api/v1/runs/{unfinished.id}/cancel"))
+
+    first, last = date(2026, 1, 1), date(2026, 2, 28)
+    stopped = await synced.service.resync(synced.tenant, FLOW, first, last, progress=cancel_halfway)
+    (answer,) = answers
+    assert (answer.status_code, answer.json()["cancel_requested"]) == (200, True)
+    assert (stopped.status, stopped.progress_done) == ("cancelled", 2)
+    refused = api.post(f"/api/v1/runs/{stopped.id}/cancel")  # cancelled already
+    assert refused.status_code == 409
+    assert api.post("/api/v1/runs/999999/cancel").status_code == 404

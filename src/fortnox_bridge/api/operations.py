@@ -123,6 +123,25 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             items = [RunItemOut.model_validate(i, from_attributes=True) for i in runs.items(run_id)]
             return RunDetail(**_run(run).model_dump(), params=run.params, items=items)
 
+    @router.post("/runs/{run_id}/cancel", response_model=RunOut)
+    def cancel_run(request: Request, run_id: int, tenant: TenantDep) -> RunOut:
+        """Ask a re-sync to stop after the record it is writing (resume it with the CLI)."""
+        with request.app.state.sessions.begin() as session:
+            run = RunRepository(session).get(run_id)
+            if run is None or run.tenant_id != tenant.id:
+                raise not_found(f"no run {run_id}")
+            if run.kind != "resync" or run.status not in ("running", "interrupted"):
+                raise HTTPException(
+                    409,
+                    {
+                        "error": "not_cancellable",
+                        "detail": f"run {run_id} is a {run.kind} that is "
+                        f"{run.status}: nothing to cancel",
+                    },
+                )
+            run.cancel_requested = True
+            return _run(run)
+
     @router.post("/sync", response_model=Queued, status_code=status.HTTP_202_ACCEPTED)
     async def sync_now(request: Request, tenant: TenantDep) -> Queued:
         """ "Sync now": queue a sweep of the tenant."""

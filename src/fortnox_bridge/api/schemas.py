@@ -94,6 +94,7 @@ class RunOut(BaseModel):
     requests: int
     progress_done: int
     progress_total: int
+    cancel_requested: bool = False
     error: str | None
 
 

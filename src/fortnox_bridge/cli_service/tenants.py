@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,9 +14,11 @@ from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
+from fortnox_bridge.engine.errors import InvalidSettingsError
 from fortnox_bridge.engine.merge import POLICIES
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -130,6 +133,13 @@ def change(
     digest: Digest = None,
     enable: Annotated[list[str] | None, typer.Option(help="Turn a flow on (repeatable).")] = None,
     disable: Annotated[list[str] | None, typer.Option(help="Turn a flow off.")] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A flow setting: FLOW.NAME=VALUE, e.g. "
+            "hr.employee.pull.import_unmatched=true (repeatable)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     sandbox_url: SandboxUrl = None,
 ) -> None:
@@ -139,7 +149,7 @@ def change(
     async def work() -> int:
         async with open_stack(config) as stack:
             tenant_id = stack.tenant_id(name)
-            return _change(
+            code = _change(
                 stack,
                 console,
                 tenant_id,
@@ -150,6 +160,9 @@ def change(
                 enable or [],
                 disable or [],
             )
+            if code == EXIT_OK and setting:
+                code = _settings(stack, console, tenant_id, setting)
+            return code
 
     run(console, work)
 
@@ -191,3 +204,73 @@ def _change(
             configs.put(tenant_id, name, enabled=on, settings=raw, now=stack.clock.now())
     console.print("Saved.")
     return EXIT_OK
+
+
+def _settings(stack: Stack, console: Console, tenant_id: int, assignments: list[str]) -> int:
+    """Store flow settings after the flow's Settings model accepted them."""
+    flows = {f.name: f for f in stack.flows}
+    changes: dict[str, dict[str, Any]] = {}
+    for assignment in assignments:
+        target, _, raw = assignment.partition("=")
+        flow, _, name = target.rpartition(".")
+        if not raw or flow not in flows:
+            console.print(
+                f"[red]error:[/] --setting {assignment!r}: write FLOW.NAME=VALUE with "
+                f"FLOW one of {sorted(flows)}"
+            )
+            return EXIT_FATAL
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        changes.setdefault(flow, {})[name] = value
+    with stack.sessions.begin() as session:
+        configs = FlowConfigRepository(session)
+        current = configs.for_tenant(tenant_id)
+        for flow, values in changes.items():
+            row = current.get(flow)
+            merged = {**(row.settings if row else {}), **values}
+            try:
+                checked = validate_settings(flows[flow], merged)
+            except InvalidSettingsError as exc:
+                console.print(f"[red]error:[/] {exc}")
+                return EXIT_FATAL
+            enabled = row.enabled if row else is_enabled_by_default(flows[flow])
+            configs.put(
+                tenant_id,
+                flow,
+                enabled=enabled,
+                settings=checked.model_dump(mode="json"),
+                now=stack.clock.now(),
+            )
+    console.print("Flow settings saved.")
+    return EXIT_OK
+
+
+@tenants_app.command("map")
+def map_value(
+    name: Annotated[str, typer.Argument(help="Tenant name or id.")],
+    kind: Annotated[str, typer.Option(help="What is mapped, e.g. attendance_code.")],
+    local: Annotated[str, typer.Option(help="The host's value.")],
+    fortnox: Annotated[str | None, typer.Option(help="The Fortnox value.")] = None,
+    exclude: Annotated[bool, typer.Option(help="Never send records with this value.")] = False,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Map a host value to a Fortnox value (e.g. a time code to a cause code), or exclude it."""
+    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    if fortnox is None and not exclude:
+        console.print("[red]error:[/] give --fortnox VALUE or --exclude")
+        raise typer.Exit(EXIT_FATAL)
+
+    async def work() -> int:
+        async with open_stack(config) as stack:
+            tenant_id = stack.tenant_id(name)
+            with stack.sessions.begin() as session:
+                MappingRepository(session).put(
+                    tenant_id, kind, local, fortnox, excluded=exclude, now=stack.clock.now()
+                )
+            console.print(f"Mapped {kind} {local!r} → {'excluded' if exclude else fortnox!r}.")
+            return EXIT_OK
+
+    run(console, work)

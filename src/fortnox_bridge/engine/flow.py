@@ -35,6 +35,13 @@ Period = Literal["day", "week", "month"]
 Mappings = Mapping[str, Mapping[str, str | None]]
 
 
+class Excluded(Exception):
+    """Raised by ``map()`` for a record the tenant chose not to send (an excluded mapping).
+
+    The record is skipped with the message as its reason; it is not a problem.
+    """
+
+
 class FlowSettings(BaseModel):
     """Base of every flow's settings model (the admin UI renders its form from it)."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.flow import Excluded, Flow, changed_fields, fingerprint
 
 Action = Literal["create", "update", "delete", "unchanged", "skip"]
 UNCHANGED = "no change since the last agreed snapshot"
@@ -112,6 +112,8 @@ def plan_record(flow: Flow, state: RecordState, context: PlanContext) -> Planned
     try:
         fields = flow.map(resolved)
         record_date = flow.date_of(fields)
+    except Excluded as exc:
+        return replace(item, reason=f"excluded: {exc}")
     except (KeyError, ValueError, TypeError) as exc:
         return replace(item, problem=True, reason=f"the record cannot be mapped: {exc}")
     item = replace(item, fields=fields, record_date=record_date, natural_key=flow.key_of(fields))

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow import Flow, Period
+from fortnox_bridge.engine.flow import Excluded, Flow, Period
 from fortnox_bridge.flows.payroll.records import HostTimeEntry
 from fortnox_bridge.fortnox.models.attendance_transaction import AttendanceTransaction
 
@@ -42,7 +42,10 @@ class TimeEntryPush(Flow):
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host time entry (``employee`` already the Fortnox EmployeeId) → attendance fields."""
         code = str(record.get("code") or "TID")
-        cause = self.mappings.get("attendance_code", {}).get(code, code)
+        table = self.mappings.get("attendance_code", {})
+        cause = table.get(code, code)
+        if cause is None:
+            raise Excluded(f"the tenant's attendance_code mapping excludes {code!r}")
         if cause not in CAUSE_CODES:
             raise ValueError(
                 f"code {code!r} is not a Fortnox attendance cause code; map it "
