@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import ConflictError
 from fortnox_bridge.engine.flow import Flow, fingerprint
+from fortnox_bridge.engine.pulling import with_fortnox_values
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.links import LinkRepository
@@ -80,16 +81,8 @@ def _take_fortnox(
     record = mirror.get(tenant_id, flow.entity, conflict.external_id)
     if record is None:
         return
-    payload = dict(record.payload)
-    for name, value in flow.unmap(fortnox).items():
-        if value is None:
-            payload.pop(name, None)
-        else:
-            payload[name] = value
     try:
-        checked = flow.record_model.model_validate(payload).model_dump(
-            mode="json", exclude_none=True
-        )
+        checked = with_fortnox_values(flow, record.payload, fortnox)
     except ValidationError as exc:
         raise ConflictError(
             f"Fortnox's values do not fit the host record ({exc.errors()[0]['msg']}); "

@@ -21,6 +21,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.errors import ConnectionStateError, UnknownTenantError
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.results import describe_error
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
     MissingLicenceError,
@@ -189,7 +190,7 @@ class ConnectionService:
         else:
             return None
         try:
-            return await self.transition(tenant_id, target, _reason(exc))
+            return await self.transition(tenant_id, target, describe_error(exc))
         except ConnectionStateError:
             return None  # already somewhere it cannot leave that way (revoked, paused)
 
@@ -209,10 +210,3 @@ class ConnectionService:
         if not create or TenantRepository(session).get(tenant_id) is None:
             raise UnknownTenantError(f"no connection for tenant {tenant_id}")
         return repo.create(tenant_id, f"tenant-{tenant_id}", now=self.clock.now())
-
-
-def _reason(exc: BaseException) -> str:
-    explanation = getattr(exc, "explanation", "")
-    fix = getattr(exc, "fix", "")
-    text = str(exc).split(" — ")[0]
-    return " ".join(part for part in (text, explanation, fix) if part)

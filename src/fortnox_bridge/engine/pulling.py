@@ -208,7 +208,7 @@ class PullReconciler:
         payload = dict(record.payload)
         if merge.take_fortnox:
             try:
-                payload = _take(flow, record.payload, merge.take_fortnox)
+                payload = with_fortnox_values(flow, record.payload, merge.take_fortnox)
             except RecordInvalid as exc:
                 item.outcome, item.problem = "failed", True
                 item.message = f"Fortnox's values do not fit the host record: {first_error(exc)}"
@@ -319,8 +319,11 @@ def _key(counterpart: Flow, payload: Mapping[str, Any]) -> str | None:
         return None
 
 
-def _take(flow: Flow, payload: Mapping[str, Any], fortnox: Mapping[str, Any]) -> dict[str, Any]:
-    """The host payload with Fortnox's values applied, validated by the record model."""
+def with_fortnox_values(
+    flow: Flow, payload: Mapping[str, Any], fortnox: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The host payload with Fortnox's values applied, validated by the record model
+    (raises pydantic's ``ValidationError`` when they do not fit)."""
     merged = dict(payload)
     for name, value in flow.unmap(fortnox).items():
         if value is None:

@@ -137,3 +137,10 @@ class RunSummary:
             "counts": self.counts(),
             "flows": [asdict(result) for result in self.flows],
         }
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error as one line for people: what happened, what it means, how to fix it."""
+    explanation = getattr(exc, "explanation", "")
+    fix = getattr(exc, "fix", "")
+    return " ".join(part for part in (str(exc).split(" — ")[0], explanation, fix) if part)

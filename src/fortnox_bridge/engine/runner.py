@@ -24,7 +24,7 @@ from fortnox_bridge.engine.pulling import PullReconciler
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
 from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary
+from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary, describe_error
 from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_record
 from fortnox_bridge.engine.workers import abandoned, new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
@@ -87,7 +87,7 @@ class Runner:
                 summary.flows.append(result)  # kept with its counts even if the run stops
                 await self._run_flow(context, flow, source, result, progress, dry_run, wanted)
         except (*RUN_STOPPERS, ConnectionStateError) as exc:
-            summary.error, summary.cause = _describe(exc), exc
+            summary.error, summary.cause = describe_error(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
             recorder.finish(summary, kind)
@@ -366,9 +366,3 @@ def _count_planned(result: FlowResult, item: PlannedItem, dry_run: bool) -> None
 
 def _writes(source: ClientSource) -> int:
     return int(getattr(source, "write_requests_made", 0))
-
-
-def _describe(exc: BaseException) -> str:
-    explanation = getattr(exc, "explanation", "")
-    fix = getattr(exc, "fix", "")
-    return " ".join(part for part in (str(exc).split(" — ")[0], explanation, fix) if part)

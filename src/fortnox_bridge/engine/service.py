@@ -22,6 +22,7 @@ from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
+from fortnox_bridge.engine.probe import Probe
 from fortnox_bridge.engine.pushing import WRITE_LEASE
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
@@ -102,7 +103,7 @@ class SyncService:
         if not self._take(lease):
             return self._failed(tenant_id, "another worker is sweeping this tenant right now")
         try:
-            return await self._run(tenant_id, "sweep", only=only, progress=progress)
+            return await self._run(tenant_id, "sweep", only=only, progress=progress, probe=probe)
         finally:
             with self.sessions.begin() as session:
                 LeaseRepository(session).release(lease, self.owner)
@@ -190,11 +191,12 @@ class SyncService:
         only: Collection[str] | None = None,
         records: Mapping[str, Collection[str]] | None = None,
         progress: ProgressCallback | None = None,
+        probe: Probe | None = None,
     ) -> RunSummary:
         started = self.clock.now()
         source = self.clients.source(tenant_id)
         try:
-            if not dry_run and self._needs_facts(tenant_id, records):
+            if not dry_run and self._needs_facts(probe or self.runner.probe(tenant_id), records):
                 await self.preflight.run(tenant_id, source)
             summary = await self.runner.run_cycle(
                 tenant_id,
@@ -262,9 +264,8 @@ class SyncService:
         except IntegrityError:
             return False  # another worker took it in the same instant
 
-    def _needs_facts(self, tenant_id: int, records: Mapping[str, Collection[str]] | None) -> bool:
+    def _needs_facts(self, probe: Probe, records: Mapping[str, Collection[str]] | None) -> bool:
         """Whether a dated flow is about to write and the cached facts are old or missing."""
-        probe = self.runner.probe(tenant_id)
         if not facts_are_stale(probe.facts, self.clock.now()):
             return False
         return any(
