@@ -43,9 +43,10 @@ class RateLimit:
     def rates(self) -> list[Rate]:
         """The pacing rate (``burst`` at a time) and the full window, as pyrate-limiter rates."""
         full = Rate(self.requests, self.window_ms)
-        if not 0 < self.burst < self.requests:
-            return [full]
-        return [Rate(self.burst, self.window_ms * self.burst // self.requests), full]
+        pace_ms = self.window_ms * self.burst // self.requests
+        if not 0 < self.burst < self.requests or pace_ms < 1:
+            return [full]  # no pacing, or a budget too large to pace at millisecond resolution
+        return [Rate(self.burst, pace_ms), full]
 
     @classmethod
     def parse(cls, text: str) -> RateLimit:
