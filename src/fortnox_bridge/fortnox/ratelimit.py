@@ -53,11 +53,14 @@ class RateLimit:
         """``"25/5"`` → 25 requests per 5 seconds."""
         try:
             requests, seconds = text.split("/")
-            return cls(requests=int(requests), seconds=float(seconds))
+            limit = cls(requests=int(requests), seconds=float(seconds))
         except ValueError:
             raise ValueError(
                 f"rate limit {text!r} must look like 25/5 (requests/seconds)"
             ) from None
+        if limit.requests < 1 or limit.seconds <= 0:
+            raise ValueError(f"rate limit {text!r} needs at least 1 request per a positive time")
+        return limit
 
 
 class Limiter(Protocol):

@@ -76,3 +76,12 @@ def test_rate_limit_parsing() -> None:
     assert RateLimit.parse("10/1.5").window_ms == 1600
     with pytest.raises(ValueError, match="must look like 25/5"):
         RateLimit.parse("25 per 5")
+    with pytest.raises(ValueError, match="at least 1 request"):
+        RateLimit.parse("0/5")
+
+
+async def test_a_budget_too_large_to_pace_still_limits(clock: ManualClock) -> None:
+    limit = RateLimit.parse("100000/1")
+    assert len(limit.rates()) == 1
+    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=Sleeper(clock))
+    assert [await limiter.acquire("k") for _ in range(3)] == [0.0, 0.0, 0.0]
