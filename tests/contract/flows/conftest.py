@@ -3,10 +3,13 @@ a tenant in the store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from sandbox.openapi_check import checked
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
@@ -19,6 +22,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 URL = "http://sandbox.test"
+REFERENCE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
 SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
 
 
@@ -38,13 +42,15 @@ def sandbox_state(clock: ManualClock) -> SandboxState:
 
 
 @pytest.fixture
-def faulty(sandbox_state: SandboxState) -> SandboxTransport:
-    return SandboxTransport(create_app(sandbox_state))
+def faulty(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTransport]:
+    """The fault-aware transport; every API answer is checked against the OpenAPI document."""
+    transport = SandboxTransport(create_app(sandbox_state))
+    yield from checked(transport, REFERENCE_DIR / "fortnox-openapi.json")
 
 
 @pytest.fixture
 async def fortnox(
-    control: SandboxControl, company: int, faulty: SandboxTransport, clock: ManualClock
+    control: SandboxControl, company: int, faulty: httpx.AsyncBaseTransport, clock: ManualClock
 ) -> AsyncIterator[FortnoxClient]:
     issued = await control.issue_tokens(company, SCOPES)
     client = FortnoxClient(
