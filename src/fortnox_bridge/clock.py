@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -27,6 +28,8 @@ class ManualClock:
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 1, tzinfo=UTC)
+        #: Every wait asked of :meth:`sleep`, in order.
+        self.slept: list[float] = []
 
     def now(self) -> datetime:
         """The clock's current time."""
@@ -35,3 +38,9 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         """Move the clock forward."""
         self._now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        """An injectable sleep: record the wait, move the clock, let other tasks run once."""
+        self.slept.append(seconds)
+        self.advance(seconds)
+        await asyncio.sleep(0)

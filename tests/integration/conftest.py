@@ -41,18 +41,6 @@ SANDBOX_URL = "http://sandbox.test"
 ENGINE_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
 
 
-class ClockSleep:
-    """The injected sleep of the retry policy: moves the manual clock instead of waiting."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.waited = 0.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.waited += seconds
-        self.clock.advance(seconds)
-
-
 @pytest.fixture
 def sandbox_state(clock: ManualClock) -> SandboxState:
     """A sandbox whose probabilistic faults are reproducible."""
@@ -66,9 +54,9 @@ def faulty_transport(sandbox_state: SandboxState) -> SandboxTransport:
 
 
 @pytest.fixture
-def sleep(clock: ManualClock) -> ClockSleep:
+def sleep(clock: ManualClock) -> ManualClock:
     """Waits of the retry policy, on the manual clock."""
-    return ClockSleep(clock)
+    return clock
 
 
 @pytest.fixture
@@ -76,7 +64,7 @@ async def engine_client(
     control: SandboxControl,
     company: int,
     faulty_transport: SandboxTransport,
-    sleep: ClockSleep,
+    sleep: ManualClock,
 ) -> AsyncIterator[FortnoxClient]:
     """A client for :func:`company` with the engine's scopes, faults and clock-driven retries."""
     issued = await control.issue_tokens(company, ENGINE_SCOPES)
@@ -84,7 +72,7 @@ async def engine_client(
         access_token=issued["access_token"],
         api_url=SANDBOX_URL,
         transport=faulty_transport,
-        retry=RetryPolicy(sleep=sleep, max_total_wait=600),
+        retry=RetryPolicy(sleep=sleep.sleep, max_total_wait=600),
     )
     yield client
     await client.aclose()
@@ -220,7 +208,7 @@ async def bridge(
     company: int,
     tenant: int,
     faulty_transport: SandboxTransport,
-    sleep: ClockSleep,
+    sleep: ManualClock,
     smtp: tuple[Inbox, int],
 ) -> Bridge:
     """Store, vault, connections, clients, notifier and service for :func:`tenant`."""
@@ -245,7 +233,7 @@ async def bridge(
         cipher,
         clock=clock,
         endpoints=endpoints,
-        retry=RetryPolicy(sleep=sleep, max_total_wait=600),
+        retry=RetryPolicy(sleep=sleep.sleep, max_total_wait=600),
     )
     service = SyncService(
         sessions,

@@ -26,18 +26,6 @@ URL = "http://sandbox.test"
 REFERENCE_DIR = Path(__file__).resolve().parents[4] / "shared" / "reference"
 
 
-class Sleeper:
-    """Injected sleep: records waits and moves the shared manual clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-
-
 @pytest.fixture
 def sandbox_state(clock: ManualClock) -> SandboxState:
     return SandboxState(clock=clock, fault_seed=11)
@@ -52,8 +40,9 @@ def sandbox_transport(sandbox_state: SandboxState) -> Iterator[httpx.AsyncBaseTr
 
 
 @pytest.fixture
-def sleeper(clock: ManualClock) -> Sleeper:
-    return Sleeper(clock)
+def sleeper(clock: ManualClock) -> ManualClock:
+    """The manual clock, whose ``sleep`` the clients use and whose ``slept`` lists waits."""
+    return clock
 
 
 @pytest.fixture
@@ -71,7 +60,7 @@ async def connect(
     control: SandboxControl,
     sandbox_transport: SandboxTransport,
     clock: ManualClock,
-    sleeper: Sleeper,
+    sleeper: ManualClock,
 ) -> AsyncIterator[Connect]:
     """``await connect(tenant_id, scopes=..., expired=..., limiter=...)``: a refreshing client."""
     opened: list[FortnoxClient] = []
@@ -96,7 +85,7 @@ async def connect(
         )
         client = FortnoxClient(
             tokens=manager, api_url=URL, transport=sandbox_transport, limiter=limiter,
-            retry=RetryPolicy(sleep=sleeper, max_total_wait=60),
+            retry=RetryPolicy(sleep=sleeper.sleep, max_total_wait=60),
         )  # fmt: skip
         opened.append(client)
         return client, manager, issued

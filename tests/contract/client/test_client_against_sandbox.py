@@ -21,7 +21,7 @@ from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.sandbox.control_client import SandboxControl
 
-from .conftest import URL, Connect, Sleeper
+from .conftest import URL, Connect
 
 EMPLOYEE = {"first_name": "Karin", "last_name": "Ek", "email": "karin@example.se"}
 
@@ -71,25 +71,25 @@ async def test_token_expiring_on_the_sandbox_clock_is_refreshed_first(
 
 async def test_a_burst_of_429s_is_retried_within_bounded_time(
     connect: Connect, sandbox: httpx.AsyncClient, control: SandboxControl, company: int,
-    sleeper: Sleeper,
+    sleeper: ManualClock,
 ) -> None:  # fmt: skip
     client, _, _ = await connect(company)
     await fault(sandbox, kind="429", count=4, retry_after=2, tenant_id=company)
     created = await client.employees.create(EMPLOYEE)
     assert created.first_name == "Karin"
-    assert sleeper.waits == [2.0, 2.0, 2.0, 2.0]
+    assert sleeper.slept == [2.0, 2.0, 2.0, 2.0]
     stats = await control.stats(company)
     assert stats["responses_by_status"] == {"429": 4, "201": 1}
 
 
 async def test_a_429_storm_gives_up_after_the_total_wait_budget(
-    connect: Connect, sandbox: httpx.AsyncClient, company: int, sleeper: Sleeper
+    connect: Connect, sandbox: httpx.AsyncClient, company: int, sleeper: ManualClock
 ) -> None:
     client, _, _ = await connect(company)
     await fault(sandbox, kind="429", probability=1.0, tenant_id=company)
     with pytest.raises(RateLimitedError):
         await client.employees.list_page()
-    assert sum(sleeper.waits) <= 60
+    assert sum(sleeper.slept) <= 60
 
 
 async def test_a_post_whose_answer_is_dropped_is_applied_once_and_not_resent(
@@ -139,11 +139,11 @@ async def test_a_missing_module_licence_is_its_own_error(
 
 async def test_the_client_limiter_keeps_under_the_sandbox_limit(
     connect: Connect, sandbox: httpx.AsyncClient, control: SandboxControl, company: int,
-    clock: ManualClock, sleeper: Sleeper,
+    clock: ManualClock, sleeper: ManualClock,
 ) -> None:  # fmt: skip
     limit = await sandbox.put("/_sandbox/rate-limit", json={"requests": 25, "seconds": 5})
     assert limit.is_success
-    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.1), clock=clock, sleep=sleeper)
+    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.1), clock=clock, sleep=sleeper.sleep)
     client, _, _ = await connect(company, limiter=limiter)
     started: datetime = clock.now()
     for _ in range(3):

@@ -26,16 +26,6 @@ REFERENCE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "referen
 SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
 
 
-class ClockSleep:
-    """Retry waits move the manual clock; nothing waits for real."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-
-
 @pytest.fixture
 def sandbox_state(clock: ManualClock) -> SandboxState:
     return SandboxState(clock=clock, fault_seed=3)
@@ -57,7 +47,7 @@ async def fortnox(
         access_token=issued["access_token"],
         api_url=URL,
         transport=faulty,
-        retry=RetryPolicy(sleep=ClockSleep(clock), max_total_wait=600),
+        retry=RetryPolicy(sleep=clock.sleep, max_total_wait=600),
     )
     yield client
     await client.aclose()

@@ -37,17 +37,6 @@ class Submitted:
             self.times.append(self.clock.now())
 
 
-class ClockSleep:
-    """Sleep on the manual clock: advance it and yield once."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
-
-
 def test_jobs_round_trip_as_json_for_a_distributed_dispatcher() -> None:
     job = push_job(3, [("employee", "e2"), ("employee", "e1"), ("time_entry", "t1")])
     assert job.records == (("employee", ("e1", "e2")), ("time_entry", ("t1",)))
@@ -111,7 +100,7 @@ async def test_a_failing_job_does_not_stop_the_workers() -> None:
 async def test_changes_are_pushed_after_a_quiet_pause_or_at_most_one_second() -> None:
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     submitted = Submitted(clock)
-    debouncer = PushDebouncer(submitted, clock, sleep=ClockSleep(clock), quiet=0.2, max_delay=1.0)
+    debouncer = PushDebouncer(submitted, clock, sleep=clock.sleep, quiet=0.2, max_delay=1.0)
     start = clock.now()
     debouncer.changed(1, "employee", "e1")
     debouncer.changed(1, "employee", "e2")

@@ -28,25 +28,14 @@ from .scripted import Answer, Script, error, fortnox_json
 CUSTOMER = {"Customer": {"CustomerNumber": "7", "Name": "Bygg AB"}}
 
 
-class Sleeper:
-    """An injected sleep that records waits and moves a manual clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-
-
 @pytest.fixture
-def sleeper(clock: ManualClock) -> Sleeper:
-    return Sleeper(clock)
+def sleeper(clock: ManualClock) -> ManualClock:
+    """The manual clock, whose ``sleep`` the retry policy uses and whose ``slept`` lists waits."""
+    return clock
 
 
-def make(script: Script, sleeper: Sleeper, **policy: float) -> FortnoxClient:
-    retry = RetryPolicy(rng=random.Random(7), sleep=sleeper, **policy)  # type: ignore[arg-type]
+def make(script: Script, sleeper: ManualClock, **policy: float) -> FortnoxClient:
+    retry = RetryPolicy(rng=random.Random(7), sleep=sleeper.sleep, **policy)  # type: ignore[arg-type]
     return FortnoxClient(
         access_token="t", api_url="https://api.fortnox.test", transport=script.transport(),
         retry=retry,
@@ -58,53 +47,57 @@ def too_many(retry_after: str | None = None) -> httpx.Response:
     return fortnox_json(429, {"message": "Too Many Requests"}, headers)
 
 
-async def test_429s_are_retried_and_retry_after_is_honoured(sleeper: Sleeper) -> None:
+async def test_429s_are_retried_and_retry_after_is_honoured(sleeper: ManualClock) -> None:
     script = Script([too_many("2"), too_many("3"), fortnox_json(200, CUSTOMER)])
     customer = await make(script, sleeper).customers.get("7")
     assert customer.name == "Bygg AB"
     assert len(script.sent) == 3
-    assert sleeper.waits == [2.0, 3.0]
+    assert sleeper.slept == [2.0, 3.0]
 
 
-async def test_backoff_grows_with_jitter_within_bounds(sleeper: Sleeper) -> None:
+async def test_backoff_grows_with_jitter_within_bounds(sleeper: ManualClock) -> None:
     answers: list[Answer] = [fortnox_json(503, {"message": "down"})] * 4
     script = Script([*answers, fortnox_json(200, CUSTOMER)])
     await make(script, sleeper, base_delay=1.0, max_delay=30.0).customers.get("7")
-    assert len(sleeper.waits) == 4
-    for attempt, wait in enumerate(sleeper.waits, start=1):
+    assert len(sleeper.slept) == 4
+    for attempt, wait in enumerate(sleeper.slept, start=1):
         ceiling = min(30.0, 2 ** (attempt - 1))
         assert ceiling / 2 <= wait <= ceiling
 
 
-async def test_a_429_storm_ends_within_the_bounded_total_wait(sleeper: Sleeper) -> None:
+async def test_a_429_storm_ends_within_the_bounded_total_wait(sleeper: ManualClock) -> None:
     script = Script([too_many()])
     client = make(
         script, sleeper, max_attempts=50, base_delay=1.0, max_delay=8.0, max_total_wait=20.0
     )
     with pytest.raises(RateLimitedError) as caught:
         await client.customers.get("7")
-    assert sum(sleeper.waits) <= 20.0
-    assert len(script.sent) == len(sleeper.waits) + 1
+    assert sum(sleeper.slept) <= 20.0
+    assert len(script.sent) == len(sleeper.slept) + 1
     assert caught.value.status == 429
     assert "25 per 5 seconds" in caught.value.explanation
 
 
-async def test_lost_answer_to_a_post_is_outcome_unknown_and_not_resent(sleeper: Sleeper) -> None:
+async def test_lost_answer_to_a_post_is_outcome_unknown_and_not_resent(
+    sleeper: ManualClock,
+) -> None:
     script = Script([httpx.ReadTimeout, fortnox_json(201, CUSTOMER)])
     with pytest.raises(OutcomeUnknown, match="look the record up"):
         await make(script, sleeper).customers.create({"name": "Bygg AB"})
     assert len(script.sent) == 1
-    assert sleeper.waits == []
+    assert sleeper.slept == []
 
 
-async def test_dropped_connection_after_an_action_put_is_outcome_unknown(sleeper: Sleeper) -> None:
+async def test_dropped_connection_after_an_action_put_is_outcome_unknown(
+    sleeper: ManualClock,
+) -> None:
     script = Script([httpx.RemoteProtocolError, fortnox_json(200, {"Invoice": {}})])
     with pytest.raises(OutcomeUnknown):
         await make(script, sleeper).invoices.bookkeep(12)
     assert len(script.sent) == 1
 
 
-async def test_lost_answer_to_a_get_is_retried(sleeper: Sleeper) -> None:
+async def test_lost_answer_to_a_get_is_retried(sleeper: ManualClock) -> None:
     script = Script([httpx.ReadTimeout, fortnox_json(200, CUSTOMER)])
     customer = await make(script, sleeper).customers.get("7")
     assert customer.customer_number == "7"
@@ -112,7 +105,7 @@ async def test_lost_answer_to_a_get_is_retried(sleeper: Sleeper) -> None:
 
 
 async def test_connect_failure_of_a_post_is_retried_because_nothing_was_sent(
-    sleeper: Sleeper,
+    sleeper: ManualClock,
 ) -> None:
     script = Script([httpx.ConnectError, fortnox_json(201, CUSTOMER)])
     created = await make(script, sleeper).customers.create({"name": "Bygg AB"})
@@ -120,14 +113,14 @@ async def test_connect_failure_of_a_post_is_retried_because_nothing_was_sent(
     assert len(script.sent) == 2
 
 
-async def test_connect_failures_end_as_transport_errors(sleeper: Sleeper) -> None:
+async def test_connect_failures_end_as_transport_errors(sleeper: ManualClock) -> None:
     script = Script([httpx.ConnectError])
     with pytest.raises(FortnoxTransportError):
         await make(script, sleeper, max_attempts=3).customers.get("7")
     assert len(script.sent) == 3
 
 
-async def test_server_error_on_a_post_may_have_been_applied(sleeper: Sleeper) -> None:
+async def test_server_error_on_a_post_may_have_been_applied(sleeper: ManualClock) -> None:
     script = Script([fortnox_json(500, {"message": "Internal"}), fortnox_json(201, CUSTOMER)])
     with pytest.raises(OutcomeUnknown, match="Fortnox 500"):
         await make(script, sleeper).customers.create({"name": "Bygg AB"})
@@ -135,7 +128,7 @@ async def test_server_error_on_a_post_may_have_been_applied(sleeper: Sleeper) ->
 
 
 async def test_503_on_a_post_was_refused_before_processing_and_is_retried(
-    sleeper: Sleeper,
+    sleeper: ManualClock,
 ) -> None:
     script = Script([fortnox_json(503, {"message": "busy"}), fortnox_json(201, CUSTOMER)])
     created = await make(script, sleeper).customers.create({"name": "Bygg AB"})
@@ -158,7 +151,7 @@ async def test_503_on_a_post_was_refused_before_processing_and_is_retried(
     ],
 )
 async def test_errors_are_classified_and_explained(
-    sleeper: Sleeper, answer: httpx.Response, cls: type, code: int
+    sleeper: ManualClock, answer: httpx.Response, cls: type, code: int
 ) -> None:
     script = Script([answer])
     with pytest.raises(cls) as caught:
@@ -169,7 +162,9 @@ async def test_errors_are_classified_and_explained(
     assert len(script.sent) == 1  # none of these is retried
 
 
-async def test_error_text_has_swedish_message_english_explanation_and_fix(sleeper: Sleeper) -> None:
+async def test_error_text_has_swedish_message_english_explanation_and_fix(
+    sleeper: ManualClock,
+) -> None:
     script = Script([error(400, 2000359, "Värdet innehåller ej tillåtna tecken")])
     with pytest.raises(ValidationError) as caught:
         await make(script, sleeper).customers.create({"name": "Bygg™ AB"})
@@ -180,7 +175,7 @@ async def test_error_text_has_swedish_message_english_explanation_and_fix(sleepe
     assert "POST /3/customers" in text
 
 
-async def test_unsupported_operation_sends_nothing(sleeper: Sleeper) -> None:
+async def test_unsupported_operation_sends_nothing(sleeper: ManualClock) -> None:
     script = Script([fortnox_json(204, None)])
     client = make(script, sleeper)
     with pytest.raises(UnsupportedOperation, match="no delete on /3/employees"):
@@ -189,7 +184,7 @@ async def test_unsupported_operation_sends_nothing(sleeper: Sleeper) -> None:
 
 
 async def test_update_changed_sends_only_differences_and_nothing_when_equal(
-    sleeper: Sleeper,
+    sleeper: ManualClock,
 ) -> None:
     script = Script([fortnox_json(200, {"Customer": {"CustomerNumber": "7", "City": "Lund"}})])
     client = make(script, sleeper)
@@ -206,7 +201,7 @@ async def test_update_changed_sends_only_differences_and_nothing_when_equal(
     }
 
 
-async def test_list_parameters_are_sent_as_fortnox_expects(sleeper: Sleeper) -> None:
+async def test_list_parameters_are_sent_as_fortnox_expects(sleeper: ManualClock) -> None:
     meta = {"@TotalResources": 0, "@TotalPages": 0, "@CurrentPage": 1}
     script = Script([fortnox_json(200, {"MetaInformation": meta, "Invoices": []})])
     await make(script, sleeper).invoices.list_page(
@@ -223,7 +218,7 @@ async def test_list_parameters_are_sent_as_fortnox_expects(sleeper: Sleeper) -> 
         await make(script, sleeper).invoices.list_page(search={"CustomerNumber": "7"})
 
 
-async def test_binary_preview_returns_pdf_bytes(sleeper: Sleeper) -> None:
+async def test_binary_preview_returns_pdf_bytes(sleeper: ManualClock) -> None:
     pdf = httpx.Response(200, content=b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"})
     script = Script([pdf])
     content = await make(script, sleeper).invoices.preview(5)

@@ -10,14 +10,6 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 
 
-class Sleeper:
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-
-
 @pytest.mark.parametrize(
     ("burst", "expected_elapsed"),
     [
@@ -29,7 +21,7 @@ async def test_never_more_than_the_limit_in_any_window(
     clock: ManualClock, burst: int, expected_elapsed: float
 ) -> None:
     limit = RateLimit(25, 5.0, 0.1, burst=burst)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=Sleeper(clock))
+    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
     stamps: list[datetime] = []
     for _ in range(120):
         await limiter.acquire("app:1")
@@ -43,7 +35,7 @@ async def test_never_more_than_the_limit_in_any_window(
 
 async def test_each_key_has_its_own_budget(clock: ManualClock) -> None:
     limit = RateLimit(2, 5.0, 0.0, burst=2)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=Sleeper(clock))
+    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
     for key in ("app:1", "app:1", "app:2", "app:2"):
         assert await limiter.acquire(key) == 0.0
     assert await limiter.acquire("app:1") == pytest.approx(5.0, abs=0.01)
@@ -51,7 +43,7 @@ async def test_each_key_has_its_own_budget(clock: ManualClock) -> None:
 
 async def test_the_window_slides(clock: ManualClock) -> None:
     limit = RateLimit(3, 5.0, 0.0, burst=3)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=Sleeper(clock))
+    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
     await limiter.acquire("k")
     clock.advance(3)
     await limiter.acquire("k")
@@ -62,9 +54,7 @@ async def test_the_window_slides(clock: ManualClock) -> None:
 
 
 async def test_pacing_spreads_a_full_window(clock: ManualClock) -> None:
-    limiter = SlidingWindowLimiter(
-        RateLimit(25, 5.0, 0.0, burst=5), clock=clock, sleep=Sleeper(clock)
-    )
+    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.0, burst=5), clock=clock, sleep=clock.sleep)
     waits = [await limiter.acquire("k") for _ in range(10)]
     assert waits[:5] == [0.0] * 5
     assert waits[5] == pytest.approx(1.0, abs=0.01)  # the sixth waits for the next pace slot
@@ -83,5 +73,5 @@ def test_rate_limit_parsing() -> None:
 async def test_a_budget_too_large_to_pace_still_limits(clock: ManualClock) -> None:
     limit = RateLimit.parse("100000/1")
     assert len(limit.rates()) == 1
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=Sleeper(clock))
+    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
     assert [await limiter.acquire("k") for _ in range(3)] == [0.0, 0.0, 0.0]

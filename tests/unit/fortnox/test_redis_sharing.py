@@ -51,18 +51,10 @@ async def test_two_processes_refresh_once_under_the_redis_lock(
     assert fake.api_calls == 20
 
 
-class Sleeper:
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-
-
 async def test_the_rate_limit_window_is_shared_through_redis(
     redis_client: Any, clock: ManualClock
 ) -> None:
-    sleep = Sleeper(clock)
+    sleep = clock.sleep
     prefix = redis_client.test_prefix + "rl:"
     limit = RateLimit(25, 5.0, 0.0, burst=25)
     limiters = [
