@@ -107,6 +107,38 @@ class Settings(BaseSettings):
         description="A host change is pushed at most this long after it arrived.",
     )
 
+    # -- the host API --------------------------------------------------------------------------
+    api_max_body_bytes: int = Field(
+        default=5_000_000,
+        ge=1_000,
+        le=100_000_000,
+        description="Largest request body the host API accepts (413 above it).",
+    )
+    api_rate_limit: str = Field(
+        default="600/60",
+        pattern=r"^\d+/\d+(\.\d+)?$",
+        description="Requests per seconds per API key, e.g. 600/60 (429 with Retry-After above).",
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the host API (CORS); empty: CORS is off.",
+    )
+    idempotency_retention_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="How long the answer to a write with an Idempotency-Key is kept for replay.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=30,
+        description="Delivery attempts per webhook event before it is marked failed.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long a webhook receiver may take to answer."
+    )
+
     # -- e-mail ---------------------------------------------------------------------------
     smtp_host: str | None = Field(
         default=None, description="SMTP server for e-mail to tenants' recipients; unset: none."

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.store.db import migrate, open_engine
+from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import ApiKey
+from fortnox_bridge.store.models import ApiKey, Base
 from fortnox_bridge.store.tenants import TenantRepository
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -25,6 +28,16 @@ def test_migration_creates_the_tables_and_is_repeatable(db_url: str) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"tenants", "api_keys", "mirror_records", "links", "alembic_version"} <= tables
     engine.dispose()
+
+
+def test_migrations_build_exactly_the_schema_the_models_declare(db_url: str) -> None:
+    engine = open_engine(db_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == [], "a model changed without a migration (or the reverse)"
 
 
 def test_api_keys_are_hashed_and_resolve_to_their_tenant(sessions: sessionmaker[Session]) -> None:
@@ -112,3 +125,27 @@ def test_links_are_saved_moved_and_forgotten(sessions: sessionmaker[Session]) ->
         assert (by_id["e1"].synced_version, by_id["e1"].snapshot) == (2, {"a": 2})
         assert links.forget_tenant(tenant.id) == 1
         assert links.by_external_id(tenant.id, "employee") == {}
+
+
+def test_events_are_numbered_per_tenant_and_read_after_a_cursor(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        a, b = tenants.create("A", now=NOW), tenants.create("B", now=NOW)
+        events = EventRepository(session)
+        for n in range(3):
+            events.append(a.id, "record.changed", data={"n": n}, now=NOW, entity_type="employee")
+        events.append(b.id, "operation.failed", data={}, now=NOW)
+        ids = (a.id, b.id)
+    with sessions.begin() as session:
+        events = EventRepository(session)
+        assert [(e.seq, e.data["n"]) for e in events.after(ids[0], 0, limit=10)] == [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+        ]
+        assert [e.seq for e in events.after(ids[0], 1, limit=1)] == [2]
+        assert [e.type for e in events.after(ids[1], 0, limit=10)] == ["operation.failed"]
+        assert events.after(ids[0], 0, limit=10, types=frozenset({"operation.failed"})) == []
+        assert (events.last_seq(ids[0]), events.last_seq(ids[1])) == (3, 1)

@@ -16,6 +16,11 @@ from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.dispatch import Dispatcher
+from fortnox_bridge.engine.entities import (
+    HostEntity,
+    check_flows_against_entities,
+    discover_entities,
+)
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.metrics import CONTENT_TYPE, Metrics
 from fortnox_bridge.engine.registry import discover_flows
@@ -39,6 +44,7 @@ def create_app(
     clock: Clock,
     hooks: ApiHooks | None = None,
     flows: Sequence[type[Flow]] | None = None,
+    entities: Sequence[HostEntity] | None = None,
 ) -> FastAPI:
     """The API app over the store behind ``sessions``."""
     app = FastAPI(
@@ -47,6 +53,8 @@ def create_app(
         description="Push host records to the bridge and read what it synchronised with Fortnox.",
     )
     known = list(flows) if flows is not None else discover_flows()
+    declared = list(entities) if entities is not None else discover_entities()
+    check_flows_against_entities(known, declared)
     app.state.sessions = sessions
     app.state.clock = clock
     app.state.hooks = hooks or ApiHooks()
@@ -71,6 +79,6 @@ def create_app(
         """Metrics in the Prometheus text format."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    app.include_router(record_router(known))
+    app.include_router(record_router(declared))
     app.include_router(operations_router(known))
     return app

@@ -1,8 +1,8 @@
 """``/api/v1/<collection>/{external_id}``: the host records of every flow's entity.
 
-One set of routes per entity that a discovered flow declares (``employees``, ``time-entries``,
-...), validated by that flow's record model: adding a flow adds its routes. A stored change is
-handed to the engine at once (event-driven push within about a second).
+One set of routes per host entity a flow family declares (``employees``, ``time-entries``, ...;
+see ``engine/entities.py``), validated by the entity's model: adding an entity adds its routes.
+A stored change is handed to the engine at once (event-driven push within about a second).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from fortnox_bridge.api.auth import not_found, tenant_of
 from fortnox_bridge.api.schemas import Problem, RecordOut
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import MirrorRecord, Tenant
 
@@ -26,15 +26,11 @@ ExternalId = Annotated[
 TenantDep = Annotated[Tenant, Depends(tenant_of)]
 
 
-def record_router(flows: Sequence[type[Flow]]) -> APIRouter:
-    """Routes for the host records of every entity the flows declare."""
+def record_router(entities: Sequence[HostEntity]) -> APIRouter:
+    """Routes for the host records of every entity the flow families declare."""
     router = APIRouter(prefix="/api/v1")
-    seen: dict[str, type[BaseModel]] = {}
-    for flow in flows:
-        if flow.entity in seen or flow.direction != "push":
-            continue
-        seen[flow.entity] = flow.record_model
-        _entity_routes(router, flow.entity, flow.api_collection(), flow.record_model)
+    for entity in entities:
+        _entity_routes(router, entity.entity, entity.collection, entity.model)
     return router
 
 

@@ -25,3 +25,21 @@ class HostTimeEntry(BaseModel):
     )
     project: str | None = Field(default=None, max_length=20)
     cost_center: str | None = Field(default=None, max_length=6)
+
+
+class HostProject(BaseModel):
+    """A project time is reported against (seed 000: PAXml code per project)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: str = Field(
+        min_length=1, max_length=20, description="The project number as Fortnox knows it."
+    )
+    name: str = Field(min_length=1, max_length=100)
+    paxml_code: str = Field(
+        default="TID",
+        min_length=1,
+        max_length=10,
+        pattern=r"^[A-Z0-9]+$",
+        description="The PAXml code time on this project is reported with (TID = working time).",
+    )

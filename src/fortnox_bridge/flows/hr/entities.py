@@ -1,0 +1,33 @@
+"""The host entities of the ``hr`` family."""
+
+from __future__ import annotations
+
+from fortnox_bridge.engine.entities import HostEntity
+from fortnox_bridge.flows.hr.records import HostAbsence, HostAbsenceType, HostEmployee
+
+ENTITIES = (
+    HostEntity(
+        entity="employee",
+        collection="employees",
+        model=HostEmployee,
+        family="hr",
+        description="Employees, kept equal with Fortnox's employee register in both directions.",
+        unique_fields=("email",),
+    ),
+    HostEntity(
+        entity="absence_type",
+        collection="absence-types",
+        model=HostAbsenceType,
+        family="hr",
+        description="Kinds of absence; each is mapped to a Fortnox absence cause code or excluded.",
+    ),
+    HostEntity(
+        entity="absence",
+        collection="absences",
+        model=HostAbsence,
+        family="hr",
+        description="Absence requests; approved ones with an end date become Fortnox absence "
+        "transactions, one per scheduled day.",
+        references={"employee": "employee", "absence_type": "absence_type"},
+    ),
+)
