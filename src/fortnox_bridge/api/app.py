@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
+from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
@@ -51,7 +52,11 @@ def create_app(
         title="fortnox-bridge",
         version=__version__,
         description="Push host records to the bridge and read what it synchronised with Fortnox.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
     )
+    install_openapi(app)
     known = list(flows) if flows is not None else discover_flows()
     declared = list(entities) if entities is not None else discover_entities()
     check_flows_against_entities(known, declared)
