@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -135,3 +135,15 @@ class Queued(BaseModel):
 
     queued: bool
     job: dict[str, Any]
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list: the items and the cursor of the next page (``null`` on the last)."""
+
+    data: list[ItemT]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to read the next page; null when this is the last page."
+    )
