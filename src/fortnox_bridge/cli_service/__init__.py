@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fortnox_bridge.cli_service.commands import connect, resync, status, sync
+from fortnox_bridge.cli_service.hr import hr_app
 from fortnox_bridge.cli_service.serve import serve
 from fortnox_bridge.cli_service.tenants import tenants_app
 
@@ -17,3 +18,4 @@ def register(app: typer.Typer) -> None:
     app.command()(connect)
     app.command()(status)
     app.add_typer(tenants_app, name="tenants")
+    app.add_typer(hr_app, name="hr")

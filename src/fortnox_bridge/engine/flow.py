@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar, Literal
 
@@ -33,6 +33,8 @@ NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+\.(push|pull)$")
 Period = Literal["day", "week", "month"]
 #: ``{kind: {local value: Fortnox value, or None when the local value is excluded}}``.
 Mappings = Mapping[str, Mapping[str, str | None]]
+#: ``lookup(entity, host id)`` → the host record's payload, or ``None`` when there is none.
+Lookup = Callable[[str, str], Mapping[str, Any] | None]
 
 
 class Excluded(Exception):
@@ -82,6 +84,12 @@ class Flow:
     delete_by: ClassVar[Mapping[str, Any] | None] = None
     #: Fields sent when a record deleted that way comes back.
     undelete_by: ClassVar[Mapping[str, Any]] = {}
+    #: Mapped fields sent only when the record is created, never in an update (Fortnox does not
+    #: let them change, or they are Fortnox-side setup given once, e.g. an employee's EmployeeId).
+    create_only: ClassVar[frozenset[str]] = frozenset()
+    #: ``False`` for a flow that never runs on its own: the head of the Fortnox records a
+    #: derived flow writes (see ``engine/deriving.py``). Discovery leaves such flows out.
+    standalone: ClassVar[bool] = True
 
     #: Pull: the push flow whose ``map()`` gives the local side of a two-way entity.
     counterpart: ClassVar[str | None] = None
@@ -115,6 +123,11 @@ class Flow:
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """How people recognise the record in a log or an e-mail."""
         return f"{self.entity} {external_id}"
+
+    def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
+        """E-mail addresses to tell, besides the tenant's recipients, when Fortnox refuses this
+        record (e.g. the employee's manager). Pure: host records come through ``lookup``."""
+        return []
 
     def key_of(self, fields: Mapping[str, Any]) -> str | None:
         """The natural key of mapped fields (case and blanks ignored); ``None`` if incomplete."""

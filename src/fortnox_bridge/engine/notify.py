@@ -21,7 +21,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.concerned import concerned_people
 from fortnox_bridge.engine.connections import Transition
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.store.models import Problem
 from fortnox_bridge.store.notifications import NotificationRepository
 from fortnox_bridge.store.problems import ProblemRepository
@@ -80,12 +83,15 @@ class Notifier:
         *,
         sender: str,
         base_url: str | None = None,
+        flows: Sequence[type[Flow]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.mailer = mailer
         self.clock = clock
         self.sender = sender
         self.base_url = base_url
+        #: The flows whose ``concerned()`` names further people to tell (discovered when None).
+        self.flows = list(flows) if flows is not None else None
         self.templates = Environment(
             loader=PackageLoader("fortnox_bridge.engine", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -107,7 +113,7 @@ class Notifier:
             subject = f"{rows[0]['reference']} was not synchronised"
         else:
             subject = f"{len(rows)} new problems"
-        return await self._deliver(
+        sent = await self._deliver(
             tenant_id,
             "problem",
             subject,
@@ -115,6 +121,27 @@ class Notifier:
             {"problems": rows},
             problem_ids=[int(r["id"]) for r in rows],
         )
+        await self._tell_concerned(tenant_id, [int(r["id"]) for r in rows])
+        return sent
+
+    async def _tell_concerned(self, tenant_id: int, problem_ids: Sequence[int]) -> None:
+        """Fortnox refusals also go to the people the flow names (an employee's manager), one
+        e-mail per person with just their records."""
+        if self.flows is None:
+            self.flows = discover_flows()
+        people = concerned_people(self.sessions, tenant_id, problem_ids, self.flows)
+        for email, ids in people.items():
+            with self.sessions.begin() as session:
+                repo = ProblemRepository(session)
+                rows = [_row(p) for p in (repo.get(i) for i in ids) if p is not None]
+            subject = (
+                f"{rows[0]['reference']} was not synchronised"
+                if len(rows) == 1
+                else f"{len(rows)} records were not synchronised"
+            )
+            await self._deliver(
+                tenant_id, "problem", subject, "problem", {"problems": rows}, recipients=[email]
+            )
 
     async def digest(self, tenant_id: int, *, after_run: bool = True) -> bool:
         """The open problems, if the tenant's digest setting says it is time."""
@@ -155,14 +182,16 @@ class Notifier:
         *,
         problem_ids: Sequence[int] = (),
         digest_key: str | None = None,
+        recipients: Sequence[str] | None = None,
     ) -> bool:
         now = self.clock.now()
         with self.sessions.begin() as session:
             tenant = TenantRepository(session).get(tenant_id)
-            if tenant is None or not tenant.notify_emails:
+            if tenant is None or not (recipients or tenant.notify_emails):
                 return False
-            recipients, name = [str(r) for r in tenant.notify_emails], tenant.name
-        message = self._message(name, recipients, subject, template, data, now)
+            to = [str(r) for r in (recipients or tenant.notify_emails)]
+            name = tenant.name
+        message = self._message(name, to, subject, template, data, now)
         error = None
         try:
             await self.mailer.send(message)
@@ -176,7 +205,7 @@ class Notifier:
                 tenant_id,
                 kind=kind,
                 subject=str(message["Subject"]),
-                recipients=recipients,
+                recipients=to,
                 status="failed" if error else "sent",
                 now=now,
                 digest_key=digest_key,

@@ -28,7 +28,11 @@ def discover_flows(package: str = FLOWS_PACKAGE) -> list[type[Flow]]:
     root = importlib.import_module(package)
     for module in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
         importlib.import_module(module.name)
-    flows = [f for f in _subclasses(Flow) if f.__module__.startswith(package + ".")]
+    flows = [
+        f
+        for f in _subclasses(Flow)
+        if f.__module__.startswith(package + ".") and f.standalone  # parts run with their flow
+    ]
     names: dict[str, type[Flow]] = {}
     for flow in flows:
         flow.check_definition()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, load_context
+from fortnox_bridge.engine.deriving import DerivedFlow
 from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.periods import widen
@@ -80,8 +81,16 @@ class Resync:
         with self.sessions.begin() as session:
             context = load_context(session, tenant_id, self.runner.flows)
         flow = context.flows.get(name)
+        if isinstance(flow, DerivedFlow):
+            raise ResyncError(
+                f"{name!r} writes several Fortnox records per host record; {flow.rewrite_hint}"
+            )
         if flow is None or flow.direction != "push" or flow.period is None:
-            dated = [n for n, f in context.flows.items() if f.period and f.direction == "push"]
+            dated = [
+                n
+                for n, f in context.flows.items()
+                if f.period and f.direction == "push" and not isinstance(f, DerivedFlow)
+            ]
             raise ResyncError(f"{name!r} is not a dated push flow; re-sync one of: {dated}")
         return context, flow
 

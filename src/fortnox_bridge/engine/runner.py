@@ -9,16 +9,25 @@ licence stops the run (the connection lifecycle takes it from there).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, load_context
+from fortnox_bridge.engine.deriving import DerivedFlow, DerivedPusher
 from fortnox_bridge.engine.errors import ConnectionStateError
+from fortnox_bridge.engine.first_sync import hold_creates, hold_unlinked
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.importing import Importer
-from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
+from fortnox_bridge.engine.planning import (
+    UNCHANGED,
+    PlanContext,
+    PlannedItem,
+    RecordState,
+    plan_record,
+)
 from fortnox_bridge.engine.probe import Probe, idle_summary, read_probe
 from fortnox_bridge.engine.pulling import PullReconciler
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
@@ -151,8 +160,19 @@ class Runner:
         dry_run: bool,
         wanted: Collection[str] | None,
     ) -> None:
+        if isinstance(flow, DerivedFlow):  # one host record → many Fortnox records
+            pusher = DerivedPusher(
+                self.sessions,
+                self.clock,
+                tenant_id=context.tenant_id,
+                owner=self.owner,
+                lease=self.lease,
+            )
+            await pusher.push(context, flow, source, result, progress, dry_run, wanted)
+            return
         rows, live_total = self._rows(flow, context.tenant_id, only_dirty=True, wanted=wanted)
         items = self._plan(flow, context.tenant_id, rows, context, claim=not dry_run)
+        items = hold_creates(context.holds.get(flow.entity), items)  # first synchronization
         dirty_live = sum(1 for record, _ in rows if not record.deleted)
         if wanted is None:
             result.unchanged += live_total - dirty_live
@@ -202,6 +222,8 @@ class Runner:
         remote = [remote_record(flow, row) async for row in resource.iterate(**params)]
         counterpart = context.flows.get(flow.counterpart) if flow.counterpart else None
         if counterpart is not None:
+            hold = context.holds.get(flow.entity)  # first synchronization
+            remote = hold_unlinked(self.sessions, context.tenant_id, hold, remote, result)
             reconciler.reconcile(flow, counterpart, remote, result, complete=not params)
         else:
             importer = Importer(
@@ -262,7 +284,8 @@ class Runner:
         if not rows:
             return []
         plan_context = self._plan_context(flow, tenant_id, rows, context, claim=claim)
-        return [plan_record(flow, _state(record, link), plan_context) for record, link in rows]
+        items = [plan_record(flow, _state(record, link), plan_context) for record, link in rows]
+        return [_without_create_only(flow, item) for item in items]
 
     def _plan_context(
         self,
@@ -299,6 +322,21 @@ class Runner:
             in_flight=in_flight,
             checks=context.checks if context is not None else PlanContext().checks,
         )
+
+
+def _without_create_only(flow: Flow, item: PlannedItem) -> PlannedItem:
+    """An update never sends the flow's create-only fields; one left with nothing to send is
+    unchanged."""
+    if not flow.create_only or item.action != "update":
+        return item
+    changes = {k: v for k, v in item.changes.items() if k not in flow.create_only}
+    if not changes:
+        return replace(item, action="unchanged", reason=UNCHANGED, changes={})
+    reason = item.reason
+    if reason.startswith("changed: "):
+        _, conflict, rest = reason.partition(" (conflict")
+        reason = "changed: " + ", ".join(sorted(changes)) + conflict + rest
+    return replace(item, changes=changes, reason=reason)
 
 
 def _selected(

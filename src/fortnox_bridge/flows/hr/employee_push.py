@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.flow import Flow, FlowSettings, Lookup
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.records import HostEmployee
+
+
+class EmployeePushSettings(FlowSettings):
+    """Settings of ``hr.employee.push``."""
+
+    default_schedule: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="The Fortnox working-time schedule (ScheduleId, e.g. 'HEL') given to "
+        "employees the bridge creates. Without one Fortnox gives them no scheduled hours, so "
+        "their absences would be written with 0 hours.",
+    )
 
 
 class EmployeePush(Flow):
@@ -17,7 +30,8 @@ class EmployeePush(Flow):
 
     The e-mail is the natural key (seed 001: required, unique, used to match): a create whose
     answer was lost is found again by e-mail and adopted. Fortnox cannot delete employees, so a
-    deleted host employee is set ``Inactive`` (and active again if it comes back).
+    deleted host employee is set ``Inactive`` (and active again if it comes back). The employment
+    id (``EmployeeId``) and the default schedule are sent only when the employee is created.
     """
 
     name: ClassVar[str] = "hr.employee.push"
@@ -26,16 +40,25 @@ class EmployeePush(Flow):
     direction: ClassVar[Literal["push", "pull"]] = "push"
     fortnox_id_field: ClassVar[str] = "employee_id"
     record_model: ClassVar[type[BaseModel]] = HostEmployee
+    Settings: ClassVar[type[FlowSettings]] = EmployeePushSettings
     order: ClassVar[int] = 200
     natural_key: ClassVar[tuple[str, ...]] = ("email",)
     delete_by: ClassVar[Mapping[str, Any] | None] = {"inactive": True}
     undelete_by: ClassVar[Mapping[str, Any]] = {"inactive": False}
+    create_only: ClassVar[frozenset[str]] = employee_fields.CREATE_ONLY
 
-    @staticmethod
-    def map(record: Mapping[str, Any]) -> dict[str, Any]:
+    def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host employee payload → Fortnox employee fields; empty values are left out."""
-        return employee_fields.to_fortnox(record)
+        fields = employee_fields.to_fortnox(record)
+        schedule = getattr(self.settings, "default_schedule", None)
+        if schedule:
+            fields["schedule_id"] = schedule
+        return fields
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``employee emp-7 (karin.ek@example.se)``."""
         return employee_fields.reference(external_id, record)
+
+    def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
+        """The employee's manager, when the host names one (HR11)."""
+        return employee_fields.manager_email(external_id, lookup)

@@ -12,7 +12,8 @@ ENTITIES = (
         model=HostEmployee,
         family="hr",
         description="Employees, kept equal with Fortnox's employee register in both directions.",
-        unique_fields=("email",),
+        # Seed 001: e-mail, phone and employment id must be unique (HR3).
+        unique_fields=("email", "phone", "employment_id"),
     ),
     HostEntity(
         entity="absence_type",

@@ -6,22 +6,46 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from fortnox_bridge.flows.hr.validation import (
+    InvalidNumber,
+    check_bank_account,
+    check_clearing_number,
+    check_personal_identity_number,
+)
 
 
 class HostEmployee(BaseModel):
     """An employee as the host application knows it (seed 001, "Supported fields").
 
-    The employment id is Fortnox's ``EmployeeId`` and flows from Fortnox to the host only, so it
-    is not part of what the host sends.
+    The employment id is Fortnox's ``EmployeeId``: sent when the bridge creates the employee in
+    Fortnox, after that Fortnox's value is the one that counts (it flows back to the host).
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: EmailStr = Field(description="Required and unique; matches employees on first sync.")
+    employment_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=15,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Fortnox's EmployeeId (anställningsnummer); unique. Used when the bridge "
+        "creates the employee in Fortnox; Fortnox assigns one when it is left out. It cannot be "
+        "changed in Fortnox afterwards.",
+    )
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, max_length=30, description="Unique when given.")
     address_line1: str | None = Field(default=None, max_length=100)
     address_line2: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=10)
@@ -29,6 +53,73 @@ class HostEmployee(BaseModel):
     country: str | None = Field(default=None, max_length=50)
     employment_start: date | None = None
     employment_end: date | None = None
+    personal_identity_number: str | None = Field(
+        default=None,
+        description="Personnummer or samordningsnummer, YYYYMMDDNNNN or YYMMDD-NNNN; checked "
+        "(date, Luhn check digit) and stored as YYYYMMDDNNNN.",
+    )
+    bank_clearing_number: str | None = Field(
+        default=None,
+        description="The bank's clearing number (4 digits; Swedbank 8xxx-x: 5). Send it with "
+        "bank_account_number.",
+    )
+    bank_account_number: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="The account number without the clearing number; checked with the bank's "
+        "rules (Bankgirot) and stored as digits.",
+    )
+    manager: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The host id of this employee's manager (another employee); the manager "
+        "is e-mailed when Fortnox refuses this employee's data.",
+    )
+
+    @field_validator("personal_identity_number")
+    @classmethod
+    def _personal_identity_number(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return check_personal_identity_number(value)
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("bank_clearing_number")
+    @classmethod
+    def _clearing(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return check_clearing_number(value)
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("bank_account_number")
+    @classmethod
+    def _account(cls, value: str | None, info: ValidationInfo) -> str | None:
+        given = "bank_clearing_number" in info.data
+        clearing = info.data.get("bank_clearing_number")
+        if value is None or value == "":
+            if clearing:
+                raise ValueError(
+                    f"bank_account_number is missing: clearing number {clearing} alone is no "
+                    "bank account; send both, or neither"
+                )
+            return None
+        if not given:
+            return value  # the clearing number was refused: that error says what to fix
+        if not clearing:
+            raise ValueError(
+                "bank_clearing_number is missing: an account number is checked with its "
+                "bank's rules, so send the clearing number too"
+            )
+        try:
+            return check_bank_account(clearing, value).account_number
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> HostEmployee:
