@@ -11,6 +11,7 @@ from pydantic import ValidationError as RecordInvalid
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.events import changed_values, record_event
 from fortnox_bridge.engine.flow import Flow, fingerprint
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.sources import RemoteRecord, first_error
@@ -86,7 +87,10 @@ class Importer:
             return
         now = self.clock.now()
         with self.sessions.begin() as session:
-            stored = MirrorRepository(session).upsert(
+            mirror = MirrorRepository(session)
+            existing = mirror.get(self.tenant_id, flow.entity, external_id)
+            before = None if existing is None or existing.deleted else dict(existing.payload)
+            stored = mirror.upsert(
                 self.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
             )
             LinkRepository(session).save(
@@ -100,6 +104,19 @@ class Importer:
                 now=now,
                 origin="imported",
             )
+            if stored.outcome != "unchanged":
+                record_event(
+                    session,
+                    self.tenant_id,
+                    "record.created" if before is None else "record.changed",
+                    entity=flow.entity,
+                    external_id=external_id,
+                    version=stored.record.version,
+                    fortnox_id=remote.fortnox_id,
+                    changed=payload if before is None else changed_values(before, payload),
+                    flow=flow.name,
+                    now=now,
+                )
 
     def _deletions(
         self,
@@ -118,10 +135,24 @@ class Importer:
             result.count("deleted", gone)
             if self.dry_run:
                 continue
+            now = self.clock.now()
             with self.sessions.begin() as session:
-                MirrorRepository(session).delete(
-                    self.tenant_id, flow.entity, external_id, now=self.clock.now()
+                deleted = MirrorRepository(session).delete(
+                    self.tenant_id, flow.entity, external_id, now=now
                 )
                 link = LinkRepository(session).get(self.tenant_id, flow.entity, external_id)
                 if link is not None:
                     LinkRepository(session).remove(link)
+                if deleted is not None and deleted.outcome == "deleted":
+                    record_event(
+                        session,
+                        self.tenant_id,
+                        "record.deleted",
+                        entity=flow.entity,
+                        external_id=external_id,
+                        version=deleted.record.version,
+                        fortnox_id=fortnox_id,
+                        changed={},
+                        flow=flow.name,
+                        now=now,
+                    )

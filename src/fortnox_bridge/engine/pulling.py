@@ -24,6 +24,7 @@ from pydantic import ValidationError as RecordInvalid
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.events import changed_values, conflict_opened, record_event
 from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
 from fortnox_bridge.engine.importing import Importer
 from fortnox_bridge.engine.merge import MergeResult, Policy, three_way
@@ -33,7 +34,7 @@ from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import Link, MirrorRecord
+from fortnox_bridge.store.models import Conflict, Link, MirrorRecord
 
 
 @dataclass
@@ -235,7 +236,9 @@ class PullReconciler:
         with self.sessions.begin() as session:
             mirror = MirrorRepository(session)
             version = record.version
+            changed: dict[str, Any] = {}
             if payload != record.payload:
+                before = dict(record.payload)
                 upserted = mirror.upsert(
                     self.tenant_id,
                     flow.entity,
@@ -245,7 +248,9 @@ class PullReconciler:
                     origin="fortnox",
                 )
                 version = upserted.record.version
-            self._conflicts(session, flow, record.external_id, fortnox_id, merge)
+                if upserted.outcome != "unchanged":
+                    changed = changed_values(before, payload)
+            opened = self._conflicts(session, flow, record.external_id, fortnox_id, merge)
             pending = changed_fields(merge.snapshot, counterpart.map(payload))
             held = set(merge.open_conflicts)
             state = "stale" if set(pending) - held else "linked"
@@ -261,15 +266,34 @@ class PullReconciler:
                 state=state,
                 origin=origin,
             )
+            # The feed's events go last, so the tenant row their numbers come from stays locked
+            # only for the end of the transaction.
+            if changed:
+                record_event(
+                    session,
+                    self.tenant_id,
+                    "record.changed",
+                    entity=flow.entity,
+                    external_id=record.external_id,
+                    version=version,
+                    fortnox_id=fortnox_id,
+                    changed=changed,
+                    flow=flow.name,
+                    now=now,
+                )
+            if opened is not None:
+                conflict_opened(session, opened, now=now)
 
     def _conflicts(
         self, session: Session, flow: Flow, external_id: str, fortnox_id: str, merge: MergeResult
-    ) -> None:
-        """Open (or refresh) the record's conflict, or close it when both sides now agree."""
+    ) -> Conflict | None:
+        """Open (or refresh) the record's conflict, or close it when both sides now agree;
+        returns the conflict if it was just opened."""
         conflicts = ConflictRepository(session)
         now = self.clock.now()
         if merge.open_conflicts:
-            conflicts.open_or_update(
+            already = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
+            conflict = conflicts.open_or_update(
                 self.tenant_id,
                 flow=flow.name,
                 entity_type=flow.entity,
@@ -278,10 +302,11 @@ class PullReconciler:
                 fields=merge.open_conflicts,
                 now=now,
             )
-            return
+            return conflict if already is None else None
         stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
         if stale is not None:
             conflicts.resolve(stale, "agreed", now=now)
+        return None
 
     def _missing(self, flow: Flow, local: LocalSide, seen: set[str], result: FlowResult) -> None:
         gone = [
