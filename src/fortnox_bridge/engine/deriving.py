@@ -409,7 +409,7 @@ class _Run:
         elif not record.deleted:
             return self._skip(item, f"waiting for {missing} to reach Fortnox first", problem=True)
         parts = self.pusher.part_links(self.part, record.external_id)
-        if any(part_id(record.external_id, key) in self.in_flight for key in parts):
+        if any(split_part_id(pid)[0] == record.external_id for pid in self.in_flight):
             return self._skip(item, "another worker is writing this record right now")
         previous = link.snapshot.get("head") if link is not None else None
         connected, disconnected = self._split(record.external_id, parts, head, previous)

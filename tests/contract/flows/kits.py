@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.time_entry_push import TimeEntryPush
@@ -55,6 +56,20 @@ class Kit:
     remote_bad: dict[str, Any] | None = None
     #: Pull: how to delete a Fortnox record, if Fortnox can.
     remote_delete: Callable[[FortnoxClient, str], Awaitable[None]] | None = None
+    #: Flow settings by flow name (default: none).
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def absence(employee: str, day: str, **extra: Any) -> dict[str, Any]:
+    """An approved one-day host absence (sick leave)."""
+    return {
+        "employee": employee,
+        "absence_type": "sick",
+        "start": day,
+        "end": day,
+        "status": "approved",
+        **extra,
+    }
 
 
 KITS: dict[str, Kit] = {
@@ -78,6 +93,24 @@ KITS: dict[str, Kit] = {
         change=("t2", {"employee": "e1", "date": "2026-01-06", "hours": 6}, "hours", "6"),
         fortnox_edit=("cause_code", "OB1"),
         bad=("t-bad", {"employee": "e1", "date": "2026-01-09", "hours": 30}),
+    ),
+    "hr.absence.push": Kit(
+        flows=[EmployeePush, AbsencePush],
+        prerequisites={
+            "employee": {"e1": employee(1), "e2": employee(2)},
+            "absence_type": {"sick": {"code": "sick", "name": "Sick leave"}},
+        },
+        # One working day each (2026-01-05 is a Monday): one absence transaction per record.
+        records={
+            "a1": absence("e1", "2026-01-05"),
+            "a2": absence("e1", "2026-01-06"),
+            "a3": absence("e2", "2026-01-05"),
+            "a4": absence("e2", "2026-01-07", extent=50),
+        },
+        change=("a2", absence("e1", "2026-01-06", extent=25), "hours", "2"),
+        # Fortnox refuses an extent above 100 (an older host version could have stored one).
+        bad=("a-bad", absence("e1", "2026-01-08", extent=150)),
+        settings={"hr.employee.push": {"default_schedule": "HEL"}},
     ),
     "hr.employee.pull": Kit(
         flows=[EmployeePull, EmployeePush],
