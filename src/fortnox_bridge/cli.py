@@ -19,6 +19,7 @@ from rich.console import Console
 from fortnox_bridge import __version__
 from fortnox_bridge.cli_formats import paxml_app, sie_app
 from fortnox_bridge.cli_service import register as register_service_commands
+from fortnox_bridge.cli_service.keys import register as register_key_commands
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, Demo, DemoError
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(sie_app, name="sie")
 app.add_typer(paxml_app, name="paxml")
 register_service_commands(app)
+register_key_commands(app)
 
 
 def _settings(**overrides: Any) -> Settings:

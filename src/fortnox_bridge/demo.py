@@ -270,7 +270,7 @@ class Demo:
         info: dict[str, Any],
         interval: float,
     ) -> None:
-        app = create_api_app(sessions, clock=self.clock)
+        app = create_api_app(sessions, clock=self.clock, settings=self.settings)
         config = uvicorn.Config(
             app,
             host=self.settings.host,

@@ -145,12 +145,12 @@ async def test_status_problems_runs_and_sync_now(
         0,
     )
     assert [r["kind"] for r in status["last_runs"]] == ["sweep", "push"]
-    (problem,) = (await served.http.get("/api/v1/problems")).json()
+    (problem,) = (await served.http.get("/api/v1/problems")).json()["data"]
     assert (problem["external_id"], problem["status"]) == ("e9", 400)
     assert problem["reference"] == "employee e9 (x@engine.se)"
-    runs = (await served.http.get("/api/v1/runs")).json()
-    detail = (await served.http.get(f"/api/v1/runs/{runs[0]['id']}")).json()
-    assert [(i["external_id"], i["outcome"]) for i in detail["items"]] == [("e9", "failed")]
+    runs = (await served.http.get("/api/v1/runs")).json()["data"]
+    items = (await served.http.get(f"/api/v1/runs/{runs[0]['id']}/items")).json()["data"]
+    assert [(i["external_id"], i["outcome"]) for i in items] == [("e9", "failed")]
     assert (await served.http.get("/api/v1/runs/999999")).status_code == 404
 
     metrics = (await served.http.get("/metrics")).text
@@ -179,7 +179,7 @@ async def test_an_event_push_of_a_two_way_record_compares_three_ways_first(
     await served.settle()
     # the push read the record first: a conflict is open, nothing was overwritten
     assert (await engine_client.employees.get("1")).last_name == "Fort"
-    (conflict,) = (await served.http.get("/api/v1/conflicts")).json()
+    (conflict,) = (await served.http.get("/api/v1/conflicts")).json()["data"]
     assert conflict["fields"] == {
         "last_name": {"base": "Svensson", "bridge": "Bro", "fortnox": "Fort"}
     }
@@ -191,4 +191,4 @@ async def test_an_event_push_of_a_two_way_record_compares_three_ways_first(
     assert won.json() == {"id": conflict["id"], "winner": "bridge", "values": {"last_name": "Bro"}}
     await served.settle()  # the decision is pushed at once
     assert (await engine_client.employees.get("1")).last_name == "Bro"
-    assert (await served.http.get("/api/v1/conflicts")).json() == []
+    assert (await served.http.get("/api/v1/conflicts")).json()["data"] == []

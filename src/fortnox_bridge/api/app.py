@@ -11,11 +11,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
+from fortnox_bridge.api.control import control_router
+from fortnox_bridge.api.jobs import BackgroundJobs
+from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
+from fortnox_bridge.api.tenants import tenants_router
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.dispatch import Dispatcher
 from fortnox_bridge.engine.entities import (
     HostEntity,
@@ -25,6 +30,7 @@ from fortnox_bridge.engine.entities import (
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.metrics import CONTENT_TYPE, Metrics
 from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.service import SyncService
 
 #: Called as ``on_change(tenant_id, entity, external_id)`` after a host record changed.
 OnChange = Callable[[int, str, str], None]
@@ -37,6 +43,8 @@ class ApiHooks:
     on_change: OnChange | None = None
     dispatcher: Dispatcher | None = None
     metrics: Metrics | None = None
+    #: Runs a sync that is waited for or planned, the pre-flight check and re-sync jobs.
+    service: SyncService | None = None
 
 
 def create_app(
@@ -46,8 +54,11 @@ def create_app(
     hooks: ApiHooks | None = None,
     flows: Sequence[type[Flow]] | None = None,
     entities: Sequence[HostEntity] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
-    """The API app over the store behind ``sessions``."""
+    """The API app over the store behind ``sessions``; ``settings`` give its limits (rate,
+    body size, CORS), default the :class:`Settings` defaults."""
+    config = settings or Settings()
     app = FastAPI(
         title="fortnox-bridge",
         version=__version__,
@@ -64,6 +75,12 @@ def create_app(
     app.state.clock = clock
     app.state.hooks = hooks or ApiHooks()
     metrics = app.state.hooks.metrics or Metrics(sessions)
+    app.state.settings = config
+    app.state.key_limiter = KeyRateLimiter(KeyRate.parse(config.api_rate_limit), clock)
+    app.state.jobs = BackgroundJobs()
+    install_limits(
+        app, max_body_bytes=config.api_max_body_bytes, cors_origins=config.api_cors_origins
+    )
 
     @app.exception_handler(HTTPException)
     async def problem_handler(request: Request, exc: HTTPException) -> JSONResponse:
@@ -86,4 +103,6 @@ def create_app(
 
     app.include_router(record_router(declared))
     app.include_router(operations_router(known))
+    app.include_router(control_router(known))
+    app.include_router(tenants_router())
     return app

@@ -1,8 +1,10 @@
 """Who is calling: the tenant of an API key, its scope, or an admin key.
 
 Keys travel as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Tenant keys start with
-``fbk_``; a ``read`` key may only read (``GET``), a ``read_write`` key may also write. Admin keys
-(``fba_``) manage tenants and nothing else.
+``fbk_``; a ``read`` key may only read, a ``read_write`` key may also write. Admin keys (``fba_``)
+manage tenants (``/api/v1/tenants``) and nothing else: tenant routes answer them 401, and admin
+routes answer tenant keys 403 ``admin_key_required``. Every key has its own request budget
+(``api_rate_limit``); a request over it is answered 429 before the route runs.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api.limits import KeyRateLimiter
 from fortnox_bridge.store.models import Tenant
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.store.tenants import ADMIN_KEY_PREFIX, AdminKeyRepository, TenantRepository
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,14 @@ class Caller:
     def tenant_id(self) -> int:
         """The tenant's id."""
         return self.tenant.id
+
+
+@dataclass(frozen=True)
+class Admin:
+    """The admin key of a request."""
+
+    key_id: int
+    label: str
 
 
 def presented_key(
@@ -48,18 +59,33 @@ def presented_key(
     return key
 
 
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        401, {"error": "invalid_api_key", "detail": detail}, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def _count(request: Request, bucket: str) -> None:
+    limiter: KeyRateLimiter | None = getattr(request.app.state, "key_limiter", None)
+    if limiter is not None:
+        limiter.hit(bucket)
+
+
 def caller_of(request: Request, key: Annotated[str, Depends(presented_key)]) -> Caller:
-    """The caller of a valid, unrevoked tenant API key; 401 otherwise."""
-    sessions: sessionmaker[Session] = request.app.state.sessions
+    """The caller of a valid, unrevoked tenant API key; 401 otherwise, 429 over its budget."""
+    state = request.app.state
+    sessions: sessionmaker[Session] = state.sessions
     with sessions.begin() as session:
-        found = TenantRepository(session).caller_for_api_key(key)
+        found = TenantRepository(session).caller_for_api_key(key, now=state.clock.now())
     if found is None:
-        raise HTTPException(
-            401,
-            {"error": "invalid_api_key", "detail": "the API key is unknown or revoked"},
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        if key.startswith(ADMIN_KEY_PREFIX):
+            raise _unauthorized(
+                "this is an admin key: it manages tenants (/api/v1/tenants) only; "
+                "use one of the tenant's API keys (fbk_...) here"
+            )
+        raise _unauthorized("the API key is unknown or revoked")
     tenant, key_id, scope = found
+    _count(request, f"tenant-key:{key_id}")
     return Caller(tenant=tenant, key_id=key_id, scope=scope)
 
 
@@ -81,9 +107,34 @@ def tenant_of(caller: Annotated[Caller, Depends(caller_of)]) -> Tenant:
     return caller.tenant
 
 
+def admin_of(request: Request, key: Annotated[str, Depends(presented_key)]) -> Admin:
+    """The caller of a valid admin key; 403 for a tenant key, 401 otherwise."""
+    state = request.app.state
+    sessions: sessionmaker[Session] = state.sessions
+    with sessions.begin() as session:
+        row = AdminKeyRepository(session).for_key(key, now=state.clock.now())
+        admin = Admin(row.id, row.label) if row is not None else None
+        tenant_key = admin is None and TenantRepository(session).caller_for_api_key(key)
+    if admin is not None:
+        _count(request, f"admin-key:{admin.key_id}")
+        return admin
+    if tenant_key:
+        raise HTTPException(
+            403,
+            {
+                "error": "admin_key_required",
+                "detail": "tenant management needs an admin key (fba_...); create one with "
+                "'fortnox-bridge admin-keys create'",
+            },
+        )
+    raise _unauthorized("the admin key is unknown or revoked")
+
+
 #: A route's reader (any tenant key) and writer (a ``read_write`` key).
 ReaderDep = Annotated[Caller, Depends(caller_of)]
 WriterDep = Annotated[Caller, Depends(writer_of)]
+#: A tenant-management route's caller (an admin key).
+AdminDep = Annotated[Admin, Depends(admin_of)]
 
 
 def not_found(detail: str) -> HTTPException:

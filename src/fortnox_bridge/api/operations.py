@@ -1,18 +1,26 @@
-"""``/api/v1/status``, ``problems``, ``conflicts``, ``runs`` and ``sync``: what a tenant admin (or
-the admin UI) needs to watch runs, read errors and decide conflicts."""
+"""``/api/v1/status``, ``problems``, ``conflicts`` and ``runs``: what a tenant admin (or the admin
+UI) needs to watch runs, read errors and decide conflicts.
+
+Every id in a path is looked up within the caller's tenant: another tenant's problem, conflict
+or run is a 404, exactly like one that does not exist.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from fortnox_bridge.api.auth import not_found, tenant_of
+from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
+from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit, keyset
 from fortnox_bridge.api.schemas import (
     ConflictOut,
+    Page,
     ProblemOut,
-    Queued,
+    Progress,
     Resolution,
     ResolutionOut,
     RunDetail,
@@ -21,16 +29,16 @@ from fortnox_bridge.api.schemas import (
     StatusOut,
 )
 from fortnox_bridge.engine.conflicts import resolve_conflict
-from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConflictError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.models import Run, Tenant
+from fortnox_bridge.store.models import Conflict, Problem, Run, RunItem
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 
-TenantDep = Annotated[Tenant, Depends(tenant_of)]
+NOT_CONNECTED = "not_connected"
+ProblemState = Literal["open", "resolved", "ignored"]
 
 
 def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
@@ -38,98 +46,147 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["operations"])
 
     @router.get("/status", response_model=StatusOut)
-    def get_status(request: Request, tenant: TenantDep) -> StatusOut:
+    def get_status(request: Request, caller: ReaderDep) -> StatusOut:
         """Connection state, proposed re-syncs, open problems and conflicts, last runs."""
+        tenant = caller.tenant
         with request.app.state.sessions.begin() as session:
             connection = ConnectionRepository(session).for_tenant(tenant.id)
             runs = RunRepository(session).latest(tenant.id, limit=5)
             return StatusOut(
                 tenant=tenant.name,
-                connection=connection.state if connection else "not connected",
+                connection=connection.state if connection else NOT_CONNECTED,
                 disconnected_at=connection.disconnected_at if connection else None,
                 resync_proposals=list(connection.resync_proposals) if connection else [],
                 facts_checked_at=(connection.facts or {}).get("checked_at") if connection else None,
                 open_problems=len(ProblemRepository(session).open(tenant.id)),
                 open_conflicts=len(ConflictRepository(session).open(tenant.id)),
-                last_runs=[_run(run) for run in runs],
+                last_runs=[run_out(run) for run in runs],
             )
 
-    @router.get("/problems", response_model=list[ProblemOut])
-    def list_problems(request: Request, tenant: TenantDep) -> list[ProblemOut]:
-        """Open problems, oldest first, with Fortnox's message, explanation and fix."""
+    @router.get("/problems", response_model=Page[ProblemOut])
+    def list_problems(
+        request: Request,
+        caller: ReaderDep,
+        state: Annotated[ProblemState, Query(description="Which problems.")] = "open",
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[ProblemOut]:
+        """Problems (default: the open ones), oldest first, with Fortnox's message and the fix."""
+        query = select(Problem).where(Problem.tenant_id == caller.tenant_id)
+        if state == "open":
+            query = query.where(Problem.resolved_at.is_(None))
+        elif state == "ignored":
+            query = query.where(Problem.ignored_at.is_not(None))
+        else:
+            query = query.where(Problem.resolved_at.is_not(None), Problem.ignored_at.is_(None))
         with request.app.state.sessions.begin() as session:
-            return [
-                ProblemOut.model_validate(p, from_attributes=True)
-                for p in ProblemRepository(session).open(tenant.id)
-            ]
+            rows, after = keyset(session, query, Problem.id, limit=limit, cursor=cursor)
+            return Page(data=[problem_out(p) for p in rows], next_cursor=after)
 
-    @router.get("/conflicts", response_model=list[ConflictOut])
-    def list_conflicts(request: Request, tenant: TenantDep) -> list[ConflictOut]:
-        """Open conflicts (tenant policy ``ask``)."""
+    @router.post("/problems/{problem_id}/resolve", response_model=ProblemOut)
+    def resolve_problem(request: Request, problem_id: int, caller: WriterDep) -> ProblemOut:
+        """Close a problem that was fixed; it opens again (and is e-mailed) if it comes back."""
+        state = request.app.state
+        with state.sessions.begin() as session:
+            problem = _problem(session, caller.tenant_id, problem_id)
+            ProblemRepository(session).resolve(problem, now=state.clock.now())
+            return problem_out(problem)
+
+    @router.post("/problems/{problem_id}/ignore", response_model=ProblemOut)
+    def ignore_problem(request: Request, problem_id: int, caller: WriterDep) -> ProblemOut:
+        """Close a problem for good: if it comes back it is counted, not reopened or e-mailed."""
+        state = request.app.state
+        with state.sessions.begin() as session:
+            problem = _problem(session, caller.tenant_id, problem_id)
+            ProblemRepository(session).ignore(problem, now=state.clock.now())
+            return problem_out(problem)
+
+    @router.get("/conflicts", response_model=Page[ConflictOut])
+    def list_conflicts(
+        request: Request,
+        caller: ReaderDep,
+        status: Annotated[Literal["open", "resolved"], Query(description="Which ones.")] = "open",
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[ConflictOut]:
+        """Conflicts (tenant policy ``ask``; default: the open ones), oldest first."""
+        query = select(Conflict).where(
+            Conflict.tenant_id == caller.tenant_id, Conflict.status == status
+        )
         with request.app.state.sessions.begin() as session:
-            return [
-                ConflictOut(
-                    id=c.id,
-                    flow=c.flow,
-                    entity=c.entity_type,
-                    external_id=c.external_id,
-                    fortnox_id=c.fortnox_id,
-                    fields=c.fields,
-                    created_at=c.created_at,
-                )
-                for c in ConflictRepository(session).open(tenant.id)
-            ]
+            rows, after = keyset(session, query, Conflict.id, limit=limit, cursor=cursor)
+            return Page(data=[conflict_out(c) for c in rows], next_cursor=after)
 
     @router.post("/conflicts/{conflict_id}/resolve", response_model=ResolutionOut)
     def resolve(
-        request: Request, conflict_id: int, body: Resolution, tenant: TenantDep
+        request: Request, conflict_id: int, body: Resolution, caller: WriterDep
     ) -> ResolutionOut:
         """Decide a conflict; the winning values flow at the next run (at once if possible)."""
         state = request.app.state
         with state.sessions.begin() as session:
             found = ConflictRepository(session).get(conflict_id)
-            entity = found.entity_type if found else None
-            external_id = found.external_id if found else None
+            if found is None or found.tenant_id != caller.tenant_id:
+                raise not_found(f"no conflict {conflict_id}")
+            entity, external_id = found.entity_type, found.external_id
         try:
             values = resolve_conflict(
-                state.sessions, state.clock, tenant.id, conflict_id, body.winner, flows=flows
+                state.sessions, state.clock, caller.tenant_id, conflict_id, body.winner, flows=flows
             )
         except ConflictError as exc:
-            raise HTTPException(
-                404 if "no open conflict" in str(exc) else 409,
-                {"error": "conflict", "detail": str(exc)},
-            ) from exc
+            raise HTTPException(409, {"error": "conflict_not_open", "detail": str(exc)}) from exc
         on_change = state.hooks.on_change
-        if body.winner == "bridge" and on_change is not None and entity and external_id:
-            on_change(tenant.id, entity, external_id)
+        if body.winner == "bridge" and on_change is not None:
+            on_change(caller.tenant_id, entity, external_id)
         return ResolutionOut(id=conflict_id, winner=body.winner, values=values)
 
-    @router.get("/runs", response_model=list[RunOut])
+    @router.get("/runs", response_model=Page[RunOut])
     def list_runs(
-        request: Request, tenant: TenantDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
-    ) -> list[RunOut]:
-        """The newest runs."""
+        request: Request,
+        caller: ReaderDep,
+        kind: Annotated[
+            Literal["sweep", "push", "resync"] | None, Query(description="Only this kind.")
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[RunOut]:
+        """Runs that did something, newest first (idle sweeps are only counted in /metrics)."""
+        query = select(Run).where(Run.tenant_id == caller.tenant_id)
+        if kind is not None:
+            query = query.where(Run.kind == kind)
         with request.app.state.sessions.begin() as session:
-            return [_run(run) for run in RunRepository(session).latest(tenant.id, limit=limit)]
+            rows, after = keyset(
+                session, query, Run.id, limit=limit, cursor=cursor, newest_first=True
+            )
+            return Page(data=[run_out(run) for run in rows], next_cursor=after)
 
     @router.get("/runs/{run_id}", response_model=RunDetail)
-    def get_run(request: Request, run_id: int, tenant: TenantDep) -> RunDetail:
-        """One run with what it did to each record."""
+    def get_run(request: Request, run_id: int, caller: ReaderDep) -> RunDetail:
+        """One run with its parameters and progress (a re-sync's progress moves while it runs)."""
         with request.app.state.sessions.begin() as session:
-            runs = RunRepository(session)
-            run = runs.get(run_id)
-            if run is None or run.tenant_id != tenant.id:
-                raise not_found(f"no run {run_id}")
-            items = [RunItemOut.model_validate(i, from_attributes=True) for i in runs.items(run_id)]
-            return RunDetail(**_run(run).model_dump(), params=run.params, items=items)
+            run = _run(session, caller.tenant_id, run_id)
+            return RunDetail(**run_out(run).model_dump(), params=run.params)
+
+    @router.get("/runs/{run_id}/items", response_model=Page[RunItemOut])
+    def list_run_items(
+        request: Request,
+        run_id: int,
+        caller: ReaderDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[RunItemOut]:
+        """What the run did with each record, in order (unchanged records are not listed)."""
+        with request.app.state.sessions.begin() as session:
+            _run(session, caller.tenant_id, run_id)
+            query = select(RunItem).where(RunItem.run_id == run_id)
+            rows, after = keyset(session, query, RunItem.id, limit=limit, cursor=cursor)
+            items = [RunItemOut.model_validate(i, from_attributes=True) for i in rows]
+            return Page(data=items, next_cursor=after)
 
     @router.post("/runs/{run_id}/cancel", response_model=RunOut)
-    def cancel_run(request: Request, run_id: int, tenant: TenantDep) -> RunOut:
-        """Ask a re-sync to stop after the record it is writing (resume it with the CLI)."""
+    def cancel_run(request: Request, run_id: int, caller: WriterDep) -> RunOut:
+        """Ask a re-sync to stop after the record it is writing (start it again to resume)."""
         with request.app.state.sessions.begin() as session:
-            run = RunRepository(session).get(run_id)
-            if run is None or run.tenant_id != tenant.id:
-                raise not_found(f"no run {run_id}")
+            run = _run(session, caller.tenant_id, run_id)
             if run.kind != "resync" or run.status not in ("running", "interrupted"):
                 raise HTTPException(
                     409,
@@ -140,22 +197,80 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
                     },
                 )
             run.cancel_requested = True
-            return _run(run)
-
-    @router.post("/sync", response_model=Queued, status_code=status.HTTP_202_ACCEPTED)
-    async def sync_now(request: Request, tenant: TenantDep) -> Queued:
-        """ "Sync now": queue a sweep of the tenant."""
-        dispatcher = request.app.state.hooks.dispatcher
-        if dispatcher is None:
-            raise HTTPException(
-                503, {"error": "no_engine", "detail": "this API runs without an engine"}
-            )
-        job = Job("sweep", tenant.id, reason="manual")
-        await dispatcher.submit(job)
-        return Queued(queued=True, job=job.to_dict())
+            return run_out(run)
 
     return router
 
 
-def _run(run: Run) -> RunOut:
-    return RunOut.model_validate(run, from_attributes=True)
+def _problem(session: Session, tenant_id: int, problem_id: int) -> Problem:
+    problem = ProblemRepository(session).get(problem_id)
+    if problem is None or problem.tenant_id != tenant_id:
+        raise not_found(f"no problem {problem_id}")
+    return problem
+
+
+def _run(session: Session, tenant_id: int, run_id: int) -> Run:
+    run = RunRepository(session).get(run_id)
+    if run is None or run.tenant_id != tenant_id:
+        raise not_found(f"no run {run_id}")
+    return run
+
+
+def problem_out(problem: Problem) -> ProblemOut:
+    """The API shape of a problem."""
+    state: ProblemState = (
+        "ignored"
+        if problem.ignored_at is not None
+        else ("resolved" if problem.resolved_at is not None else "open")
+    )
+    return ProblemOut(
+        id=problem.id,
+        flow=problem.flow,
+        entity=problem.entity_type,
+        reference=problem.reference,
+        external_id=problem.external_id,
+        code=problem.code,
+        status=problem.status,
+        message=problem.message,
+        explanation=problem.explanation,
+        fix=problem.fix,
+        first_seen=problem.first_seen,
+        last_seen=problem.last_seen,
+        count=problem.count,
+        state=state,
+        resolved_at=problem.resolved_at,
+        ignored_at=problem.ignored_at,
+    )
+
+
+def conflict_out(conflict: Conflict) -> ConflictOut:
+    """The API shape of a conflict."""
+    return ConflictOut(
+        id=conflict.id,
+        flow=conflict.flow,
+        entity=conflict.entity_type,
+        external_id=conflict.external_id,
+        fortnox_id=conflict.fortnox_id,
+        fields=conflict.fields,
+        status="resolved" if conflict.status == "resolved" else "open",
+        resolution=conflict.resolution,
+        created_at=conflict.created_at,
+        resolved_at=conflict.resolved_at,
+    )
+
+
+def run_out(run: Run) -> RunOut:
+    """The API shape of a run."""
+    return RunOut(
+        id=run.id,
+        kind=run.kind,
+        flow=run.flow,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        counts=run.counts,
+        requests=run.requests,
+        progress=Progress(done=run.progress_done, total=run.progress_total),
+        cancel_requested=run.cancel_requested,
+        error=run.error,
+    )

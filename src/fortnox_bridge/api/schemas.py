@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 
 class RecordOut(BaseModel):
@@ -37,20 +37,24 @@ class Health(BaseModel):
 
 
 class ProblemOut(BaseModel):
-    """An open problem of the tenant."""
+    """A problem of the tenant: what failed, for which record, and how to fix it."""
 
     id: int
     flow: str
+    entity: str
     reference: str
     external_id: str
-    code: int | None
-    status: int | None
+    code: int | None = Field(description="Fortnox's error code, if it gave one.")
+    status: int | None = Field(description="The HTTP status Fortnox answered with, if any.")
     message: str = Field(description="What Fortnox said (usually Swedish).")
     explanation: str
     fix: str
     first_seen: datetime
     last_seen: datetime
     count: int
+    state: Literal["open", "resolved", "ignored"]
+    resolved_at: datetime | None
+    ignored_at: datetime | None
 
 
 class ConflictOut(BaseModel):
@@ -64,7 +68,10 @@ class ConflictOut(BaseModel):
     fields: dict[str, dict[str, Any]] = Field(
         description="Per field: the last agreed value (base), the bridge's and Fortnox's."
     )
+    status: Literal["open", "resolved"]
+    resolution: str | None = Field(description="Who won: bridge or fortnox (once resolved).")
     created_at: datetime
+    resolved_at: datetime | None
 
 
 class Resolution(BaseModel):
@@ -81,8 +88,15 @@ class ResolutionOut(BaseModel):
     values: dict[str, Any]
 
 
+class Progress(BaseModel):
+    """How far a job is: items done of the total."""
+
+    done: int
+    total: int
+
+
 class RunOut(BaseModel):
-    """One run of the tenant."""
+    """One run of the tenant (sweep, push or re-sync)."""
 
     id: int
     kind: str
@@ -92,8 +106,7 @@ class RunOut(BaseModel):
     finished_at: datetime | None
     counts: dict[str, Any]
     requests: int
-    progress_done: int
-    progress_total: int
+    progress: Progress
     cancel_requested: bool = False
     error: str | None
 
@@ -101,6 +114,7 @@ class RunOut(BaseModel):
 class RunItemOut(BaseModel):
     """What a run did with one record."""
 
+    id: int
     flow: str
     external_id: str
     action: str
@@ -111,10 +125,9 @@ class RunItemOut(BaseModel):
 
 
 class RunDetail(RunOut):
-    """A run with its item log."""
+    """A run with its parameters (its item log is ``GET /api/v1/runs/{run_id}/items``)."""
 
     params: dict[str, Any]
-    items: list[RunItemOut]
 
 
 class StatusOut(BaseModel):
@@ -135,6 +148,246 @@ class Queued(BaseModel):
 
     queued: bool
     job: dict[str, Any]
+
+
+class SyncRequest(BaseModel):
+    """``POST /api/v1/sync``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flows: list[str] | None = Field(
+        default=None, description="Only these flows (needs wait or dry_run); default: all enabled."
+    )
+    dry_run: bool = Field(
+        default=False, description="Plan only, write nothing; the answer carries the plan."
+    )
+    wait: bool = Field(default=False, description="Answer when the run has finished.")
+
+
+class SyncCounts(BaseModel):
+    """What a run did, summed over its flows."""
+
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+    failed: int
+
+
+class PlannedItem(BaseModel):
+    """What a real run would do with one record, and why."""
+
+    flow: str
+    external_id: str
+    action: str
+    reason: str
+    reference: str
+
+
+class SyncResult(BaseModel):
+    """A finished run (``wait``) or its plan (``dry_run``)."""
+
+    run_id: int | None = Field(description="The run's id; null for a dry run or an idle sweep.")
+    status: Literal["succeeded", "partial", "failed"]
+    dry_run: bool
+    counts: SyncCounts
+    error: str | None = Field(description="Why the run could not run at all, or null.")
+    plan: list[PlannedItem] | None = Field(description="Dry runs: every record a run would touch.")
+
+
+class Interval(BaseModel):
+    """A closed date interval."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+
+
+class ResyncRequest(BaseModel):
+    """``POST /api/v1/resync``: remove what the bridge wrote in an interval, write it again."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    flow: str = Field(description="A dated push flow, e.g. payroll.time_entry.push.")
+    from_: date = Field(alias="from", description="First day.")
+    to: date = Field(description="Last day (the interval is widened to whole periods).")
+    dry_run: bool = Field(default=False, description="Answer with the plan; change nothing.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ResyncRequest:
+        if self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+
+class ResyncPlanOut(BaseModel):
+    """What a re-sync deletes, writes again and leaves alone."""
+
+    to_delete: list[str] = Field(description="Host ids whose Fortnox record is deleted first.")
+    to_write: list[str] = Field(description="Host ids written again from current data.")
+    not_ours: list[dict[str, Any]] = Field(
+        description="Fortnox records in the interval the bridge did not create: left alone."
+    )
+
+
+class ResyncJob(BaseModel):
+    """A re-sync job; follow it at ``GET /api/v1/runs/{run_id}``."""
+
+    run_id: int | None = Field(description="The job's run; null for a dry run.")
+    status: str
+    flow: str
+    requested: Interval
+    interval: Interval = Field(description="The interval widened to whole periods of the flow.")
+    progress: Progress
+    plan: ResyncPlanOut | None = None
+
+
+class ConnectionOut(BaseModel):
+    """The tenant's Fortnox connection (never its tokens)."""
+
+    state: str = Field(
+        description="not_connected, pending_auth, active, needs_reauth, revoked, paused or "
+        "missing_licence."
+    )
+    since: datetime | None = Field(description="When the connection entered this state.")
+    disconnected_at: datetime | None
+    fortnox_tenant_id: int | None
+    scopes: list[str]
+    last_error: str | None
+    resync_proposals: list[dict[str, Any]]
+    facts_checked_at: str | None
+
+
+class CheckOut(BaseModel):
+    """One line of the pre-flight checklist."""
+
+    name: str
+    ok: bool
+    status: Literal["ok", "warn", "fail"]
+    message: str
+    fix: str
+
+
+class ChecklistOut(BaseModel):
+    """The pre-flight checklist."""
+
+    checked_at: datetime
+    ok: bool
+    checks: list[CheckOut]
+
+
+class FlowOut(BaseModel):
+    """A flow and its configuration for the tenant."""
+
+    name: str
+    family: str
+    entity: str
+    direction: Literal["push", "pull"]
+    description: str
+    enabled: bool
+    configured: bool = Field(description="Whether the tenant changed it (else: the defaults).")
+    settings: dict[str, Any]
+    settings_schema: dict[str, Any] = Field(description="JSON schema of the settings.")
+
+
+class FlowPatch(BaseModel):
+    """``PATCH /api/v1/flows/{flow_name}``: turn a flow on or off, change some settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    settings: dict[str, Any] | None = Field(
+        default=None, description="Settings to change; the others keep their values."
+    )
+
+
+class MappingOut(BaseModel):
+    """One local value and its Fortnox value (or its exclusion)."""
+
+    kind: str
+    local_value: str
+    fortnox_value: str | None
+    excluded: bool
+    updated_at: datetime
+
+
+class MappingIn(BaseModel):
+    """``PUT /api/v1/mappings/{kind}/{local_value}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fortnox_value: str | None = Field(default=None, min_length=1, max_length=200)
+    excluded: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> MappingIn:
+        if self.fortnox_value is None and not self.excluded:
+            raise ValueError("give fortnox_value, or excluded: true to never send this value")
+        return self
+
+
+Policy = Literal["bridge_wins", "fortnox_wins", "ask"]
+Digest = Literal["per_run", "daily"]
+
+
+class TenantOut(BaseModel):
+    """A tenant and its settings."""
+
+    id: int
+    name: str
+    fortnox_tenant_id: int | None
+    conflict_policy: Policy
+    sweep_interval_minutes: int
+    recipients: list[str] = Field(description="Who gets e-mail about problems and connections.")
+    digest: Digest
+    connection: str = Field(description="The connection's state (not_connected if none).")
+    created_at: datetime
+
+
+class TenantSettings(BaseModel):
+    """Settings of a tenant to change (``PATCH``); fields left out keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    conflict_policy: Policy | None = None
+    sweep_interval_minutes: int | None = Field(default=None, ge=1, le=1440)
+    recipients: list[EmailStr] | None = None
+    digest: Digest | None = None
+
+
+class TenantCreate(TenantSettings):
+    """``POST /api/v1/tenants``."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ApiKeyOut(BaseModel):
+    """An API key as lists show it: never the key itself, never its hash."""
+
+    id: int
+    label: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    scope: Literal["read", "read_write"]
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To the minute.")
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    """``POST /api/v1/api-keys``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(default="api", min_length=1, max_length=100)
+    scope: Literal["read", "read_write"] = "read_write"
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """A new API key: ``key`` is shown this once and cannot be read again."""
+
+    key: str
 
 
 ItemT = TypeVar("ItemT")

@@ -81,14 +81,24 @@ async def _serve(config: Settings, console: Console) -> int:
             max_delay=config.push_max_delay_seconds,
         )
         debouncer.bind(asyncio.get_running_loop())
-        hooks = ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher, metrics=stack.metrics)
-        app = create_app(stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows)
+        hooks = ApiHooks(
+            on_change=debouncer.changed,
+            dispatcher=dispatcher,
+            metrics=stack.metrics,
+            service=stack.service,
+        )
+        app = create_app(
+            stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
+        )
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()
             )
         )
-        await _run_until_stopped(stack, console, server, dispatcher, scheduler)
+        try:
+            await _run_until_stopped(stack, console, server, dispatcher, scheduler)
+        finally:
+            await app.state.jobs.stop()  # a running re-sync is kept as interrupted
     return EXIT_OK
 
 

@@ -507,6 +507,9 @@ class Problem(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Set when the tenant ignored the problem (``resolved_at`` too): it no longer counts as open,
+    #: and when it happens again only ``last_seen`` and ``count`` move (no reopening, no e-mail).
+    ignored_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Conflict(Base):

@@ -39,22 +39,25 @@ class ProblemRepository:
         """Count one occurrence; returns the problem and whether it is a *first* occurrence.
 
         A first occurrence is a new problem or one that had been resolved and came back; an
-        occurrence of a problem that is still open only moves ``last_seen`` and ``count``.
+        occurrence of a problem that is still open, or that the tenant ignored, only moves
+        ``last_seen`` and ``count``.
         """
         problem = self.session.scalars(
             select(Problem).where(
                 Problem.tenant_id == tenant_id, Problem.dedupe_key == report.dedupe_key
             )
         ).first()
-        first = problem is None or problem.resolved_at is not None
+        ignored = problem is not None and problem.ignored_at is not None
+        first = not ignored and (problem is None or problem.resolved_at is not None)
         if problem is None:
             problem = Problem(
                 tenant_id=tenant_id, dedupe_key=report.dedupe_key, first_seen=now, count=0
             )
             self.session.add(problem)
-        elif problem.resolved_at is not None:
+        elif first:
             problem.first_seen, problem.count, problem.notified_at = now, 0, None
-        problem.resolved_at = None
+        if not ignored:
+            problem.resolved_at = None
         problem.flow = report.flow
         problem.entity_type = report.entity_type
         problem.external_id = report.external_id
@@ -97,3 +100,17 @@ class ProblemRepository:
     def get(self, problem_id: int) -> Problem | None:
         """One problem by id."""
         return self.session.get(Problem, problem_id)
+
+    def resolve(self, problem: Problem, *, now: datetime) -> None:
+        """Close a problem by hand (it was fixed); it opens again if it happens again."""
+        if problem.resolved_at is None or problem.ignored_at is not None:
+            problem.resolved_at = now
+        problem.ignored_at = None
+        self.session.flush()
+
+    def ignore(self, problem: Problem, *, now: datetime) -> None:
+        """Close a problem for good: when it happens again it is counted, not reopened."""
+        if problem.ignored_at is None:
+            problem.ignored_at = now
+            problem.resolved_at = problem.resolved_at or now
+        self.session.flush()
