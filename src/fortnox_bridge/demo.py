@@ -36,6 +36,7 @@ from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -85,6 +86,48 @@ def demo_employees(count: int, *, seed: int = FAKER_SEED) -> list[tuple[str, dic
         )
         employees.append((f"emp-{number:04d}", record.model_dump(mode="json", exclude_none=True)))
     return employees
+
+
+#: The demo company's absence types: ``(host id, payload)``; their cause codes come from the
+#: defaults (sick leave and self-certification → SJK, vacation → SEM, ...).
+DEMO_ABSENCE_TYPES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("sick", {"code": "sick", "name": "Sick leave"}),
+    ("self-cert", {"code": "self-cert", "name": "Self-certified sick leave"}),
+    ("vacation", {"code": "vacation", "name": "Vacation"}),
+    ("vab", {"code": "vab", "name": "Care of sick child"}),
+    ("parental", {"code": "parental", "name": "Parental leave"}),
+    ("course", {"code": "course", "name": "Course", "counts_as_work_days": False}),
+)
+
+
+def demo_absences() -> list[tuple[str, dict[str, Any]]]:
+    """Absences of the first demo employees, as ``(external_id, payload)``: approved ones with
+    an end date (written to Fortnox, one transaction per working day) and a few that are not
+    sent (requested, open-ended, a type that does not count as work days)."""
+    rows = (
+        ("emp-0001", "sick", "2026-03-02", "2026-03-04", "approved", 100),
+        ("emp-0002", "vacation", "2026-03-09", "2026-03-15", "approved", 100),
+        ("emp-0003", "vab", "2026-03-03", "2026-03-03", "approved", 100),
+        ("emp-0004", "parental", "2026-03-16", "2026-03-27", "approved", 50),
+        ("emp-0005", "self-cert", "2026-03-05", "2026-03-06", "approved", 100),
+        ("emp-0006", "vacation", "2026-07-06", "2026-07-24", "requested", 100),
+        ("emp-0007", "sick", "2026-03-10", None, "approved", 100),
+        ("emp-0008", "course", "2026-03-11", "2026-03-12", "approved", 100),
+    )
+    return [
+        (
+            f"abs-{number:04d}",
+            {
+                "employee": employee,
+                "absence_type": kind,
+                "start": start,
+                "end": end,
+                "status": status,
+                "extent": extent,
+            },
+        )
+        for number, (employee, kind, start, end, status, extent) in enumerate(rows, start=1)
+    ]
 
 
 def _ascii(text: str) -> str:
@@ -161,8 +204,10 @@ class Demo:
                 mirror = MirrorRepository(session)
                 for external_id, payload in demo_employees(self.employee_count):
                     mirror.upsert(tenant.id, "employee", external_id, payload, now=now)
+                self._absences(session, tenant.id)
                 self.console.print(
-                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees."
+                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees "
+                    "and their absences."
                 )
             api_key = previous.get("api_key")
             if not (
@@ -190,6 +235,22 @@ class Demo:
                 "sandbox_url": sandbox.url_for_humans,
                 "database_url": self.settings.effective_database_url,
             }
+
+    def _absences(self, session: Session, tenant_id: int) -> None:
+        """Absence types and absences, with the absence flow on and a working-time schedule
+        for the employees the bridge creates (else Fortnox gives them 0 hours)."""
+        now = self.clock.now()
+        mirror = MirrorRepository(session)
+        for external_id, payload in DEMO_ABSENCE_TYPES:
+            mirror.upsert(tenant_id, "absence_type", external_id, payload, now=now)
+        employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
+        for external_id, payload in demo_absences():
+            if payload["employee"] in employees:
+                mirror.upsert(tenant_id, "absence", external_id, payload, now=now)
+        configs = FlowConfigRepository(session)
+        schedule = {"default_schedule": "HEL"}
+        configs.put(tenant_id, "hr.employee.push", enabled=True, settings=schedule, now=now)
+        configs.put(tenant_id, "hr.absence.push", enabled=True, settings={}, now=now)
 
     async def _cycle(
         self,

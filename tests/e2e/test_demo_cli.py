@@ -13,6 +13,9 @@ import httpx
 from .conftest import free_port, run_cli, start, wait_until_up
 
 DEMO_KEYS = {"tenant_id", "api_key", "api_url", "sandbox_tenant_id"}
+#: The demo's 25 employees, and the absence transactions of its approved absences (one per
+#: working day); 8 absences in all, 3 of them not sent.
+EMPLOYEES, TRANSACTIONS, ABSENCES = 25, 21, 8
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -23,8 +26,9 @@ def _totals(output: str) -> dict[str, int]:
 def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     first = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == 25
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
     assert "hr.employee.push" in first.stdout
+    assert "hr.absence.push" in first.stdout
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert set(info) >= DEMO_KEYS
     assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
@@ -34,7 +38,11 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     second = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     totals = _totals(second.stdout)
-    assert (totals["created"], totals["requests"], totals["unchanged"]) == (0, 0, 25)
+    assert (totals["created"], totals["requests"], totals["unchanged"]) == (
+        0,
+        0,
+        EMPLOYEES + ABSENCES,
+    )
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
     assert again["last_run"]["flows"][0]["unchanged"] == 25
@@ -50,16 +58,16 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
 
     first = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == 25
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_first["write_requests"] == 25
+    assert after_first["write_requests"] == EMPLOYEES + TRANSACTIONS
 
     second = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert _totals(second.stdout)["created"] == 0
     after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_second["write_requests"] == 25
+    assert after_second["write_requests"] == EMPLOYEES + TRANSACTIONS
     assert after_second["requests_total"] == after_first["requests_total"]
 
 
