@@ -26,10 +26,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app as create_api_app
+from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.crypto import TokenCipher, load_secret_key
+from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.webhooks import WebhookWorker
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -331,7 +335,25 @@ class Demo:
         info: dict[str, Any],
         interval: float,
     ) -> None:
-        app = create_api_app(sessions, clock=self.clock, settings=self.settings)
+        secret = self.settings.secret_key.get_secret_value() if self.settings.secret_key else None
+        cipher = TokenCipher(load_secret_key(self.settings.data_dir, secret))
+        events = EventBus()  # wakes long-polls and the webhook worker on every new event
+        events.attach(sessions)
+        webhooks = WebhookWorker(
+            sessions,
+            cipher,
+            self.clock,
+            max_attempts=self.settings.webhook_max_attempts,
+            timeout=self.settings.webhook_timeout_seconds,
+            sleep=asyncio.sleep,
+            bus=events,
+        )
+        app = create_api_app(
+            sessions,
+            clock=self.clock,
+            settings=self.settings,
+            hooks=ApiHooks(events=events, cipher=cipher),
+        )
         config = uvicorn.Config(
             app,
             host=self.settings.host,
@@ -355,12 +377,15 @@ class Demo:
             f"(health: /healthz, docs: /docs); sweeping every {interval:g} s. Ctrl-C stops."
         )
         sweeper = asyncio.create_task(sweep_forever())
+        delivering = asyncio.create_task(webhooks.run())
         try:
             await server.serve()
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, delivering):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await webhooks.aclose()
         self.console.print("Stopped.")
 
 

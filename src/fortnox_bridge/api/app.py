@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
 from fortnox_bridge.api.control import control_router
+from fortnox_bridge.api.events import default_sleep, events_router
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.openapi import install_openapi
@@ -19,14 +20,17 @@ from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.api.tenants import tenants_router
+from fortnox_bridge.api.webhooks import webhooks_router
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.dispatch import Dispatcher
 from fortnox_bridge.engine.entities import (
     HostEntity,
     check_flows_against_entities,
     discover_entities,
 )
+from fortnox_bridge.engine.events import EventBus, Sleep
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.metrics import CONTENT_TYPE, Metrics
 from fortnox_bridge.engine.registry import discover_flows
@@ -45,6 +49,15 @@ class ApiHooks:
     metrics: Metrics | None = None
     #: Runs a sync that is waited for or planned, the pre-flight check and re-sync jobs.
     service: SyncService | None = None
+    #: Wakes event long-polls when the engine commits events; without one the API attaches its
+    #: own to ``sessions``.
+    events: EventBus | None = None
+    #: How long-polls wait between looks at the database (default: the clock's sleep, if it has
+    #: one, else real time).
+    sleep: Sleep | None = None
+    #: Encrypts webhook signing secrets with the bridge's secret key; without it no webhook
+    #: endpoint can be registered (503).
+    cipher: TokenCipher | None = None
 
 
 def create_app(
@@ -105,4 +118,7 @@ def create_app(
     app.include_router(operations_router(known))
     app.include_router(control_router(known))
     app.include_router(tenants_router())
+    hooked = app.state.hooks
+    app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
+    app.include_router(webhooks_router(sessions, hooked.cipher))
     return app

@@ -19,7 +19,9 @@ from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_OK, DemoError, check_port_free
 from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
+from fortnox_bridge.engine.webhooks import WebhookWorker
 
 
 async def _answers(server: uvicorn.Server, serving: asyncio.Task[None], url: str) -> bool:
@@ -81,11 +83,24 @@ async def _serve(config: Settings, console: Console) -> int:
             max_delay=config.push_max_delay_seconds,
         )
         debouncer.bind(asyncio.get_running_loop())
+        events = EventBus()  # wakes long-polls and the webhook worker on every new event
+        events.attach(stack.sessions)
+        webhooks = WebhookWorker(
+            stack.sessions,
+            stack.cipher,
+            stack.clock,
+            max_attempts=config.webhook_max_attempts,
+            timeout=config.webhook_timeout_seconds,
+            sleep=asyncio.sleep,
+            bus=events,
+        )
         hooks = ApiHooks(
             on_change=debouncer.changed,
             dispatcher=dispatcher,
             metrics=stack.metrics,
             service=stack.service,
+            events=events,
+            cipher=stack.cipher,
         )
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
@@ -96,7 +111,7 @@ async def _serve(config: Settings, console: Console) -> int:
             )
         )
         try:
-            await _run_until_stopped(stack, console, server, dispatcher, scheduler)
+            await _run_until_stopped(stack, console, server, dispatcher, scheduler, webhooks)
         finally:
             await app.state.jobs.stop()  # a running re-sync is kept as interrupted
     return EXIT_OK
@@ -108,12 +123,14 @@ async def _run_until_stopped(
     server: uvicorn.Server,
     dispatcher: InProcessDispatcher,
     scheduler: Scheduler,
+    webhooks: WebhookWorker,
 ) -> None:
     config = stack.settings
     dispatcher.start()
     for tenant_id, _ in scheduler.tenants():  # catch up at start, then on the slots
         await dispatcher.submit(Job("sweep", tenant_id, reason="start"))
     ticking = asyncio.create_task(scheduler.run())
+    delivering = asyncio.create_task(webhooks.run())
     where = (
         stack.sandbox.url_for_humans
         if stack.sandbox and stack.sandbox.url_for_humans
@@ -126,8 +143,10 @@ async def _run_until_stopped(
     try:
         await server.serve()
     finally:
-        ticking.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticking
+        for task in (ticking, delivering):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await webhooks.aclose()
         await dispatcher.stop()
         console.print("Stopped.")
