@@ -296,9 +296,11 @@ async def test_runs_and_their_items_are_paged_without_gaps_or_repeats(
     pushes = (await api.http.get("/api/v1/runs", params={"kind": "push"})).json()["data"]
     assert [run["kind"] for run in pushes] == ["push", "push"]
 
-    for bad in ("not-a-cursor!", "eyJ4IjoxfQ"):  # garbage, and a JSON object we never made
+    # garbage, a JSON object we never made, a position beyond any id
+    for bad in ("not-a-cursor!", "eyJ4IjoxfQ", "OTk5OTk5OTk5OTk5OTk5OTk5OTk"):
         answer = await api.http.get("/api/v1/runs", params={"cursor": bad})
         assert answer.status_code == 422, bad
+    assert (await api.http.get("/api/v1/runs/99999999999999999999")).status_code == 422
     assert (await api.http.get("/api/v1/runs", params={"limit": 0})).status_code == 422
     assert (await api.http.get("/api/v1/runs", params={"limit": 1001})).status_code == 422
 

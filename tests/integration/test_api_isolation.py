@@ -30,7 +30,7 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
@@ -93,6 +93,7 @@ OWNED = {
     "webhook_id",
     "delivery_id",
     "event_id",
+    "item_id",
 }
 #: Path parameters whose values live in the caller's own namespace (A may have or make its own
 #: ``b-...`` record): reading or deleting B's value is a 404; writing creates A's, never B's.
@@ -274,6 +275,7 @@ def seed_tenant(
         ]
     )
     session.flush()
+    extra = _first_sync(session, tid, ref, marker, now)
     return Seeded(
         tid,
         issued.key,
@@ -292,6 +294,7 @@ def seed_tenant(
             "kind": "absence_type",
             "local_value": f"{handle}-SJUK",
             "flow_name": PULL_FLOW,
+            **extra,
         },
         secrets=[
             issued.key,
@@ -305,6 +308,44 @@ def seed_tenant(
             signing,
         ],
     )
+
+
+def _first_sync(
+    session: Session, tenant_id: int, ref: str, marker: str, now: datetime
+) -> dict[str, str]:
+    """An open first-synchronization plan with one item, when the store has them."""
+    plans = Base.metadata.tables.get("first_sync_plans")
+    items = Base.metadata.tables.get("first_sync_items")
+    if plans is None or items is None:
+        return {}
+    plan_id = session.execute(
+        insert(plans).values(
+            tenant_id=tenant_id,
+            entity_type="employee",
+            status="open",
+            counts={},
+            result={},
+            created_at=now,
+            updated_at=now,
+        )
+    ).inserted_primary_key[0]
+    item_id = session.execute(
+        insert(items).values(
+            plan_id=plan_id,
+            kind="host_only",
+            external_id=ref,
+            label=f"{marker} item",
+            host={"note": marker},
+            fortnox={},
+            differences={},
+            details={},
+            notes=[],
+            status="pending",
+            outcome={},
+            updated_at=now,
+        )
+    ).inserted_primary_key[0]
+    return {"item_id": str(item_id)}
 
 
 def _body(annotation: Any, params: dict[str, str]) -> Any:
@@ -330,6 +371,8 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "ApiKeyCreate": {"label": "walked"},
         "WebhookIn": {"url": "https://alfa-only.example/walked"},
         "WebhookPatch": {"description": "walked"},
+        "Decision": {"skip": True},
+        "BulkDecision": {"host_only": "skip"},
     }
     if name not in bodies:
         pytest.fail(f"add a valid body for {name} to _body() in this file")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
-from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit, keyset
+from fortnox_bridge.api.paging import DEFAULT_LIMIT, MAX_ID, Cursor, Limit, keyset
 from fortnox_bridge.api.schemas import (
     ConflictOut,
     Page,
@@ -38,6 +38,9 @@ from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 
 NOT_CONNECTED = "not_connected"
+ProblemId = Annotated[int, Path(ge=1, le=MAX_ID, description="The problem's id.")]
+ConflictId = Annotated[int, Path(ge=1, le=MAX_ID, description="The conflict's id.")]
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="The run's id.")]
 ProblemState = Literal["open", "resolved", "ignored"]
 
 
@@ -84,7 +87,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             return Page(data=[problem_out(p) for p in rows], next_cursor=after)
 
     @router.post("/problems/{problem_id}/resolve", response_model=ProblemOut)
-    def resolve_problem(request: Request, problem_id: int, caller: WriterDep) -> ProblemOut:
+    def resolve_problem(request: Request, problem_id: ProblemId, caller: WriterDep) -> ProblemOut:
         """Close a problem that was fixed; it opens again (and is e-mailed) if it comes back."""
         state = request.app.state
         with state.sessions.begin() as session:
@@ -93,7 +96,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             return problem_out(problem)
 
     @router.post("/problems/{problem_id}/ignore", response_model=ProblemOut)
-    def ignore_problem(request: Request, problem_id: int, caller: WriterDep) -> ProblemOut:
+    def ignore_problem(request: Request, problem_id: ProblemId, caller: WriterDep) -> ProblemOut:
         """Close a problem for good: if it comes back it is counted, not reopened or e-mailed."""
         state = request.app.state
         with state.sessions.begin() as session:
@@ -119,7 +122,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
 
     @router.post("/conflicts/{conflict_id}/resolve", response_model=ResolutionOut)
     def resolve(
-        request: Request, conflict_id: int, body: Resolution, caller: WriterDep
+        request: Request, conflict_id: ConflictId, body: Resolution, caller: WriterDep
     ) -> ResolutionOut:
         """Decide a conflict; the winning values flow at the next run (at once if possible)."""
         state = request.app.state
@@ -160,7 +163,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             return Page(data=[run_out(run) for run in rows], next_cursor=after)
 
     @router.get("/runs/{run_id}", response_model=RunDetail)
-    def get_run(request: Request, run_id: int, caller: ReaderDep) -> RunDetail:
+    def get_run(request: Request, run_id: RunId, caller: ReaderDep) -> RunDetail:
         """One run with its parameters and progress (a re-sync's progress moves while it runs)."""
         with request.app.state.sessions.begin() as session:
             run = _run(session, caller.tenant_id, run_id)
@@ -169,7 +172,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
     @router.get("/runs/{run_id}/items", response_model=Page[RunItemOut])
     def list_run_items(
         request: Request,
-        run_id: int,
+        run_id: RunId,
         caller: ReaderDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -183,7 +186,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             return Page(data=items, next_cursor=after)
 
     @router.post("/runs/{run_id}/cancel", response_model=RunOut)
-    def cancel_run(request: Request, run_id: int, caller: WriterDep) -> RunOut:
+    def cancel_run(request: Request, run_id: RunId, caller: WriterDep) -> RunOut:
         """Ask a re-sync to stop after the record it is writing (start it again to resume)."""
         with request.app.state.sessions.begin() as session:
             run = _run(session, caller.tenant_id, run_id)

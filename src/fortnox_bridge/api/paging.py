@@ -24,6 +24,8 @@ T = TypeVar("T")
 Row = TypeVar("Row")
 
 DEFAULT_LIMIT = 100
+#: The largest id the store hands out (a 32-bit integer column on PostgreSQL).
+MAX_ID = 2**31 - 1
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (1..1000).")]
 Cursor = Annotated[
     str | None,
@@ -67,7 +69,7 @@ def invalid(
 
 def _int_position(cursor: str | None) -> int | None:
     position = decode_cursor(cursor)
-    if position is None or isinstance(position, int):
+    if position is None or (isinstance(position, int) and 0 <= position <= MAX_ID + 1):
         return position
     raise _bad_cursor(str(cursor))
 

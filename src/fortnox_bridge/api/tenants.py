@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import AdminDep, ReaderDep, WriterDep, not_found
 from fortnox_bridge.api.operations import NOT_CONNECTED
-from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit, keyset
+from fortnox_bridge.api.paging import DEFAULT_LIMIT, MAX_ID, Cursor, Limit, keyset
 from fortnox_bridge.api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -37,6 +37,8 @@ from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import ApiKey, Tenant
 from fortnox_bridge.store.tenants import TenantRepository
 
+TenantId = Annotated[int, Path(ge=1, le=MAX_ID, description="The tenant's id.")]
+KeyId = Annotated[int, Path(ge=1, le=MAX_ID, description="The API key's id.")]
 CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Created."}}
 
 
@@ -78,14 +80,14 @@ def _admin_routes(router: APIRouter) -> None:
             return tenant_out(session, tenant)
 
     @router.get("/tenants/{tenant_id}", response_model=TenantOut, tags=["tenants (admin)"])
-    def get_tenant(request: Request, tenant_id: int, admin: AdminDep) -> TenantOut:
+    def get_tenant(request: Request, tenant_id: TenantId, admin: AdminDep) -> TenantOut:
         """One tenant."""
         with request.app.state.sessions.begin() as session:
             return tenant_out(session, _tenant(session, tenant_id))
 
     @router.patch("/tenants/{tenant_id}", response_model=TenantOut, tags=["tenants (admin)"])
     def change_tenant(
-        request: Request, tenant_id: int, body: TenantSettings, admin: AdminDep
+        request: Request, tenant_id: TenantId, body: TenantSettings, admin: AdminDep
     ) -> TenantOut:
         """Change a tenant's name, conflict policy, sweep interval, recipients or digest."""
         with request.app.state.sessions.begin() as session:
@@ -104,7 +106,7 @@ def _admin_routes(router: APIRouter) -> None:
     )
     def remove_tenant(
         request: Request,
-        tenant_id: int,
+        tenant_id: TenantId,
         admin: AdminDep,
         force: Annotated[
             bool, Query(description="Remove it even while its Fortnox connection is active.")
@@ -134,7 +136,7 @@ def _admin_routes(router: APIRouter) -> None:
         tags=["tenants (admin)"],
     )
     def issue_key(
-        request: Request, tenant_id: int, body: ApiKeyCreate, admin: AdminDep
+        request: Request, tenant_id: TenantId, body: ApiKeyCreate, admin: AdminDep
     ) -> ApiKeyCreated:
         """Issue an API key of a tenant; ``key`` is shown this once."""
         with request.app.state.sessions.begin() as session:
@@ -185,7 +187,7 @@ def _key_routes(router: APIRouter) -> None:
             return _issue(session, caller.tenant_id, body, request.app.state.clock.now())
 
     @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut, tags=["api keys"])
-    def revoke_key(request: Request, key_id: int, caller: WriterDep) -> ApiKeyOut:
+    def revoke_key(request: Request, key_id: KeyId, caller: WriterDep) -> ApiKeyOut:
         """Revoke a key of the caller's tenant; it stops working at once."""
         with request.app.state.sessions.begin() as session:
             tenants = TenantRepository(session)
