@@ -59,7 +59,7 @@ def expected(host: dict[str, dict[str, Any]], deleted: set[str]) -> dict[str, di
     """What Fortnox must hold, by e-mail."""
     wanted = {}
     for external_id, payload in host.items():
-        fields = EmployeePush.map(payload)
+        fields = EmployeePush().map(payload)
         fields["inactive"] = external_id in deleted
         wanted[str(fields["email"])] = fields
     return wanted

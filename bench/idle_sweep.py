@@ -60,7 +60,7 @@ def seed(sessions: object, tenants: int, employees: int, cipher: TokenCipher) ->
                 record = mirror.upsert(
                     tenant.id, "employee", external_id, payload, now=clock.now()
                 ).record
-                fields = EmployeePush.map(payload)
+                fields = EmployeePush().map(payload)
                 links.save(
                     tenant.id,
                     "employee",

@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.context import load_context
+from fortnox_bridge.engine.deriving import DerivedPusher
+from fortnox_bridge.engine.planning import DateChecks
 from fortnox_bridge.engine.results import FlowResult, RunSummary
 from fortnox_bridge.engine.rewriting import rewrite_records
 from fortnox_bridge.engine.runner import Runner
@@ -471,3 +474,28 @@ async def test_disconnected_days_edited_in_fortnox_to_the_new_code_get_updates_a
         ("2026-01-05", "OS1", "4"),
         ("2026-01-06", "OS1", "4"),
     ]
+
+
+async def test_days_in_the_locked_period_hold_the_absence_back_until_unlocked(
+    hr: Hr, sessions: sessionmaker[Session], tenant: int, clock: ManualClock
+) -> None:
+    hr.put("absence", "a1", absence(MONDAY, MONDAY + timedelta(days=2)))
+    await hr.run()  # the employee and Monday–Wednesday
+    hr.put("absence", "a1", absence(MONDAY, MONDAY + timedelta(days=3)))
+    with sessions.begin() as session:
+        context = load_context(session, tenant, FLOWS)
+    context.checks = DateChecks(locked_until=MONDAY + timedelta(days=3))
+    flow = context.flows["hr.absence.push"]
+    assert isinstance(flow, AbsencePush)
+    result = FlowResult(flow=flow.name)
+    pusher = DerivedPusher(sessions, clock, tenant_id=tenant, owner="test")
+    await pusher.push(context, flow, FixedClient(hr.client), result)
+    assert len(await hr.rows()) == 3  # Thursday not added: it is in the locked period
+    (item,) = result.items
+    assert item.problem
+    assert "2026-01-08: 2026-01-08 is in the locked period" in item.reason
+    context.checks = DateChecks()  # unlocked
+    again = FlowResult(flow=flow.name)
+    await pusher.push(context, flow, FixedClient(hr.client), again)  # tried again
+    assert again.created == 1
+    assert [row[0] for row in await hr.rows()] == weekdays(MONDAY, MONDAY + timedelta(days=3))

@@ -8,7 +8,7 @@ from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.time_entry_push import TimeEntryPush
 
 KARIN = {"email": "karin@x.se", "given_name": "Karin", "family_name": "Ek", "city": "Lund"}
-MAPPED = EmployeePush.map(KARIN)
+MAPPED = EmployeePush().map(KARIN)
 
 
 def _linked(payload: dict, **extra: object) -> RecordState:
