@@ -542,10 +542,15 @@ async def test_cors_is_off_unless_origins_are_configured(make_api: MakeApi) -> N
         not in (await closed.http.options("/api/v1/tenant", headers=preflight)).headers
     )
 
-    opened = await make_api(settings=Settings(api_cors_origins=[origin]))
+    opened = await make_api(settings=Settings(api_cors_origins=[origin], api_max_body_bytes=1000))
     allowed = await opened.http.get("/api/v1/tenant", headers={"Origin": origin})
     assert allowed.headers["access-control-allow-origin"] == origin
     asked = await opened.http.options("/api/v1/tenant", headers=preflight)
     assert (asked.status_code, asked.headers["access-control-allow-origin"]) == (200, origin)
+    too_big = await opened.http.post(
+        "/api/v1/api-keys", json={"label": "x" * 2000}, headers={"Origin": origin}
+    )
+    assert too_big.status_code == 413
+    assert too_big.headers["access-control-allow-origin"] == origin  # the browser can read it
     stranger = await opened.http.get("/api/v1/tenant", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in stranger.headers

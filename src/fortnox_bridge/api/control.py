@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
 from fortnox_bridge.api.operations import NOT_CONNECTED
@@ -336,7 +336,7 @@ def _no_engine() -> HTTPException:
     )
 
 
-def _require_active(sessions: Any, tenant_id: int) -> None:
+def _require_active(sessions: sessionmaker[Session], tenant_id: int) -> None:
     with sessions.begin() as session:
         connection = ConnectionRepository(session).for_tenant(tenant_id)
         state = connection.state if connection else NOT_CONNECTED

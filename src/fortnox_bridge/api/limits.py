@@ -179,7 +179,9 @@ def _content_length(scope: Scope) -> int | None:
 
 
 def install_limits(app: FastAPI, *, max_body_bytes: int, cors_origins: list[str]) -> None:
-    """Add the body size limit and, when origins are configured, CORS."""
+    """Add the body size limit and, when origins are configured, CORS (outside it, so a
+    browser can read a 413 too)."""
+    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -188,4 +190,3 @@ def install_limits(app: FastAPI, *, max_body_bytes: int, cors_origins: list[str]
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
             expose_headers=["Retry-After"],
         )
-    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
