@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge import __version__
 from fortnox_bridge.api.control import control_router
 from fortnox_bridge.api.events import default_sleep, events_router
+from fortnox_bridge.api.first_sync import first_sync_router
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.openapi import install_openapi
@@ -121,4 +122,5 @@ def create_app(
     hooked = app.state.hooks
     app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
     app.include_router(webhooks_router(sessions, hooked.cipher))
+    app.include_router(first_sync_router())
     return app

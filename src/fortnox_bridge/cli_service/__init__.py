@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fortnox_bridge.cli_service.commands import connect, resync, status, sync
+from fortnox_bridge.cli_service.first_sync import first_sync_app
 from fortnox_bridge.cli_service.hr import hr_app
 from fortnox_bridge.cli_service.serve import serve
 from fortnox_bridge.cli_service.tenants import tenants_app
@@ -18,4 +19,5 @@ def register(app: typer.Typer) -> None:
     app.command()(connect)
     app.command()(status)
     app.add_typer(tenants_app, name="tenants")
+    hr_app.add_typer(first_sync_app, name="first-sync")
     app.add_typer(hr_app, name="hr")

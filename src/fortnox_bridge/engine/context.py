@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.errors import InvalidSettingsError, UnknownTenantError
+from fortnox_bridge.engine.first_sync import Hold, load_holds
 from fortnox_bridge.engine.flow import Flow, FlowSettings, Mappings
 from fortnox_bridge.engine.merge import POLICIES, Policy
 from fortnox_bridge.engine.planning import DateChecks
@@ -33,6 +34,8 @@ class TenantContext:
     enabled: list[str] = field(default_factory=list)
     checks: DateChecks = field(default_factory=DateChecks)
     connection_state: str | None = None
+    #: Unlinked records a first synchronization holds back from the flows, by entity.
+    holds: dict[str, Hold] = field(default_factory=dict)
 
 
 def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings:
@@ -73,6 +76,7 @@ def load_context(
         context.flows[flow_cls.name] = flow_cls(settings, mappings)
         if config.enabled if config else is_enabled_by_default(flow_cls):
             context.enabled.append(flow_cls.name)
+    context.holds = load_holds(session, tenant_id)
     connection = ConnectionRepository(session).for_tenant(tenant_id)
     if connection is not None:
         context.connection_state = connection.state

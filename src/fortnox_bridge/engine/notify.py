@@ -172,6 +172,13 @@ class Notifier:
             transition.tenant_id, "connection", subject, "connection", {"t": transition}
         )
 
+    async def send(
+        self, tenant_id: int, kind: str, subject: str, template: str, data: dict[str, Any]
+    ) -> bool:
+        """One e-mail from ``template`` (``engine/templates/<template>.{txt,html}.j2``) to the
+        tenant's recipients, kept in the notification log; ``False`` when none went out."""
+        return await self._deliver(tenant_id, kind, subject, template, data)
+
     async def _deliver(
         self,
         tenant_id: int,

@@ -563,3 +563,81 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+
+
+ACTIVE_FIRST_SYNC = text("status IN ('open', 'applying')")
+
+
+class FirstSyncPlan(Base):
+    """A first synchronization of a two-way entity (employees): what was found on both sides,
+    what the admin decided, and how applying it went (seed 001, HR1).
+
+    ``open`` (deciding) → ``applying`` (apply started; resumable) → ``applied``, or
+    ``discarded``. At most one plan per tenant and entity is open or applying (a partial unique
+    index); while it is, the entity's flows leave unlinked records alone.
+    """
+
+    __tablename__ = "first_sync_plans"
+    __table_args__ = (
+        Index(
+            "uq_first_sync_plans_active",
+            "tenant_id",
+            "entity_type",
+            unique=True,
+            sqlite_where=ACTIVE_FIRST_SYNC,
+            postgresql_where=ACTIVE_FIRST_SYNC,
+        ),
+        Index("ix_first_sync_plans_tenant", "tenant_id", "entity_type", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    #: What the plan found: records on each side, pairs, differences, duplicates, ...
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The outcome of the last apply pass: counts and the records written.
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    apply_started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: When the summary e-mail of the applied plan went out.
+    notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class FirstSyncItem(Base):
+    """One line of a first-synchronization plan: a matched pair, a record only one side has, or
+    a duplicate value inside one side; with the admin's decision and what apply did."""
+
+    __tablename__ = "first_sync_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("first_sync_plans.id", ondelete="CASCADE"), index=True
+    )
+    #: ``pair``, ``host_only``, ``fortnox_only`` or ``duplicate``.
+    kind: Mapped[str] = mapped_column(String(15))
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    fortnox_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: How a pair was matched: ``email`` or ``employment_id``.
+    matched_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: How people recognise the record(s): ``Karin Ek <karin.ek@example.se>``.
+    label: Mapped[str] = mapped_column(String(400), default="")
+    #: The host payload and the Fortnox fields as the plan saw them.
+    host: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fortnox: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Pairs: ``{host field: {"host": value, "fortnox": value}}``.
+    differences: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Kind-specific facts: a duplicate's side, field, value and members; what cannot be created.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    notes: Mapped[list[Any]] = mapped_column(default=list)
+    #: ``{"winner": side}``, ``{"fields": {field: side}}``, ``{"create": bool}`` or
+    #: ``{"skip": true}``; ``None`` while undecided.
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: ``pending``, ``working`` (a create in flight), ``done``, ``skipped`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    #: What apply wrote: ``{"to_fortnox": {...}, "to_host": {...}, "fortnox_id": ...}``.
+    outcome: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime]
