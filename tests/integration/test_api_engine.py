@@ -109,7 +109,7 @@ async def test_time_entries_and_deletes_go_through_the_api(
     assert (created.status_code, created.json()["entity"]) == (201, "time_entry")
     bad = await served.http.put("/api/v1/time-entries/t2", json={**entry, "hours": 25})
     assert bad.status_code == 422
-    assert [e["loc"] for e in bad.json()["detail"]] == [["body", "hours"]]
+    assert [e["path"] for e in bad.json()["errors"]] == ["$.hours"]
     await served.settle()
     rows = [r async for r in engine_client.attendance_transactions.iterate()]
     assert [(r.employee_id, str(r.date), r.hours) for r in rows] == [("1", "2026-02-02", "7.5")]

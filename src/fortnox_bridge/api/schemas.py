@@ -20,6 +20,11 @@ class RecordOut(BaseModel):
     origin: str = "host"
     updated_at: datetime
     data: dict[str, Any]
+    operation_id: int | None = Field(
+        default=None,
+        description="The change operation this write created (follow it at "
+        "/api/v1/operations/{id}); null when nothing changed, and on reads.",
+    )
 
 
 class Problem(BaseModel):
@@ -506,3 +511,59 @@ class DeliveryDetail(DeliveryOut):
 
     event: EventOut
     attempt_log: list[AttemptOut]
+
+
+class FieldErrorOut(BaseModel):
+    """One invalid field of a record."""
+
+    path: str = Field(description="Where, as a JSON path into the request: $.records[3].data.email")
+    message: str = Field(description="What is wrong and how to fix it.")
+    type: str = Field(description="A stable code of the rule, e.g. unique or fortnox_max_length.")
+
+
+class BatchResult(BaseModel):
+    """What a batch did with one of its records (same order as sent)."""
+
+    index: int = Field(description="The record's position in the batch, from 0.")
+    external_id: str | None
+    status: Literal["created", "updated", "unchanged", "deleted", "rejected"]
+    version: int | None = Field(description="The stored version; null when rejected.")
+    operation_id: int | None = Field(
+        description="The change operation of this record; null when unchanged or rejected."
+    )
+    errors: list[FieldErrorOut] = Field(description="Why a rejected record was refused.")
+
+
+class BatchOut(BaseModel):
+    """The answer to ``POST /api/v1/<collection>:batch``: a result per record, and counts."""
+
+    results: list[BatchResult]
+    counts: dict[str, int] = Field(
+        description="How many records were created, updated, unchanged, deleted and rejected."
+    )
+
+
+class OperationOut(BaseModel):
+    """One accepted host change on its way to Fortnox, and how it ended."""
+
+    id: int
+    entity: str
+    external_id: str
+    action: Literal["upsert", "delete"]
+    version: int = Field(description="The record version this change produced.")
+    status: Literal["pending", "processing", "succeeded", "failed", "superseded"] = Field(
+        description="pending until the engine has written it; failed when Fortnox refused it "
+        "(a later run that gets it through makes it succeeded); superseded when a newer change "
+        "of the same record came before it succeeded."
+    )
+    flow: str | None = Field(description="The push flow(s) that carry the change to Fortnox.")
+    fortnox_id: str | None = Field(description="The Fortnox record's id, once it is there.")
+    code: int | None = Field(description="Fortnox's error code, when Fortnox refused it.")
+    http_status: int | None = Field(description="The HTTP status of Fortnox's refusal.")
+    message: str | None = Field(
+        description="What happened, or why it waits; Fortnox's own message when it failed."
+    )
+    explanation: str | None = Field(description="What a Fortnox refusal means, in English.")
+    fix: str | None = Field(description="How to fix what Fortnox refused.")
+    created_at: datetime
+    updated_at: datetime

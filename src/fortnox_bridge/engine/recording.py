@@ -1,10 +1,12 @@
-"""Keeping what a run did: the run row, its item log and the de-duplicated problems."""
+"""Keeping what a run did: the run row, its item log, the de-duplicated problems and the status
+of the host changes it carried (change operations, see ``change_status.py``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.change_status import settle_after_run
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
@@ -28,7 +30,8 @@ class RunRecorder:
             )
 
     def finish(self, summary: RunSummary, kind: str = "sweep") -> None:
-        """Keep the run (unless it did nothing at all), its item log and its problems.
+        """Keep the run (unless it did nothing at all), its item log and its problems, and
+        settle the host changes it decided, in one transaction.
 
         A run row is written once, at the end, for runs that sent a request, touched a record
         or failed; problems seen for the first time are added to ``summary.new_problems``.
@@ -51,6 +54,7 @@ class RunRecorder:
                 runs.add_items(summary.run_id, self._lines(summary))
             for result in summary.flows:
                 self._problems(session, result, summary)
+            settle_after_run(session, summary, now=self.clock.now())
 
     def _lines(self, summary: RunSummary) -> list[ItemRecord]:
         return [

@@ -1,0 +1,153 @@
+"""Validation of host records at the edge: the entity's model, then Fortnox's own limits.
+
+The models of the flow families (``flows/<family>/records.py``) check types, required fields,
+their own lengths, patterns, enums and dates, and refuse unknown fields. On top of that, every
+host field that becomes a Fortnox field is checked against the limits Fortnox's OpenAPI document
+gives that field (``wire_limits`` of the generated models: maximum and minimum length, allowed
+values, numeric range), so a value Fortnox would refuse is refused here, with the field's path,
+before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fortnox_bridge.api.errors import FieldIssue, json_path, pydantic_issues
+from fortnox_bridge.flows.hr import employee_fields
+from fortnox_bridge.fortnox.models.base import FortnoxModel
+from fortnox_bridge.fortnox.models.cost_center import CostCenter
+from fortnox_bridge.fortnox.models.employee import Employee
+from fortnox_bridge.fortnox.models.project import Project
+
+#: Lengths above this are the OpenAPI document's way of saying "no limit".
+_NO_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class FortnoxField:
+    """The Fortnox field a host field becomes (or must match, for a reference to a register)."""
+
+    model: type[FortnoxModel]
+    #: The model's snake_case field name.
+    field: str
+
+    @cached_property
+    def wire(self) -> str:
+        """The field's name on the wire, ``Description``."""
+        return self.model.model_fields[self.field].alias or self.field
+
+    @cached_property
+    def label(self) -> str:
+        """``Project.Description``."""
+        return f"{self.model.__name__}.{self.wire}"
+
+    @cached_property
+    def limits(self) -> Mapping[str, Any]:
+        """What the OpenAPI document says about the field."""
+        return self.model.wire_limits.get(self.wire, {})
+
+
+#: Per entity: host field → the Fortnox field it becomes. Employees map through the fields the
+#: hr flows share; a project's number and name are Fortnox's ProjectNumber and Description; a
+#: time entry's project and cost centre must be a Fortnox project number and cost centre code.
+#: Cause codes are not checked here: the tenant's mappings translate host codes first.
+FORTNOX_FIELDS: dict[str, dict[str, FortnoxField]] = {
+    "employee": {
+        host: FortnoxField(Employee, fortnox) for host, fortnox in employee_fields.FIELDS.items()
+    },
+    "project": {
+        "number": FortnoxField(Project, "project_number"),
+        "name": FortnoxField(Project, "description"),
+    },
+    "time_entry": {
+        "project": FortnoxField(Project, "project_number"),
+        "cost_center": FortnoxField(CostCenter, "code"),
+    },
+}
+
+
+def fortnox_issues(
+    fields: Mapping[str, FortnoxField], payload: Mapping[str, Any]
+) -> list[FieldIssue]:
+    """The values of ``payload`` that break a Fortnox limit of the field they become."""
+    issues: list[FieldIssue] = []
+    for name, target in fields.items():
+        value = payload.get(name)
+        if value is None:
+            continue
+        problem = _limit_problem(target, target.limits, value)
+        if problem is not None:
+            message, kind = problem
+            issues.append(FieldIssue(json_path((name,)), message, kind))
+    return issues
+
+
+def _limit_problem(
+    target: FortnoxField, limits: Mapping[str, Any], value: Any
+) -> tuple[str, str] | None:
+    if isinstance(value, str):
+        longest = int(limits.get("maxLength", _NO_LIMIT))
+        shortest = int(limits.get("minLength", 0))
+        if len(value) > longest:
+            return (
+                f"Fortnox takes at most {longest} characters in {target.label}, which this field "
+                f"becomes; this value has {len(value)}: shorten it",
+                "fortnox_max_length",
+            )
+        if len(value) < shortest:
+            return (
+                f"Fortnox needs at least {shortest} characters in {target.label}, which this "
+                f"field becomes; this value has {len(value)}",
+                "fortnox_min_length",
+            )
+    allowed = limits.get("enum")
+    if allowed and str(value) not in allowed:
+        shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
+        return (
+            f"Fortnox accepts only these values in {target.label}, which this field becomes: "
+            f"{shown}",
+            "fortnox_enum",
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in limits and value < limits["minimum"]:
+            return (
+                f"Fortnox needs at least {limits['minimum']} in {target.label}",
+                "fortnox_minimum",
+            )
+        if "maximum" in limits and value > limits["maximum"]:
+            return (
+                f"Fortnox takes at most {limits['maximum']} in {target.label}",
+                "fortnox_maximum",
+            )
+    return None
+
+
+class RecordValidator:
+    """Turns a host record as sent into the payload the mirror keeps, or field-level issues."""
+
+    def __init__(self, entity: str, model: type[BaseModel]) -> None:
+        self.entity = entity
+        self.model = model
+        #: The host fields whose Fortnox field has limits, with those limits (read once).
+        self.fortnox_fields = {
+            name: target for name, target in FORTNOX_FIELDS.get(entity, {}).items() if target.limits
+        }
+
+    def payload(self, data: Any) -> tuple[dict[str, Any] | None, list[FieldIssue]]:
+        """The stored form of ``data`` (JSON values, no ``null`` fields), or its issues."""
+        try:
+            record = self.model.model_validate(data)
+        except ValidationError as exc:
+            return None, pydantic_issues(exc)
+        return self.checked(record)
+
+    def checked(self, record: BaseModel) -> tuple[dict[str, Any] | None, list[FieldIssue]]:
+        """The stored form of a record the model already accepted, or its Fortnox issues."""
+        payload = record.model_dump(mode="json", exclude_none=True)
+        issues = fortnox_issues(self.fortnox_fields, payload)
+        return (None, issues) if issues else (payload, [])

@@ -1,0 +1,205 @@
+"""How accepted host changes end: change operations settled after a run, each with an event.
+
+The API creates a ``pending`` change operation for every change it stores. After a run (sweep
+or event-driven push) the engine looks at the open operations of the entities the run's push
+flows read, and settles them from what the run and the store say:
+
+- the record is where the change wanted it — linked to Fortnox at this version or later (written,
+  adopted, or already equal), or deleted with nothing left in Fortnox — ``succeeded``, with the
+  Fortnox id (a new employee's ``EmployeeId`` reaches the host this way);
+- the run's item for the record failed — ``failed``, with Fortnox's code, HTTP status, message,
+  explanation and fix;
+- the item was skipped or waits (a referenced employee not in Fortnox yet, an open conflict, a
+  flow that could not run) — it stays ``pending``, with the reason as its message.
+
+A ``failed`` operation is looked at again by later runs: the engine keeps trying a record that
+failed, and when it gets through the operation becomes ``succeeded`` (with a second event). A
+newer change of the same record supersedes it.
+
+Each settlement appends ``operation.succeeded`` or ``operation.failed`` to the tenant's event
+feed in the same transaction. Entities that no push flow reads are settled by the API at once
+(:func:`settle_at_once`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.engine.results import ItemOutcome, RunSummary
+from fortnox_bridge.store.change_operations import (
+    ChangeOperationRepository,
+    NewOperation,
+    SyncState,
+)
+from fortnox_bridge.store.events import EventRepository
+from fortnox_bridge.store.models import ChangeOperation
+
+#: The event each final status appends.
+EVENT_TYPES = {"succeeded": "operation.succeeded", "failed": "operation.failed"}
+
+
+class OperationSettler:
+    """Moves change operations of one tenant to their outcome and announces it."""
+
+    def __init__(self, session: Session, tenant_id: int, *, now: datetime) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.now = now
+        self.events = EventRepository(session)
+
+    def succeed(self, op: ChangeOperation, *, fortnox_id: str | None, message: str) -> None:
+        """The change is in Fortnox (or needed nothing there)."""
+        op.status, op.fortnox_id, op.message = "succeeded", fortnox_id or None, message
+        op.code = op.http_status = None
+        op.explanation = op.fix = None
+        op.updated_at = self.now
+        self.announce(op)
+
+    def fail(self, op: ChangeOperation, flow: str, item: ItemOutcome) -> None:
+        """Fortnox refused the change (or the write could not be done)."""
+        op.status, op.flow = "failed", flow
+        op.fortnox_id = item.fortnox_id
+        op.code, op.http_status = item.code, item.status
+        op.message = item.message or item.reason
+        op.explanation = item.explanation or None
+        op.fix = item.fix or None
+        op.updated_at = self.now
+        self.announce(op)
+
+    def wait(self, op: ChangeOperation, message: str) -> None:
+        """The change is not through yet; ``message`` says why (no event)."""
+        if op.message != message:
+            op.message, op.updated_at = message, self.now
+
+    def announce(self, op: ChangeOperation) -> None:
+        """Append the event of ``op``'s final status."""
+        self.events.append(
+            self.tenant_id,
+            EVENT_TYPES[op.status],
+            data=event_data(op),
+            now=self.now,
+            entity_type=op.entity_type,
+            external_id=op.external_id,
+        )
+
+
+def event_data(op: ChangeOperation) -> dict[str, object]:
+    """What an ``operation.*`` event tells about ``op``."""
+    return {
+        "operation_id": op.id,
+        "entity": op.entity_type,
+        "external_id": op.external_id,
+        "action": op.action,
+        "version": op.version,
+        "status": op.status,
+        "fortnox_id": op.fortnox_id,
+        "code": op.code,
+        "message": op.message,
+    }
+
+
+def settle_at_once(
+    session: Session,
+    tenant_id: int,
+    operations: Sequence[tuple[int, NewOperation]],
+    *,
+    now: datetime,
+) -> None:
+    """Announce operations the API stored already ``succeeded`` (no push flow reads them)."""
+    events = EventRepository(session)
+    for operation_id, op in operations:
+        events.append(
+            tenant_id,
+            EVENT_TYPES["succeeded"],
+            data={
+                "operation_id": operation_id,
+                "entity": op.entity_type,
+                "external_id": op.external_id,
+                "action": op.action,
+                "version": op.version,
+                "status": "succeeded",
+                "fortnox_id": None,
+                "code": None,
+                "message": op.message,
+            },
+            now=now,
+            entity_type=op.entity_type,
+            external_id=op.external_id,
+        )
+
+
+def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) -> int:
+    """Settle the open operations the run's push flows decide; returns how many moved."""
+    entities: set[str] = set()
+    items: dict[tuple[str, str], list[tuple[str, ItemOutcome]]] = {}
+    flow_errors: dict[str, str] = {}
+    for result in summary.flows:
+        family_entity_direction = result.flow.split(".")
+        if len(family_entity_direction) != 3 or family_entity_direction[2] != "push":
+            continue
+        entity = family_entity_direction[1]
+        entities.add(entity)
+        if result.error:
+            flow_errors[entity] = result.error
+        for item in result.items:
+            items.setdefault((entity, item.external_id), []).append((result.flow, item))
+    repository = ChangeOperationRepository(session)
+    operations = repository.unsettled(summary.tenant_id, entities)
+    if not operations:
+        return 0
+    states: dict[str, dict[str, SyncState]] = {}
+    for entity in {op.entity_type for op in operations}:
+        ids = [op.external_id for op in operations if op.entity_type == entity]
+        states[entity] = repository.sync_states(summary.tenant_id, entity, ids)
+    settler = OperationSettler(session, summary.tenant_id, now=now)
+    moved = 0
+    for op in operations:
+        state = states[op.entity_type].get(op.external_id)
+        found = items.get((op.entity_type, op.external_id), [])
+        if state is not None and _arrived(op, state):
+            settler.succeed(op, fortnox_id=state.fortnox_id, message=_success(op, found))
+            moved += 1
+            continue
+        if op.status == "failed" or op.created_at > summary.started_at:
+            # failed: only a success moves it again; stored after the run began: the run may
+            # not have seen this version
+            continue
+        failed = [(flow, item) for flow, item in found if item.outcome == "failed"]
+        if failed:
+            settler.fail(op, *failed[0])
+            moved += 1
+        elif found:
+            settler.wait(op, "; ".join(item.message or item.reason for _, item in found))
+        elif op.entity_type in flow_errors:
+            settler.wait(op, flow_errors[op.entity_type])
+    return moved
+
+
+def _arrived(op: ChangeOperation, state: SyncState) -> bool:
+    if op.action == "delete":
+        return state.deleted and state.link_state in (None, "deleted", "missing")
+    return (
+        not state.deleted
+        and state.link_state == "linked"
+        and state.synced_version is not None
+        and state.synced_version >= op.version
+    )
+
+
+def _success(op: ChangeOperation, found: list[tuple[str, ItemOutcome]]) -> str:
+    done = [item for _, item in found if item.outcome == "ok"]
+    if not done:
+        if op.action == "delete":
+            return "deleted; nothing was left to delete in Fortnox"
+        return "Fortnox already had these values; nothing was sent"
+    item = done[-1]
+    if item.reason.startswith("found in Fortnox"):
+        return item.reason
+    if item.action == "delete":
+        return "deactivated in Fortnox" if item.changes else "deleted in Fortnox"
+    return {"create": "created in Fortnox", "update": "updated in Fortnox"}.get(
+        item.action, "written to Fortnox"
+    )
