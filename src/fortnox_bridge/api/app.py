@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,11 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
 from fortnox_bridge.api.control import control_router
+from fortnox_bridge.api.errors import install_error_handlers
 from fortnox_bridge.api.events import default_sleep, events_router
 from fortnox_bridge.api.first_sync import first_sync_router
+from fortnox_bridge.api.idempotency import install_idempotency
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.openapi import install_openapi
+from fortnox_bridge.api.operation_status import operation_status_router
 from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
@@ -96,6 +100,9 @@ def create_app(
         app, max_body_bytes=config.api_max_body_bytes, cors_origins=config.api_cors_origins
     )
 
+    install_error_handlers(app)
+    install_idempotency(app, retention=timedelta(hours=config.idempotency_retention_hours))
+
     @app.exception_handler(HTTPException)
     async def problem_handler(request: Request, exc: HTTPException) -> JSONResponse:
         detail = (
@@ -115,7 +122,8 @@ def create_app(
         """Metrics in the Prometheus text format."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    app.include_router(record_router(declared))
+    app.include_router(record_router(declared, known))
+    app.include_router(operation_status_router(declared))
     app.include_router(operations_router(known))
     app.include_router(control_router(known))
     app.include_router(tenants_router())
