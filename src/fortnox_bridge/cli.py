@@ -20,8 +20,9 @@ from fortnox_bridge import __version__
 from fortnox_bridge.cli_formats import paxml_app, sie_app
 from fortnox_bridge.cli_service import register as register_service_commands
 from fortnox_bridge.cli_service.keys import register as register_key_commands
+from fortnox_bridge.cli_service.serve import serve_until_stopped
 from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import EXIT_FATAL, Demo, DemoError
+from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK, Demo, DemoError
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControlError
 from fortnox_bridge.sandbox.middleware import ConnectionDropped
@@ -64,18 +65,18 @@ def demo(
     host: Annotated[str | None, typer.Option(help="API address [127.0.0.1].")] = None,
     port: Annotated[int | None, typer.Option(help="API port [8000].")] = None,
     employees: Annotated[int, typer.Option(min=1, max=10_000, help="Demo employees.")] = 25,
-    interval: Annotated[
-        float, typer.Option(min=1, help="Seconds between sweeps while serving.")
-    ] = 30,
 ) -> None:
-    """Run the bridge on embedded defaults with demo data (SQLite + in-process sandbox)."""
+    """Run the bridge on embedded defaults with demo data (SQLite + in-process sandbox).
+
+    One cycle, then (without --once) the API, the scheduler and the workers, as `serve` runs them.
+    """
     settings = _settings(data_dir=data_dir, sandbox_url=sandbox_url, host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     console = Console()
     try:
-        code = asyncio.run(
-            Demo(settings, console, employees=employees).run(once=once, interval=interval)
-        )
+        code = asyncio.run(Demo(settings, console, employees=employees).run(serving=not once))
+        if not once and code == EXIT_OK:
+            code = asyncio.run(serve_until_stopped(settings, console))
     except (DemoError, SandboxControlError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_FATAL) from None

@@ -1,13 +1,13 @@
 """``fortnox-bridge demo``: the whole bridge on embedded defaults, with demo data.
 
-One cycle pushes the demo tenant's employees into a sandbox company and prints what happened;
-without ``--once`` the host REST API is then served (and the sweep repeated) until Ctrl-C.
+One cycle pushes the demo tenant's employees and absences into a sandbox company and prints what
+happened. Without ``--once`` the command then hands the data directory to ``serve``'s engine
+(API, scheduler, event-driven pushes, webhook deliveries) until Ctrl-C.
 Re-running on the same data directory reuses the tenant, its API key and the sandbox company.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -18,22 +18,16 @@ from datetime import date
 from typing import Any
 
 import httpx
-import uvicorn
 from faker import Faker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app as create_api_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import TokenCipher, load_secret_key
-from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.webhooks import WebhookWorker
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -171,10 +165,14 @@ class Demo:
         self.clock: Clock = SystemClock()
         self.demo_file = settings.data_dir / DEMO_FILE
 
-    async def run(self, *, once: bool, interval: float) -> int:
-        """Run the demo; returns the process exit code."""
+    async def run(self, *, serving: bool = False) -> int:
+        """One cycle on the demo data; returns the process exit code.
+
+        ``serving``: the API is served afterwards (by ``serve``'s engine), so its port is checked
+        before any work starts.
+        """
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if not once:
+        if serving:
             check_port_free(self.settings.host, self.settings.port)
         engine = open_engine(self.settings.effective_database_url)
         try:
@@ -188,10 +186,7 @@ class Demo:
                 info["last_run"] = summary.to_dict()
                 self._write_info(info)
                 self._print_info(info)
-                if once:
-                    return EXIT_ITEMS_FAILED if summary.total("failed") else EXIT_OK
-                await self._serve(sessions, runner, sandbox, info, interval)
-                return EXIT_OK
+                return EXIT_ITEMS_FAILED if summary.total("failed") else EXIT_OK
         finally:
             engine.dispose()
 
@@ -326,67 +321,6 @@ class Demo:
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         tmp.chmod(0o600)  # it holds an API key
         tmp.replace(self.demo_file)
-
-    async def _serve(
-        self,
-        sessions: sessionmaker[Session],
-        runner: Runner,
-        sandbox: SandboxLink,
-        info: dict[str, Any],
-        interval: float,
-    ) -> None:
-        secret = self.settings.secret_key.get_secret_value() if self.settings.secret_key else None
-        cipher = TokenCipher(load_secret_key(self.settings.data_dir, secret))
-        events = EventBus()  # wakes long-polls and the webhook worker on every new event
-        events.attach(sessions)
-        webhooks = WebhookWorker(
-            sessions,
-            cipher,
-            self.clock,
-            max_attempts=self.settings.webhook_max_attempts,
-            timeout=self.settings.webhook_timeout_seconds,
-            sleep=asyncio.sleep,
-            bus=events,
-        )
-        app = create_api_app(
-            sessions,
-            clock=self.clock,
-            settings=self.settings,
-            hooks=ApiHooks(events=events, cipher=cipher),
-        )
-        config = uvicorn.Config(
-            app,
-            host=self.settings.host,
-            port=self.settings.port,
-            log_level=self.settings.log_level.lower(),
-        )
-        server = uvicorn.Server(config)
-
-        async def sweep_forever() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                summary = await self._cycle(runner, sandbox, info, show_progress=False)
-                if summary.requests:
-                    self.console.print(
-                        f"Sweep: created={summary.total('created')} "
-                        f"updated={summary.total('updated')} failed={summary.total('failed')}"
-                    )
-
-        self.console.print(
-            f"Serving the API on http://{self.settings.host}:{self.settings.port} "
-            f"(health: /healthz, docs: /docs); sweeping every {interval:g} s. Ctrl-C stops."
-        )
-        sweeper = asyncio.create_task(sweep_forever())
-        delivering = asyncio.create_task(webhooks.run())
-        try:
-            await server.serve()
-        finally:
-            for task in (sweeper, delivering):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await webhooks.aclose()
-        self.console.print("Stopped.")
 
 
 def check_port_free(host: str, port: int) -> None:

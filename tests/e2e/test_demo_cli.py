@@ -6,6 +6,8 @@ import json
 import signal
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -86,10 +88,29 @@ def test_demo_serves_healthz_and_the_api_until_interrupted(
         headers={"Authorization": f"Bearer {info['api_key']}"},
     )
     assert put.status_code == 201
+    # The engine runs behind the API: the change is pushed within seconds, and "sync now" waits.
+    auth = {"Authorization": f"Bearer {info['api_key']}"}
+    operation = f"{info['api_url']}/operations/{put.json()['operation_id']}"
+    status = _poll(lambda: httpx.get(operation, headers=auth).json()["status"], "succeeded")
+    assert status == "succeeded"
+    synced = httpx.post(f"{info['api_url']}/sync", json={"wait": True}, headers=auth, timeout=30)
+    assert synced.status_code == 200, synced.text
+    assert synced.json()["status"] == "succeeded"
+    assert synced.json()["counts"]["failed"] == 0
     demo.send_signal(signal.SIGINT)
     output, _ = demo.communicate(timeout=30)
     assert demo.returncode == 0, output
     assert "Stopped." in output
+
+
+def _poll(read: Callable[[], str], wanted: str, seconds: float = 20.0) -> str:
+    """Read until the value is ``wanted`` or ``seconds`` passed (a real server works meanwhile)."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while value != wanted and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value
 
 
 def test_demo_says_clearly_when_the_port_is_taken(tmp_path: Path) -> None:

@@ -52,10 +52,11 @@ def serve(
     except DemoError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    run(console, lambda: _serve(config, console))
+    run(console, lambda: serve_until_stopped(config, console))
 
 
-async def _serve(config: Settings, console: Console) -> int:
+async def serve_until_stopped(config: Settings, console: Console) -> int:
+    """The API, scheduler, job workers and webhook deliveries on ``config`` until stopped."""
     async with open_stack(config) as stack:
         for tenant_id in stack.tenant_ids():
             await stack.ensure_connected(tenant_id)  # tenants made by `demo`
@@ -138,7 +139,7 @@ async def _run_until_stopped(
     )
     console.print(
         f"Serving on http://{config.host}:{config.port} (health: /healthz, metrics: "
-        f"/metrics, docs: /docs) against {where}; Ctrl-C stops."
+        f"/metrics, docs: /api/docs) against {where}; Ctrl-C stops."
     )
     try:
         await server.serve()
