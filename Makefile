@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+# The suite runs on every core (pytest-xdist); `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: demo test lint format typecheck contracts pytest bench lock clean install
 
