@@ -42,11 +42,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext
 from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
-from fortnox_bridge.engine.planning import PlannedItem
+from fortnox_bridge.engine.planning import PlannedItem, resolve_references
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.sources import ClientSource
-from fortnox_bridge.engine.workers import abandoned
+from fortnox_bridge.engine.workers import triage_active
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
 from fortnox_bridge.store.links import LinkRepository
@@ -295,23 +295,15 @@ class DerivedPusher:
     def _operations(self, part: PartFlow, *, claim: bool) -> tuple[set[str], set[str]]:
         """Parts whose create may have reached Fortnox, and parts another worker is writing."""
         now = self.clock.now()
-        recover: set[str] = set()
-        in_flight: set[str] = set()
         with self.sessions.begin() as session:
-            operations = PushOperationRepository(session)
-            for op in operations.active(self.tenant_id, part.entity):
-                stale = op.status == "pending" or abandoned(
-                    op.owner, op.lease_until, me=self.owner, now=now
-                )
-                if not stale:
-                    in_flight.add(op.external_id)
-                elif op.kind == "create":
-                    recover.add(op.external_id)
-                    if claim:
-                        operations.take_over(op, self.owner, now=now)
-                elif claim:
-                    operations.finish(op, "failed", now=now, error="abandoned by its worker")
-        return recover, in_flight
+            return triage_active(
+                PushOperationRepository(session),
+                self.tenant_id,
+                part.entity,
+                me=self.owner,
+                now=now,
+                claim=claim,
+            )
 
     def part_links(self, part: PartFlow, external_id: str) -> dict[str, Link]:
         """The links of one host record's parts, by part key."""
@@ -398,7 +390,7 @@ class _Run:
             "skipped",
             reference=flow.reference_for(record.external_id, payload, related),
         )
-        resolved, missing = _resolve(flow, payload, self.references)
+        resolved, missing = resolve_references(flow, payload, self.references)
         head: Head | None = None
         if missing is None:
             try:
@@ -790,22 +782,6 @@ def _delete(base: PlannedItem, link: Link, part: PartFlow, reason: str) -> Plann
         record_date=part.date_of(link.snapshot),
         reason=reason,
     )
-
-
-def _resolve(
-    flow: Flow, payload: Mapping[str, Any], references: Mapping[str, Mapping[str, str]]
-) -> tuple[dict[str, Any], str | None]:
-    """The payload with references replaced by Fortnox ids, or the first missing reference."""
-    resolved = dict(payload)
-    for host_field, entity in flow.references.items():
-        host_id = payload.get(host_field)
-        if host_id is None:
-            continue
-        fortnox_id = references.get(entity, {}).get(str(host_id))
-        if fortnox_id is None:
-            return resolved, f"{entity} {host_id}"
-        resolved[host_field] = fortnox_id
-    return resolved, None
 
 
 def _action(done: Mapping[str, list[str]]) -> str | None:

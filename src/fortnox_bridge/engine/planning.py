@@ -106,7 +106,7 @@ def plan_record(flow: Flow, state: RecordState, context: PlanContext) -> Planned
         return replace(item, reason="another worker is writing this record right now")
     if state.deleted:
         return _plan_delete(flow, state, item)
-    resolved, missing = _resolve(flow, state.payload, context.references)
+    resolved, missing = resolve_references(flow, state.payload, context.references)
     if missing:
         return replace(item, problem=True, reason=f"waiting for {missing} to reach Fortnox first")
     try:
@@ -171,7 +171,7 @@ def _plan_delete(flow: Flow, state: RecordState, item: PlannedItem) -> PlannedIt
     )
 
 
-def _resolve(
+def resolve_references(
     flow: Flow, payload: Mapping[str, Any], references: Mapping[str, Mapping[str, str]]
 ) -> tuple[dict[str, Any], str | None]:
     """The payload with references replaced by Fortnox ids, or the first missing reference."""

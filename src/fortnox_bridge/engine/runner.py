@@ -35,7 +35,7 @@ from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary, describe_error
 from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_record
-from fortnox_bridge.engine.workers import abandoned, new_worker_id
+from fortnox_bridge.engine.workers import new_worker_id, triage_active
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import MissingScopeError
 from fortnox_bridge.store.conflicts import ConflictRepository
@@ -297,22 +297,15 @@ class Runner:
         claim: bool,
     ) -> PlanContext:
         now = self.clock.now()
-        recover: set[str] = set()
-        in_flight: set[str] = set()
         with self.sessions.begin() as session:
-            operations = PushOperationRepository(session)
-            for op in operations.active(tenant_id, flow.entity):
-                stale = op.status == "pending" or abandoned(
-                    op.owner, op.lease_until, me=self.owner, now=now
-                )
-                if not stale:
-                    in_flight.add(op.external_id)
-                elif op.kind == "create":
-                    recover.add(op.external_id)
-                    if claim:
-                        operations.take_over(op, self.owner, now=now)
-                elif claim:  # an update or delete is safe to send again: plan it afresh
-                    operations.finish(op, "failed", now=now, error="abandoned by its worker")
+            recover, in_flight = triage_active(
+                PushOperationRepository(session),
+                tenant_id,
+                flow.entity,
+                me=self.owner,
+                now=now,
+                claim=claim,
+            )
             conflicts = ConflictRepository(session).open_for_entity(tenant_id, flow.entity)
             references = _references(session, flow, tenant_id, rows)
         return PlanContext(
