@@ -29,9 +29,9 @@ def main() -> None:
         os.chdir(tmp)  # paths print as ./var/..., as after `make demo`
         settings = Settings(data_dir=Path("var"))
         console.print("[bold]$ make demo ARGS=--once[/]")
-        asyncio.run(Demo(settings, console).run(once=True, interval=30))
+        asyncio.run(Demo(settings, console).run())
         console.print("\n[bold]$ make demo ARGS=--once[/]   [dim]# again: nothing changed[/]")
-        asyncio.run(Demo(settings, console).run(once=True, interval=30))
+        asyncio.run(Demo(settings, console).run())
     text = console.export_svg(title="fortnox-bridge demo")
     # The demo prints a fresh API key; mask it with as many characters, so the layout stays.
     text = re.sub(r"fbk_([A-Za-z0-9_\-]+)", lambda m: "fbk_" + "•" * len(m.group(1)), text)
