@@ -212,10 +212,11 @@ async def test_push_429_storm_is_ridden_out(
     assert (await control.stats(company))["responses_by_status"]["429"] == 4
 
 
-@pytest.mark.parametrize("harness", PUSH, indirect=True)
-async def test_push_crash_and_lost_answer_never_duplicate(
-    harness: Harness, control: SandboxControl, company: int, faulty: Any, clock: ManualClock
+async def crash_during_first_writes(
+    harness: Any, control: SandboxControl, company: int, faulty: Any, clock: ManualClock
 ) -> None:
+    """Prerequisites written, then the kit's records: one answer lost, the process dead after
+    two writes, and the dead worker's lease run out."""
     for entity, records in harness.kit.prerequisites.items():
         harness.host.put(entity, dict(records))
     await harness.run()  # the prerequisites are in Fortnox first
@@ -231,6 +232,13 @@ async def test_push_crash_and_lost_answer_never_duplicate(
         await harness.run(crashing)
     await crashing.aclose()
     clock.advance(LEASE.total_seconds() + 1)
+
+
+@pytest.mark.parametrize("harness", PUSH, indirect=True)
+async def test_push_crash_and_lost_answer_never_duplicate(
+    harness: Harness, control: SandboxControl, company: int, faulty: Any, clock: ManualClock
+) -> None:
+    await crash_during_first_writes(harness, control, company, faulty, clock)
     result, _ = await harness.run()
     assert result.failed == 0
     rows = await harness.remote()

@@ -19,8 +19,8 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
-from .conftest import URL, Host
-from .test_flow_contract import FLOWS, LEASE, Crash, CrashAfterWrites, Harness
+from .conftest import Host
+from .test_flow_contract import FLOWS, Harness, crash_during_first_writes
 
 DERIVED = [
     pytest.param(f, id=f.name)
@@ -139,21 +139,7 @@ async def test_derived_429_storm_is_ridden_out(
 async def test_derived_crash_and_lost_answer_never_duplicate(
     harness: DerivedHarness, control: SandboxControl, company: int, faulty: Any, clock: ManualClock
 ) -> None:
-    for entity, records in harness.kit.prerequisites.items():
-        harness.host.put(entity, dict(records))
-    await harness.run()  # the prerequisites are in Fortnox first
-    harness.host.put(harness.flow.entity, dict(harness.kit.records))
-    await control.add_fault("drop_response", method="POST", path_prefix=harness.path, count=1)
-    issued = await control.issue_tokens(company, ["salary"])
-    crashing = FortnoxClient(
-        access_token=issued["access_token"],
-        api_url=URL,
-        transport=CrashAfterWrites(faulty, harness.path, ok=2),
-    )
-    with pytest.raises(Crash):
-        await harness.run(crashing)
-    await crashing.aclose()
-    clock.advance(LEASE.total_seconds() + 1)
+    await crash_during_first_writes(harness, control, company, faulty, clock)
     harness.runner.owner = new_worker_id()  # the worker that died is replaced by a new one
     result, _ = await harness.run()
     assert result.failed == 0
