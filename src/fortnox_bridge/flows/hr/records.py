@@ -147,6 +147,18 @@ class HostAbsenceType(BaseModel):
         default=True,
         description="Only absences of types that count as work days are sent to Fortnox.",
     )
+    paxml_code: str | None = Field(
+        default=None,
+        description="The PAXml code reported absence of this type is sent with (SEM, SJK, VAB, "
+        "FPE, ...); without one, the default for the type's code or name is used.",
+    )
+
+    @field_validator("paxml_code")
+    @classmethod
+    def _known_paxml_code(cls, value: str | None) -> str | None:
+        from fortnox_bridge.flows.payroll.codes import check_paxml_code
+
+        return None if value is None else check_paxml_code(value)
 
 
 class HostAbsence(BaseModel):
