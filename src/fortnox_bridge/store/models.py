@@ -641,3 +641,22 @@ class FirstSyncItem(Base):
     outcome: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime]
+
+
+class AdminUser(Base):
+    """A person who signs in to the admin web UI; sees every tenant of this bridge."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Argon2id hash (argon2-cffi), never the password.
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: ``en`` or ``sv``: the language the UI is shown in after sign-in.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Grows when the password changes or the user is disabled: older sessions stop working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
