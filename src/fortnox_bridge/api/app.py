@@ -22,6 +22,7 @@ from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.operation_status import operation_status_router
 from fortnox_bridge.api.operations import operations_router
+from fortnox_bridge.api.paxml import paxml_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.api.tenants import tenants_router
@@ -131,4 +132,5 @@ def create_app(
     app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
     app.include_router(webhooks_router(sessions, hooked.cipher))
     app.include_router(first_sync_router())
+    app.include_router(paxml_router(declared, known))
     return app
