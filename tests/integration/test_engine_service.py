@@ -63,6 +63,7 @@ async def test_a_refused_refresh_needs_reauth_and_a_reconnect_proposes_a_resync(
     assert proposals == [
         {
             "flow": "payroll.time_entry.push",
+            "flows": ["payroll.time_entry.push"],
             "from": broken_at.date().isoformat(),
             "to": clock.now().date().isoformat(),
             "reason": f"disconnected from {broken_at.date()} to {clock.now().date()}",

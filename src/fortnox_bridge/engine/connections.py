@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.context import is_enabled_by_default
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.errors import ConnectionStateError, UnknownTenantError
+from fortnox_bridge.engine.events import resync_proposed
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.results import describe_error
+from fortnox_bridge.engine.resync import target_of
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
     MissingLicenceError,
@@ -29,6 +32,7 @@ from fortnox_bridge.fortnox.errors import (
 )
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.models import Connection
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -159,27 +163,47 @@ class ConnectionService:
                 connection.disconnected_at = now
             return []
         if after == "active" and connection.disconnected_at is not None:
-            proposals = self.proposals(connection.disconnected_at, now)
+            session = object_session(connection)
+            enabled = (
+                _enabled_names(session, connection.tenant_id, self.flows)
+                if session is not None
+                else None
+            )
+            proposals = self.proposals(connection.disconnected_at, now, enabled=enabled)
             connection.resync_proposals = proposals
+            if proposals and session is not None:
+                resync_proposed(session, connection.tenant_id, proposals, now=now)
             return proposals
         return []
 
-    def proposals(self, disconnected_at: datetime, now: datetime) -> list[dict[str, Any]]:
-        """What each flow proposes to re-sync after a reconnect (dated flows: from the break)."""
-        found = []
+    def proposals(
+        self, disconnected_at: datetime, now: datetime, *, enabled: set[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """What the flows (``enabled``: only those) propose to re-sync after a reconnect
+        (dated flows: from the break), one proposal per re-sync target: a derived flow's
+        family is re-synced as one (``payroll``: attendance and absence)."""
+        found: dict[str, dict[str, Any]] = {}
         for flow_cls in self.flows:
+            if enabled is not None and flow_cls.name not in enabled:
+                continue
             proposal = flow_cls.resync_proposal(disconnected_at.date(), now.date())
-            if proposal is not None:
-                first, last = proposal
-                found.append(
-                    {
-                        "flow": flow_cls.name,
-                        "from": first.isoformat(),
-                        "to": last.isoformat(),
-                        "reason": f"disconnected from {disconnected_at.date()} to {now.date()}",
-                    }
-                )
-        return found
+            if proposal is None:
+                continue
+            first, last = (day.isoformat() for day in proposal)
+            target = target_of(flow_cls)
+            entry = found.setdefault(
+                target,
+                {
+                    "flow": target,
+                    "flows": [],
+                    "from": first,
+                    "to": last,
+                    "reason": f"disconnected from {disconnected_at.date()} to {now.date()}",
+                },
+            )
+            entry["flows"].append(flow_cls.name)
+            entry["from"], entry["to"] = min(entry["from"], first), max(entry["to"], last)
+        return list(found.values())
 
     async def after_error(self, tenant_id: int, exc: BaseException) -> Transition | None:
         """Move the connection as an error that stopped a run requires (if it does)."""
@@ -210,3 +234,12 @@ class ConnectionService:
         if not create or TenantRepository(session).get(tenant_id) is None:
             raise UnknownTenantError(f"no connection for tenant {tenant_id}")
         return repo.create(tenant_id, f"tenant-{tenant_id}", now=self.clock.now())
+
+
+def _enabled_names(session: Session, tenant_id: int, flows: Sequence[type[Flow]]) -> set[str]:
+    configs = FlowConfigRepository(session).for_tenant(tenant_id)
+    return {
+        flow.name
+        for flow in flows
+        if (configs[flow.name].enabled if flow.name in configs else is_enabled_by_default(flow))
+    }

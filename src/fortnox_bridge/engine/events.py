@@ -32,6 +32,8 @@ EVENT_TYPES: dict[str, str] = {
     "conflict.opened": "A field changed on both sides and waits for a decision (policy ask).",
     "operation.succeeded": "A host change accepted by the API reached Fortnox.",
     "operation.failed": "Fortnox refused a host change; the data says why and how to fix it.",
+    "resync.proposed": "The connection came back after a disconnection: the bridge proposes "
+    "re-syncing the interval since the break (GET /api/v1/resync/proposal).",
 }
 #: Sent by ``POST /api/v1/webhooks/{id}/test`` to that endpoint only.
 TEST_EVENT = "webhook.test"
@@ -88,6 +90,23 @@ def conflict_opened(session: Session, conflict: Conflict, *, now: datetime) -> E
         now=now,
         entity_type=conflict.entity_type,
         external_id=conflict.external_id,
+    )
+
+
+def resync_proposed(
+    session: Session, tenant_id: int, proposals: list[dict[str, Any]], *, now: datetime
+) -> Event:
+    """Add a ``resync.proposed`` event: after a reconnect, these re-syncs are proposed."""
+    return EventRepository(session).append(
+        tenant_id,
+        "resync.proposed",
+        data={
+            "from": min(p["from"] for p in proposals),
+            "to": max(p["to"] for p in proposals),
+            "targets": [p["flow"] for p in proposals],
+            "flows": [name for p in proposals for name in p.get("flows", [p["flow"]])],
+        },
+        now=now,
     )
 
 

@@ -1,14 +1,23 @@
 """Re-sync of a date interval (maintenance): remove what the bridge wrote, write it again.
 
-For a dated flow, the interval is widened to whole periods and shown before anything happens.
-Then, as one resumable job (a run of kind ``resync``):
+What is re-synced is a *target*: one dated push flow (``payroll.attendance.push``), or a family
+(``payroll``), which re-syncs every enabled dated push flow of that family as one operation (for
+payroll: attendance and absence transactions together). The interval is widened to whole
+periods and shown before anything happens. Then, as one resumable job (a run of kind
+``resync``):
 
 1. **delete**: every Fortnox record the bridge *created* dated in the interval is deleted and its
    link forgotten (records matched or imported are never deleted);
 2. **write**: every host record dated in the interval is written again from current data, with
-   the same pending-create markers as any create;
+   the same pending-create markers (and look-ups before a create) as any create;
 3. Fortnox records found in the interval that the bridge did not create are reported, not
    touched.
+
+A *derived* flow (one host record, several Fortnox records) takes part when each of its host
+records has one date (its ``date_field``) and it does not opt out (``hr.absence.push``, whose
+absences span days, proposes no re-sync and is repaired by its re-write instead). Its Fortnox
+records (the *parts*) are deleted in phase 1; in phase 2 each host record of the interval is
+written afresh by the :class:`~fortnox_bridge.engine.deriving.DerivedPusher`.
 
 Progress is kept on the run (``progress_done``/``progress_total``), so it can be shown while it
 runs, cancelled (``cancel_requested`` is read between records) and resumed later from its phase.
@@ -25,30 +34,94 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, load_context
-from fortnox_bridge.engine.deriving import DerivedFlow
+from fortnox_bridge.engine.deriving import DerivedFlow, DerivedPusher, split_part_id
 from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.periods import widen
 from fortnox_bridge.engine.planning import PlannedItem
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, PushWriter
+from fortnox_bridge.engine.results import FlowResult
 from fortnox_bridge.engine.runner import Runner
 from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
 from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Run
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 
 #: ``progress(phase, done, total)``.
 ResyncProgress = Callable[[str, int, int], None]
+#: A date the opt-out check of derived flows asks about (any date does).
+_ANY_DAY = date(2000, 1, 1)
+
+
+def resyncable(flow: Flow | type[Flow]) -> bool:
+    """Whether ``flow`` can be re-synced by interval: a dated push flow; a derived one only when
+    it has not opted out (it proposes a re-sync after a reconnect)."""
+    cls = flow if isinstance(flow, type) else type(flow)
+    if cls.direction != "push" or cls.period is None:
+        return False
+    if issubclass(cls, DerivedFlow):
+        return cls.resync_proposal(_ANY_DAY, _ANY_DAY) is not None
+    return True
+
+
+def target_of(flow: Flow | type[Flow]) -> str:
+    """The re-sync target a flow is proposed under: its family for a derived flow (the family's
+    flows are re-synced together), else the flow itself."""
+    cls = flow if isinstance(flow, type) else type(flow)
+    return cls.name.split(".", 1)[0] if issubclass(cls, DerivedFlow) else cls.name
+
+
+def widen_for(flow: Flow, first: date, last: date) -> tuple[date, date]:
+    """``first``..``last`` widened to whole periods of ``flow``."""
+    return widen(first, last, flow.period or "day")
+
+
+def target_flows(context: TenantContext, name: str) -> list[Flow]:
+    """The flows a re-sync of ``name`` covers: one dated push flow, or every enabled one of
+    the family ``name``; a :class:`ResyncError` that lists the choices otherwise."""
+    flow = context.flows.get(name)
+    if flow is not None and resyncable(flow):
+        return [flow]
+    if isinstance(flow, DerivedFlow):
+        raise ResyncError(
+            f"{name!r} writes several Fortnox records per host record; {flow.rewrite_hint}"
+        )
+    family = [
+        context.flows[n]
+        for n in context.enabled
+        if context.flows[n].family == name and resyncable(context.flows[n])
+    ]
+    if flow is None and family:
+        return family
+    dated = sorted(n for n, f in context.flows.items() if resyncable(f))
+    families = sorted({f.family for f in context.flows.values() if resyncable(f)})
+    raise ResyncError(
+        f"{name!r} is not a dated push flow; re-sync one of: {dated}, or a family of them "
+        f"({', '.join(families)}: its enabled dated flows together)"
+    )
+
+
+def widened_interval(flows: list[Flow], first: date, last: date) -> tuple[date, date]:
+    """``first``..``last`` widened to whole periods of every flow in ``flows``."""
+    try:
+        spans = [widen_for(flow, first, last) for flow in flows]
+    except ValueError as exc:
+        raise ResyncError(str(exc)) from None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
 @dataclass
 class ResyncPlan:
     """What a re-sync of an interval will do."""
 
+    #: The target: a flow name or a family.
     flow: str
     requested: tuple[date, date]
     widened: tuple[date, date]
+    #: The flows the target covers, in sweep order.
+    flows: list[str] = field(default_factory=list)
     to_delete: list[str] = field(default_factory=list)  # host ids whose Fortnox record goes
     to_write: list[str] = field(default_factory=list)  # host ids written again
     #: Fortnox records in the interval the bridge did not create: reported, never deleted.
@@ -58,6 +131,7 @@ class ResyncPlan:
         """JSON-ready form (kept on the run)."""
         return {
             "flow": self.flow,
+            "flows": list(self.flows),
             "from": self.requested[0].isoformat(),
             "to": self.requested[1].isoformat(),
             "widened_from": self.widened[0].isoformat(),
@@ -76,47 +150,59 @@ class Resync:
         self.clock = clock
         self.runner = runner
 
-    def flow(self, tenant_id: int, name: str) -> tuple[TenantContext, Flow]:
-        """The tenant's configured flow ``name``; it must be a dated push flow."""
+    def targets(self, tenant_id: int, name: str) -> tuple[TenantContext, list[Flow]]:
+        """The tenant's flows a re-sync of ``name`` covers (see :func:`target_flows`)."""
         with self.sessions.begin() as session:
             context = load_context(session, tenant_id, self.runner.flows)
-        flow = context.flows.get(name)
-        if isinstance(flow, DerivedFlow):
-            raise ResyncError(
-                f"{name!r} writes several Fortnox records per host record; {flow.rewrite_hint}"
-            )
-        if flow is None or flow.direction != "push" or flow.period is None:
-            dated = [
-                n
-                for n, f in context.flows.items()
-                if f.period and f.direction == "push" and not isinstance(f, DerivedFlow)
-            ]
-            raise ResyncError(f"{name!r} is not a dated push flow; re-sync one of: {dated}")
-        return context, flow
+        flows = target_flows(context, name)
+        self.runner.build(tenant_id, flows)  # built records (salary days) from current data
+        return context, flows
+
+    def flow(self, tenant_id: int, name: str) -> tuple[TenantContext, Flow]:
+        """The tenant's configured flow ``name``; it must be a dated push flow."""
+        context, flows = self.targets(tenant_id, name)
+        if len(flows) != 1 or flows[0].name != name:
+            raise ResyncError(f"{name!r} is a family, not one flow")
+        return context, flows[0]
 
     async def plan(
         self, tenant_id: int, name: str, first: date, last: date, source: ClientSource
     ) -> ResyncPlan:
         """Widen the interval and find what would be deleted, written and left alone."""
-        context, flow = self.flow(tenant_id, name)
-        start, end = widen(first, last, flow.period or "day")
-        plan = ResyncPlan(name, (first, last), (start, end))
-        with self.sessions.begin() as session:
-            links = LinkRepository(session)
-            plan.to_delete = [
-                link.external_id
-                for link in links.created_between(tenant_id, flow.entity, start, end)
-            ]
-            ours = set(links.by_fortnox_id(tenant_id, flow.entity))
-        plan.to_write = [item.external_id for item in self._writes(context, flow, start, end)]
-        resource = getattr(await source.get(), flow.resource)
-        async for row in resource.iterate():
-            data = row.model_dump(mode="json")
-            day = flow.date_of(data)
-            fortnox_id = str(data.get(flow.fortnox_id_field))
-            if day is not None and start <= day <= end and fortnox_id not in ours:
-                plan.not_ours.append({k: v for k, v in data.items() if v not in (None, "")})
+        context, flows = self.targets(tenant_id, name)
+        start, end = widened_interval(flows, first, last)
+        plan = ResyncPlan(name, (first, last), (start, end), [f.name for f in flows])
+        client = None
+        for flow in flows:
+            entity, resource_name, date_field = _written(flow)
+            with self.sessions.begin() as session:
+                links = LinkRepository(session)
+                plan.to_delete += [
+                    link.external_id
+                    for link in links.created_between(tenant_id, entity, start, end)
+                ]
+                ours = {
+                    fortnox_id
+                    for other in context.flows.values()
+                    if other.direction == "push" and _written(other)[1] == resource_name
+                    for fortnox_id in links.by_fortnox_id(tenant_id, _written(other)[0])
+                }
+            plan.to_write += self._write_ids(context, flow, start, end)
+            client = client or await source.get()
+            async for row in getattr(client, resource_name).iterate():
+                data = row.model_dump(mode="json")
+                day = _day(data.get(date_field))
+                fortnox_id = str(data.get(flow.fortnox_id_field))
+                if day is not None and start <= day <= end and fortnox_id not in ours:
+                    found = {k: v for k, v in data.items() if v not in (None, "")}
+                    if found not in plan.not_ours:
+                        plan.not_ours.append(found)
         return plan
+
+    def _write_ids(self, context: TenantContext, flow: Flow, start: date, end: date) -> list[str]:
+        if isinstance(flow, DerivedFlow):
+            return self._derived_records(context.tenant_id, flow, start, end)
+        return [item.external_id for item in self._writes(context, flow, start, end)]
 
     def _writes(
         self, context: TenantContext, flow: Flow, start: date, end: date, *, claim: bool = False
@@ -127,6 +213,21 @@ class Resync:
             for item in items
             if item.record_date is not None and start <= item.record_date <= end
         ]
+
+    def _derived_records(
+        self, tenant_id: int, flow: DerivedFlow, start: date, end: date
+    ) -> list[str]:
+        """Host ids of a derived flow's records dated in the interval: live ones, and deleted
+        ones the bridge still has a link for."""
+        with self.sessions.begin() as session:
+            rows = MirrorRepository(session).with_links(tenant_id, flow.entity)
+            return [
+                record.external_id
+                for record, link in rows
+                if (day := _day(record.payload.get(flow.date_field))) is not None
+                and start <= day <= end
+                and (not record.deleted or link is not None)
+            ]
 
     def start(self, tenant_id: int, plan: ResyncPlan) -> int:
         """Open the job (a run of kind ``resync``) in phase ``delete``; returns the run id."""
@@ -153,26 +254,22 @@ class Resync:
             run = RunRepository(session).get(run_id)
             if run is None or run.tenant_id != tenant_id or run.kind != "resync":
                 raise ResyncError(f"no re-sync job {run_id} for this tenant")
-            params, flow_name = dict(run.params), str(run.flow)
+            params, name = dict(run.params), str(run.flow)
             self._mark(session, run, status="running", cancel=False)
-        context, flow = self.flow(tenant_id, flow_name)
+        context, flows = self.targets(tenant_id, name)
+        wanted = params.get("flows") or [name]
+        flows = [flow for flow in flows if flow.name in wanted]
         start = date.fromisoformat(params["widened_from"])
         end = date.fromisoformat(params["widened_to"])
-        writer = PushWriter(
-            self.sessions,
-            self.clock,
-            tenant_id=tenant_id,
-            owner=self.runner.owner,
-            lease=self.runner.lease,
-        )
-        resource = getattr(await source.get(), flow.resource)
         try:
             if params["phase"] == "delete":
-                if not await self._delete(context, flow, run_id, resource, start, end, progress):
-                    return self._finish(run_id, "cancelled")
+                for flow in flows:
+                    if not await self._delete(context, flow, run_id, source, start, end, progress):
+                        return self._finish(run_id, "cancelled")
                 self._update(run_id, phase="write")
-            if not await self._write(context, flow, run_id, writer, resource, start, end, progress):
-                return self._finish(run_id, "cancelled")
+            for flow in flows:
+                if not await self._write(context, flow, run_id, source, start, end, progress):
+                    return self._finish(run_id, "cancelled")
         except BaseException:
             self._finish(run_id, "interrupted")  # stopped or crashed: resume later
             raise
@@ -183,16 +280,16 @@ class Resync:
         context: TenantContext,
         flow: Flow,
         run_id: int,
-        resource: Any,
+        source: ClientSource,
         start: date,
         end: date,
         progress: ResyncProgress | None,
     ) -> bool:
+        entity, resource_name, _ = _written(flow)
         with self.sessions.begin() as session:
-            links = LinkRepository(session).created_between(
-                context.tenant_id, flow.entity, start, end
-            )
+            links = LinkRepository(session).created_between(context.tenant_id, entity, start, end)
             targets = [(link.external_id, link.fortnox_id) for link in links]
+        resource: Any = getattr(await source.get(), resource_name) if targets else None
         for external_id, fortnox_id in targets:
             if self._cancelled(run_id):
                 return False
@@ -214,8 +311,7 @@ class Resync:
         context: TenantContext,
         flow: Flow,
         run_id: int,
-        writer: PushWriter,
-        resource: Any,
+        source: ClientSource,
         start: date,
         end: date,
         progress: ResyncProgress | None,
@@ -224,9 +320,22 @@ class Resync:
             done = {
                 item.external_id
                 for item in RunRepository(session).items(run_id)
-                if item.action != "delete" and item.outcome == "ok"
+                if item.flow == flow.name and item.action != "delete" and item.outcome == "ok"
             }
-        for planned in self._writes(context, flow, start, end, claim=True):
+        if isinstance(flow, DerivedFlow):
+            return await self._write_derived(
+                context, flow, run_id, source, start, end, done, progress
+            )
+        writer = PushWriter(
+            self.sessions,
+            self.clock,
+            tenant_id=context.tenant_id,
+            owner=self.runner.owner,
+            lease=self.runner.lease,
+        )
+        writes = self._writes(context, flow, start, end, claim=True)
+        resource: Any = getattr(await source.get(), flow.resource) if writes else None
+        for planned in writes:
             if planned.external_id in done:
                 continue
             if self._cancelled(run_id):
@@ -256,6 +365,43 @@ class Resync:
             self._step(run_id, "written", item, context.tenant_id, flow, progress, "write")
         return True
 
+    async def _write_derived(
+        self,
+        context: TenantContext,
+        flow: DerivedFlow,
+        run_id: int,
+        source: ClientSource,
+        start: date,
+        end: date,
+        done: set[str],
+        progress: ResyncProgress | None = None,
+    ) -> bool:
+        pusher = DerivedPusher(
+            self.sessions,
+            self.clock,
+            tenant_id=context.tenant_id,
+            owner=self.runner.owner,
+            lease=self.runner.lease,
+        )
+        for external_id in self._derived_records(context.tenant_id, flow, start, end):
+            if external_id in done:
+                continue
+            if self._cancelled(run_id):
+                return False
+            result = FlowResult(flow.name)
+            await pusher.push(context, flow, source, result, wanted=[external_id], rewrite=True)
+            outcome = result.items[-1] if result.items else None
+            if outcome is None:  # every part agrees with Fortnox already
+                item = ItemRecord(flow.name, external_id, "unchanged", "ok", "in Fortnox already")
+            else:
+                reason = outcome.message or outcome.reason
+                status = "skipped" if outcome.outcome == "skipped" else outcome.outcome
+                item = ItemRecord(
+                    flow.name, external_id, outcome.action, status, reason, None, outcome.code
+                )
+            self._step(run_id, "written", item, context.tenant_id, flow, progress, "write")
+        return True
+
     def _step(
         self,
         run_id: int,
@@ -277,13 +423,22 @@ class Resync:
             run.progress_done += 1
             runs.add_items(run_id, [item])
             if counter == "deleted" and item.outcome == "ok":
-                links = LinkRepository(session)
-                link = links.get(tenant_id, flow.entity, item.external_id)
-                if link is not None:
-                    links.remove(link)
+                self._forget(LinkRepository(session), tenant_id, flow, item.external_id)
             done, total = run.progress_done, run.progress_total
         if progress is not None:
             progress(phase, done, total)
+
+    @staticmethod
+    def _forget(links: LinkRepository, tenant_id: int, flow: Flow, external_id: str) -> None:
+        """Forget the link of a deleted record; for a part, its host record's link goes
+        ``stale`` too, so a sweep before the write phase writes the record again."""
+        link = links.get(tenant_id, _written(flow)[0], external_id)
+        if link is not None:
+            links.remove(link)
+        if isinstance(flow, DerivedFlow):
+            owner = links.get(tenant_id, flow.entity, split_part_id(external_id)[0])
+            if owner is not None and owner.state == "linked":
+                owner.state = "stale"
 
     def _cancelled(self, run_id: int) -> bool:
         with self.sessions.begin() as session:
@@ -323,6 +478,25 @@ class Resync:
             run.cancel_requested = True
 
     def unfinished(self, tenant_id: int, flow: str) -> Run | None:
-        """A re-sync of ``flow`` that was cancelled, interrupted or is marked running."""
+        """A re-sync of ``flow`` (a target) that was cancelled, interrupted or is marked
+        running."""
         with self.sessions.begin() as session:
             return RunRepository(session).unfinished_resync(tenant_id, flow)
+
+
+def _written(flow: Flow) -> tuple[str, str, str]:
+    """The link entity, Fortnox resource and date field of the records ``flow`` writes (for a
+    derived flow: its parts)."""
+    if isinstance(flow, DerivedFlow):
+        part = flow.part
+        return part.entity, part.resource, part.date_field
+    return flow.entity, flow.resource, flow.date_field
+
+
+def _day(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
