@@ -1,8 +1,12 @@
 """``fortnox-bridge sie ...`` and ``fortnox-bridge paxml ...``: file tools over ``formats/``.
 
-Exit codes: 0 the file is fine (or the command did its job); 1 ``validate`` found errors; 2 the
-input is unusable (missing file, not SIE/PAXml at all, broken JSON). Every error says what is
+Exit codes: 0 the file is fine (or the command did its job); 1 ``validate`` found errors (``paxml
+import``: some rows were rejected, the others stored); 2 the input is unusable (missing file, not
+SIE/PAXml at all, broken JSON, invalid against the XSD, unknown tenant). Every error says what is
 wrong, where (line, column) and how to fix it.
+
+``paxml export`` and ``paxml import`` work on a tenant's data in the store (``--data-dir``, or
+``FORTNOX_BRIDGE_DATABASE_URL``), the same files as ``GET`` and ``POST /api/v1/paxml``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,27 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
+from fortnox_bridge.clock import SystemClock
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.entities import discover_entities
+from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.flows.payroll.paxml_files import (
+    ImportReport,
+    PaxmlFileRejected,
+    check_interval,
+    export,
+    plural,
+)
 from fortnox_bridge.formats.errors import FormatError, InputError, SchemaError, SieWriteError
 from fortnox_bridge.formats.findings import Finding
 from fortnox_bridge.formats.paxml import read_paxml, validate_paxml
@@ -26,12 +45,16 @@ from fortnox_bridge.formats.sie.convert import write_csv, write_json
 from fortnox_bridge.formats.sie.records import Account, CompanyName, OrgNumber, Program, SieType
 from fortnox_bridge.formats.sie.serialize import document_from_json
 from fortnox_bridge.formats.sie.validation import validate
+from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.tenants import TenantRepository
 
 EXIT_INVALID = 1
 EXIT_UNUSABLE = 2
 
 sie_app = typer.Typer(help="SIE 4 files: info, validate, convert, write.", no_args_is_help=True)
-paxml_app = typer.Typer(help="PAXml 2.0 files: info, validate.", no_args_is_help=True)
+paxml_app = typer.Typer(
+    help="PAXml 2.0 files: info, validate; a tenant's time: export, import.", no_args_is_help=True
+)
 
 FileArgument = Annotated[Path, typer.Argument(help="The file to read.", show_default=False)]
 EncodingOption = Annotated[
@@ -286,6 +309,135 @@ def paxml_info(file: FileArgument) -> None:
             "warnings": [finding.to_json() for finding in result.findings],
         }
     )
+
+
+# -- a tenant's time as PAXml ------------------------------------------------------------------
+
+TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant name or id.")]
+DataDirOption = Annotated[
+    Path | None, typer.Option(help="Where the SQLite store lives [./var].", show_default=False)
+]
+
+
+@contextmanager
+def _tenant_store(
+    tenant: str, data_dir: Path | None
+) -> Iterator[tuple[sessionmaker[Session], int]]:
+    """Sessions on the migrated store and the id of ``tenant`` (name or id); exit 2 if none."""
+    overrides: dict[str, Any] = {} if data_dir is None else {"data_dir": data_dir}
+    try:
+        config = Settings(**overrides)
+    except (ValidationError, FileNotFoundError) as exc:
+        raise _fail(f"settings: {exc}", "correct the setting named above") from None
+    if config.database_url is None:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_engine(config.effective_database_url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        with sessions.begin() as session:
+            tenants = TenantRepository(session)
+            found = tenants.by_name(tenant)
+            if found is None and tenant.isdigit():
+                found = tenants.get(int(tenant))
+            tenant_id = found.id if found is not None else None
+        if tenant_id is None:
+            raise _fail(f"no tenant {tenant!r}", "list them with 'fortnox-bridge tenants'")
+        yield sessions, tenant_id
+    finally:
+        engine.dispose()
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} {value!r} is not a date", f"write {option} YYYY-MM-DD") from None
+
+
+@paxml_app.command("export")
+def paxml_export(
+    tenant: TenantOption,
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the file here instead of stdout.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write a tenant's time entries of an interval and its staff as a PAXml 2.0 file.
+
+    The summary (transactions, staff, entries left out and why) goes to stderr.
+    """
+    first, last = _day(start, "--from"), _day(end, "--to")
+    problem = check_interval(first, last)
+    if problem is not None:
+        raise _fail(problem, "give --from and --to as the first and last day of the interval")
+    with _tenant_store(tenant, data_dir) as (sessions, tenant_id), sessions.begin() as session:
+        result = export(session, tenant_id, first, last, now=datetime.now().astimezone())
+    data = result.to_bytes()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise _fail(f"{out}: cannot write ({exc.strerror})", "give a writable path") from None
+    typer.echo(f"{out or 'stdout'}: {result.summary()}", err=True)
+    for item in result.left_out:
+        typer.echo(f"left out: {item.reference}: {item.reason}. Fix: {item.fix}", err=True)
+
+
+@paxml_app.command("import")
+def paxml_import(
+    file: FileArgument,
+    tenant: TenantOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only report what would be imported.")
+    ] = False,
+    xsd: XsdOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import the time transactions (tidtrans) of a PAXml file as a tenant's time entries.
+
+    Exit 0: every row imported; 1: some rows rejected (the others are stored); 2: the file is
+    unreadable, not PAXml, or (with --xsd) not valid against the XSD.
+    """
+    with _opened(file) as stream:
+        data = stream.read()
+    with _tenant_store(tenant, data_dir) as (sessions, tenant_id):
+        writer = time_entry_writer(discover_entities(), discover_flows())
+        try:
+            report, _ = import_paxml(
+                sessions, SystemClock(), writer, tenant_id, data, dry_run=dry_run, xsd=xsd
+            )
+        except PaxmlFileRejected as exc:
+            for finding in exc.findings[:50]:
+                typer.echo(finding.describe(), err=True)
+            raise _fail(f"{file}: {exc}", "correct the file and import it again") from None
+        except SchemaError as exc:
+            raise _fail(str(exc), "give the path of the PAXml 2.0 XSD with --xsd") from None
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        _print_import(file, report)
+    raise typer.Exit(EXIT_INVALID if report.rejected else 0)
+
+
+def _print_import(file: Path, report: ImportReport) -> None:
+    for finding in report.findings:
+        typer.echo(f"warning: {finding.describe()}")
+    for row in report.rows:
+        if row.status == "rejected":
+            typer.echo(f"{row.where()}: rejected: {row.reason}. Fix: {row.fix}")
+        for note in row.notes:
+            typer.echo(f"{row.where()}: note: {note}")
+    counts = {status: n for status, n in report.counts().items() if n}
+    done = ", ".join(f"{n} {status}" for status, n in counts.items())
+    mode = " (dry run: nothing stored)" if report.dry_run else ""
+    typer.echo(f"{file}: {plural(len(report.rows), 'time transaction')}: {done}{mode}")
 
 
 __all__ = ["FormatError", "paxml_app", "sie_app"]

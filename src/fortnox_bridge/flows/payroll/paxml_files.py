@@ -123,10 +123,17 @@ class ExportResult:
 
     def summary(self) -> str:
         """``12 transactions (from 15 time entries), 4 staff, 1 left out``."""
+        written = self.entries - len(self.left_out)
         return (
-            f"{self.transactions} transactions (from {self.entries - len(self.left_out)} time "
-            f"entries), {self.staff} staff, {len(self.left_out)} left out"
+            f"{plural(self.transactions, 'transaction')} (from "
+            f"{plural(written, 'time entry', 'time entries')}), {self.staff} staff, "
+            f"{len(self.left_out)} left out"
         )
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 time entry``, ``2 time entries``."""
+    return f"{count} {one}" if count == 1 else f"{count} {many or one + 's'}"
 
 
 def check_interval(start: date, end: date) -> str | None:
@@ -225,9 +232,9 @@ def export(
         if host_id in used or _employed(payload, start, end)
     ]
     if left_out:
-        document.header.info = f"{_entries(len(left_out))} left out: " + "; ".join(
-            f"{item.reference}: {item.reason}" for item in left_out
-        )
+        count = plural(len(left_out), "time entry", "time entries")
+        reasons = "; ".join(f"{item.reference}: {item.reason}" for item in left_out)
+        document.header.info = f"{count} left out: {reasons}"
     return ExportResult(document, entries, left_out)
 
 
@@ -284,10 +291,6 @@ def _export_row(
         str(entry.get("cost_center") or ""),
     )
     return key, hours
-
-
-def _entries(count: int) -> str:
-    return f"{count} time entry" if count == 1 else f"{count} time entries"
 
 
 def _header(session: Session, tenant_id: int, now: datetime | None) -> Header:
@@ -475,7 +478,7 @@ def read_rows(data: bytes, *, xsd: Path | None = None) -> _RowReader:
         check_schema(data, xsd, schema)
         if schema.findings:
             raise PaxmlFileRejected(
-                f"the file is not valid against the PAXml 2.0 XSD ({len(schema)} errors)",
+                f"the file is not valid against the PAXml 2.0 XSD ({plural(len(schema), 'error')})",
                 schema.findings,
             )
     if not reader.document.time_transactions:
