@@ -366,6 +366,7 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "MappingIn": {"fortnox_value": "SJK"},
         "SyncRequest": {"wait": True},
         "ResyncRequest": {"flow": TIME_FLOW, "from": "2026-03-01", "to": "2026-03-31"},
+        "AcceptRequest": {"from": "2026-03-01", "to": "2026-03-31"},
         "TenantSettings": {"digest": "per_run"},
         "TenantCreate": {"name": "walked AB"},
         "ApiKeyCreate": {"label": "walked"},

@@ -23,6 +23,7 @@ from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.operation_status import operation_status_router
 from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.paxml import paxml_router
+from fortnox_bridge.api.reconnect import reconnect_router
 from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.api.tenants import tenants_router
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(operation_status_router(declared))
     app.include_router(operations_router(known))
     app.include_router(control_router(known))
+    app.include_router(reconnect_router())
     app.include_router(tenants_router())
     hooked = app.state.hooks
     app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))

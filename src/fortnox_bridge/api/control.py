@@ -406,6 +406,7 @@ def _job(plan: ResyncPlan, run_id: int | None, status: str, progress: Progress) 
         run_id=run_id,
         status=status,
         flow=plan.flow,
+        flows=list(plan.flows),
         requested=Interval(from_=plan.requested[0], to=plan.requested[1]),
         interval=Interval(from_=plan.widened[0], to=plan.widened[1]),
         progress=progress,

@@ -214,7 +214,10 @@ class ResyncRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    flow: str = Field(description="A dated push flow, e.g. payroll.time_entry.push.")
+    flow: str = Field(
+        description="What to re-sync: a family (payroll: attendance and absence together) or "
+        "one dated push flow."
+    )
     from_: date = Field(alias="from", description="First day.")
     to: date = Field(description="Last day (the interval is widened to whole periods).")
     dry_run: bool = Field(default=False, description="Answer with the plan; change nothing.")
@@ -241,7 +244,8 @@ class ResyncJob(BaseModel):
 
     run_id: int | None = Field(description="The job's run; null for a dry run.")
     status: str
-    flow: str
+    flow: str = Field(description="What is re-synced: a family or one flow.")
+    flows: list[str] = Field(default=[], description="The flows it covers.")
     requested: Interval
     interval: Interval = Field(description="The interval widened to whole periods of the flow.")
     progress: Progress

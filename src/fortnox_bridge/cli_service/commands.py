@@ -29,7 +29,9 @@ from fortnox_bridge.cli_service.output import (
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, DemoError
+from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import EngineError
+from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.sandbox.control_client import SandboxControlError
 from fortnox_bridge.store.conflicts import ConflictRepository
@@ -136,10 +138,30 @@ async def _sync(
 def resync(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
     flow: Annotated[
-        str, typer.Option("--flow", help="A dated flow, e.g. payroll.time_entry.push.")
-    ],
-    from_: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")],
-    to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")],
+        str | None,
+        typer.Option(
+            "--flow",
+            help="What to re-sync: a family (payroll: attendance and absence together) or one "
+            "dated flow.",
+        ),
+    ] = None,
+    from_: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")
+    ] = None,
+    to: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")
+    ] = None,
+    proposed: Annotated[
+        bool,
+        typer.Option(
+            "--proposed",
+            help="The re-sync proposed after a reconnect (from the disconnection date to "
+            "today; --from/--to choose another interval).",
+        ),
+    ] = False,
+    dismiss: Annotated[
+        bool, typer.Option("--dismiss-proposal", help="Forget the proposed re-sync.")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before starting.")] = False,
     cancel: Annotated[
         bool, typer.Option("--cancel", help="Ask the unfinished re-sync to stop.")
@@ -150,10 +172,21 @@ def resync(
     """Re-sync an interval: remove what the bridge wrote in it, write it again from current data.
 
     The interval is widened to whole periods of the flow. An interrupted or cancelled re-sync
-    resumes when the same command runs again.
+    resumes when the same command runs again. After a reconnect, --proposed shows and runs the
+    re-sync the bridge proposes; --dismiss-proposal forgets it.
     """
     config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    first, last = from_.date(), to.date()
+    first = from_.date() if from_ else None
+    last = to.date() if to else None
+    if proposed or dismiss:
+        run(console, lambda: _proposed(config, console, tenant, first, last, yes, dismiss))
+        return
+    if flow is None or first is None or last is None:
+        console.print(
+            "[red]error:[/] give --flow, --from and --to (or --proposed for the re-sync "
+            "proposed after a reconnect)"
+        )
+        raise typer.Exit(EXIT_FATAL)
     run(console, lambda: _resync(config, console, tenant, flow, first, last, yes, cancel))
 
 
@@ -177,32 +210,86 @@ async def _resync(
             return EXIT_OK if run_id else EXIT_FATAL
         await stack.ensure_connected(tenant_id)
         plan = await stack.service.resync_plan(tenant_id, flow, first, last)
-        start, end = plan.widened
-        console.print(
-            f"Re-sync of {flow} for {_name(stack, tenant_id)}: {first}..{last} widened to "
-            f"whole periods: [bold]{start}..{end}[/]"
-        )
-        console.print(
-            f"  delete and write again: {len(plan.to_delete)} record(s) the bridge "
-            f"created; write: {len(plan.to_write)} host record(s)"
-        )
-        for other in plan.not_ours:
-            console.print(
-                f"  [yellow]in Fortnox, not created by the bridge (left alone):[/] {other}"
-            )
+        _print_plan(stack, console, tenant_id, plan)
         if not yes and not _confirmed(console):
             return EXIT_FATAL
+        return await _run_resyncs(stack, console, tenant_id, [(flow, first, last)])
+
+
+def _print_plan(stack: Stack, console: Console, tenant_id: int, plan: ResyncPlan) -> None:
+    first, last = plan.requested
+    start, end = plan.widened
+    covers = f" ({', '.join(plan.flows)})" if plan.flows != [plan.flow] else ""
+    console.print(
+        f"Re-sync of {plan.flow}{covers} for {_name(stack, tenant_id)}: {first}..{last} "
+        f"widened to whole periods: [bold]{start}..{end}[/]"
+    )
+    console.print(
+        f"  delete and write again: {len(plan.to_delete)} record(s) the bridge "
+        f"created; write: {len(plan.to_write)} host record(s)"
+    )
+    for other in plan.not_ours:
+        console.print(f"  [yellow]in Fortnox, not created by the bridge (left alone):[/] {other}")
+
+
+async def _run_resyncs(
+    stack: Stack, console: Console, tenant_id: int, jobs: list[tuple[str, date, date]]
+) -> int:
+    codes = [EXIT_OK]
+    for target, first, last in jobs:
         progress, report = _progress(console)
         try:
             with progress:
-                job = await stack.service.resync(tenant_id, flow, first, last, progress=report)
+                job = await stack.service.resync(tenant_id, target, first, last, progress=report)
         except (KeyboardInterrupt, asyncio.CancelledError):
             console.print("[yellow]Interrupted; run the same command again to resume.[/]")
             return EXIT_FATAL
         console.print(f"Re-sync run {job.id}: {job.status} {job.counts}")
         if job.status == "cancelled":
             return EXIT_FATAL
-        return EXIT_ITEMS_FAILED if job.counts.get("failed") else EXIT_OK
+        codes.append(EXIT_ITEMS_FAILED if job.counts.get("failed") else EXIT_OK)
+    return max(codes)
+
+
+async def _proposed(
+    config: Settings,
+    console: Console,
+    tenant: str,
+    first: date | None,
+    last: date | None,
+    yes: bool,
+    dismiss: bool,
+) -> int:
+    async with open_stack(config) as stack:
+        tenant_id = stack.tenant_id(tenant)
+        with stack.sessions.begin() as session:
+            found = reconnect.proposal(
+                session, tenant_id, stack.service.clock, flows=stack.service.runner.flows
+            )
+        if found is None:
+            console.print("No re-sync is proposed for this tenant.")
+            return EXIT_FATAL
+        since = found.disconnected_at.strftime("%Y-%m-%d %H:%M") if found.disconnected_at else "?"
+        console.print(
+            f"Proposed after the reconnect (disconnected since {since} UTC): "
+            f"{found.first}..{found.last}, widened to whole periods: "
+            f"[bold]{found.widened[0]}..{found.widened[1]}[/] ({', '.join(found.flows)})"
+        )
+        if dismiss:
+            with stack.sessions.begin() as session:
+                reconnect.dismiss(session, tenant_id)
+            console.print("Proposal dismissed; nothing was re-synced.")
+            return EXIT_OK
+        await stack.ensure_connected(tenant_id)
+        start, end = first or found.first, last or found.last
+        for proposed in found.resyncs:
+            plan = await stack.service.resync_plan(tenant_id, proposed.target, start, end)
+            _print_plan(stack, console, tenant_id, plan)
+        if not yes and not _confirmed(console):
+            return EXIT_FATAL
+        accepted = await reconnect.accept(stack.service, tenant_id, first=start, last=end)
+        jobs = [(job.target, *job.plan.requested) for job in accepted]
+        return await _run_resyncs(stack, console, tenant_id, jobs)
 
 
 def _confirmed(console: Console) -> bool:
@@ -259,9 +346,7 @@ async def _connect(
         for proposal in moved.proposals if moved else []:
             console.print(
                 f"  proposed re-sync: {proposal['flow']} {proposal['from']} to "
-                f"{proposal['to']} — fortnox-bridge resync --tenant {tenant} "
-                f"--flow {proposal['flow']} --from {proposal['from']} "
-                f"--to {proposal['to']}"
+                f"{proposal['to']} — fortnox-bridge resync --tenant {tenant} --proposed"
             )
         checklist = await stack.service.check(tenant_id)
         print_checklist(console, checklist)
