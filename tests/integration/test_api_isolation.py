@@ -374,6 +374,11 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "WebhookPatch": {"description": "walked"},
         "Decision": {"skip": True},
         "BulkDecision": {"host_only": "skip"},
+        "bytes": (  # a PAXml file: 8 hours for the employee with this host id
+            "<paxml><header><version>2.0</version></header><tidtransaktioner>"
+            f'<tidtrans anstid="{params["external_id"]}"><tidkod>TID</tidkod>'
+            "<datum>2026-03-02</datum><timmar>8</timmar></tidtrans></tidtransaktioner></paxml>"
+        ),
     }
     if name not in bodies:
         pytest.fail(f"add a valid body for {name} to _body() in this file")
