@@ -113,8 +113,22 @@ class EntityWriter:
         self.validator = RecordValidator(entity.entity, entity.model)
         pushes = sorted(f.name for f in flows if f.direction == "push")
         self.push_flows = [name for name in pushes if name.split(".")[1] == entity.entity]
+        #: Push flows of records the bridge builds from this entity (time entries → salary days):
+        #: a change is pushed at once, its operation is settled when stored.
+        self.built_by = sorted(
+            f.name
+            for f in flows
+            if f.direction == "push"
+            and f.builder is not None
+            and entity.entity in f.builder.built_from
+        )
         #: ``None`` while a push flow reads the entity; else the message it settles with at once.
         self.settled_message = None if self.push_flows else stored_message(entity, entities, pushes)
+        if self.built_by and not self.push_flows:
+            self.settled_message = (
+                f"stored; sent to Fortnox with the other records of its day by "
+                f"{', '.join(self.built_by)}"
+            )
 
     def write(
         self,

@@ -422,7 +422,7 @@ def _changed(
 ) -> None:
     """Tell the engine about stored changes of records a push flow reads."""
     on_change = request.app.state.hooks.on_change
-    if on_change is None or not writer.push_flows:
+    if on_change is None or not (writer.push_flows or writer.built_by):
         return
     for outcome in outcomes:
         if outcome.changed:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -48,7 +48,8 @@ from fortnox_bridge.engine.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.engine.workers import triage_active
 from fortnox_bridge.fortnox import FortnoxClient
-from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
+from fortnox_bridge.fortnox.errors import LOCKED_PERIOD_WORDS, FortnoxError, NotFoundError
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
@@ -131,6 +132,10 @@ class DerivedFlow(Flow):
     ) -> str:
         """How people recognise the record, with what ``related`` adds (an employee's e-mail)."""
         return self.reference(external_id, record)
+
+    def group_problems(self, result: FlowResult) -> None:
+        """After a run: merge the items of one cause into one problem where people think of
+        it as one (a locked salary period of an employee, not each of its days). No-op here."""
 
 
 def part_id(external_id: str, key: str) -> str:
@@ -244,10 +249,13 @@ class DerivedPusher:
             self, context, flow, part, source, result, references, related, recover, in_flight,
             dry_run=dry_run, rewrite=rewrite,
         )  # fmt: skip
-        for done, (record, link) in enumerate(rows, start=1):
-            await run.record(record, link)
-            if progress is not None:
-                progress(flow.name, done, len(rows))
+        try:
+            for done, (record, link) in enumerate(rows, start=1):
+                await run.record(record, link)
+                if progress is not None:
+                    progress(flow.name, done, len(rows))
+        finally:
+            flow.group_problems(result)
 
     # -- reading the store -------------------------------------------------------------------
 
@@ -611,6 +619,8 @@ class _Run:
                 counter, part_outcome = await self.pusher.writer.apply(self.part, resource, planned)
                 key = split_part_id(planned.external_id)[1]
                 if counter == "failed" or part_outcome.outcome != "ok":
+                    if _locked_refusal(part_outcome) and planned.record_date is not None:
+                        await self._learn_locked(planned.record_date)
                     part_outcome.external_id = key
                     outcome.failures.append(part_outcome)
                     if part_outcome.outcome == "skipped":
@@ -685,6 +695,29 @@ class _Run:
         item.outcome = "planned" if self.dry_run else "ok"
         item.reason = f"{summary} ({reason})" if reason else summary
         self.result.items.append(item)
+
+    async def _learn_locked(self, day: date) -> None:
+        """Fortnox refused a day as locked although the cached facts did not say so (locked
+        after the last pre-flight): read the locked period (one request) and keep it, so the
+        rest of this run and later sweeps hold those days back instead of trying again."""
+        until = day
+        try:
+            client = await self.source.get()
+            found = (await client.locked_period.get()).end_date
+            if found is not None and found > until:
+                until = found
+        except RUN_STOPPERS:
+            raise
+        except FortnoxError:
+            pass  # the refused day is locked at least
+        known = self.context.checks.locked_until
+        if known is not None and known >= until:
+            return
+        self.context.checks = replace(self.context.checks, locked_until=until)
+        with self.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(self.pusher.tenant_id)
+            if connection is not None:
+                connection.facts = {**connection.facts, "locked_until": until.isoformat()}
 
     def _skip(self, item: ItemOutcome, reason: str, *, problem: bool = False) -> None:
         item.reason, item.problem = reason, problem
@@ -782,6 +815,12 @@ def _delete(base: PlannedItem, link: Link, part: PartFlow, reason: str) -> Plann
         record_date=part.date_of(link.snapshot),
         reason=reason,
     )
+
+
+def _locked_refusal(outcome: ItemOutcome) -> bool:
+    """Whether Fortnox refused a write because its date is in the locked period."""
+    text = (outcome.message or "").lower()
+    return outcome.status == 400 and any(word in text for word in LOCKED_PERIOD_WORDS)
 
 
 def _action(done: Mapping[str, list[str]]) -> str | None:

@@ -44,6 +44,28 @@ class Excluded(Exception):
     """
 
 
+class Builder:
+    """Builds the records of an entity the bridge derives from host entities (salary days from
+    time entries, projects and absence types).
+
+    A flow whose entity is built declares its builder (:attr:`Flow.builder`); the engine then
+    refreshes the built records before the flow runs (sweeps, event-driven pushes of a
+    ``built_from`` entity, dry runs and re-syncs), and the probe does not call a tenant idle
+    while a ``built_from`` record changed after the refresh cursor ``name``.
+    """
+
+    #: The cursor of the refresh (``cursors.flow``): records changed after it are not built in.
+    name: str
+    #: The entity built (the flows' ``entity``); internal: not a host API collection.
+    entity: str
+    #: The host entities it is built from.
+    built_from: tuple[str, ...]
+
+    def refresh(self, sessions: Any, tenant_id: int, clock: Any) -> Any:
+        """Rebuild what changed since the cursor; store a record only when it changed."""
+        raise NotImplementedError
+
+
 class FlowSettings(BaseModel):
     """Base of every flow's settings model (the admin UI renders its form from it)."""
 
@@ -90,6 +112,9 @@ class Flow:
     #: ``False`` for a flow that never runs on its own: the head of the Fortnox records a
     #: derived flow writes (see ``engine/deriving.py``). Discovery leaves such flows out.
     standalone: ClassVar[bool] = True
+    #: The builder of :attr:`entity` when the bridge builds its records from other host
+    #: entities instead of the host sending them (see :class:`Builder`).
+    builder: ClassVar[Builder | None] = None
 
     #: Pull: the push flow whose ``map()`` gives the local side of a two-way entity.
     counterpart: ClassVar[str | None] = None

@@ -88,10 +88,18 @@ class Runner:
             context = load_context(session, tenant_id, self.flows)
         summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now(), dry_run=dry_run)
         recorder = RunRecorder(self.sessions, self.clock, tenant_id=tenant_id)
+        selected = _selected(context, only, records)
+        self.build(tenant_id, [context.flows[name] for name in selected])
         try:
-            for name in _selected(context, only, records):
+            for name in selected:
                 flow = context.flows[name]
-                wanted = records.get(flow.entity) if records is not None else None
+                # A built flow looks at every built record that needs a look (the build just
+                # marked the ones the changed host records touch).
+                wanted = (
+                    records.get(flow.entity)
+                    if records is not None and flow.builder is None
+                    else None
+                )
                 result = FlowResult(flow=flow.name)
                 summary.flows.append(result)  # kept with its counts even if the run stops
                 await self._run_flow(context, flow, source, result, progress, dry_run, wanted)
@@ -101,6 +109,19 @@ class Runner:
         if not dry_run:
             recorder.finish(summary, kind)
         return summary
+
+    def build(self, tenant_id: int, flows: Sequence[Flow]) -> None:
+        """Refresh the records the bridge builds for ``flows`` (salary days), once per builder.
+
+        Dry runs build too: built records are the bridge's own summary of host records, not
+        synchronisation state; a real run would build the same, and a plan needs them.
+        """
+        done: set[str] = set()
+        for flow in flows:
+            builder = flow.builder
+            if builder is not None and builder.name not in done:
+                done.add(builder.name)
+                builder.refresh(self.sessions, tenant_id, self.clock)
 
     def probe(self, tenant_id: int) -> Probe:
         """Connection state, enabled flows and dirty counts in one read transaction."""
@@ -344,9 +365,17 @@ def _selected(
     return [
         name
         for name in names
-        if context.flows[name].entity in records
-        and (name in pushes or context.flows[name].counterpart in pushes)
+        if (
+            context.flows[name].entity in records
+            and (name in pushes or context.flows[name].counterpart in pushes)
+        )
+        or _built_from(context.flows[name], records)
     ]
+
+
+def _built_from(flow: Flow, records: Mapping[str, Collection[str]]) -> bool:
+    """Whether ``flow``'s records are built from one of the changed entities."""
+    return flow.builder is not None and any(e in records for e in flow.builder.built_from)
 
 
 def _references(

@@ -18,7 +18,8 @@ ENTITIES = (
         collection="time-entries",
         model=HostTimeEntry,
         family="payroll",
-        description="Reported time of one employee on one day; becomes Fortnox salary data.",
-        references={"employee": "employee"},
+        description="Reported time of one employee on one day; summed per day, code, project "
+        "and cost centre into Fortnox attendance and absence transactions.",
+        references={"employee": "employee", "project": "project", "absence_type": "absence_type"},
     ),
 )

@@ -1,5 +1,7 @@
 """Payroll transactions: absence, attendance and salary rows refer to an existing employee;
-several absence or attendance rows may share a day (fortnox-api.md §4.15–4.17)."""
+several absence or attendance rows may share a day (fortnox-api.md §4.15–4.17). Absence and
+attendance rows dated in the locked period are refused, as created, changed or deleted, with
+Fortnox's locked-period message (no financial year is needed for salary data)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fortnox_bridge.sandbox.messages import NOT_ALLOWED, UNKNOWN_REFERENCE, refuse
+from fortnox_bridge.sandbox.messages import LOCKED_PERIOD, NOT_ALLOWED, UNKNOWN_REFERENCE, refuse
 from fortnox_bridge.sandbox.registers.engine import bind
+from fortnox_bridge.sandbox.registers.ops import parse_date
 from fortnox_bridge.sandbox.registers.render import list_item, to_number
 from fortnox_bridge.sandbox.registers.resource import Resource
 from fortnox_bridge.sandbox.registers.spec import Ctx, Record, Rules
@@ -25,18 +28,34 @@ def check_employee(ctx: Ctx, record: Record) -> None:
         raise refuse(UNKNOWN_REFERENCE, what="Anställd", value=employee_id)
 
 
+def check_unlocked(ctx: Ctx, record: Record) -> None:
+    """The row's date must be after the locked period."""
+    end = ctx.company.settings.locked_period_end
+    when = parse_date(record.get("Date"))
+    if end is not None and when is not None and when <= end:
+        raise refuse(LOCKED_PERIOD, end=end.isoformat(), value=when.isoformat())
+
+
 class TimeTransactionRules(Rules):
     """Absence and attendance transactions (lower-case ``id``, UUIDs)."""
 
     def prepare(self, ctx: Ctx, record: Record, sent: Record, old: Record | None) -> None:
-        """Employee must exist; hours and extent are non-negative numbers, extent at most 100."""
+        """Employee must exist; not in the locked period (nor moved out of it); hours and extent
+        are non-negative numbers, extent at most 100."""
         check_employee(ctx, record)
+        check_unlocked(ctx, record)
+        if old is not None:
+            check_unlocked(ctx, old)
         for name, high in (("Hours", 24.0), ("Extent", 100.0)):
             if name not in record:
                 continue
             number = to_number(record[name])
             if number is None or not 0 <= number <= high:
                 raise refuse(NOT_ALLOWED, field=name, value=record[name])
+
+    def check_delete(self, ctx: Ctx, record: Record) -> None:
+        """A row in the locked period stays."""
+        check_unlocked(ctx, record)
 
     def routes(self, state: SandboxState, resource: Resource) -> list[BaseRoute]:
         """``GET /3/<transactions>/{EmployeeId}/{Date}/{CauseCode}`` lists the matches."""
