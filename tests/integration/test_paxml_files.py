@@ -310,7 +310,8 @@ def _time(code: str, **fields: Any) -> TimeTransaction:
 
 
 def _bad_file() -> bytes:
-    """Rows 1 and 7 are fine (8 identical to 7); the others each break one thing. ISO-8859-1."""
+    """Rows 1, 7 and 10 are fine (8 identical to 7); the others each break one thing (11 in the
+    text only). ISO-8859-1."""
     rows = [
         _time("TID", anstid="101", date=date(2026, 3, 2), hours=Decimal(8),
               result_units=(ResultUnitRef(6, "P100"), ResultUnitRef(1, "CC1"))),
@@ -323,6 +324,8 @@ def _bad_file() -> bytes:
         _time("SEM", persnr=TOLVAN, date=date(2026, 3, 6), hours=Decimal(8)),
         _time("SEM", persnr=TOLVAN, date=date(2026, 3, 6), hours=Decimal(8)),
         _time("SJK", anstid="e-bo", date=date(2026, 3, 10), extent=Decimal(50)),
+        _time("TID", anstid="e-bo", start="2026-03-16T08:00:00.0374174+01:00",
+              end="2026-03-16T16:30:00.0374174+01:00"),
     ]  # fmt: skip
     out = io.BytesIO()
     document = PaxmlDocument(header=Header(program_name="Tidsystemet"), time_transactions=rows)
@@ -347,13 +350,13 @@ async def test_a_file_with_bad_rows_imports_the_good_ones_and_reports_each_bad_o
 
     planned = await world.import_(world.b, data, dry_run="true")
     assert planned["dry_run"] is True
-    assert (planned["transactions"], planned["accepted"], planned["rejected"]) == (10, 3, 7)
-    assert planned["counts"]["planned"] == 3
+    assert (planned["transactions"], planned["accepted"], planned["rejected"]) == (11, 4, 7)
+    assert planned["counts"]["planned"] == 4
     assert await world.entries(world.b) == {}
 
     report = await world.import_(world.b, data)
     rows = {row["position"]: row for row in report["rows"]}
-    assert [p for p, row in rows.items() if row["status"] == "created"] == [1, 7, 8]
+    assert [p for p, row in rows.items() if row["status"] == "created"] == [1, 7, 8, 10]
     text = data.decode("iso-8859-1").splitlines()
     for row in rows.values():
         assert text[row["line"] - 1].strip().startswith("<tidtrans"), row
@@ -370,20 +373,21 @@ async def test_a_file_with_bad_rows_imports_the_good_ones_and_reports_each_bad_o
     assert "unknown project 'P999'" in reasons[6]
     assert "omfattning 50 % without hours" in reasons[9]
     assert "<timmar>" in rows[9]["fix"]
-    assert "'2026-02-30' is not a date" in reasons[10]
-    assert rows[10]["line"] == len(text) - 6
+    assert "'2026-02-30' is not a date" in reasons[11]
+    assert rows[11]["line"] == len(text) - 6
 
     entries = await world.entries(world.b)
     assert _entry_rows(entries) == {
         ("e-anna", "2026-03-02", "TID", Decimal(8), "p-hyllie", "CC1"),
         ("e-anna", "2026-03-06", "SEM", Decimal(8), "", ""),
+        ("e-bo", "2026-03-16", "TID", Decimal("8.5"), "", ""),
     }
-    assert len(entries) == 3  # two identical rows are two entries (...-2)
+    assert len(entries) == 4  # two identical rows are two entries (...-2)
     assert rows[8]["external_id"] == rows[7]["external_id"] + "-2"
 
     again = await world.import_(world.b, data)
-    assert (again["counts"]["unchanged"], again["counts"]["created"]) == (3, 0)
-    assert len(await world.entries(world.b)) == 3
+    assert (again["counts"]["unchanged"], again["counts"]["created"]) == (4, 0)
+    assert len(await world.entries(world.b)) == 4
 
 
 async def test_the_api_answers_bad_intervals_bad_files_and_keys_that_may_not(world: World) -> None:
@@ -476,7 +480,7 @@ async def test_cli_exports_to_a_file_and_imports_with_exit_codes_0_1_2(
     assert code == 1, stdout
     assert "tidtrans 2 (line 17, column 5): rejected: unknown employee" in stdout
     assert stdout.count(": rejected: ") == 7
-    assert stdout.strip().endswith("10 time transactions: 3 created, 7 rejected")
+    assert stdout.strip().endswith("11 time transactions: 4 created, 7 rejected")
 
     broken = tmp_path / "broken.xml"
     broken.write_bytes(out.read_bytes().replace(b"<tidkod>", b"<tidkod>X", 1))

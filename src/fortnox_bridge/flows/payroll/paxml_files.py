@@ -675,9 +675,14 @@ def _day_and_hours(
     if row.start is not None or row.end is not None:
         if row.start is None or row.end is None or row.date is not None:
             return None, None, ("starttid and sluttid must come together, without datum", one_day)
-        begin, finish = datetime.fromisoformat(row.start), datetime.fromisoformat(row.end)
-        if begin.date() != finish.date() or finish <= begin:
-            return None, None, (f"{row.start}–{row.end} is not a time span within one day", one_day)
+        span = f"{row.start}–{row.end}"
+        try:
+            begin, finish = _moment(row.start), _moment(row.end)
+            ordered = begin < finish
+        except (ValueError, TypeError):  # an unreadable fraction, one with and one without zone
+            return None, None, (f"{span} is not a time span", "give both times in the same form")
+        if begin.date() != finish.date() or not ordered:
+            return None, None, (f"{span} is not a time span within one day", one_day)
         hours = Decimal((finish - begin).total_seconds()) / 3600
         return begin.date(), hours.quantize(Decimal("0.01")), None
     if row.date is None:
@@ -697,6 +702,15 @@ def _day_and_hours(
             ),
         )
     return row.date, row.hours, None
+
+
+def _moment(text: str) -> datetime:
+    """An xs:dateTime (fractions beyond microseconds cut)."""
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[:digits][:6].ljust(6, '0')}{rest[digits:]}"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _digest(payload: Mapping[str, Any]) -> str:
