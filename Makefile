@@ -7,7 +7,7 @@ ARGS   ?=
 # The suite runs on every core (pytest-xdist); `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: demo test lint format typecheck contracts pytest bench lock clean install
+.PHONY: demo test lint format typecheck contracts pytest bench lock clean install chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,17 @@ contracts: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck contracts pytest
+test: chromium lint typecheck contracts pytest
+
+# The browser tests of the admin UI use Debian's Chromium (never a downloaded browser).
+# Without root it says so and goes on; the browser tests then skip (fail under CI=true).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "make: could not install chromium (apt-get install chromium); browser tests skip"
+
+# Take the admin UI's screenshots again and keep them in docs/screenshots/.
+screenshots: $(STAMP) chromium
+	FORTNOX_BRIDGE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n0 -p no:cacheprovider --no-cov tests/e2e/web
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev,bench]'

@@ -21,6 +21,7 @@ from fortnox_bridge.cli_formats import paxml_app, sie_app
 from fortnox_bridge.cli_service import register as register_service_commands
 from fortnox_bridge.cli_service.keys import register as register_key_commands
 from fortnox_bridge.cli_service.serve import serve_until_stopped
+from fortnox_bridge.cli_service.users import register as register_user_commands
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK, Demo, DemoError
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -38,6 +39,7 @@ app.add_typer(sie_app, name="sie")
 app.add_typer(paxml_app, name="paxml")
 register_service_commands(app)
 register_key_commands(app)
+register_user_commands(app)
 
 
 def _settings(**overrides: Any) -> Settings:

@@ -18,10 +18,13 @@ from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settin
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_OK, DemoError, check_port_free
+from fortnox_bridge.engine.crypto import load_secret_key
 from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
 from fortnox_bridge.engine.webhooks import WebhookWorker
+from fortnox_bridge.web.app import install_web
+from fortnox_bridge.web.context import WebContext, session_secret
 
 
 async def _answers(server: uvicorn.Server, serving: asyncio.Task[None], url: str) -> bool:
@@ -106,6 +109,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
         )
+        install_web(app, web_context(stack, hooks))
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()
@@ -151,3 +155,19 @@ async def _run_until_stopped(
         await webhooks.aclose()
         await dispatcher.stop()
         console.print("Stopped.")
+
+
+def web_context(stack: Stack, hooks: ApiHooks) -> WebContext:
+    """What the admin UI needs of the running bridge."""
+    config = stack.settings
+    configured = config.secret_key.get_secret_value() if config.secret_key else None
+    return WebContext(
+        sessions=stack.sessions,
+        clock=stack.clock,
+        secret=session_secret(load_secret_key(config.data_dir, configured)),
+        settings=config,
+        hooks=hooks,
+        connections=stack.connections,
+        flows=stack.flows,
+        secure_cookies=bool(config.public_url and config.public_url.startswith("https://")),
+    )

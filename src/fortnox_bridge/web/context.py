@@ -1,0 +1,40 @@
+"""What the web UI reaches: the store, the clock, the settings and the running engine."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.registry import discover_flows
+
+
+def session_secret(secret_key: str) -> str:
+    """The key that signs web sessions, derived from the bridge's secret key (never the key)."""
+    return hmac.new(secret_key.encode(), b"fortnox-bridge web session", hashlib.sha256).hexdigest()
+
+
+@dataclass
+class WebContext:
+    """Everything the pages need; made once by ``serve`` (or a test) and kept on the app."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    #: Signs the session cookie (see :func:`session_secret`).
+    secret: str
+    settings: Settings = field(default_factory=Settings)
+    #: The engine beside the UI (sync now, dry run, re-sync, pre-flight); ``None``: read-only.
+    hooks: ApiHooks = field(default_factory=ApiHooks)
+    #: Moves connections between states (connect, reconnect, disconnect).
+    connections: ConnectionService | None = None
+    flows: Sequence[type[Flow]] = field(default_factory=discover_flows)
+    #: Send the session cookie over HTTPS only (on unless the UI is served on plain HTTP).
+    secure_cookies: bool = False

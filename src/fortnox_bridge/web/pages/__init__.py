@@ -1,0 +1,10 @@
+"""The UI's pages, one module per area; each exposes ``router`` (an ``APIRouter``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def page_routers() -> list[APIRouter]:
+    """Every page router, in menu order."""
+    return []

@@ -1,0 +1,76 @@
+"""Rendering pages: one Jinja2 environment per language, with the layout's common context."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from fortnox_bridge.web.i18n import LANGUAGES, pick_language, translations
+from fortnox_bridge.web.security import SignedIn, csrf_token, root
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def environment(language: str) -> Environment:
+    """The templates speaking ``language`` (``_()``, ``ngettext`` and ``{% trans %}``)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def language_of(request: Request) -> str:
+    """The language of this request: the session's choice, else the browser's."""
+    chosen = request.session.get("language")
+    return pick_language(
+        chosen if isinstance(chosen, str) else None, request.headers.get("accept-language")
+    )
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    """A message shown once, on the next page (after a redirect)."""
+    messages = list(request.session.get("flash", []))
+    messages.append({"kind": kind, "message": message})
+    request.session["flash"] = messages
+
+
+def gettext(request: Request, message: str, **values: Any) -> str:
+    """``message`` in the request's language, with ``%(name)s`` values filled in."""
+    text = translations(language_of(request)).gettext(message)
+    return text % values if values else text
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    user: SignedIn | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """``template`` rendered in the request's language inside the layout."""
+    language = language_of(request)
+    page = environment(language).get_template(template)
+    html = page.render(
+        request=request,
+        user=user,
+        root=root(request),
+        csrf_token=csrf_token(request),
+        language=language,
+        languages=LANGUAGES,
+        flashes=request.session.pop("flash", []),
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,169 @@
+"""The admin UI in a real browser: Debian's Chromium driven by Playwright, against a real
+``fortnox-bridge serve`` (with its in-process sandbox) started from the command line.
+
+The bridge (``demo --once`` data, one admin user) and the browser are started once per test
+process and shared: a test makes the tenants it changes, so tests do not depend on each other. Pages
+are photographed with :func:`shot`; ``make screenshots`` (``FORTNOX_BRIDGE_UPDATE_SCREENSHOTS=1``)
+copies the pictures into ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from ..conftest import COMMAND, cli_env, free_port, wait_until_up
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+ADMIN_EMAIL = "admin@demo-ab.se"
+ADMIN_PASSWORD = "bridge-demo-password"
+
+
+@dataclass
+class Bridge:
+    """A running bridge: its address, its folder and the demo tenant."""
+
+    base: str
+    cwd: Path
+    tenant: str
+    api_key: str
+    shots: Path
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``fortnox-bridge`` on the same store as the server."""
+        return subprocess.run(
+            [*COMMAND, *args, "--data-dir", "var"],
+            cwd=self.cwd,
+            env=cli_env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def url(self, path: str) -> str:
+        """The address of a UI page: ``url("/tenants")``."""
+        return f"{self.base}/ui{path}"
+
+
+@pytest.fixture(scope="session")
+def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
+    """``demo --once``, an admin user, then ``serve`` on a free port."""
+    cwd = tmp_path_factory.mktemp("bridge")
+    env = cli_env()
+    made = subprocess.run(
+        [*COMMAND, "demo", "--once", "--data-dir", "var"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    info = json.loads((cwd / "var" / "demo.json").read_text())
+    user = subprocess.run(
+        [
+            *COMMAND,
+            "users",
+            "create",
+            "--email",
+            ADMIN_EMAIL,
+            "--name",
+            "Demo Admin",
+            "--password-stdin",
+            "--data-dir",
+            "var",
+        ],
+        cwd=cwd,
+        env=env,
+        input=ADMIN_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if user.returncode != 0 and "already exists" not in user.stdout + user.stderr:
+        raise AssertionError(user.stdout + user.stderr)
+    port = free_port()
+    server = subprocess.Popen(
+        [*COMMAND, "serve", "--data-dir", "var", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until_up(f"{base}/healthz", server).status_code == 200
+        shots = cwd / "screenshots"
+        shots.mkdir()
+        yield Bridge(base, cwd, str(info.get("tenant", "demo")), str(info["api_key"]), shots)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium (``apt-get install chromium``), headless."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install it with 'apt-get install chromium'"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A fresh browser window (no cookies), English, 1280×800."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    window = context.new_page()
+    try:
+        yield window
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, bridge: Bridge, path: str = "/tenants") -> None:
+    """Open ``path``, get sent to the login page, sign in as the admin and land on ``path``."""
+    page.goto(bridge.url(path))
+    expect(page).to_have_url(f"{bridge.url('/login')}?next={path}")
+    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(bridge.url(path))
+
+
+def shot(page: Page, bridge: Bridge, name: str) -> Path:
+    """Photograph the page as ``ui-<name>.png``; kept in docs/screenshots with
+    ``FORTNOX_BRIDGE_UPDATE_SCREENSHOTS=1`` (``make screenshots``)."""
+    target = bridge.shots / f"ui-{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 1_000, f"{target} is empty"
+    if os.environ.get("FORTNOX_BRIDGE_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, DOCS_SCREENSHOTS / target.name)
+    return target

@@ -1,0 +1,49 @@
+"""The admin UI over the real store (SQLite and PostgreSQL), driven through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.api import create_app
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.web.app import install_web
+from fortnox_bridge.web.context import WebContext, session_secret
+from fortnox_bridge.web.users import create_admin
+from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
+
+
+@pytest.fixture
+def web_context(sessions: sessionmaker[Session], clock: ManualClock) -> WebContext:
+    """The UI's context over the test store, with one admin user."""
+    create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
+    return WebContext(sessions=sessions, clock=clock, secret=session_secret("test key"))
+
+
+@pytest.fixture
+def browser(web_context: WebContext) -> Iterator[TestClient]:
+    """An HTTP client of the bridge's server with the UI mounted (not signed in)."""
+    app = create_app(web_context.sessions, clock=web_context.clock)
+    install_web(app, web_context)
+    with TestClient(app, base_url="http://bridge.test", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def signed_in(browser: TestClient) -> TestClient:
+    """The same client, signed in as the admin."""
+    page = browser.get("/ui/login")
+    answer = browser.post(
+        "/ui/login",
+        data={
+            "email": ADMIN_EMAIL,
+            "password": ADMIN_PASSWORD,
+            "next": "/",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    return browser
