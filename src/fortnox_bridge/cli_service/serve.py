@@ -14,6 +14,7 @@ from rich.console import Console
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
@@ -109,7 +110,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
         )
-        install_web(app, web_context(stack, hooks))
+        install_web(app, web_context(stack, hooks, app.state.jobs))
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()
@@ -157,7 +158,7 @@ async def _run_until_stopped(
         console.print("Stopped.")
 
 
-def web_context(stack: Stack, hooks: ApiHooks) -> WebContext:
+def web_context(stack: Stack, hooks: ApiHooks, jobs: BackgroundJobs | None = None) -> WebContext:
     """What the admin UI needs of the running bridge."""
     config = stack.settings
     configured = config.secret_key.get_secret_value() if config.secret_key else None
@@ -170,4 +171,5 @@ def web_context(stack: Stack, hooks: ApiHooks) -> WebContext:
         connections=stack.connections,
         flows=stack.flows,
         secure_cookies=bool(config.public_url and config.public_url.startswith("https://")),
+        jobs=jobs or BackgroundJobs(),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.connections import ConnectionService
@@ -38,3 +39,6 @@ class WebContext:
     flows: Sequence[type[Flow]] = field(default_factory=discover_flows)
     #: Send the session cookie over HTTPS only (on unless the UI is served on plain HTTP).
     secure_cookies: bool = False
+    #: Background work the UI starts (re-sync jobs, applying a first-sync plan); ``serve`` shares
+    #: the API's, so the UI and the API see each other's running re-syncs.
+    jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
