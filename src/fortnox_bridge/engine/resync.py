@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,8 +74,28 @@ def target_of(flow: Flow | type[Flow]) -> str:
 
 
 def widen_for(flow: Flow, first: date, last: date) -> tuple[date, date]:
-    """``first``..``last`` widened to whole periods of ``flow``."""
+    """``first``..``last`` widened to whole periods of ``flow``: salary periods that start on
+    the flow's ``period_start_day`` setting (when it has one), else calendar periods."""
+    start_day = int(getattr(flow.settings, "period_start_day", 1) or 1)
+    if flow.period == "month" and start_day != 1:
+        if last < first:
+            raise ValueError(f"the interval ends ({last}) before it starts ({first})")
+        return _period_start(first, start_day), _period_start(
+            _next_month(_period_start(last, start_day)), start_day
+        ) - timedelta(days=1)
     return widen(first, last, flow.period or "day")
+
+
+def _period_start(day: date, start_day: int) -> date:
+    """The first day of the salary period ``day`` is in (periods start on ``start_day``)."""
+    if day.day >= start_day:
+        return day.replace(day=start_day)
+    previous = day.replace(day=1) - timedelta(days=1)
+    return previous.replace(day=start_day)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=day.day)
 
 
 def target_flows(context: TenantContext, name: str) -> list[Flow]:

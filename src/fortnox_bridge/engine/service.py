@@ -23,8 +23,8 @@ from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
 from fortnox_bridge.engine.probe import Probe
-from fortnox_bridge.engine.pushing import WRITE_LEASE
-from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE
+from fortnox_bridge.engine.results import RunSummary, describe_error
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ProgressCallback, Runner
 from fortnox_bridge.engine.sources import ClientSource
@@ -196,17 +196,24 @@ class SyncService:
         started = self.clock.now()
         source = self.clients.source(tenant_id)
         try:
-            if not dry_run and self._needs_facts(probe or self.runner.probe(tenant_id), records):
-                await self.preflight.run(tenant_id, source)
-            summary = await self.runner.run_cycle(
-                tenant_id,
-                source,
-                progress=progress,
-                dry_run=dry_run,
-                only=only,
-                records=records,
-                kind=kind,
-            )
+            try:
+                if not dry_run and self._needs_facts(
+                    probe or self.runner.probe(tenant_id), records
+                ):
+                    await self.preflight.run(tenant_id, source)
+            except RUN_STOPPERS as exc:  # Fortnox refused the connection before the run began
+                summary = self._failed(tenant_id, describe_error(exc))
+                summary.cause = exc
+            else:
+                summary = await self.runner.run_cycle(
+                    tenant_id,
+                    source,
+                    progress=progress,
+                    dry_run=dry_run,
+                    only=only,
+                    records=records,
+                    kind=kind,
+                )
         finally:
             await source.aclose()
         if summary.cause is not None:
