@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.clients import ConnectionClients
+from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.pushing import WRITE_LEASE
 from fortnox_bridge.engine.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
@@ -344,3 +345,38 @@ async def test_a_resync_stopped_in_the_middle_converges_without_duplicates(
         payroll.foreign: Decimal("3"),
     }
     assert within(absence, *span) == within(want_absence, *span)
+
+
+async def test_a_resync_is_widened_to_salary_periods_of_the_period_start_day(
+    payroll: Payroll, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    bridge = payroll.bridge
+    with sessions.begin() as session:
+        configs = FlowConfigRepository(session)
+        for name in PAYROLL:
+            configs.put(
+                bridge.tenant,
+                name,
+                enabled=True,
+                settings={"period_start_day": 25},
+                now=clock.now(),
+            )
+    plan = await bridge.service.resync_plan(
+        bridge.tenant, "payroll", date(2026, 3, 10), date(2026, 4, 20)
+    )
+    assert plan.widened == (date(2026, 2, 25), date(2026, 4, 24))
+    single = await bridge.service.resync_plan(
+        bridge.tenant, "payroll.absence.push", date(2026, 3, 25), date(2026, 3, 25)
+    )
+    assert (single.flows, single.widened) == (
+        ["payroll.absence.push"],
+        (date(2026, 3, 25), date(2026, 4, 24)),
+    )
+    with pytest.raises(ResyncError, match="not a dated push flow"):
+        await bridge.service.resync_plan(
+            bridge.tenant, "hr.employee.push", date(2026, 3, 1), date(2026, 3, 2)
+        )
+    with pytest.raises(ResyncError, match=r"ends .* before it starts"):
+        await bridge.service.resync_plan(
+            bridge.tenant, "payroll", date(2026, 3, 2), date(2026, 3, 1)
+        )
