@@ -61,6 +61,8 @@ class SandboxLink:
     api_url: str
     transport: httpx.AsyncBaseTransport | None
     url_for_humans: str | None
+    #: The in-process sandbox's ASGI app (``serve`` shows its consent page); ``None``: standalone.
+    app: Any = None
 
 
 def demo_employees(count: int, *, seed: int = FAKER_SEED) -> list[tuple[str, dict[str, Any]]]:
@@ -150,7 +152,7 @@ async def sandbox_link(settings: Settings) -> AsyncIterator[SandboxLink]:
     transport = SandboxTransport(app)
     try:
         async with SandboxControl(IN_PROCESS_URL, transport=transport) as control:
-            yield SandboxLink(control, IN_PROCESS_URL, transport, None)
+            yield SandboxLink(control, IN_PROCESS_URL, transport, None, app)
     finally:
         state.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
@@ -139,11 +139,15 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
             raise not_found(f"no flow {flow_name!r}; the flows are: {', '.join(by_name)}")
         state = request.app.state
         with state.sessions.begin() as session:
-            configs = FlowConfigRepository(session)
-            row = configs.for_tenant(caller.tenant_id).get(flow_name)
-            merged = {**(row.settings if row else {}), **(body.settings or {})}
             try:
-                checked = flow.Settings.model_validate(merged)
+                saved = save_flow_config(
+                    session,
+                    flow,
+                    caller.tenant_id,
+                    enabled=body.enabled,
+                    settings=body.settings,
+                    now=state.clock.now(),
+                )
             except ValidationError as exc:
                 raise RequestValidationError(
                     [
@@ -151,16 +155,6 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
                         for error in exc.errors(include_url=False)
                     ]
                 ) from None
-            enabled = body.enabled
-            if enabled is None:
-                enabled = row.enabled if row else is_enabled_by_default(flow)
-            saved = configs.put(
-                caller.tenant_id,
-                flow_name,
-                enabled=enabled,
-                settings=checked.model_dump(mode="json"),
-                now=state.clock.now(),
-            )
             return flow_out(flow, saved)
 
     @router.get("/mappings", response_model=Page[MappingOut])
@@ -421,6 +415,32 @@ def _mapping(session: Session, tenant_id: int, kind: str, local_value: str) -> M
             Mapping.local_value == local_value,
         )
     ).first()
+
+
+def save_flow_config(
+    session: Session,
+    flow: type[Flow],
+    tenant_id: int,
+    *,
+    enabled: bool | None,
+    settings: dict[str, Any] | None,
+    now: datetime,
+    replace: bool = False,
+) -> FlowConfig:
+    """Turn a flow on or off (``None``: as it is) and change its settings, checked by the flow's
+    settings model: merged onto the stored ones, or ``replace``-ing them (a whole form).
+
+    Raises :class:`pydantic.ValidationError` (nothing is saved) for settings the model refuses.
+    """
+    configs = FlowConfigRepository(session)
+    row = configs.for_tenant(tenant_id).get(flow.name)
+    stored = {} if replace or row is None else dict(row.settings)
+    checked = flow.Settings.model_validate({**stored, **(settings or {})})
+    if enabled is None:
+        enabled = row.enabled if row else is_enabled_by_default(flow)
+    return configs.put(
+        tenant_id, flow.name, enabled=enabled, settings=checked.model_dump(mode="json"), now=now
+    )
 
 
 def flow_out(flow: type[Flow], config: FlowConfig | None) -> FlowOut:

@@ -25,7 +25,11 @@ from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
 from fortnox_bridge.engine.webhooks import WebhookWorker
 from fortnox_bridge.web.app import install_web
+from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
+
+#: Where ``serve`` shows the in-process sandbox (its consent page) to browsers.
+SANDBOX_MOUNT = "/sandbox"
 
 
 async def _answers(server: uvicorn.Server, serving: asyncio.Task[None], url: str) -> bool:
@@ -110,7 +114,10 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
         )
-        install_web(app, web_context(stack, hooks, app.state.jobs))
+        install_web(app, web_context(stack, hooks, app.state.jobs, scheduler))
+        if stack.sandbox is not None and stack.sandbox.app is not None:
+            # The in-process sandbox's consent page must be reachable by browsers.
+            app.mount(SANDBOX_MOUNT, stack.sandbox.app)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()
@@ -158,11 +165,18 @@ async def _run_until_stopped(
         console.print("Stopped.")
 
 
-def web_context(stack: Stack, hooks: ApiHooks, jobs: BackgroundJobs | None = None) -> WebContext:
+def web_context(
+    stack: Stack,
+    hooks: ApiHooks,
+    jobs: BackgroundJobs | None = None,
+    scheduler: Scheduler | None = None,
+) -> WebContext:
     """What the admin UI needs of the running bridge."""
     config = stack.settings
     configured = config.secret_key.get_secret_value() if config.secret_key else None
     return WebContext(
+        consent=consent_setup(stack),
+        scheduler=scheduler,
         sessions=stack.sessions,
         clock=stack.clock,
         secret=session_secret(load_secret_key(config.data_dir, configured)),
@@ -172,4 +186,39 @@ def web_context(stack: Stack, hooks: ApiHooks, jobs: BackgroundJobs | None = Non
         flows=stack.flows,
         secure_cookies=bool(config.public_url and config.public_url.startswith("https://")),
         jobs=jobs or BackgroundJobs(),
+    )
+
+
+def consent_setup(stack: Stack) -> FortnoxConsent | None:
+    """How the UI connects tenants: Fortnox's consent page with the configured app, or the
+    sandbox's (standalone: at its own address; in-process: at /sandbox of this server) with an
+    app registered for the callback address."""
+    config = stack.settings
+    sandbox = stack.sandbox
+    if sandbox is None:
+        if not config.fortnox_client_id or not config.fortnox_client_secret:
+            return None
+        return FortnoxConsent(
+            browser_auth_url=config.fortnox_auth_url,
+            token_url=config.fortnox_auth_url,
+            redirect_uri=config.fortnox_redirect_uri,
+            app=ConsentApp(
+                config.fortnox_client_id, config.fortnox_client_secret.get_secret_value()
+            ),
+        )
+
+    async def register(redirect_uri: str) -> ConsentApp:
+        made = await sandbox.control.create_app(redirect_uris=[redirect_uri])
+        return ConsentApp(str(made["client_id"]), str(made["client_secret"]))
+
+    async def prepare(tenant_id: int) -> None:
+        await stack.sandbox_company(tenant_id)
+
+    return FortnoxConsent(
+        browser_auth_url=sandbox.url_for_humans or SANDBOX_MOUNT,
+        token_url=sandbox.api_url,
+        transport=sandbox.transport,
+        register=register,
+        prepare=prepare,
+        sandbox=True,
     )

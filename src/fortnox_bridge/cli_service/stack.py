@@ -78,19 +78,8 @@ class Stack:
         """Connect a tenant to a sandbox company (creating one if the tenant has none)."""
         if self.sandbox is None:
             raise ConnectionStateError("no sandbox: this bridge is configured for Fortnox")
-        control = self.sandbox.control
-        with self.sessions.begin() as session:
-            tenant = TenantRepository(session).get(tenant_id)
-            assert tenant is not None
-            company, name = tenant.fortnox_tenant_id, tenant.name
-        if company is None or not await control.company_exists(company):
-            created = await control.create_company(f"{name} (sandbox)", seed=seed)
-            company = int(created["tenant_id"])
-            with self.sessions.begin() as session:
-                found = TenantRepository(session).get(tenant_id)
-                assert found is not None
-                found.fortnox_tenant_id = company
-        issued = await control.issue_tokens(company, SANDBOX_SCOPES)
+        company = await self.sandbox_company(tenant_id, seed=seed)
+        issued = await self.sandbox.control.issue_tokens(company, SANDBOX_SCOPES)
         tokens = TokenSet(
             issued["access_token"],
             self.clock.now() + timedelta(seconds=int(issued["expires_in"])),
@@ -105,6 +94,24 @@ class Stack:
             fortnox_tenant_id=company,
             reason="connected to the sandbox",
         )
+
+    async def sandbox_company(self, tenant_id: int, *, seed: str = "empty") -> int:
+        """The tenant's sandbox company, created (``"<name> (sandbox)"``) if it has none."""
+        if self.sandbox is None:
+            raise ConnectionStateError("no sandbox: this bridge is configured for Fortnox")
+        control = self.sandbox.control
+        with self.sessions.begin() as session:
+            tenant = TenantRepository(session).get(tenant_id)
+            assert tenant is not None
+            company, name = tenant.fortnox_tenant_id, tenant.name
+        if company is None or not await control.company_exists(company):
+            created = await control.create_company(f"{name} (sandbox)", seed=seed)
+            company = int(created["tenant_id"])
+            with self.sessions.begin() as session:
+                found = TenantRepository(session).get(tenant_id)
+                assert found is not None
+                found.fortnox_tenant_id = company
+        return company
 
     async def ensure_connected(self, tenant_id: int) -> None:
         """In sandbox mode, connect a tenant that has a sandbox company but no connection (a

@@ -35,7 +35,9 @@ def page(state: SandboxState, request: Request) -> Response:
     error = _request_error(app, params)
     if error is not None:
         return _redirect(redirect_uri, {"error": error, "state": params.get("state", "")})
-    return HTMLResponse(_form_html(state, app, redirect_uri, params))
+    # Mounted under a prefix (``serve`` shows the in-process sandbox at /sandbox): post back there.
+    action = f"{str(request.scope.get('root_path', '')).rstrip('/')}/oauth-v1/auth"
+    return HTMLResponse(_form_html(state, app, redirect_uri, params, action))
 
 
 def decide(state: SandboxState, form: dict[str, str]) -> Response:
@@ -101,7 +103,11 @@ def _error_page(message: str) -> Response:
 
 
 def _form_html(
-    state: SandboxState, app: DeveloperApp, redirect_uri: str, params: dict[str, str]
+    state: SandboxState,
+    app: DeveloperApp,
+    redirect_uri: str,
+    params: dict[str, str],
+    action: str = "/oauth-v1/auth",
 ) -> str:
     hidden = {
         "client_id": app.client_id,
@@ -129,7 +135,7 @@ def _form_html(
         "<!doctype html><html lang=sv><meta charset=utf-8><title>Fortnox sandbox – godkänn</title>"
         f"<h1>Godkänn integration{account}</h1><p>App <code>{escape(app.client_id)}</code> vill "
         f"komma åt: {scopes}.</p><p>Svar skickas till <code>{escape(redirect_uri)}</code>; koden "
-        f'gäller i {minutes} minuter.</p><form method="post" action="/oauth-v1/auth">{fields}'
+        f'gäller i {minutes} minuter.</p><form method="post" action="{escape(action)}">{fields}'
         f"<fieldset><legend>Företag</legend>{companies}</fieldset>"
         '<button name="decision" value="approve">Godkänn</button> '
         '<button name="decision" value="deny">Avbryt</button></form></html>'

@@ -15,7 +15,10 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.preflight import Checklist
 from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.scheduler import Scheduler
+from fortnox_bridge.web.consent import FortnoxConsent
 
 
 def session_secret(secret_key: str) -> str:
@@ -39,6 +42,13 @@ class WebContext:
     flows: Sequence[type[Flow]] = field(default_factory=discover_flows)
     #: Send the session cookie over HTTPS only (on unless the UI is served on plain HTTP).
     secure_cookies: bool = False
+    #: How tenants are connected from the browser (consent page, code exchange); ``None``: the
+    #: pages say how to connect with the command line instead.
+    consent: FortnoxConsent | None = None
+    #: The scheduler beside the UI (the next sweep of each tenant); ``None``: not shown.
+    scheduler: Scheduler | None = None
+    #: The last pre-flight checklist of each tenant (kept in memory; run again on demand).
+    checklists: dict[int, Checklist] = field(default_factory=dict)
     #: Background work the UI starts (re-sync jobs, applying a first-sync plan); ``serve`` shares
     #: the API's, so the UI and the API see each other's running re-syncs.
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)

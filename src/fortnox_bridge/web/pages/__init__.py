@@ -7,4 +7,6 @@ from fastapi import APIRouter
 
 def page_routers() -> list[APIRouter]:
     """Every page router, in menu order."""
-    return []
+    from fortnox_bridge.web.pages import connection, flows, tenants
+
+    return [tenants.router, connection.router, flows.router]

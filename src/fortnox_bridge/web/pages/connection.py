@@ -1,0 +1,273 @@
+"""Connecting a tenant to Fortnox from the browser: "Connect to Fortnox", the callback from the
+consent page, the connection link for the tenant's Fortnox administrator, and "Disconnect".
+
+The consent starts from a signed-in session (the ``state`` is signed, bound to the tenant and to
+a nonce kept in the session) or from a connection link (signed, 7 days; the person who opens it
+needs no account here, so the answer is bound to the tenant and expires in 30 minutes). A
+callback whose state is missing, forged, expired, for another tenant or not this session's
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.errors import ConnectionStateError, EngineError
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.web.consent import (
+    CALLBACK_PATH,
+    ConsentState,
+    StateRefused,
+    Via,
+    make_state,
+    read_link_token,
+    read_state,
+)
+from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.pages.tenants import bridge_base, tenant_or_404
+from fortnox_bridge.web.render import flash, gettext, render
+from fortnox_bridge.web.security import LoginRequired, User, current_user, root, web_context
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+TenantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SESSION_KEY = "consent"
+
+#: Fortnox's OAuth errors (RFC 6749 §4.1.2.1) in words.
+OAUTH_ERRORS = {
+    "access_denied": "The Fortnox administrator declined the connection.",
+    "invalid_scope": "Fortnox refused the permissions the bridge asks for (invalid_scope).",
+    "invalid_request": "Fortnox refused the request as malformed (invalid_request).",
+    "unauthorized_client": "Fortnox does not allow this app to ask for approval "
+    "(unauthorized_client).",
+    "unsupported_response_type": "Fortnox refused the kind of approval asked for "
+    "(unsupported_response_type).",
+    "server_error": "Fortnox had an error; try again in a moment (server_error).",
+    "temporarily_unavailable": "Fortnox is busy; try again in a moment (temporarily_unavailable).",
+}
+
+
+def _connections(context: WebContext) -> ConnectionService:
+    if context.connections is None:
+        raise EngineError("the connection service is not running beside this page")
+    return context.connections
+
+
+async def _start(request: Request, context: WebContext, tenant_id: int, via: Via) -> Response:
+    """Send the browser to the consent page for ``tenant_id``."""
+    consent = context.consent
+    if consent is None:
+        raise EngineError("no Fortnox app is configured")
+    state, nonce = make_state(context.secret, tenant_id, via)
+    if via == "session":
+        pending = dict(request.session.get(SESSION_KEY, {}))
+        pending[str(tenant_id)] = nonce
+        request.session[SESSION_KEY] = pending
+    with context.sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(tenant_id)
+        new = connection is None
+    if new:
+        await _connections(context).transition(
+            tenant_id, "pending_auth", "approval asked for in the admin UI"
+        )
+    base = bridge_base(request, context)
+    redirect_uri = consent.callback_uri(base, root(request))
+    url = await consent.authorize_url(tenant_id, state, redirect_uri, base)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/connection/connect")
+async def connect(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """ "Connect to Fortnox" and "Reconnect": on to the consent page."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    if context.consent is None:
+        flash(request, gettext(request, NO_CONSENT), "error")
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
+    try:
+        return await _start(request, context, tenant_id, "session")
+    except (EngineError, FortnoxError) as exc:
+        message = gettext(request, "Cannot start the connection: %(error)s", error=str(exc))
+        flash(request, message, "error")
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
+
+
+NO_CONSENT = (
+    "Connecting from this page needs a Fortnox app (fortnox_client_id, fortnox_client_secret "
+    "and fortnox_redirect_uri) or the sandbox; use 'fortnox-bridge connect' instead."
+)
+
+
+@router.get("/connect/{token}", response_class=HTMLResponse)
+async def connection_link(request: Request, token: str) -> Response:
+    """A connection link: the tenant's Fortnox administrator goes on to the consent page."""
+    context = web_context(request)
+    try:
+        tenant_id = read_link_token(context.secret, token)
+        with context.sessions.begin() as session:
+            if TenantRepository(session).get(tenant_id) is None:
+                raise StateRefused("this connection link is for a tenant that no longer exists")
+        if context.consent is None:
+            raise StateRefused(NO_CONSENT)
+        return await _start(request, context, tenant_id, "link")
+    except StateRefused as exc:
+        return _result(request, ok=False, message=gettext(request, str(exc)), status_code=400)
+    except (EngineError, FortnoxError) as exc:
+        message = gettext(request, "Cannot start the connection: %(error)s", error=str(exc))
+        return _result(request, ok=False, message=message, status_code=503)
+
+
+@router.get(CALLBACK_PATH, response_class=HTMLResponse)
+async def callback(request: Request) -> Response:
+    """Where Fortnox sends the browser back (the registered redirect URI)."""
+    return await _callback(request, None)
+
+
+@router.get("/tenants/{tenant_id}/connection/callback", response_class=HTMLResponse)
+async def tenant_callback(request: Request, tenant_id: TenantId) -> Response:
+    """The same, with the tenant in the address (its state must be for this tenant)."""
+    return await _callback(request, tenant_id)
+
+
+def _verify(request: Request, context: WebContext, expected: int | None) -> ConsentState:
+    """The callback's state, checked against the tenant and, if started here, the session."""
+    found = read_state(context.secret, request.query_params.get("state"))
+    if expected is not None and found.tenant_id != expected:
+        raise StateRefused("the answer is for another tenant")
+    if found.via == "session":
+        pending = dict(request.session.get(SESSION_KEY, {}))
+        if pending.get(str(found.tenant_id)) != found.nonce:
+            raise StateRefused("the answer does not belong to this browser session")
+        pending.pop(str(found.tenant_id))
+        request.session[SESSION_KEY] = pending
+    return found
+
+
+async def _callback(request: Request, expected: int | None) -> Response:
+    context = web_context(request)
+    try:
+        state = _verify(request, context, expected)
+    except StateRefused as exc:
+        message = gettext(
+            request,
+            "The answer from Fortnox was refused: %(reason)s. Nothing was changed.",
+            reason=gettext(request, str(exc)),
+        )
+        return _result(request, ok=False, message=message, status_code=400)
+    user = _user_or_none(request) if state.via == "session" else None
+    if state.via == "session" and user is None:
+        raise LoginRequired(f"/tenants/{state.tenant_id}")
+    error = request.query_params.get("error")
+    code = request.query_params.get("code")
+    if error or not code:
+        words = OAUTH_ERRORS.get(error or "", "")
+        reason = (
+            gettext(request, words)
+            if words
+            else gettext(request, "Fortnox answered: %(error)s", error=error or "no code")
+        )
+        detail = request.query_params.get("error_description")
+        message = gettext(request, "Not connected. %(reason)s", reason=reason)
+        if detail:
+            message += f" ({detail})"
+        return _finish(request, state, ok=False, message=message)
+    try:
+        connected = await _connect(request, context, state.tenant_id, code)
+    except (EngineError, FortnoxError) as exc:
+        message = gettext(
+            request, "Not connected: Fortnox refused the approval code: %(error)s", error=str(exc)
+        )
+        return _finish(request, state, ok=False, message=message)
+    return _finish(request, state, ok=True, message=connected)
+
+
+async def _connect(request: Request, context: WebContext, tenant_id: int, code: str) -> str:
+    """Exchange the code, make the connection active, run the pre-flight check."""
+    consent = context.consent
+    assert consent is not None
+    redirect_uri = consent.callback_uri(bridge_base(request, context), root(request))
+    tokens, app = await consent.exchange(code, redirect_uri)
+    moved = await _connections(context).connect(
+        tenant_id,
+        tokens,
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        fortnox_tenant_id=tokens.tenant_id,
+        reason="approved in Fortnox (admin UI)",
+    )
+    with context.sessions.begin() as session:
+        tenant = TenantRepository(session).get(tenant_id)
+        if tenant is not None and tenant.fortnox_tenant_id is None and tokens.tenant_id:
+            tenant.fortnox_tenant_id = tokens.tenant_id
+        name = tenant.name if tenant else str(tenant_id)
+    service = context.hooks.service
+    if service is not None:
+        try:
+            context.checklists[tenant_id] = await service.check(tenant_id)
+        except (EngineError, FortnoxError) as exc:  # the connection stands; the check says why
+            log.warning("pre-flight check after connecting failed: %s", exc)
+    message = gettext(request, "%(name)s is connected to Fortnox.", name=name)
+    if moved is not None and moved.proposals:
+        message += " " + gettext(
+            request, "A re-sync of the time it was disconnected is proposed under Maintenance."
+        )
+    return message
+
+
+def _finish(request: Request, state: ConsentState, *, ok: bool, message: str) -> Response:
+    if state.via == "session":
+        flash(request, message, "success" if ok else "error")
+        return RedirectResponse(f"{root(request)}/tenants/{state.tenant_id}", status_code=303)
+    return _result(request, ok=ok, message=message, status_code=200 if ok else 400)
+
+
+def _result(request: Request, *, ok: bool, message: str, status_code: int) -> Response:
+    """The page a Fortnox administrator without an account here sees at the end."""
+    return render(
+        request,
+        "tenants_connect_result.html",
+        user=_user_or_none(request),
+        status_code=status_code,
+        ok=ok,
+        message=message,
+    )
+
+
+def _user_or_none(request: Request) -> Any:
+    if "user_id" not in request.session:
+        return None
+    try:
+        return current_user(request)
+    except LoginRequired:
+        return None
+
+
+@router.post("/tenants/{tenant_id}/connection/disconnect")
+async def disconnect(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Revoke the connection: nothing is synchronised until it is connected again."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    try:
+        await _connections(context).transition(
+            tenant_id, "revoked", f"disconnected in the admin UI by {user.email}"
+        )
+        flash(
+            request,
+            gettext(
+                request,
+                "Disconnected from Fortnox. Nothing is synchronised "
+                "until the tenant is connected again.",
+            ),
+        )
+    except (ConnectionStateError, EngineError) as exc:
+        flash(request, gettext(request, "Cannot disconnect: %(error)s", error=str(exc)), "error")
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)

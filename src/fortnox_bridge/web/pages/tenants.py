@@ -1,0 +1,379 @@
+"""The tenants list (with "Add tenant") and a tenant's overview: connection, pre-flight
+checklist, last and next sweep, "Sync now" and "Preview (dry run)"."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.engine import reconnect
+from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.engine.scheduler import slot_at_or_before
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.models import Run, Tenant
+from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.web.consent import make_link_token
+from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.forms import parse_form
+from fortnox_bridge.web.render import flash, gettext, render
+from fortnox_bridge.web.security import SignedIn, User, root, web_context
+from fortnox_bridge.web.status import (
+    NOT_CONNECTED,
+    STATE_WORDS,
+    SYNC_KINDS,
+    light_for,
+    tenant_light,
+    tenant_status,
+)
+
+router = APIRouter()
+TenantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+#: Planned actions a preview counts, in the order shown.
+ACTIONS = ("create", "update", "delete", "skip", "unchanged")
+
+
+class NewTenant(BaseModel):
+    """The "Add tenant" form."""
+
+    name: str = Field(min_length=1, max_length=200)
+    recipients: list[EmailStr] = Field(default_factory=list)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,;]+", value) if part]
+        return value
+
+
+def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
+    """The tenant ``tenant_id``, or a 404 page."""
+    tenant = TenantRepository(session).get(tenant_id)
+    if tenant is None:
+        raise HTTPException(404, gettext(request, "There is no tenant %(id)s.", id=tenant_id))
+    return tenant
+
+
+def tenant_page(
+    request: Request,
+    template: str,
+    *,
+    user: SignedIn,
+    tenant: Tenant,
+    tab: str,
+    light: dict[str, str],
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """A page of one tenant: its name, light and tabs around ``template``."""
+    return render(
+        request,
+        template,
+        user=user,
+        status_code=status_code,
+        tenant=tenant,
+        light=light,
+        tab=tab,
+        **values,
+    )
+
+
+def when(value: datetime | None) -> str:
+    """A moment as the pages show it (UTC, to the minute)."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+@router.get("/tenants", response_class=HTMLResponse)
+def tenants(request: Request, user: User) -> Response:
+    """Every tenant with its light, connection state, last sweep and open problems."""
+    return _tenants_page(request, user, form={}, errors={})
+
+
+def _tenants_page(
+    request: Request,
+    user: Any,
+    *,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    context = web_context(request)
+    rows = []
+    with context.sessions.begin() as session:
+        for tenant in TenantRepository(session).all():
+            status = tenant_status(session, tenant.id)
+            light = light_for(status)
+            last = _last_sweep(session, tenant.id)
+            rows.append(
+                {
+                    "id": tenant.id,
+                    "name": tenant.name,
+                    "light": {"color": light.color, "text": gettext(request, light.text)},
+                    "state": gettext(request, STATE_WORDS.get(status.connection, "Unknown")),
+                    "last_sweep": when(last.finished_at or last.started_at) if last else "",
+                    "last_status": last.status if last else None,
+                    "problems": status.open_problems,
+                }
+            )
+    return render(
+        request,
+        "tenants.html",
+        user=user,
+        status_code=status_code,
+        rows=rows,
+        form=form,
+        errors=errors,
+    )
+
+
+@router.post("/tenants", response_class=HTMLResponse)
+async def add_tenant(request: Request, user: User) -> Response:
+    """Add a tenant; a bad name or address is shown next to its field and nothing is saved."""
+    context = web_context(request)
+    posted = await request.form()
+    form = {key: str(posted.get(key, "")) for key in ("name", "recipients")}
+    parsed, errors = parse_form(NewTenant, form)
+    if parsed is not None:
+        with context.sessions.begin() as session:
+            tenants = TenantRepository(session)
+            if tenants.by_name(parsed.name) is not None:
+                errors["name"] = gettext(
+                    request, "A tenant called %(name)s exists already.", name=parsed.name
+                )
+            else:
+                tenant = tenants.create(parsed.name, now=context.clock.now())
+                tenant.notify_emails = [str(address) for address in parsed.recipients]
+                session.flush()
+                tenant_id = tenant.id
+    if errors:
+        if "name" in errors and not form["name"].strip():
+            errors["name"] = gettext(request, "Give the tenant a name.")
+        if "recipients" in errors:
+            errors["recipients"] = gettext(
+                request,
+                "Write e-mail addresses separated by commas, e.g. lon@foretaget.se. %(detail)s",
+                detail=errors["recipients"],
+            )
+        return _tenants_page(request, user, form=form, errors=errors, status_code=400)
+    flash(
+        request,
+        gettext(
+            request, "Tenant %(name)s added. Connect it to Fortnox next.", name=form["name"].strip()
+        ),
+    )
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
+
+
+@router.get("/tenants/{tenant_id}", response_class=HTMLResponse)
+def overview(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """A tenant's connection, checklist, sweeps and sync actions."""
+    return overview_page(request, user, tenant_id)
+
+
+def overview_page(
+    request: Request,
+    user: Any,
+    tenant_id: int,
+    *,
+    preview: list[dict[str, Any]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The overview (with a preview's plan when given)."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        light = tenant_light(request, session, tenant_id)
+        connection = _connection(request, session, tenant)
+        proposal = reconnect.proposal(session, tenant_id, context.clock, flows=context.flows)
+        last = _last_sweep(session, tenant_id)
+        last_run = _run_view(last) if last else None
+        next_sweep = _next_sweep(context, tenant, connection["state"])
+        return tenant_page(
+            request,
+            "tenant_overview.html",
+            user=user,
+            tenant=tenant,
+            tab="overview",
+            light=light,
+            status_code=status_code,
+            connection=connection,
+            proposal=proposal,
+            checklist=context.checklists.get(tenant_id),
+            last_run=last_run,
+            next_sweep=next_sweep,
+            preview=preview,
+            engine=context.hooks.service is not None,
+            consent=context.consent,
+            link=_connection_link(request, context, tenant_id),
+        )
+
+
+def _connection(request: Request, session: Session, tenant: Tenant) -> dict[str, Any]:
+    row = ConnectionRepository(session).for_tenant(tenant.id)
+    state = row.state if row else NOT_CONNECTED
+    return {
+        "state": state,
+        "words": gettext(request, STATE_WORDS.get(state, "Unknown")),
+        "since": when(row.state_changed_at) if row else "",
+        "fortnox_tenant_id": (row.fortnox_tenant_id if row else None) or tenant.fortnox_tenant_id,
+        "last_error": row.last_error if row and state != "active" else None,
+        "scopes": sorted(row.scopes.split()) if row and row.scopes else [],
+        "can_connect": state in (NOT_CONNECTED, "pending_auth", "needs_reauth", "revoked"),
+        "reconnect": state in ("needs_reauth", "revoked", "missing_licence"),
+        "can_disconnect": state not in (NOT_CONNECTED, "revoked"),
+    }
+
+
+def bridge_base(request: Request, context: WebContext) -> str:
+    """The bridge's address for links others open: ``public_url``, else this request's."""
+    if context.settings.public_url:
+        return context.settings.public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _connection_link(request: Request, context: WebContext, tenant_id: int) -> str:
+    """A signed link (7 days) a tenant's Fortnox administrator opens to approve the bridge."""
+    token = make_link_token(context.secret, tenant_id)
+    return f"{bridge_base(request, context)}{root(request)}/connect/{token}"
+
+
+def _last_sweep(session: Session, tenant_id: int) -> Run | None:
+    return session.scalar(
+        select(Run)
+        .where(Run.tenant_id == tenant_id, Run.kind.in_(SYNC_KINDS), Run.status != "running")
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(1)
+    )
+
+
+def _run_view(run: Run) -> dict[str, Any]:
+    counts = {key: value for key, value in (run.counts or {}).items() if value}
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "status": run.status,
+        "at": when(run.finished_at or run.started_at),
+        "counts": counts,
+        "error": run.error,
+    }
+
+
+def _next_sweep(context: WebContext, tenant: Tenant, state: str) -> str:
+    if state != "active" or context.scheduler is None:
+        return ""
+    minutes = max(int(tenant.sweep_interval_minutes), 1)
+    now = context.clock.now()
+    slot = slot_at_or_before(now, minutes, context.scheduler.offset(tenant.id))
+    return when(slot + timedelta(minutes=minutes))
+
+
+@router.post("/tenants/{tenant_id}/check")
+async def check(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Run the pre-flight check now (reads Fortnox)."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    service = context.hooks.service
+    if service is None:
+        flash(request, gettext(request, NO_ENGINE), "error")
+    else:
+        context.checklists[tenant_id] = await service.check(tenant_id)
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#checklist", status_code=303)
+
+
+NO_ENGINE = (
+    "The sync engine is not running beside this page; start the bridge with 'fortnox-bridge serve'."
+)
+
+
+@router.post("/tenants/{tenant_id}/sync")
+async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Run the tenant's enabled flows now and say how it went."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    service = context.hooks.service
+    if service is None:
+        flash(request, gettext(request, NO_ENGINE), "error")
+    else:
+        summary = await service.sweep(tenant_id)
+        message, kind = _sync_message(request, summary)
+        flash(request, message, kind)
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#sync", status_code=303)
+
+
+def _sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
+    if summary.error:
+        return gettext(request, "The sync did not run: %(error)s", error=summary.error), "error"
+    if summary.run_id is None:
+        return gettext(request, "Nothing to sync: everything is up to date."), "success"
+    counts = ", ".join(f"{name} {value}" for name, value in summary.counts().items() if value)
+    status = gettext(request, "succeeded" if summary.status == "succeeded" else "partly failed")
+    return (
+        gettext(
+            request,
+            "Sync %(status)s (run %(run)s): %(counts)s.",
+            status=status,
+            run=summary.run_id,
+            counts=counts or gettext(request, "nothing changed"),
+        ),
+        "success" if summary.status == "succeeded" else "warning",
+    )
+
+
+@router.post("/tenants/{tenant_id}/preview", response_class=HTMLResponse)
+async def preview(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """What a sync would create, update and delete, per flow; nothing is written."""
+    context = web_context(request)
+    with context.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    service = context.hooks.service
+    if service is None:
+        flash(request, gettext(request, NO_ENGINE), "error")
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
+    summary = await service.sweep(tenant_id, dry_run=True)
+    if summary.error:
+        flash(
+            request,
+            gettext(request, "The preview did not run: %(error)s", error=summary.error),
+            "error",
+        )
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
+    return overview_page(request, user, tenant_id, preview=plan_of(summary))
+
+
+def plan_of(summary: RunSummary) -> list[dict[str, Any]]:
+    """Per flow: how many records each action would touch, and the records themselves."""
+    plan = []
+    for result in summary.flows:
+        counts = Counter(item.action for item in result.items)
+        plan.append(
+            {
+                "flow": result.flow,
+                "counts": {action: counts.get(action, 0) for action in ACTIONS},
+                "items": [
+                    {
+                        "action": item.action,
+                        "record": item.reference or item.external_id,
+                        "reason": item.reason,
+                    }
+                    for item in result.items
+                    if item.action != "unchanged"
+                ][:50],
+                "error": result.error,
+            }
+        )
+    return plan

@@ -1,0 +1,105 @@
+"""A tenant's status light: one rule, used by every page that shows a tenant.
+
+- **red**: the bridge cannot work for the tenant — the connection needs a new consent
+  (``needs_reauth``), was revoked, lacks a licence (``missing_licence``), or the last run failed;
+- **amber**: it works, but something needs a look — open problems or conflicts, a last run with
+  failed records, or the connection is paused;
+- **green**: connected and nothing open;
+- **grey**: not connected yet (no connection, or waiting for the consent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.store.models import Conflict, Connection, Problem, Run
+
+Color = Literal["green", "amber", "red", "grey"]
+NOT_CONNECTED = "not_connected"
+#: Connection states in which nothing reaches Fortnox until the tenant acts.
+BROKEN_STATES = frozenset({"needs_reauth", "revoked", "missing_licence"})
+#: Kinds of runs that say whether syncing works (not re-writes or re-syncs started by hand).
+SYNC_KINDS = ("sweep", "push")
+
+#: What each connection state is called on the pages (English; translated when shown).
+STATE_WORDS: dict[str, str] = {
+    NOT_CONNECTED: "Not connected",
+    "pending_auth": "Waiting for the Fortnox administrator's approval",
+    "active": "Connected",
+    "needs_reauth": "Needs a new approval in Fortnox",
+    "revoked": "Disconnected",
+    "paused": "Paused",
+    "missing_licence": "A Fortnox licence is missing",
+}
+
+
+@dataclass(frozen=True)
+class TenantStatus:
+    """What the light is made of."""
+
+    connection: str
+    open_problems: int = 0
+    open_conflicts: int = 0
+    #: ``succeeded``, ``partial``, ``failed`` (or another run status); ``None``: no run yet.
+    last_run: str | None = None
+
+
+@dataclass(frozen=True)
+class Light:
+    """A colour and the words that explain it (``text`` in English until translated)."""
+
+    color: Color
+    text: str
+
+
+def light_for(status: TenantStatus) -> Light:
+    """The light of a tenant in ``status`` (the rule in the module's docstring)."""
+    state = status.connection
+    if state in (NOT_CONNECTED, "pending_auth"):
+        return Light("grey", STATE_WORDS[state])
+    if state in BROKEN_STATES:
+        return Light("red", STATE_WORDS[state])
+    if status.last_run == "failed":
+        return Light("red", "The last run failed")
+    if state == "paused":
+        return Light("amber", STATE_WORDS[state])
+    if status.open_problems or status.open_conflicts:
+        return Light("amber", "Open problems or conflicts need a look")
+    if status.last_run == "partial":
+        return Light("amber", "Some records failed in the last run")
+    return Light("green", "Connected, nothing needs attention")
+
+
+def tenant_status(session: Session, tenant_id: int) -> TenantStatus:
+    """Read a tenant's connection state, open problems and conflicts, and last run."""
+    state = session.scalar(select(Connection.state).where(Connection.tenant_id == tenant_id))
+    problems = session.scalar(
+        select(func.count())
+        .select_from(Problem)
+        .where(Problem.tenant_id == tenant_id, Problem.resolved_at.is_(None))
+    )
+    conflicts = session.scalar(
+        select(func.count())
+        .select_from(Conflict)
+        .where(Conflict.tenant_id == tenant_id, Conflict.status == "open")
+    )
+    last = session.scalar(
+        select(Run.status)
+        .where(Run.tenant_id == tenant_id, Run.kind.in_(SYNC_KINDS), Run.status != "running")
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(1)
+    )
+    return TenantStatus(state or NOT_CONNECTED, int(problems or 0), int(conflicts or 0), last)
+
+
+def tenant_light(request: Request, session: Session, tenant_id: int) -> dict[str, str]:
+    """The light of a tenant for a page (``tenant_base.html``'s ``light``), in its language."""
+    from fortnox_bridge.web.render import gettext
+
+    light = light_for(tenant_status(session, tenant_id))
+    return {"color": light.color, "text": gettext(request, light.text)}
