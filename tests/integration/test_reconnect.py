@@ -8,32 +8,39 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.cli import app
+from fortnox_bridge.clock import ManualClock, SystemClock
 from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import ResyncError
+from fortnox_bridge.engine.periods import widen
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Run
 from fortnox_bridge.store.tenants import TenantRepository
 
-from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox, Put
+from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox, LiveSandbox, Put
 
 PAYROLL = ["payroll.attendance.push", "payroll.absence.push"]
 #: (employee's Fortnox id, date, cause, project) → hours
@@ -340,3 +347,73 @@ async def test_a_proposal_cannot_be_accepted_while_the_connection_is_broken(
     refused = await world.http.post("/api/v1/resync/proposal:accept")
     assert (refused.status_code, refused.json()["error"]) == (409, "connection_not_active")
     assert world.stored() != []  # still proposed
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
+    """``cli("resync", ...)`` on this data dir, store and standalone sandbox."""
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "200"}
+    common = ["--data-dir", str(tmp_path / "var"), "--sandbox-url", live_sandbox.url]
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(app, [*args, *common], env=env)
+
+    return invoke
+
+
+def _ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_cli_shows_the_widened_interval_runs_the_proposal_and_dismisses_it(
+    cli: Any, db_url: str
+) -> None:
+    name = "Tid AB"
+    _ok(cli("tenants", "add", name, "--email", "lon@tid.se"))
+    _ok(cli("connect", "--tenant", name))
+    engine = open_engine(db_url)
+    with session_factory(engine).begin() as session:
+        tenant = TenantRepository(session).by_name(name)
+        assert tenant is not None
+        mirror, now = MirrorRepository(session), SystemClock().now()
+        mirror.upsert(tenant.id, "employee", "e001", {
+            "email": "anna@tid.se", "given_name": "Anna", "family_name": "Ek",
+        }, now=now)  # fmt: skip
+        mirror.upsert(tenant.id, "project", "p1", {"number": "P100", "name": "Bygget"}, now=now)
+        for day in ("2026-03-02", "2026-03-12", "2026-03-30"):
+            entry = {"employee": "e001", "date": day, "hours": "8", "project": "p1"}
+            mirror.upsert(tenant.id, "time_entry", f"t-{day}", entry, now=now)
+    engine.dispose()
+    _ok(cli("sync", "--tenant", name))
+
+    refused = cli("resync", "--tenant", name, "--flow", "payroll", "--from", "2026-03-10")
+    assert refused.exit_code == 2
+    assert "give --flow, --from and --to" in refused.output
+    done = _ok(
+        cli("resync", "--tenant", name, "--flow", "payroll", "--from", "2026-03-10", "--to",
+            "2026-03-20", "--yes")
+    )  # fmt: skip
+    assert "Re-sync of payroll (payroll.attendance.push, payroll.absence.push)" in done
+    assert "2026-03-10..2026-03-20 widened to whole periods: 2026-03-01..2026-03-31" in done
+    assert "delete and write again: 3 record(s) the bridge created" in done
+    assert "succeeded" in done
+
+    none = cli("resync", "--tenant", name, "--proposed")
+    assert (none.exit_code, "No re-sync is proposed" in none.output) == (2, True)
+    _ok(cli("connect", "--tenant", name, "--disconnect"))
+    reconnected = _ok(cli("connect", "--tenant", name))
+    assert f"fortnox-bridge resync --tenant {name} --proposed" in reconnected
+    today = SystemClock().now().date()
+    first, last = widen(today, today, "month")
+    accepted = _ok(cli("resync", "--tenant", name, "--proposed", "--yes"))
+    assert f"{today}..{today}, widened to whole periods: {first}..{last}" in accepted
+    assert "payroll.attendance.push, payroll.absence.push" in accepted
+    assert "succeeded" in accepted
+    assert cli("resync", "--tenant", name, "--proposed").exit_code == 2  # accepted: gone
+
+    _ok(cli("connect", "--tenant", name, "--disconnect"))
+    _ok(cli("connect", "--tenant", name))
+    dismissed = _ok(cli("resync", "--tenant", name, "--dismiss-proposal"))
+    assert "Proposal dismissed; nothing was re-synced." in dismissed
+    assert cli("resync", "--tenant", name, "--proposed").exit_code == 2
