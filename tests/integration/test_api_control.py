@@ -31,7 +31,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put
 
-TIME_FLOW = "payroll.time_entry.push"
+TIME_FLOW = "payroll.attendance.push"
 MakeApi = Callable[..., Awaitable["Api"]]
 
 
@@ -405,7 +405,11 @@ async def test_a_resync_job_is_started_followed_and_finished(
     plan = await timed.http.post("/api/v1/resync", json={**request, "dry_run": True})
     assert plan.status_code == 200
     assert plan.json()["interval"] == {"from": "2026-01-01", "to": "2026-01-31"}
-    assert sorted(plan.json()["plan"]["to_delete"]) == ["t1", "t2"]
+    # Time is sent per salary day (employee/date), one transaction per code line of the day.
+    assert sorted(plan.json()["plan"]["to_delete"]) == [
+        "e1/2026-01-05@TID||",
+        "e1/2026-01-20@TID||",
+    ]
     assert plan.json()["run_id"] is None
     with sessions.begin() as session:
         assert (
@@ -444,10 +448,10 @@ async def test_a_resync_job_is_started_followed_and_finished(
     assert (run["counts"]["deleted"], run["counts"]["written"]) == (2, 2)
     items = (await timed.http.get(f"/api/v1/runs/{job['run_id']}/items")).json()["data"]
     assert sorted((i["action"], i["external_id"]) for i in items) == [
-        ("create", "t1"),
-        ("create", "t2"),
-        ("delete", "t1"),
-        ("delete", "t2"),
+        ("check", "e1/2026-01-05"),  # the day written again
+        ("check", "e1/2026-01-20"),
+        ("delete", "e1/2026-01-05@TID||"),  # its transaction deleted first
+        ("delete", "e1/2026-01-20@TID||"),
     ]
     days = sorted([str(r.date) async for r in engine_client.attendance_transactions.iterate()])
     assert days == ["2026-01-05", "2026-01-20", "2026-02-02"]

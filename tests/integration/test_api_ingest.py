@@ -205,7 +205,8 @@ async def test_entities_no_push_flow_reads_settle_at_once_with_an_event(
     operation_id = stored_project.json()["operation_id"]
     answer = (await api.get(f"/api/v1/operations/{operation_id}")).json()
     assert answer["status"] == "succeeded"
-    assert answer["message"] == "stored; no flow sends projects to Fortnox yet"
+    # Projects are read by the payroll flows through the salary days they help build.
+    assert answer["message"] == "stored; used by payroll.absence.push, payroll.attendance.push"
     assert answer["flow"] is None
     kind = await api.put("/api/v1/absence-types/sem", json={"code": "SEM", "name": "Semester"})
     kind_op = (await api.get(f"/api/v1/operations/{kind.json()['operation_id']}")).json()
@@ -219,7 +220,11 @@ async def test_entities_no_push_flow_reads_settle_at_once_with_an_event(
         ]
         assert events[0].data["operation_id"] == operation_id
         assert events[0].data["version"] == 1
-    assert changes == []  # nothing for the engine to push
+    # The engine rebuilds the salary days of the project's and the type's time at once.
+    assert [(entity, external_id) for _, entity, external_id in changes] == [
+        ("project", "p1"),
+        ("absence_type", "sem"),
+    ]
 
 
 # -- validation: the 422 shape, Fortnox limits, unique fields ------------------------------------

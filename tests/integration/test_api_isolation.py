@@ -63,7 +63,7 @@ from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 from fortnox_bridge.store.tenants import AdminKeyRepository, TenantRepository
 
-TIME_FLOW = "payroll.time_entry.push"
+TIME_FLOW = "payroll.attendance.push"
 PULL_FLOW = "hr.employee.pull"
 
 

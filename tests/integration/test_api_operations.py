@@ -19,8 +19,9 @@ from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.scheduler import PushDebouncer
-from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.models import Event
+from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, employee
@@ -137,74 +138,36 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
     )
 
 
-async def test_a_fortnox_refusal_fails_the_operation_with_code_message_explanation_and_fix(
-    served: Served, sessions: sessionmaker[Session], bridge: Bridge, clock: ManualClock
+async def test_time_entries_settle_when_stored_and_their_days_reach_fortnox_at_once(
+    served: Served, sessions: sessionmaker[Session], bridge: Bridge, engine_client: FortnoxClient
 ) -> None:
-    await served.http.put("/api/v1/employees/e1", json=employee(1))
-    await served.settle()
-    with sessions.begin() as session:  # the employee's Fortnox record is gone (another id now)
-        link = LinkRepository(session).get(bridge.tenant, "employee", "e1")
-        assert link is not None
-        link.fortnox_id = "99"
-    refused = await served.http.put(
-        "/api/v1/time-entries/t1", json={"employee": "e1", "date": "2026-02-10", "hours": 4}
-    )
-    operation_id = refused.json()["operation_id"]
-    await served.settle()
-    failed = await served.operation(operation_id)
-    assert failed["status"] == "failed"
-    assert (failed["http_status"], failed["code"]) == (400, 2990010)
-    assert failed["message"] == "Anställd 99 finns inte."  # Fortnox's own words
-    assert failed["explanation"] == "Fortnox refused the request."
-    assert failed["fix"] == "Read the Swedish message from Fortnox; correct the record."
-    assert (failed["flow"], failed["fortnox_id"]) == ("payroll.time_entry.push", None)
-    (last_type, last_data) = events(sessions)[-1]
-    assert last_type == "operation.failed"
-    assert (last_data["operation_id"], last_data["code"], last_data["external_id"]) == (
-        operation_id,
-        2990010,
-        "t1",
-    )
-    listed = (await served.http.get("/api/v1/operations", params={"status": "failed"})).json()
-    assert [op["id"] for op in listed["data"]] == [operation_id]
-
-    with sessions.begin() as session:  # the link is repaired; the next sweep gets it through
-        link = LinkRepository(session).get(bridge.tenant, "employee", "e1")
-        assert link is not None
-        link.fortnox_id = "1"
-    clock.advance(60)
-    await bridge.service.sweep(bridge.tenant)
-    through = await served.operation(operation_id)
-    assert (through["status"], through["code"], through["message"]) == (
-        "succeeded",
-        None,
-        "created in Fortnox",
-    )
-    assert through["fortnox_id"]
-    assert [kind for kind, data in events(sessions) if data["operation_id"] == operation_id] == [
-        "operation.failed",
-        "operation.succeeded",
-    ]
-
-
-async def test_a_record_waiting_for_its_employee_stays_pending_with_the_reason(
-    served: Served,
-) -> None:
+    """A time entry is sent as part of its salary day (the day's time of one employee): its
+    operation settles when stored; what Fortnox makes of the day is a run item and a problem
+    of the day (or one per employee while the employee is missing)."""
     waiting = await served.http.put(
         "/api/v1/time-entries/t1", json={"employee": "e7", "date": "2026-02-02", "hours": 8}
     )
     await served.settle()
     answer = await served.operation(waiting.json()["operation_id"])
-    assert answer["status"] == "pending"
-    assert answer["message"] == "waiting for employee e7 to reach Fortnox first"
-    await served.http.put("/api/v1/employees/e7", json=employee(7))
-    await served.settle()
-    again = await served.http.put(
-        "/api/v1/time-entries/t1", json={"employee": "e7", "date": "2026-02-02", "hours": 7}
+    assert (answer["status"], answer["message"]) == (
+        "succeeded",
+        "stored; used by payroll.absence.push, payroll.attendance.push",
     )
-    await served.settle()
-    assert (await served.operation(waiting.json()["operation_id"]))["status"] == "superseded"
-    assert (await served.operation(again.json()["operation_id"]))["status"] == "succeeded"
+    with sessions.begin() as session:
+        (problem,) = ProblemRepository(session).open(bridge.tenant)
+        assert (problem.flow, problem.external_id, problem.reference) == (
+            "payroll.attendance.push",
+            "e7",
+            "employee e7",
+        )
+        assert problem.message.startswith("employee e7 is not in Fortnox yet")
+    await served.http.put("/api/v1/employees/e7", json=employee(7))
+    await served.settle()  # the employee reaches Fortnox ...
+    await bridge.service.sweep(bridge.tenant)  # ... and the next sweep sends the waiting day
+    with sessions.begin() as session:
+        assert ProblemRepository(session).open(bridge.tenant) == []
+    rows = [row async for row in engine_client.attendance_transactions.iterate()]
+    assert [(str(r.date), r.hours, r.cause_code) for r in rows] == [("2026-02-02", "8", "TID")]
 
 
 async def test_a_change_back_to_what_fortnox_has_succeeds_without_a_write(

@@ -174,7 +174,7 @@ def test_resync_shows_the_widened_interval_and_needs_yes(cli: Any, db_url: str) 
     _put(db_url, "employee", {"e1": employee(1)})
     _put(db_url, "time_entry", {"t1": {"employee": "e1", "date": day, "hours": 8}})
     assert cli("sync").exit_code == 0
-    flow = "payroll.time_entry.push"
+    flow = "payroll.attendance.push"
     asked = cli("resync", "--tenant", TENANT, "--flow", flow, "--from", day, "--to", day)
     assert asked.exit_code == 2
     assert "add --yes" in asked.output
@@ -258,13 +258,14 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
     engine.dispose()
 
     day = date.today().replace(day=3).isoformat()
+    other_day = date.today().replace(day=4).isoformat()
     _put(db_url, "employee", {"e1": employee(1)})
     _put(
         db_url,
         "time_entry",
         {
-            "t1": {"employee": "e1", "date": day, "hours": 2, "code": "jour"},
-            "t2": {"employee": "e1", "date": day, "hours": 8, "code": "semester"},
+            "t1": {"employee": "e1", "date": day, "hours": 2, "paxml_code": "ÖT1"},
+            "t2": {"employee": "e1", "date": other_day, "hours": 8, "paxml_code": "ÖT3"},
         },
     )
     assert (
@@ -273,11 +274,11 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
             "map",
             TENANT,
             "--kind",
-            "attendance_code",
+            "paxml_code",
             "--local",
-            "jour",
+            "ÖT1",
             "--fortnox",
-            "JOR",
+            "OT2",
         ).exit_code
         == 0
     )
@@ -287,9 +288,9 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
             "map",
             TENANT,
             "--kind",
-            "attendance_code",
+            "paxml_code",
             "--local",
-            "semester",
+            "ÖT3",
             "--exclude",
         ).exit_code
         == 0

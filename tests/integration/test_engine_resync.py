@@ -1,4 +1,4 @@
-"""Re-sync of an interval with ``payroll.time_entry.push``: widened to whole months, only the
+"""Re-sync of an interval with ``payroll.attendance.push``: widened to whole months, only the
 bridge's own records deleted and written again, others reported; progress, cancel and resume."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fortnox_bridge.store.runs import RunRepository
 
 from .conftest import Bridge, Put
 
-FLOW = "payroll.time_entry.push"
+FLOW = "payroll.attendance.push"
 ENTRIES = {  # host id: (employee, date, hours)
     "t-jan-1": ("e001", "2026-01-05", 8),
     "t-jan-2": ("e002", "2026-01-20", 6),
@@ -55,8 +55,10 @@ async def test_the_plan_widens_to_whole_months_and_reports_records_not_ours(
         synced.tenant, FLOW, date(2026, 1, 10), date(2026, 2, 3)
     )
     assert plan.widened == (date(2026, 1, 1), date(2026, 2, 28))
-    assert sorted(plan.to_delete) == ["t-feb-1", "t-feb-2", "t-jan-1", "t-jan-2"]
-    assert sorted(plan.to_write) == ["t-feb-1", "t-feb-2", "t-jan-1", "t-jan-2"]
+    # Time entries are sent as salary days (employee/date), one transaction per code line.
+    days = ["e001/2026-01-05", "e001/2026-02-10", "e002/2026-01-20", "e002/2026-02-27"]
+    assert sorted(plan.to_delete) == [f"{day}@TID||" for day in days]
+    assert sorted(plan.to_write) == days
     (other,) = plan.not_ours
     assert (other["date"], other["cause_code"], other["hours"]) == ("2026-01-12", "OT1", "2")
 

@@ -62,8 +62,8 @@ async def test_a_refused_refresh_needs_reauth_and_a_reconnect_proposes_a_resync(
     assert state == "active"
     assert proposals == [
         {
-            "flow": "payroll.time_entry.push",
-            "flows": ["payroll.time_entry.push"],
+            "flow": "payroll",
+            "flows": ["payroll.attendance.push", "payroll.absence.push"],
             "from": broken_at.date().isoformat(),
             "to": clock.now().date().isoformat(),
             "reason": f"disconnected from {broken_at.date()} to {clock.now().date()}",
@@ -85,7 +85,7 @@ async def test_a_refused_refresh_needs_reauth_and_a_reconnect_proposes_a_resync(
     ]
     recipients, reconnected = bridge.inbox.messages[-1]
     assert recipients == RECIPIENTS
-    assert "payroll.time_entry.push" in Inbox.text(reconnected)
+    assert "payroll.attendance.push" in Inbox.text(reconnected)
     assert "needs_reauth" in Inbox.text(bridge.inbox.messages[1][1])
 
 
@@ -231,7 +231,7 @@ async def test_preflight_checklist_names_the_failures_and_their_fixes(
     assert by_name["connection"].status == "ok"
     assert by_name["locked period"].detail == "locked up to 2026-01-31"
     assert by_name["financial years"].status == "ok"
-    pending = by_name["pending records of payroll.time_entry.push"]
+    pending = by_name["pending records of payroll.attendance.push"]
     assert pending.status == "fail"
     assert "3 cannot be written" in pending.detail
     assert "2026-01-15 is in the locked period" in pending.detail
@@ -239,7 +239,7 @@ async def test_preflight_checklist_names_the_failures_and_their_fixes(
     assert "waiting for employee e999" in pending.detail
     assert not checklist.ok
     summary = await bridge.service.sweep(bridge.tenant)
-    flow = next(f for f in summary.flows if f.flow == "payroll.time_entry.push")
+    flow = next(f for f in summary.flows if f.flow == "payroll.attendance.push")
     assert (flow.created, flow.skipped, flow.requests) == (1, 3, 1)  # no request for refusals
 
 
@@ -277,7 +277,8 @@ async def test_an_idle_sweep_costs_nothing_per_push_flow_and_one_read_per_pull_f
     assert after["requests_total"] == before["requests_total"]
     assert {r.flow: r.unchanged for r in idle.flows} == {
         "hr.employee.push": 5,
-        "payroll.time_entry.push": 1,
+        "payroll.attendance.push": 1,  # one salary day
+        "payroll.absence.push": 0,
     }
     with sessions.begin() as session:
         from fortnox_bridge.store.flow_configs import FlowConfigRepository

@@ -125,10 +125,7 @@ class EntityWriter:
         #: ``None`` while a push flow reads the entity; else the message it settles with at once.
         self.settled_message = None if self.push_flows else stored_message(entity, entities, pushes)
         if self.built_by and not self.push_flows:
-            self.settled_message = (
-                f"stored; sent to Fortnox with the other records of its day by "
-                f"{', '.join(self.built_by)}"
-            )
+            self.settled_message = f"stored; used by {', '.join(self.built_by)}"
 
     def write(
         self,

@@ -80,6 +80,10 @@ class Checklist:
         }
 
 
+#: The flows that send absence transactions: from host absences, and from reported time.
+ABSENCE_SOURCES = ("hr.absence.push", "payroll.absence.push")
+
+
 def facts_are_stale(facts: dict[str, Any], now: datetime) -> bool:
     """Whether cached facts are missing or older than :data:`FACTS_TTL`."""
     checked = facts.get("checked_at")
@@ -116,8 +120,33 @@ class Preflight:
         facts = await self._facts(client, checklist)
         self._save_facts(tenant_id, facts)
         context.checks = checks_from_facts(facts)
+        self._twice(context, checklist)
+        self._build(context)
         self._pending(context, checklist)
         return checklist
+
+    @staticmethod
+    def _twice(context: TenantContext, checklist: Checklist) -> None:
+        """Absence goes to Fortnox either from absences or from reported time, not both."""
+        both = [n for n in ABSENCE_SOURCES if n in context.enabled]
+        if len(both) == len(ABSENCE_SOURCES):
+            checklist.add(
+                "absence sent once",
+                "warn",
+                f"{' and '.join(both)} are both on: an absence reported both as an absence and "
+                "as time would reach Fortnox twice",
+                "turn one off: 'tenants set TENANT --disable hr.absence.push' (absence from "
+                "reported time) or '--disable payroll.absence.push' (absence from absences)",
+            )
+
+    def _build(self, context: TenantContext) -> None:
+        """Records the bridge builds (salary days) from current data, so they are checked."""
+        done: set[str] = set()
+        for name in context.enabled:
+            builder = context.flows[name].builder
+            if builder is not None and builder.name not in done:
+                done.add(builder.name)
+                builder.refresh(self.sessions, context.tenant_id, self.clock)
 
     async def _access(self, context: TenantContext, client: Any, checklist: Checklist) -> bool:
         """Licence, scope and module licence of each enabled flow's resource."""

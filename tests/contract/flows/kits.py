@@ -13,7 +13,8 @@ from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
-from fortnox_bridge.flows.payroll.time_entry_push import TimeEntryPush
+from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as PayrollAbsencePush
+from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.fortnox import FortnoxClient
 
 Records = dict[str, dict[str, Any]]
@@ -58,6 +59,10 @@ class Kit:
     remote_delete: Callable[[FortnoxClient, str], Awaitable[None]] | None = None
     #: Flow settings by flow name (default: none).
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Built flows: the host entity of ``records`` (time entries for salary days) ...
+    source: str | None = None
+    #: ... and the id of the built record each becomes.
+    built: dict[str, str] = field(default_factory=dict)
 
 
 def absence(employee: str, day: str, **extra: Any) -> dict[str, Any]:
@@ -81,18 +86,64 @@ KITS: dict[str, Kit] = {
         bad=("e-bad", {"email": "utan@example.se", "given_name": "Utan"}),
         deletes=False,  # Fortnox has no DELETE for employees: they are deactivated
     ),
-    "payroll.time_entry.push": Kit(
-        flows=[EmployeePush, TimeEntryPush],
-        prerequisites={"employee": {"e1": employee(1), "e2": employee(2)}},
-        records={
-            "t1": {"employee": "e1", "date": "2026-01-05", "hours": 8},
-            "t2": {"employee": "e1", "date": "2026-01-06", "hours": 7.5},
-            "t3": {"employee": "e2", "date": "2026-01-05", "hours": 4},
-            "t4": {"employee": "e2", "date": "2026-01-07", "hours": 6, "code": "OT1"},
+    "payroll.attendance.push": Kit(
+        flows=[EmployeePush, AttendancePush],
+        prerequisites={
+            "employee": {"e1": employee(1), "e2": employee(2)},
+            "project": {"p1": {"number": "P1", "name": "Projekt 1"}},
         },
-        change=("t2", {"employee": "e1", "date": "2026-01-06", "hours": 6}, "hours", "6"),
-        fortnox_edit=("cause_code", "OB1"),
-        bad=("t-bad", {"employee": "e1", "date": "2026-01-09", "hours": 30}),
+        source="time_entry",
+        # One entry per employee and day: one attendance transaction per salary day.
+        records={
+            "t1": {"employee": "e1", "date": "2026-01-05", "hours": "8", "project": "p1"},
+            "t2": {"employee": "e1", "date": "2026-01-06", "hours": "7.5"},
+            "t3": {"employee": "e2", "date": "2026-01-05", "hours": "4", "cost_center": "CC1"},
+            "t4": {"employee": "e2", "date": "2026-01-07", "hours": "6", "paxml_code": "ÖT1"},
+        },
+        built={
+            "t1": "e1/2026-01-05",
+            "t2": "e1/2026-01-06",
+            "t3": "e2/2026-01-05",
+            "t4": "e2/2026-01-07",
+            "t-bad": "e1/2026-01-09",
+        },
+        change=("t2", {"employee": "e1", "date": "2026-01-06", "hours": "6"}, "hours", "6"),
+        # Fortnox refuses more than 24 hours a day (an older host version could have stored it).
+        bad=("t-bad", {"employee": "e1", "date": "2026-01-09", "hours": "30"}),
+    ),
+    "payroll.absence.push": Kit(
+        flows=[EmployeePush, PayrollAbsencePush],
+        prerequisites={
+            "employee": {"e1": employee(1), "e2": employee(2)},
+            "absence_type": {
+                "sick": {"code": "sick", "name": "Sjuk", "paxml_code": "SJK"},
+                "vab": {"code": "vab", "name": "Vård av barn", "paxml_code": "VAB"},
+            },
+        },
+        source="time_entry",
+        records={
+            "a1": {"employee": "e1", "date": "2026-01-05", "hours": "8", "absence_type": "sick"},
+            "a2": {"employee": "e1", "date": "2026-01-06", "hours": "4", "absence_type": "vab"},
+            "a3": {"employee": "e2", "date": "2026-01-05", "hours": "8", "absence_type": "sick"},
+            "a4": {"employee": "e2", "date": "2026-01-07", "hours": "2", "absence_type": "vab"},
+        },
+        built={
+            "a1": "e1/2026-01-05",
+            "a2": "e1/2026-01-06",
+            "a3": "e2/2026-01-05",
+            "a4": "e2/2026-01-07",
+            "a-bad": "e1/2026-01-09",
+        },
+        change=(
+            "a2",
+            {"employee": "e1", "date": "2026-01-06", "hours": "3", "absence_type": "vab"},
+            "hours",
+            "3",
+        ),
+        bad=(
+            "a-bad",
+            {"employee": "e1", "date": "2026-01-09", "hours": "30", "absence_type": "sick"},
+        ),
     ),
     "hr.absence.push": Kit(
         flows=[EmployeePush, AbsencePush],

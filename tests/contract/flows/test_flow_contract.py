@@ -90,10 +90,20 @@ class Harness:
         (result,) = [r for r in summary.flows if r.flow == self.flow.name]
         return result, summary
 
+    @property
+    def host_entity(self) -> str:
+        """The entity the host sends the kit's records as (the flow's, unless it is built)."""
+        return self.kit.source or self.flow.entity
+
+    def built_id(self, external_id: str) -> str:
+        """The id of the record the flow reads for a kit record (a salary day for a time
+        entry); the kit record's own id for flows of host records."""
+        return self.kit.built.get(external_id, external_id)
+
     async def first_run(self) -> FlowResult:
         for entity, records in self.kit.prerequisites.items():
             self.host.put(entity, dict(records))
-        self.host.put(self.flow.entity, dict(self.kit.records))
+        self.host.put(self.host_entity, dict(self.kit.records))
         result, _ = await self.run()
         return result
 
@@ -220,7 +230,7 @@ async def crash_during_first_writes(
     for entity, records in harness.kit.prerequisites.items():
         harness.host.put(entity, dict(records))
     await harness.run()  # the prerequisites are in Fortnox first
-    harness.host.put(harness.flow.entity, dict(harness.kit.records))
+    harness.host.put(harness.host_entity, dict(harness.kit.records))
     await control.add_fault("drop_response", method="POST", path_prefix=harness.path, count=1)
     issued = await control.issue_tokens(company, ["salary"])
     crashing = FortnoxClient(

@@ -83,7 +83,7 @@ async def test_derived_first_run_creates_every_part(harness: DerivedHarness) -> 
     assert (result.created, result.failed) == (len(harness.kit.records), 0)
     assert len(await harness.remote()) == len(harness.kit.records)
     for external_id in harness.kit.records:
-        assert len(harness.part_ids(external_id)) == 1
+        assert len(harness.part_ids(harness.built_id(external_id))) == 1
 
 
 @pytest.mark.parametrize("harness", DERIVED, indirect=True)
@@ -102,10 +102,10 @@ async def test_derived_change_writes_only_that_records_parts(harness: DerivedHar
     await harness.first_run()
     assert harness.kit.change is not None
     external_id, payload, field, value = harness.kit.change
-    harness.host.put(harness.flow.entity, {external_id: payload})
+    harness.host.put(harness.host_entity, {external_id: payload})
     result, _ = await harness.run()
     assert (result.updated, result.write_requests) == (1, 1)
-    (fortnox_id,) = harness.part_ids(external_id)
+    (fortnox_id,) = harness.part_ids(harness.built_id(external_id))
     stored = await getattr(harness.fortnox, harness.flow.resource).get(fortnox_id)
     assert str(getattr(stored, field)) == value
 
@@ -114,8 +114,8 @@ async def test_derived_change_writes_only_that_records_parts(harness: DerivedHar
 async def test_derived_delete_reaches_fortnox(harness: DerivedHarness) -> None:
     await harness.first_run()
     external_id = sorted(harness.kit.records)[0]
-    (fortnox_id,) = harness.part_ids(external_id)
-    harness.host.put(harness.flow.entity, {external_id: None})
+    (fortnox_id,) = harness.part_ids(harness.built_id(external_id))
+    harness.host.put(harness.host_entity, {external_id: None})
     result, _ = await harness.run()
     assert (result.deleted, result.requests) == (1, 1)
     ids = {str(row.get(harness.flow.part.fortnox_id_field)) for row in await harness.remote()}
@@ -147,7 +147,7 @@ async def test_derived_crash_and_lost_answer_never_duplicate(
     assert len(rows) == len(harness.kit.records)  # every part once, none twice
     assert len(set(harness.natural_keys(rows))) == len(rows)
     for external_id in harness.kit.records:
-        assert len(harness.part_ids(external_id)) == 1
+        assert len(harness.part_ids(harness.built_id(external_id))) == 1
     idle, _ = await harness.run()
     assert idle.requests == 0
 
@@ -156,15 +156,15 @@ async def test_derived_crash_and_lost_answer_never_duplicate(
 async def test_derived_bad_record_fails_alone_and_is_one_problem(harness: DerivedHarness) -> None:
     assert harness.kit.bad is not None
     external_id, payload = harness.kit.bad
-    harness.host.put(harness.flow.entity, {external_id: payload})
+    harness.host.put(harness.host_entity, {external_id: payload})
     first: FlowResult = await harness.first_run()
     assert (first.created, first.failed) == (len(harness.kit.records), 1)
     (failure,) = first.failures
-    assert (failure.external_id, failure.status) == (external_id, 400)
+    assert (failure.external_id, failure.status) == (harness.built_id(external_id), 400)
     assert failure.message
     assert failure.reference
     again, _ = await harness.run()
     assert again.failed == 1
     with harness.sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(harness.tenant)
-        assert (problem.external_id, problem.count) == (external_id, 2)
+        assert (problem.external_id, problem.count) == (harness.built_id(external_id), 2)

@@ -1,11 +1,47 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
 
-from fortnox_bridge.engine.flow import fingerprint
+from pydantic import BaseModel
+
+from fortnox_bridge.engine.flow import Excluded, Flow, Period, fingerprint
 from fortnox_bridge.engine.planning import DateChecks, PlanContext, RecordState, plan_record
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
-from fortnox_bridge.flows.payroll.time_entry_push import TimeEntryPush
+
+CAUSE_CODES = {"TID", "OT1"}
+
+
+class TimeEntryPush(Flow):
+    """A plain dated flow with a reference and a mapping: one record, one transaction."""
+
+    name: ClassVar[str] = "test.time_entry.push"
+    entity: ClassVar[str] = "time_entry"
+    resource: ClassVar[str] = "attendance_transactions"
+    direction: ClassVar[Literal["push", "pull"]] = "push"
+    fortnox_id_field: ClassVar[str] = "id"
+    record_model: ClassVar[type[BaseModel]] = BaseModel
+    references: ClassVar[Mapping[str, str]] = {"employee": "employee"}
+    natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "date", "cause_code")
+    period: ClassVar[Period | None] = "month"
+
+    def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        code = str(record.get("code") or "TID")
+        cause = self.mappings.get("attendance_code", {}).get(code, code)
+        if cause is None:
+            raise Excluded(f"the tenant's attendance_code mapping excludes {code!r}")
+        if cause not in CAUSE_CODES:
+            raise ValueError(f"code {code!r} is not a Fortnox attendance cause code")
+        hours = format(Decimal(str(record["hours"])).normalize(), "f")
+        return {
+            "employee_id": str(record["employee"]),
+            "date": str(record["date"]),
+            "cause_code": cause,
+            "hours": hours,
+        }
+
 
 KARIN = {"email": "karin@x.se", "given_name": "Karin", "family_name": "Ek", "city": "Lund"}
 MAPPED = EmployeePush().map(KARIN)

@@ -31,6 +31,8 @@ from fortnox_bridge.flows.payroll.salary_days import (
 )
 from fortnox_bridge.fortnox import FortnoxClient
 
+#: The mapping kind that sends a PAXml code as another Fortnox cause code, or excludes it.
+MAPPING = "paxml_code"
 #: Fields of a transaction that tell it apart from the others of the employee's day.
 LINE_FIELDS = ("cause_code", "project", "cost_center")
 
@@ -100,6 +102,8 @@ class _SalaryDayPush(DerivedFlow):
     period: ClassVar[Period | None] = "month"
     date_field: ClassVar[str] = "date"
     rewrite_hint: ClassVar[str] = "re-sync the salary period to write the days again"
+    # The shared base is not a flow of its own; the two below are.
+    standalone: ClassVar[bool] = False
     #: ``attendance`` or ``absence``: the lines this flow writes.
     kind: ClassVar[str]
 
@@ -110,15 +114,34 @@ class _SalaryDayPush(DerivedFlow):
     def head(
         self, record: Mapping[str, Any], related: Mapping[str, Mapping[str, Any] | None]
     ) -> Head:
-        """The day's lines of this flow's kind; nothing in Fortnox when there are none."""
-        lines = sorted(
-            (
-                {name: line.get(name) for name in ("cause_code", "hours", "project", "cost_center")}
-                for line in record.get("lines", [])
-                if line.get("kind") == self.kind
-            ),
-            key=lambda line: tuple(str(line.get(n) or "") for n in LINE_FIELDS),
-        )
+        """The day's lines of this flow's kind; nothing in Fortnox when there are none.
+
+        The tenant's ``paxml_code`` mapping may send a PAXml code as another cause code, or
+        exclude it (those lines are left out quietly); lines that then share a cause code,
+        project and cost centre are summed.
+        """
+        table = self.mappings.get(MAPPING, {})
+        summed: dict[tuple[str, str, str], Decimal] = {}
+        excluded: list[str] = []
+        for line in record.get("lines", []):
+            if line.get("kind") != self.kind:
+                continue
+            code = str(line.get("paxml_code") or line["cause_code"])
+            cause = table.get(code, line["cause_code"]) if code in table else line["cause_code"]
+            if cause is None:
+                excluded.append(code)
+                continue
+            key = (str(cause), str(line.get("project") or ""), str(line.get("cost_center") or ""))
+            summed[key] = summed.get(key, Decimal(0)) + Decimal(str(line["hours"]))
+        lines = [
+            {
+                "cause_code": cause,
+                "hours": format(hours.normalize(), "f"),
+                "project": project or None,
+                "cost_center": cost_center or None,
+            }
+            for (cause, project, cost_center), hours in sorted(summed.items())
+        ]
         errors = [e for e in record.get("errors", []) if e.get("kind") == self.kind]
         fields = {
             "employee_id": str(record["employee"]),
@@ -128,6 +151,8 @@ class _SalaryDayPush(DerivedFlow):
         }
         if not lines:
             reason = "no reported time of this kind on this day"
+            if excluded:
+                reason = f"excluded: the tenant's {MAPPING} mapping excludes {', '.join(excluded)}"
             return Head(fields, bool(errors), reason)
         total = sum((Decimal(str(line["hours"])) for line in lines), Decimal(0))
         codes = ", ".join(sorted({str(line["cause_code"]) for line in lines}))
@@ -251,9 +276,11 @@ class AttendancePush(_SalaryDayPush):
     transactions."""
 
     name: ClassVar[str] = "payroll.attendance.push"
+    standalone: ClassVar[bool] = True
     # After the employees (200) whose Fortnox ids the transactions need.
     order: ClassVar[int] = 250
     entity: ClassVar[str] = ENTITIES["attendance"]
+    resource: ClassVar[str] = "attendance_transactions"
     part: ClassVar[type[PartFlow]] = AttendanceTransactionPart
     kind: ClassVar[str] = "attendance"
 
@@ -262,7 +289,9 @@ class AbsencePush(_SalaryDayPush):
     """Writes reported absence (vacation, sick leave, VAB, ...) as absence transactions."""
 
     name: ClassVar[str] = "payroll.absence.push"
+    standalone: ClassVar[bool] = True
     order: ClassVar[int] = 255
     entity: ClassVar[str] = ENTITIES["absence"]
+    resource: ClassVar[str] = "absence_transactions"
     part: ClassVar[type[PartFlow]] = AbsenceTransactionPart
     kind: ClassVar[str] = "absence"
