@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
@@ -75,13 +75,7 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
         cursor: Cursor = None,
     ) -> Page[ProblemOut]:
         """Problems (default: the open ones), oldest first, with Fortnox's message and the fix."""
-        query = select(Problem).where(Problem.tenant_id == caller.tenant_id)
-        if state == "open":
-            query = query.where(Problem.resolved_at.is_(None))
-        elif state == "ignored":
-            query = query.where(Problem.ignored_at.is_not(None))
-        else:
-            query = query.where(Problem.resolved_at.is_not(None), Problem.ignored_at.is_(None))
+        query = problems_query(caller.tenant_id, state)
         with request.app.state.sessions.begin() as session:
             rows, after = keyset(session, query, Problem.id, limit=limit, cursor=cursor)
             return Page(data=[problem_out(p) for p in rows], next_cursor=after)
@@ -203,6 +197,16 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
             return run_out(run)
 
     return router
+
+
+def problems_query(tenant_id: int, state: ProblemState) -> Select[Problem]:
+    """The tenant's problems in ``state`` (open, resolved or ignored), unordered."""
+    query = select(Problem).where(Problem.tenant_id == tenant_id)
+    if state == "open":
+        return query.where(Problem.resolved_at.is_(None))
+    if state == "ignored":
+        return query.where(Problem.ignored_at.is_not(None))
+    return query.where(Problem.resolved_at.is_not(None), Problem.ignored_at.is_(None))
 
 
 def _problem(session: Session, tenant_id: int, problem_id: int) -> Problem:

@@ -1,0 +1,62 @@
+"""What the operations pages (runs, problems, conflicts, maintenance, settings) share: the
+tenant a URL names, and the page around it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.store.models import Tenant
+from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.render import gettext, render
+from fortnox_bridge.web.security import SignedIn, web_context
+
+
+def context(request: Request) -> WebContext:
+    """The UI's context (store, clock, engine)."""
+    return web_context(request)
+
+
+def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
+    """The tenant ``tenant_id``, or a 404 page."""
+    tenant = TenantRepository(session).get(tenant_id) if 0 < tenant_id < 2**31 else None
+    if tenant is None:
+        raise HTTPException(404, gettext(request, "There is no tenant %(id)s.", id=tenant_id))
+    return tenant
+
+
+def not_found(request: Request, what: str) -> HTTPException:
+    """A 404 page saying what was not found (another tenant's things are not found either)."""
+    return HTTPException(404, what)
+
+
+def tenant_page(
+    request: Request,
+    template: str,
+    *,
+    user: SignedIn,
+    tenant: Tenant,
+    tab: str,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """A page of one tenant (its name and tabs around ``template``)."""
+    return render(
+        request,
+        template,
+        user=user,
+        status_code=status_code,
+        tenant=tenant,
+        light=values.pop("light", None),
+        tab=tab,
+        **values,
+    )
+
+
+def fragment(request: Request, template: str, **values: Any) -> HTMLResponse:
+    """A piece of a page (live progress) without the layout."""
+    return render(request, template, **values)

@@ -1,0 +1,342 @@
+"""Conflicts: the first synchronization plan of employees (pairs side by side, host-only and
+Fortnox-only employees, duplicates; decide, apply with progress) and later conflicts (base, host
+and Fortnox values; the host's or Fortnox's values win).
+
+The page calls what ``/api/v1/hr/first-sync`` and ``/api/v1/conflicts`` call:
+:class:`~fortnox_bridge.flows.hr.first_sync.FirstSync` and
+:func:`~fortnox_bridge.engine.conflicts.resolve_conflict`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fortnox_bridge.api.operations import conflict_out
+from fortnox_bridge.engine.conflicts import resolve_conflict
+from fortnox_bridge.engine.errors import ConflictError, EngineError
+from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.flows.hr.first_sync import (
+    FirstSync,
+    FirstSyncError,
+    InvalidDecisionError,
+    NoPlanError,
+    PlanView,
+)
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.pages._ops import context, fragment, tenant_or_404, tenant_page
+from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.security import User, root
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+#: What went wrong in the last background apply of a tenant's plan (shown on the page).
+_apply_errors: dict[int, str] = {}
+
+
+def _job_name(tenant_id: int) -> str:
+    return f"first-sync:{tenant_id}"
+
+
+def _first_sync(web: WebContext) -> FirstSync:
+    service = web.hooks.service
+    return FirstSync(web.sessions, web.clock, notifier=service.notifier if service else None)
+
+
+def _plan(web: WebContext, tenant_id: int) -> PlanView | None:
+    try:
+        return _first_sync(web).view(tenant_id)
+    except NoPlanError:
+        return None
+
+
+def _progress(web: WebContext, tenant_id: int, plan: PlanView | None) -> dict[str, Any]:
+    """Where applying the plan stands."""
+    items = [i for i in plan.items if i.kind != "duplicate"] if plan else []
+    finished = sum(1 for i in items if i.status in ("done", "skipped", "failed"))
+    running = web.jobs.running(_job_name(tenant_id))
+    return {
+        "running": running,
+        "status": plan.status if plan else None,
+        "done": finished,
+        "total": len(items),
+        "percent": int(100 * finished / len(items)) if items else 100,
+        "failed": sum(1 for i in items if i.status == "failed"),
+        "error": _apply_errors.get(tenant_id),
+    }
+
+
+def _page(
+    request: Request,
+    user: User,
+    tenant_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        conflicts = [conflict_out(c) for c in ConflictRepository(session).open(tenant.id)]
+    plan = _plan(web, tenant.id)
+    groups: dict[str, list[Any]] = {
+        "pair": [],
+        "host_only": [],
+        "fortnox_only": [],
+        "duplicate": [],
+    }
+    for item in plan.items if plan else []:
+        groups[item.kind].append(item)
+    return tenant_page(
+        request,
+        "conflicts.html",
+        user=user,
+        tenant=tenant,
+        tab="conflicts",
+        status_code=status_code,
+        plan=plan,
+        groups=groups,
+        progress=_progress(web, tenant.id, plan),
+        conflicts=conflicts,
+        errors=errors or {},
+        engine=web.hooks.service is not None,
+    )
+
+
+def _back(request: Request, tenant_id: int, anchor: str = "") -> Response:
+    return RedirectResponse(
+        f"{root(request)}/tenants/{tenant_id}/conflicts{anchor}", status_code=303
+    )
+
+
+def _service(request: Request) -> SyncService:
+    service = context(request).hooks.service
+    if service is None:
+        raise HTTPException(
+            503,
+            gettext(
+                request,
+                "The sync engine does not run beside this UI, so Fortnox cannot be read or "
+                "written from here; start the bridge with 'fortnox-bridge serve'.",
+            ),
+        )
+    return service
+
+
+@router.get("/tenants/{tenant_id}/conflicts", response_class=HTMLResponse)
+def conflicts_page(request: Request, tenant_id: int, user: User) -> Response:
+    """The first synchronization plan and the open conflicts."""
+    return _page(request, user, tenant_id)
+
+
+@router.post("/tenants/{tenant_id}/conflicts/first-sync/plan")
+async def make_plan(request: Request, tenant_id: int, user: User) -> Response:
+    """Read both sides and make a plan of how the employees meet."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    service = _service(request)
+    source = service.clients.source(tenant_id)
+    try:
+        plan = await _first_sync(web).make_plan(tenant_id, source)
+        flash(
+            request,
+            gettext(
+                request,
+                "Plan made: %(pairs)s pairs, %(host)s only in the host, %(fortnox)s only in "
+                "Fortnox.",
+                pairs=plan.counts.get("pairs", 0),
+                host=plan.counts.get("host_only", 0),
+                fortnox=plan.counts.get("fortnox_only", 0),
+            ),
+        )
+    except (FirstSyncError, EngineError, FortnoxError) as exc:
+        flash(request, str(exc), "error")
+    finally:
+        await source.aclose()
+    return _back(request, tenant_id)
+
+
+def _decision(form: dict[str, Any]) -> dict[str, Any]:
+    """The decision a form of an item sends (see ``Decision`` of the API)."""
+    choice = str(form.get("choice", ""))
+    if choice in ("host", "fortnox"):
+        return {"winner": choice}
+    if choice == "fields":
+        return {
+            "fields": {
+                key.removeprefix("field."): str(value)
+                for key, value in form.items()
+                if key.startswith("field.")
+            }
+        }
+    if choice in ("create", "leave_out"):
+        return {"create": choice == "create"}
+    if choice in ("skip", "unskip"):
+        return {"skip": choice == "skip"}
+    return {}
+
+
+@router.post("/tenants/{tenant_id}/conflicts/first-sync/items/{item_id}")
+async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> Response:
+    """Decide one item of the plan: a side for the pair or per field, create or leave out,
+    skip a duplicate."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    form = dict((await request.form()).items())
+    decision = _decision(form)
+    try:
+        if not decision or (decision.get("fields") == {}):
+            raise InvalidDecisionError(
+                gettext(request, "Choose a side for each field, or one side for the whole pair.")
+            )
+        _first_sync(web).decide(tenant_id, item_id, decision)
+    except NoPlanError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except FirstSyncError as exc:
+        return _page(
+            request, user, tenant_id, errors={f"item-{item_id}": str(exc)}, status_code=400
+        )
+    return _back(request, tenant_id, f"#item-{item_id}")
+
+
+@router.post("/tenants/{tenant_id}/conflicts/first-sync/decide")
+async def decide_all(request: Request, tenant_id: int, user: User) -> Response:
+    """Decide every undecided item at once ("host wins for all", ...)."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    form = await request.form()
+    pairs, host_only, fortnox_only = (
+        str(form.get(name, "")) for name in ("pairs", "host_only", "fortnox_only")
+    )
+    if pairs not in ("", "host", "fortnox") or not (pairs or host_only or fortnox_only):
+        flash(request, gettext(request, "Choose what to decide for all items."), "error")
+        return _back(request, tenant_id)
+    try:
+        _first_sync(web).decide_all(
+            tenant_id,
+            pairs="host" if pairs == "host" else ("fortnox" if pairs == "fortnox" else None),
+            host_only=None if not host_only else host_only == "create",
+            fortnox_only=None if not fortnox_only else fortnox_only == "create",
+        )
+    except FirstSyncError as exc:
+        flash(request, str(exc), "error")
+    return _back(request, tenant_id)
+
+
+async def _apply(web: WebContext, service: SyncService, tenant_id: int) -> None:
+    source = service.clients.source(tenant_id)
+    try:
+        await _first_sync(web).apply(tenant_id, source)
+    except Exception as exc:
+        _apply_errors[tenant_id] = str(exc)
+        log.warning("first synchronization stopped: %s", exc, extra={"tenant_id": tenant_id})
+    finally:
+        await source.aclose()
+
+
+@router.post("/tenants/{tenant_id}/conflicts/first-sync/apply")
+def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
+    """Apply the decided plan in the background; the page follows its progress."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    plan = _plan(web, tenant_id)
+    if plan is None or plan.status not in ("open", "applying"):
+        flash(request, gettext(request, "There is no open plan to apply."), "error")
+        return _back(request, tenant_id)
+    if plan.counts.get("undecided", 0):
+        flash(
+            request,
+            gettext(
+                request,
+                "%(count)s item(s) are undecided or duplicates are unresolved: decide them first.",
+                count=plan.counts["undecided"],
+            ),
+            "error",
+        )
+        return _back(request, tenant_id)
+    service = _service(request)
+    if not web.jobs.running(_job_name(tenant_id)):
+        _apply_errors.pop(tenant_id, None)
+        web.jobs.start(_job_name(tenant_id), _apply(web, service, tenant_id))
+    return _back(request, tenant_id, "#apply")
+
+
+@router.get("/tenants/{tenant_id}/conflicts/first-sync/progress", response_class=HTMLResponse)
+def apply_progress(request: Request, tenant_id: int, user: User) -> Response:
+    """Live progress of applying the plan."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+    plan = _plan(web, tenant.id)
+    return fragment(
+        request,
+        "_apply_progress.html",
+        tenant=tenant,
+        plan=plan,
+        progress=_progress(web, tenant.id, plan),
+    )
+
+
+@router.post("/tenants/{tenant_id}/conflicts/first-sync/discard")
+def discard_plan(request: Request, tenant_id: int, user: User) -> Response:
+    """Discard the open plan (what it applied already stays)."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    try:
+        _first_sync(web).discard(tenant_id)
+        flash(request, gettext(request, "The plan was discarded."))
+    except FirstSyncError as exc:
+        flash(request, str(exc), "error")
+    return _back(request, tenant_id)
+
+
+@router.post("/tenants/{tenant_id}/conflicts/{conflict_id}/resolve")
+async def resolve(request: Request, tenant_id: int, conflict_id: int, user: User) -> Response:
+    """Decide a later conflict: the host's values (``bridge``) or Fortnox's win."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+        found = ConflictRepository(session).get(conflict_id) if 0 < conflict_id < 2**31 else None
+        if found is None or found.tenant_id != tenant_id:
+            raise HTTPException(
+                404, gettext(request, "This tenant has no conflict %(id)s.", id=conflict_id)
+            )
+        entity, external_id = found.entity_type, found.external_id
+    winner = str((await request.form()).get("winner", ""))
+    if winner not in ("bridge", "fortnox"):
+        return _page(
+            request,
+            user,
+            tenant_id,
+            errors={f"conflict-{conflict_id}": gettext(request, "Choose whose values win.")},
+            status_code=400,
+        )
+    try:
+        resolve_conflict(
+            web.sessions,
+            web.clock,
+            tenant_id,
+            conflict_id,
+            "bridge" if winner == "bridge" else "fortnox",
+            flows=web.flows,
+        )
+    except ConflictError as exc:
+        return _page(
+            request, user, tenant_id, errors={f"conflict-{conflict_id}": str(exc)}, status_code=409
+        )
+    on_change = web.hooks.on_change
+    if winner == "bridge" and on_change is not None:
+        on_change(tenant_id, entity, external_id)
+    flash(request, gettext(request, "Conflict %(id)s decided.", id=conflict_id))
+    return _back(request, tenant_id)

@@ -1,0 +1,291 @@
+"""Maintenance: re-sync an interval ("Send Fortnox salary data"), with the widened interval and
+what will be deleted, written and left alone shown before confirming; then live progress and
+cancel; and the re-sync the bridge proposes after a reconnect.
+
+The page calls what ``POST /api/v1/resync`` and ``/api/v1/resync/proposal`` call.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from fortnox_bridge.api.control import _open_job, _require_active, _run_resync
+from fortnox_bridge.api.reconnect import _run as _run_accepted
+from fortnox_bridge.engine import reconnect
+from fortnox_bridge.engine.errors import EngineError, ResyncError
+from fortnox_bridge.engine.resync import ResyncPlan, resyncable, target_of
+from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.web.forms import FieldErrors, parse_form
+from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages.runs import run_row
+from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.security import User, root
+
+router = APIRouter()
+
+#: The longest interval one re-sync may cover (a year and a day).
+MAX_DAYS = 366
+
+
+class ResyncForm(BaseModel):
+    """What to re-sync and the interval."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    flow: str = Field(min_length=1)
+    from_: date = Field(alias="from")
+    to: date
+
+    @field_validator("to")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        first = info.data.get("from_")
+        if isinstance(first, date):
+            if value < first:
+                raise ValueError(f"the last day ({value}) is before the first day ({first})")
+            if (value - first).days + 1 > MAX_DAYS:
+                raise ValueError(
+                    f"the interval is {(value - first).days + 1} days long; re-sync at most "
+                    f"{MAX_DAYS} days at a time"
+                )
+        return value
+
+
+def targets(request: Request) -> list[tuple[str, str]]:
+    """What can be re-synced: families of derived flows (payroll: attendance and absence
+    together, "Send Fortnox salary data") and single dated push flows."""
+    found: dict[str, str] = {}
+    for flow in context(request).flows:
+        if not resyncable(flow):
+            continue
+        name = target_of(flow)
+        if name == "payroll":
+            found[name] = gettext(request, "Send Fortnox salary data (attendance and absence)")
+        else:
+            found.setdefault(name, name)
+    return sorted(found.items(), key=lambda pair: (pair[0] != "payroll", pair[0]))
+
+
+def _page(
+    request: Request,
+    user: User,
+    tenant_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        proposal = reconnect.proposal(session, tenant.id, web.clock, flows=web.flows)
+        runs = [
+            run_row(r) for r in RunRepository(session).latest(tenant.id, kind="resync", limit=10)
+        ]
+    choices = targets(request)
+    today = web.clock.now().date()
+    form = {
+        "flow": choices[0][0] if choices else "",
+        "from": today.replace(day=1).isoformat(),
+        "to": today.isoformat(),
+    }
+    if proposal is not None:
+        form.update({"from": proposal.first.isoformat(), "to": proposal.last.isoformat()})
+    form.update(values or {})
+    return tenant_page(
+        request,
+        "maintenance.html",
+        user=user,
+        tenant=tenant,
+        tab="maintenance",
+        status_code=status_code,
+        targets=choices,
+        form=form,
+        errors=errors or {},
+        proposal=proposal,
+        runs=runs,
+        engine=web.hooks.service is not None,
+        max_days=MAX_DAYS,
+    )
+
+
+def _service(request: Request) -> SyncService | None:
+    return context(request).hooks.service
+
+
+async def _checked(
+    request: Request, user: User, tenant_id: int
+) -> tuple[ResyncForm | None, Response | None]:
+    """The posted form, or the page again with the errors beside the fields (nothing saved)."""
+    data = {k: v for k, v in (await request.form()).items() if k != "csrf_token"}
+    values = {k: str(v) for k, v in data.items()}
+    wanted, errors = parse_form(ResyncForm, data)
+    allowed = dict(targets(request))
+    if wanted is not None and wanted.flow not in allowed:
+        errors["flow"] = gettext(
+            request, "Choose what to re-sync: %(choices)s.", choices=", ".join(allowed)
+        )
+    if not errors and _service(request) is None:
+        errors["__all__"] = gettext(
+            request,
+            "The sync engine does not run beside this UI; start the bridge with "
+            "'fortnox-bridge serve' to re-sync.",
+        )
+    if errors or wanted is None:
+        return None, _page(request, user, tenant_id, values=values, errors=errors, status_code=400)
+    try:
+        _require_active(context(request).sessions, tenant_id)
+    except HTTPException as exc:
+        detail = exc.detail["detail"] if isinstance(exc.detail, dict) else str(exc.detail)
+        return None, _page(
+            request, user, tenant_id, values=values, errors={"__all__": detail}, status_code=409
+        )
+    return wanted, None
+
+
+async def _plan(
+    request: Request, user: User, tenant_id: int, wanted: ResyncForm
+) -> tuple[ResyncPlan | None, Response | None]:
+    service = _service(request)
+    assert service is not None
+    values = {"flow": wanted.flow, "from": wanted.from_.isoformat(), "to": wanted.to.isoformat()}
+    try:
+        return await service.resync_plan(tenant_id, wanted.flow, wanted.from_, wanted.to), None
+    except ResyncError as exc:
+        errors = {"flow": str(exc)}
+    except (EngineError, FortnoxError) as exc:
+        errors = {"__all__": gettext(request, "The re-sync cannot be planned: %(why)s", why=exc)}
+    return None, _page(request, user, tenant_id, values=values, errors=errors, status_code=409)
+
+
+@router.get("/tenants/{tenant_id}/maintenance", response_class=HTMLResponse)
+def maintenance_page(request: Request, tenant_id: int, user: User) -> Response:
+    """The re-sync form, the reconnect proposal and the latest re-syncs."""
+    return _page(request, user, tenant_id)
+
+
+@router.post("/tenants/{tenant_id}/maintenance/preview", response_class=HTMLResponse)
+async def preview(request: Request, tenant_id: int, user: User) -> Response:
+    """Step two: the widened interval and what will be deleted, written and left alone."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+    wanted, refused = await _checked(request, user, tenant_id)
+    if refused is not None or wanted is None:
+        assert refused is not None
+        return refused
+    plan, refused = await _plan(request, user, tenant_id, wanted)
+    if refused is not None or plan is None:
+        assert refused is not None
+        return refused
+    return tenant_page(
+        request,
+        "maintenance_confirm.html",
+        user=user,
+        tenant=tenant,
+        tab="maintenance",
+        plan=plan,
+        label=dict(targets(request)).get(plan.flow, plan.flow),
+        widened=plan.widened != plan.requested,
+    )
+
+
+@router.post("/tenants/{tenant_id}/maintenance/resync")
+async def start_resync(request: Request, tenant_id: int, user: User) -> Response:
+    """Step three: start the re-sync job; its page shows the live progress."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    wanted, refused = await _checked(request, user, tenant_id)
+    if refused is not None or wanted is None:
+        assert refused is not None
+        return refused
+    service = _service(request)
+    assert service is not None
+    running = f"resync:{tenant_id}"
+    if web.jobs.running(running):
+        return _page(
+            request,
+            user,
+            tenant_id,
+            errors={
+                "__all__": gettext(
+                    request,
+                    "A re-sync of this tenant is running: follow it below or cancel it first.",
+                )
+            },
+            status_code=409,
+        )
+    plan, refused = await _plan(request, user, tenant_id, wanted)
+    if refused is not None or plan is None:
+        assert refused is not None
+        return refused
+    try:
+        run_id = _open_job(service, tenant_id, plan)  # a new job, or the unfinished one resumed
+    except HTTPException as exc:
+        detail = exc.detail["detail"] if isinstance(exc.detail, dict) else str(exc.detail)
+        return _page(request, user, tenant_id, errors={"__all__": detail}, status_code=409)
+    web.jobs.start(
+        running, _run_resync(service, tenant_id, wanted.flow, wanted.from_, wanted.to, run_id)
+    )
+    flash(request, gettext(request, "The re-sync started."))
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/runs/{run_id}", status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/maintenance/proposal/accept")
+async def accept_proposal(request: Request, tenant_id: int, user: User) -> Response:
+    """ "Yes, re-sync from <date>": start the proposed re-sync."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+    service = _service(request)
+    running = f"resync:{tenant_id}"
+    error = None
+    if service is None:
+        error = gettext(
+            request,
+            "The sync engine does not run beside this UI; start the bridge "
+            "with 'fortnox-bridge serve' to re-sync.",
+        )
+    elif web.jobs.running(running):
+        error = gettext(
+            request, "A re-sync of this tenant is running: follow it below or cancel it first."
+        )
+    if error is not None or service is None:
+        return _page(request, user, tenant_id, errors={"__all__": error or ""}, status_code=409)
+    try:
+        accepted = await reconnect.accept(service, tenant_id)
+    except (ResyncError, FortnoxError, EngineError) as exc:
+        return _page(
+            request,
+            user,
+            tenant_id,
+            errors={"__all__": gettext(request, "The re-sync cannot start: %(why)s", why=exc)},
+            status_code=409,
+        )
+    web.jobs.start(running, _run_accepted(service, tenant_id, accepted))
+    flash(request, gettext(request, "The re-sync started."))
+    if len(accepted) == 1:
+        return RedirectResponse(
+            f"{root(request)}/tenants/{tenant_id}/runs/{accepted[0].run_id}", status_code=303
+        )
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/maintenance", status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/maintenance/proposal/dismiss")
+def dismiss_proposal(request: Request, tenant_id: int, user: User) -> Response:
+    """Forget the proposal without re-syncing."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+        dismissed = reconnect.dismiss(session, tenant_id)
+    if dismissed:
+        flash(request, gettext(request, "The proposal was dismissed: nothing is re-synced."))
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/maintenance", status_code=303)

@@ -1,0 +1,316 @@
+"""Settings of a tenant: who gets its e-mails, its API keys (a new key is shown once) and its
+webhook endpoints (a signing secret is shown once; rotate, pause, recent deliveries).
+
+The page uses what ``/api/v1/tenant``, ``/api/v1/api-keys`` and ``/api/v1/webhooks`` use.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.api.schemas import ApiKeyCreate
+from fortnox_bridge.api.tenants import key_out
+from fortnox_bridge.api.webhooks import MAX_ENDPOINTS, delivery_out, webhook_out
+from fortnox_bridge.engine.events import EVENT_TYPES
+from fortnox_bridge.engine.webhooks import (
+    EndpointSecrets,
+    check_url,
+    event_types,
+    new_secret,
+    rotate,
+    seal,
+)
+from fortnox_bridge.store.models import Tenant, WebhookEndpoint
+from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.store.webhooks import WebhookRepository
+from fortnox_bridge.web.forms import FieldErrors, parse_form
+from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
+from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.security import User, root
+
+router = APIRouter()
+
+MAX_RECIPIENTS = 20
+#: How long an old webhook secret keeps signing beside a new one.
+ROTATE_OVERLAP = timedelta(hours=24)
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def _addresses(text: str) -> list[str]:
+    return [
+        part.strip()
+        for part in text.replace(",", "\n").replace(";", "\n").splitlines()
+        if part.strip()
+    ]
+
+
+def _page(
+    request: Request,
+    user: User,
+    tenant_id: int,
+    *,
+    status_code: int = 200,
+    **values: Any,
+) -> Response:
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        keys = [key_out(row) for row in TenantRepository(session).api_keys(tenant.id)]
+        hooks = _webhooks(session, tenant)
+    values.setdefault("recipients", "\n".join(tenant.notify_emails or []))
+    values.setdefault("key_form", {"label": "", "scope": "read_write"})
+    values.setdefault("hook_form", {"url": "", "events": ["*"], "description": ""})
+    return tenant_page(
+        request,
+        "settings.html",
+        user=user,
+        tenant=tenant,
+        tab="settings",
+        status_code=status_code,
+        keys=keys,
+        webhooks=hooks,
+        event_types=EVENT_TYPES,
+        errors=values.pop("errors", {}),
+        can_sign=web.hooks.cipher is not None,
+        **values,
+    )
+
+
+def _webhooks(session: Session, tenant: Tenant) -> list[dict[str, Any]]:
+    repo = WebhookRepository(session)
+    found = []
+    for endpoint in repo.page(tenant.id, after_id=0, limit=MAX_ENDPOINTS):
+        recent = repo.deliveries(endpoint.id, status=None, before_id=None, limit=5)
+        found.append(
+            {
+                "endpoint": webhook_out(endpoint),
+                "deliveries": [delivery_out(d, e) for d, e in recent],
+            }
+        )
+    return found
+
+
+def _back(request: Request, tenant_id: int, anchor: str) -> Response:
+    return RedirectResponse(
+        f"{root(request)}/tenants/{tenant_id}/settings#{anchor}", status_code=303
+    )
+
+
+@router.get("/tenants/{tenant_id}/settings", response_class=HTMLResponse)
+def settings_page(request: Request, tenant_id: int, user: User) -> Response:
+    """Recipients, API keys and webhooks."""
+    return _page(request, user, tenant_id)
+
+
+@router.post("/tenants/{tenant_id}/settings/recipients", response_class=HTMLResponse)
+async def save_recipients(request: Request, tenant_id: int, user: User) -> Response:
+    """Who gets the tenant's e-mails (problems, digests): every address is checked first."""
+    web = context(request)
+    text = str((await request.form()).get("recipients", ""))
+    addresses = _addresses(text)
+    errors: FieldErrors = {}
+    bad = []
+    for address in addresses:
+        try:
+            _EMAIL.validate_python(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        errors["recipients"] = gettext(
+            request,
+            "Not an e-mail address: %(bad)s. Write one address per line, like ekonomi@example.se.",
+            bad=", ".join(bad),
+        )
+    elif len(addresses) > MAX_RECIPIENTS:
+        errors["recipients"] = gettext(
+            request, "At most %(max)s recipients; remove some.", max=MAX_RECIPIENTS
+        )
+    if errors:
+        return _page(request, user, tenant_id, recipients=text, errors=errors, status_code=400)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        tenant.notify_emails = list(dict.fromkeys(address.lower() for address in addresses))
+    flash(request, gettext(request, "Recipients saved."))
+    return _back(request, tenant_id, "recipients")
+
+
+@router.post("/tenants/{tenant_id}/settings/api-keys", response_class=HTMLResponse)
+async def create_key(request: Request, tenant_id: int, user: User) -> Response:
+    """Make an API key; the page shows it this once."""
+    web = context(request)
+    form = await request.form()
+    values = {"label": str(form.get("label", "")).strip(), "scope": str(form.get("scope", ""))}
+    wanted, errors = parse_form(ApiKeyCreate, values)
+    if "label" not in values or not values["label"]:
+        errors["label"] = gettext(request, "Give the key a label, e.g. the app that uses it.")
+    if values["scope"] not in ("read", "read_write"):
+        errors["scope"] = gettext(request, "Choose read or read and write.")
+    if errors or wanted is None:
+        return _page(request, user, tenant_id, key_form=values, errors=errors, status_code=400)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        issued = TenantRepository(session).create_api_key(
+            tenant.id, label=wanted.label, scope=wanted.scope, now=web.clock.now()
+        )
+    response = _page(
+        request,
+        user,
+        tenant_id,
+        status_code=201,
+        new_key={"label": wanted.label, "key": issued.key, "scope": wanted.scope},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/tenants/{tenant_id}/settings/api-keys/{key_id}/revoke")
+def revoke_key(request: Request, tenant_id: int, key_id: int, user: User) -> Response:
+    """Revoke a key: it stops working at once."""
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        tenants = TenantRepository(session)
+        row = tenants.api_key(key_id) if 0 < key_id < 2**31 else None
+        if row is None or row.tenant_id != tenant.id:
+            raise HTTPException(
+                404, gettext(request, "This tenant has no API key %(id)s.", id=key_id)
+            )
+        tenants.revoke_api_key(row, now=web.clock.now())
+        label = row.label
+    flash(request, gettext(request, "Key %(label)s revoked: it no longer works.", label=label))
+    return _back(request, tenant_id, "api-keys")
+
+
+def _endpoint(
+    request: Request, session: Session, tenant_id: int, webhook_id: int
+) -> WebhookEndpoint:
+    found = (
+        WebhookRepository(session).get(tenant_id, webhook_id) if 0 < webhook_id < 2**31 else None
+    )
+    if found is None:
+        raise HTTPException(
+            404, gettext(request, "This tenant has no webhook endpoint %(id)s.", id=webhook_id)
+        )
+    return found
+
+
+@router.post("/tenants/{tenant_id}/settings/webhooks", response_class=HTMLResponse)
+async def create_webhook(request: Request, tenant_id: int, user: User) -> Response:
+    """Register an endpoint; the page shows its signing secret this once."""
+    web = context(request)
+    form = await request.form()
+    url = str(form.get("url", "")).strip()
+    chosen = [str(v) for v in form.getlist("events")]
+    description = str(form.get("description", "")).strip()
+    values = {"url": url, "events": chosen, "description": description}
+    errors: FieldErrors = {}
+    try:
+        check_url(url) if url else None
+    except ValueError as exc:
+        errors["url"] = str(exc)[:1].upper() + str(exc)[1:] + "."
+    if not url:
+        errors["url"] = gettext(
+            request, "Give the URL that receives the events, e.g. https://app.example.se/hooks."
+        )
+    try:
+        types = event_types(chosen)
+    except ValueError:
+        types = []
+        errors["events"] = gettext(request, "Choose at least one kind of event (or all).")
+    if len(description) > 200:
+        errors["description"] = gettext(request, "At most 200 characters.")
+    cipher = web.hooks.cipher
+    if cipher is None and not errors:
+        errors["__all__"] = gettext(
+            request, "This bridge runs without its secret key, so it cannot keep webhook secrets."
+        )
+    with web.sessions.begin() as session:
+        tenant = tenant_or_404(request, session, tenant_id)
+        if not errors and WebhookRepository(session).count(tenant.id) >= MAX_ENDPOINTS:
+            errors["__all__"] = gettext(
+                request, "At most %(max)s endpoints; delete one first.", max=MAX_ENDPOINTS
+            )
+    if errors or cipher is None:
+        return _page(request, user, tenant_id, hook_form=values, errors=errors, status_code=400)
+    secret = new_secret()
+    with web.sessions.begin() as session:
+        endpoint = WebhookRepository(session).create(
+            tenant_id,
+            url=url,
+            event_types=types,
+            description=description,
+            secret_ciphertext=seal(cipher, EndpointSecrets(secret)),
+            now=web.clock.now(),
+        )
+        endpoint_id = endpoint.id
+    response = _page(
+        request,
+        user,
+        tenant_id,
+        status_code=201,
+        new_secret={"webhook_id": endpoint_id, "url": url, "secret": secret},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(
+    "/tenants/{tenant_id}/settings/webhooks/{webhook_id}/rotate", response_class=HTMLResponse
+)
+def rotate_webhook(request: Request, tenant_id: int, webhook_id: int, user: User) -> Response:
+    """A new signing secret (shown once); the old one keeps signing for 24 hours."""
+    web = context(request)
+    cipher = web.hooks.cipher
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+        endpoint = _endpoint(request, session, tenant_id, webhook_id)
+        if cipher is None:
+            raise HTTPException(
+                503,
+                gettext(
+                    request,
+                    "This bridge runs without its secret key, so it cannot keep webhook secrets.",
+                ),
+            )
+        now = web.clock.now()
+        secret, sealed, _until = rotate(
+            cipher, endpoint.secret_ciphertext, now=now, overlap=ROTATE_OVERLAP
+        )
+        endpoint.secret_ciphertext, endpoint.updated_at = sealed, now
+        url = endpoint.url
+    response = _page(
+        request,
+        user,
+        tenant_id,
+        new_secret={"webhook_id": webhook_id, "url": url, "secret": secret, "rotated": True},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/tenants/{tenant_id}/settings/webhooks/{webhook_id}/{action}")
+def toggle_webhook(
+    request: Request, tenant_id: int, webhook_id: int, action: str, user: User
+) -> Response:
+    """``disable`` (pause deliveries; they are kept and caught up) or ``enable``."""
+    if action not in ("disable", "enable"):
+        raise HTTPException(404, gettext(request, "There is no such action."))
+    web = context(request)
+    with web.sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+        endpoint = _endpoint(request, session, tenant_id, webhook_id)
+        endpoint.active = action == "enable"
+        endpoint.updated_at = web.clock.now()
+    flash(
+        request,
+        gettext(request, "Webhook endpoint enabled.")
+        if action == "enable"
+        else gettext(request, "Webhook endpoint disabled: deliveries wait until it is enabled."),
+    )
+    return _back(request, tenant_id, f"webhook-{webhook_id}")
