@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -167,3 +168,33 @@ def shot(page: Page, bridge: Bridge, name: str) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, DOCS_SCREENSHOTS / target.name)
     return target
+
+
+@dataclass
+class NewTenant:
+    """A tenant a test made for itself: its id, name and API key."""
+
+    id: int
+    name: str
+    api_key: str
+
+
+def add_tenant(bridge: Bridge, name: str) -> NewTenant:
+    """``tenants add`` on the bridge's store (the server sees the tenant at once)."""
+    made = bridge.cli("tenants", "add", name)
+    assert made.returncode == 0, made.stdout + made.stderr
+    found = re.search(r"\(id (\d+)\)\. API key \(shown once\): (\S+)", made.stdout)
+    assert found, made.stdout
+    return NewTenant(int(found.group(1)), name, found.group(2))
+
+
+def connect_in_browser(page: Page, bridge: Bridge, tenant: NewTenant) -> None:
+    """On the tenant's overview: "Connect to Fortnox", choose the tenant's sandbox company on
+    the sandbox's consent page, approve, and land on the overview again, connected."""
+    page.goto(bridge.url(f"/tenants/{tenant.id}"))
+    page.get_by_role("button", name="Connect to Fortnox").click()
+    expect(page.get_by_role("heading", name="Godkänn integration")).to_be_visible()
+    page.get_by_role("radio", name=re.compile(rf"{re.escape(tenant.name)} \(sandbox\)")).check()
+    page.get_by_role("button", name="Godkänn").click()
+    expect(page).to_have_url(bridge.url(f"/tenants/{tenant.id}"))
+    expect(page.get_by_role("status").first).to_contain_text(f"{tenant.name} is connected")

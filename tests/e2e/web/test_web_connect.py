@@ -1,0 +1,57 @@
+"""Connecting a new tenant in Chromium: the tenants list, "Connect to Fortnox", the sandbox's
+consent page, and back on the overview with a green light and the pre-flight checklist."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from .conftest import Bridge, add_tenant, connect_in_browser, shot, sign_in
+
+
+def test_a_new_tenant_is_connected_through_the_consent_page(page: Page, bridge: Bridge) -> None:
+    tenant = add_tenant(bridge, "Connect Journey AB")
+    sign_in(page, bridge, "/tenants")
+    row = page.locator("tr", has_text="Connect Journey AB")
+    expect(row.get_by_role("img", name="Not connected")).to_be_visible()
+    expect(row).to_contain_text("Not connected")
+    demo = page.locator("tr", has_text="Demo AB")
+    expect(demo).to_contain_text("Connected")
+    shot(page, bridge, "tenants")
+
+    page.get_by_role("link", name="Connect Journey AB").click()
+    expect(page.get_by_role("heading", name="Connect Journey AB")).to_be_visible()
+    expect(page.get_by_text("Not checked yet.")).to_be_visible()
+    expect(page.get_by_role("button", name="Copy connection link")).to_be_visible()
+
+    connect_in_browser(page, bridge, tenant)
+    heading = page.get_by_role("heading", name="Connect Journey AB")
+    expect(heading.get_by_role("img", name="Connected, nothing needs attention")).to_be_visible()
+    expect(page.locator(".connection-state")).to_contain_text("Connected")
+    checklist = page.locator(".checklist")
+    expect(checklist.locator('[data-check="connection"]')).to_contain_text("active")
+    expect(checklist.locator('[data-check="connection"]')).to_have_class("check check-ok")
+    expect(checklist.locator('[data-check="financial years"]')).to_contain_text(
+        "financial year(s) in Fortnox"
+    )
+    expect(page.get_by_text("Next sweep")).to_be_visible()
+    expect(page.get_by_role("button", name="Disconnect")).to_be_visible()
+    shot(page, bridge, "tenant")
+
+    page.goto(bridge.url("/tenants"))
+    row = page.locator("tr", has_text="Connect Journey AB")
+    expect(row.get_by_role("img", name="Connected, nothing needs attention")).to_be_visible()
+
+
+def test_declining_on_the_consent_page_shows_fortnox_s_answer_in_words(
+    page: Page, bridge: Bridge
+) -> None:
+    tenant = add_tenant(bridge, "Declined Consent AB")
+    sign_in(page, bridge, f"/tenants/{tenant.id}")
+    page.get_by_role("button", name="Connect to Fortnox").click()
+    expect(page.get_by_role("heading", name="Godkänn integration")).to_be_visible()
+    page.get_by_role("button", name="Avbryt").click()
+    expect(page).to_have_url(bridge.url(f"/tenants/{tenant.id}"))
+    expect(page.locator(".flash-error")).to_contain_text(
+        "The Fortnox administrator declined the connection."
+    )
+    expect(page.locator(".connection-state")).to_contain_text("Waiting for")
