@@ -100,6 +100,38 @@ DEMO_ABSENCE_TYPES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+#: The demo company's projects: ``(host id, payload)``; time on them is working time (TID).
+DEMO_PROJECTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("proj-villa", {"number": "1001", "name": "Villa Ekbacken", "paxml_code": "TID"}),
+    ("proj-school", {"number": "1002", "name": "Skolan Norra", "paxml_code": "TID"}),
+    ("proj-bridge", {"number": "1003", "name": "Bron Älvsbacka", "paxml_code": "TID"}),
+)
+#: The week of reported time in the demo, Monday to Friday.
+DEMO_WEEK = ("2026-03-23", "2026-03-24", "2026-03-25", "2026-03-26", "2026-03-27")
+
+
+def demo_time_entries(employees: int = 5) -> list[tuple[str, dict[str, Any]]]:
+    """A week of reported time of the first demo employees, as ``(external_id, payload)``:
+    8 hours a day on a project (two entries on Mondays, added up by the bridge) and overtime
+    (PAXml ÖT1, Fortnox OT1) on Thursday for the first employee. Absence comes from the demo's
+    absences (``hr.absence.push``), so it is not reported here."""
+    projects = [host_id for host_id, _ in DEMO_PROJECTS]
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for number in range(1, employees + 1):
+        employee = f"emp-{number:04d}"
+        for index, day in enumerate(DEMO_WEEK):
+            work = {"employee": employee, "date": day, "project": projects[(number + index) % 3]}
+            key = f"te-{number:04d}-{day}"
+            if index == 0:
+                entries.append((key + "-am", {**work, "hours": "4.5"}))
+                entries.append((key + "-pm", {**work, "hours": "3.5"}))
+            else:
+                entries.append((key, {**work, "hours": "8"}))
+            if number == 1 and index == 3:
+                entries.append((key + "-ot", {**work, "hours": "2", "paxml_code": "ÖT1"}))
+    return entries
+
+
 def demo_absences() -> list[tuple[str, dict[str, Any]]]:
     """Absences of the first demo employees, as ``(external_id, payload)``: approved ones with
     an end date (written to Fortnox, one transaction per working day) and a few that are not
@@ -206,9 +238,10 @@ class Demo:
                 for external_id, payload in demo_employees(self.employee_count):
                     mirror.upsert(tenant.id, "employee", external_id, payload, now=now)
                 self._absences(session, tenant.id)
+                self._time(session, tenant.id)
                 self.console.print(
-                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees "
-                    "and their absences."
+                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
+                    "their absences and a week of reported time."
                 )
             api_key = previous.get("api_key")
             if not (
@@ -252,6 +285,17 @@ class Demo:
         schedule = {"default_schedule": "HEL"}
         configs.put(tenant_id, "hr.employee.push", enabled=True, settings=schedule, now=now)
         configs.put(tenant_id, "hr.absence.push", enabled=True, settings={}, now=now)
+        # Absence reaches Fortnox from the absences above, so not from reported time too.
+        configs.put(tenant_id, "payroll.absence.push", enabled=False, settings={}, now=now)
+
+    def _time(self, session: Session, tenant_id: int) -> None:
+        """Projects and a week of reported time (written as attendance transactions)."""
+        now = self.clock.now()
+        mirror = MirrorRepository(session)
+        for external_id, payload in DEMO_PROJECTS:
+            mirror.upsert(tenant_id, "project", external_id, payload, now=now)
+        for external_id, payload in demo_time_entries(min(5, self.employee_count)):
+            mirror.upsert(tenant_id, "time_entry", external_id, payload, now=now)
 
     async def _cycle(
         self,

@@ -15,9 +15,12 @@ import httpx
 from .conftest import free_port, run_cli, start, wait_until_up
 
 DEMO_KEYS = {"tenant_id", "api_key", "api_url", "sandbox_tenant_id"}
-#: The demo's 25 employees, and the absence transactions of its approved absences (one per
-#: working day); 8 absences in all, 3 of them not sent.
-EMPLOYEES, TRANSACTIONS, ABSENCES = 25, 21, 8
+#: The demo's 25 employees, the absence transactions of its approved absences (one per working
+#: day; 8 absences in all, 3 of them not sent) and the attendance transactions of its week of
+#: reported time (5 employees × 5 days of working time, and one day of overtime) on 25 days.
+EMPLOYEES, ABSENCE_TRANSACTIONS, ABSENCES = 25, 21, 8
+ATTENDANCE_TRANSACTIONS, SALARY_DAYS = 26, 25
+TRANSACTIONS = ABSENCE_TRANSACTIONS + ATTENDANCE_TRANSACTIONS
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -31,6 +34,7 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
     assert "hr.employee.push" in first.stdout
     assert "hr.absence.push" in first.stdout
+    assert "payroll.attendance.push" in first.stdout
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert set(info) >= DEMO_KEYS
     assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
@@ -43,7 +47,7 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     assert (totals["created"], totals["requests"], totals["unchanged"]) == (
         0,
         0,
-        EMPLOYEES + ABSENCES,
+        EMPLOYEES + ABSENCES + SALARY_DAYS,
     )
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
