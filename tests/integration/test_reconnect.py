@@ -405,6 +405,9 @@ def test_the_cli_shows_the_widened_interval_runs_the_proposal_and_dismisses_it(
     reconnected = _ok(cli("connect", "--tenant", name))
     assert f"fortnox-bridge resync --tenant {name} --proposed" in reconnected
     today = SystemClock().now().date()
+    status = cli("status", "--tenant", name).output
+    assert f"proposed re-sync: payroll {today} to {today}" in status
+    assert f"accept with 'fortnox-bridge resync --tenant \"{name}\" --proposed'" in status
     first, last = widen(today, today, "month")
     accepted = _ok(cli("resync", "--tenant", name, "--proposed", "--yes"))
     assert f"{today}..{today}, widened to whole periods: {first}..{last}" in accepted

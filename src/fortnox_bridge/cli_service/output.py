@@ -95,7 +95,8 @@ def print_status(console: Console, status: dict[str, Any]) -> None:
     for proposal in status["proposals"]:
         console.print(
             f"  proposed re-sync: {proposal['flow']} {proposal['from']} to "
-            f"{proposal['to']} ({proposal['reason']})"
+            f"{proposal['to']} ({proposal['reason']}) — accept with "
+            f"'fortnox-bridge resync --tenant \"{status['tenant']}\" --proposed'"
         )
     for problem in status["problems"]:
         console.print(
