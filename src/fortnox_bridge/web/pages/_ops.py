@@ -14,6 +14,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import SignedIn, web_context
+from fortnox_bridge.web.status import tenant_light
 
 
 def context(request: Request) -> WebContext:
@@ -29,11 +30,6 @@ def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
     return tenant
 
 
-def not_found(request: Request, what: str) -> HTTPException:
-    """A 404 page saying what was not found (another tenant's things are not found either)."""
-    return HTTPException(404, what)
-
-
 def tenant_page(
     request: Request,
     template: str,
@@ -44,14 +40,16 @@ def tenant_page(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    """A page of one tenant (its name and tabs around ``template``)."""
+    """A page of one tenant (its name, status light and tabs around ``template``)."""
+    with context(request).sessions.begin() as session:
+        light = tenant_light(request, session, tenant.id)
     return render(
         request,
         template,
         user=user,
         status_code=status_code,
         tenant=tenant,
-        light=values.pop("light", None),
+        light=light,
         tab=tab,
         **values,
     )

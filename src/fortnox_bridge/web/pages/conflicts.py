@@ -217,7 +217,13 @@ async def decide_all(request: Request, tenant_id: int, user: User) -> Response:
     pairs, host_only, fortnox_only = (
         str(form.get(name, "")) for name in ("pairs", "host_only", "fortnox_only")
     )
-    if pairs not in ("", "host", "fortnox") or not (pairs or host_only or fortnox_only):
+    sides, choices = ("", "host", "fortnox"), ("", "create", "skip")
+    if (
+        pairs not in sides
+        or host_only not in choices
+        or fortnox_only not in choices
+        or not (pairs or host_only or fortnox_only)
+    ):
         flash(request, gettext(request, "Choose what to decide for all items."), "error")
         return _back(request, tenant_id)
     try:

@@ -28,7 +28,8 @@ LIST_LIMIT = 50
 #: How many items the run page shows.
 ITEM_LIMIT = 500
 CHART_DAYS = 30
-_COUNTED = ("created", "updated", "deleted", "skipped", "failed")
+#: Counters of runs (a re-sync counts what it deleted and wrote again as ``written``).
+_COUNTED = ("created", "updated", "deleted", "written", "skipped", "failed")
 
 
 def run_of(request: Request, session: Session, tenant_id: int, run_id: int) -> Run:
