@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.web.i18n import N_
 
 #: Where Fortnox sends the browser back, under the UI's mount.
 CALLBACK_PATH = "/connection/callback"
@@ -145,15 +146,15 @@ def make_state(secret: str, tenant_id: int, via: Via) -> tuple[str, str]:
 def read_state(secret: str, value: str | None) -> ConsentState:
     """The verified ``state`` of a callback, or :class:`StateRefused` saying why."""
     if not value:
-        raise StateRefused("the answer from Fortnox carries no state")
+        raise StateRefused(N_("the answer from Fortnox carries no state"))
     try:
         data = _serializer(secret, "fortnox-bridge consent").loads(value, max_age=STATE_AGE_SECONDS)
     except SignatureExpired:
-        raise StateRefused("the approval took too long (more than 30 minutes)") from None
+        raise StateRefused(N_("the approval took too long (more than 30 minutes)")) from None
     except BadSignature:
-        raise StateRefused("the answer was not started by this bridge") from None
+        raise StateRefused(N_("the answer was not started by this bridge")) from None
     if not isinstance(data, dict) or not isinstance(data.get("t"), int):
-        raise StateRefused("the answer was not started by this bridge")
+        raise StateRefused(N_("the answer was not started by this bridge"))
     via: Via = "link" if data.get("v") == "link" else "session"
     return ConsentState(int(data["t"]), str(data.get("n", "")), via)
 
@@ -170,11 +171,11 @@ def read_link_token(secret: str, value: str) -> int:
             value, max_age=LINK_AGE_SECONDS
         )
     except SignatureExpired:
-        raise StateRefused("this connection link has expired (links work for 7 days)") from None
+        raise StateRefused(N_("this connection link has expired (links work for 7 days)")) from None
     except BadSignature:
-        raise StateRefused("this connection link is not valid") from None
+        raise StateRefused(N_("this connection link is not valid")) from None
     if not isinstance(data, dict) or not isinstance(data.get("t"), int):
-        raise StateRefused("this connection link is not valid")
+        raise StateRefused(N_("this connection link is not valid"))
     return int(data["t"])
 
 

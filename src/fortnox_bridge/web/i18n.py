@@ -50,3 +50,8 @@ def pick_language(requested: str | None, accept_language: str | None) -> str:
         if code in LANGUAGES:
             return code
     return DEFAULT_LANGUAGE
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined (it is translated where shown)."""
+    return message

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Conflict, Connection, Problem, Run
+from fortnox_bridge.web.i18n import N_
 
 Color = Literal["green", "amber", "red", "grey"]
 NOT_CONNECTED = "not_connected"
@@ -28,13 +29,13 @@ SYNC_KINDS = ("sweep", "push")
 
 #: What each connection state is called on the pages (English; translated when shown).
 STATE_WORDS: dict[str, str] = {
-    NOT_CONNECTED: "Not connected",
-    "pending_auth": "Waiting for the Fortnox administrator's approval",
-    "active": "Connected",
-    "needs_reauth": "Needs a new approval in Fortnox",
-    "revoked": "Disconnected",
-    "paused": "Paused",
-    "missing_licence": "A Fortnox licence is missing",
+    NOT_CONNECTED: N_("Not connected"),
+    "pending_auth": N_("Waiting for the Fortnox administrator's approval"),
+    "active": N_("Connected"),
+    "needs_reauth": N_("Needs a new approval in Fortnox"),
+    "revoked": N_("Disconnected"),
+    "paused": N_("Paused"),
+    "missing_licence": N_("A Fortnox licence is missing"),
 }
 
 
@@ -65,14 +66,14 @@ def light_for(status: TenantStatus) -> Light:
     if state in BROKEN_STATES:
         return Light("red", STATE_WORDS[state])
     if status.last_run == "failed":
-        return Light("red", "The last run failed")
+        return Light("red", N_("The last run failed"))
     if state == "paused":
         return Light("amber", STATE_WORDS[state])
     if status.open_problems or status.open_conflicts:
-        return Light("amber", "Open problems or conflicts need a look")
+        return Light("amber", N_("Open problems or conflicts need a look"))
     if status.last_run == "partial":
-        return Light("amber", "Some records failed in the last run")
-    return Light("green", "Connected, nothing needs attention")
+        return Light("amber", N_("Some records failed in the last run"))
+    return Light("green", N_("Connected, nothing needs attention"))
 
 
 def tenant_status(session: Session, tenant_id: int) -> TenantStatus:

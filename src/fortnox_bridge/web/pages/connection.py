@@ -31,6 +31,7 @@ from fortnox_bridge.web.consent import (
     read_state,
 )
 from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages.tenants import bridge_base, tenant_or_404
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import LoginRequired, User, current_user, root, web_context
@@ -42,15 +43,19 @@ SESSION_KEY = "consent"
 
 #: Fortnox's OAuth errors (RFC 6749 §4.1.2.1) in words.
 OAUTH_ERRORS = {
-    "access_denied": "The Fortnox administrator declined the connection.",
-    "invalid_scope": "Fortnox refused the permissions the bridge asks for (invalid_scope).",
-    "invalid_request": "Fortnox refused the request as malformed (invalid_request).",
-    "unauthorized_client": "Fortnox does not allow this app to ask for approval "
-    "(unauthorized_client).",
-    "unsupported_response_type": "Fortnox refused the kind of approval asked for "
-    "(unsupported_response_type).",
-    "server_error": "Fortnox had an error; try again in a moment (server_error).",
-    "temporarily_unavailable": "Fortnox is busy; try again in a moment (temporarily_unavailable).",
+    "access_denied": N_("The Fortnox administrator declined the connection."),
+    "invalid_scope": N_("Fortnox refused the permissions the bridge asks for (invalid_scope)."),
+    "invalid_request": N_("Fortnox refused the request as malformed (invalid_request)."),
+    "unauthorized_client": N_(
+        "Fortnox does not allow this app to ask for approval (unauthorized_client)."
+    ),
+    "unsupported_response_type": N_(
+        "Fortnox refused the kind of approval asked for (unsupported_response_type)."
+    ),
+    "server_error": N_("Fortnox had an error; try again in a moment (server_error)."),
+    "temporarily_unavailable": N_(
+        "Fortnox is busy; try again in a moment (temporarily_unavailable)."
+    ),
 }
 
 
@@ -100,7 +105,7 @@ async def connect(request: Request, tenant_id: TenantId, user: User) -> Response
         return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
 
 
-NO_CONSENT = (
+NO_CONSENT = N_(
     "Connecting from this page needs a Fortnox app (fortnox_client_id, fortnox_client_secret "
     "and fortnox_redirect_uri) or the sandbox; use 'fortnox-bridge connect' instead."
 )
@@ -114,7 +119,7 @@ async def connection_link(request: Request, token: str) -> Response:
         tenant_id = read_link_token(context.secret, token)
         with context.sessions.begin() as session:
             if TenantRepository(session).get(tenant_id) is None:
-                raise StateRefused("this connection link is for a tenant that no longer exists")
+                raise StateRefused(N_("this connection link is for a tenant that no longer exists"))
         if context.consent is None:
             raise StateRefused(NO_CONSENT)
         return await _start(request, context, tenant_id, "link")
@@ -141,11 +146,11 @@ def _verify(request: Request, context: WebContext, expected: int | None) -> Cons
     """The callback's state, checked against the tenant and, if started here, the session."""
     found = read_state(context.secret, request.query_params.get("state"))
     if expected is not None and found.tenant_id != expected:
-        raise StateRefused("the answer is for another tenant")
+        raise StateRefused(N_("the answer is for another tenant"))
     if found.via == "session":
         pending = dict(request.session.get(SESSION_KEY, {}))
         if pending.get(str(found.tenant_id)) != found.nonce:
-            raise StateRefused("the answer does not belong to this browser session")
+            raise StateRefused(N_("the answer does not belong to this browser session"))
         pending.pop(str(found.tenant_id))
         request.session[SESSION_KEY] = pending
     return found

@@ -23,6 +23,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
+from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import SignedIn, User, root, web_context
 from fortnox_bridge.web.status import (
@@ -294,7 +295,7 @@ async def check(request: Request, tenant_id: TenantId, user: User) -> Response:
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#checklist", status_code=303)
 
 
-NO_ENGINE = (
+NO_ENGINE = N_(
     "The sync engine is not running beside this page; start the bridge with 'fortnox-bridge serve'."
 )
 
@@ -321,7 +322,8 @@ def _sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
     if summary.run_id is None:
         return gettext(request, "Nothing to sync: everything is up to date."), "success"
     counts = ", ".join(f"{name} {value}" for name, value in summary.counts().items() if value)
-    status = gettext(request, "succeeded" if summary.status == "succeeded" else "partly failed")
+    succeeded = summary.status == "succeeded"
+    status = gettext(request, "succeeded") if succeeded else gettext(request, "partly failed")
     return (
         gettext(
             request,

@@ -1,0 +1,68 @@
+"""Every text of the admin UI has a Swedish translation.
+
+The texts are found the way Babel extracts them: ``_()``, ``gettext()`` and ``ngettext()`` in the
+templates (Jinja2's Babel extractor), ``gettext(request, "...")`` and ``N_("...")`` (texts marked
+for translation where they are defined) in the pages' Python code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from fortnox_bridge.web.i18n import LOCALES, translations
+
+WEB = Path(__file__).resolve().parents[3] / "src" / "fortnox_bridge" / "web"
+KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "ngettext": (1, 2)}
+
+
+def _texts() -> dict[str, str]:
+    """Every translatable text: ``{text: where}``."""
+    found: dict[str, str] = {}
+    for path in sorted((WEB / "templates").rglob("*.html")):
+        for lineno, message, _comments, _context in extract_from_file(
+            "jinja2",
+            str(path),
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
+            options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
+        ):
+            for text in message if isinstance(message, tuple) else (message,):
+                if text:
+                    found.setdefault(text, f"{path.relative_to(WEB)}:{lineno}")
+    for path in sorted(WEB.rglob("*.py")):
+        for lineno, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords=KEYWORDS
+        ):
+            for text in message if isinstance(message, tuple) else (message,):
+                if text:
+                    found.setdefault(text, f"{path.relative_to(WEB)}:{lineno}")
+    return found
+
+
+def test_the_pages_have_texts_to_translate() -> None:
+    texts = _texts()
+    assert "Tenants" in texts
+    assert "Connect to Fortnox" in texts
+    assert len(texts) > 100
+
+
+def test_every_text_has_a_swedish_translation() -> None:
+    catalogues = {}
+    for path in sorted((LOCALES / "sv" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="sv"):
+                if message.id and message.string:
+                    catalogues[message.id] = message.string
+    missing = {text: where for text, where in _texts().items() if not catalogues.get(text)}
+    assert not missing, "no Swedish translation of:\n" + "\n".join(
+        f"  {where}: {text!r}" for text, where in sorted(missing.items(), key=lambda i: i[1])
+    )
+
+
+def test_the_swedish_catalogue_is_the_one_the_pages_use() -> None:
+    swedish = translations("sv")
+    assert swedish.gettext("Tenants") == "Kunder"
+    assert swedish.gettext("Sync now") == "Synka nu"
+    assert swedish.gettext("Connect to Fortnox") != "Connect to Fortnox"
