@@ -178,13 +178,6 @@ class Resync:
         self.runner.build(tenant_id, flows)  # built records (salary days) from current data
         return context, flows
 
-    def flow(self, tenant_id: int, name: str) -> tuple[TenantContext, Flow]:
-        """The tenant's configured flow ``name``; it must be a dated push flow."""
-        context, flows = self.targets(tenant_id, name)
-        if len(flows) != 1 or flows[0].name != name:
-            raise ResyncError(f"{name!r} is a family, not one flow")
-        return context, flows[0]
-
     async def plan(
         self, tenant_id: int, name: str, first: date, last: date, source: ClientSource
     ) -> ResyncPlan:
