@@ -250,7 +250,7 @@ async def _apply(web: WebContext, service: SyncService, tenant_id: int) -> None:
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/apply")
-def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
+async def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
     """Apply the decided plan in the background; the page follows its progress."""
     web = context(request)
     with web.sessions.begin() as session:
