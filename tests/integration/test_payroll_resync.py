@@ -17,6 +17,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api import create_app
+from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.clients import ConnectionClients
 from fortnox_bridge.engine.errors import ResyncError
@@ -28,6 +30,7 @@ from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put
 
@@ -380,3 +383,36 @@ async def test_a_resync_is_widened_to_salary_periods_of_the_period_start_day(
         await bridge.service.resync_plan(
             bridge.tenant, "payroll", date(2026, 3, 2), date(2026, 3, 1)
         )
+
+
+async def test_the_api_plans_and_runs_a_payroll_resync_as_a_job(
+    payroll: Payroll, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    bridge = payroll.bridge
+    with sessions.begin() as session:
+        key = TenantRepository(session).create_api_key(bridge.tenant, label="w", now=clock.now())
+    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=app),
+        headers={"Authorization": f"Bearer {key.key}"},
+    ) as api:
+        request = {"flow": "payroll", "from": "2026-04-06", "to": "2026-04-08"}
+        planned = await api.post("/api/v1/resync", json={**request, "dry_run": True})
+        assert planned.status_code == 200
+        plan = planned.json()
+        assert (plan["flow"], plan["flows"], plan["status"]) == ("payroll", PAYROLL, "planned")
+        assert plan["interval"] == {"from": "2026-04-01", "to": "2026-04-30"}
+        assert plan["plan"]["not_ours"] == []  # the foreign row is in March
+        total = plan["progress"]["total"]
+        started = await api.post("/api/v1/resync", json=request)
+        assert started.status_code == 202
+        job = started.json()
+        assert (job["status"], job["progress"]) == ("running", {"done": 0, "total": total})
+        await app.state.jobs.join()
+        run = (await api.get(f"/api/v1/runs/{job['run_id']}")).json()
+        assert (run["status"], run["progress"]) == ("succeeded", {"done": total, "total": total})
+        assert run["params"]["flows"] == PAYROLL
+        wrong = await api.post("/api/v1/resync", json={**request, "flow": "hr"})
+        assert wrong.status_code == 422
+        assert "payroll" in wrong.json()["errors"][0]["message"]  # the choices are listed
