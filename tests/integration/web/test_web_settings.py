@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
+from fortnox_bridge.web.context import WebContext
 from integration.web.support import csrf_of
 
 
@@ -65,16 +68,18 @@ def test_an_api_key_is_shown_once_and_bad_input_saves_nothing(
     with sessions.begin() as session:
         assert TenantRepository(session).api_keys(tenant) == []
     made = signed_in.post(url, data={"csrf_token": token, "label": "Treks", "scope": "read"})
-    assert made.status_code == 201
-    assert made.headers["cache-control"] == "no-store"
-    key = made.text.split('data-testid="new-key">', 1)[1].split("<", 1)[0]
+    assert made.status_code == 303
+    shown = signed_in.get(made.headers["location"])
+    assert shown.headers["cache-control"] == "no-store"
+    key = shown.text.split('data-testid="new-key">', 1)[1].split("<", 1)[0]
     assert key.startswith("fbk_")
     with sessions.begin() as session:
         found = TenantRepository(session).caller_for_api_key(key)
         assert found is not None
         assert found[2] == "read"
-    listed = signed_in.get(f"/ui/tenants/{tenant}/settings")
+    listed = signed_in.get(f"/ui/tenants/{tenant}/settings")  # reloaded: gone for good
     assert key not in listed.text
+    assert 'data-testid="new-key"' not in listed.text
     assert key[:12] in listed.text  # the prefix tells keys apart
     with sessions.begin() as session:
         key_id = TenantRepository(session).api_keys(tenant)[0].id
@@ -107,3 +112,51 @@ def test_a_webhook_url_and_events_are_checked_and_nothing_is_saved(
     assert 'value="https://app.example.se/h"' in no_events.text
     with sessions.begin() as session:
         assert WebhookRepository(session).count(tenant) == 0
+
+
+def test_a_webhook_secret_is_shown_once_rotated_and_the_endpoint_disabled(
+    signed_in: TestClient,
+    web_context: WebContext,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    web_context.hooks.cipher = TokenCipher(Fernet.generate_key().decode())
+    tenant = _tenant(sessions, clock, "Secret hooks AB")
+    url = f"/ui/tenants/{tenant}/settings/webhooks"
+    token = csrf_of(signed_in.get(f"/ui/tenants/{tenant}/settings").text)
+    made = signed_in.post(
+        url,
+        data={
+            "csrf_token": token,
+            "url": "https://app.example.se/hooks",
+            "events": ["record.changed", "conflict.opened"],
+            "description": "Treks",
+        },
+    )
+    assert made.status_code == 303
+    page = signed_in.get(made.headers["location"])
+    secret = page.text.split('data-testid="new-secret">', 1)[1].split("<", 1)[0]
+    assert secret.startswith("whsec_")
+    assert "record.changed, conflict.opened" in page.text
+    assert secret not in signed_in.get(f"/ui/tenants/{tenant}/settings").text
+    with sessions.begin() as session:
+        (endpoint,) = WebhookRepository(session).page(tenant, after_id=0, limit=10)
+        endpoint_id = endpoint.id
+    rotated = signed_in.post(f"{url}/{endpoint_id}/rotate", data={"csrf_token": token})
+    assert rotated.status_code == 303
+    again = signed_in.get(rotated.headers["location"])
+    new = again.text.split('data-testid="new-secret">', 1)[1].split("<", 1)[0]
+    assert new.startswith("whsec_")
+    assert new != secret
+    assert "the old one keeps working for 24 hours" in again.text
+    off = signed_in.post(f"{url}/{endpoint_id}/disable", data={"csrf_token": token})
+    assert off.status_code == 303
+    with sessions.begin() as session:
+        found = WebhookRepository(session).get(tenant, endpoint_id)
+        assert found is not None
+        assert found.active is False
+    other = _tenant(sessions, clock, "Other hooks AB")
+    wrong = signed_in.post(
+        f"/ui/tenants/{other}/settings/webhooks/{endpoint_id}/enable", data={"csrf_token": token}
+    )
+    assert wrong.status_code == 404

@@ -6,7 +6,8 @@ The page uses what ``/api/v1/tenant``, ``/api/v1/api-keys`` and ``/api/v1/webhoo
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -40,6 +41,30 @@ MAX_RECIPIENTS = 20
 #: How long an old webhook secret keeps signing beside a new one.
 ROTATE_OVERLAP = timedelta(hours=24)
 _EMAIL = TypeAdapter(EmailStr)
+#: How long a new key or secret waits to be shown (on the page the form redirects to).
+REVEAL_FOR = timedelta(minutes=10)
+#: New keys and secrets waiting to be shown once: token (kept in the session) → tenant, values,
+#: until when. Kept in memory only, never in the cookie or the store.
+_waiting: dict[str, tuple[int, dict[str, Any], datetime]] = {}
+
+
+def _show_once(request: Request, tenant_id: int, values: dict[str, Any]) -> None:
+    """Show ``values`` on the next page of this session (once), after the redirect."""
+    now = context(request).clock.now()
+    for token, (_, _, until) in list(_waiting.items()):
+        if until < now:
+            del _waiting[token]
+    token = secrets.token_urlsafe(24)
+    _waiting[token] = (tenant_id, values, now + REVEAL_FOR)
+    request.session["reveal"] = token
+
+
+def _revealed(request: Request, tenant_id: int) -> dict[str, Any]:
+    token = request.session.pop("reveal", None)
+    found = _waiting.pop(token, None) if isinstance(token, str) else None
+    if found is None or found[0] != tenant_id or found[2] < context(request).clock.now():
+        return {}
+    return found[1]
 
 
 def _addresses(text: str) -> list[str]:
@@ -63,10 +88,12 @@ def _page(
         tenant = tenant_or_404(request, session, tenant_id)
         keys = [key_out(row) for row in TenantRepository(session).api_keys(tenant.id)]
         hooks = _webhooks(session, tenant)
+    shown = _revealed(request, tenant.id)
+    values.update(shown)
     values.setdefault("recipients", "\n".join(tenant.notify_emails or []))
     values.setdefault("key_form", {"label": "", "scope": "read_write"})
     values.setdefault("hook_form", {"url": "", "events": ["*"], "description": ""})
-    return tenant_page(
+    page = tenant_page(
         request,
         "settings.html",
         user=user,
@@ -80,6 +107,9 @@ def _page(
         can_sign=web.hooks.cipher is not None,
         **values,
     )
+    if shown:
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _webhooks(session: Session, tenant: Tenant) -> list[dict[str, Any]]:
@@ -158,15 +188,12 @@ async def create_key(request: Request, tenant_id: int, user: User) -> Response:
         issued = TenantRepository(session).create_api_key(
             tenant.id, label=wanted.label, scope=wanted.scope, now=web.clock.now()
         )
-    response = _page(
+    _show_once(
         request,
-        user,
         tenant_id,
-        status_code=201,
-        new_key={"label": wanted.label, "key": issued.key, "scope": wanted.scope},
+        {"new_key": {"label": wanted.label, "key": issued.key, "scope": wanted.scope}},
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _back(request, tenant_id, "api-keys")
 
 
 @router.post("/tenants/{tenant_id}/settings/api-keys/{key_id}/revoke")
@@ -249,15 +276,12 @@ async def create_webhook(request: Request, tenant_id: int, user: User) -> Respon
             now=web.clock.now(),
         )
         endpoint_id = endpoint.id
-    response = _page(
+    _show_once(
         request,
-        user,
         tenant_id,
-        status_code=201,
-        new_secret={"webhook_id": endpoint_id, "url": url, "secret": secret},
+        {"new_secret": {"webhook_id": endpoint_id, "url": url, "secret": secret}},
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _back(request, tenant_id, "webhooks")
 
 
 @router.post(
@@ -284,14 +308,12 @@ def rotate_webhook(request: Request, tenant_id: int, webhook_id: int, user: User
         )
         endpoint.secret_ciphertext, endpoint.updated_at = sealed, now
         url = endpoint.url
-    response = _page(
+    _show_once(
         request,
-        user,
         tenant_id,
-        new_secret={"webhook_id": webhook_id, "url": url, "secret": secret, "rotated": True},
+        {"new_secret": {"webhook_id": webhook_id, "url": url, "secret": secret, "rotated": True}},
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _back(request, tenant_id, "webhooks")
 
 
 @router.post("/tenants/{tenant_id}/settings/webhooks/{webhook_id}/{action}")
