@@ -146,11 +146,12 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
             settings[key.removeprefix(PREFIX)] = value  # the last value (checkbox after hidden)
     cleaned = {key: value for key, value in settings.items() if value != ""}
     with context.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        if flow is None:
-            flash(request, gettext(request, "There is no flow %(name)s.", name=flow_name), "error")
-            return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/flows", status_code=303)
-        try:
+        tenant_or_404(request, session, tenant_id)
+    if flow is None:
+        flash(request, gettext(request, "There is no flow %(name)s.", name=flow_name), "error")
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/flows", status_code=303)
+    try:
+        with context.sessions.begin() as session:
             save_flow_config(
                 session,
                 flow,
@@ -160,9 +161,10 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
                 now=context.clock.now(),
                 replace=True,
             )
-        except ValidationError as exc:
-            session.rollback()
-            errors = {PREFIX + key: value for key, value in field_errors(exc).items()}
+    except ValidationError as exc:  # the transaction was rolled back: nothing saved
+        errors = {PREFIX + key: value for key, value in field_errors(exc).items()}
+        with context.sessions.begin() as session:
+            tenant = tenant_or_404(request, session, tenant_id)
             return tenant_page(
                 request,
                 "flows.html",
@@ -230,6 +232,7 @@ def _mappings_page(
     *,
     posted: Mapping[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    errors_of: str = "",
     status_code: int = 200,
 ) -> Response:
     context = web_context(request)
@@ -255,6 +258,7 @@ def _mappings_page(
             paxml_codes=VALID_CODES,
             to_rewrite=to_rewrite,
             errors=errors or {},
+            errors_of=errors_of,
             engine=context.hooks.service is not None,
         )
 
@@ -277,7 +281,7 @@ async def save_causes(request: Request, tenant_id: TenantId, user: User) -> Resp
         rows = {row["input"]: row for row in _cause_rows(session, tenant_id)}
     for key, value in posted.items():
         if key not in rows:
-            errors[key] = gettext(request, "There is no such absence type (reload the page).")
+            errors["__all__"] = gettext(request, "There is no such absence type (reload the page).")
         elif value not in ("", EXCLUDE) and value not in CAUSE_CODES:
             errors[key] = gettext(
                 request,
@@ -286,7 +290,13 @@ async def save_causes(request: Request, tenant_id: TenantId, user: User) -> Resp
             )
     if errors:
         return _mappings_page(
-            request, user, tenant_id, posted=posted, errors=errors, status_code=400
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=errors,
+            errors_of="causes",
+            status_code=400,
         )
     now = context.clock.now()
     changed = 0
@@ -329,14 +339,20 @@ async def save_paxml(request: Request, tenant_id: TenantId, user: User) -> Respo
         rows = {row["input"]: row for row in _paxml_rows(session, tenant_id)}
     for key, value in posted.items():
         if key not in rows:
-            errors[key] = gettext(request, "There is no such record (reload the page).")
+            errors["__all__"] = gettext(request, "There is no such record (reload the page).")
         elif value and value not in VALID_CODES:
             errors[key] = gettext(
                 request, "%(value)s is not a PAXml code; choose one from the list.", value=value
             )
     if errors:
         return _mappings_page(
-            request, user, tenant_id, posted=posted, errors=errors, status_code=400
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=errors,
+            errors_of="paxml",
+            status_code=400,
         )
     changes: dict[str, list[Incoming]] = {}
     for key, value in posted.items():
@@ -358,7 +374,13 @@ async def save_paxml(request: Request, tenant_id: TenantId, user: User) -> Respo
     }
     if failed:
         return _mappings_page(
-            request, user, tenant_id, posted=posted, errors=failed, status_code=400
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=failed,
+            errors_of="paxml",
+            status_code=400,
         )
     count = sum(len(outcomes) for outcomes in written.values())
     flash(request, gettext(request, "Saved the PAXml codes (%(count)s changed).", count=count))
