@@ -360,3 +360,26 @@ def test_without_the_engine_sync_and_preview_say_how_to_start_it(
         in signed_in.get(answer.headers["location"]).text
     )
     assert signed_in.get("/ui/tenants/99999").status_code == 404
+
+
+def test_a_proposed_re_sync_after_a_reconnect_shows_a_banner_to_maintenance(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant_id = _tenant(sessions, clock, "Back Again AB")
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).create(tenant_id, "k", now=clock.now())
+        connection.state = "active"
+        connection.disconnected_at = clock.now()
+    page = signed_in.get(f"/ui/tenants/{tenant_id}").text
+    assert "Review the re-sync" not in page
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(tenant_id)
+        assert connection is not None
+        day = clock.now().date().isoformat()
+        connection.resync_proposals = [
+            {"flow": "payroll", "flows": ["payroll.attendance.push"], "from": day, "to": day,
+             "reason": "disconnected"},
+        ]  # fmt: skip
+    page = signed_in.get(f"/ui/tenants/{tenant_id}").text
+    assert f'<a href="/ui/tenants/{tenant_id}/maintenance">Review the re-sync</a>' in page
+    assert f"The connection was broken from {day}." in page
