@@ -74,7 +74,9 @@ class ConflictOut(BaseModel):
         description="Per field: the last agreed value (base), the bridge's and Fortnox's."
     )
     status: Literal["open", "resolved"]
-    resolution: str | None = Field(description="Who won: bridge or fortnox (once resolved).")
+    resolution: str | None = Field(
+        description="Who won: bridge or fortnox, or mixed when decided per field (once resolved)."
+    )
     created_at: datetime
     resolved_at: datetime | None
 

@@ -2,12 +2,14 @@
 
 ``fortnox``: the host record takes Fortnox's values (the host sees them in the mirror).
 ``bridge``: the agreed snapshot takes Fortnox's values, so the next push sends the bridge's.
-Either way the link is marked stale, so the next run looks at the record again.
+Either way the link is marked stale, so the next run looks at the record again. A decision per
+field does both at once: the fields Fortnox wins go into the host record, the others are sent by
+the next push (the conflict's resolution is then ``mixed``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -35,8 +37,10 @@ def resolve_conflict(
     winner: Winner,
     *,
     flows: Sequence[type[Flow]] | None = None,
+    fields: Mapping[str, Winner] | None = None,
 ) -> dict[str, Any]:
-    """Close conflict ``conflict_id`` with ``winner``; returns the fields and values that won."""
+    """Close conflict ``conflict_id`` with ``winner`` (``fields``: the winner of single fields,
+    the others take ``winner``); returns the fields and values that won."""
     now = clock.now()
     with sessions.begin() as session:
         conflicts = ConflictRepository(session)
@@ -44,6 +48,13 @@ def resolve_conflict(
         if conflict is None or conflict.tenant_id != tenant_id or conflict.status != "open":
             raise ConflictError(f"no open conflict {conflict_id} for this tenant")
         fortnox = {name: sides.get("fortnox") for name, sides in conflict.fields.items()}
+        unknown = sorted(set(fields or {}) - set(conflict.fields))
+        if unknown:
+            raise ConflictError(
+                f"conflict {conflict_id} has no field {', '.join(unknown)}; its fields: "
+                + ", ".join(sorted(conflict.fields))
+            )
+        winners = {name: (fields or {}).get(name, winner) for name in conflict.fields}
         link = LinkRepository(session).get(tenant_id, conflict.entity_type, conflict.external_id)
         if link is not None:
             snapshot = dict(link.snapshot)
@@ -54,14 +65,17 @@ def resolve_conflict(
                     snapshot[name] = value
             link.snapshot, link.snapshot_hash = snapshot, fingerprint(snapshot)
             link.state, link.updated_at = "stale", now
-        if winner == "fortnox":
-            _take_fortnox(session, tenant_id, conflict, fortnox, flows, now)
-        conflicts.resolve(conflict, winner, now=now)
-        won = (
-            fortnox
-            if winner == "fortnox"
-            else {name: sides.get("bridge") for name, sides in conflict.fields.items()}
-        )
+        taken = {name: value for name, value in fortnox.items() if winners[name] == "fortnox"}
+        if taken:
+            _take_fortnox(session, tenant_id, conflict, taken, flows, now)
+        sides = set(winners.values())
+        conflicts.resolve(conflict, sides.pop() if len(sides) == 1 else "mixed", now=now)
+        won = {
+            name: (
+                sides_of.get("fortnox") if winners[name] == "fortnox" else sides_of.get("bridge")
+            )
+            for name, sides_of in conflict.fields.items()
+        }
     return won
 
 

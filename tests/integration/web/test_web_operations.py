@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.first_sync import FirstSyncRepository
+from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -310,3 +311,60 @@ def test_resync_form_rejects_a_bad_interval_next_to_the_field(
     )
     with sessions.begin() as session:
         assert RunRepository(session).latest(tenant) == []
+
+
+def test_a_later_conflict_is_decided_per_field(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, clock, "Per field AB")
+    host = {
+        "email": "eva@ek.se",
+        "given_name": "Eva",
+        "family_name": "Ekström",
+        "phone": "070-111 11 11",
+    }
+    with sessions.begin() as session:
+        MirrorRepository(session).upsert(tenant, "employee", "emp-9", host, now=clock.now())
+        conflict = ConflictRepository(session).open_or_update(
+            tenant,
+            flow="hr.employee.pull",
+            entity_type="employee",
+            external_id="emp-9",
+            fortnox_id="19",
+            fields={
+                "phone1": {
+                    "base": "070-000",
+                    "bridge": "070-111 11 11",
+                    "fortnox": "070-222 22 22",
+                },
+                "last_name": {"base": "Ek", "bridge": "Ekström", "fortnox": "Eek"},
+            },
+            now=clock.now(),
+        )
+        conflict_id = conflict.id
+    page = signed_in.get(f"/ui/tenants/{tenant}/conflicts")
+    token = csrf_of(page.text)
+    url = f"/ui/tenants/{tenant}/conflicts/{conflict_id}/resolve"
+    half = signed_in.post(
+        url, data={"csrf_token": token, "winner": "fields", "field.phone1": "fortnox"}
+    )
+    assert half.status_code == 400
+    assert "Choose a side for each field" in half.text
+    done = signed_in.post(
+        url,
+        data={
+            "csrf_token": token,
+            "winner": "fields",
+            "field.phone1": "fortnox",
+            "field.last_name": "bridge",
+        },
+    )
+    assert done.status_code == 303
+    with sessions.begin() as session:
+        found = ConflictRepository(session).get(conflict_id)
+        assert found is not None
+        assert (found.status, found.resolution) == ("resolved", "mixed")
+        record = MirrorRepository(session).get(tenant, "employee", "emp-9")
+        assert record is not None
+        assert record.payload["phone"] == "070-222 22 22"  # Fortnox's phone won
+        assert record.payload["family_name"] == "Ekström"  # the host's name is sent

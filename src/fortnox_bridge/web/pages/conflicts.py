@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.api.operations import conflict_out
-from fortnox_bridge.engine.conflicts import resolve_conflict
+from fortnox_bridge.engine.conflicts import Winner, resolve_conflict
 from fortnox_bridge.engine.errors import ConflictError, EngineError
 from fortnox_bridge.engine.service import SyncService
 from fortnox_bridge.flows.hr.first_sync import (
@@ -318,31 +318,46 @@ async def resolve(request: Request, tenant_id: int, conflict_id: int, user: User
             raise HTTPException(
                 404, gettext(request, "This tenant has no conflict %(id)s.", id=conflict_id)
             )
-        entity, external_id = found.entity_type, found.external_id
-    winner = str((await request.form()).get("winner", ""))
-    if winner not in ("bridge", "fortnox"):
+        entity, external_id, fields = found.entity_type, found.external_id, dict(found.fields)
+    form = await request.form()
+    winner = str(form.get("winner", ""))
+    chosen = {
+        key.removeprefix("field."): str(value)
+        for key, value in form.items()
+        if key.startswith("field.")
+    }
+    problem = None
+    if winner == "fields":
+        if set(chosen) != set(fields) or not set(chosen.values()) <= {"bridge", "fortnox"}:
+            problem = gettext(
+                request, "Choose a side for each field, or one side for the whole record."
+            )
+    elif winner not in ("bridge", "fortnox"):
+        problem = gettext(request, "Choose whose values win.")
+    if problem is not None:
         return _page(
-            request,
-            user,
-            tenant_id,
-            errors={f"conflict-{conflict_id}": gettext(request, "Choose whose values win.")},
-            status_code=400,
+            request, user, tenant_id, errors={f"conflict-{conflict_id}": problem}, status_code=400
         )
+    per_field: dict[str, Winner] = {
+        name: "bridge" if side == "bridge" else "fortnox" for name, side in chosen.items()
+    }
     try:
         resolve_conflict(
             web.sessions,
             web.clock,
             tenant_id,
             conflict_id,
-            "bridge" if winner == "bridge" else "fortnox",
+            "fortnox" if winner == "fortnox" else "bridge",
             flows=web.flows,
+            fields=per_field if winner == "fields" else None,
         )
     except ConflictError as exc:
         return _page(
             request, user, tenant_id, errors={f"conflict-{conflict_id}": str(exc)}, status_code=409
         )
+    pushes = winner == "bridge" or (winner == "fields" and "bridge" in per_field.values())
     on_change = web.hooks.on_change
-    if winner == "bridge" and on_change is not None:
+    if pushes and on_change is not None:
         on_change(tenant_id, entity, external_id)
     flash(request, gettext(request, "Conflict %(id)s decided.", id=conflict_id))
     return _back(request, tenant_id)
