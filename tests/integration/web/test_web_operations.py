@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
@@ -368,3 +369,46 @@ def test_a_later_conflict_is_decided_per_field(
         assert record is not None
         assert record.payload["phone"] == "070-222 22 22"  # Fortnox's phone won
         assert record.payload["family_name"] == "Ekström"  # the host's name is sent
+
+
+def test_the_reconnect_proposal_is_shown_and_dismissed(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, clock, "Reconnect AB")
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).create(tenant, "key", now=clock.now())
+        connection.state = "active"
+        connection.disconnected_at = datetime(2026, 3, 10, 8, 0)
+        connection.resync_proposals = [
+            {
+                "flow": "payroll",
+                "from": "2026-03-10",
+                "to": "2026-03-20",
+                "reason": "disconnected from 2026-03-10 to 2026-03-20",
+            }
+        ]
+    page = signed_in.get(f"/ui/tenants/{tenant}/maintenance")
+    assert page.status_code == 200, page.text
+    assert "Re-synchronize after the reconnect?" in page.text
+    assert "was broken from 2026-03-10" in page.text
+    assert "Yes, re-sync from 2026-03-10" in page.text
+    assert "widened to whole salary periods: 2026-03-01 – " in page.text
+    assert 'href="#resync-form"' in page.text  # "Choose another interval"
+    assert 'value="2026-03-10"' in page.text  # the form starts at the disconnection date
+    token = csrf_of(page.text)
+    refused = signed_in.post(
+        f"/ui/tenants/{tenant}/maintenance/proposal/accept", data={"csrf_token": token}
+    )
+    assert refused.status_code == 409  # no engine beside this UI: nothing starts
+    assert "start the bridge with" in refused.text
+    done = signed_in.post(
+        f"/ui/tenants/{tenant}/maintenance/proposal/dismiss", data={"csrf_token": token}
+    )
+    assert done.status_code == 303
+    after = signed_in.get(done.headers["location"])
+    assert "The proposal was dismissed: nothing is re-synced." in after.text
+    assert "Re-synchronize after the reconnect?" not in after.text
+    with sessions.begin() as session:
+        found = ConnectionRepository(session).for_tenant(tenant)
+        assert found is not None
+        assert found.resync_proposals == []
