@@ -48,6 +48,8 @@ def daily_bars(title: str, days: Sequence[date], series: Sequence[Series]) -> Ma
         f'<title id="chart-title">{escape(title)}</title>',
     ]
     for fraction in (0, 0.5, 1):
+        if top * fraction != int(top * fraction):
+            continue  # no grid line between 0 and 1
         y = _TOP + plot_h * (1 - fraction)
         label = int(top * fraction)
         parts.append(
