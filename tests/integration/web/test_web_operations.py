@@ -412,3 +412,54 @@ def test_the_reconnect_proposal_is_shown_and_dismissed(
         found = ConnectionRepository(session).for_tenant(tenant)
         assert found is not None
         assert found.resync_proposals == []
+
+
+def test_a_running_resync_refreshes_its_progress_and_is_cancelled(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, clock, "Cancel AB")
+    with sessions.begin() as session:
+        runs = RunRepository(session)
+        resync = runs.start(
+            tenant,
+            "resync",
+            now=clock.now(),
+            flow="payroll",
+            params={
+                "from": "2026-03-10",
+                "to": "2026-03-20",
+                "widened_from": "2026-03-01",
+                "widened_to": "2026-03-31",
+            },
+        )
+        resync.progress_total, resync.progress_done = 8, 3
+        resync_id = resync.id
+    sweep_id = _run(sessions, clock, tenant)
+    listed = signed_in.get(f"/ui/tenants/{tenant}/runs")
+    assert f'data-refresh="/ui/tenants/{tenant}/runs/{resync_id}/progress"' in listed.text
+    progress = signed_in.get(f"/ui/tenants/{tenant}/runs/{resync_id}/progress")
+    assert "3 of 8 records" in progress.text
+    assert "data-done" not in progress.text  # still running: the page keeps asking
+    page = signed_in.get(f"/ui/tenants/{tenant}/runs/{resync_id}")
+    assert "2026-03-01 – 2026-03-31" in page.text
+    token = csrf_of(page.text)
+    assert signed_in.post(f"/ui/tenants/{tenant}/runs/{resync_id}/cancel").status_code == 403
+    not_resync = signed_in.post(
+        f"/ui/tenants/{tenant}/runs/{sweep_id}/cancel", data={"csrf_token": token}
+    )
+    assert not_resync.status_code == 303
+    assert "nothing to cancel" in signed_in.get(not_resync.headers["location"]).text
+    done = signed_in.post(
+        f"/ui/tenants/{tenant}/runs/{resync_id}/cancel", data={"csrf_token": token}
+    )
+    assert done.status_code == 303
+    after = signed_in.get(done.headers["location"])
+    assert "The re-sync stops after the record it is writing." in after.text
+    assert "stopping…" in after.text
+    with sessions.begin() as session:
+        found = RunRepository(session).get(resync_id)
+        assert found is not None
+        assert found.cancel_requested is True
+        sweep = RunRepository(session).get(sweep_id)
+        assert sweep is not None
+        assert sweep.cancel_requested is False
