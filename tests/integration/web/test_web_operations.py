@@ -220,6 +220,17 @@ def test_first_sync_plan_decided_per_field_and_in_bulk(
         open_plan = repo.active(tenant, "employee")
         assert open_plan is not None
         assert all(i.decision is None for i in repo.items(open_plan.id))  # nothing saved
+    other = _tenant(sessions, clock, "Other plan AB")
+    foreign = signed_in.post(
+        f"/ui/tenants/{other}/conflicts/first-sync/items/{ids['pair']}",
+        data={"csrf_token": token, "choice": "host"},
+    )
+    assert foreign.status_code == 404
+    huge = signed_in.post(
+        f"/ui/tenants/{tenant}/conflicts/first-sync/items/{2**40}",
+        data={"csrf_token": token, "choice": "host"},
+    )
+    assert huge.status_code == 404
     decided = signed_in.post(
         url,
         data={

@@ -192,6 +192,8 @@ async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> 
         tenant_or_404(request, session, tenant_id)
     form = dict((await request.form()).items())
     decision = _decision(form)
+    if not 0 < item_id < 2**31:
+        raise HTTPException(404, gettext(request, "There is no such item."))
     try:
         if not decision or (decision.get("fields") == {}):
             raise InvalidDecisionError(
