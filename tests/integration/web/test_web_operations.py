@@ -474,3 +474,17 @@ def test_a_running_resync_refreshes_its_progress_and_is_cancelled(
         sweep = RunRepository(session).get(sweep_id)
         assert sweep is not None
         assert sweep.cancel_requested is False
+
+
+def test_a_plan_whose_apply_stopped_can_be_applied_again(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, clock, "Stopped AB")
+    _plan(sessions, clock, tenant)
+    with sessions.begin() as session:
+        plan = FirstSyncRepository(session).active(tenant, "employee")
+        assert plan is not None
+        plan.status = "applying"  # the server stopped while applying
+    page = signed_in.get(f"/ui/tenants/{tenant}/conflicts")
+    assert "Applying stopped before it finished" in page.text
+    assert f'action="/ui/tenants/{tenant}/conflicts/first-sync/apply"' in page.text
