@@ -1,0 +1,161 @@
+"""The admin UI with the engine beside it, against the sandbox (SQLite and PostgreSQL): a re-sync
+started on the maintenance page and the first synchronization of employees applied from the
+conflicts page run to the end, as they do under ``serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.api import create_app
+from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.store.first_sync import FirstSyncRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.web.app import install_web
+from fortnox_bridge.web.context import WebContext, session_secret
+from fortnox_bridge.web.users import create_admin
+from integration.conftest import Bridge, Put, employee
+from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
+
+
+@pytest.fixture
+async def ui(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
+) -> AsyncIterator[tuple[httpx.AsyncClient, WebContext]]:
+    """A signed-in client of the UI with the engine (service) beside it."""
+    create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
+    hooks = ApiHooks(service=bridge.service)
+    context = WebContext(sessions=sessions, clock=clock, secret=session_secret("k"), hooks=hooks)
+    app = create_app(sessions, clock=clock, hooks=hooks)
+    install_web(app, context)
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
+    ) as client:
+        login = await client.get("/ui/login")
+        answer = await client.post(
+            "/ui/login",
+            data={
+                "email": ADMIN_EMAIL,
+                "password": ADMIN_PASSWORD,
+                "next": "/",
+                "csrf_token": csrf_of(login.text),
+            },
+        )
+        assert answer.status_code == 303
+        yield client, context
+
+
+async def test_a_resync_is_confirmed_then_runs_to_the_end(
+    ui: tuple[httpx.AsyncClient, WebContext], bridge: Bridge, put: Put
+) -> None:
+    client, context = ui
+    await bridge.connect()
+    put("employee", "e001", employee(1, employment_id="101"))
+    for day in ("2026-03-02", "2026-03-03", "2026-03-16", "2026-04-01"):
+        put("time_entry", f"t-{day}", {"employee": "e001", "date": day, "hours": "8"})
+    first = await bridge.service.sweep(bridge.tenant)
+    assert first.total("failed") == 0
+    base = f"/ui/tenants/{bridge.tenant}"
+    page = await client.get(f"{base}/maintenance")
+    token = csrf_of(page.text)
+    interval = {"csrf_token": token, "flow": "payroll", "from": "2026-03-10", "to": "2026-03-20"}
+    preview = await client.post(f"{base}/maintenance/preview", data=interval)
+    assert preview.status_code == 200, preview.text
+    assert "<strong>2026-03-01 – 2026-03-31</strong>" in preview.text
+    assert '<dd data-count="to_delete">3</dd>' in preview.text
+    assert '<dd data-count="to_write">3</dd>' in preview.text
+    busy = asyncio.Event()
+    context.jobs.start(f"resync:{bridge.tenant}", busy.wait())  # a re-sync runs already
+    refused = await client.post(f"{base}/maintenance/resync", data=interval)
+    assert refused.status_code == 409
+    assert "A re-sync of this tenant is running" in refused.text
+    busy.set()
+    await context.jobs.join()
+    started = await client.post(f"{base}/maintenance/resync", data=interval)
+    assert started.status_code == 303
+    run_url = started.headers["location"]
+    assert re.fullmatch(rf"{base}/runs/\d+", run_url)
+    await context.jobs.join()
+    run = await client.get(run_url)
+    assert '<span class="badge badge-succeeded">succeeded</span>' in run.text
+    assert '<dd data-count="deleted">3</dd>' in run.text
+    assert '<dd data-count="written">3</dd>' in run.text
+    assert "data-done" in run.text
+
+
+async def test_a_first_sync_plan_is_made_decided_in_bulk_and_applied(
+    ui: tuple[httpx.AsyncClient, WebContext],
+    bridge: Bridge,
+    put: Put,
+    engine_client: FortnoxClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    client, context = ui
+    await bridge.connect()
+    with sessions.begin() as session:
+        FlowConfigRepository(session).put(
+            bridge.tenant, "hr.employee.push", enabled=False, settings={}, now=clock.now()
+        )
+    await engine_client.employees.create(
+        {
+            "employee_id": "201",
+            "first_name": "Eva",
+            "last_name": "Ek",
+            "email": "eva@example.se",
+            "phone1": "070-222",
+        }
+    )
+    await engine_client.employees.create(
+        {
+            "employee_id": "202",
+            "first_name": "Olle",
+            "last_name": "Berg",
+            "email": "olle@example.se",
+        }
+    )
+    put("employee", "h-eva", employee(1, email="eva@example.se", phone="070-111"))
+    put("employee", "h-per", employee(2, email="per@example.se"))
+    base = f"/ui/tenants/{bridge.tenant}"
+    token = csrf_of((await client.get(f"{base}/conflicts")).text)
+    made = await client.post(f"{base}/conflicts/first-sync/plan", data={"csrf_token": token})
+    assert made.status_code == 303
+    page = await client.get(f"{base}/conflicts")
+    assert "Plan made: 1 pairs, 1 only in the host, 1 only in Fortnox." in page.text
+    assert "070-111" in page.text
+    assert "070-222" in page.text
+    early = await client.post(f"{base}/conflicts/first-sync/apply", data={"csrf_token": token})
+    assert (
+        "undecided or duplicates are unresolved"
+        in (await client.get(early.headers["location"])).text
+    )
+    for choice in ({"pairs": "fortnox"}, {"host_only": "create"}, {"fortnox_only": "skip"}):
+        done = await client.post(
+            f"{base}/conflicts/first-sync/decide", data={"csrf_token": token, **choice}
+        )
+        assert done.status_code == 303
+    assert "0 undecided" in (await client.get(f"{base}/conflicts")).text
+    applying = await client.post(f"{base}/conflicts/first-sync/apply", data={"csrf_token": token})
+    assert applying.status_code == 303
+    await context.jobs.join()
+    progress = await client.get(f"{base}/conflicts/first-sync/progress")
+    assert "data-done" in progress.text
+    assert "The plan was applied." in progress.text
+    assert "2 employees done, 1 left out, 0 failed." in progress.text
+    with sessions.begin() as session:
+        plan = FirstSyncRepository(session).latest(bridge.tenant, "employee")
+        assert plan is not None
+        assert plan.status == "applied"
+        eva = MirrorRepository(session).get(bridge.tenant, "employee", "h-eva")
+        assert eva is not None
+        assert eva.payload["phone"] == "070-222"  # Fortnox won the pair
+    created = [e async for e in engine_client.employees.iterate() if e.email == "per@example.se"]
+    assert len(created) == 1  # the host-only employee was created in Fortnox
