@@ -16,6 +16,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
@@ -159,3 +160,36 @@ async def test_a_first_sync_plan_is_made_decided_in_bulk_and_applied(
         assert eva.payload["phone"] == "070-222"  # Fortnox won the pair
     created = [e async for e in engine_client.employees.iterate() if e.email == "per@example.se"]
     assert len(created) == 1  # the host-only employee was created in Fortnox
+
+
+async def test_yes_resyncs_from_the_disconnection_date(
+    ui: tuple[httpx.AsyncClient, WebContext],
+    bridge: Bridge,
+    put: Put,
+    sessions: sessionmaker[Session],
+) -> None:
+    client, context = ui
+    await bridge.connect()
+    put("employee", "e001", employee(1, employment_id="101"))
+    for day in ("2026-03-02", "2026-03-16"):
+        put("time_entry", f"t-{day}", {"employee": "e001", "date": day, "hours": "8"})
+    await bridge.service.sweep(bridge.tenant)
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(bridge.tenant)
+        assert connection is not None
+        connection.resync_proposals = [
+            {"flow": "payroll", "from": "2026-03-10", "to": "2026-03-12", "reason": "test"}
+        ]
+    base = f"/ui/tenants/{bridge.tenant}"
+    page = await client.get(f"{base}/maintenance")
+    assert "Yes, re-sync from 2026-03-10" in page.text
+    accepted = await client.post(
+        f"{base}/maintenance/proposal/accept", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert accepted.status_code == 303
+    assert re.fullmatch(rf"{base}/runs/\d+", accepted.headers["location"])
+    await context.jobs.join()
+    run = await client.get(accepted.headers["location"])
+    assert "succeeded" in run.text
+    assert "<strong>2026-03-01 – " in run.text  # from the disconnection date, whole periods
+    assert "Yes, re-sync" not in (await client.get(f"{base}/maintenance")).text
