@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import socket
 import unicodedata
 from collections.abc import AsyncIterator
@@ -38,8 +39,12 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.store.users import AdminUserRepository
+from fortnox_bridge.web.passwords import hash_password, verify_password
 
 DEMO_TENANT = "Demo AB"
+#: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
+DEMO_ADMIN = "admin@demo-ab.se"
 DEMO_SCOPES = ["salary", "companyinformation"]
 DEMO_FILE = "demo.json"
 SANDBOX_FILE = "sandbox.sqlite"
@@ -261,14 +266,36 @@ class Demo:
                     f"{DEMO_TENANT} (sandbox)", seed="demo"
                 )
                 tenant.fortnox_tenant_id = int(company["tenant_id"])
+            admin_password = self._admin(session, previous.get("admin_password"))
             return {
                 "tenant_id": tenant.id,
                 "api_key": api_key,
+                "admin_url": f"http://{self.settings.host}:{self.settings.port}/ui/",
+                "admin_email": DEMO_ADMIN,
+                "admin_password": admin_password,
                 "api_url": f"http://{self.settings.host}:{self.settings.port}/api/v1",
                 "sandbox_tenant_id": tenant.fortnox_tenant_id,
                 "sandbox_url": sandbox.url_for_humans,
                 "database_url": self.settings.effective_database_url,
             }
+
+    def _admin(self, session: Session, known: Any) -> str:
+        """The demo's admin user of the web UI and its password: the one in demo.json while it
+        still signs in, else a new one (the user is made on the first run)."""
+        users = AdminUserRepository(session)
+        user = users.by_email(DEMO_ADMIN)
+        if (
+            user is not None
+            and isinstance(known, str)
+            and verify_password(user.password_hash, known)
+        ):
+            return known
+        password = secrets.token_urlsafe(12)
+        if user is None:
+            users.create(DEMO_ADMIN, "Demo Admin", hash_password(password), now=self.clock.now())
+        else:
+            users.set_password(user, hash_password(password))
+        return password
 
     def _absences(self, session: Session, tenant_id: int) -> None:
         """Absence types and absences, with the absence flow on and a working-time schedule
@@ -351,6 +378,11 @@ class Demo:
         shown = {key: value for key, value in info.items() if key != "last_run"}
         self.console.print(f"Written to {self.demo_file}:")
         self.console.print_json(json.dumps(shown))
+        self.console.print(
+            f"Admin UI: {info['admin_url']} — sign in as [bold]{info['admin_email']}[/] with "
+            f"password [bold]{info['admin_password']}[/] (while the bridge serves; not with "
+            "--once)."
+        )
 
     def _read_info(self) -> dict[str, Any]:
         if not self.demo_file.exists():

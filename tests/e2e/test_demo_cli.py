@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -14,7 +15,15 @@ import httpx
 
 from .conftest import free_port, run_cli, start, wait_until_up
 
-DEMO_KEYS = {"tenant_id", "api_key", "api_url", "sandbox_tenant_id"}
+DEMO_KEYS = {
+    "tenant_id",
+    "api_key",
+    "api_url",
+    "sandbox_tenant_id",
+    "admin_url",
+    "admin_email",
+    "admin_password",
+}
 #: The demo's 25 employees, the absence transactions of its approved absences (one per working
 #: day; 8 absences in all, 3 of them not sent) and the attendance transactions of its week of
 #: reported time (5 employees × 5 days of working time, and one day of overtime) on 25 days.
@@ -39,6 +48,8 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     assert set(info) >= DEMO_KEYS
     assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
     assert info["api_key"] in first.stdout  # printed as well as written
+    assert info["admin_url"] == "http://127.0.0.1:8000/ui/"
+    assert f"with password {info['admin_password']}" in " ".join(first.stdout.split())
     assert (tmp_path / "var" / "fortnox-bridge.sqlite").exists()
 
     second = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
@@ -101,6 +112,19 @@ def test_demo_serves_healthz_and_the_api_until_interrupted(
     assert synced.status_code == 200, synced.text
     assert synced.json()["status"] == "succeeded"
     assert synced.json()["counts"]["failed"] == 0
+    # The admin UI is served too, and the demo's printed login signs in.
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+        login = browser.get("/ui/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        signed = browser.post(
+            "/ui/login",
+            data={"email": info["admin_email"], "password": info["admin_password"],
+                  "next": "/tenants", "csrf_token": token.group(1)},
+        )  # fmt: skip
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/ui/tenants"
+        assert "Demo AB" in browser.get("/ui/tenants").text
     demo.send_signal(signal.SIGINT)
     output, _ = demo.communicate(timeout=30)
     assert demo.returncode == 0, output

@@ -209,15 +209,12 @@ def test_serve_runs_the_api_the_scheduler_and_the_workers(
     )
     try:
         assert server.stdout is not None
-        line = server.stdout.readline()  # "Serving on" comes once its /healthz answered
+        line = server.stdout.readline()  # "Serving on" comes once the server listens
         while line and not line.startswith("Serving on"):
             line = server.stdout.readline()
         assert line.startswith(f"Serving on http://127.0.0.1:{port}"), line
         base = f"http://127.0.0.1:{port}"
-        try:
-            health = httpx.get(f"{base}/healthz")
-        except httpx.ConnectError:  # seen once right after start on this machine; not a wait
-            health = httpx.get(f"{base}/healthz")
+        health = httpx.get(f"{base}/healthz")
         assert health.json() == {"status": "ok", "database": "ok"}
         writes = live_sandbox.watcher.writes
         put = httpx.put(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import socket
 from typing import Annotated
 
-import httpx
 import typer
 import uvicorn
 from rich.console import Console
@@ -30,20 +30,6 @@ from fortnox_bridge.web.context import WebContext, session_secret
 
 #: Where ``serve`` shows the in-process sandbox (its consent page) to browsers.
 SANDBOX_MOUNT = "/sandbox"
-
-
-async def _answers(server: uvicorn.Server, serving: asyncio.Task[None], url: str) -> bool:
-    """Wait until the server answers its own health check (or stopped trying to start)."""
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while not serving.done():
-            if server.started:
-                try:
-                    if (await http.get(url)).status_code == 200:
-                        return True
-                except httpx.TransportError:
-                    pass  # bound but not accepting yet
-            await asyncio.sleep(0.02)
-    return False
 
 
 def serve(
@@ -118,7 +104,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
         if stack.sandbox is not None and stack.sandbox.app is not None:
             # The in-process sandbox's consent page must be reachable by browsers.
             app.mount(SANDBOX_MOUNT, stack.sandbox.app)
-        server = uvicorn.Server(
+        server = _Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()
             )
@@ -133,7 +119,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
 async def _run_until_stopped(
     stack: Stack,
     console: Console,
-    server: uvicorn.Server,
+    server: _Server,
     dispatcher: InProcessDispatcher,
     scheduler: Scheduler,
     webhooks: WebhookWorker,
@@ -149,20 +135,38 @@ async def _run_until_stopped(
         if stack.sandbox and stack.sandbox.url_for_humans
         else ("the in-process sandbox" if stack.sandbox else config.fortnox_api_url)
     )
-    console.print(
-        f"Serving on http://{config.host}:{config.port} (health: /healthz, metrics: "
-        f"/metrics, docs: /api/docs) against {where}; Ctrl-C stops."
-    )
+
+    async def announce() -> None:  # once the port takes connections, not before
+        await server.listening.wait()
+        console.print(
+            f"Serving on http://{config.host}:{config.port} (admin UI: /ui, health: "
+            f"/healthz, metrics: /metrics, docs: /api/docs) against {where}; Ctrl-C stops."
+        )
+
+    announcing = asyncio.create_task(announce())
     try:
         await server.serve()
     finally:
-        for task in (ticking, delivering):
+        for task in (ticking, delivering, announcing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await webhooks.aclose()
         await dispatcher.stop()
         console.print("Stopped.")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling when it listens (``serve`` says "Serving on" only then)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.listening.set()
 
 
 def web_context(

@@ -25,8 +25,8 @@ from ..conftest import COMMAND, cli_env, free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+#: The admin user ``demo`` makes; its password is in demo.json and printed by the demo.
 ADMIN_EMAIL = "admin@demo-ab.se"
-ADMIN_PASSWORD = "bridge-demo-password"
 
 
 @dataclass
@@ -38,6 +38,8 @@ class Bridge:
     tenant: str
     api_key: str
     shots: Path
+    #: The demo admin's password, as the demo printed it.
+    admin_password: str
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run ``fortnox-bridge`` on the same store as the server."""
@@ -58,7 +60,8 @@ class Bridge:
 
 @pytest.fixture(scope="session")
 def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
-    """``demo --once``, an admin user, then ``serve`` on a free port."""
+    """``demo --once`` (which makes the admin user and prints its login), then ``serve`` on a
+    free port."""
     cwd = tmp_path_factory.mktemp("bridge")
     env = cli_env()
     made = subprocess.run(
@@ -71,28 +74,10 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     )
     assert made.returncode == 0, made.stdout + made.stderr
     info = json.loads((cwd / "var" / "demo.json").read_text())
-    user = subprocess.run(
-        [
-            *COMMAND,
-            "users",
-            "create",
-            "--email",
-            ADMIN_EMAIL,
-            "--name",
-            "Demo Admin",
-            "--password-stdin",
-            "--data-dir",
-            "var",
-        ],
-        cwd=cwd,
-        env=env,
-        input=ADMIN_PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if user.returncode != 0 and "already exists" not in user.stdout + user.stderr:
-        raise AssertionError(user.stdout + user.stderr)
+    password = str(info["admin_password"])
+    assert info["admin_email"] == ADMIN_EMAIL
+    printed = " ".join(made.stdout.split())  # the terminal wraps long lines
+    assert f"sign in as {ADMIN_EMAIL} with password {password}" in printed, made.stdout
     port = free_port()
     server = subprocess.Popen(
         [*COMMAND, "serve", "--data-dir", "var", "--port", str(port)],
@@ -107,7 +92,9 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
         assert wait_until_up(f"{base}/healthz", server).status_code == 200
         shots = cwd / "screenshots"
         shots.mkdir()
-        yield Bridge(base, cwd, str(info.get("tenant", "demo")), str(info["api_key"]), shots)
+        yield Bridge(
+            base, cwd, str(info.get("tenant", "demo")), str(info["api_key"]), shots, password
+        )
     finally:
         server.terminate()
         try:
@@ -117,9 +104,14 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
             server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium (``apt-get install chromium``), headless."""
+    """Debian's Chromium (``apt-get install chromium``), headless.
+
+    One per test module, not per session: Playwright's synchronous API keeps an event loop
+    running in the thread while it is open, and the tests that run after the module in the same
+    process start event loops of their own.
+    """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: install it with 'apt-get install chromium'"
         if os.environ.get("CI") == "true":
@@ -153,7 +145,7 @@ def sign_in(page: Page, bridge: Bridge, path: str = "/tenants") -> None:
     page.goto(bridge.url(path))
     expect(page).to_have_url(f"{bridge.url('/login')}?next={path}")
     page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Password").fill(bridge.admin_password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(bridge.url(path))
 

@@ -53,8 +53,13 @@ def test_every_text_has_a_swedish_translation() -> None:
     for path in sorted((LOCALES / "sv" / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as handle:
             for message in read_po(handle, locale="sv"):
-                if message.id and message.string:
-                    catalogues[message.id] = message.string
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = (
+                    message.string if isinstance(message.string, tuple) else (message.string,)
+                )
+                for text, translated in zip(ids, strings, strict=False):
+                    if text and translated:
+                        catalogues[text] = translated
     missing = {text: where for text, where in _texts().items() if not catalogues.get(text)}
     assert not missing, "no Swedish translation of:\n" + "\n".join(
         f"  {where}: {text!r}" for text, where in sorted(missing.items(), key=lambda i: i[1])
@@ -66,3 +71,6 @@ def test_the_swedish_catalogue_is_the_one_the_pages_use() -> None:
     assert swedish.gettext("Tenants") == "Kunder"
     assert swedish.gettext("Sync now") == "Synka nu"
     assert swedish.gettext("Connect to Fortnox") != "Connect to Fortnox"
+    seen = "First seen %(first)s · last seen %(last)s · "
+    assert swedish.ngettext(seen + "once", seen + "%(num)s times", 1).endswith("en gång")
+    assert swedish.ngettext(seen + "once", seen + "%(num)s times", 3).endswith("%(num)s gånger")
