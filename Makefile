@@ -7,7 +7,7 @@ ARGS   ?=
 # The suite runs on every core (pytest-xdist); `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: demo test lint format typecheck contracts pytest bench lock clean install chromium screenshots
+.PHONY: demo test lint format typecheck contracts pytest coverage bench lock clean install chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ pytest: $(STAMP)
 
 test: chromium lint typecheck contracts pytest
 
+# The same suite with a line and branch coverage report (CLI subprocesses included). Tracing
+# doubles the run time, so `make test` leaves it out.
+coverage: $(STAMP) chromium
+	$(BIN)/pytest $(PYTEST_ARGS) --cov=fortnox_bridge --cov-report=term:skip-covered
+
 # The browser tests of the admin UI use Debian's Chromium (never a downloaded browser).
 # Without root it says so and goes on; the browser tests then skip (fail under CI=true).
 chromium:
@@ -51,7 +56,7 @@ chromium:
 
 # Take the admin UI's screenshots again and keep them in docs/screenshots/.
 screenshots: $(STAMP) chromium
-	FORTNOX_BRIDGE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n0 -p no:cacheprovider --no-cov tests/e2e/web
+	FORTNOX_BRIDGE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n0 -p no:cacheprovider tests/e2e/web
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev,bench]'

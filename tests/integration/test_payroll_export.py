@@ -26,6 +26,7 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
 from .conftest import Put, employee
+from .salary_data import salary_transactions
 
 FLOWS = [EmployeePush, AttendancePush, AbsencePush]
 PROJECTS = {"p1": "P100", "p2": "P200", "p3": "P300"}
@@ -123,22 +124,8 @@ class Payroll:
     async def in_fortnox(self) -> tuple[Expected, Expected]:
         """Fortnox's attendance and absence transactions, as (employee, day, cause, project,
         cost centre) → hours; a key seen twice fails the test."""
-        found: list[Expected] = []
-        for resource in (self.client.attendance_transactions, self.client.absence_transactions):
-            rows: Expected = {}
-            async for row in resource.iterate():
-                data = row.model_dump(mode="json")
-                key = (
-                    str(data["employee_id"]),
-                    str(data["date"]),
-                    str(data["cause_code"]),
-                    data.get("project") or None,
-                    data.get("cost_center") or None,
-                )
-                assert key not in rows, f"two transactions for {key}"
-                rows[key] = Decimal(str(data["hours"]))
-            found.append(rows)
-        return found[0], found[1]
+        attendance, absence, _ = await salary_transactions(self.client)
+        return attendance, absence
 
     async def log_size(self) -> int:
         return len(await self.control.requests(self.company, limit=10_000))

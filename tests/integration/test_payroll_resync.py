@@ -33,13 +33,13 @@ from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put
+from .salary_data import Rows, salary_transactions
 
 FLOWS = ("hr.employee.push", "payroll.attendance.push", "payroll.absence.push")
 PAYROLL = ["payroll.attendance.push", "payroll.absence.push"]
 PROJECTS = {"p1": "P100", "p2": "P200"}
 ABSENCE = {"semester": "SEM", "sick": "SJK", "vab": "VAB"}
 #: (employee's Fortnox id, date, cause, project, cost centre) → hours
-Rows = dict[tuple[str, str, str, str | None, str | None], Decimal]
 
 
 def _days(year: int, month: int, first: int, last: int) -> list[str]:
@@ -97,26 +97,8 @@ def expected(host: dict[str, dict[str, Any]], ids: dict[str, str]) -> tuple[Rows
 
 
 async def in_fortnox(client: FortnoxClient) -> tuple[Rows, Rows, dict[str, str]]:
-    """Fortnox's attendance and absence transactions (a key seen twice fails the test), and
-    the Fortnox id of each attendance row by its key."""
-    found: list[Rows] = []
-    ids: dict[str, str] = {}
-    for resource in (client.attendance_transactions, client.absence_transactions):
-        rows: Rows = {}
-        async for row in resource.iterate():
-            data = row.model_dump(mode="json")
-            key = (
-                str(data["employee_id"]),
-                str(data["date"]),
-                str(data["cause_code"]),
-                data.get("project") or None,
-                data.get("cost_center") or None,
-            )
-            assert key not in rows, f"two transactions for {key}"
-            rows[key] = Decimal(str(data["hours"]))
-            ids["|".join(str(k) for k in key)] = str(data["id"])
-        found.append(rows)
-    return found[0], found[1], ids
+    """Fortnox's attendance and absence transactions and the ids of the rows."""
+    return await salary_transactions(client)
 
 
 def within(rows: Rows, first: str, last: str) -> Rows:

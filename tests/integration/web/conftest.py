@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.web import passwords
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
 from fortnox_bridge.web.users import create_admin
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost in these tests (each signs in at least once); the
+    production parameters are checked in tests/unit/web/test_passwords.py."""
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture

@@ -38,11 +38,14 @@ def tenant_page(
     tenant: Tenant,
     tab: str,
     status_code: int = 200,
+    light: dict[str, str] | None = None,
     **values: Any,
 ) -> HTMLResponse:
-    """A page of one tenant (its name, status light and tabs around ``template``)."""
-    with context(request).sessions.begin() as session:
-        light = tenant_light(request, session, tenant.id)
+    """A page of one tenant (its name, status light and tabs around ``template``); ``light``
+    when the caller has it already, else it is read."""
+    if light is None:
+        with context(request).sessions.begin() as session:
+            light = tenant_light(request, session, tenant.id)
     return render(
         request,
         template,

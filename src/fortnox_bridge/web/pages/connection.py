@@ -32,7 +32,8 @@ from fortnox_bridge.web.consent import (
 )
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages.tenants import bridge_base, tenant_or_404
+from fortnox_bridge.web.pages._ops import tenant_or_404
+from fortnox_bridge.web.pages.tenants import bridge_base
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import LoginRequired, User, current_user, root, web_context
 

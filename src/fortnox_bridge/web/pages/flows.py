@@ -31,7 +31,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Mapping as MappingRow
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
-from fortnox_bridge.web.pages.tenants import tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import tenant_light

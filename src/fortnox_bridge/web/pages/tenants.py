@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
@@ -24,8 +24,9 @@ from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.pages._ops import tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext, render
-from fortnox_bridge.web.security import SignedIn, User, root, web_context
+from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
     NOT_CONNECTED,
     STATE_WORDS,
@@ -58,38 +59,6 @@ class NewTenant(BaseModel):
         if isinstance(value, str):
             return [part for part in re.split(r"[\s,;]+", value) if part]
         return value
-
-
-def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
-    """The tenant ``tenant_id``, or a 404 page."""
-    tenant = TenantRepository(session).get(tenant_id)
-    if tenant is None:
-        raise HTTPException(404, gettext(request, "There is no tenant %(id)s.", id=tenant_id))
-    return tenant
-
-
-def tenant_page(
-    request: Request,
-    template: str,
-    *,
-    user: SignedIn,
-    tenant: Tenant,
-    tab: str,
-    light: dict[str, str],
-    status_code: int = 200,
-    **values: Any,
-) -> HTMLResponse:
-    """A page of one tenant: its name, light and tabs around ``template``."""
-    return render(
-        request,
-        template,
-        user=user,
-        status_code=status_code,
-        tenant=tenant,
-        light=light,
-        tab=tab,
-        **values,
-    )
 
 
 def when(value: datetime | None) -> str:
