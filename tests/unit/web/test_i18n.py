@@ -54,9 +54,7 @@ def test_every_text_has_a_swedish_translation() -> None:
         with path.open("rb") as handle:
             for message in read_po(handle, locale="sv"):
                 ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                strings = (
-                    message.string if isinstance(message.string, tuple) else (message.string,)
-                )
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 for text, translated in zip(ids, strings, strict=False):
                     if text and translated:
                         catalogues[text] = translated
