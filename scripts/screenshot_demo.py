@@ -8,6 +8,7 @@ Runs the real demo (in a temporary data directory) with a recording console.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -32,7 +33,10 @@ def main() -> None:
         asyncio.run(Demo(settings, console).run())
         console.print("\n[bold]$ make demo ARGS=--once[/]   [dim]# again: nothing changed[/]")
         asyncio.run(Demo(settings, console).run())
+        password = json.loads(Path("var/demo.json").read_text())["admin_password"]
     text = console.export_svg(title="fortnox-bridge demo")
+    # ... and the admin UI's password (the SVG writes spaces as &#160;, which it never holds).
+    text = text.replace(password, "•" * len(password))
     # The demo prints a fresh API key; mask it with as many characters, so the layout stays.
     text = re.sub(r"fbk_([A-Za-z0-9_\-]+)", lambda m: "fbk_" + "•" * len(m.group(1)), text)
     target.write_text(text, encoding="utf-8")
