@@ -27,6 +27,7 @@ from fortnox_bridge.web.security import (
     sign_in,
     sign_out,
 )
+from fortnox_bridge.web.throttle import SignInThrottle
 
 STATIC = Path(__file__).parent / "static"
 #: Where the UI lives in the bridge's HTTP server.
@@ -100,6 +101,7 @@ def create_web_app(context: WebContext) -> FastAPI:
         )
 
     router = APIRouter(dependencies=[Csrf])
+    throttle = SignInThrottle(context.clock)
 
     @router.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
@@ -122,6 +124,21 @@ def create_web_app(context: WebContext) -> FastAPI:
             errors["email"] = gettext(request, "Enter your e-mail address.")
         if not password:
             errors["password"] = gettext(request, "Enter your password.")
+        wait = throttle.wait_minutes(email) if not errors else 0
+        if wait:
+            errors["__all__"] = gettext(
+                request,
+                "Too many wrong passwords for this address. Try again in %(minutes)s minutes.",
+                minutes=wait,
+            )
+            return render(
+                request,
+                "login.html",
+                status_code=429,
+                next=_safe_next(next),
+                email=email,
+                errors=errors,
+            )
         if not errors:
             with context.sessions.begin() as session:
                 users = AdminUserRepository(session)
@@ -131,11 +148,13 @@ def create_web_app(context: WebContext) -> FastAPI:
                     if needs_rehash(user.password_hash):
                         user.password_hash = hash_password(password)
                     user.last_login_at = context.clock.now()
+                    throttle.succeeded(email)
                     sign_in(request, user.id, user.session_generation)
                     if "language" not in request.session:
                         request.session["language"] = user.language
                     target = _safe_next(next)
                     return RedirectResponse(f"{root(request)}{target}", status_code=303)
+            throttle.failed(email)
             errors["__all__"] = gettext(
                 request, "The e-mail address or the password is wrong, or the user is disabled."
             )

@@ -92,7 +92,8 @@ def current_user(request: Request) -> SignedIn:
             user = AdminUserRepository(session).get(user_id)
             if user is not None and not user.disabled and user.session_generation == generation:
                 return SignedIn(user.id, user.email, user.name, user.language)
-    request.session.clear()
+    for key in ("user_id", "generation"):  # the language and an open form's token stay
+        request.session.pop(key, None)
     path = request.url.path[len(root(request)) :] or "/"
     if request.url.query:
         path += "?" + request.url.query
