@@ -183,7 +183,6 @@ class Resync:
     ) -> ResyncPlan:
         """Widen the interval and find what would be deleted, written and left alone."""
         context, flows = self.targets(tenant_id, name)
-        self._refresh(tenant_id, flows)
         start, end = widened_interval(flows, first, last)
         plan = ResyncPlan(name, (first, last), (start, end), [f.name for f in flows])
         client = None
@@ -212,13 +211,6 @@ class Resync:
                     if found not in plan.not_ours:
                         plan.not_ours.append(found)
         return plan
-
-    def _refresh(self, tenant_id: int, flows: list[Flow]) -> None:
-        """Bring records the bridge builds from host records (salary days) up to date first,
-        so the re-sync writes current data."""
-        builders = {id(b): b for f in flows if (b := getattr(f, "builder", None)) is not None}
-        for builder in builders.values():
-            builder.refresh(self.sessions, tenant_id, self.clock)
 
     def _write_ids(self, context: TenantContext, flow: Flow, start: date, end: date) -> list[str]:
         if isinstance(flow, DerivedFlow):
@@ -280,7 +272,6 @@ class Resync:
         context, flows = self.targets(tenant_id, name)
         wanted = params.get("flows") or [name]
         flows = [flow for flow in flows if flow.name in wanted]
-        self._refresh(tenant_id, flows)
         start = date.fromisoformat(params["widened_from"])
         end = date.fromisoformat(params["widened_to"])
         try:

@@ -30,6 +30,12 @@ def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
     return tenant
 
 
+def ensure_tenant(request: Request, tenant_id: int) -> None:
+    """A 404 page unless the tenant ``tenant_id`` exists (for actions that need no more)."""
+    with context(request).sessions.begin() as session:
+        tenant_or_404(request, session, tenant_id)
+
+
 def tenant_page(
     request: Request,
     template: str,

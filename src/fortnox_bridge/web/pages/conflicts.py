@@ -29,7 +29,13 @@ from fortnox_bridge.flows.hr.first_sync import (
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.pages._ops import context, fragment, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import (
+    context,
+    ensure_tenant,
+    fragment,
+    tenant_or_404,
+    tenant_page,
+)
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -139,8 +145,7 @@ def conflicts_page(request: Request, tenant_id: int, user: User) -> Response:
 async def make_plan(request: Request, tenant_id: int, user: User) -> Response:
     """Read both sides and make a plan of how the employees meet."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     service = _service(request)
     source = service.clients.source(tenant_id)
     try:
@@ -188,8 +193,7 @@ async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> 
     """Decide one item of the plan: a side for the pair or per field, create or leave out,
     skip a duplicate."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     form = dict((await request.form()).items())
     decision = _decision(form)
     if not 0 < item_id < 2**31:
@@ -213,8 +217,7 @@ async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> 
 async def decide_all(request: Request, tenant_id: int, user: User) -> Response:
     """Decide every undecided item at once ("host wins for all", ...)."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     form = await request.form()
     pairs, host_only, fortnox_only = (
         str(form.get(name, "")) for name in ("pairs", "host_only", "fortnox_only")
@@ -255,8 +258,7 @@ async def _apply(web: WebContext, service: SyncService, tenant_id: int) -> None:
 async def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
     """Apply the decided plan in the background; the page follows its progress."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     plan = _plan(web, tenant_id)
     if plan is None or plan.status not in ("open", "applying"):
         flash(request, gettext(request, "There is no open plan to apply."), "error")
@@ -299,8 +301,7 @@ def apply_progress(request: Request, tenant_id: int, user: User) -> Response:
 def discard_plan(request: Request, tenant_id: int, user: User) -> Response:
     """Discard the open plan (what it applied already stays)."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     try:
         _first_sync(web).discard(tenant_id)
         flash(request, gettext(request, "The plan was discarded."))

@@ -32,7 +32,7 @@ from fortnox_bridge.web.consent import (
 )
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import tenant_or_404
+from fortnox_bridge.web.pages._ops import ensure_tenant
 from fortnox_bridge.web.pages.tenants import bridge_base
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import LoginRequired, User, current_user, root, web_context
@@ -93,8 +93,7 @@ async def _start(request: Request, context: WebContext, tenant_id: int, via: Via
 async def connect(request: Request, tenant_id: TenantId, user: User) -> Response:
     """ "Connect to Fortnox" and "Reconnect": on to the consent page."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     if context.consent is None:
         flash(request, gettext(request, NO_CONSENT), "error")
         return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
@@ -260,8 +259,7 @@ def _user_or_none(request: Request) -> Any:
 async def disconnect(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Revoke the connection: nothing is synchronised until it is connected again."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     try:
         await _connections(context).transition(
             tenant_id, "revoked", f"disconnected in the admin UI by {user.email}"

@@ -31,7 +31,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Mapping as MappingRow
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
-from fortnox_bridge.web.pages._ops import tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import ensure_tenant, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import tenant_light
@@ -145,8 +145,7 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
         if key.startswith(PREFIX) and isinstance(value, str):
             settings[key.removeprefix(PREFIX)] = value  # the last value (checkbox after hidden)
     cleaned = {key: value for key, value in settings.items() if value != ""}
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     if flow is None:
         flash(request, gettext(request, "There is no flow %(name)s.", name=flow_name), "error")
         return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/flows", status_code=303)

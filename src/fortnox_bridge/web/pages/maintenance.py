@@ -23,7 +23,7 @@ from fortnox_bridge.engine.service import SyncService
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.web.forms import FieldErrors, parse_form
-from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import context, ensure_tenant, tenant_or_404, tenant_page
 from fortnox_bridge.web.pages.runs import run_row
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
@@ -201,8 +201,7 @@ async def preview(request: Request, tenant_id: int, user: User) -> Response:
 async def start_resync(request: Request, tenant_id: int, user: User) -> Response:
     """Step three: start the re-sync job; its page shows the live progress."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     wanted, refused = await _checked(request, user, tenant_id)
     if refused is not None or wanted is None:
         assert refused is not None
@@ -243,8 +242,7 @@ async def start_resync(request: Request, tenant_id: int, user: User) -> Response
 async def accept_proposal(request: Request, tenant_id: int, user: User) -> Response:
     """ "Yes, re-sync from <date>": start the proposed re-sync."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     service = _service(request)
     running = f"resync:{tenant_id}"
     error = None

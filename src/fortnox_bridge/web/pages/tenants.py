@@ -24,7 +24,7 @@ from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import ensure_tenant, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
@@ -254,8 +254,7 @@ def _next_sweep(context: WebContext, tenant: Tenant, state: str) -> str:
 async def check(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Run the pre-flight check now (reads Fortnox)."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     service = context.hooks.service
     if service is None:
         flash(request, gettext(request, NO_ENGINE), "error")
@@ -273,8 +272,7 @@ NO_ENGINE = N_(
 async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Run the tenant's enabled flows now and say how it went."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     service = context.hooks.service
     if service is None:
         flash(request, gettext(request, NO_ENGINE), "error")
@@ -309,8 +307,7 @@ def _sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
 async def preview(request: Request, tenant_id: TenantId, user: User) -> Response:
     """What a sync would create, update and delete, per flow; nothing is written."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    ensure_tenant(request, tenant_id)
     service = context.hooks.service
     if service is None:
         flash(request, gettext(request, NO_ENGINE), "error")
