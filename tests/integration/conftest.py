@@ -242,6 +242,7 @@ async def bridge(
         connections=connections,
         notifier=notifier,
         flows=flows,
+        sleep=sleep.sleep,
     )
     issued = await control.issue_tokens(company, ENGINE_SCOPES)
     return Bridge(service, connections, notifier, inbox, company, tenant, issued)

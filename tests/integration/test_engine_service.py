@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import ConnectionStateError
+from fortnox_bridge.engine.writer import lease_name
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.leases import LeaseRepository
@@ -121,29 +122,43 @@ async def test_paused_tenants_are_not_synchronised(
     assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
 
 
-async def test_one_sweep_per_tenant_at_a_time(
+async def test_one_writer_per_tenant_waits_for_another_process_holding_it(
     bridge: Bridge,
     sessions: sessionmaker[Session],
     clock: ManualClock,
     employees: Callable[[int], None],
 ) -> None:
     await bridge.connect()
-    employees(1)
-    with sessions.begin() as session:
+    employees(2)
+    with sessions.begin() as session:  # a job of another machine writes to this tenant
         LeaseRepository(session).acquire(
-            f"sweep:{bridge.tenant}",
-            "other-worker",
+            lease_name(bridge.tenant),
+            "elsewhere:1:abcd",
             until=clock.now() + timedelta(minutes=5),
             now=clock.now(),
         )
-    busy = await bridge.service.sweep(bridge.tenant)
-    assert busy.error == "another worker is sweeping this tenant right now"
-    dry = await bridge.service.sweep(bridge.tenant, dry_run=True)  # a dry run may look meanwhile
-    assert dry.total("created") == 1
-    pushed = await bridge.service.push(bridge.tenant, {"employee": ["e001"]})  # beside the sweep
+    dry = await bridge.service.sweep(bridge.tenant, dry_run=True)  # reading needs no writer
+    assert dry.total("created") == 2
+    started = clock.now()
+    pushed = await bridge.service.push(bridge.tenant, {"employee": ["e001"]})
+    # The push waited until the other job's lease ran out (it never renewed it), then ran.
+    assert (clock.now() - started).total_seconds() >= 300
     assert pushed.total("created") == 1
-    clock.advance(301)
-    assert (await bridge.service.sweep(bridge.tenant)).status == "succeeded"
+    assert bridge.service.writers.holder(bridge.tenant) is None  # given back
+    with sessions.begin() as session:
+        LeaseRepository(session).acquire(
+            lease_name(bridge.tenant),
+            "elsewhere:1:abcd",
+            until=clock.now() + timedelta(hours=2),
+            now=clock.now(),
+        )
+    busy = await bridge.service.sweep(bridge.tenant)  # held longer than a job waits
+    assert busy.status == "failed"
+    assert busy.error is not None
+    assert "another job is writing to this tenant" in busy.error
+    with sessions.begin() as session:
+        LeaseRepository(session).release(lease_name(bridge.tenant), "elsewhere:1:abcd")
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
 
 
 async def test_problems_are_emailed_once_with_the_failing_reference_and_digested(

@@ -247,8 +247,11 @@ def _first_sync(request: Request, service: SyncService | None) -> FirstSync:
     state = request.app.state
     if service is None:
         service = getattr(state.hooks, "service", None)
-    notifier = service.notifier if service is not None else None
-    return FirstSync(state.sessions, state.clock, notifier=notifier)
+    if service is None:
+        return FirstSync(state.sessions, state.clock)
+    return FirstSync(
+        state.sessions, state.clock, notifier=service.notifier, writers=service.writers
+    )
 
 
 @asynccontextmanager

@@ -28,7 +28,9 @@ SIDES = ("host", "fortnox")
 
 
 def _first_sync(stack: Stack) -> FirstSync:
-    return FirstSync(stack.sessions, stack.clock, notifier=stack.notifier)
+    return FirstSync(
+        stack.sessions, stack.clock, notifier=stack.notifier, writers=stack.service.writers
+    )
 
 
 @first_sync_app.command("plan")

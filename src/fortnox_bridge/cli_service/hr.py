@@ -56,17 +56,17 @@ async def _rewrite(
         console.print(f"Re-writing {len(chosen)} absence(s){which}: {', '.join(chosen)}")
         source = stack.service.clients.source(tenant_id)
         try:
-            summary = await rewrite_records(
-                stack.sessions,
-                stack.clock,
-                stack.flows,
-                tenant_id=tenant_id,
-                flow_name=AbsencePush.name,
-                source=source,
-                external_ids=chosen,
-                dry_run=dry_run,
-                owner=stack.service.owner,
-            )
+            async with stack.service.writers.hold(tenant_id, "re-write"):
+                summary = await rewrite_records(
+                    stack.sessions,
+                    stack.clock,
+                    stack.flows,
+                    tenant_id=tenant_id,
+                    flow_name=AbsencePush.name,
+                    source=source,
+                    external_ids=chosen,
+                    dry_run=dry_run,
+                )
         finally:
             await source.aclose()
         print_summary(console, tenant, summary)

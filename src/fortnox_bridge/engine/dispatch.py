@@ -6,9 +6,11 @@ distributed dispatcher (Celery workers over Redis, see ``docs/architecture.md``)
 same ``submit`` by sending the job's JSON to a queue; its workers call the same handler. Flows
 never see which one runs them.
 
-In-process, a tenant has at most one sweep queued and one running: a sweep submitted while one
-is queued is absorbed; one submitted while one runs is run once more afterwards. Event-driven
-pushes of a tenant are merged while queued and run beside sweeps.
+In-process, a tenant has at most one job running, one sweep waiting and one push waiting: a sweep
+submitted while one waits is absorbed; one submitted while one runs is run once more afterwards.
+Event-driven pushes of a tenant are merged while they wait. Jobs of different tenants run side by
+side on the workers. Whatever the dispatcher, a writing job also holds the tenant's writer lease
+in the store (``writer.py``), so the rule holds across processes too.
 """
 
 from __future__ import annotations
@@ -80,19 +82,37 @@ Handler = Callable[[Job], Awaitable[Any]]
 
 @dataclass
 class _TenantSlots:
-    sweep_queued: bool = False
-    sweep_running: bool = False
-    sweep_again: bool = False
-    push_queued: Job | None = None
+    #: The tenant is in the queue or one of its jobs runs: never both, never two.
+    active: bool = False
+    running: JobKind | None = None
+    last: JobKind | None = None
+    sweep: Job | None = None
+    push: Job | None = None
+
+    def take(self) -> Job | None:
+        """The next job: a push first (a change waits least), unless a push just ran and a
+        sweep waits (a stream of changes never starves the sweep)."""
+        sweep_first = self.last == "push" and self.sweep is not None
+        job: Job | None
+        if self.push is not None and not sweep_first:
+            job, self.push = self.push, None
+        else:
+            job, self.sweep = self.sweep, None
+        return job
 
 
 @dataclass
 class InProcessDispatcher:
-    """Runs jobs on ``workers`` asyncio tasks in this process."""
+    """Runs jobs on ``workers`` asyncio tasks in this process, one job per tenant at a time.
+
+    The queue holds tenants, not jobs: a worker takes a tenant and runs its next job, so pushes
+    that arrive while the tenant waits are merged into one job, and no two workers ever run jobs
+    of the same tenant (the one-writer rule holds in the dispatcher before it holds in the store).
+    """
 
     handler: Handler
     workers: int = 4
-    _queue: asyncio.Queue[Job] = field(default_factory=asyncio.Queue)
+    _queue: asyncio.Queue[int] = field(default_factory=asyncio.Queue)
     _slots: dict[int, _TenantSlots] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     done: int = 0
@@ -101,28 +121,28 @@ class InProcessDispatcher:
         """Queue a job; duplicate sweeps are absorbed, queued pushes merged."""
         slots = self._slots.setdefault(job.tenant_id, _TenantSlots())
         if job.kind == "sweep":
-            if slots.sweep_queued:
-                return
-            if slots.sweep_running:
-                slots.sweep_again = True
-                return
-            slots.sweep_queued = True
-        elif slots.push_queued is not None:
-            merged = push_job(
+            if slots.sweep is None:
+                again = slots.running == "sweep"
+                slots.sweep = Job("sweep", job.tenant_id, reason="again") if again else job
+        elif slots.push is not None:
+            slots.push = push_job(
                 job.tenant_id,
-                [
-                    (e, i)
-                    for queued in (slots.push_queued, job)
-                    for e, ids in queued.records
-                    for i in ids
-                ],
+                [(e, i) for queued in (slots.push, job) for e, ids in queued.records for i in ids],
                 job.reason,
             )
-            slots.push_queued = merged
-            return
         else:
-            slots.push_queued = job
-        self._queue.put_nowait(job)
+            slots.push = job
+        self._enqueue(job.tenant_id, slots)
+
+    def running(self, tenant_id: int) -> JobKind | None:
+        """The kind of the tenant's job that runs now, if any."""
+        slots = self._slots.get(tenant_id)
+        return slots.running if slots else None
+
+    def _enqueue(self, tenant_id: int, slots: _TenantSlots) -> None:
+        if not slots.active and (slots.sweep is not None or slots.push is not None):
+            slots.active = True
+            self._queue.put_nowait(tenant_id)
 
     def start(self) -> None:
         """Start the worker tasks."""
@@ -144,26 +164,23 @@ class InProcessDispatcher:
 
     async def _work(self) -> None:
         while True:
-            job = await self._queue.get()
+            tenant_id = await self._queue.get()
+            slots = self._slots[tenant_id]
             try:
-                await self._run(job)
+                job = slots.take()
+                if job is not None:
+                    await self._run(job, slots)
             finally:
+                slots.active = False
+                self._enqueue(tenant_id, slots)  # before task_done: join() sees no gap
                 self._queue.task_done()
 
-    async def _run(self, job: Job) -> None:
-        slots = self._slots.setdefault(job.tenant_id, _TenantSlots())
-        if job.kind == "sweep":
-            slots.sweep_queued, slots.sweep_running = False, True
-        else:
-            job, slots.push_queued = slots.push_queued or job, None
+    async def _run(self, job: Job, slots: _TenantSlots) -> None:
+        slots.running = job.kind
         try:
             await self.handler(job)
         except Exception:  # one tenant's failure never stops the workers
             log.exception("job failed", extra={"tenant_id": job.tenant_id, "kind": job.kind})
         finally:
             self.done += 1
-            if job.kind == "sweep":
-                slots.sweep_running = False
-                if slots.sweep_again:
-                    slots.sweep_again = False
-                    await self.submit(Job("sweep", job.tenant_id, reason="again"))
+            slots.running, slots.last = None, job.kind

@@ -9,7 +9,7 @@
     ├── InvalidSettingsError     flow settings or a tenant policy do not validate
     ├── SecretKeyError           the key that encrypts tokens is missing, malformed or wrong
     ├── ConnectionStateError     the connection cannot run (not active) or cannot move that way
-    ├── TenantBusyError          another worker is running a sweep of the tenant
+    ├── TenantBusyError          another job is writing to the tenant's Fortnox
     ├── ConflictError            no such open conflict, or the winning values do not fit
     └── ResyncError              a re-sync cannot start (bad interval, flow has no period...)
 """
@@ -50,7 +50,7 @@ class ConnectionStateError(EngineError):
 
 
 class TenantBusyError(EngineError):
-    """Another worker holds the tenant's sweep lease."""
+    """Another job holds the tenant's writer lease (see ``engine/writer.py``)."""
 
 
 class ConflictError(EngineError):

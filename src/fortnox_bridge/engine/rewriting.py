@@ -21,6 +21,7 @@ from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.results import FlowResult, RunSummary, describe_error
 from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.engine.workers import new_worker_id
+from fortnox_bridge.engine.writer import current_job
 
 
 async def rewrite_records(
@@ -46,7 +47,9 @@ async def rewrite_records(
     result = FlowResult(flow=flow.name)
     summary.flows.append(result)
     before = source.requests_made
-    pusher = DerivedPusher(sessions, clock, tenant_id=tenant_id, owner=owner or new_worker_id())
+    # Hold the tenant's writer around this call (``writer.py``); its job then owns the writes.
+    owner = current_job(tenant_id) or owner or new_worker_id()
+    pusher = DerivedPusher(sessions, clock, tenant_id=tenant_id, owner=owner)
     try:
         if external_ids:
             await pusher.push(

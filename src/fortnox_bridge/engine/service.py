@@ -1,24 +1,25 @@
 """What a worker does for a tenant: sweeps, event-driven pushes, dry runs and pre-flight checks.
 
-A sweep holds the tenant's lease (one sweep per tenant at a time, across processes); event-driven
-pushes run beside it (their writes are still one-at-a-time per record, see ``pushing.py``). After
-a run the connection lifecycle sees what stopped it, and the notifier e-mails what is new.
+Every job that may write holds the tenant's writer (``writer.py``): one writing job per tenant at
+a time, across tasks, processes and machines — sweeps, pushes and re-syncs wait for each other.
+Dry runs and pre-flight checks only read and run beside them. After a run the connection
+lifecycle sees what stopped it, and the notifier e-mails what is new.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.clients import ClientProvider
 from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.errors import ResyncError
+from fortnox_bridge.engine.errors import ResyncError, TenantBusyError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
@@ -28,13 +29,11 @@ from fortnox_bridge.engine.results import RunSummary, describe_error
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ProgressCallback, Runner
 from fortnox_bridge.engine.sources import ClientSource
-from fortnox_bridge.engine.workers import abandoned
+from fortnox_bridge.engine.writer import Sleep, TenantWriters
 from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.models import Run
 
 log = logging.getLogger(__name__)
-SWEEP_LEASE = timedelta(minutes=30)
 
 
 class RunObserver(Protocol):
@@ -60,6 +59,7 @@ class SyncService:
         owner: str | None = None,
         write_lease: timedelta = WRITE_LEASE,
         observer: RunObserver | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -70,10 +70,12 @@ class SyncService:
         self.preflight = Preflight(sessions, clock, self.runner.flows)
         self.resyncs = Resync(sessions, clock, self.runner)
         self.observer = observer
+        #: The one-writer rule: every writing job of a tenant holds its writer lease.
+        self.writers = TenantWriters(sessions, clock, sleep=sleep)
 
     @property
     def owner(self) -> str:
-        """This worker's id."""
+        """Who marks writes now: the running job's id, else this worker's."""
         return self.runner.owner
 
     async def sweep(
@@ -99,21 +101,25 @@ class SyncService:
             return summary
         if dry_run:
             return await self._run(tenant_id, "sweep", dry_run=True, only=only, progress=progress)
-        lease = f"sweep:{tenant_id}"
-        if not self._take(lease):
-            return self._failed(tenant_id, "another worker is sweeping this tenant right now")
         try:
-            return await self._run(tenant_id, "sweep", only=only, progress=progress, probe=probe)
-        finally:
-            with self.sessions.begin() as session:
-                LeaseRepository(session).release(lease, self.owner)
+            async with self.writers.hold(tenant_id, "sweep"):
+                return await self._run(
+                    tenant_id, "sweep", only=only, progress=progress, probe=probe
+                )
+        except TenantBusyError as exc:
+            return self._failed(tenant_id, str(exc))
 
     async def push(self, tenant_id: int, records: Mapping[str, Collection[str]]) -> RunSummary:
-        """Write some changed host records now (event-driven), beside any sweep."""
+        """Write some changed host records now (event-driven), after any running job of the
+        tenant has finished."""
         refused = self._refusal(tenant_id)
         if refused is not None:
             return refused
-        return await self._run(tenant_id, "push", records=records)
+        try:
+            async with self.writers.hold(tenant_id, "push"):
+                return await self._run(tenant_id, "push", records=records)
+        except TenantBusyError as exc:
+            return self._failed(tenant_id, str(exc))
 
     async def resync_plan(self, tenant_id: int, flow: str, first: date, last: date) -> ResyncPlan:
         """What a re-sync of ``first``..``last`` would do (the interval widened to periods)."""
@@ -136,19 +142,18 @@ class SyncService:
         refused = self._refusal(tenant_id)
         if refused is not None:
             raise ResyncError(refused.error or "the connection is not active")
-        lease = f"sweep:{tenant_id}"
-        if not self._take(lease):
-            raise ResyncError("another worker is syncing this tenant; try again in a moment")
-        source = self.clients.source(tenant_id)
         try:
-            run_id = await self._resync_job(tenant_id, flow, first, last, source)
-            run = await self.resyncs.run(tenant_id, run_id, source, progress)
-            self.connections.dismiss_proposals(tenant_id, flow)
-            return run
-        finally:
-            await source.aclose()
-            with self.sessions.begin() as session:
-                LeaseRepository(session).release(lease, self.owner)
+            async with self.writers.hold(tenant_id, "re-sync"):
+                source = self.clients.source(tenant_id)
+                try:
+                    run_id = await self._resync_job(tenant_id, flow, first, last, source)
+                    run = await self.resyncs.run(tenant_id, run_id, source, progress)
+                    self.connections.dismiss_proposals(tenant_id, flow)
+                    return run
+                finally:
+                    await source.aclose()
+        except TenantBusyError as exc:
+            raise ResyncError(str(exc)) from exc
 
     async def _resync_job(
         self, tenant_id: int, flow: str, first: date, last: date, source: ClientSource
@@ -249,27 +254,6 @@ class SyncService:
     def _failed(self, tenant_id: int, error: str) -> RunSummary:
         now = self.clock.now()
         return RunSummary(tenant_id=tenant_id, started_at=now, finished_at=now, error=error)
-
-    def _take(self, lease: str) -> bool:
-        """Take the sweep lease; a holder that died on this machine (``kill -9``) is replaced
-        at once instead of after the lease's 30 minutes."""
-        now = self.clock.now()
-        until = now + SWEEP_LEASE
-        try:
-            with self.sessions.begin() as session:
-                leases = LeaseRepository(session)
-                if leases.acquire(lease, self.owner, until=until, now=now):
-                    return True
-                held = leases.holder(lease)
-                if held is None or not abandoned(held[0], held[1], me=self.owner, now=now):
-                    return False
-                log.warning(
-                    "sweep lease of a dead worker taken over",
-                    extra={"lease": lease, "previous_holder": held[0]},
-                )
-                return leases.take_over(lease, held[0], self.owner, until=until)
-        except IntegrityError:
-            return False  # another worker took it in the same instant
 
     def _needs_facts(self, probe: Probe, records: Mapping[str, Collection[str]] | None) -> bool:
         """Whether a dated flow is about to write and the cached facts are old or missing."""

@@ -1,4 +1,4 @@
-"""Leases: named locks with an expiry, so one worker at a time does a tenant's sweep."""
+"""Leases: named locks with an expiry, so one job at a time writes to a tenant's Fortnox."""
 
 from __future__ import annotations
 
@@ -49,6 +49,13 @@ class LeaseRepository:
             .values(holder=holder, expires_at=until)
         )
         return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def renew(self, name: str, holder: str, *, until: datetime) -> bool:
+        """Extend ``holder``'s lease to ``until``; ``False`` if it is no longer theirs."""
+        renewed = self.session.execute(
+            update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=until)
+        )
+        return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
     def release(self, name: str, holder: str) -> None:
         """Give the lease back (only its holder can)."""

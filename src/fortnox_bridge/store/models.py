@@ -556,7 +556,7 @@ class Notification(Base):
 
 
 class Lease(Base):
-    """A named, expiring lock held by one worker (one sweep per tenant at a time)."""
+    """A named, expiring lock held by one job (one writer per tenant at a time)."""
 
     __tablename__ = "leases"
 

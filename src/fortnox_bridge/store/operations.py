@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import PushOperation
@@ -47,8 +47,21 @@ class PushOperationRepository:
         op = self.session.scalars(
             select(PushOperation).where(PushOperation.idempotency_key == idempotency_key)
         ).first()
-        if op is not None and op.status in ACTIVE and op.owner != owner:
-            return None
+        if op is not None:
+            # Compare-and-set: the claim moves to ``owner`` only if nobody else holds it now,
+            # even when another job read the same row a moment ago.
+            claimed = self.session.execute(
+                update(PushOperation)
+                .where(
+                    PushOperation.id == op.id,
+                    or_(PushOperation.status.not_in(ACTIVE), PushOperation.owner == owner),
+                )
+                .values(owner=owner, status="processing", lease_until=lease_until, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                return None
+            self.session.refresh(op)
         if op is None:
             op = PushOperation(
                 tenant_id=tenant_id,

@@ -38,6 +38,7 @@ from fortnox_bridge.engine.flow import Flow, normalise
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.sources import ClientSource, first_error
 from fortnox_bridge.engine.workers import new_worker_id
+from fortnox_bridge.engine.writer import TenantWriters
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
@@ -163,11 +164,14 @@ class FirstSync:
         *,
         notifier: Notifier | None = None,
         owner: str | None = None,
+        writers: TenantWriters | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.notifier = notifier
         self.owner = owner or new_worker_id()
+        #: The one-writer rule; share the sync service's so jobs of this process queue up.
+        self.writers = writers or TenantWriters(sessions, clock)
 
     # -- plan ------------------------------------------------------------------------------------
 

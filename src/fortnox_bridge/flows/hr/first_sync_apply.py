@@ -18,18 +18,17 @@ and adopts it. A pair's update is the same values again, so repeating it is harm
 becomes ``applied`` when every item is done or skipped; then the result is e-mailed once. Failed
 items keep the plan ``applying``: they are listed (and e-mailed), and apply again retries them.
 
-The tenant's sweep lease is held meanwhile, so no sweep of the tenant runs beside an apply.
+The tenant's writer is held meanwhile (``engine/writer.py``), so no other job writes to the
+tenant's Fortnox beside an apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from fortnox_bridge.engine.errors import TenantBusyError
 from fortnox_bridge.engine.events import changed_values, record_event
@@ -37,21 +36,17 @@ from fortnox_bridge.engine.flow import Flow, fingerprint, normalise
 from fortnox_bridge.engine.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.results import describe_error
 from fortnox_bridge.engine.sources import ClientSource, first_error
-from fortnox_bridge.engine.workers import abandoned
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.first_sync_plan import differences, email_key
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxError, OutcomeUnknown
 from fortnox_bridge.store.first_sync import FirstSyncRepository
-from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 
 if TYPE_CHECKING:
     from fortnox_bridge.flows.hr.first_sync import FirstSync
 
-#: How long an apply may hold the tenant's sweep lease before another worker may take it.
-LEASE = timedelta(minutes=30)
 #: The ``flow`` named in the events an apply adds to the feed.
 EVENT_FLOW = "hr.first_sync"
 
@@ -92,42 +87,25 @@ class Applier:
         self.plan_id = plan_id
         self.push = push
         self.pull = pull
-        self.lease = f"sweep:{tenant_id}"
         self._listing: list[dict[str, Any]] | None = None
 
     async def run(self, source: ClientSource) -> None:
         """Apply every item not done yet, then finish the plan and e-mail the result."""
-        if not self._take_lease():
-            raise TenantBusyError(
-                "a sweep or another apply of this tenant is running; try again in a moment"
-            )
         try:
-            before = source.requests_made
-            items = self._start()
-            client = await source.get()
-            left_out = self._left_out()
-            for item_id in items:
-                await self._one(item_id, client, left_out)
-            await self._finish(source.requests_made - before)
-        finally:
-            with self.sessions.begin() as session:
-                LeaseRepository(session).release(self.lease, self.sync.owner)
+            async with self.sync.writers.hold(self.tenant_id, "apply", wait=False):
+                before = source.requests_made
+                items = self._start()
+                client = await source.get()
+                left_out = self._left_out()
+                for item_id in items:
+                    await self._one(item_id, client, left_out)
+                await self._finish(source.requests_made - before)
+        except TenantBusyError as exc:
+            raise TenantBusyError(
+                "a sweep, a push or another apply of this tenant is running; try again in a moment"
+            ) from exc
 
     # -- the pass ----------------------------------------------------------------------------------
-
-    def _take_lease(self) -> bool:
-        now = self.clock.now()
-        try:
-            with self.sessions.begin() as session:
-                leases = LeaseRepository(session)
-                if leases.acquire(self.lease, self.sync.owner, until=now + LEASE, now=now):
-                    return True
-                held = leases.holder(self.lease)
-                if held is None or not abandoned(held[0], held[1], me=self.sync.owner, now=now):
-                    return False
-                return leases.take_over(self.lease, held[0], self.sync.owner, until=now + LEASE)
-        except IntegrityError:
-            return False
 
     def _start(self) -> list[int]:
         now = self.clock.now()

@@ -52,7 +52,12 @@ def _job_name(tenant_id: int) -> str:
 
 def _first_sync(web: WebContext) -> FirstSync:
     service = web.hooks.service
-    return FirstSync(web.sessions, web.clock, notifier=service.notifier if service else None)
+    return FirstSync(
+        web.sessions,
+        web.clock,
+        notifier=service.notifier if service else None,
+        writers=service.writers if service else None,
+    )
 
 
 def _plan(web: WebContext, tenant_id: int) -> PlanView | None:

@@ -430,16 +430,16 @@ async def rewrite(request: Request, tenant_id: TenantId, user: User) -> Response
         return back
     source = service.clients.source(tenant_id)
     try:
-        summary = await rewrite_records(
-            context.sessions,
-            context.clock,
-            context.flows,
-            tenant_id=tenant_id,
-            flow_name=AbsencePush.name,
-            source=source,
-            external_ids=chosen,
-            owner=service.owner,
-        )
+        async with service.writers.hold(tenant_id, "re-write", wait=False):
+            summary = await rewrite_records(
+                context.sessions,
+                context.clock,
+                context.flows,
+                tenant_id=tenant_id,
+                flow_name=AbsencePush.name,
+                source=source,
+                external_ids=chosen,
+            )
     except (EngineError, FortnoxError) as exc:
         flash(
             request,
