@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.clients import ClientProvider
 from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.errors import ResyncError, TenantBusyError
+from fortnox_bridge.engine.errors import ConnectionStateError, ResyncError, TenantBusyError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
 from fortnox_bridge.engine.preflight import Checklist, Preflight, facts_are_stale
 from fortnox_bridge.engine.probe import Probe
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE
+from fortnox_bridge.engine.repair import RepairProgress, RepairReport, repair_duplicates
 from fortnox_bridge.engine.results import RunSummary, describe_error
 from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ProgressCallback, Runner
@@ -178,6 +179,33 @@ class SyncService:
             return None
         self.resyncs.request_cancel(tenant_id, unfinished.id)
         return unfinished.id
+
+    async def repair_duplicates(
+        self, tenant_id: int, *, apply: bool = False, progress: RepairProgress | None = None
+    ) -> RepairReport:
+        """The records the bridge made more than once in the tenant's Fortnox (see
+        ``engine/repair.py``); ``apply``: delete the extra ones where Fortnox allows it, holding
+        the tenant's writer (after any running job of the tenant has finished)."""
+        refused = self._refusal(tenant_id)
+        if refused is not None:
+            raise ConnectionStateError(refused.error or "the connection is not active")
+        source = self.clients.source(tenant_id)
+        try:
+            return await repair_duplicates(
+                self.sessions,
+                self.clock,
+                tenant_id,
+                source,
+                self.runner.flows,
+                apply_changes=apply,
+                writer=self.writers.hold(tenant_id, "repair") if apply else None,
+                progress=progress,
+            )
+        except RUN_STOPPERS as exc:  # Fortnox refused the connection itself
+            await self.connections.after_error(tenant_id, exc)
+            raise
+        finally:
+            await source.aclose()
 
     async def check(self, tenant_id: int) -> Checklist:
         """The pre-flight checklist (reads Fortnox; caches financial years and locked period)."""

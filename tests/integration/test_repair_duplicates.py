@@ -1,0 +1,280 @@
+"""Repair of duplicates against the sandbox, on SQLite and PostgreSQL: records written twice on
+purpose beside the bridge's own are listed exactly, the applied repair deletes exactly the extra
+transactions (keepers and someone else's records survive), employees are left to a person, a
+locked salary period refuses per record, and a second run finds nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.repair import (
+    BY_HAND,
+    DELETED,
+    HANDLED,
+    LEFT_ALONE,
+    REFUSED,
+    SAME_HOST,
+    SAME_KEY,
+    DuplicateGroup,
+    RepairReport,
+)
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.runs import RunRepository
+
+from .conftest import Bridge, Put, employee
+
+FLOWS = ("hr.employee.push", "payroll.attendance.push", "payroll.absence.push")
+ATTENDANCE, ABSENCE, EMPLOYEES = (
+    "payroll.attendance.push",
+    "payroll.absence.push",
+    "hr.employee.push",
+)
+
+
+class Tenant:
+    """A tenant whose employees and time went to Fortnox once; its Fortnox ids by key."""
+
+    def __init__(self, bridge: Bridge, sessions: sessionmaker[Session]) -> None:
+        self.bridge, self.sessions = bridge, sessions
+
+    def link(self, entity: str, external_id: str) -> str:
+        with self.sessions.begin() as session:
+            found = LinkRepository(session).get(self.bridge.tenant, entity, external_id)
+            assert found is not None
+            return found.fortnox_id
+
+    def employee(self, host_id: str) -> str:
+        return self.link("employee", host_id)
+
+
+@pytest.fixture
+async def tenant_with_data(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, put: Put
+) -> Tenant:
+    await bridge.connect()
+    with sessions.begin() as session:
+        configs = FlowConfigRepository(session)
+        for name in FLOWS:
+            configs.put(bridge.tenant, name, enabled=True, settings={}, now=clock.now())
+    put("employee", "e001", employee(1))
+    put("employee", "e002", employee(2))
+    put("project", "p1", {"number": "P100", "name": "Projekt P100"})
+    put("absence_type", "sick", {"code": "sick", "name": "Sjuk", "paxml_code": "SJK"})
+    work = {"project": "p1", "cost_center": "CC1"}
+    put("time_entry", "t1", {"employee": "e001", "date": "2026-03-02", "hours": "5", **work})
+    put("time_entry", "t2", {"employee": "e001", "date": "2026-03-03", "hours": "8", **work})
+    put("time_entry", "t3", {"employee": "e002", "date": "2026-03-02", "hours": "8"})
+    put(
+        "time_entry",
+        "t4",
+        {"employee": "e002", "date": "2026-03-04", "hours": "8", "absence_type": "sick"},
+    )
+    first = await bridge.service.sweep(bridge.tenant)
+    assert (first.error, first.total("failed"), first.total("created")) == (None, 0, 6)
+    return Tenant(bridge, sessions)
+
+
+async def _rows(client: FortnoxClient, resource: str) -> dict[str, dict[str, Any]]:
+    found = {}
+    async for row in getattr(client, resource).iterate():
+        data = row.model_dump(mode="json")
+        found[str(data["id"] if "id" in data else data["employee_id"])] = data
+    return found
+
+
+async def _copy(client: FortnoxClient, resource: str, fortnox_id: str, **changes: Any) -> str:
+    """Write the record ``fortnox_id`` again (as a second job did), with ``changes``."""
+    original = (await _rows(client, resource))[fortnox_id]
+    fields = {k: v for k, v in original.items() if k != "id" and v is not None}
+    created = await getattr(client, resource).create({**fields, **changes})
+    return str(created.model_dump(mode="json")["id"])
+
+
+def _by_flow(report: RepairReport) -> dict[str, list[DuplicateGroup]]:
+    found: dict[str, list[DuplicateGroup]] = {}
+    for group in report.groups:
+        found.setdefault(group.flow, []).append(group)
+    return found
+
+
+async def test_the_repair_lists_and_deletes_exactly_the_extra_records(
+    tenant_with_data: Tenant, engine_client: FortnoxClient, sessions: sessionmaker[Session]
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    five = data.link("attendance_line", "e001/2026-03-02@TID|P100|CC1")
+    stale = [
+        await _copy(engine_client, "attendance_transactions", five, hours="1.5"),
+        await _copy(engine_client, "attendance_transactions", five, hours="2"),
+    ]
+    sick = data.link("absence_line", "e002/2026-03-04@SJK||")
+    sick_copy = await _copy(engine_client, "absence_transactions", sick)
+    # Someone keyed in the same overtime twice, and one more row, in Fortnox: not the bridge's.
+    two = data.employee("e002")
+    overtime = {"employee_id": two, "date": "2026-03-05", "cause_code": "OT2", "hours": "3"}
+    foreign = [
+        str((await engine_client.attendance_transactions.create(overtime)).id),
+        str((await engine_client.attendance_transactions.create(overtime)).id),
+        str(
+            (
+                await engine_client.attendance_transactions.create(
+                    {**overtime, "cause_code": "OT1", "date": "2026-03-03"}
+                )
+            ).id
+        ),
+    ]
+    one = data.employee("e001")
+    copied = await engine_client.employees.create(
+        {"email": "person1@example.se", "first_name": "Förnamn1", "last_name": "Svensson"}
+    )
+    employee_copy = str(copied.employee_id)
+
+    listed = await bridge.service.repair_duplicates(bridge.tenant)
+    groups = _by_flow(listed)
+    (attendance, not_ours) = sorted(groups[ATTENDANCE], key=lambda g: not g.ours)
+    assert (attendance.keepers, attendance.host_ids) == ([five], ["e001/2026-03-02@TID|P100|CC1"])
+    assert sorted(e.fortnox_id for e in attendance.extras) == sorted(stale)
+    assert {e.why for e in attendance.extras} == {SAME_KEY}
+    assert sorted(str(e.differs["hours"]) for e in attendance.extras) == ["1.5", "2"]
+    assert attendance.action == "delete"
+    assert (not_ours.ours, not_ours.keepers, not_ours.action) == (False, [], LEFT_ALONE)
+    assert sorted(e.fortnox_id for e in not_ours.extras) == sorted(foreign[:2])
+    (absence,) = groups[ABSENCE]
+    assert (absence.keepers, [e.fortnox_id for e in absence.extras]) == ([sick], [sick_copy])
+    (employees,) = groups[EMPLOYEES]
+    assert (employees.keepers, employees.host_ids) == ([one], ["e001"])
+    assert [e.fortnox_id for e in employees.extras] == [employee_copy]
+    assert employees.action == BY_HAND
+    assert listed.pending == 4
+    assert listed.run_id is None  # a listing writes nothing
+    with sessions.begin() as session:
+        assert RunRepository(session).latest(bridge.tenant, kind="repair") == []
+
+    steps: list[tuple[str, int, int]] = []
+    applied = await bridge.service.repair_duplicates(
+        bridge.tenant, apply=True, progress=lambda *step: steps.append(step)
+    )
+    assert Counter(e.outcome for g in applied.duplicates for e in g.extras) == {
+        DELETED: 3,
+        BY_HAND: 1,
+    }
+    assert steps[-1] == ("delete", 4, 4)
+    assert applied.pending == 1  # the employee is left to a person
+    attendance_rows = await _rows(engine_client, "attendance_transactions")
+    absence_rows = await _rows(engine_client, "absence_transactions")
+    assert not set(stale) & set(attendance_rows)
+    assert {five, *foreign} <= set(attendance_rows)
+    assert sick in absence_rows
+    assert sick_copy not in absence_rows
+    keys = Counter(
+        (r["employee_id"], r["date"], r["cause_code"], r.get("project") or None)
+        for r in attendance_rows.values()
+    )
+    assert keys.pop((two, "2026-03-05", "OT2", None)) == 2  # someone else's pair, left alone
+    assert set(keys.values()) == {1}
+    employees_now = await _rows(engine_client, "employees")
+    assert {one, employee_copy} <= set(employees_now)
+
+    with sessions.begin() as session:
+        runs = RunRepository(session)
+        (run,) = runs.latest(bridge.tenant, kind="repair")
+        assert (run.id, run.status) == (applied.run_id, "succeeded")
+        assert run.counts == {"deleted": 3, "failed": 0, "skipped": 1}
+        assert (run.progress_done, run.progress_total) == (4, 4)
+        items = runs.items(run.id)
+        assert sorted(
+            (i.flow, i.action, i.outcome, i.fortnox_id) for i in items if i.action == "delete"
+        ) == sorted(
+            [(ATTENDANCE, "delete", "ok", fortnox_id) for fortnox_id in stale]
+            + [(ABSENCE, "delete", "ok", sick_copy)]
+        )
+        (report,) = [i for i in items if i.action == "report"]
+        assert (report.flow, report.external_id, report.fortnox_id) == (
+            EMPLOYEES,
+            "e001",
+            employee_copy,
+        )
+        assert "make the extra ones inactive" in report.reason
+
+    # The person makes the extra employee inactive: nothing is left to repair.
+    await engine_client.employees.update(employee_copy, {"inactive": True})
+    again = await bridge.service.repair_duplicates(bridge.tenant)
+    assert again.pending == 0
+    (handled,) = _by_flow(again)[EMPLOYEES]
+    assert [e.outcome for e in handled.extras] == [HANDLED]
+    assert [g.ours for g in _by_flow(again)[ATTENDANCE]] == [False]
+    sweep = await bridge.service.sweep(bridge.tenant)
+    assert (sweep.total("created"), sweep.total("deleted"), sweep.total("failed")) == (0, 0, 0)
+
+
+async def test_a_locked_salary_period_refuses_per_record_and_the_rest_goes_on(
+    tenant_with_data: Tenant,
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    sessions: sessionmaker[Session],
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    march = data.link("attendance_line", "e001/2026-03-03@TID|P100|CC1")
+    locked = await _copy(engine_client, "attendance_transactions", march)
+    open_day = await _copy(
+        engine_client, "attendance_transactions", march, date="2026-04-01"
+    )  # another key: someone else's, alone
+    sick = data.link("absence_line", "e002/2026-03-04@SJK||")
+    await control.company_settings(bridge.company, locked_period_end="2026-03-03")
+    sick_copy = await _copy(engine_client, "absence_transactions", sick)
+
+    applied = await bridge.service.repair_duplicates(bridge.tenant, apply=True)
+    outcomes = {e.fortnox_id: e for g in applied.duplicates for e in g.extras}
+    assert set(outcomes) == {locked, sick_copy}
+    assert outcomes[sick_copy].outcome == DELETED
+    assert outcomes[locked].outcome == REFUSED
+    assert "låst" in outcomes[locked].message.lower()
+    assert applied.pending == 1
+    rows = await _rows(engine_client, "attendance_transactions")
+    assert {march, locked, open_day} <= set(rows)
+    with sessions.begin() as session:
+        runs = RunRepository(session)
+        (run,) = runs.latest(bridge.tenant, kind="repair")
+        assert (run.status, run.counts["failed"], run.counts["deleted"]) == ("partial", 1, 1)
+        (refused,) = [i for i in runs.items(run.id) if i.outcome == "failed"]
+        assert (refused.fortnox_id, refused.external_id) == (locked, "e001/2026-03-03@TID|P100|CC1")
+        assert "Fortnox refused the delete" in refused.reason
+
+    await control.company_settings(bridge.company, locked_period_end=None)
+    done = await bridge.service.repair_duplicates(bridge.tenant, apply=True)
+    assert [e.outcome for g in done.duplicates for e in g.extras] == [DELETED]
+    assert (await bridge.service.repair_duplicates(bridge.tenant)).pending == 0
+
+
+async def test_an_employee_created_twice_for_one_host_record_is_found_by_the_run_log(
+    tenant_with_data: Tenant, put: Put, sessions: sessionmaker[Session]
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    first = data.employee("e002")
+    # A second job did not see the first create and created the employee again, by then with
+    # a new e-mail: the link now names the second one.
+    with sessions.begin() as session:
+        links = LinkRepository(session)
+        found = links.get(bridge.tenant, "employee", "e002")
+        assert found is not None
+        links.remove(found)
+    put("employee", "e002", employee(2, email="karin.ny@example.se"))
+    second = await bridge.service.sweep(bridge.tenant, only=[EMPLOYEES])
+    assert second.total("created") == 1
+    kept = data.employee("e002")
+    assert kept != first
+
+    report = await bridge.service.repair_duplicates(bridge.tenant)
+    (group,) = _by_flow(report)[EMPLOYEES]
+    assert (group.keepers, group.host_ids) == ([kept], ["e002"])
+    (extra,) = group.extras
+    assert (extra.fortnox_id, extra.why) == (first, SAME_HOST)
+    assert extra.differs["email"] == "person2@example.se"
+    assert report.pending == 1
