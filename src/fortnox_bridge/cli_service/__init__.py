@@ -1,4 +1,5 @@
-"""The service commands of ``fortnox-bridge``: serve, sync, resync, tenants, connect, status."""
+"""The service commands of ``fortnox-bridge``: serve, sync, resync, tenants, connect, status,
+repair."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import typer
 from fortnox_bridge.cli_service.commands import connect, resync, status, sync
 from fortnox_bridge.cli_service.first_sync import first_sync_app
 from fortnox_bridge.cli_service.hr import hr_app
+from fortnox_bridge.cli_service.repair import repair_app
 from fortnox_bridge.cli_service.serve import serve
 from fortnox_bridge.cli_service.tenants import tenants_app
 
@@ -21,3 +23,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tenants_app, name="tenants")
     hr_app.add_typer(first_sync_app, name="first-sync")
     app.add_typer(hr_app, name="hr")
+    app.add_typer(repair_app, name="repair")
