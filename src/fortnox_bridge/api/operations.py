@@ -141,7 +141,8 @@ def operations_router(flows: Sequence[type[Flow]]) -> APIRouter:
         request: Request,
         caller: ReaderDep,
         kind: Annotated[
-            Literal["sweep", "push", "resync"] | None, Query(description="Only this kind.")
+            Literal["sweep", "push", "resync", "repair"] | None,
+            Query(description="Only this kind."),
         ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,

@@ -442,14 +442,14 @@ class PushOperation(Base):
 
 
 class Run(Base):
-    """One sweep, event-driven push or re-sync of a tenant, with its counts and progress."""
+    """One sweep, event-driven push, re-sync or repair of a tenant, with its counts and progress."""
 
     __tablename__ = "runs"
     __table_args__ = (Index("ix_runs_tenant", "tenant_id", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    #: ``sweep``, ``push`` or ``resync``.
+    #: ``sweep``, ``push``, ``resync`` or ``repair`` (of duplicates).
     kind: Mapped[str] = mapped_column(String(10))
     flow: Mapped[str | None] = mapped_column(String(100), nullable=True)
     #: ``running``, ``succeeded``, ``partial`` (items failed), ``failed`` (could not run),

@@ -1,4 +1,4 @@
-"""Runs and their items: what each sweep, push and re-sync did."""
+"""Runs and their items: what each sweep, push, re-sync and repair did."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runs: what each sweep, push and re-sync did, with live progress and a 30-day chart."""
+"""Runs: what each sweep, push, re-sync and repair did, with live progress and a 30-day chart."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
 
-KINDS = ("sweep", "push", "resync")
+KINDS = ("sweep", "push", "resync", "repair")
 #: The run detail's filter: what happened to an item.
 OUTCOMES = ("created", "updated", "deleted", "skipped", "failed")
 #: How many runs the list shows.
