@@ -1,16 +1,20 @@
 """Repair of duplicates against the sandbox, on SQLite and PostgreSQL: records written twice on
 purpose beside the bridge's own are listed exactly, the applied repair deletes exactly the extra
 transactions (keepers and someone else's records survive), employees are left to a person, a
-locked salary period refuses per record, and a second run finds nothing."""
+locked salary period refuses per record, and a second run finds nothing; the same through the
+API, whose run shows among the runs."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api import create_app
+from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.repair import (
     BY_HAND,
@@ -28,6 +32,7 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put, employee
 
@@ -278,3 +283,50 @@ async def test_an_employee_created_twice_for_one_host_record_is_found_by_the_run
     assert (extra.fortnox_id, extra.why) == (first, SAME_HOST)
     assert extra.differs["email"] == "person2@example.se"
     assert report.pending == 1
+
+
+async def test_the_api_lists_and_repairs_and_the_run_shows_in_the_runs(
+    tenant_with_data: Tenant,
+    engine_client: FortnoxClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    five = data.link("attendance_line", "e001/2026-03-02@TID|P100|CC1")
+    extra = await _copy(engine_client, "attendance_transactions", five, hours="1.5")
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        writer = tenants.create_api_key(bridge.tenant, label="w", now=clock.now()).key
+        reader = tenants.create_api_key(bridge.tenant, label="r", now=clock.now(), scope="read")
+    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=app),
+        headers={"Authorization": f"Bearer {writer}"},
+    ) as http:
+        listed = await http.post("/api/v1/repair/duplicates", json={"apply": False})
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+        assert (body["applied"], body["pending"], body["run_id"]) == (False, 1, None)
+        (group,) = body["groups"]
+        assert (group["flow"], group["keepers"], group["action"]) == (ATTENDANCE, [five], "delete")
+        assert [(e["fortnox_id"], e["differs"]["hours"]) for e in group["extras"]] == [
+            (extra, "1.5")
+        ]
+        read_only = {"Authorization": f"Bearer {reader.key}"}
+        refused = await http.post("/api/v1/repair/duplicates", headers=read_only)
+        assert refused.status_code == 403
+
+        applied = (await http.post("/api/v1/repair/duplicates", json={"apply": True})).json()
+        assert (applied["applied"], applied["pending"]) == (True, 0)
+        assert [e["outcome"] for e in applied["groups"][0]["extras"]] == [DELETED]
+        runs = (await http.get("/api/v1/runs", params={"kind": "repair"})).json()["data"]
+        assert [(r["id"], r["kind"], r["status"]) for r in runs] == [
+            (applied["run_id"], "repair", "succeeded")
+        ]
+        items = (await http.get(f"/api/v1/runs/{applied['run_id']}/items")).json()["data"]
+        assert [(i["action"], i["outcome"], i["fortnox_id"]) for i in items] == [
+            ("delete", "ok", extra)
+        ]
+        nothing = (await http.post("/api/v1/repair/duplicates")).json()
+        assert (nothing["pending"], nothing["groups"]) == (0, [])

@@ -25,6 +25,7 @@ from fortnox_bridge.api.operations import operations_router
 from fortnox_bridge.api.paxml import paxml_router
 from fortnox_bridge.api.reconnect import reconnect_router
 from fortnox_bridge.api.records import record_router
+from fortnox_bridge.api.repair import repair_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.api.tenants import tenants_router
 from fortnox_bridge.api.webhooks import webhooks_router
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(operations_router(known))
     app.include_router(control_router(known))
     app.include_router(reconnect_router())
+    app.include_router(repair_router())
     app.include_router(tenants_router())
     hooked = app.state.hooks
     app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
