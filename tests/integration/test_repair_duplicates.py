@@ -330,3 +330,30 @@ async def test_the_api_lists_and_repairs_and_the_run_shows_in_the_runs(
         ]
         nothing = (await http.post("/api/v1/repair/duplicates")).json()
         assert (nothing["pending"], nothing["groups"]) == (0, [])
+
+
+async def test_a_record_beside_one_the_bridge_matched_is_not_ours(
+    tenant_with_data: Tenant, engine_client: FortnoxClient, sessions: sessionmaker[Session]
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    matched = data.employee("e002")
+    with sessions.begin() as session:  # found in Fortnox by e-mail, not created by the bridge
+        link = LinkRepository(session).get(bridge.tenant, "employee", "e002")
+        assert link is not None
+        link.origin = "matched"
+    other = await engine_client.employees.create(
+        {"email": "PERSON2@example.se", "first_name": "Annan", "last_name": "Person"}
+    )
+
+    report = await bridge.service.repair_duplicates(bridge.tenant, apply=True)
+    (group,) = report.groups
+    assert (group.flow, group.ours, group.keepers, group.host_ids) == (
+        EMPLOYEES,
+        False,
+        [matched],
+        ["e002"],
+    )
+    assert [(e.fortnox_id, e.outcome) for e in group.extras] == [
+        (str(other.employee_id), LEFT_ALONE)
+    ]
+    assert (report.pending, report.run_id) == (0, None)  # nothing to do: no run either

@@ -313,12 +313,14 @@ async def find(
     report = RepairReport(tenant_id, context.name)
     # A flow that never wrote anything cannot have written it twice: no request for it.
     chosen = [t for t in chosen if known.links[t.entity] or known.created[t.entity]]
-    read: dict[str, dict[str, dict[str, Any]]] = {}
-    for target in chosen:
-        if target.resource not in read:
-            read[target.resource] = await _read(source, target, progress)
-        rows = read[target.resource]
-        report.groups += _groups(target, rows, known, known.linked(target.resource, chosen))
+    resources = list(dict.fromkeys(t.resource for t in chosen))
+    for resource in resources:
+        writers = [t for t in chosen if t.resource == resource]
+        rows = await _read(source, writers[0], progress)
+        found = _Sweep(rows, known, known.linked(resource, chosen))
+        for target in writers:  # two flows may write one register (absence transactions)
+            report.groups += found.ours(target)
+        report.groups += found.not_ours()
     return report
 
 
@@ -338,61 +340,79 @@ async def _read(
     return rows
 
 
-def _groups(
-    target: _Target, rows: Mapping[str, dict[str, Any]], known: _Known, linked: set[str]
-) -> list[DuplicateGroup]:
-    """The target's duplicate groups among ``rows``; ``linked``: ids any link points at."""
-    writer = target.writer
-    own = known.links[target.entity]
-    by_key: dict[str, list[str]] = {}
-    for fortnox_id, data in rows.items():
-        key = writer.key_of(data)
-        if key is not None:
-            by_key.setdefault(key, []).append(fortnox_id)
-    groups: list[DuplicateGroup] = []
-    of_keeper: dict[str, DuplicateGroup] = {}
-    claimed: set[str] = set()
-    foreign: list[tuple[list[str], list[str]]] = []
-    for key in sorted(by_key):
-        ids = sorted(by_key[key])
-        if len(ids) < 2:
-            continue
-        keepers = [i for i in ids if i in own]
-        others = [i for i in ids if i not in linked]
-        if not others:
-            continue
-        if not any(own[i].origin == "created" for i in keepers):
-            foreign.append((keepers, others))
-            continue
-        group = _group(target, rows, keepers, known)
-        group.extras = [_extra(target, rows, i, keepers[0], SAME_KEY) for i in others]
-        claimed.update(others)
-        groups.append(group)
-        of_keeper.update(dict.fromkeys(keepers, group))
-    by_host = {link.external_id: link for link in own.values()}
-    for host_id, made in sorted(known.created[target.entity].items()):
-        link = by_host.get(host_id)
-        if link is None or link.fortnox_id not in rows:
-            continue  # no keeper in Fortnox to compare with: not for the repair to decide
-        keeper = link.fortnox_id
-        for fortnox_id in sorted(made - linked - claimed):
-            if fortnox_id not in rows:
+class _Sweep:
+    """The duplicate groups of one Fortnox register, flow by flow of those that write it."""
+
+    def __init__(self, rows: Mapping[str, dict[str, Any]], known: _Known, linked: set[str]) -> None:
+        self.rows, self.known = rows, known
+        #: Ids any link of the bridge points at, in this register.
+        self.linked = linked
+        #: Ids already counted as some flow's extras.
+        self.claimed: set[str] = set()
+        #: Same-key records none of the bridge created: ``(target, linked, unlinked)``.
+        self.foreign: list[tuple[_Target, list[str], list[str]]] = []
+
+    def ours(self, target: _Target) -> list[DuplicateGroup]:
+        """The target's groups with extras of the bridge's: by natural key, then by the host
+        record the bridge's log says it created them for."""
+        rows, known = self.rows, self.known
+        own = known.links[target.entity]
+        by_key: dict[str, list[str]] = {}
+        for fortnox_id, data in rows.items():
+            key = target.writer.key_of(data)
+            if key is not None:
+                by_key.setdefault(key, []).append(fortnox_id)
+        groups: list[DuplicateGroup] = []
+        of_keeper: dict[str, DuplicateGroup] = {}
+        for key in sorted(by_key):
+            ids = sorted(by_key[key])
+            keepers = [i for i in ids if i in own]
+            others = [i for i in ids if i not in self.linked and i not in self.claimed]
+            if len(ids) < 2 or not others:
                 continue
-            if keeper not in of_keeper:
-                of_keeper[keeper] = _group(target, rows, [keeper], known)
-                groups.append(of_keeper[keeper])
-            of_keeper[keeper].extras.append(_extra(target, rows, fortnox_id, keeper, SAME_HOST))
-            claimed.add(fortnox_id)
-    for keepers, others in foreign:
-        left = [i for i in others if i not in claimed]
-        if left and len(left) + len(keepers) >= 2:
-            group = _group(target, rows, keepers or left[:1], known, ours=False)
+            if not any(own[i].origin == "created" for i in keepers):
+                if set(ids) & self.linked <= set(own):  # else another flow's record is there
+                    self.foreign.append((target, keepers, others))
+                continue
+            group = _group(target, rows, keepers, known)
+            group.extras = [_extra(target, rows, i, keepers[0], SAME_KEY) for i in others]
+            self.claimed.update(others)
+            groups.append(group)
+            of_keeper.update(dict.fromkeys(keepers, group))
+        by_host = {link.external_id: link for link in own.values()}
+        for host_id, made in sorted(known.created[target.entity].items()):
+            link = by_host.get(host_id)
+            if link is None or link.fortnox_id not in rows:
+                continue  # no keeper in Fortnox to compare with: not for the repair to decide
+            keeper = link.fortnox_id
+            for fortnox_id in sorted(made - self.linked - self.claimed):
+                if fortnox_id not in rows:
+                    continue
+                if keeper not in of_keeper:
+                    of_keeper[keeper] = _group(target, rows, [keeper], known)
+                    groups.append(of_keeper[keeper])
+                extra = _extra(target, rows, fortnox_id, keeper, SAME_HOST)
+                of_keeper[keeper].extras.append(extra)
+                self.claimed.add(fortnox_id)
+        return groups
+
+    def not_ours(self) -> list[DuplicateGroup]:
+        """Same-key records the bridge created none of, each listed once: left alone."""
+        groups: list[DuplicateGroup] = []
+        shown: set[str] = set()
+        for target, keepers, others in self.foreign:
+            left = [i for i in others if i not in self.claimed and i not in shown]
+            if not left or len(left) + len(keepers) < 2:
+                continue
+            first = (keepers or left)[0]
+            group = _group(target, self.rows, keepers or [first], self.known, ours=False)
             group.keepers = keepers
-            group.extras = [_extra(target, rows, i, (keepers or left)[0], NOT_OURS) for i in left]
+            group.extras = [_extra(target, self.rows, i, first, NOT_OURS) for i in left]
             for extra in group.extras:
                 extra.outcome = LEFT_ALONE
+            shown.update(left)
             groups.append(group)
-    return groups
+        return groups
 
 
 def _group(
