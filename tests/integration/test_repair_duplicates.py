@@ -7,6 +7,7 @@ API, whose run shows among the runs."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.errors import TenantBusyError
 from fortnox_bridge.engine.repair import (
     BY_HAND,
     DELETED,
@@ -27,9 +29,11 @@ from fortnox_bridge.engine.repair import (
     DuplicateGroup,
     RepairReport,
 )
+from fortnox_bridge.engine.writer import lease_name
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -357,3 +361,40 @@ async def test_a_record_beside_one_the_bridge_matched_is_not_ours(
         (str(other.employee_id), LEFT_ALONE)
     ]
     assert (report.pending, report.run_id) == (0, None)  # nothing to do: no run either
+
+
+async def test_the_apply_runs_as_the_tenants_one_writer(
+    tenant_with_data: Tenant,
+    engine_client: FortnoxClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    bridge, data = tenant_with_data.bridge, tenant_with_data
+    five = data.link("attendance_line", "e001/2026-03-02@TID|P100|CC1")
+    extra = await _copy(engine_client, "attendance_transactions", five, hours="2")
+    with sessions.begin() as session:  # a job of another machine writes to this tenant
+        LeaseRepository(session).acquire(
+            lease_name(bridge.tenant),
+            "elsewhere:1:abcd",
+            until=clock.now() + timedelta(hours=2),
+            now=clock.now(),
+        )
+    listed = await bridge.service.repair_duplicates(bridge.tenant)  # reading needs no writer
+    assert listed.pending == 1
+    bridge.service.writers.wait = timedelta(seconds=5)  # how long a job waits for the writer
+    with pytest.raises(TenantBusyError, match="the repair did not start"):
+        await bridge.service.repair_duplicates(bridge.tenant, apply=True)
+    assert extra in await _rows(engine_client, "attendance_transactions")
+    with sessions.begin() as session:
+        LeaseRepository(session).release(lease_name(bridge.tenant), "elsewhere:1:abcd")
+
+    holders: list[str | None] = []
+    applied = await bridge.service.repair_duplicates(
+        bridge.tenant,
+        apply=True,
+        progress=lambda *_: holders.append(bridge.service.writers.holder(bridge.tenant)),
+    )
+    assert applied.pending == 0
+    assert holders
+    assert None not in holders  # the writer was held while reading and deleting
+    assert bridge.service.writers.holder(bridge.tenant) is None  # and given back
