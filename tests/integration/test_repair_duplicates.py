@@ -197,6 +197,7 @@ async def test_the_repair_lists_and_deletes_exactly_the_extra_records(
         assert (run.id, run.status) == (applied.run_id, "succeeded")
         assert run.counts == {"deleted": 3, "failed": 0, "skipped": 1}
         assert (run.progress_done, run.progress_total) == (4, 4)
+        assert run.requests == 3 + 3  # a list of each register, then three deletes
         items = runs.items(run.id)
         assert sorted(
             (i.flow, i.action, i.outcome, i.fortnox_id) for i in items if i.action == "delete"

@@ -141,6 +141,9 @@ def _progress(
 
     def report(step: str, done: int, total: int) -> None:
         if step not in tasks:
+            for task in progress.tasks:  # a step that came before is over: fill its bar
+                if task.total is None:
+                    progress.update(task.id, total=task.completed)
             tasks[step] = progress.add_task(step, total=total or None, of="")
         of = f"/{total}" if total else " records"
         progress.update(tasks[step], completed=done, total=total or None, of=of)

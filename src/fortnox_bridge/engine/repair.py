@@ -485,15 +485,19 @@ async def apply(
     source: ClientSource,
     *,
     progress: RepairProgress | None = None,
+    requests_before: int | None = None,
 ) -> RepairReport:
     """Delete the extras of ``report`` that Fortnox can delete and keep every step in a run of
-    kind ``repair``; extras it cannot delete are logged for a person. Refusals are per record."""
+    kind ``repair``; extras it cannot delete are logged for a person. Refusals are per record.
+
+    The run counts the requests sent since ``source`` made ``requests_before`` (by default:
+    from now on, the deletes only)."""
     work = [(g, e) for g in report.duplicates for e in g.extras if e.outcome == FOUND]
     report.applied = True
     if not work:
         return report
     report.run_id = _start(sessions, clock, report, len(work))
-    before = source.requests_made
+    before = source.requests_made if requests_before is None else requests_before
     try:
         for done, (group, extra) in enumerate(work, start=1):
             item = await _handle(source, group, extra)
@@ -605,5 +609,8 @@ async def repair_duplicates(
     if not apply_changes:
         return await find(sessions, tenant_id, source, flows, progress=progress)
     async with writer if writer is not None else contextlib.nullcontext():
+        before = source.requests_made
         report = await find(sessions, tenant_id, source, flows, progress=progress)
-        return await apply(sessions, clock, report, source, progress=progress)
+        return await apply(
+            sessions, clock, report, source, progress=progress, requests_before=before
+        )
