@@ -75,14 +75,19 @@ def demo_employees(count: int, *, seed: int = FAKER_SEED) -> list[tuple[str, dic
     fake = Faker("sv_SE")
     fake.seed_instance(seed)
     employees = []
+    phones: set[str] = set()
     for number in range(1, count + 1):
         given, family = fake.first_name(), fake.last_name()
         local = _ascii(f"{given}.{family}").lower().replace(" ", "")
+        phone = f"070-{fake.numerify('### ## ##')}"
+        while phone in phones:  # phone numbers are unique: draw again (from 5,000 employees on)
+            phone = f"070-{fake.numerify('### ## ##')}"
+        phones.add(phone)
         record = HostEmployee(
             email=f"{local}.{number}@demo-ab.se",
             given_name=given,
             family_name=family,
-            phone=f"070-{fake.numerify('### ## ##')}",
+            phone=phone,
             address_line1=fake.street_address(),
             postal_code=fake.postcode(),
             city=fake.city(),

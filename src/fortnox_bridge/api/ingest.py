@@ -2,10 +2,15 @@
 
 Every write route — ``PUT``, ``PATCH``, ``DELETE`` and ``POST :batch`` — goes through
 :meth:`EntityWriter.write` with a list of :class:`Incoming` records (one, or up to 1,000). One
-transaction per request: the existing records are read in one query, unique fields are checked
-with one query per field, new and changed records are written with two bulk statements, and one
-change operation per accepted change is inserted in bulk. A rejected record changes nothing; the
-others of a batch are stored.
+transaction per request: the existing records are read in one query, the holders of the unique
+values the records want in another, new and changed records are written with two bulk statements,
+and one change operation per accepted change is inserted in bulk. A rejected record changes
+nothing; the others of a batch are stored.
+
+The holders read up front give the friendly answer; the database has the last word. A record
+whose unique value another request took in the meantime makes the store raise
+:class:`ValueTaken`: the transaction is rolled back and run again with that record rejected
+(422, naming the record that holds the value).
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.store.change_operations import ChangeOperationRepository, NewOperation
 from fortnox_bridge.store.mirror import MirrorRepository, StoredRow, Write
+from fortnox_bridge.store.unique import (
+    Taken,
+    UniqueValueRepository,
+    ValueTaken,
+    unique_fields,
+    values_of,
+)
 
 Status = Literal["created", "updated", "unchanged", "deleted", "rejected"]
 #: The most records one batch may carry.
@@ -140,20 +152,28 @@ class EntityWriter:
 
         A request that collides with another one writing the same records (both creating one
         record, a PostgreSQL deadlock, SQLite's writer lock) is run again on what is stored then.
+        So is one whose records lost a unique value to a concurrent request: those records are
+        rejected the next time, the others are stored.
         """
-        for attempt in range(1, ATTEMPTS + 1):
+        lost: dict[int, list[FieldIssue]] = {}
+        collisions = 0
+        while True:
+            attempt = [replace(item, issues=lost.get(item.index, item.issues)) for item in incoming]
             try:
                 return self._write(
-                    sessions,
-                    tenant_id,
-                    [replace(item) for item in incoming],
-                    now=now,
-                    before_commit=before_commit,
+                    sessions, tenant_id, attempt, now=now, before_commit=before_commit
                 )
-            except (IntegrityError, OperationalError):
-                if attempt == ATTEMPTS:
+            except _Lost as exc:
+                lost.update(exc.issues)
+                if exc.issues:
+                    continue  # one more record is rejected each time round: this ends
+                collisions += 1  # the values were free again when looked at
+                if collisions == ATTEMPTS:
                     raise
-        raise AssertionError("unreachable")
+            except (IntegrityError, OperationalError):
+                collisions += 1
+                if collisions == ATTEMPTS:
+                    raise
 
     def _write(
         self,
@@ -174,7 +194,7 @@ class EntityWriter:
             for item in incoming:
                 if item.op == "patch" and not item.issues:
                     self._merge(item, existing.get(item.external_id))
-            holders = self._holders(mirror, tenant_id, incoming)
+            holders = self._holders(session, tenant_id, incoming)
             outcomes: list[Outcome] = []
             writes: list[Write] = []
             first_at: dict[str, int] = {}
@@ -198,7 +218,11 @@ class EntityWriter:
                 self._move(item, old, holders)
                 writes.append(Write(item.external_id, item.payload))
                 outcome.status = "unchanged"  # until the write says otherwise
-            written = iter(mirror.write_many(tenant_id, name, writes, existing=existing, now=now))
+            try:
+                stored = mirror.write_many(tenant_id, name, writes, existing=existing, now=now)
+            except ValueTaken as exc:
+                raise self._lost(incoming, outcomes, exc) from exc
+            written = iter(stored)
             for outcome in outcomes:
                 if outcome.status != "rejected":
                     result = next(written)
@@ -228,50 +252,68 @@ class EntityWriter:
     # -- unique fields ---------------------------------------------------------------------
 
     def _holders(
-        self, mirror: MirrorRepository, tenant_id: int, incoming: Sequence[Incoming]
+        self, session: Session, tenant_id: int, incoming: Sequence[Incoming]
     ) -> dict[tuple[str, str], str]:
-        """``{(field, lower-case value): host id}`` of the stored records that hold the values
+        """``{(field, normalised value): host id}`` of the stored records that hold the values
         these records want (one query)."""
         wanted: dict[str, set[str]] = {}
         for item in incoming:
             if item.payload is None or item.issues:
                 continue
-            for name in self.entity.unique_fields:
-                value = item.payload.get(name)
-                if isinstance(value, str):
-                    wanted.setdefault(name, set()).add(value)
-        return mirror.holders(tenant_id, self.entity.entity, wanted) if wanted else {}
+            for name, value in values_of(self.entity.entity, item.payload).items():
+                wanted.setdefault(name, set()).add(value)
+        if not wanted:
+            return {}
+        return UniqueValueRepository(session).holders(tenant_id, self.entity.entity, wanted)
 
     def _taken(self, item: Incoming, holders: dict[tuple[str, str], str]) -> list[FieldIssue]:
         issues: list[FieldIssue] = []
-        for name in self.entity.unique_fields:
-            value = (item.payload or {}).get(name)
-            if not isinstance(value, str):
-                continue
-            owner = holders.get((name, value.lower()))
+        for name, value in values_of(self.entity.entity, item.payload).items():
+            owner = holders.get((name, value))
             if owner is not None and owner != item.external_id:
-                issues.append(
-                    FieldIssue(
-                        item.data_path + json_path((name,))[1:],
-                        f"{name} {value!r} is already used by {self.entity.label} {owner!r}; "
-                        f"each {self.entity.label} needs its own {name} (compared without "
-                        "regard to case)",
-                        "unique",
-                    )
-                )
+                given = (item.payload or {}).get(name)
+                issues.append(self._used(item, name, str(given), value, owner))
         return issues
+
+    def _used(self, item: Incoming, name: str, given: str, value: str, owner: str) -> FieldIssue:
+        """The 422 issue of a unique value ``owner`` holds."""
+        label = self.entity.label
+        compared = next(u.compared for u in unique_fields(self.entity.entity) if u.name == name)
+        same = f" ({compared}: both are {value!r})" if value != given else f" ({compared})"
+        return FieldIssue(
+            item.data_path + json_path((name,))[1:],
+            f"{name} {given!r} is already used by {label} {owner!r}{same}; each {label} needs "
+            f"its own {name}: send another one, or change or delete {label} {owner!r} first",
+            "unique",
+        )
 
     def _move(
         self, item: Incoming, old: StoredRow | None, holders: dict[tuple[str, str], str]
     ) -> None:
         """Let the record give up its old unique values and take its new ones."""
-        for name in self.entity.unique_fields:
-            before = old.payload.get(name) if old is not None and not old.deleted else None
-            if isinstance(before, str) and holders.get((name, before.lower())) == item.external_id:
-                del holders[(name, before.lower())]
-            after = (item.payload or {}).get(name)
-            if isinstance(after, str):
-                holders[(name, after.lower())] = item.external_id
+        before = old.payload if old is not None and not old.deleted else None
+        for name, value in values_of(self.entity.entity, before).items():
+            if holders.get((name, value)) == item.external_id:
+                del holders[(name, value)]
+        for name, value in values_of(self.entity.entity, item.payload).items():
+            holders[(name, value)] = item.external_id
+
+    def _lost(
+        self, incoming: Sequence[Incoming], outcomes: list[Outcome], exc: ValueTaken
+    ) -> _Lost:
+        """What to reject next time: the records whose values a concurrent request took."""
+        writers = {
+            item.external_id: item
+            for item, outcome in zip(incoming, outcomes, strict=True)
+            if outcome.status != "rejected"
+        }
+        issues: dict[int, list[FieldIssue]] = {}
+        for taken in exc.taken:
+            item = writers[taken.external_id]
+            if taken.holder is not None:
+                issue = self._used(item, taken.field, taken.given, taken.value, taken.holder)
+                issues.setdefault(item.index, []).append(issue)
+        return _Lost(issues, exc.taken)
 
     # -- change operations -----------------------------------------------------------------
 
@@ -300,6 +342,15 @@ class EntityWriter:
             outcome.operation_id = operation_id
         if settled:
             settle_at_once(session, tenant_id, list(zip(ids, new, strict=True)), now=now)
+
+
+class _Lost(Exception):
+    """Records of a write lost unique values to a concurrent request: ``{index: issues}``
+    (empty when the values were free again when looked at)."""
+
+    def __init__(self, issues: dict[int, list[FieldIssue]], taken: list[Taken]) -> None:
+        super().__init__(f"{len(taken)} unique values were taken meanwhile")
+        self.issues = issues
 
 
 def _duplicate(item: Incoming, earlier: int) -> FieldIssue:

@@ -25,6 +25,7 @@ from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Conflict
+from fortnox_bridge.store.unique import ValueTaken
 
 Winner = Literal["bridge", "fortnox"]
 
@@ -102,4 +103,12 @@ def _take_fortnox(
             f"Fortnox's values do not fit the host record ({exc.errors()[0]['msg']}); "
             "let the bridge's values win or correct the record in Fortnox"
         ) from exc
-    mirror.upsert(tenant_id, flow.entity, conflict.external_id, checked, now=now, origin="fortnox")
+    try:
+        mirror.upsert(
+            tenant_id, flow.entity, conflict.external_id, checked, now=now, origin="fortnox"
+        )
+    except ValueTaken as exc:
+        raise ConflictError(
+            f"Fortnox's values cannot be stored: {exc}; let the bridge's values win or correct "
+            "the record in Fortnox"
+        ) from None

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.store.unique import unique_fields
 
 FLOWS_PACKAGE = "fortnox_bridge.flows"
 
@@ -38,8 +39,9 @@ class HostEntity:
     description: str
     #: Fields that hold the host id of another entity: ``{"employee": "employee"}``.
     references: Mapping[str, str] = field(default_factory=dict)
-    #: Fields whose value must be unique among the tenant's live records (case-insensitive for
-    #: strings): a record that repeats one is refused with a 422 naming the other record.
+    #: Fields whose value must be unique among the tenant's live records, compared normalised
+    #: (see ``fortnox_bridge.store.unique``, which must list the same fields: the database keeps
+    #: the values): a record that repeats one is refused with a 422 naming the other record.
     unique_fields: tuple[str, ...] = ()
 
     @property
@@ -70,6 +72,14 @@ def discover_entities(package: str = FLOWS_PACKAGE) -> list[HostEntity]:
                     f"{entity.family!r}; declare it once and let both families read it"
                 )
             found[entity.entity] = entity
+    for entity in found.values():
+        kept = tuple(unique.name for unique in unique_fields(entity.entity))
+        if entity.unique_fields != kept:
+            raise FlowDefinitionError(
+                f"entity {entity.entity!r} declares the unique fields {entity.unique_fields} but "
+                f"the store keeps unique values of {kept}; list them in UNIQUE_FIELDS of "
+                "fortnox_bridge.store.unique too, with a migration that fills unique_values"
+            )
     collections = [e.collection for e in found.values()]
     for collection in collections:
         if collections.count(collection) > 1:

@@ -17,6 +17,7 @@ from fortnox_bridge.engine.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.sources import RemoteRecord, first_error
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.unique import ValueTaken
 
 
 class Importer:
@@ -82,9 +83,24 @@ class Importer:
             item.message = f"the Fortnox record does not fit the host record: {first_error(exc)}"
             result.count("failed", item)
             return
-        result.count("updated" if update else "imported", item)
         if self.dry_run:
+            result.count("updated" if update else "imported", item)
             return
+        try:
+            self._store(flow, remote, payload, external_id)
+        except ValueTaken as exc:
+            item.outcome, item.problem = "failed", True
+            item.message = (
+                f"the Fortnox record cannot be stored: {exc}; correct one of the records in "
+                "Fortnox or in the host"
+            )
+            result.count("failed", item)
+            return
+        result.count("updated" if update else "imported", item)
+
+    def _store(
+        self, flow: Flow, remote: RemoteRecord, payload: dict[str, Any], external_id: str
+    ) -> None:
         now = self.clock.now()
         with self.sessions.begin() as session:
             mirror = MirrorRepository(session)

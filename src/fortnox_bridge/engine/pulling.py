@@ -35,6 +35,7 @@ from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Conflict, Link, MirrorRecord
+from fortnox_bridge.store.unique import ValueTaken
 
 
 @dataclass
@@ -215,12 +216,22 @@ class PullReconciler:
                 item.message = f"Fortnox's values do not fit the host record: {first_error(exc)}"
                 result.count("failed", item)
                 return
+        if not self.dry_run:
+            try:
+                self._store_merge(flow, counterpart, record, fortnox_id, merge, payload, origin)
+            except ValueTaken as exc:
+                item.outcome, item.problem = "failed", True
+                item.message = (
+                    f"Fortnox's values cannot be stored: {exc}; correct one of the records in "
+                    "Fortnox or in the host"
+                )
+                result.count("failed", item)
+                return
+        if merge.take_fortnox:
             result.updated += 1
         if merge.open_conflicts:
             result.conflicts += 1
         result.items.append(item)
-        if not self.dry_run:
-            self._store_merge(flow, counterpart, record, fortnox_id, merge, payload, origin)
 
     def _store_merge(
         self,

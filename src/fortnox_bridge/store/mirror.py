@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Link, MirrorRecord
+from fortnox_bridge.store.unique import Change, UniqueValueRepository
 
 UpsertOutcome = Literal["created", "updated", "unchanged", "deleted"]
 
@@ -135,8 +136,17 @@ class MirrorRepository:
         now: datetime,
         origin: str = "host",
     ) -> UpsertResult:
-        """Store ``payload``; the version grows only when the payload really changed."""
+        """Store ``payload``; the version grows only when the payload really changed.
+
+        Raises :class:`~fortnox_bridge.store.unique.ValueTaken` when the record would repeat a
+        unique value another live record holds (roll the transaction back).
+        """
         record = self.get(tenant_id, entity_type, external_id)
+        before = None if record is None or record.deleted else record.payload
+        if before is None or before != payload:
+            UniqueValueRepository(self.session).move(
+                tenant_id, entity_type, [Change(external_id, before, payload)]
+            )
         if record is None:
             record = MirrorRecord(
                 tenant_id=tenant_id,
@@ -170,6 +180,9 @@ class MirrorRepository:
             return None
         if record.deleted:
             return UpsertResult(record, "unchanged")
+        UniqueValueRepository(self.session).move(
+            tenant_id, entity_type, [Change(external_id, record.payload, None)]
+        )
         record.deleted = True
         record.version += 1
         record.updated_at = now
@@ -270,13 +283,19 @@ class MirrorRepository:
 
         ``existing`` is what :meth:`rows` returned for these ids in the same transaction. A
         write that changes nothing is ``unchanged`` and keeps its version; deleting a record the
-        mirror does not have is a :class:`KeyError` (check first).
+        mirror does not have is a :class:`KeyError` (check first). Raises
+        :class:`~fortnox_bridge.store.unique.ValueTaken` when a record would repeat a unique
+        value another live record holds (roll the transaction back).
         """
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         results: list[Written] = []
+        changes: list[Change] = []
         for write in writes:
             old = existing.get(write.external_id)
+            before = None if old is None or old.deleted else old.payload
+            if before != write.payload:
+                changes.append(Change(write.external_id, before, write.payload))
             if write.payload is None:
                 if old is None:
                     raise KeyError(f"no {entity_type} {write.external_id!r} to delete")
@@ -311,6 +330,7 @@ class MirrorRepository:
                 )
                 updates.append(_update_values(row))
                 results.append(Written(row, "updated"))
+        UniqueValueRepository(self.session).move(tenant_id, entity_type, changes)
         if updates:
             self.session.execute(update(MirrorRecord), updates)
         if inserts:
@@ -345,41 +365,6 @@ class MirrorRepository:
                 )
             )
             found.update({str(external_id): int(row_id) for external_id, row_id in rows})
-        return found
-
-    def holders(
-        self, tenant_id: int, entity_type: str, wanted: Mapping[str, Collection[str]]
-    ) -> dict[tuple[str, str], str]:
-        """Live records whose field holds one of the wanted values (compared in lower case):
-        ``{(field, lower-case value): host id}``. ``wanted`` is ``{field: values}``."""
-        pairs = sorted(
-            {(name, value.lower()) for name, values in wanted.items() for value in values}
-        )
-        found: dict[tuple[str, str], str] = {}
-        for start in range(0, len(pairs), CHUNK):
-            chunk = pairs[start : start + CHUNK]
-            names = sorted({name for name, _ in chunk})
-            columns = {name: func.lower(MirrorRecord.payload[name].as_string()) for name in names}
-            result = self.session.execute(
-                select(MirrorRecord.external_id, *columns.values())
-                .where(
-                    MirrorRecord.tenant_id == tenant_id,
-                    MirrorRecord.entity_type == entity_type,
-                    MirrorRecord.deleted.is_(False),
-                    or_(
-                        *(
-                            columns[name].in_([value for field, value in chunk if field == name])
-                            for name in names
-                        )
-                    ),
-                )
-                .order_by(MirrorRecord.external_id)
-            )
-            asked = set(chunk)
-            for external_id, *values in result:
-                for name, value in zip(names, values, strict=True):
-                    if value is not None and (name, value) in asked:
-                        found.setdefault((name, str(value)), str(external_id))
         return found
 
     def page(

@@ -276,6 +276,28 @@ class MirrorRecord(Base):
     origin: Mapped[str] = mapped_column(String(10), default="host", server_default="host")
 
 
+class UniqueValue(Base):
+    """A value of a unique host field, held by one live record (see ``store/unique.py``).
+
+    The unique constraint is what keeps two records from holding one value, also when two
+    requests want it at the same moment; ``value`` is normalised (``+46700000001``).
+    """
+
+    __tablename__ = "unique_values"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "entity_type", "field", "value"),
+        Index("ix_unique_values_holder", "tenant_id", "entity_type", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    field: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(320))
+    #: The host id of the record that holds the value.
+    external_id: Mapped[str] = mapped_column(String(200))
+
+
 class Link(Base):
     """What the bridge last agreed with Fortnox about one host record.
 

@@ -43,6 +43,7 @@ from fortnox_bridge.fortnox.errors import FortnoxError, OutcomeUnknown
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.unique import ValueTaken
 
 if TYPE_CHECKING:
     from fortnox_bridge.flows.hr.first_sync import FirstSync
@@ -380,9 +381,15 @@ class Applier:
         snapshot = self.push.map(final)
         with self.sessions.begin() as session:
             if before is None or final != dict(before):
-                stored = MirrorRepository(session).upsert(
-                    self.tenant_id, "employee", external_id, final, now=now, origin="fortnox"
-                )
+                try:
+                    stored = MirrorRepository(session).upsert(
+                        self.tenant_id, "employee", external_id, final, now=now, origin="fortnox"
+                    )
+                except ValueTaken as exc:
+                    raise ItemFailed(
+                        f"the host employee cannot take Fortnox's values: {exc}; correct one of "
+                        "the employees (in Fortnox or in the host) and make a new plan"
+                    ) from None
                 version = stored.record.version
                 changed = final if before is None else changed_values(before, final)
                 record_event(
