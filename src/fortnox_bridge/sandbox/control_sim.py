@@ -15,7 +15,7 @@ Shapes (another engineer's client tests depend on them; keep them)::
     GET    /_sandbox/rate-limit           → {"enabled", "requests", "seconds"}
     PUT    /_sandbox/rate-limit           {"requests", "seconds"} | {"enabled": false} → same
     GET    /_sandbox/requests?tenant_id=&limit=  → [{"at", "method", "path", "query", "status",
-                                                     "tenant_id", "fault"}, ...]
+                                                     "tenant_id", "fault", "fields"?}, ...]
     GET|PUT /_sandbox/companies/{tenant_id}/settings  {"locked_period_end", "licences",
                                            "noright_fields", "api_licence"} → the settings
 """

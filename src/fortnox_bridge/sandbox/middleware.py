@@ -2,8 +2,9 @@
 
 In order: resolve the bearer token (for the rate-limit key and fault matching), fire a scripted
 fault if one matches, apply the sliding-window rate limit, run the handler, then count the request,
-log it and write changes to the state file. A plain ASGI middleware: no per-request objects beyond
-what the handler needs, because the standalone sandbox must serve over 1,000 requests/s.
+log it (a write with the names of the fields its body set) and write changes to the state file.
+A plain ASGI middleware: no per-request objects beyond what the handler needs, because the
+standalone sandbox must serve over 1,000 requests/s.
 
 Faults in-process cannot break a connection, so the app marks the response with
 :data:`FAULT_HEADER` and :class:`~fortnox_bridge.sandbox.transport.SandboxTransport` turns it into
@@ -79,12 +80,16 @@ class SandboxMiddleware:
         fault = state.faults.fire(method, path, tenant_id) if state.faults.rules else None
         entry: dict[str, Any] = {"fault": fault.kind if fault else None}
         counted_tenant = tenant_id if grant is not None or host == "oauth" else None
+        body: bytearray | None = None
+        if host == "api" and method in ("POST", "PUT"):
+            body = bytearray()
+            receive = _tap(receive, body)
         try:
             status = await self._answer(scope, receive, send, grant, fault, entry)
         except ConnectionDropped:
-            self._account(host, scope, counted_tenant, None, entry)
+            self._account(host, scope, counted_tenant, None, entry, body)
             raise
-        self._account(host, scope, counted_tenant, status, entry)
+        self._account(host, scope, counted_tenant, status, entry, body)
 
     async def _answer(
         self,
@@ -155,8 +160,11 @@ class SandboxMiddleware:
         tenant_id: int | None,
         status: int | None,
         entry: dict[str, Any],
+        body: bytearray | None = None,
     ) -> None:
         state, method, path = self.state, scope["method"], scope["path"]
+        if body is not None:
+            entry["fields"] = written_fields(bytes(body))
         if status is None and entry["fault"] is None:
             status = 500
         if host == "api":
@@ -174,6 +182,32 @@ class SandboxMiddleware:
         state.requests.add(entry)
         if method != "GET":
             state.flush()
+
+
+def _tap(receive: Receive, body: bytearray) -> Receive:
+    """``receive`` that also keeps the request body it hands to the handler."""
+
+    async def tapped() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            body.extend(message.get("body", b""))
+        return message
+
+    return tapped
+
+
+def written_fields(body: bytes) -> list[str] | None:
+    """The names of the fields a write's body set (``{"Employee": {"City": ...}}`` →
+    ``["City"]``), or ``None`` when the handler never read a JSON object."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    if len(data) == 1 and isinstance(next(iter(data.values())), dict):
+        data = next(iter(data.values()))
+    return sorted(str(name) for name in data)
 
 
 async def _run(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> int | None:

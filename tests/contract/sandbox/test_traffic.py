@@ -233,3 +233,20 @@ async def test_request_log_records_api_and_oauth_calls(
     assert len(await control.requests(limit=1)) == 1
     with pytest.raises(SandboxControlError, match="400"):
         await control.requests(limit=-1)
+
+
+async def test_request_log_names_the_fields_a_write_set(
+    control: SandboxControl, api: ApiFactory, tenant: int
+) -> None:
+    client = await api(tenant, ["salary"])
+    created = await client.post("/3/employees", json=EMPLOYEE)
+    employee_id = created.json()["Employee"]["EmployeeId"]
+    await client.put(f"/3/employees/{employee_id}", json={"Employee": {"City": "Lund"}})
+    await client.get(f"/3/employees/{employee_id}")
+    log = await control.requests(tenant)
+    assert [(e["method"], e.get("fields")) for e in log] == [
+        ("POST", ["FirstName", "LastName"]),
+        ("PUT", ["City"]),
+        ("GET", None),
+    ]
+    assert "fields" not in log[2]
