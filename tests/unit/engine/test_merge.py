@@ -60,3 +60,45 @@ def test_without_a_base_a_missing_value_is_filled_from_the_other_side() -> None:
     assert result.take_fortnox == {"city": "Ö"}
     assert result.open_conflicts == {}
     assert result.snapshot == {"email": "a@b.se", "city": "Ö"}  # phone1 is pushed
+
+
+HELD = {"city": {"base": "Lund", "bridge": "Malmö", "fortnox": "Ystad"}}
+
+
+def test_an_open_conflict_on_a_field_not_read_stays_as_it_is() -> None:
+    bridge = {**BASE, "city": "Malmö"}
+    listed = {"phone1": "070", "email": "a@b.se"}  # a list without the city
+    result = three_way(bridge, listed, BASE, {"phone1", "email"}, "ask", HELD)
+    assert result.open_conflicts == HELD
+    assert (result.closed, result.snapshot["city"]) == (None, "Lund")
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "still_open"),
+    [
+        ("Malmö", "Malmö", None),  # equal as read: agreed
+        ("Malmö", "Lund", {"base": "Lund", "bridge": "Malmö", "fortnox": "Lund"}),
+        ("Lund", "Ystad", {"base": "Lund", "bridge": "Lund", "fortnox": "Ystad"}),
+        ("Malmö", "Umeå", {"base": "Lund", "bridge": "Malmö", "fortnox": "Umeå"}),
+    ],
+)
+def test_an_open_conflict_closes_only_when_both_sides_are_equal_as_read(
+    ours: str, theirs: str, still_open: dict | None
+) -> None:
+    bridge, fortnox = {**BASE, "city": ours}, {**BASE, "city": theirs}
+    result = three_way(bridge, fortnox, BASE, {"city", "phone1"}, "ask", HELD)
+    assert result.take_fortnox == {}  # nothing flows while it is open
+    if still_open is None:
+        assert (result.open_conflicts, result.closed) == ({}, "agreed")
+        assert result.snapshot["city"] == "Malmö"
+    else:
+        assert (result.open_conflicts, result.closed) == ({"city": still_open}, None)
+        assert result.snapshot["city"] == "Lund"
+
+
+def test_a_policy_other_than_ask_settles_an_open_conflict_for_its_side() -> None:
+    bridge, fortnox = {**BASE, "city": "Malmö"}, {**BASE, "city": "Ystad"}
+    result = three_way(bridge, fortnox, BASE, {"city"}, "fortnox_wins", HELD)
+    assert (result.take_fortnox, result.closed) == ({"city": "Ystad"}, "fortnox")
+    unread = three_way(bridge, {}, BASE, set(), "bridge_wins", HELD)
+    assert (unread.open_conflicts, unread.closed) == (HELD, None)
