@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.conflicts import resolve_conflict
+from fortnox_bridge.engine.pulling import PullReconciler
+from fortnox_bridge.engine.results import FlowResult
 from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sources import remote_record
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
@@ -80,19 +83,22 @@ async def test_a_fortnox_side_edit_reaches_the_host_and_is_not_written_back(
     assert after["requests_total"] - before["requests_total"] == 1
     assert after["write_requests"] == before["write_requests"]
 
-    await engine_client.employees.update("2", {"phone1": "08-555 12 12", "last_name": "Ek"})
+    changes = {"phone1": "08-555 12 12", "last_name": "Ek", "city": "Lund"}
+    await engine_client.employees.update("2", changes)
     picked = await runner.run_cycle(tenant, engine_client)
     flows = _by_flow(picked)
     assert flows["hr.employee.pull"].updated == 1
-    assert (flows["hr.employee.push"].requests, picked.requests) == (0, 1)
+    # The list and one full read of the changed employee: the list has no city.
+    assert (flows["hr.employee.push"].requests, picked.requests) == (0, 2)
     host = _payload(sessions, tenant, "e002")
-    assert (host["phone"], host["family_name"], host["_origin"]) == (
+    assert (host["phone"], host["family_name"], host["city"], host["_origin"]) == (
         "08-555 12 12",
         "Ek",
+        "Lund",
         "fortnox",
     )
     (item,) = flows["hr.employee.pull"].items
-    assert item.reason == "changed in Fortnox: last_name, phone1"
+    assert item.reason == "changed in Fortnox: city, last_name, phone1"
     quiet = await runner.run_cycle(tenant, engine_client)
     assert (quiet.requests, quiet.total("updated")) == (1, 0)
 
@@ -232,3 +238,158 @@ async def test_unmatched_fortnox_employees_can_be_imported_as_host_records(
     idle = await runner.run_cycle(tenant, client)
     assert (idle.requests, idle.total("imported"), idle.total("unchanged")) == (1, 0, 2 * count)
     await client.aclose()
+
+
+async def _log(control: SandboxControl, company: int) -> list[dict[str, Any]]:
+    return await control.requests(company, limit=10_000)
+
+
+def _writes(log: list[dict[str, Any]]) -> list[tuple[str, str, list[str] | None]]:
+    return [(e["method"], e["path"], e.get("fields")) for e in log if e["method"] != "GET"]
+
+
+def _open_conflict(sessions: sessionmaker[Session], tenant: int) -> tuple[int, dict[str, Any]]:
+    with sessions.begin() as session:
+        (conflict,) = ConflictRepository(session).open(tenant)
+        return conflict.id, dict(conflict.fields)
+
+
+async def test_ask_holds_a_field_the_list_lacks_until_someone_decides(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+) -> None:
+    """The employee list has no city: the sweep reads the employee in full before it compares
+    or writes the city, and the conflict stays open, sweep after sweep and push after push."""
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    put("employee", "e001", employee(1, city="Lund"))
+    await runner.run_cycle(tenant, engine_client)
+    put("employee", "e001", employee(1, city="Malmö", phone="070-111 11 11"))
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    mark = len(await _log(control, company))
+
+    first = await runner.run_cycle(tenant, engine_client)
+    assert first.total("conflicts") == 1
+    conflict_id, fields = _open_conflict(sessions, tenant)
+    assert fields == {"city": {"base": "Lund", "bridge": "Malmö", "fortnox": "Ystad"}}
+    for _ in range(3):
+        await runner.run_cycle(tenant, engine_client)
+        await runner.run_cycle(tenant, engine_client, records={"employee": ["e001"]})
+        put("employee", "e001", employee(1, city="Malmö", phone="070-111 11 11", country="SE"))
+        await runner.run_cycle(tenant, engine_client, records={"employee": ["e001"]})
+        assert _open_conflict(sessions, tenant)[0] == conflict_id
+        put("employee", "e001", employee(1, city="Malmö", phone="070-111 11 11"))
+    stored = await engine_client.employees.get("1")
+    assert (stored.city, stored.phone1) == ("Ystad", "070-111 11 11")
+    assert _payload(sessions, tenant, "e001")["city"] == "Malmö"
+    # The phone (and the country, back and forth) went; the city never did.
+    writes = _writes((await _log(control, company))[mark:])
+    assert (
+        writes
+        == [("PUT", "/3/employees/1", ["Phone1"])] + [("PUT", "/3/employees/1", ["Country"])] * 5
+    )
+
+
+async def test_a_run_of_the_push_flow_alone_reads_two_way_records_first(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+) -> None:
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    put("employee", "e001", employee(1, city="Lund"))
+    await runner.run_cycle(tenant, engine_client)
+    put("employee", "e001", employee(1, city="Malmö"))
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    mark = len(await _log(control, company))
+    summary = await runner.run_cycle(tenant, engine_client, only=["hr.employee.push"])
+    assert [r.flow for r in summary.flows] == ["hr.employee.pull", "hr.employee.push"]
+    assert summary.total("conflicts") == 1
+    assert _writes((await _log(control, company))[mark:]) == []
+    assert (await engine_client.employees.get("1")).city == "Ystad"
+
+
+async def test_a_fortnox_edit_of_a_field_the_list_lacks_is_read_in_full_not_overwritten(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+) -> None:
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    put("employee", "e001", employee(1, city="Lund"))
+    await runner.run_cycle(tenant, engine_client)
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    put("employee", "e001", employee(1, city="Lund", phone="070-111 11 11"))
+    mark = len(await _log(control, company))
+    summary = await runner.run_cycle(tenant, engine_client)
+    log = (await _log(control, company))[mark:]
+    assert summary.total("conflicts") == 0
+    host = _payload(sessions, tenant, "e001")
+    assert (host["city"], host["phone"], host["_origin"]) == ("Ystad", "070-111 11 11", "fortnox")
+    stored = await engine_client.employees.get("1")
+    assert (stored.city, stored.phone1) == ("Ystad", "070-111 11 11")
+    assert [(e["method"], e["path"]) for e in log] == [
+        ("GET", "/3/employees"),
+        ("GET", "/3/employees/1"),  # the full read: the list has no city
+        ("PUT", "/3/employees/1"),
+    ]
+    assert _writes(log) == [("PUT", "/3/employees/1", ["Phone1"])]
+    quiet = await runner.run_cycle(tenant, engine_client)
+    assert (quiet.requests, quiet.total("updated")) == (1, 0)
+
+
+async def test_a_conflict_closes_as_agreed_only_on_equal_values_as_read(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+) -> None:
+    runner = _two_way(sessions, clock, tenant, policy="ask")
+    put("employee", "e001", employee(1, city="Lund"))
+    await runner.run_cycle(tenant, engine_client)
+    put("employee", "e001", employee(1, city="Malmö"))
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    await runner.run_cycle(tenant, engine_client)
+    conflict_id, _ = _open_conflict(sessions, tenant)
+
+    # A read that does not show the city (the list alone) concludes nothing about it.
+    reconciler = PullReconciler(sessions, clock, tenant_id=tenant, policy="ask")
+    listed = [remote_record(EmployeePull(), row) async for row in engine_client.employees.iterate()]
+    assert "city" not in listed[0].known
+    result = FlowResult(flow="hr.employee.pull")
+    reconciler.reconcile(EmployeePull(), EmployeePush(), listed, result, complete=True)
+    assert _open_conflict(sessions, tenant)[0] == conflict_id
+    assert result.conflicts == 1
+
+    # Fortnox going back to the old value is no agreement either: the sides still differ.
+    await engine_client.employees.update("1", {"city": "Lund"})
+    await runner.run_cycle(tenant, engine_client)
+    assert _open_conflict(sessions, tenant) == (
+        conflict_id,
+        {"city": {"base": "Lund", "bridge": "Malmö", "fortnox": "Lund"}},
+    )
+    assert (await engine_client.employees.get("1")).city == "Lund"
+
+    # Both sides holding the same value, as read in full, is.
+    await engine_client.employees.update("1", {"city": "Malmö"})
+    summary = await runner.run_cycle(tenant, engine_client)
+    assert summary.total("conflicts") == 0
+    with sessions.begin() as session:
+        conflict = ConflictRepository(session).get(conflict_id)
+        assert conflict is not None
+        assert (conflict.status, conflict.resolution) == ("resolved", "agreed")
+        link = LinkRepository(session).get(tenant, "employee", "e001")
+        assert link is not None
+        assert (link.state, link.snapshot["city"]) == ("linked", "Malmö")
+    assert summary.total("updated") == 0

@@ -12,24 +12,38 @@ Import (no counterpart): see ``importing.py``.
 A read costs one request per 500 records; with a ``cursor_param`` it asks only for records
 changed since the cursor minus the overlap window. Nothing is written to the store when nothing
 changed, so an idle pull costs one request and no write.
+
+Fortnox's lists carry only some fields of a record (the employee list has no address, for
+instance). A field the list did not carry is never compared, taken as equal or overwritten
+unseen: a two-way record is read in full (one GET) first when its list row leaves out fields and
+
+- the host changed the record since they last agreed (the push is about to write it),
+- a conflict is open on a field the list leaves out,
+- Fortnox changed a field the list does carry (so it may have changed the others too), or
+- it meets a host record for the first time (matched by natural key, or imported).
+
+A Fortnox-side edit of only fields the list leaves out therefore reaches the host the next time
+one of these reads the record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic import ValidationError as RecordInvalid
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.events import changed_values, conflict_opened, record_event
-from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.flow import Excluded, Flow, changed_fields, fingerprint, normalise
 from fortnox_bridge.engine.importing import Importer
 from fortnox_bridge.engine.merge import MergeResult, Policy, three_way
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
-from fortnox_bridge.engine.sources import RemoteRecord, first_error
+from fortnox_bridge.engine.sources import RemoteRecord, first_error, remote_record
+from fortnox_bridge.fortnox.errors import NotFoundError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.links import LinkRepository
@@ -93,9 +107,13 @@ class PullReconciler:
         result: FlowResult,
         *,
         complete: bool,
+        local: LocalSide | None = None,
     ) -> None:
-        """Three-way reconciliation of a two-way entity; ``complete``: the read saw all records."""
-        local = self._local_side(flow, counterpart)
+        """Three-way reconciliation of a two-way entity; ``complete``: the read saw all records.
+
+        ``local``: the host side as :meth:`local_side` read it before (read again otherwise)."""
+        if local is None:
+            local = self.local_side(flow, counterpart)
         seen: set[str] = set()
         for record in remote:
             seen.add(record.fortnox_id)
@@ -107,7 +125,33 @@ class PullReconciler:
         if complete:
             self._missing(flow, local, seen, result)
 
-    def _local_side(self, flow: Flow, counterpart: Flow) -> LocalSide:
+    def wanting_full_read(
+        self, flow: Flow, counterpart: Flow, local: LocalSide, remote: list[RemoteRecord]
+    ) -> set[str]:
+        """Fortnox ids of the records to read in full before they are compared (see the module
+        docstring for when)."""
+        importing = bool(getattr(flow.settings, "import_unmatched", False))
+        wanted: set[str] = set()
+        for record in remote:
+            unread = flow.pull_fields - record.known
+            if not unread:
+                continue
+            link = local.links.get(record.fortnox_id)
+            if link is None:
+                key = flow.key_of(record.fields)
+                if importing or (key is not None and key in local.unmatched):
+                    wanted.add(record.fortnox_id)
+                continue
+            stored = local.records.get(link.external_id)
+            if stored is None or stored.deleted or link.state == "deleted":
+                continue  # deleted by the host: nothing of it is compared
+            held = local.conflicts.get(link.external_id) or {}
+            if _needs_full_read(counterpart, link, stored, record, held, unread):
+                wanted.add(record.fortnox_id)
+        return wanted
+
+    def local_side(self, flow: Flow, counterpart: Flow) -> LocalSide:
+        """The host records of ``flow``'s entity with their links and open conflicts."""
         side = LocalSide()
         with self.sessions.begin() as session:
             rows = MirrorRepository(session).with_links(self.tenant_id, flow.entity)
@@ -138,11 +182,13 @@ class PullReconciler:
         if record is None or record.deleted or link.state == "deleted":
             return  # deleted by the host: the push flow deals with it
         bridge = counterpart.map(record.payload)
-        merge = three_way(bridge, remote.fields, link.snapshot, remote.known, self.policy)
+        open_fields = local.conflicts.get(record.external_id)
+        merge = three_way(
+            bridge, remote.fields, link.snapshot, remote.known, self.policy, open_fields
+        )
         quiet = not merge.take_fortnox and not merge.settled and merge.snapshot == link.snapshot
         if quiet and link.state != "missing":
             # Nothing new: all agreed, or the same conflict that is already open.
-            open_fields = local.conflicts.get(record.external_id)
             if not merge.open_conflicts and open_fields is None:
                 result.unchanged += 1
                 return
@@ -163,7 +209,8 @@ class PullReconciler:
         record = local.unmatched.pop(key, None) if key is not None else None
         if record is not None:
             bridge = counterpart.map(record.payload)
-            merge = three_way(bridge, remote.fields, {}, remote.known, self.policy)
+            held = local.conflicts.get(record.external_id)
+            merge = three_way(bridge, remote.fields, {}, remote.known, self.policy, held)
             result.adopted += 1
             self._apply_merge(
                 flow, counterpart, record, remote.fortnox_id, merge, result, origin="matched"
@@ -298,7 +345,8 @@ class PullReconciler:
     def _conflicts(
         self, session: Session, flow: Flow, external_id: str, fortnox_id: str, merge: MergeResult
     ) -> Conflict | None:
-        """Open (or refresh) the record's conflict, or close it when both sides now agree;
+        """Open (or refresh) the record's conflict, or close it when the comparison settled it
+        (both sides now hold the same values as read, or a policy other than ``ask`` decided);
         returns the conflict if it was just opened."""
         conflicts = ConflictRepository(session)
         now = self.clock.now()
@@ -315,8 +363,10 @@ class PullReconciler:
             )
             return conflict if already is None else None
         stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
-        if stale is not None:
-            conflicts.resolve(stale, "agreed", now=now)
+        if stale is not None and merge.closed is not None:
+            # Closed only by a comparison that held it (one opened meanwhile by another run
+            # was not compared here).
+            conflicts.resolve(stale, merge.closed, now=now)
         return None
 
     def _missing(self, flow: Flow, local: LocalSide, seen: set[str], result: FlowResult) -> None:
@@ -346,6 +396,50 @@ class PullReconciler:
                     row = links.get(self.tenant_id, flow.entity, link.external_id)
                     if row is not None:
                         row.state = "missing"
+
+
+def _needs_full_read(
+    counterpart: Flow,
+    link: Link,
+    stored: MirrorRecord,
+    listed: RemoteRecord,
+    held: Mapping[str, Any],
+    unread: Collection[str],
+) -> bool:
+    """Whether a linked record must be read in full before it is compared."""
+    if set(held) & set(unread):
+        return True  # an open conflict is decided only on values actually read
+    if link.state != "linked" or link.synced_version != stored.version:
+        try:
+            pending = changed_fields(link.snapshot, counterpart.map(stored.payload))
+        except (Excluded, KeyError, ValueError, TypeError):
+            pending = {}  # the push cannot send it either
+        if set(pending) - set(held):
+            return True  # a host change the push is about to write
+    return any(
+        normalise(listed.fields.get(name)) != normalise(link.snapshot.get(name))
+        for name in listed.known
+        if name not in held
+    )
+
+
+async def read_in_full(
+    flow: Flow,
+    remote: list[RemoteRecord],
+    wanted: Collection[str],
+    fetch: Callable[[str], Awaitable[BaseModel]],
+) -> list[RemoteRecord]:
+    """``remote`` with the ``wanted`` records read again in full (one GET each); a record gone
+    in the meantime is left out, as if the list had not shown it."""
+    records: list[RemoteRecord] = []
+    for record in remote:
+        if record.fortnox_id in wanted:
+            try:
+                record = remote_record(flow, await fetch(record.fortnox_id))
+            except NotFoundError:
+                continue
+        records.append(record)
+    return records
 
 
 def _key(counterpart: Flow, payload: Mapping[str, Any]) -> str | None:

@@ -29,7 +29,7 @@ from fortnox_bridge.engine.planning import (
     plan_record,
 )
 from fortnox_bridge.engine.probe import Probe, idle_summary, read_probe
-from fortnox_bridge.engine.pulling import PullReconciler
+from fortnox_bridge.engine.pulling import PullReconciler, read_in_full
 from fortnox_bridge.engine.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
 from fortnox_bridge.engine.recording import RunRecorder
 from fortnox_bridge.engine.registry import discover_flows
@@ -111,6 +111,15 @@ class Runner:
                     if records is not None and flow.builder is None
                     else None
                 )
+                pull = _unread_pull(context, flow, selected)
+                if pull is not None:
+                    # A two-way push without its pull in this run: compare the records it is
+                    # about to write first, so a Fortnox-side edit is not overwritten unseen.
+                    linked = self._dirty_linked(flow, context.tenant_id, wanted)
+                    if linked:
+                        read = FlowResult(flow=pull.name)
+                        summary.flows.append(read)
+                        await self._run_flow(context, pull, source, read, None, dry_run, linked)
                 result = FlowResult(flow=flow.name)
                 summary.flows.append(result)  # kept with its counts even if the run stops
                 await self._run_flow(context, flow, source, result, progress, dry_run, wanted)
@@ -256,7 +265,12 @@ class Runner:
         if counterpart is not None:
             hold = context.holds.get(flow.entity)  # first synchronization
             remote = hold_unlinked(self.sessions, context.tenant_id, hold, remote, result)
-            reconciler.reconcile(flow, counterpart, remote, result, complete=not params)
+            local = reconciler.local_side(flow, counterpart)
+            wanted_full = reconciler.wanting_full_read(flow, counterpart, local, remote)
+            remote = await read_in_full(flow, remote, wanted_full, resource.get)
+            reconciler.reconcile(
+                flow, counterpart, remote, result, complete=not params, local=local
+            )
         else:
             importer = Importer(
                 self.sessions, self.clock, tenant_id=context.tenant_id, dry_run=dry_run
@@ -293,6 +307,13 @@ class Runner:
             dry_run=dry_run,
         )
         reconciler.reconcile(flow, counterpart, remote, result, complete=False)
+
+    def _dirty_linked(
+        self, flow: Flow, tenant_id: int, wanted: Collection[str] | None
+    ) -> list[str]:
+        """Host ids of the records ``flow`` would update: linked, not deleted, needing a look."""
+        rows, _ = self._rows(flow, tenant_id, only_dirty=True, wanted=wanted)
+        return [r.external_id for r, link in rows if link is not None and not r.deleted]
 
     def _rows(
         self, flow: Flow, tenant_id: int, *, only_dirty: bool, wanted: Collection[str] | None
@@ -382,6 +403,18 @@ def _selected(
         )
         or _built_from(context.flows[name], records)
     ]
+
+
+def _unread_pull(context: TenantContext, flow: Flow, selected: Collection[str]) -> Flow | None:
+    """The enabled pull flow that makes ``flow``'s entity two-way, when this run leaves it out
+    (a run of some flows only)."""
+    if flow.direction != "push":
+        return None
+    for name in context.enabled:
+        other = context.flows[name]
+        if other.direction == "pull" and other.counterpart == flow.name and name not in selected:
+            return other
+    return None
 
 
 def _built_from(flow: Flow, records: Mapping[str, Collection[str]]) -> bool:

@@ -57,6 +57,9 @@ class Kit:
     remote_bad: dict[str, Any] | None = None
     #: Pull: how to delete a Fortnox record, if Fortnox can.
     remote_delete: Callable[[FortnoxClient, str], Awaitable[None]] | None = None
+    #: Pull: Fortnox's list leaves compared fields out, so a record is also read in full (one
+    #: request) when it meets a host record and after Fortnox changed it.
+    partial_list: bool = False
     #: Flow settings by flow name (default: none).
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Built flows: the host entity of ``records`` (time entries for salary days) ...
@@ -173,5 +176,6 @@ KITS: dict[str, Kit] = {
         ],
         remote_change=("phone1", "08-123 45 67", "phone"),
         remote_bad={"email": "inte-en-adress"},
+        partial_list=True,  # the employee list has no address, dates or bank account
     ),
 }

@@ -2,7 +2,9 @@
 
 Seed 001 needs a manual "Synchronize users" to see Fortnox-side edits; here every sweep reads the
 employee list (one request per 500 employees) and compares each employee three ways with the
-host's record and the last agreed snapshot (see ``engine/merge.py``). On the first sync, Fortnox
+host's record and the last agreed snapshot (see ``engine/merge.py``). The list carries only the
+names, e-mail, first phone and identity number: an employee whose other fields must be compared
+is read in full first (see ``engine/pulling.py``). On the first sync, Fortnox
 employees are matched to host employees by e-mail (HR1); Fortnox-only employees are reported, or
 created as host records when ``import_unmatched`` is on.
 
