@@ -20,6 +20,9 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.scheduler import PushDebouncer
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.models import Event
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -211,3 +214,131 @@ async def test_operations_are_listed_newest_first_with_filters_and_paging(
     unknown = await served.http.get("/api/v1/operations", params={"entity": "ghost"})
     assert (unknown.status_code, unknown.json()["errors"][0]["path"]) == (422, "query.entity")
     assert (await served.http.get("/api/v1/operations/999999")).status_code == 404
+
+
+def _conflict_ids(sessions: sessionmaker[Session], tenant: int) -> list[int]:
+    with sessions.begin() as session:
+        return [c.id for c in ConflictRepository(session).open(tenant)]
+
+
+@pytest.mark.parametrize("winner", ["bridge", "fortnox"])
+async def test_a_change_held_back_by_a_conflict_says_so_until_it_is_decided(
+    served: Served,
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    winner: str,
+) -> None:
+    """Policy ask, two-way employees: the host and Fortnox change the city (which the employee
+    list does not carry) differently. The change is never reported as already in Fortnox, and
+    the city is not written, until someone decides."""
+    with sessions.begin() as session:
+        FlowConfigRepository(session).put(
+            bridge.tenant, "hr.employee.pull", enabled=True, settings={}, now=clock.now()
+        )
+    await served.http.put("/api/v1/employees/e1", json=employee(1, city="Lund"))
+    await served.settle()
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    mark = len(await control.requests(bridge.company, limit=10_000))
+
+    changed = await served.http.put("/api/v1/employees/e1", json=employee(1, city="Malmö"))
+    await served.settle()
+    (conflict_id,) = _conflict_ids(sessions, bridge.tenant)
+    held = await served.operation(changed.json()["operation_id"])
+    assert (held["status"], held["conflict_id"], held["fortnox_id"]) == (
+        "conflict",
+        conflict_id,
+        "1",
+    )
+    assert held["message"] == (
+        f"conflict {conflict_id} is open on city: nothing is sent to Fortnox for this field "
+        "until it is decided"
+    )
+    for _ in range(3):  # sweeps read the list, which has no city: the conflict stays open
+        await bridge.service.sweep(bridge.tenant)
+        assert _conflict_ids(sessions, bridge.tenant) == [conflict_id]
+        assert (await served.operation(held["id"]))["status"] == "conflict"
+    log = (await control.requests(bridge.company, limit=10_000))[mark:]
+    assert [e for e in log if e["method"] != "GET"] == []
+    assert (await engine_client.employees.get("1")).city == "Ystad"
+    listed = await served.http.get("/api/v1/operations", params={"status": "conflict"})
+    assert [op["id"] for op in listed.json()["data"]] == [held["id"]]
+
+    served.gate.clear()  # the push the decision starts waits until settle()
+    decided = await served.http.post(
+        f"/api/v1/conflicts/{conflict_id}/resolve", json={"winner": winner}
+    )
+    assert decided.status_code == 200, decided.text
+    waiting = await served.operation(held["id"])
+    ended = {
+        "bridge": f"conflict {conflict_id} decided for the host's values",
+        "fortnox": f"conflict {conflict_id} decided for Fortnox's values (kept in Fortnox)",
+    }[winner]
+    assert (waiting["status"], waiting["message"]) == (
+        "pending",
+        f"{ended}; waiting for the next run",
+    )
+    await served.settle()
+    await bridge.service.sweep(bridge.tenant)
+    done = await served.operation(held["id"])
+    city = "Malmö" if winner == "bridge" else "Ystad"
+    sent = (
+        "updated in Fortnox"
+        if winner == "bridge"
+        else ("Fortnox already had these values; nothing was sent")
+    )
+    assert (done["status"], done["message"], done["conflict_id"]) == (
+        "succeeded",
+        f"{sent}; {ended}",
+        conflict_id,
+    )
+    assert (await engine_client.employees.get("1")).city == city
+
+
+async def test_the_other_changed_fields_go_while_a_conflict_holds_one_back(
+    served: Served,
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+) -> None:
+    with sessions.begin() as session:
+        FlowConfigRepository(session).put(
+            bridge.tenant, "hr.employee.pull", enabled=True, settings={}, now=clock.now()
+        )
+    await served.http.put("/api/v1/employees/e1", json=employee(1, city="Lund"))
+    await served.settle()
+    await engine_client.employees.update("1", {"city": "Ystad"})
+    mark = len(await control.requests(bridge.company, limit=10_000))
+    changed = await served.http.put(
+        "/api/v1/employees/e1", json=employee(1, city="Malmö", phone="070-999 99 99")
+    )
+    await served.settle()
+    (conflict_id,) = _conflict_ids(sessions, bridge.tenant)
+    expected = (
+        "conflict",
+        f"updated in Fortnox: phone1; conflict {conflict_id} is open on city: nothing is sent "
+        "to Fortnox for this field until it is decided",
+    )
+    operation_id = changed.json()["operation_id"]
+    held = await served.operation(operation_id)
+    assert (held["status"], held["message"]) == expected
+    for _ in range(2):
+        await bridge.service.sweep(bridge.tenant)
+        held = await served.operation(operation_id)
+        assert (held["status"], held["message"]) == expected
+    log = (await control.requests(bridge.company, limit=10_000))[mark:]
+    writes = [(e["method"], e["path"], e["fields"]) for e in log if e["method"] != "GET"]
+    assert writes == [("PUT", "/3/employees/1", ["Phone1"])]
+    stored = await engine_client.employees.get("1")
+    assert (stored.city, stored.phone1) == ("Ystad", "070-999 99 99")
+
+
+async def test_the_operation_document_lists_the_conflict_status(served: Served) -> None:
+    document = (await served.http.get("/api/openapi.json")).json()
+    operation = document["components"]["schemas"]["OperationOut"]["properties"]
+    assert "conflict" in operation["status"]["enum"]
+    assert "conflict_id" in operation

@@ -3,8 +3,9 @@
 Every write that changes a record answers with an ``operation_id``. The operation is ``pending``
 until the engine has written the change, then ``succeeded`` (with the Fortnox id) or ``failed``
 (with Fortnox's code, message, explanation and fix); a newer change of the same record that
-arrives first makes it ``superseded``. The same outcomes reach the event feed as
-``operation.succeeded`` and ``operation.failed``.
+arrives first makes it ``superseded``. While an open conflict (policy ``ask``) holds fields of
+the record back it is ``conflict``, with the ``conflict_id`` to decide. The final outcomes reach
+the event feed as ``operation.succeeded`` and ``operation.failed``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.store.change_operations import ChangeOperationRepository
 from fortnox_bridge.store.models import ChangeOperation
 
-OperationStatus = Literal["pending", "processing", "succeeded", "failed", "superseded"]
+OperationStatus = Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"]
 EntityFilter = Annotated[
     str | None,
     Query(description="Only this entity, as operations name it: employee, time_entry..."),
@@ -107,6 +108,7 @@ def operation_out(op: ChangeOperation) -> OperationOut:
         message=op.message,
         explanation=op.explanation,
         fix=op.fix,
+        conflict_id=op.conflict_id,
         created_at=op.created_at,
         updated_at=op.updated_at,
     )

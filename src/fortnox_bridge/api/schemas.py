@@ -75,7 +75,8 @@ class ConflictOut(BaseModel):
     )
     status: Literal["open", "resolved"]
     resolution: str | None = Field(
-        description="Who won: bridge or fortnox, or mixed when decided per field (once resolved)."
+        description="Who won: bridge or fortnox, or mixed when decided per field; agreed when "
+        "both sides came to hold the same values as read (once resolved)."
     )
     created_at: datetime
     resolved_at: datetime | None
@@ -557,10 +558,14 @@ class OperationOut(BaseModel):
     external_id: str
     action: Literal["upsert", "delete"]
     version: int = Field(description="The record version this change produced.")
-    status: Literal["pending", "processing", "succeeded", "failed", "superseded"] = Field(
-        description="pending until the engine has written it; failed when Fortnox refused it "
-        "(a later run that gets it through makes it succeeded); superseded when a newer change "
-        "of the same record came before it succeeded."
+    status: Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"] = (
+        Field(
+            description="pending until the engine has written it; conflict while an open "
+            "conflict (policy ask) holds fields of the record back: nothing is sent to Fortnox "
+            "for them until the conflict (conflict_id) is decided; failed when Fortnox refused "
+            "it (a later run that gets it through makes it succeeded); superseded when a newer "
+            "change of the same record came before it succeeded."
+        )
     )
     flow: str | None = Field(description="The push flow(s) that carry the change to Fortnox.")
     fortnox_id: str | None = Field(description="The Fortnox record's id, once it is there.")
@@ -571,5 +576,9 @@ class OperationOut(BaseModel):
     )
     explanation: str | None = Field(description="What a Fortnox refusal means, in English.")
     fix: str | None = Field(description="How to fix what Fortnox refused.")
+    conflict_id: int | None = Field(
+        description="The conflict that holds the change back (status conflict; decide it with "
+        "POST /api/v1/conflicts/{id}/resolve), or that held it back last."
+    )
     created_at: datetime
     updated_at: datetime

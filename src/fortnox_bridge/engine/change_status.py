@@ -9,16 +9,22 @@ flows read, and settles them from what the run and the store say:
   Fortnox id (a new employee's ``EmployeeId`` reaches the host this way);
 - the run's item for the record failed — ``failed``, with Fortnox's code, HTTP status, message,
   explanation and fix;
-- the item was skipped or waits (a referenced employee not in Fortnox yet, an open conflict, a
-  flow that could not run) — it stays ``pending``, with the reason as its message.
+- an open conflict (policy ``ask``) holds fields of the record back — ``conflict``, with the
+  conflict's id; this comes first: a record whose other fields were written, or that is linked
+  at this version because nothing but the held fields changed, is not in Fortnox as the host
+  has it, so it never counts as ``succeeded`` while the conflict is open. When the conflict
+  closes (decided, or both sides came to hold the same values) the operation goes on like any
+  other and its message says how the conflict ended;
+- the item was skipped or waits (a referenced employee not in Fortnox yet, a flow that could not
+  run) — it stays ``pending``, with the reason as its message.
 
 A ``failed`` operation is looked at again by later runs: the engine keeps trying a record that
 failed, and when it gets through the operation becomes ``succeeded`` (with a second event). A
 newer change of the same record supersedes it.
 
 Each settlement appends ``operation.succeeded`` or ``operation.failed`` to the tenant's event
-feed in the same transaction. Entities that no push flow reads are settled by the API at once
-(:func:`settle_at_once`).
+feed in the same transaction (a conflict has its own event, ``conflict.opened``). Entities that
+no push flow reads are settled by the API at once (:func:`settle_at_once`).
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from fortnox_bridge.store.change_operations import (
     NewOperation,
     SyncState,
 )
+from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.events import EventRepository
-from fortnox_bridge.store.models import ChangeOperation
+from fortnox_bridge.store.models import ChangeOperation, Conflict
 
 #: The event each final status appends.
 EVENT_TYPES = {"succeeded": "operation.succeeded", "failed": "operation.failed"}
@@ -58,6 +65,18 @@ class OperationSettler:
         op.updated_at = self.now
         self.announce(op)
 
+    def hold(self, op: ChangeOperation, conflict: Conflict, message: str) -> bool:
+        """An open conflict holds fields of the record back (no event: the conflict has its
+        own); returns whether anything changed."""
+        if (op.status, op.conflict_id, op.message) == ("conflict", conflict.id, message):
+            return False
+        op.status, op.conflict_id, op.message = "conflict", conflict.id, message
+        op.fortnox_id = conflict.fortnox_id
+        op.code = op.http_status = None
+        op.explanation = op.fix = None
+        op.updated_at = self.now
+        return True
+
     def fail(self, op: ChangeOperation, flow: str, item: ItemOutcome) -> None:
         """Fortnox refused the change (or the write could not be done)."""
         op.status, op.flow = "failed", flow
@@ -71,6 +90,8 @@ class OperationSettler:
 
     def wait(self, op: ChangeOperation, message: str) -> None:
         """The change is not through yet; ``message`` says why (no event)."""
+        if op.status == "conflict":
+            op.status, op.updated_at = "pending", self.now  # the conflict is closed
         if op.message != message:
             op.message, op.updated_at = message, self.now
 
@@ -154,15 +175,34 @@ def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) ->
     for entity in {op.entity_type for op in operations}:
         ids = [op.external_id for op in operations if op.entity_type == entity]
         states[entity] = repository.sync_states(summary.tenant_id, entity, ids)
+    conflicts = ConflictRepository(session)
+    held = {
+        entity: conflicts.open_for_entity(summary.tenant_id, entity)
+        for entity in {op.entity_type for op in operations}
+    }
     settler = OperationSettler(session, summary.tenant_id, now=now)
     moved = 0
     for op in operations:
         state = states[op.entity_type].get(op.external_id)
         found = items.get((op.entity_type, op.external_id), [])
+        conflict = held[op.entity_type].get(op.external_id) if op.action != "delete" else None
+        if conflict is not None:
+            before = (
+                op.message if (op.status, op.conflict_id) == ("conflict", conflict.id) else None
+            )
+            moved += settler.hold(op, conflict, _held_back(conflict, found, before))
+            continue
+        decided = conflicts.get(op.conflict_id) if op.conflict_id is not None else None
         if state is not None and _arrived(op, state):
-            settler.succeed(op, fortnox_id=state.fortnox_id, message=_success(op, found))
+            message = _success(op, found)
+            if decided is not None and decided.status != "open":
+                message = f"{message}; {_ended(decided)}"
+            settler.succeed(op, fortnox_id=state.fortnox_id, message=message)
             moved += 1
             continue
+        if op.status == "conflict":
+            ended = _ended(decided) if decided is not None else "the conflict is closed"
+            settler.wait(op, f"{ended}; waiting for the next run")
         if op.status == "failed" or op.created_at > summary.started_at:
             # failed: only a success moves it again; stored after the run began: the run may
             # not have seen this version
@@ -176,6 +216,42 @@ def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) ->
         elif op.entity_type in flow_errors:
             settler.wait(op, flow_errors[op.entity_type])
     return moved
+
+
+def release_held(session: Session, conflict: Conflict, *, now: datetime) -> None:
+    """``conflict`` was decided: the operations it held back wait for the next run again."""
+    message = f"{_ended(conflict)}; waiting for the next run"
+    for op in ChangeOperationRepository(session).held_by(conflict.tenant_id, conflict.id):
+        op.status, op.message, op.updated_at = "pending", message, now
+
+
+WRITTEN = "updated in Fortnox: "
+
+
+def _held_back(conflict: Conflict, found: list[tuple[str, ItemOutcome]], before: str | None) -> str:
+    """What an operation held back by ``conflict`` says; ``before``: what it said while the same
+    conflict held it (the fields an earlier run wrote are still named)."""
+    fields = ", ".join(sorted(conflict.fields))
+    written = [item for _, item in found if item.outcome == "ok" and item.action == "update"]
+    held = (
+        f"conflict {conflict.id} is open on {fields}: nothing is sent to Fortnox for "
+        f"{'this field' if len(conflict.fields) == 1 else 'these fields'} until it is decided"
+    )
+    if written:
+        return f"{WRITTEN}{', '.join(sorted(written[-1].changes))}; {held}"
+    if before is not None and before.startswith(WRITTEN):
+        return f"{before.split('; ', 1)[0]}; {held}"
+    return held
+
+
+def _ended(conflict: Conflict) -> str:
+    """How the conflict that held an operation back ended."""
+    return {
+        "agreed": f"conflict {conflict.id} closed: both sides now hold the same values",
+        "bridge": f"conflict {conflict.id} decided for the host's values",
+        "fortnox": f"conflict {conflict.id} decided for Fortnox's values (kept in Fortnox)",
+        "mixed": f"conflict {conflict.id} decided field by field",
+    }.get(conflict.resolution or "", f"conflict {conflict.id} is closed")
 
 
 def _arrived(op: ChangeOperation, state: SyncState) -> bool:

@@ -4,7 +4,8 @@
 ``bridge``: the agreed snapshot takes Fortnox's values, so the next push sends the bridge's.
 Either way the link is marked stale, so the next run looks at the record again. A decision per
 field does both at once: the fields Fortnox wins go into the host record, the others are sent by
-the next push (the conflict's resolution is then ``mixed``).
+the next push (the conflict's resolution is then ``mixed``). The host changes the conflict held
+back (change operations in status ``conflict``) are ``pending`` again, until that run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.change_status import release_held
 from fortnox_bridge.engine.errors import ConflictError
 from fortnox_bridge.engine.flow import Flow, fingerprint
 from fortnox_bridge.engine.pulling import with_fortnox_values
@@ -71,6 +73,7 @@ def resolve_conflict(
             _take_fortnox(session, tenant_id, conflict, taken, flows, now)
         sides = set(winners.values())
         conflicts.resolve(conflict, sides.pop() if len(sides) == 1 else "mixed", now=now)
+        release_held(session, conflict, now=now)
         won = {
             name: (
                 sides_of.get("fortnox") if winners[name] == "fortnox" else sides_of.get("bridge")

@@ -3,7 +3,8 @@
 An operation is created with the mirror write that accepted the change (same transaction) and
 replaces (``superseded``) the operations of the same record that were still open. The engine
 settles it after a run: ``succeeded`` with the Fortnox id, ``failed`` with Fortnox's code and
-message, or it stays ``pending`` with the reason it waits.
+message, ``conflict`` with the conflict that holds fields of the record back, or it stays
+``pending`` with the reason it waits.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import ChangeOperation, Link, MirrorRecord
 
-#: Statuses of an operation that is not settled yet.
-OPEN = ("pending", "processing")
+#: Statuses of an operation that is not settled yet (``conflict``: until the conflict closes).
+OPEN = ("pending", "processing", "conflict")
 #: Statuses a newer change of the same record replaces, and that a later run may still settle:
 #: a failed change succeeds when a later run gets the record through (a retry, a fixed mapping).
 REPLACEABLE = (*OPEN, "failed")
-STATUSES = ("pending", "processing", "succeeded", "failed", "superseded")
+STATUSES = ("pending", "processing", "conflict", "succeeded", "failed", "superseded")
 #: At most this many values in one ``IN (...)``: far below every backend's parameter limit.
 CHUNK = 2000
 
@@ -159,6 +160,18 @@ class ChangeOperationRepository:
                     ChangeOperation.status.in_(REPLACEABLE),
                 )
                 .order_by(ChangeOperation.id)
+            )
+        )
+
+    def held_by(self, tenant_id: int, conflict_id: int) -> list[ChangeOperation]:
+        """The operations a conflict holds back (status ``conflict``)."""
+        return list(
+            self.session.scalars(
+                select(ChangeOperation).where(
+                    ChangeOperation.tenant_id == tenant_id,
+                    ChangeOperation.status == "conflict",
+                    ChangeOperation.conflict_id == conflict_id,
+                )
             )
         )
 

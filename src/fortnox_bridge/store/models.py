@@ -147,7 +147,8 @@ class ChangeOperation(Base):
 
     Created when the API stores a change; the engine moves it from ``pending`` through
     ``processing`` to ``succeeded`` or ``failed`` (with Fortnox's code, message, explanation and
-    fix). A later change of the same record ``supersedes`` an operation still pending.
+    fix), or to ``conflict`` while an open conflict holds fields of the record back. A later
+    change of the same record ``supersedes`` an operation still pending.
     """
 
     __tablename__ = "change_operations"
@@ -163,7 +164,7 @@ class ChangeOperation(Base):
     action: Mapped[str] = mapped_column(String(10))
     #: The mirror version this change produced.
     version: Mapped[int] = mapped_column(Integer)
-    #: ``pending``, ``processing``, ``succeeded``, ``failed`` or ``superseded``.
+    #: ``pending``, ``processing``, ``conflict``, ``succeeded``, ``failed`` or ``superseded``.
     status: Mapped[str] = mapped_column(String(20), default="pending")
     flow: Mapped[str | None] = mapped_column(String(100), nullable=True)
     fortnox_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -172,6 +173,8 @@ class ChangeOperation(Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     fix: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The conflict that holds the change back (status ``conflict``), or that held it last.
+    conflict_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
