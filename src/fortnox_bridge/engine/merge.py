@@ -39,7 +39,8 @@ class MergeResult:
     #: The agreed snapshot after this comparison (fields that were compared are updated).
     snapshot: dict[str, Any] = field(default_factory=dict)
     #: How the conflict that was open closes, when it does: ``agreed`` (both sides now hold the
-    #: same values) or the side a policy other than ``ask`` gave it to.
+    #: same values), or whose values flow when a policy other than ``ask`` settled it
+    #: (``bridge``, ``fortnox``, ``mixed``).
     closed: str | None = None
 
     @property
@@ -95,11 +96,9 @@ def three_way(
             result.open_conflicts[name] = {"base": agreed, "bridge": ours, "fortnox": theirs}
             _set(result.snapshot, name, agreed)  # undecided: nothing flows either way
     if held and not result.open_conflicts:
-        result.closed = "agreed" if set(held) <= equal else _WINNER[policy]
+        sides = {"fortnox" if n in result.take_fortnox else "bridge" for n in set(held) - equal}
+        result.closed = "agreed" if not sides else sides.pop() if len(sides) == 1 else "mixed"
     return result
-
-
-_WINNER = {"bridge_wins": "bridge", "fortnox_wins": "fortnox", "ask": "agreed"}
 
 
 def _set(snapshot: dict[str, Any], name: str, value: Any) -> None:

@@ -100,5 +100,7 @@ def test_a_policy_other_than_ask_settles_an_open_conflict_for_its_side() -> None
     bridge, fortnox = {**BASE, "city": "Malmö"}, {**BASE, "city": "Ystad"}
     result = three_way(bridge, fortnox, BASE, {"city"}, "fortnox_wins", HELD)
     assert (result.take_fortnox, result.closed) == ({"city": "Ystad"}, "fortnox")
+    ours = three_way(bridge, fortnox, BASE, {"city"}, "bridge_wins", HELD)
+    assert (ours.take_fortnox, ours.closed) == ({}, "bridge")
     unread = three_way(bridge, {}, BASE, set(), "bridge_wins", HELD)
     assert (unread.open_conflicts, unread.closed) == (HELD, None)
