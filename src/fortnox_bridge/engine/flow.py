@@ -126,10 +126,14 @@ class Flow:
     cursor_overlap: ClassVar[timedelta] = timedelta(minutes=5)
 
     #: Dated flows: the period a re-sync is widened to; also turns on the date checks (locked
-    #: period, financial year) for ``date_field``.
+    #: period, and the financial year where :attr:`needs_financial_year`) for ``date_field``.
     period: ClassVar[Period | None] = None
     #: Dated flows: the mapped Fortnox field that holds the record's date.
     date_field: ClassVar[str] = "date"
+    #: Dated flows: whether Fortnox refuses a record dated outside every financial year (true of
+    #: bookkeeping documents such as vouchers and invoices; not of salary transactions, which
+    #: Fortnox takes for any date). When true, such a record is held back without a request.
+    needs_financial_year: ClassVar[bool] = False
 
     def __init__(
         self, settings: FlowSettings | None = None, mappings: Mappings | None = None
