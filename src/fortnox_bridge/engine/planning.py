@@ -63,6 +63,9 @@ class PlannedItem:
     problem: bool = False
     #: The link is currently ``deleted`` (deactivated): an update brings it back.
     revive: bool = False
+    #: A create that meets an unlinked Fortnox record with its natural key, ``(Fortnox id, its
+    #: listed fields)``: that record is adopted instead (see ``engine/existing.py``).
+    existing: tuple[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

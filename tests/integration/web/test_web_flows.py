@@ -122,8 +122,9 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         f"/ui/tenants/{tenant_id}/flows/payroll.absence.push",
         data={"enabled": "false", "setting-period_start_day": "25", "csrf_token": token},
     )
+    waiting = {"existing_in_fortnox": "wait_for_plan"}
     assert _configs(sessions, tenant_id) == {
-        "hr.employee.push": (True, {"default_schedule": "HEL"}),
+        "hr.employee.push": (True, {"default_schedule": "HEL", **waiting}),
         "hr.employee.pull": (False, {"import_unmatched": True}),
         "payroll.absence.push": (False, {"period_start_day": 25}),
     }
@@ -135,7 +136,10 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         f"/ui/tenants/{tenant_id}/flows/hr.employee.push",
         data={"enabled": ["false", "true"], "setting-default_schedule": "", "csrf_token": token},
     )
-    assert _configs(sessions, tenant_id)["hr.employee.push"] == (True, {"default_schedule": None})
+    assert _configs(sessions, tenant_id)["hr.employee.push"] == (
+        True,
+        {"default_schedule": None, **waiting},
+    )
 
 
 # -- mappings -----------------------------------------------------------------------------------
