@@ -79,6 +79,16 @@ def test_the_flows_page_shows_every_flow_with_a_form_from_its_settings_model(
     assert 'name="setting-import_unmatched" value="true"' in page
     assert 'name="setting-default_schedule" type="text"' in page
     assert "The Fortnox working-time schedule (ScheduleId" in page
+    assert '<option value="wait_for_plan" selected>Wait for the first-synchronization plan' in page
+    assert '<option value="adopt" >Link to the Fortnox employee and update it' in page
+    back = f"/tenants/{tenant_id}/flows"
+    signed_in.post(
+        "/ui/language", data={"language": "sv", "back": back, "csrf_token": csrf_of(page)}
+    )
+    swedish = signed_in.get(f"/ui/tenants/{tenant_id}/flows").text
+    assert "Anställda som redan finns i Fortnox" in swedish
+    assert ">Vänta på planen för den första synkroniseringen</option>" in swedish
+    assert "Arbetstidsschemat i Fortnox (ScheduleId" in swedish
 
 
 def test_a_bad_setting_is_shown_next_to_its_field_and_nothing_is_saved(
