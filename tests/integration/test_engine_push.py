@@ -244,7 +244,10 @@ async def test_a_dry_run_plans_with_reasons_and_writes_nothing(
         runs_before = len(session.scalars(select(Run)).all())
     plan = await runner.run_cycle(tenant, engine_client, dry_run=True)
     assert plan.dry_run
-    assert (await control.stats(company))["requests_total"] == before["requests_total"]
+    after = await control.stats(company)
+    assert after["write_requests"] == before["write_requests"]
+    # One read: is the employee about to be created in Fortnox already?
+    assert after["requests_total"] == before["requests_total"] + 1
     planned = {(i.external_id, i.action, i.reason) for i in plan.flows[0].items}
     assert planned == {
         ("e001", "update", "changed: city"),
@@ -266,7 +269,7 @@ async def test_a_dry_run_plans_with_reasons_and_writes_nothing(
         ]
         run = session.get(Run, real.run_id)
         assert run is not None
-        assert (run.status, run.counts["created"], run.requests) == ("succeeded", 1, 3)
+        assert (run.status, run.counts["created"], run.requests) == ("succeeded", 1, 4)
 
 
 async def test_an_event_push_writes_only_the_changed_records(

@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from conftest import ClientFactory
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.writer import lease_name
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.notifications import NotificationRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -248,14 +250,50 @@ async def test_preflight_checklist_names_the_failures_and_their_fixes(
     assert by_name["financial years"].status == "ok"
     pending = by_name["pending records of payroll.attendance.push"]
     assert pending.status == "fail"
-    assert "3 cannot be written" in pending.detail
+    assert "2 cannot be written" in pending.detail
     assert "2026-01-15 is in the locked period" in pending.detail
-    assert "no financial year covers 2027-03-01" in pending.detail
     assert "waiting for employee e999" in pending.detail
+    assert "2027-03-01" not in pending.detail  # salary data needs no financial year
     assert not checklist.ok
     summary = await bridge.service.sweep(bridge.tenant)
     flow = next(f for f in summary.flows if f.flow == "payroll.attendance.push")
-    assert (flow.created, flow.skipped, flow.requests) == (1, 3, 1)  # no request for refusals
+    assert (flow.created, flow.skipped, flow.requests) == (2, 2, 2)  # no request for refusals
+
+
+async def test_salary_data_outside_every_financial_year_reaches_fortnox(
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    make_client: ClientFactory,
+    put: Put,
+) -> None:
+    """Fortnox takes attendance and absence transactions for any date: the first days of a year
+    nobody has made a financial year for yet (every January) are written, not held back."""
+    await bridge.connect()
+    with sessions.begin() as session:
+        configs = FlowConfigRepository(session)
+        schedule = {"default_schedule": "HEL"}
+        configs.put(
+            bridge.tenant, "hr.employee.push", enabled=True, settings=schedule, now=clock.now()
+        )
+        configs.put(bridge.tenant, "hr.absence.push", enabled=True, settings={}, now=clock.now())
+    put("employee", "e001", employee(1))
+    put("absence_type", "sick", {"code": "sick", "name": "Sick leave"})
+    put("time_entry", "t1", {"employee": "e001", "date": "2027-01-04", "hours": 8})
+    absence = {"employee": "e001", "absence_type": "sick", "status": "approved"}
+    put("absence", "a1", {**absence, "start": "2027-01-05", "end": "2027-01-05"})
+    checklist = await bridge.service.check(bridge.tenant)
+    years = {check.name: check for check in checklist.checks}["financial years"]
+    assert years.detail == "1 financial year(s) in Fortnox"  # 2026 only
+    assert checklist.ok
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert (summary.total("failed"), summary.total("skipped")) == (0, 0)
+    client = await make_client(bridge.company)
+    written = [
+        [(str(t.date), t.cause_code, str(t.hours)) async for t in resource.iterate()]
+        for resource in (client.attendance_transactions, client.absence_transactions)
+    ]
+    assert written == [[("2027-01-04", "TID", "8")], [("2027-01-05", "SJK", "8")]]
 
 
 async def test_preflight_reports_a_missing_scope(bridge: Bridge, control: SandboxControl) -> None:

@@ -61,7 +61,8 @@ async def test_first_run_creates_and_idle_rerun_makes_no_requests(
     first = await runner.run_cycle(tenant_id, client, progress=lambda *a: progress.append(a))
     (result,) = first.flows
     assert (result.created, result.updated, result.unchanged, result.failed) == (12, 0, 0, 0)
-    assert (result.requests, result.write_requests) == (12, 12)
+    # One list read (are these employees in Fortnox already?), then a create each.
+    assert (result.requests, result.write_requests) == (13, 12)
     assert progress[-1] == ("hr.employee.push", 12, 12)
     fortnox = [e async for e in client.employees.iterate()]
     assert sorted(e.email or "" for e in fortnox) == sorted(
@@ -133,7 +134,7 @@ async def test_summary_is_json_ready(
     summary = await Runner(sessions, clock=clock).run_cycle(tenant_id, client)
     data = summary.to_dict()
     assert data["tenant_id"] == tenant_id
-    assert data["requests"] == 1
+    assert data["requests"] == 2  # the read of Fortnox's employees, the create
     assert data["flows"][0]["flow"] == "hr.employee.push"
     assert data["started_at"] == clock.now().isoformat()
     assert summary.total("created") == 1

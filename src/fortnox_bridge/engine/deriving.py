@@ -603,7 +603,11 @@ class _Run:
         writes = [i for i in items if i.action in ("create", "update", "delete")]
         for planned in writes:
             refusal = (
-                self.context.checks.refusal(planned.record_date) if planned.record_date else None
+                self.context.checks.refusal(
+                    planned.record_date, needs_financial_year=self.flow.needs_financial_year
+                )
+                if planned.record_date
+                else None
             )
             if refusal is not None:
                 outcome.held.append(f"{split_part_id(planned.external_id)[1]}: {refusal}")

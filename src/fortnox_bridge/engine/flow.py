@@ -35,6 +35,9 @@ Period = Literal["day", "week", "month"]
 Mappings = Mapping[str, Mapping[str, str | None]]
 #: ``lookup(entity, host id)`` → the host record's payload, or ``None`` when there is none.
 Lookup = Callable[[str, str], Mapping[str, Any] | None]
+#: What a push does with a new host record whose natural key an unlinked Fortnox record has:
+#: hold it back until the first-synchronization plan pairs them, or adopt the Fortnox record.
+ExistingPolicy = Literal["wait_for_plan", "adopt"]
 
 
 class Excluded(Exception):
@@ -98,6 +101,13 @@ class Flow:
     natural_key: ClassVar[tuple[str, ...]] = ()
     #: Fortnox list search parameters that narrow a natural-key lookup, by field.
     natural_key_search: ClassVar[Mapping[str, str]] = {}
+    #: Push: Fortnox may hold records of this register the bridge never linked (a company's
+    #: employees from before it was connected). A run about to create reads the Fortnox list
+    #: once and never creates a record whose natural key an unlinked Fortnox record has: it waits
+    #: for the first-synchronization plan or adopts that record (:meth:`existing_policy`).
+    match_existing: ClassVar[bool] = False
+    #: How an admin makes the first-synchronization plan of this entity (shown in reasons).
+    first_sync_hint: ClassVar[str] = "make the first-synchronization plan"
     #: Host fields that hold the host id of another entity; before ``map()`` the engine puts the
     #: linked Fortnox id there (``{"employee": "employee"}``). Unlinked → the item waits.
     references: ClassVar[Mapping[str, str]] = {}
@@ -126,10 +136,14 @@ class Flow:
     cursor_overlap: ClassVar[timedelta] = timedelta(minutes=5)
 
     #: Dated flows: the period a re-sync is widened to; also turns on the date checks (locked
-    #: period, financial year) for ``date_field``.
+    #: period, and the financial year where :attr:`needs_financial_year`) for ``date_field``.
     period: ClassVar[Period | None] = None
     #: Dated flows: the mapped Fortnox field that holds the record's date.
     date_field: ClassVar[str] = "date"
+    #: Dated flows: whether Fortnox refuses a record dated outside every financial year (true of
+    #: bookkeeping documents such as vouchers and invoices; not of salary transactions, which
+    #: Fortnox takes for any date). When true, such a record is held back without a request.
+    needs_financial_year: ClassVar[bool] = False
 
     def __init__(
         self, settings: FlowSettings | None = None, mappings: Mappings | None = None
@@ -144,6 +158,12 @@ class Flow:
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox fields (JSON values) → host payload fields; ``None`` removes a field."""
         raise NotImplementedError
+
+    def existing_policy(self) -> ExistingPolicy:
+        """What a create that meets an unlinked Fortnox record does (see :attr:`match_existing`):
+        the flow setting ``existing_in_fortnox``, ``wait_for_plan`` when the flow has none."""
+        chosen = getattr(self.settings, "existing_in_fortnox", None)
+        return "adopt" if chosen == "adopt" else "wait_for_plan"
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """How people recognise the record in a log or an e-mail."""

@@ -25,15 +25,18 @@ class DateChecks:
     #: ``(first day, last day)`` of each financial year; ``None`` when not known yet.
     financial_years: tuple[tuple[date, date], ...] | None = None
 
-    def refusal(self, day: date) -> str | None:
-        """Why ``day`` cannot be written, or ``None``."""
+    def refusal(self, day: date, *, needs_financial_year: bool = False) -> str | None:
+        """Why ``day`` cannot be written, or ``None``; the financial years count only for a
+        record that ``needs_financial_year`` (see :attr:`Flow.needs_financial_year`)."""
         if self.locked_until is not None and day <= self.locked_until:
             return (
                 f"{day} is in the locked period (locked up to {self.locked_until}); "
                 "unlock the period in Fortnox or correct the date"
             )
-        if self.financial_years is not None and not any(
-            first <= day <= last for first, last in self.financial_years
+        if (
+            needs_financial_year
+            and self.financial_years is not None
+            and not any(first <= day <= last for first, last in self.financial_years)
         ):
             return f"no financial year covers {day}; create the financial year in Fortnox"
         return None
@@ -60,6 +63,9 @@ class PlannedItem:
     problem: bool = False
     #: The link is currently ``deleted`` (deactivated): an update brings it back.
     revive: bool = False
+    #: A create that meets an unlinked Fortnox record with its natural key, ``(Fortnox id, its
+    #: listed fields)``: that record is adopted instead (see ``engine/existing.py``).
+    existing: tuple[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,11 @@ def plan_record(flow: Flow, state: RecordState, context: PlanContext) -> Planned
     except (KeyError, ValueError, TypeError) as exc:
         return replace(item, problem=True, reason=f"the record cannot be mapped: {exc}")
     item = replace(item, fields=fields, record_date=record_date, natural_key=flow.key_of(fields))
-    refusal = context.checks.refusal(record_date) if record_date else None
+    refusal = (
+        context.checks.refusal(record_date, needs_financial_year=flow.needs_financial_year)
+        if record_date
+        else None
+    )
     if refusal is not None:
         return replace(item, reason=refusal, problem=True)
     if state.link_fortnox_id is None:

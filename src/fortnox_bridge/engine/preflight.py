@@ -5,8 +5,9 @@ A checklist, each item with a status and the fix:
 - the connection is active;
 - the integration licence (2001103) and, per enabled flow, the scope (2000663) and the module
   licence (2001101), each read with one cheap list call;
-- a financial year exists for every date a dated flow is about to write;
-- no such date is in the locked period (``/3/settings/lockedperiod``);
+- no date a dated flow is about to write is in the locked period (``/3/settings/lockedperiod``);
+- a financial year covers every such date of a flow that needs one
+  (:attr:`~fortnox_bridge.engine.flow.Flow.needs_financial_year`; salary data does not);
 - referenced registers exist: records a flow refers to are in Fortnox.
 
 The financial years and the locked period are cached on the connection (``facts``), so every
@@ -180,7 +181,8 @@ class Preflight:
                 "financial years",
                 "warn",
                 f"cannot read financial years: {exc}",
-                "grant the bookkeeping scope to check dates before writing",
+                "grant the bookkeeping scope to check dates against the financial years "
+                "(salary data needs none)",
             )
         try:
             locked = (await client.locked_period.get()).end_date

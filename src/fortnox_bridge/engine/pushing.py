@@ -3,23 +3,24 @@
 Before a create, a *pending-create marker* (a push operation) is committed. If the create's
 answer is lost (timeout, dropped connection, a 5xx on a POST: ``OutcomeUnknown``) or the process
 dies, the marker stays active; the write is then looked up in Fortnox by the flow's natural key
-and the record found is adopted instead of created again. After every successful write the link
-and the agreed snapshot are committed at once, so a crash loses at most the record in flight.
+and the record found is adopted instead of created again. A create the plan already met in
+Fortnox (``engine/existing.py``) adopts that record the same way: the Fortnox record is read in
+full and only the fields that differ are sent. After every successful write the link and the
+agreed snapshot are committed at once, so a crash loses at most the record in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.existing import Ambiguous, json_fields, pick
 from fortnox_bridge.engine.flow import Flow, fingerprint, normalise
 from fortnox_bridge.engine.planning import PlannedItem
 from fortnox_bridge.engine.results import ItemOutcome
@@ -57,16 +58,13 @@ class WriteResource(Protocol):
         """Delete a record."""
         ...
 
+    async def get(self, record_id: str) -> Any:
+        """One record in full."""
+        ...
+
     def iterate(self, **options: Any) -> Any:
         """Every record of the list (an async iterator)."""
         ...
-
-
-@dataclass(frozen=True)
-class Ambiguous:
-    """A natural-key lookup found several unlinked records: a human must choose."""
-
-    fortnox_ids: tuple[str, ...]
 
 
 class PushWriter:
@@ -140,6 +138,8 @@ class PushWriter:
         op_id: int,
         outcome: ItemOutcome,
     ) -> tuple[str, ItemOutcome]:
+        if item.existing is not None:
+            return await self._adopt_existing(flow, resource, item, op_id, outcome)
         if item.recover:
             found = await self._lookup(flow, resource, item)
             if isinstance(found, Ambiguous):
@@ -201,16 +201,40 @@ class PushWriter:
         }
         matches: list[tuple[str, dict[str, Any]]] = []
         async for row in resource.iterate(search=search or None):
-            data = _json_fields(row)
+            data = json_fields(row)
             fortnox_id = str(data.get(flow.fortnox_id_field))
             if fortnox_id not in taken and flow.key_of(data) == item.natural_key:
                 matches.append((fortnox_id, data))
-        if len(matches) > 1:
-            exact = [m for m in matches if _agrees(m[1], item.fields)]
-            if len(exact) != 1:
-                return Ambiguous(tuple(fortnox_id for fortnox_id, _ in matches))
-            matches = exact
-        return matches[0] if matches else None
+        return pick(matches, item.fields)
+
+    async def _adopt_existing(
+        self,
+        flow: Flow,
+        resource: WriteResource,
+        item: PlannedItem,
+        op_id: int,
+        outcome: ItemOutcome,
+    ) -> tuple[str, ItemOutcome]:
+        """Adopt the record Fortnox held before the bridge (read in full: a list shows only
+        some fields, and only the fields that differ are sent)."""
+        assert item.existing is not None
+        fortnox_id = item.existing[0]
+        with self.sessions.begin() as session:
+            taken = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
+        if fortnox_id in taken:  # linked by another worker since the plan was made
+            message = f"{flow.entity} {fortnox_id} was linked to another record meanwhile"
+            self._finish(op_id, "failed", error=message)
+            outcome.outcome, outcome.problem, outcome.message = "failed", True, message
+            return "failed", outcome
+        try:
+            full = json_fields(await resource.get(fortnox_id))
+        except RUN_STOPPERS:
+            raise
+        except FortnoxError as exc:
+            self._finish(op_id, "failed", error=str(exc))
+            return "failed", outcome.fail(exc)
+        found = (fortnox_id, full)
+        return await self._adopt(flow, resource, item, op_id, found, outcome, origin="matched")
 
     async def _adopt(
         self,
@@ -220,15 +244,23 @@ class PushWriter:
         op_id: int,
         found: tuple[str, dict[str, Any]],
         outcome: ItemOutcome,
+        *,
+        origin: str = "created",
     ) -> tuple[str, ItemOutcome]:
+        """Link ``item`` to the Fortnox record ``found`` and send what differs. A record the
+        bridge did not create (``origin="matched"``) keeps its create-only fields as Fortnox
+        has them: they are not sent, and the snapshot holds Fortnox's values."""
         fortnox_id, data = found
         seen = {name: normalise(data.get(name)) for name in item.fields if name in data}
         snapshot = {name: value for name, value in seen.items() if value is not None}
+        kept = flow.create_only if origin == "matched" else frozenset()
         changes = {
-            name: value for name, value in item.fields.items() if seen.get(name, value) != value
+            name: value
+            for name, value in item.fields.items()
+            if name not in kept and seen.get(name) != value
         }
-        changes.update({name: value for name, value in item.fields.items() if name not in data})
         outcome.fortnox_id = fortnox_id
+        outcome.changes = dict(changes)
         outcome.reason = (
             f"found in Fortnox by {'+'.join(flow.natural_key)}: adopted, not created again"
         )
@@ -238,12 +270,10 @@ class PushWriter:
             except RUN_STOPPERS:
                 raise
             except FortnoxError as exc:
-                self._settle(
-                    flow, item, op_id, fortnox_id, snapshot, origin="created", state="stale"
-                )
+                self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin, state="stale")
                 return "failed", outcome.fail(exc)
-            snapshot = dict(item.fields)
-        self._settle(flow, item, op_id, fortnox_id, snapshot, origin="created")
+            snapshot.update(changes)  # every value of the item, but for those kept
+        self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin)
         return "adopted", outcome
 
     def _ambiguous(
@@ -401,13 +431,3 @@ class PushWriter:
         op = operations.get(op_id)
         if op is not None:
             operations.finish(op, "succeeded", now=now, fortnox_id=fortnox_id)
-
-
-def _json_fields(row: BaseModel) -> dict[str, Any]:
-    return {name: value for name, value in row.model_dump(mode="json").items() if value is not None}
-
-
-def _agrees(found: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
-    return all(
-        normalise(found.get(name)) == value for name, value in fields.items() if name in found
-    )

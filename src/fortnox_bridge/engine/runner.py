@@ -18,6 +18,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import TenantContext, load_context
 from fortnox_bridge.engine.deriving import DerivedFlow, DerivedPusher
 from fortnox_bridge.engine.errors import ConnectionStateError
+from fortnox_bridge.engine.existing import meet_existing, read_existing, reads_existing, unchecked
 from fortnox_bridge.engine.first_sync import hold_creates, hold_unlinked
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.importing import Importer
@@ -38,7 +39,7 @@ from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_reco
 from fortnox_bridge.engine.workers import new_worker_id, triage_active
 from fortnox_bridge.engine.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
-from fortnox_bridge.fortnox.errors import MissingScopeError
+from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
@@ -213,7 +214,21 @@ class Runner:
             return
         rows, live_total = self._rows(flow, context.tenant_id, only_dirty=True, wanted=wanted)
         items = self._plan(flow, context.tenant_id, rows, context, claim=not dry_run)
-        items = hold_creates(context.holds.get(flow.entity), items)  # first synchronization
+        hold = context.holds.get(flow.entity)
+        items = hold_creates(hold, items)  # first synchronization
+        resource: WriteResource | None = None
+        if reads_existing(flow, items):  # records Fortnox already holds are not created again
+            resource = getattr(await source.get(), flow.resource)
+            with self.sessions.begin() as session:
+                taken = LinkRepository(session).by_fortnox_id(context.tenant_id, flow.entity)
+            try:
+                index = await read_existing(flow, resource, set(taken))
+            except (*RUN_STOPPERS, MissingScopeError):
+                raise
+            except FortnoxError as exc:  # unchecked, nothing is created; the rest goes on
+                items = unchecked(flow, items, exc)
+            else:
+                items = meet_existing(flow, items, index, hold)
         dirty_live = sum(1 for record, _ in rows if not record.deleted)
         if wanted is None:
             result.unchanged += live_total - dirty_live
@@ -226,7 +241,6 @@ class Runner:
         )
         if not dry_run:
             writer.touch(flow, [i for i in items if i.action == "unchanged" and i.fortnox_id])
-        resource: WriteResource | None = None
         for done, item in enumerate(items, start=1):
             if item.action in ("unchanged", "skip") or dry_run:
                 _count_planned(result, item, dry_run)
@@ -452,6 +466,8 @@ def _count_planned(result: FlowResult, item: PlannedItem, dry_run: bool) -> None
     counter = {"create": "created", "update": "updated", "delete": "deleted"}.get(
         item.action, "unchanged" if item.action == "unchanged" else "skipped"
     )
+    if item.existing is not None:
+        counter = "adopted"
     if item.action == "unchanged":
         result.count(counter)
         return

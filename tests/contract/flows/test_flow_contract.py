@@ -289,7 +289,9 @@ async def test_push_bad_record_fails_alone_and_is_one_problem(harness: Harness) 
     assert failure.message
     assert failure.reference
     again, _ = await harness.run()
-    assert (again.failed, again.requests) == (1, 1)
+    # The create again; a flow that matches existing Fortnox records reads their list first.
+    reads = 1 if harness.flow.match_existing else 0
+    assert (again.failed, again.requests) == (1, 1 + reads)
     with harness.sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(harness.tenant)
         assert (problem.external_id, problem.count) == (external_id, 2)

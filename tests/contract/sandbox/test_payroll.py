@@ -7,6 +7,8 @@ import re
 import httpx
 import pytest
 
+from fortnox_bridge.sandbox.control_client import SandboxControl
+
 from .conftest import ApiFactory
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -92,6 +94,28 @@ async def test_attendance_hours_are_strings_and_cause_codes_checked(
     assert UUID.match(row["id"])
     wrong = {"AttendanceTransaction": {**body["AttendanceTransaction"], "CauseCode": "SJK"}}
     assert (await client.post("/3/attendancetransactions", json=wrong)).status_code == 400
+
+
+async def test_transactions_need_no_financial_year_but_stay_out_of_the_locked_period(
+    client: httpx.AsyncClient, control: SandboxControl, demo_tenant: int
+) -> None:
+    """No financial year of the demo company covers 2030; salary data is not booked into one, so
+    it is accepted all the same. The locked period applies to it."""
+    attendance = {"EmployeeId": "2", "CauseCode": "TID", "Date": "2030-01-02", "Hours": 8}
+    future = [
+        await client.post("/3/attendancetransactions", json={"AttendanceTransaction": attendance}),
+        await client.post("/3/absencetransactions", json=absence(Date="2030-01-03")),
+    ]
+    assert [response.status_code for response in future] == [201, 201]
+    await control.company_settings(demo_tenant, locked_period_end="2030-01-31")
+    locked = [
+        await client.post(
+            "/3/attendancetransactions",
+            json={"AttendanceTransaction": {**attendance, "Date": "2030-01-09"}},
+        ),
+        await client.post("/3/absencetransactions", json=absence(Date="2030-01-10")),
+    ]
+    assert [r.json()["ErrorInformation"]["code"] for r in locked] == [2990006, 2990006]
 
 
 async def test_salary_rows_are_numbered_with_string_amounts_and_checked_expenses(

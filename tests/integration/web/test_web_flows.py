@@ -79,6 +79,16 @@ def test_the_flows_page_shows_every_flow_with_a_form_from_its_settings_model(
     assert 'name="setting-import_unmatched" value="true"' in page
     assert 'name="setting-default_schedule" type="text"' in page
     assert "The Fortnox working-time schedule (ScheduleId" in page
+    assert '<option value="wait_for_plan" selected>Wait for the first-synchronization plan' in page
+    assert '<option value="adopt" >Link to the Fortnox employee and update it' in page
+    back = f"/tenants/{tenant_id}/flows"
+    signed_in.post(
+        "/ui/language", data={"language": "sv", "back": back, "csrf_token": csrf_of(page)}
+    )
+    swedish = signed_in.get(f"/ui/tenants/{tenant_id}/flows").text
+    assert "Anställda som redan finns i Fortnox" in swedish
+    assert ">Vänta på planen för den första synkroniseringen</option>" in swedish
+    assert "Arbetstidsschemat i Fortnox (ScheduleId" in swedish
 
 
 def test_a_bad_setting_is_shown_next_to_its_field_and_nothing_is_saved(
@@ -122,8 +132,9 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         f"/ui/tenants/{tenant_id}/flows/payroll.absence.push",
         data={"enabled": "false", "setting-period_start_day": "25", "csrf_token": token},
     )
+    waiting = {"existing_in_fortnox": "wait_for_plan"}
     assert _configs(sessions, tenant_id) == {
-        "hr.employee.push": (True, {"default_schedule": "HEL"}),
+        "hr.employee.push": (True, {"default_schedule": "HEL", **waiting}),
         "hr.employee.pull": (False, {"import_unmatched": True}),
         "payroll.absence.push": (False, {"period_start_day": 25}),
     }
@@ -135,7 +146,10 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         f"/ui/tenants/{tenant_id}/flows/hr.employee.push",
         data={"enabled": ["false", "true"], "setting-default_schedule": "", "csrf_token": token},
     )
-    assert _configs(sessions, tenant_id)["hr.employee.push"] == (True, {"default_schedule": None})
+    assert _configs(sessions, tenant_id)["hr.employee.push"] == (
+        True,
+        {"default_schedule": None, **waiting},
+    )
 
 
 # -- mappings -----------------------------------------------------------------------------------

@@ -43,6 +43,13 @@ class TimeEntryPush(Flow):
         }
 
 
+class BookedEntryPush(TimeEntryPush):
+    """The same records written where Fortnox wants a financial year (as for vouchers)."""
+
+    name: ClassVar[str] = "test.booked_entry.push"
+    needs_financial_year: ClassVar[bool] = True
+
+
 KARIN = {"email": "karin@x.se", "given_name": "Karin", "family_name": "Ek", "city": "Lund"}
 MAPPED = EmployeePush().map(KARIN)
 
@@ -116,9 +123,13 @@ def test_references_dates_and_recovery() -> None:
         references=refs,
         checks=DateChecks(financial_years=((date(2025, 1, 1), date(2025, 12, 31)),)),
     )
-    assert (
-        "no financial year covers 2026-01-15"
-        in plan_record(flow, RecordState("t1", entry, 1, False), no_year).reason
+    # Salary transactions need no financial year; a flow that books into one is held back.
+    salary = plan_record(flow, RecordState("t1", entry, 1, False), no_year)
+    assert (salary.action, salary.reason) == ("create", "not in Fortnox yet")
+    booked = plan_record(BookedEntryPush(), RecordState("t1", entry, 1, False), no_year)
+    assert (booked.action, booked.problem) == ("skip", True)
+    assert booked.reason == (
+        "no financial year covers 2026-01-15; create the financial year in Fortnox"
     )
     again = plan_record(
         flow,

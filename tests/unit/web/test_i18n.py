@@ -2,7 +2,8 @@
 
 The texts are found the way Babel extracts them: ``_()``, ``gettext()`` and ``ngettext()`` in the
 templates (Jinja2's Babel extractor), ``gettext(request, "...")`` and ``N_("...")`` (texts marked
-for translation where they are defined) in the pages' Python code.
+for translation where they are defined) in the pages' Python code; and the labels, help and
+choices of the flows' settings forms, which come from the flows' settings models.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
+from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.web.i18n import LOCALES, translations
+from fortnox_bridge.web.pages.flows import settings_texts
 
 WEB = Path(__file__).resolve().parents[3] / "src" / "fortnox_bridge" / "web"
 KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "ngettext": (1, 2)}
@@ -38,6 +41,9 @@ def _texts() -> dict[str, str]:
             for text in message if isinstance(message, tuple) else (message,):
                 if text:
                     found.setdefault(text, f"{path.relative_to(WEB)}:{lineno}")
+    for flow in discover_flows():  # the settings forms are made from the flows' models
+        for text in settings_texts(flow):
+            found.setdefault(text, f"settings of {flow.name}")
     return found
 
 

@@ -68,7 +68,8 @@ class AbsencePush(DerivedFlow):
     rewrite_hint: ClassVar[str] = (
         "'fortnox-bridge hr rewrite-absences --tenant TENANT' re-writes them under the new mapping"
     )
-    # Dated: the locked period and financial years are checked for every day written.
+    # Dated: the locked period is checked for every day written. No financial year is needed:
+    # Fortnox takes salary transactions for any date (needs_financial_year stays False).
     period: ClassVar[Period | None] = "month"
     date_field: ClassVar[str] = "date"
 

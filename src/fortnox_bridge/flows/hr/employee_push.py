@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from fortnox_bridge.engine.flow import Flow, FlowSettings, Lookup
+from fortnox_bridge.engine.flow import ExistingPolicy, Flow, FlowSettings, Lookup
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.records import HostEmployee
 
@@ -23,13 +23,29 @@ class EmployeePushSettings(FlowSettings):
         "employees the bridge creates. Without one Fortnox gives them no scheduled hours, so "
         "their absences would be written with 0 hours.",
     )
+    existing_in_fortnox: ExistingPolicy = Field(
+        default="wait_for_plan",
+        title="Employees already in Fortnox",
+        description="An employee not linked yet whose e-mail a Fortnox employee has already is "
+        "never created a second time. It either waits for the first-synchronization plan (made "
+        "on the Conflicts page), or is linked to that Fortnox employee, which then gets only the "
+        "fields that differ. Employees with no match in Fortnox are created either way.",
+        json_schema_extra={
+            "choices": {
+                "wait_for_plan": "Wait for the first-synchronization plan",
+                "adopt": "Link to the Fortnox employee and update it",
+            }
+        },
+    )
 
 
 class EmployeePush(Flow):
     """Creates, updates and deactivates Fortnox employees from the host's employee records.
 
     The e-mail is the natural key (seed 001: required, unique, used to match): a create whose
-    answer was lost is found again by e-mail and adopted. Fortnox cannot delete employees, so a
+    answer was lost is found again by e-mail and adopted, and an employee Fortnox already has
+    (same e-mail, not linked) is never created again: it waits for the first-synchronization
+    plan or is adopted (setting ``existing_in_fortnox``). Fortnox cannot delete employees, so a
     deleted host employee is set ``Inactive`` (and active again if it comes back). The employment
     id (``EmployeeId``) and the default schedule are sent only when the employee is created.
     """
@@ -43,6 +59,11 @@ class EmployeePush(Flow):
     Settings: ClassVar[type[FlowSettings]] = EmployeePushSettings
     order: ClassVar[int] = 200
     natural_key: ClassVar[tuple[str, ...]] = ("email",)
+    match_existing: ClassVar[bool] = True
+    first_sync_hint: ClassVar[str] = (
+        "'fortnox-bridge hr first-sync plan --tenant TENANT', the Conflicts page of the admin "
+        "UI, or POST /api/v1/hr/first-sync"
+    )
     delete_by: ClassVar[Mapping[str, Any] | None] = {"inactive": True}
     undelete_by: ClassVar[Mapping[str, Any]] = {"inactive": False}
     create_only: ClassVar[frozenset[str]] = employee_fields.CREATE_ONLY

@@ -43,6 +43,7 @@ from fortnox_bridge.fortnox.errors import FortnoxError, OutcomeUnknown
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.unique import ValueTaken
 
 if TYPE_CHECKING:
@@ -414,6 +415,10 @@ class Applier:
                 snapshot_hash=fingerprint(snapshot),
                 now=now,
                 origin=origin,
+            )
+            # What the push reported about this employee (waiting for this plan, ...) is over.
+            ProblemRepository(session).resolve_entity(
+                self.tenant_id, self.push.name, external_id, now=now
             )
             row = FirstSyncRepository(session).item(item.id)
             assert row is not None

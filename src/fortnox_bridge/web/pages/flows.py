@@ -4,7 +4,7 @@ types, and re-writing absences under a changed mapping)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -46,8 +46,25 @@ EXCLUDE = "exclude"
 # -- flows -------------------------------------------------------------------------------------
 
 
-def settings_fields(flow: type[Flow], values: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The inputs of a flow's settings form, from its settings model's JSON schema."""
+def settings_texts(flow: type[Flow]) -> list[str]:
+    """The texts a flow's settings form shows (labels, help, choices): each is translated."""
+    texts = []
+    for name, spec in flow.Settings.model_json_schema().get("properties", {}).items():
+        texts.append(_label(name, spec))
+        texts.extend(text for text in (spec.get("description"),) if text)
+        texts.extend(spec.get("choices", {}).values())
+    return texts
+
+
+def _label(name: str, spec: Mapping[str, Any]) -> str:
+    return str(spec.get("title", name.replace("_", " ").capitalize()))
+
+
+def settings_fields(
+    flow: type[Flow], values: Mapping[str, Any], translate: Callable[[str], str] = str
+) -> list[dict[str, Any]]:
+    """The inputs of a flow's settings form, from its settings model's JSON schema; labels,
+    help and choices (a field's ``choices`` in the schema names them) through ``translate``."""
     schema = flow.Settings.model_json_schema()
     required = set(schema.get("required", []))
     fields = []
@@ -56,7 +73,9 @@ def settings_fields(flow: type[Flow], values: Mapping[str, Any]) -> list[dict[st
         main = options[0] if options else spec
         kind, choices = "text", []
         if "enum" in main:
-            kind, choices = "select", [(str(v), str(v)) for v in main["enum"]]
+            named = spec.get("choices", {})
+            kind = "select"
+            choices = [(str(v), translate(named.get(v, str(v)))) for v in main["enum"]]
         elif main.get("type") == "boolean":
             kind = "checkbox"
         elif main.get("type") in ("integer", "number"):
@@ -74,8 +93,8 @@ def settings_fields(flow: type[Flow], values: Mapping[str, Any]) -> list[dict[st
             {
                 "name": name,
                 "input": PREFIX + name,
-                "label": spec.get("title", name.replace("_", " ").capitalize()),
-                "help": spec.get("description", ""),
+                "label": translate(_label(name, spec)),
+                "help": translate(spec["description"]) if spec.get("description") else "",
                 "kind": kind,
                 "choices": choices,
                 "value": value,
@@ -87,6 +106,7 @@ def settings_fields(flow: type[Flow], values: Mapping[str, Any]) -> list[dict[st
 
 
 def _flows_view(
+    request: Request,
     context: WebContext,
     session: Session,
     tenant_id: int,
@@ -109,7 +129,7 @@ def _flows_view(
                 "direction": flow.direction,
                 "description": doc,
                 "enabled": enabled,
-                "fields": settings_fields(flow, values),
+                "fields": settings_fields(flow, values, lambda text: gettext(request, text)),
                 "errors": errors,
             }
         )
@@ -129,7 +149,7 @@ def flows(request: Request, tenant_id: TenantId, user: User) -> Response:
             tenant=tenant,
             tab="flows",
             light=tenant_light(request, session, tenant_id),
-            flows=_flows_view(context, session, tenant_id),
+            flows=_flows_view(request, context, session, tenant_id),
         )
 
 
@@ -173,7 +193,7 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
                 status_code=400,
                 light=tenant_light(request, session, tenant_id),
                 flows=_flows_view(
-                    context, session, tenant_id, (flow.name, settings, enabled, errors)
+                    request, context, session, tenant_id, (flow.name, settings, enabled, errors)
                 ),
             )
     flash(request, gettext(request, "Saved the settings of %(flow)s.", flow=flow_name))
