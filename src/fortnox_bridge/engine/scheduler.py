@@ -5,6 +5,11 @@ minutes at 00:00, 00:45, 01:30, ... A spread of N seconds shifts each tenant's s
 offset in ``[0, N)`` drawn once per tenant from the injected random generator, so thousands of
 tenants do not all start at :00. Only tenants with an active connection are swept.
 
+In the distributed mode the same slots are used by a periodic job that runs once a minute on one
+of the workers (``engine/queue.py``): :func:`due_sweeps` finds the tenants whose slot fell within
+the last minute, and :func:`fixed_offset` draws each tenant's shift from its id, so every process
+agrees on it.
+
 Host changes reach Fortnox within about a second: the debouncer collects a tenant's changes and
 submits one push when ``quiet`` seconds passed without a new change, or ``max_delay`` after the
 first one, whichever comes first.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -37,6 +42,37 @@ def slot_at_or_before(now: datetime, interval_minutes: int, offset_seconds: floa
     return midnight + timedelta(seconds=offset_seconds) + (shifted // step) * step
 
 
+def fixed_offset(tenant_id: int, spread_seconds: float) -> float:
+    """A tenant's shift of its slots in ``[0, spread_seconds)``, the same in every process."""
+    return random.Random(tenant_id).uniform(0, spread_seconds) if spread_seconds else 0.0
+
+
+def active_tenants(sessions: sessionmaker[Session]) -> list[tuple[int, int]]:
+    """``(tenant id, interval in minutes)`` of tenants with an active connection."""
+    with sessions.begin() as session:
+        rows = session.execute(
+            select(Tenant.id, Tenant.sweep_interval_minutes)
+            .join(Connection, Connection.tenant_id == Tenant.id)
+            .where(Connection.state == "active")
+            .order_by(Tenant.id)
+        )
+        return [(int(tenant_id), max(int(minutes), 1)) for tenant_id, minutes in rows]
+
+
+def due_sweeps(
+    tenants: Iterable[tuple[int, int]],
+    after: datetime,
+    until: datetime,
+    offset: Callable[[int], float],
+) -> list[int]:
+    """The tenants (``(id, interval in minutes)``) with a sweep slot in ``(after, until]``."""
+    return [
+        tenant_id
+        for tenant_id, minutes in tenants
+        if slot_at_or_before(until, minutes, offset(tenant_id)) > after
+    ]
+
+
 class Scheduler:
     """Submits each active tenant's sweep when its slot comes."""
 
@@ -49,6 +85,7 @@ class Scheduler:
         sleep: Sleep,
         spread_seconds: float = 0.0,
         rng: random.Random | None = None,
+        offsets: Callable[[int], float] | None = None,
     ) -> None:
         self.sessions = sessions
         self.dispatcher = dispatcher
@@ -56,25 +93,22 @@ class Scheduler:
         self.sleep = sleep
         self.spread = spread_seconds
         self.rng = rng or random.Random()
+        #: Each tenant's shift, when it is not drawn from ``rng`` (the distributed mode's).
+        self.offsets = offsets
         self._offsets: dict[int, float] = {}
         self._last: dict[int, datetime] = {}
 
     def offset(self, tenant_id: int) -> float:
         """The tenant's fixed shift of its slots, in seconds."""
+        if self.offsets is not None:
+            return self.offsets(tenant_id)
         if tenant_id not in self._offsets:
             self._offsets[tenant_id] = self.rng.uniform(0, self.spread) if self.spread else 0.0
         return self._offsets[tenant_id]
 
     def tenants(self) -> list[tuple[int, int]]:
         """``(tenant id, interval in minutes)`` of tenants with an active connection."""
-        with self.sessions.begin() as session:
-            rows = session.execute(
-                select(Tenant.id, Tenant.sweep_interval_minutes)
-                .join(Connection, Connection.tenant_id == Tenant.id)
-                .where(Connection.state == "active")
-                .order_by(Tenant.id)
-            )
-            return [(int(tenant_id), max(int(minutes), 1)) for tenant_id, minutes in rows]
+        return active_tenants(self.sessions)
 
     async def tick(self) -> float:
         """Submit every sweep that is due; returns seconds until the next slot (capped)."""
