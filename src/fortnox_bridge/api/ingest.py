@@ -5,7 +5,9 @@ Every write route — ``PUT``, ``PATCH``, ``DELETE`` and ``POST :batch`` — goe
 transaction per request: the existing records are read in one query, the holders of the unique
 values the records want in another, new and changed records are written with two bulk statements,
 and one change operation per accepted change is inserted in bulk. A rejected record changes
-nothing; the others of a batch are stored.
+nothing; the others of a batch are stored. The changes a push must send are noted in the
+transaction, so that the distributed mode queues their push before it commits
+(``engine/dispatch.py``).
 
 The holders read up front give the friendly answer; the database has the last word. A record
 whose unique value another request took in the meantime makes the store raise
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api.errors import FieldIssue, json_path
 from fortnox_bridge.api.validation import RecordValidator
 from fortnox_bridge.engine.change_status import settle_at_once
+from fortnox_bridge.engine.dispatch import note_pushes
 from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.store.change_operations import ChangeOperationRepository, NewOperation
@@ -228,6 +231,10 @@ class EntityWriter:
                     result = next(written)
                     outcome.row, outcome.status = result.row, result.outcome
             self._operations(session, tenant_id, outcomes, now)
+            if self.push_flows or self.built_by:
+                changed = [o.external_id for o in outcomes if o.changed]
+                if changed:
+                    note_pushes(session, tenant_id, name, changed)
             if before_commit is not None:
                 before_commit(session, outcomes)
         return outcomes

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.change_status import release_held
+from fortnox_bridge.engine.dispatch import note_pushes
 from fortnox_bridge.engine.errors import ConflictError
 from fortnox_bridge.engine.flow import Flow, fingerprint
 from fortnox_bridge.engine.pulling import with_fortnox_values
@@ -71,6 +72,8 @@ def resolve_conflict(
         taken = {name: value for name, value in fortnox.items() if winners[name] == "fortnox"}
         if taken:
             _take_fortnox(session, tenant_id, conflict, taken, flows, now)
+        if "bridge" in winners.values():  # the next push sends the bridge's values
+            note_pushes(session, tenant_id, conflict.entity_type, [conflict.external_id])
         sides = set(winners.values())
         conflicts.resolve(conflict, sides.pop() if len(sides) == 1 else "mixed", now=now)
         release_held(session, conflict, now=now)

@@ -1,10 +1,15 @@
 """Jobs and their dispatch: the seam between *deciding* to run something and *running* it.
 
 The scheduler, the API ("sync now") and the debouncer of host changes only ``submit`` jobs. The
-in-process dispatcher runs them on a few asyncio workers in the same process (embedded mode). A
-distributed dispatcher (Celery workers over Redis, see ``docs/architecture.md``) implements the
-same ``submit`` by sending the job's JSON to a queue; its workers call the same handler. Flows
-never see which one runs them.
+in-process dispatcher runs them on a few asyncio workers in the same process (embedded mode). The
+distributed one (``engine/queue.py``) implements the same ``submit`` by putting the job's JSON in
+a job queue in PostgreSQL; its worker processes call the same handler. Flows never see which one
+runs them.
+
+Writers of host records also note the changes a push must send in their session
+(:func:`note_pushes`): the distributed dispatcher queues those pushes in the transaction that
+stores the records, so a stored change always has its push queued; in embedded mode nobody reads
+the notes and the API hands changes to the debouncer after the commit.
 
 In-process, a tenant has at most one job running, one sweep waiting and one push waiting: a sweep
 submitted while one waits is absorbed; one submitted while one runs is run once more afterwards.
@@ -21,6 +26,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 JobKind = Literal["sweep", "push"]
@@ -67,6 +74,22 @@ def push_job(tenant_id: int, changes: Iterable[tuple[str, str]], reason: str = "
         by_entity.setdefault(entity, set()).add(external_id)
     records = tuple((entity, tuple(sorted(ids))) for entity, ids in sorted(by_entity.items()))
     return Job("push", tenant_id, records, reason)
+
+
+#: Where a session keeps the pushes its transaction makes necessary: ``{tenant: {(entity, id)}}``.
+PUSHES = "fortnox_bridge.pushes"
+
+
+def note_pushes(session: Session, tenant_id: int, entity: str, external_ids: Iterable[str]) -> None:
+    """The transaction of ``session`` stores changes of these host records: they need a push."""
+    noted: dict[int, set[tuple[str, str]]] = session.info.setdefault(PUSHES, {})
+    noted.setdefault(tenant_id, set()).update((entity, i) for i in external_ids)
+
+
+def take_pushes(session: Session) -> list[Job]:
+    """The push jobs noted in ``session`` (one per tenant), forgetting them."""
+    noted: dict[int, set[tuple[str, str]]] = session.info.pop(PUSHES, {})
+    return [push_job(tenant_id, changes) for tenant_id, changes in sorted(noted.items()) if changes]
 
 
 class Dispatcher(Protocol):

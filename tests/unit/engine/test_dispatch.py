@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job, push_job
-from fortnox_bridge.engine.scheduler import PushDebouncer, slot_at_or_before
+from fortnox_bridge.engine.dispatch import (
+    InProcessDispatcher,
+    Job,
+    note_pushes,
+    push_job,
+    take_pushes,
+)
+from fortnox_bridge.engine.scheduler import (
+    PushDebouncer,
+    due_sweeps,
+    fixed_offset,
+    slot_at_or_before,
+)
 
 
 class Recorder:
@@ -133,3 +146,41 @@ def test_slots_are_aligned_to_the_hour_and_shifted_by_the_offset() -> None:
     assert slot_at_or_before(at, 30, 900) == datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
     assert slot_at_or_before(at, 45, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert slot_at_or_before(at, 60, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_pushes_noted_in_a_session_are_one_job_per_tenant_and_taken_once() -> None:
+    session = Session()
+    note_pushes(session, 2, "employee", ["e2", "e1"])
+    note_pushes(session, 1, "absence", ["a1"])
+    note_pushes(session, 2, "employee", ["e1"])
+    note_pushes(session, 2, "absence", [])
+    assert take_pushes(session) == [
+        Job("push", 1, (("absence", ("a1",)),), "event"),
+        Job("push", 2, (("employee", ("e1", "e2")),), "event"),
+    ]
+    assert take_pushes(session) == []
+
+
+def test_the_distributed_slots_are_a_fixed_function_of_the_tenant() -> None:
+    assert fixed_offset(7, 0) == 0.0
+    offsets = [fixed_offset(tenant, 600) for tenant in range(1, 50)]
+    assert offsets == [fixed_offset(tenant, 600) for tenant in range(1, 50)]  # any process
+    assert all(0 <= offset < 600 for offset in offsets)
+    assert len(set(offsets)) == len(offsets)
+
+
+def test_each_minute_finds_the_tenants_whose_slot_fell_in_it_once_per_interval() -> None:
+    tenants = [(1, 30), (2, 60), (3, 45)]
+
+    def offset(tenant_id: int) -> float:
+        return {1: 0.0, 2: 90.0, 3: 1799.0}[tenant_id]
+
+    start = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    due: dict[int, list[str]] = {1: [], 2: [], 3: []}
+    for minute in range(1, 181):  # three hours of ticks, each looking at the minute before it
+        until = start + timedelta(minutes=minute)
+        for tenant_id in due_sweeps(tenants, until - timedelta(minutes=1), until, offset):
+            due[tenant_id].append(until.strftime("%H:%M"))
+    assert due[1] == ["00:30", "01:00", "01:30", "02:00", "02:30", "03:00"]
+    assert due[2] == ["00:02", "01:02", "02:02"]  # slot at :01:30, found by the :02 tick
+    assert due[3] == ["00:30", "01:15", "02:00", "02:45"]  # 00:29:59 + 45 minutes apart
