@@ -1,0 +1,363 @@
+"""The distributed mode on a real PostgreSQL with real procrastinate workers: pushes queued in the
+transaction of the change, one waiting job per kind and tenant, one running job per tenant, the
+sweeps of each minute, and jobs of dead workers run again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from conftest import POSTGRES_ADMIN_URL, unavailable
+from fortnox_bridge.api import create_app
+from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.api.ingest import EntityWriter, Incoming
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.dispatch import Job, push_job
+from fortnox_bridge.engine.entities import discover_entities
+from fortnox_bridge.engine.queue import QUEUE, JobQueue, ensure_schema
+from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+from .conftest import Bridge, employee
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def db_url(postgres_database: str) -> str:
+    """The store on PostgreSQL only (the job queue lives there), cleared."""
+    if postgres_database.startswith("unavailable:"):
+        unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {postgres_database[12:]}")
+    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return postgres_database
+
+
+@pytest.fixture
+def queue(db_url: str, sessions: sessionmaker[Session]) -> JobQueue:
+    """The job queue over the store (no periodic tick: the tests call it), pushes attached."""
+    bind = sessions.kw["bind"]
+    assert ensure_schema(bind) is True
+    assert ensure_schema(bind) is False  # a second start finds the tables
+    made = JobQueue(db_url, sessions, poll_seconds=0.05, periodic=False)
+    made.attach(sessions)
+    return made
+
+
+def _jobs(sessions: sessionmaker[Session]) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+    """``(task, status, lock, args)`` of every job, oldest first."""
+    with sessions.begin() as session:
+        rows = session.execute(
+            text("SELECT task_name, status, lock, args FROM procrastinate_jobs ORDER BY id")
+        )
+        return [(str(task), str(status), lock, dict(args)) for task, status, lock, args in rows]
+
+
+def _tenant(
+    sessions: sessionmaker[Session], name: str, minutes: int = 30, state: str = "active"
+) -> int:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create(name, now=now)
+        tenant.sweep_interval_minutes = minutes
+        ConnectionRepository(session).create(tenant.id, f"k{tenant.id}", now=now).state = state
+        return tenant.id
+
+
+@pytest.fixture
+async def api(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, queue: JobQueue
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The host API as ``serve`` runs it in the distributed mode (no debouncer)."""
+    await bridge.connect()
+    hooks = ApiHooks(dispatcher=queue, service=bridge.service)
+    app = create_app(sessions, clock=clock, hooks=hooks)
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).get(bridge.tenant)
+        assert tenant is not None
+        key = TenantRepository(session).issue_api_key(tenant, label="test", now=clock.now())
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=app),
+        headers={"Authorization": f"Bearer {key}"},
+    ) as http:
+        yield http
+
+
+async def test_a_stored_change_is_queued_with_it_and_a_worker_sends_it_to_fortnox(
+    api: httpx.AsyncClient,
+    queue: JobQueue,
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+) -> None:
+    first = await api.put("/api/v1/employees/e1", json=employee(1))
+    assert first.status_code == 201
+    lock = f"tenant:{bridge.tenant}"
+    push = {"tenant_id": bridge.tenant, "records": {"employee": ["e1"]}, "reason": "event"}
+    assert _jobs(sessions) == [("fortnox_bridge.push", "todo", lock, push)]
+    second = await api.put("/api/v1/employees/e2", json=employee(2))
+    assert second.status_code == 201
+    same = await api.put("/api/v1/employees/e1", json=employee(1))
+    assert same.json()["status"] == "unchanged"
+    push["records"] = {"employee": ["e1", "e2"]}
+    assert _jobs(sessions) == [("fortnox_bridge.push", "todo", lock, push)]  # merged
+
+    ran: list[Job] = []
+
+    async def handle(job: Job) -> None:
+        ran.append(job)
+        await bridge.service.push(job.tenant_id, job.record_map())
+
+    await queue.run_worker(handle, concurrency=2, wait=False)
+    assert ran == [Job("push", bridge.tenant, (("employee", ("e1", "e2")),), "event")]
+    emails = sorted([e.email or "" async for e in engine_client.employees.iterate()])
+    assert emails == ["person1@example.se", "person2@example.se"]
+    assert _jobs(sessions) == []  # a finished job leaves the table
+    operations = (await api.get("/api/v1/operations")).json()["data"]
+    assert {op["status"] for op in operations} == {"succeeded"}
+
+
+async def test_a_rolled_back_write_queues_nothing(
+    queue: JobQueue, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, "Rollback AB")
+    entities = discover_entities()
+    (entity,) = [e for e in entities if e.entity == "employee"]
+    writer = EntityWriter(entity, entities, discover_flows())
+    payload, issues = writer.validator.payload(employee(1))
+    assert issues == []
+
+    def refuse(session: Session, outcomes: list[Any]) -> None:
+        raise RuntimeError("the request failed after the write")
+
+    incoming = [Incoming(0, "e1", "upsert", payload=payload)]
+    with pytest.raises(RuntimeError, match="after the write"):
+        writer.write(sessions, tenant, incoming, now=clock.now(), before_commit=refuse)
+    assert _jobs(sessions) == []
+    with sessions.begin() as session:
+        assert MirrorRepository(session).rows(tenant, "employee", ["e1"]) == {}
+
+    (outcome,) = writer.write(sessions, tenant, incoming, now=clock.now())
+    assert outcome.status == "created"
+    assert [(task, args["records"]) for task, _, _, args in _jobs(sessions)] == [
+        ("fortnox_bridge.push", {"employee": ["e1"]})
+    ]
+
+
+async def test_a_tenant_has_one_sweep_and_one_push_waiting(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant, other = _tenant(sessions, "One AB"), _tenant(sessions, "Two AB")
+    await queue.submit(Job("sweep", tenant, reason="manual"))
+    await queue.submit(Job("sweep", tenant, reason="schedule"))
+    await queue.submit(push_job(tenant, [("employee", "e2")]))
+    await queue.submit(push_job(tenant, [("employee", "e1"), ("absence", "a1")]))
+    await queue.submit(Job("sweep", other, reason="manual"))
+    assert _jobs(sessions) == [
+        (
+            "fortnox_bridge.sweep",
+            "todo",
+            f"tenant:{tenant}",
+            {"tenant_id": tenant, "reason": "manual"},
+        ),
+        (
+            "fortnox_bridge.push",
+            "todo",
+            f"tenant:{tenant}",
+            {
+                "tenant_id": tenant,
+                "records": {"absence": ["a1"], "employee": ["e1", "e2"]},
+                "reason": "event",
+            },
+        ),
+        (
+            "fortnox_bridge.sweep",
+            "todo",
+            f"tenant:{other}",
+            {"tenant_id": other, "reason": "manual"},
+        ),
+    ]
+
+
+async def test_a_waiting_push_cannot_start_before_the_change_merged_into_it_commits(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant = _tenant(sessions, "Pinned AB")
+    await queue.submit(push_job(tenant, [("employee", "e1")]))
+    async with queue.app.open_async():
+        manager = queue.app.job_manager
+        worker = await manager.register_worker()
+        for added in ("e1", "e2"):  # nothing new, then a record more: locked either way
+            with sessions.begin() as session:
+                queue.defer_in(session, push_job(tenant, [("employee", added)]))
+                assert await manager.fetch_job(queues=[QUEUE], worker_id=worker) is None
+        fetched = await manager.fetch_job(queues=[QUEUE], worker_id=worker)
+        assert fetched is not None
+        assert fetched.task_kwargs["records"] == {"employee": ["e1", "e2"]}
+
+
+async def test_jobs_of_a_tenant_never_run_at_the_same_time(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenants = [_tenant(sessions, f"Parallel {n} AB") for n in range(3)]
+    for tenant in tenants:  # the push is fetched first (priority), then the sweep if unlocked
+        await queue.submit(Job("sweep", tenant))
+        await queue.submit(push_job(tenant, [("employee", "e1")]))
+    expected, slots = 2 * len(tenants), 4
+    running: Counter[int] = Counter()
+    peak: Counter[int] = Counter()
+    spans: dict[int, list[tuple[str, float, float]]] = {t: [] for t in tenants}
+    started, finished, most, found_nothing = 0, 0, 0, 0
+    changed = asyncio.Condition()
+    done = asyncio.Event()
+    manager = queue.app.job_manager
+    fetch = manager.fetch_job
+
+    async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
+        nonlocal found_nothing
+        job = await fetch(*args, **kwargs)
+        if job is None:
+            async with changed:
+                found_nothing += 1
+                changed.notify_all()
+        return job
+
+    manager.fetch_job = counted_fetch  # type: ignore[method-assign]
+
+    async def handle(job: Job) -> None:
+        nonlocal started, finished, most
+        began = time.monotonic()
+        async with changed:
+            running[job.tenant_id] += 1
+            peak[job.tenant_id] = max(peak[job.tenant_id], running[job.tenant_id])
+            started += 1
+            most = max(most, sum(running.values()))
+            changed.notify_all()
+            # Hold the job until the worker found nothing more it may start (or every slot is
+            # taken, or every job started): jobs that may overlap do so.
+            looked = found_nothing
+            await asyncio.wait_for(
+                changed.wait_for(
+                    lambda: (
+                        found_nothing > looked
+                        or started == expected
+                        or sum(running.values()) == slots
+                    )
+                ),
+                timeout=30,
+            )
+            running[job.tenant_id] -= 1
+            finished += 1
+        spans[job.tenant_id].append((job.kind, began, time.monotonic()))
+        if finished == expected:
+            done.set()
+
+    working = asyncio.create_task(queue.run_worker(handle, concurrency=slots))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=60)
+    finally:
+        working.cancel()
+        await asyncio.gather(working, return_exceptions=True)
+    assert dict(peak) == dict.fromkeys(tenants, 1)
+    assert most == len(tenants)  # the tenants ran side by side
+    for tenant in tenants:
+        assert [kind for kind, _, _ in spans[tenant]] == ["push", "sweep"]
+        (_, _, push_ended), (_, sweep_began, _) = spans[tenant]
+        assert push_ended <= sweep_began
+    assert _jobs(sessions) == []
+
+
+async def test_each_minute_queues_a_sweep_of_the_tenants_due_once(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    half, hour = _tenant(sessions, "Half AB", 30), _tenant(sessions, "Hour AB", 60)
+    _tenant(sessions, "Paused AB", 30, "paused")
+    at_ten = int(datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp())
+    assert await queue.tick(at_ten) == [half, hour]
+    assert await queue.tick(at_ten) == [half, hour]  # a second run queues nothing more
+    assert await queue.tick(at_ten + 60) == []
+    assert [(task, args) for task, _, _, args in _jobs(sessions)] == [
+        ("fortnox_bridge.sweep", {"tenant_id": half, "reason": "schedule"}),
+        ("fortnox_bridge.sweep", {"tenant_id": hour, "reason": "schedule"}),
+    ]
+    assert await queue.tick(at_ten + 30 * 60) == [half]
+    assert len(_jobs(sessions)) == 2  # the waiting sweep absorbed it
+
+
+async def test_the_periodic_tick_is_registered_once_a_minute(
+    db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    with_tick = JobQueue(db_url, sessions)
+    (periodic,) = with_tick.app.periodic_registry.periodic_tasks.values()
+    assert (periodic.task.name, periodic.cron, periodic.task.queueing_lock) == (
+        "fortnox_bridge.sweep_tick",
+        "* * * * *",
+        "fortnox_bridge.sweep_tick",
+    )
+
+
+def _dead(engine: Engine, worker: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+                "WHERE id = :id"
+            ),
+            {"id": worker},
+        )
+
+
+async def test_the_job_of_a_dead_worker_runs_again(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant, other = _tenant(sessions, "Crash AB"), _tenant(sessions, "Other AB")
+    await queue.submit(push_job(tenant, [("employee", "e1")]))
+    await queue.submit(Job("sweep", other))
+    async with queue.app.open_async():
+        manager = queue.app.job_manager
+        dead = await manager.register_worker()
+        taken = [await manager.fetch_job(queues=[QUEUE], worker_id=dead) for _ in range(2)]
+        assert [job.task_name for job in taken if job] == [
+            "fortnox_bridge.push",
+            "fortnox_bridge.sweep",
+        ]
+        # A change comes while the dead worker's push "runs": it waits behind it.
+        await queue.submit(push_job(tenant, [("employee", "e2")]))
+        assert await queue.recover_stalled() == 0  # its heartbeat is recent
+        _dead(sessions.kw["bind"], dead)
+        assert await queue.recover_stalled() == 2
+        assert await queue.recover_stalled() == 0
+    assert sorted(
+        (task, status, args.get("records")) for task, status, _, args in _jobs(sessions)
+    ) == [
+        ("fortnox_bridge.push", "todo", {"employee": ["e1", "e2"]}),  # the dead one merged in
+        ("fortnox_bridge.sweep", "todo", None),
+    ]
+    ran: list[Job] = []
+
+    async def handle(job: Job) -> None:
+        ran.append(job)
+
+    await queue.run_worker(handle, wait=False)
+    assert sorted(ran, key=lambda job: job.kind) == [
+        Job("push", tenant, (("employee", ("e1", "e2")),), "event"),
+        Job("sweep", other, reason="schedule"),
+    ]
+    assert _jobs(sessions) == []
