@@ -26,6 +26,12 @@ def _engine() -> Engine:
     return open_engine(url)
 
 
+def _ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares the store's tables only: the job queue of the distributed mode
+    (``procrastinate_*``) shares the database but is created by procrastinate."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def run_migrations_online() -> None:
     """Run every pending migration in one transaction."""
     engine = _engine()
@@ -34,6 +40,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_name=_ours,
         )
         with context.begin_transaction():
             context.run_migrations()
