@@ -146,6 +146,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The store URL on PostgreSQL only (cleared), for what needs PostgreSQL (the job queue)."""
+    if postgres_database.startswith("unavailable:"):
+        reason = postgres_database.removeprefix("unavailable:")
+        unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {reason}")
+    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return postgres_database
+
+
+@pytest.fixture
 def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     """Sessions on a freshly migrated store (SQLite and PostgreSQL)."""
     engine = open_engine(db_url)

@@ -84,7 +84,31 @@ class Settings(BaseSettings):
         description="Redis URL: share each connection's rate-limit window between processes.",
     )
     workers: int = Field(
-        default=4, ge=1, le=256, description="Jobs (sweeps, pushes) run at once by `serve`."
+        default=4,
+        ge=1,
+        le=256,
+        description="Jobs (sweeps, pushes) run at once by `serve`, or by each `worker` process "
+        "in the distributed mode.",
+    )
+    queue: Literal["embedded", "procrastinate"] = Field(
+        default="embedded",
+        description="Where jobs wait and run: embedded (asyncio workers inside `serve`) or "
+        "procrastinate (a job queue in the PostgreSQL store, run by `worker` processes and by "
+        "`serve` unless --no-worker).",
+    )
+    queue_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Distributed mode: how often an idle worker looks for jobs besides being "
+        "woken by PostgreSQL notifications.",
+    )
+    queue_stalled_seconds: float = Field(
+        default=20.0,
+        ge=2,
+        le=3600,
+        description="Distributed mode: a worker whose heartbeat is older than this is taken "
+        "for dead, and the job it was running is run again.",
     )
     sweep_spread_seconds: float = Field(
         default=0.0,
@@ -179,6 +203,19 @@ class Settings(BaseSettings):
     def fortnox_mode(self) -> Literal["fortnox", "sandbox"]:
         """Where the engine finds Fortnox: the real one (an app is configured) or a sandbox."""
         return "fortnox" if self.fortnox_client_id and not self.sandbox_url else "sandbox"
+
+    def queue_problem(self) -> str | None:
+        """Why the distributed mode cannot run on these settings (``None``: it can, or it is
+        not chosen)."""
+        if self.queue != "procrastinate":
+            return None
+        if not self.effective_database_url.startswith("postgresql"):
+            return (
+                "the distributed mode (queue=procrastinate) keeps its jobs in PostgreSQL, and "
+                "the store is SQLite: set FORTNOX_BRIDGE_DATABASE_URL=postgresql+psycopg://"
+                "user@host/db, or leave FORTNOX_BRIDGE_QUEUE unset (embedded)"
+            )
+        return None
 
     @property
     def effective_database_url(self) -> str:

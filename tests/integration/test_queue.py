@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import POSTGRES_ADMIN_URL, unavailable
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
@@ -37,16 +36,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def db_url(postgres_database: str) -> str:
-    """The store on PostgreSQL only (the job queue lives there), cleared."""
-    if postgres_database.startswith("unavailable:"):
-        unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {postgres_database[12:]}")
-    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return postgres_database
+def db_url(postgres_url: str) -> str:
+    """The store on PostgreSQL only: the job queue lives there."""
+    return postgres_url
 
 
 @pytest.fixture

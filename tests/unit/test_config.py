@@ -109,3 +109,18 @@ def test_every_setting_is_documented() -> None:
         if f"`{name}`" not in text or f"FORTNOX_BRIDGE_{name.upper()}" not in text
     ]
     assert missing == []
+
+
+def test_the_distributed_mode_needs_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORTNOX_BRIDGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FORTNOX_BRIDGE_QUEUE", raising=False)
+    assert Settings().queue == "embedded"
+    assert Settings().queue_problem() is None
+    monkeypatch.setenv("FORTNOX_BRIDGE_QUEUE", "procrastinate")
+    problem = Settings().queue_problem()
+    assert problem is not None
+    assert "set FORTNOX_BRIDGE_DATABASE_URL=postgresql+psycopg://" in problem
+    postgres = Settings(database_url="postgresql+psycopg://bridge@db/bridge")
+    assert (postgres.queue, postgres.queue_problem()) == ("procrastinate", None)
+    with pytest.raises(ValidationError, match="queue"):
+        Settings(queue="celery")

@@ -1,5 +1,5 @@
-"""The service commands of ``fortnox-bridge``: serve, sync, resync, tenants, connect, status,
-repair."""
+"""The service commands of ``fortnox-bridge``: serve, worker, sync, resync, tenants, connect,
+status, repair."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from fortnox_bridge.cli_service.hr import hr_app
 from fortnox_bridge.cli_service.repair import repair_app
 from fortnox_bridge.cli_service.serve import serve
 from fortnox_bridge.cli_service.tenants import tenants_app
+from fortnox_bridge.cli_service.worker import worker
 
 
 def register(app: typer.Typer) -> None:
     """Add the service commands to the ``fortnox-bridge`` command."""
     app.command()(serve)
+    app.command()(worker)
     app.command()(sync)
     app.command()(resync)
     app.command()(connect)

@@ -1,10 +1,14 @@
-"""``fortnox-bridge serve``: the host API, the scheduler and the job workers in one process."""
+"""``fortnox-bridge serve``: the host API, the scheduler and the job workers in one process.
+
+In the distributed mode (``queue = "procrastinate"``) the jobs wait in PostgreSQL; ``serve`` runs
+a worker beside the API unless ``--no-worker``, and ``fortnox-bridge worker`` processes run them
+too (see ``cli_service/jobs.py``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import socket
 from typing import Annotated
 
@@ -16,13 +20,13 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
+from fortnox_bridge.cli_service.jobs import DistributedJobs, EmbeddedJobs, Jobs, distributed_problem
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_OK, DemoError, check_port_free
 from fortnox_bridge.engine.crypto import load_secret_key
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.events import EventBus
-from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
+from fortnox_bridge.engine.scheduler import Scheduler
 from fortnox_bridge.engine.webhooks import WebhookWorker
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
@@ -37,47 +41,53 @@ def serve(
     port: Annotated[int | None, typer.Option(help="API port [8000].")] = None,
     data_dir: DataDir = None,
     sandbox_url: SandboxUrl = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Distributed mode: serve only the API and the admin UI; `fortnox-bridge "
+            "worker` processes run the jobs.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API with the scheduler and the sync workers until Ctrl-C."""
     config = settings(host=host, port=port, data_dir=data_dir, sandbox_url=sandbox_url)
     console = Console()
     try:
         check_port_free(config.host, config.port)
+        check_queue(config, worker=not no_worker)
     except DemoError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    run(console, lambda: serve_until_stopped(config, console))
+    run(console, lambda: serve_until_stopped(config, console, worker=not no_worker))
 
 
-async def serve_until_stopped(config: Settings, console: Console) -> int:
-    """The API, scheduler, job workers and webhook deliveries on ``config`` until stopped."""
+def check_queue(config: Settings, *, worker: bool = True) -> None:
+    """Raise :class:`DemoError` if the chosen way of running jobs cannot work on ``config``."""
+    if config.queue == "embedded":
+        if not worker:
+            raise DemoError(
+                "--no-worker is for the distributed mode (FORTNOX_BRIDGE_QUEUE=procrastinate); "
+                "in embedded mode serve runs the jobs itself"
+            )
+        return
+    problem = distributed_problem(config, several_processes=not worker)
+    if problem is not None:
+        raise DemoError(problem)
+
+
+async def serve_until_stopped(config: Settings, console: Console, *, worker: bool = True) -> int:
+    """The API, scheduler, job workers and webhook deliveries on ``config`` until stopped
+    (distributed mode without ``worker``: no job runs here)."""
+    check_queue(config, worker=worker)
     async with open_stack(config) as stack:
         for tenant_id in stack.tenant_ids():
             await stack.ensure_connected(tenant_id)  # tenants made by `demo`
-
-        async def handle(job: Job) -> None:
-            if job.kind == "sweep":
-                await stack.service.sweep(job.tenant_id)
-            else:
-                await stack.service.push(job.tenant_id, job.record_map())
-
-        dispatcher = InProcessDispatcher(handle, workers=config.workers)
-        scheduler = Scheduler(
-            stack.sessions,
-            dispatcher,
-            stack.clock,
-            sleep=asyncio.sleep,
-            spread_seconds=config.sweep_spread_seconds,
-            rng=random.Random(),
+        jobs: Jobs = (
+            DistributedJobs(stack, worker=worker)
+            if config.queue == "procrastinate"
+            else EmbeddedJobs(stack)
         )
-        debouncer = PushDebouncer(
-            dispatcher,
-            stack.clock,
-            sleep=asyncio.sleep,
-            quiet=config.push_debounce_seconds,
-            max_delay=config.push_max_delay_seconds,
-        )
-        debouncer.bind(asyncio.get_running_loop())
         events = EventBus()  # wakes long-polls and the webhook worker on every new event
         events.attach(stack.sessions)
         webhooks = WebhookWorker(
@@ -90,8 +100,8 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
             bus=events,
         )
         hooks = ApiHooks(
-            on_change=debouncer.changed,
-            dispatcher=dispatcher,
+            on_change=jobs.on_change,
+            dispatcher=jobs.dispatcher,
             metrics=stack.metrics,
             service=stack.service,
             events=events,
@@ -100,7 +110,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
         )
-        install_web(app, web_context(stack, hooks, app.state.jobs, scheduler))
+        install_web(app, web_context(stack, hooks, app.state.jobs, jobs.scheduler))
         if stack.sandbox is not None and stack.sandbox.app is not None:
             # The in-process sandbox's consent page must be reachable by browsers.
             app.mount(SANDBOX_MOUNT, stack.sandbox.app)
@@ -110,7 +120,7 @@ async def serve_until_stopped(config: Settings, console: Console) -> int:
             )
         )
         try:
-            await _run_until_stopped(stack, console, server, dispatcher, scheduler, webhooks)
+            await _run_until_stopped(stack, console, server, jobs, webhooks)
         finally:
             await app.state.jobs.stop()  # a running re-sync is kept as interrupted
     return EXIT_OK
@@ -120,15 +130,11 @@ async def _run_until_stopped(
     stack: Stack,
     console: Console,
     server: _Server,
-    dispatcher: InProcessDispatcher,
-    scheduler: Scheduler,
+    jobs: Jobs,
     webhooks: WebhookWorker,
 ) -> None:
     config = stack.settings
-    dispatcher.start()
-    for tenant_id, _ in scheduler.tenants():  # catch up at start, then on the slots
-        await dispatcher.submit(Job("sweep", tenant_id, reason="start"))
-    ticking = asyncio.create_task(scheduler.run())
+    await jobs.start()
     delivering = asyncio.create_task(webhooks.run())
     where = (
         stack.sandbox.url_for_humans
@@ -140,19 +146,20 @@ async def _run_until_stopped(
         await server.listening.wait()
         console.print(
             f"Serving on http://{config.host}:{config.port} (admin UI: /ui, health: "
-            f"/healthz, metrics: /metrics, docs: /api/docs) against {where}; Ctrl-C stops."
+            f"/healthz, metrics: /metrics, docs: /api/docs) against {where}{jobs.describe()}; "
+            "Ctrl-C stops."
         )
 
     announcing = asyncio.create_task(announce())
     try:
         await server.serve()
     finally:
-        for task in (ticking, delivering, announcing):
+        for task in (delivering, announcing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await webhooks.aclose()
-        await dispatcher.stop()
+        await jobs.stop()
         console.print("Stopped.")
 
 

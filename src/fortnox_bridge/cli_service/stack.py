@@ -24,6 +24,7 @@ from fortnox_bridge.demo import SandboxLink, sandbox_link
 from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.connections import ConnectionService, Transition
 from fortnox_bridge.engine.crypto import TokenCipher, load_secret_key
+from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.metrics import Metrics
@@ -73,6 +74,13 @@ class Stack:
         """Every tenant, by id."""
         with self.sessions.begin() as session:
             return [tenant.id for tenant in TenantRepository(session).all()]
+
+    async def run_job(self, job: Job) -> None:
+        """Run a queued job: a sweep or a push of the tenant (what every worker does)."""
+        if job.kind == "sweep":
+            await self.service.sweep(job.tenant_id)
+        else:
+            await self.service.push(job.tenant_id, job.record_map())
 
     async def connect_sandbox(self, tenant_id: int, *, seed: str = "empty") -> Transition | None:
         """Connect a tenant to a sandbox company (creating one if the tenant has none)."""

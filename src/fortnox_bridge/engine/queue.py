@@ -50,6 +50,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.dispatch import Handler, Job, push_job, take_pushes
+from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.scheduler import active_tenants, due_sweeps, fixed_offset
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def ensure_schema(engine: Engine) -> bool:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
         if connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar():
             if not connection.execute(text("SELECT to_regclass('procrastinate_workers')")).scalar():
-                raise RuntimeError(
+                raise EngineError(
                     "the job queue's tables in PostgreSQL were made by an older procrastinate: "
                     "apply procrastinate's migrations (see its documentation) or drop the "
                     "procrastinate_* tables while no job waits"
