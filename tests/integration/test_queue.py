@@ -353,3 +353,26 @@ async def test_the_job_of_a_dead_worker_runs_again(
         Job("sweep", other, reason="schedule"),
     ]
     assert _jobs(sessions) == []
+
+
+async def test_a_job_stopped_with_its_worker_is_queued_again(
+    db_url: str, queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant = _tenant(sessions, "Stopping AB")
+    await queue.submit(push_job(tenant, [("employee", "e1")]))
+    impatient = JobQueue(db_url, sessions, periodic=False, shutdown_grace=0)
+    running = asyncio.Event()
+
+    async def handle(job: Job) -> None:
+        running.set()
+        await asyncio.Event().wait()  # until the worker stops
+
+    working = asyncio.create_task(impatient.run_worker(handle))
+    await asyncio.wait_for(running.wait(), timeout=30)
+    working.cancel()
+    await asyncio.gather(working, return_exceptions=True)
+    records = {"employee": ["e1"]}
+    assert [(status, args["records"]) for _, status, _, args in _jobs(sessions)] == [
+        ("aborted", records),
+        ("todo", records),
+    ]

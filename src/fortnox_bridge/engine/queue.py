@@ -26,7 +26,8 @@ and runs them with the same handler as the embedded mode.
 
 Job handlers never raise into procrastinate: a failure is logged and the next sweep looks at the
 tenant again, as in embedded mode (a job retried by procrastinate could collide with the next one
-queued for the same tenant and stay blocked). Finished jobs are deleted from the table.
+queued for the same tenant and stay blocked). A job cancelled because its worker stops is queued
+again, merged like any other. Finished jobs are deleted from the table.
 """
 
 from __future__ import annotations
@@ -140,8 +141,10 @@ class JobQueue:
         stalled_seconds: float = 20.0,
         pool_size: int = 8,
         periodic: bool = True,
+        shutdown_grace: float = SHUTDOWN_GRACE,
     ) -> None:
         self.sessions = sessions
+        self.shutdown_grace = shutdown_grace
         self.spread = spread_seconds
         self.poll_seconds = poll_seconds
         self.stalled_seconds = stalled_seconds
@@ -256,7 +259,7 @@ class JobQueue:
                     wait=wait,
                     fetch_job_polling_interval=self.poll_seconds,
                     abort_job_polling_interval=max(self.poll_seconds, 5.0),
-                    shutdown_graceful_timeout=SHUTDOWN_GRACE,
+                    shutdown_graceful_timeout=self.shutdown_grace,
                     listen_notify=True,
                     delete_jobs=queue_jobs.DeleteJobCondition.SUCCESSFUL,
                     additional_context={HANDLER: handler},
@@ -318,12 +321,25 @@ class JobQueue:
         log.warning("job of a dead worker queued again", extra=extra)
         return True
 
+    async def _run(self, context: JobContext, job: Job) -> None:
+        handler: Handler = context.additional_context[HANDLER]
+        try:
+            await handler(job)
+        except Exception:  # one tenant's failure never stops the worker; the next sweep retries
+            log.exception("job failed", extra={"tenant_id": job.tenant_id, "kind": job.kind})
+        except asyncio.CancelledError:  # the worker stops: queue the job again for another
+            try:
+                self.defer(job)
+            except Exception:
+                log.exception("a stopped job could not be queued again", extra=job.to_dict())
+            raise
+
     def _register(self, periodic: bool) -> None:
         app = self.app
 
         @app.task(name=SWEEP_TASK, queue=QUEUE, pass_context=True)
         async def sweep(context: JobContext, tenant_id: int, reason: str = "schedule") -> None:
-            await _run(context, Job("sweep", tenant_id, reason=reason))
+            await self._run(context, Job("sweep", tenant_id, reason=reason))
 
         @app.task(name=PUSH_TASK, queue=QUEUE, pass_context=True, priority=PUSH_PRIORITY)
         async def push(
@@ -333,7 +349,7 @@ class JobQueue:
             reason: str = "event",
         ) -> None:
             data = {"kind": "push", "tenant_id": tenant_id, "records": records or {}}
-            await _run(context, Job.from_dict({**data, "reason": reason}))
+            await self._run(context, Job.from_dict({**data, "reason": reason}))
 
         @app.task(name=TICK_TASK, queue=QUEUE, pass_context=True, queueing_lock=TICK_TASK)
         async def sweep_tick(context: JobContext, timestamp: int) -> None:
@@ -350,14 +366,6 @@ class JobQueue:
 
 def _forget_noted(session: Session) -> None:
     take_pushes(session)
-
-
-async def _run(context: JobContext, job: Job) -> None:
-    handler: Handler = context.additional_context[HANDLER]
-    try:
-        await handler(job)
-    except Exception:  # one tenant's failure never stops the worker; the next sweep retries
-        log.exception("job failed", extra={"tenant_id": job.tenant_id, "kind": job.kind})
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
