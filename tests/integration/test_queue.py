@@ -21,11 +21,13 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.conflicts import resolve_conflict
 from fortnox_bridge.engine.dispatch import Job, push_job
 from fortnox_bridge.engine.entities import discover_entities
 from fortnox_bridge.engine.queue import QUEUE, JobQueue, ensure_schema
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -375,4 +377,30 @@ async def test_a_job_stopped_with_its_worker_is_queued_again(
     assert [(status, args["records"]) for _, status, _, args in _jobs(sessions)] == [
         ("aborted", records),
         ("todo", records),
+    ]
+
+
+async def test_a_conflict_decided_for_the_bridge_queues_its_push(
+    queue: JobQueue, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    tenant = _tenant(sessions, "Conflict AB")
+    with sessions.begin() as session:
+        conflicts = [
+            ConflictRepository(session).open_or_update(
+                tenant,
+                flow="hr.employee.pull",
+                entity_type="employee",
+                external_id=external_id,
+                fortnox_id=str(number),
+                fields={"family_name": {"base": "Ek", "bridge": "Berg", "fortnox": "Fors"}},
+                now=clock.now(),
+            )
+            for number, external_id in enumerate(("e1", "e2"), start=1)
+        ]
+        fortnox_wins, bridge_wins = (conflict.id for conflict in conflicts)
+    resolve_conflict(sessions, clock, tenant, fortnox_wins, "fortnox")
+    assert _jobs(sessions) == []  # Fortnox's values go into the host record: nothing to send
+    resolve_conflict(sessions, clock, tenant, bridge_wins, "bridge")
+    assert [(task, args["records"]) for task, _, _, args in _jobs(sessions)] == [
+        ("fortnox_bridge.push", {"employee": ["e2"]})
     ]
