@@ -54,10 +54,10 @@ class Builder:
     A flow whose entity is built declares its builder (:attr:`Flow.builder`); the engine then
     refreshes the built records before the flow runs (sweeps, event-driven pushes of a
     ``built_from`` entity, dry runs and re-syncs), and the probe does not call a tenant idle
-    while a ``built_from`` record changed after the refresh cursor ``name``.
+    while a ``built_from`` record has a version it has not built in (kept under ``name``).
     """
 
-    #: The cursor of the refresh (``cursors.flow``): records changed after it are not built in.
+    #: Under this name the versions built in are kept (``built_sources.builder``).
     name: str
     #: The entity built (the flows' ``entity``); internal: not a host API collection.
     entity: str
@@ -65,7 +65,7 @@ class Builder:
     built_from: tuple[str, ...]
 
     def refresh(self, sessions: Any, tenant_id: int, clock: Any) -> Any:
-        """Rebuild what changed since the cursor; store a record only when it changed."""
+        """Rebuild what changed since it was built in; store a record only when it changed."""
         raise NotImplementedError
 
 

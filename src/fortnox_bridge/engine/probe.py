@@ -13,19 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.context import is_enabled_by_default
 from fortnox_bridge.engine.flow import Builder, Flow
 from fortnox_bridge.engine.results import FlowResult, RunSummary
+from fortnox_bridge.store.built import unbuilt_exists
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import Cursor, MirrorRecord
 
-#: Before any build: every record counts as changed.
-NEVER = datetime(1970, 1, 1)
 _CHANGED_SINCE_BUILD: dict[str, Select[tuple[bool]]] = {}
 
 
@@ -81,21 +79,10 @@ def read_probe(
 
 
 def _changed_since_build(builder: Builder) -> Select[tuple[bool]]:
-    """``EXISTS`` a record of ``built_from`` stored after the builder's cursor (built once)."""
+    """``EXISTS`` a record of ``built_from`` whose version the builder has not built in."""
     statement = _CHANGED_SINCE_BUILD.get(builder.name)
     if statement is None:
-        position = (
-            select(Cursor.position)
-            .where(Cursor.tenant_id == bindparam("tenant_id"), Cursor.flow == builder.name)
-            .scalar_subquery()
-        )
-        statement = select(
-            exists().where(
-                MirrorRecord.tenant_id == bindparam("tenant_id"),
-                MirrorRecord.entity_type.in_(builder.built_from),
-                MirrorRecord.updated_at > func.coalesce(position, NEVER),
-            )
-        )
+        statement = unbuilt_exists(builder.name, builder.built_from)
         _CHANGED_SINCE_BUILD[builder.name] = statement
     return statement
 

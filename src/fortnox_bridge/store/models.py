@@ -301,6 +301,25 @@ class UniqueValue(Base):
     external_id: Mapped[str] = mapped_column(String(200))
 
 
+class BuiltSource(Base):
+    """The version of a host record that a builder last built in (salary days from time entries).
+
+    A record whose version differs, or that has no row, is not built in yet. Versions, unlike
+    timestamps, do not depend on when a writer's transaction commits, so a change committed
+    while a build runs is never skipped.
+    """
+
+    __tablename__ = "built_sources"
+    __table_args__ = (UniqueConstraint("tenant_id", "builder", "entity_type", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    builder: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class Link(Base):
     """What the bridge last agreed with Fortnox about one host record.
 

@@ -15,7 +15,8 @@ own flow, so a change of one kind never makes the other flow look::
 The payroll flows write the lines as Fortnox attendance and absence transactions.
 
 :func:`refresh` recomputes the days touched by time entries, projects and absence types changed
-since the last refresh (a cursor, ``payroll.salary_days``) and stores a day only when it really
+since the last refresh (by version: each source record's version built in is kept, so a change
+committed while a refresh runs is seen by the next) and stores a day only when it really
 changed, so a day's version — and so "needs a look" of the payroll flows — moves only for real
 changes. A day left without entries is deleted. A time entry whose code cannot be resolved is
 kept out of its day and listed under ``errors`` (the flows report it); the other entries and days
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,18 +38,15 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow import Builder
 from fortnox_bridge.flows.payroll.codes import resolve
 from fortnox_bridge.formats.paxml.codes import ABSENCE
-from fortnox_bridge.store.cursors import CursorRepository
+from fortnox_bridge.store.built import BuiltSourceRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import MirrorRecord
 
 #: The built entity of each kind of line.
 ENTITIES = {"attendance": "salary_day_attendance", ABSENCE: "salary_day_absence"}
-#: The cursor of the refresh.
+#: The builder's name: what it built in is kept under it (``built_sources``).
 CURSOR = "payroll.salary_days"
 TIME_ENTRY, PROJECT, ABSENCE_TYPE = "time_entry", "project", "absence_type"
-#: A refresh starts this far before the previous one started: a change stored just before it,
-#: but committed after it read, is still seen.
-OVERLAP = timedelta(seconds=5)
 #: Who wrote a salary day in the mirror.
 ORIGIN = "derived"
 
@@ -195,10 +192,11 @@ def refresh(sessions: sessionmaker[Session], tenant_id: int, clock: Clock) -> Re
     started = clock.now()
     result = RefreshResult()
     with sessions.begin() as session:
-        since = CursorRepository(session).get(tenant_id, CURSOR)
+        built = BuiltSourceRepository(session)
+        first = not built.any(tenant_id, CURSOR)
         mirror = MirrorRepository(session)
-        changed = _changed(session, tenant_id, since)
-        full = since is None or any(r.entity_type != TIME_ENTRY for r in changed)
+        changed = built.unbuilt(tenant_id, CURSOR, (TIME_ENTRY, PROJECT, ABSENCE_TYPE))
+        full = first or any(r.entity_type != TIME_ENTRY for r in changed)
         days = _LoadedDays(session, tenant_id)
         if full:
             entries = _by_day(mirror.live(tenant_id, TIME_ENTRY))
@@ -223,18 +221,8 @@ def refresh(sessions: sessionmaker[Session], tenant_id: int, clock: Clock) -> Re
                     outcome = gone.outcome if gone is not None else "unchanged"
                 if outcome != "unchanged":
                     result.changed.append(f"{entity}:{external_id}")
-        CursorRepository(session).advance(tenant_id, CURSOR, started - OVERLAP, now=started)
+        built.mark(tenant_id, CURSOR, changed)
     return result
-
-
-def _changed(session: Session, tenant_id: int, since: datetime | None) -> list[MirrorRecord]:
-    query = select(MirrorRecord).where(
-        MirrorRecord.tenant_id == tenant_id,
-        MirrorRecord.entity_type.in_((TIME_ENTRY, PROJECT, ABSENCE_TYPE)),
-    )
-    if since is not None:
-        query = query.where(MirrorRecord.updated_at > since)
-    return list(session.scalars(query))
 
 
 def _key(payload: Mapping[str, Any]) -> str | None:
