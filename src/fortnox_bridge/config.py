@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, le=60, description="How long a webhook receiver may take to answer."
+    )
+    webhook_allow_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Internal networks (CIDR, e.g. 10.20.0.0/16) webhook receivers may be in; "
+        "empty: public addresses only. Cloud metadata addresses and the bridge's own port stay "
+        "refused.",
     )
 
     # -- e-mail ---------------------------------------------------------------------------

@@ -205,7 +205,6 @@ def seed_tenant(
             status_code=500,
             error=f"{marker} down",
             duration_ms=5,
-            response_excerpt=f"{marker} excerpt",
         )
     )
     runs = RunRepository(session)

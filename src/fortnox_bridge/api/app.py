@@ -28,7 +28,7 @@ from fortnox_bridge.api.records import record_router
 from fortnox_bridge.api.repair import repair_router
 from fortnox_bridge.api.schemas import Health
 from fortnox_bridge.api.tenants import tenants_router
-from fortnox_bridge.api.webhooks import webhooks_router
+from fortnox_bridge.api.webhooks import outbound_policy, webhooks_router
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.crypto import TokenCipher
@@ -41,6 +41,7 @@ from fortnox_bridge.engine.entities import (
 from fortnox_bridge.engine.events import EventBus, Sleep
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.metrics import CONTENT_TYPE, Metrics
+from fortnox_bridge.engine.outbound import OutboundPolicy
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.service import SyncService
 
@@ -66,6 +67,9 @@ class ApiHooks:
     #: Encrypts webhook signing secrets with the bridge's secret key; without it no webhook
     #: endpoint can be registered (503).
     cipher: TokenCipher | None = None
+    #: Which webhook receiver addresses may be registered; default: from the settings
+    #: (public addresses and ``webhook_allow_networks``).
+    outbound: OutboundPolicy | None = None
 
 
 def create_app(
@@ -134,7 +138,8 @@ def create_app(
     app.include_router(tenants_router())
     hooked = app.state.hooks
     app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
-    app.include_router(webhooks_router(sessions, hooked.cipher))
+    policy = hooked.outbound or outbound_policy(config)
+    app.include_router(webhooks_router(sessions, hooked.cipher, policy))
     app.include_router(first_sync_router())
     app.include_router(paxml_router(declared, known))
     return app

@@ -503,14 +503,13 @@ class DeliveryOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    """One HTTP attempt of a delivery."""
+    """One HTTP attempt of a delivery: its status and timing (never the receiver's body)."""
 
     attempt: int
     at: datetime
-    status_code: int | None
-    error: str | None
+    status_code: int | None = Field(description="The receiver's HTTP status; null: no answer.")
+    error: str | None = Field(description="Why the attempt failed; null when it succeeded.")
     duration_ms: int
-    response_excerpt: str = Field(description="The first characters of the receiver's answer.")
 
 
 class DeliveryDetail(DeliveryOut):

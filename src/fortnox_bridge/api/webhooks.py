@@ -3,7 +3,9 @@ events, signed, and the log of every delivery and attempt.
 
 A signing secret (``whsec_...``) is shown when an endpoint is made and when it is rotated, and
 never again; the bridge keeps it encrypted with its secret key. Reading needs any key of the
-tenant, changing anything a ``read_write`` key.
+tenant, changing anything a ``read_write`` key. A URL whose host is (or resolves to) an internal
+address is refused (422) unless the deployment allows its network (``webhook_allow_networks``);
+deliveries check again on every attempt.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from fortnox_bridge.api.schemas import (
     WebhookPatch,
     WebhookWithSecret,
 )
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.events import TEST_EVENT
+from fortnox_bridge.engine.outbound import OutboundPolicy, OutboundRefused
 from fortnox_bridge.engine.webhooks import (
     EndpointSecrets,
     check_url,
@@ -79,11 +83,22 @@ _NO_CIPHER = HTTPException(
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "No such endpoint or delivery"}}
 
 
-def _checked_url(url: str) -> str:
+def outbound_policy(settings: Settings) -> OutboundPolicy:
+    """Where webhook receivers may be: public addresses, and the networks the settings allow;
+    never the bridge's own port."""
+    return OutboundPolicy.of(settings.webhook_allow_networks, own_port=settings.port)
+
+
+def _checked_url(url: str, policy: OutboundPolicy) -> str:
     try:
-        return check_url(url)
+        check_url(url)
     except ValueError as exc:
         raise invalid(("body", "url"), str(exc), "invalid_webhook_url", url) from None
+    try:
+        policy.check_url(url)
+    except OutboundRefused as exc:
+        raise invalid(("body", "url"), str(exc), "forbidden_webhook_address", url) from None
+    return url
 
 
 def _checked_types(requested: list[str]) -> list[str]:
@@ -138,8 +153,11 @@ def _cursor_id(cursor: str | None) -> int | None:
     )
 
 
-def webhooks_router(sessions: sessionmaker[Session], cipher: TokenCipher | None) -> APIRouter:
-    """The routes; ``cipher`` encrypts signing secrets (without it, none can be made)."""
+def webhooks_router(
+    sessions: sessionmaker[Session], cipher: TokenCipher | None, policy: OutboundPolicy
+) -> APIRouter:
+    """The routes; ``cipher`` encrypts signing secrets (without it, none can be made),
+    ``policy`` decides which receiver addresses may be registered."""
     router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 
     def owned(session: Session, tenant_id: int, webhook_id: int) -> WebhookEndpoint:
@@ -157,7 +175,7 @@ def webhooks_router(sessions: sessionmaker[Session], cipher: TokenCipher | None)
     )
     def create_webhook(request: Request, body: WebhookIn, caller: WriterDep) -> WebhookWithSecret:
         """Register a URL that receives the tenant's events of the chosen types, signed."""
-        url, types = _checked_url(body.url), _checked_types(body.event_types)
+        url, types = _checked_url(body.url, policy), _checked_types(body.event_types)
         if cipher is None:
             raise _NO_CIPHER
         secret = new_secret()
@@ -220,7 +238,7 @@ def webhooks_router(sessions: sessionmaker[Session], cipher: TokenCipher | None)
         request: Request, webhook_id: WebhookId, body: WebhookPatch, caller: WriterDep
     ) -> WebhookOut:
         """Change the URL, the event types, the description, or pause and resume deliveries."""
-        url = _checked_url(body.url) if body.url is not None else None
+        url = _checked_url(body.url, policy) if body.url is not None else None
         types = _checked_types(body.event_types) if body.event_types is not None else None
         with sessions.begin() as session:
             endpoint = owned(session, caller.tenant_id, webhook_id)
@@ -341,7 +359,7 @@ def webhooks_router(sessions: sessionmaker[Session], cipher: TokenCipher | None)
         responses=_ERRORS,
     )
     def get_delivery(delivery_id: DeliveryId, caller: ReaderDep) -> DeliveryDetail:
-        """One delivery: its state, its event and every attempt with the receiver's answer."""
+        """One delivery: its state, its event and every attempt (status or error, duration)."""
         with sessions.begin() as session:
             repo = WebhookRepository(session)
             found = repo.delivery(caller.tenant_id, delivery_id)

@@ -19,6 +19,7 @@ from rich.console import Console
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.jobs import BackgroundJobs
+from fortnox_bridge.api.webhooks import outbound_policy
 from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
 from fortnox_bridge.cli_service.jobs import DistributedJobs, EmbeddedJobs, Jobs, distributed_problem
 from fortnox_bridge.cli_service.stack import Stack, open_stack
@@ -90,6 +91,7 @@ async def serve_until_stopped(config: Settings, console: Console, *, worker: boo
         )
         events = EventBus()  # wakes long-polls and the webhook worker on every new event
         events.attach(stack.sessions)
+        outbound = outbound_policy(config)  # where webhook receivers may be
         webhooks = WebhookWorker(
             stack.sessions,
             stack.cipher,
@@ -98,6 +100,7 @@ async def serve_until_stopped(config: Settings, console: Console, *, worker: boo
             timeout=config.webhook_timeout_seconds,
             sleep=asyncio.sleep,
             bus=events,
+            policy=outbound,
         )
         hooks = ApiHooks(
             on_change=jobs.on_change,
@@ -106,6 +109,7 @@ async def serve_until_stopped(config: Settings, console: Console, *, worker: boo
             service=stack.service,
             events=events,
             cipher=stack.cipher,
+            outbound=outbound,
         )
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config

@@ -10,7 +10,13 @@ on what happened meanwhile when it is activated again.
 (see :mod:`fortnox_bridge.webhooks`). A 2xx answer is a success; any other answer, a timeout or a
 connection error is retried after 30 s, 2 min, 10 min, 30 min, 2 h, 6 h, 12 h, then daily (each
 ±10 % so receivers that failed together are not retried together), until ``max_attempts``; then
-the delivery has ``failed``. Every attempt is logged with the start of the receiver's answer.
+the delivery has ``failed``. Every attempt is logged with its status code or error and how long
+it took; the receiver's body is never read, so nothing it answers reaches the tenant.
+
+**Where.** Every attempt goes through :class:`~fortnox_bridge.engine.outbound.PinnedTransport`:
+the receiver's host is resolved and checked against the :class:`OutboundPolicy` (no loopback,
+private, link-local, metadata ... addresses unless allow-listed) and the connection goes to the
+address that was checked. Redirects are not followed.
 
 **Order.** An endpoint's deliveries go one at a time in event order: a later event waits while an
 earlier one is being retried (or until it has failed for good). Endpoints are delivered to side by
@@ -38,6 +44,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.errors import SecretKeyError
 from fortnox_bridge.engine.events import EVENT_TYPES, TEST_EVENT, EventBus, Signal
+from fortnox_bridge.engine.outbound import OutboundPolicy, OutboundRefused, PinnedTransport
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import Event, WebhookEndpoint
 from fortnox_bridge.store.webhooks import Head, WebhookRepository
@@ -56,8 +63,6 @@ SECRET_PREFIX = "whsec_"
 BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600, 43200, 86400)
 #: Each wait is moved by up to this fraction either way.
 JITTER = 0.1
-#: How much of a receiver's answer is kept in the attempt log.
-EXCERPT_CHARS = 500
 #: Events fanned out per endpoint and transaction.
 FANOUT_BATCH = 500
 #: The longest URL an endpoint may have.
@@ -163,7 +168,6 @@ class AttemptResult:
 
     status_code: int | None
     error: str | None
-    excerpt: str
     duration_ms: int
 
     @property
@@ -177,7 +181,9 @@ class WebhookWorker:
 
     ``sleep`` waits between passes (the injected clock's sleep in tests); ``bus`` wakes the loop
     as soon as an event is committed in this process, other processes' events are found by
-    polling every ``poll_seconds``. ``transport`` replaces the network (tests, proxies).
+    polling every ``poll_seconds``. ``policy`` decides which receiver addresses may be reached
+    (default: public addresses only); ``transport`` replaces the network below that check
+    (tests, proxies).
     """
 
     def __init__(
@@ -190,6 +196,7 @@ class WebhookWorker:
         timeout: float = 10.0,
         sleep: Sleep,
         bus: EventBus | None = None,
+        policy: OutboundPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rng: random.Random | None = None,
         poll_seconds: float = 1.0,
@@ -202,6 +209,7 @@ class WebhookWorker:
         self.timeout = timeout
         self.sleep = sleep
         self.bus = bus
+        self.policy = policy or OutboundPolicy()
         self.transport = transport
         self.rng = rng or random.Random()
         self.poll_seconds = poll_seconds
@@ -382,7 +390,6 @@ class WebhookWorker:
                 status_code=result.status_code,
                 error=result.error,
                 duration_ms=result.duration_ms,
-                excerpt=result.excerpt,
                 next_attempt_at=next_at,
                 now=finished_at,
             )
@@ -410,7 +417,9 @@ class WebhookWorker:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(
-                transport=self.transport,
+                transport=PinnedTransport(
+                    self.policy, self.transport, resolve_timeout=self.timeout
+                ),
                 timeout=self.timeout,
                 follow_redirects=False,
                 headers={"User-Agent": f"fortnox-bridge/{__version__} (webhooks)"},
@@ -423,7 +432,7 @@ class WebhookWorker:
         try:
             keys = self._signing_secrets(endpoint, now)
         except SecretKeyError as exc:
-            return AttemptResult(None, f"not sent: {exc}", "", 0)
+            return AttemptResult(None, f"not sent: {exc}", 0)
         body = delivery_body(event)
         headers = {
             "Content-Type": "application/json",
@@ -433,14 +442,15 @@ class WebhookWorker:
         }
         started = time.perf_counter()
         status_code: int | None = None
-        excerpt = ""
         error: str | None = None
         try:
+            # Only the status is read: the receiver's body never reaches the tenant.
             async with self._client().stream(
                 "POST", endpoint.url, content=body, headers=headers
             ) as response:
                 status_code = response.status_code
-                excerpt = await _excerpt(response)
+        except OutboundRefused as exc:
+            error = f"not sent: {exc}"
         except httpx.TimeoutException:
             error = f"no answer within {self.timeout:g} s (timeout)"
         except httpx.ConnectError as exc:
@@ -456,17 +466,7 @@ class WebhookWorker:
                 if 300 <= status_code < 400
                 else ""
             )
-        return AttemptResult(status_code, error, excerpt, duration_ms)
-
-
-async def _excerpt(response: httpx.Response) -> str:
-    """The start of an answer's body, read no further than needed."""
-    data = b""
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= EXCERPT_CHARS * 4:
-            break
-    return data.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+        return AttemptResult(status_code, error, duration_ms)
 
 
 def check_url(url: str) -> str:

@@ -257,8 +257,6 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    #: The first characters of the receiver's answer.
-    response_excerpt: Mapped[str] = mapped_column(Text, default="")
 
 
 class MirrorRecord(Base):

@@ -228,7 +228,6 @@ class WebhookRepository:
         status_code: int | None,
         error: str | None,
         duration_ms: int,
-        excerpt: str,
         next_attempt_at: datetime | None,
         now: datetime,
     ) -> None:
@@ -241,7 +240,6 @@ class WebhookRepository:
                 status_code=status_code,
                 error=error,
                 duration_ms=duration_ms,
-                response_excerpt=excerpt,
             )
         )
         values: dict[str, object] = {

@@ -14,11 +14,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fortnox_bridge.api.schemas import ApiKeyCreate
 from fortnox_bridge.api.tenants import key_out
-from fortnox_bridge.api.webhooks import MAX_ENDPOINTS, delivery_out, webhook_out
+from fortnox_bridge.api.webhooks import MAX_ENDPOINTS, delivery_out, outbound_policy, webhook_out
 from fortnox_bridge.engine.events import EVENT_TYPES
+from fortnox_bridge.engine.outbound import OutboundRefused
 from fortnox_bridge.engine.webhooks import (
     EndpointSecrets,
     check_url,
@@ -31,6 +33,7 @@ from fortnox_bridge.store.models import Tenant, WebhookEndpoint
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
 from fortnox_bridge.web.forms import FieldErrors, parse_form
+from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
@@ -41,6 +44,17 @@ MAX_RECIPIENTS = 20
 #: How long an old webhook secret keeps signing beside a new one.
 ROTATE_OVERLAP = timedelta(hours=24)
 _EMAIL = TypeAdapter(EmailStr)
+#: What each kind of address a webhook may not go to is called.
+ADDRESS_KINDS = {
+    "metadata": N_("a cloud metadata address"),
+    "bridge": N_("the bridge's own address"),
+    "loopback": N_("a loopback address (this machine)"),
+    "private": N_("an address in a private network"),
+    "link_local": N_("a link-local address"),
+    "multicast": N_("a multicast address"),
+    "unspecified": N_("the unspecified address"),
+    "reserved": N_("a reserved address, not reachable on the internet"),
+}
 #: How long a new key or secret waits to be shown (on the page the form redirects to).
 REVEAL_FOR = timedelta(minutes=10)
 #: New keys and secrets waiting to be shown once: token (kept in the session) → tenant, values,
@@ -214,6 +228,28 @@ def revoke_key(request: Request, tenant_id: int, key_id: int, user: User) -> Res
     return _back(request, tenant_id, "api-keys")
 
 
+def refused_address(request: Request, refused: OutboundRefused) -> str:
+    """Why a webhook URL's address is refused, in the page's language."""
+    values = {
+        "host": refused.host,
+        "address": str(refused.address),
+        "kind": gettext(request, ADDRESS_KINDS[refused.kind]),
+    }
+    if refused.kind in ("metadata", "bridge"):
+        return gettext(
+            request,
+            "%(host)s is %(address)s, %(kind)s: the bridge never sends webhooks there.",
+            **values,
+        )
+    return gettext(
+        request,
+        "%(host)s is %(address)s, %(kind)s: the bridge sends webhooks to public addresses "
+        "only. Give the receiver's public address, or ask the bridge's operator to allow its "
+        "network (webhook_allow_networks).",
+        **values,
+    )
+
+
 def _endpoint(
     request: Request, session: Session, tenant_id: int, webhook_id: int
 ) -> WebhookEndpoint:
@@ -245,6 +281,12 @@ async def create_webhook(request: Request, tenant_id: int, user: User) -> Respon
         errors["url"] = gettext(
             request, "Give the URL that receives the events, e.g. https://app.example.se/hooks."
         )
+    if "url" not in errors:
+        policy = web.hooks.outbound or outbound_policy(web.settings)
+        try:
+            await run_in_threadpool(policy.check_url, url)  # resolves the name
+        except OutboundRefused as exc:
+            errors["url"] = refused_address(request, exc)
     try:
         types = event_types(chosen)
     except ValueError:
