@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import socket
 from typing import Annotated
 
@@ -29,6 +30,7 @@ from fortnox_bridge.engine.crypto import load_secret_key
 from fortnox_bridge.engine.events import EventBus
 from fortnox_bridge.engine.scheduler import Scheduler
 from fortnox_bridge.engine.webhooks import WebhookWorker
+from fortnox_bridge.sandbox.app import BrowserPages
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
@@ -50,17 +52,43 @@ def serve(
             "worker` processes run the jobs.",
         ),
     ] = False,
+    sandbox_control: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox-control",
+            help="Also open the in-process sandbox's control API at /sandbox/_sandbox, without "
+            "authentication (anyone reaching the port can issue tokens and wipe the sandbox); "
+            "only with --host on loopback, for local testing.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API with the scheduler and the sync workers until Ctrl-C."""
     config = settings(host=host, port=port, data_dir=data_dir, sandbox_url=sandbox_url)
     console = Console()
     try:
+        if sandbox_control and not _loopback(config.host):
+            raise DemoError(
+                f"--sandbox-control opens the sandbox's control API without authentication, so "
+                f"it needs --host on loopback (127.0.0.1 or ::1), not {config.host}"
+            )
         check_port_free(config.host, config.port)
         check_queue(config, worker=not no_worker)
     except DemoError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    run(console, lambda: serve_until_stopped(config, console, worker=not no_worker))
+    run(
+        console,
+        lambda: serve_until_stopped(
+            config, console, worker=not no_worker, sandbox_control=sandbox_control
+        ),
+    )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def check_queue(config: Settings, *, worker: bool = True) -> None:
@@ -77,7 +105,9 @@ def check_queue(config: Settings, *, worker: bool = True) -> None:
         raise DemoError(problem)
 
 
-async def serve_until_stopped(config: Settings, console: Console, *, worker: bool = True) -> int:
+async def serve_until_stopped(
+    config: Settings, console: Console, *, worker: bool = True, sandbox_control: bool = False
+) -> int:
     """The API, scheduler, job workers and webhook deliveries on ``config`` until stopped
     (distributed mode without ``worker``: no job runs here)."""
     check_queue(config, worker=worker)
@@ -116,8 +146,21 @@ async def serve_until_stopped(config: Settings, console: Console, *, worker: boo
         )
         install_web(app, web_context(stack, hooks, app.state.jobs, jobs.scheduler))
         if stack.sandbox is not None and stack.sandbox.app is not None:
-            # The in-process sandbox's consent page must be reachable by browsers.
-            app.mount(SANDBOX_MOUNT, stack.sandbox.app)
+            # Browsers need the in-process sandbox's consent page, and nothing else of it.
+            app.mount(
+                SANDBOX_MOUNT,
+                stack.sandbox.app if sandbox_control else BrowserPages(stack.sandbox.app),
+            )
+            if sandbox_control:
+                console.print(
+                    f"[bold red]warning:[/] --sandbox-control: the sandbox's control API is open "
+                    f"WITHOUT authentication at http://{config.host}:{config.port}"
+                    f"{SANDBOX_MOUNT}/_sandbox/ — anything that reaches this port (also a web "
+                    "page in a local browser) can issue tokens for any sandbox company and reset "
+                    "the sandbox. For local testing only."
+                )
+        elif sandbox_control:
+            console.print("--sandbox-control does nothing here: no in-process sandbox runs.")
         server = _Server(
             uvicorn.Config(
                 app, host=config.host, port=config.port, log_level=config.log_level.lower()

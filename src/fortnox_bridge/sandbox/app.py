@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fortnox_bridge.sandbox import control, oauth
 from fortnox_bridge.sandbox.dispatch import CollectionRoutes
@@ -15,6 +16,32 @@ from fortnox_bridge.sandbox.middleware import SandboxMiddleware
 from fortnox_bridge.sandbox.registers.engine import api_routes, discover
 from fortnox_bridge.sandbox.registers.resource import Resource
 from fortnox_bridge.sandbox.state import SandboxState
+
+#: The sandbox pages a browser needs when it connects a company: the consent page (shown with GET,
+#: answered with POST). Codes are exchanged by the bridge itself, in-process.
+BROWSER_PATHS = frozenset({"/oauth-v1/auth"})
+
+
+class BrowserPages:
+    """A sandbox app with only :data:`BROWSER_PATHS` reachable; every other path (the control
+    API, the API and token hosts) answers 404, as if it did not exist.
+
+    ``serve`` shows the in-process sandbox to browsers through this, so nobody who reaches the
+    bridge's port can issue tokens or reset the sandbox.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass browser pages on; refuse everything else."""
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):  # mounted: the path below the mount point
+            path = path[len(root) :]
+        if scope["type"] == "http" and path.rstrip("/") not in BROWSER_PATHS:
+            await JSONResponse({"message": "not found"}, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(state: SandboxState, *, standalone: bool = False) -> Starlette:

@@ -3,6 +3,7 @@ consent page, and back on the overview with a green light and the pre-flight che
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from .conftest import Bridge, add_tenant, connect_in_browser, shot, sign_in
@@ -55,3 +56,43 @@ def test_declining_on_the_consent_page_shows_fortnox_s_answer_in_words(
         "The Fortnox administrator declined the connection."
     )
     expect(page.locator(".connection-state")).to_contain_text("Waiting for")
+
+
+def test_serve_shows_browsers_the_sandbox_s_consent_page_and_nothing_else(bridge: Bridge) -> None:
+    """Through ``serve``'s own port, the in-process sandbox's control API, token endpoints and
+    API answer 404; its consent page answers (the tests above use it to connect)."""
+    for method, path in (
+        ("POST", "/sandbox/_sandbox/reset"),
+        ("POST", "/sandbox/_sandbox/companies/1/tokens"),
+        ("POST", "/sandbox/_sandbox/companies/2/tokens"),
+        ("POST", "/sandbox/_sandbox/companies"),
+        ("GET", "/sandbox/_sandbox/companies/1"),
+        ("GET", "/sandbox/_sandbox/stats"),
+        ("POST", "/sandbox/oauth-v1/token"),
+        ("POST", "/sandbox/oauth-v1/revoke"),
+        ("GET", "/sandbox/3/employees"),
+        ("GET", "/sandbox/"),
+        ("POST", "/sandbox/oauth-v1/auth/../../_sandbox/reset"),
+    ):
+        answer = httpx.request(method, f"{bridge.base}{path}", json={"name": "Stolen AB"})
+        assert answer.status_code == 404, (method, path, answer.text)
+    consent = httpx.get(
+        f"{bridge.base}/sandbox/oauth-v1/auth",
+        params={
+            "client_id": "sandbox-app",
+            "response_type": "code",
+            "state": "s",
+            "scope": "salary",
+        },
+    )
+    assert consent.status_code == 200
+    assert "Godkänn integration" in consent.text
+    # The demo tenant's sandbox company was not reset: the bridge still reads it.
+    check = httpx.post(
+        f"{bridge.base}/api/v1/connection/check",
+        headers={"Authorization": f"Bearer {bridge.api_key}"},
+        timeout=30,
+    )
+    assert check.status_code == 200, check.text
+    connection = next(c for c in check.json()["checks"] if c["name"] == "connection")
+    assert connection["ok"] is True
