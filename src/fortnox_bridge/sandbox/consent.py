@@ -120,11 +120,13 @@ def _form_html(
         f'<input type="hidden" name="{name}" value="{escape(value)}">'
         for name, value in hidden.items()
     )
+    # No company is chosen in advance: the administrator picks the one to connect, so a new
+    # tenant is never connected to whichever company happens to be listed first.
     companies = (
         "".join(
-            f'<label><input type="radio" name="tenant_id" value="{c.tenant_id}"'
-            f"{' checked' if i == 0 else ''}> {escape(c.name)} (tenant {c.tenant_id})</label><br>"
-            for i, c in enumerate(state.companies.values())
+            f'<label><input type="radio" name="tenant_id" value="{c.tenant_id}" required> '
+            f"{escape(c.name)} (tenant {c.tenant_id})</label><br>"
+            for c in state.companies.values()
         )
         or "<p>Inga företag finns. Skapa ett med POST /_sandbox/companies.</p>"
     )
@@ -138,5 +140,5 @@ def _form_html(
         f'gäller i {minutes} minuter.</p><form method="post" action="{escape(action)}">{fields}'
         f"<fieldset><legend>Företag</legend>{companies}</fieldset>"
         '<button name="decision" value="approve">Godkänn</button> '
-        '<button name="decision" value="deny">Avbryt</button></form></html>'
+        '<button name="decision" value="deny" formnovalidate>Avbryt</button></form></html>'
     )
