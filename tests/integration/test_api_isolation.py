@@ -371,6 +371,8 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "ApiKeyCreate": {"label": "walked"},
         "WebhookIn": {"url": "https://alfa-only.example/walked"},
         "WebhookPatch": {"description": "walked"},
+        "ConsentRequest": {"redirect_uri": "https://alfa-only.example/cb", "state": "walked"},
+        "ConnectIn": {"code": "walked", "redirect_uri": "https://alfa-only.example/cb"},
         "Decision": {"skip": True},
         "BulkDecision": {"host_only": "skip"},
         "RepairRequest": {"apply": True},

@@ -2,11 +2,11 @@
 
 For every operation schemathesis generates valid and invalid requests, with random ids and with
 the ids of records that exist. The API runs as ``serve`` runs it: with the sync service against
-the in-process sandbox (a connected tenant), a job dispatcher and the secret-key cipher, so the
-engine routes answer for real. No answer may be a 5xx, and every answer must match the document:
-a documented status code, the documented content type and headers, a body of the documented
-schema. Tenant routes are called with a read-write tenant key, tenant management with an admin
-key.
+the in-process sandbox (a connected tenant), a job dispatcher, the secret-key cipher and the
+sandbox's approvals, so the engine routes answer for real. No answer may be a 5xx, and every
+answer must match the document: a documented status code, the documented content type and
+headers, a body of the documented schema. Tenant routes are called with a read-write tenant key,
+tenant management with an admin key.
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.sandbox import SandboxState
+from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
+from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 
-from .conftest import Bridge
+from .conftest import SANDBOX_URL, Bridge
 
 EXAMPLES_PER_OPERATION = 5
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -94,7 +98,11 @@ def _first_lines(failure: BaseException, lines: int = 14) -> str:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_no_generated_request_breaks_the_document(
-    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    sandbox_state: SandboxState,
+    faulty_transport: SandboxTransport,
 ) -> None:
     await bridge.connect()
     with sessions.begin() as session:
@@ -112,10 +120,22 @@ async def test_no_generated_request_breaks_the_document(
 
     dispatcher = InProcessDispatcher(handle, workers=1)
     dispatcher.start()
+
+    async def register(redirect_uri: str) -> ConsentApp:
+        app = sandbox_state.auth.register_app((redirect_uri,), KNOWN_SCOPES)
+        return ConsentApp(app.client_id, app.client_secret)
+
     hooks = ApiHooks(
         service=bridge.service,
         dispatcher=dispatcher,
         cipher=TokenCipher(Fernet.generate_key().decode()),
+        consent=FortnoxConsent(
+            browser_auth_url=SANDBOX_URL,
+            token_url=SANDBOX_URL,
+            transport=faulty_transport,
+            register=register,
+            sandbox=True,
+        ),
     )
     app = create_app(sessions, clock=clock, hooks=hooks)
     problems: list[str] = []

@@ -296,3 +296,23 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
     synced = cli("sync")
     assert synced.exit_code == 0, synced.output  # an excluded record is not a failure
     assert (_totals(synced.output)["created"], _totals(synced.output)["skipped"]) == (2, 1)
+
+
+def test_disconnect_revokes_the_refresh_token_at_the_sandbox(
+    cli: Any, db_url: str, live_sandbox: LiveSandbox
+) -> None:
+    _connected(cli)
+    company = _company(db_url)
+    auth = live_sandbox.state.auth
+    assert [g.tenant_id for g in auth.refresh.values()].count(company) == 1
+    done = cli("connect", "--tenant", TENANT, "--disconnect")
+    assert done.exit_code == 0, done.output
+    assert "Connection revoked" in done.output
+    assert "Fortnox revoked the bridge's refresh token." in done.output
+    assert company not in [g.tenant_id for g in auth.refresh.values()]
+    refused = cli("sync", "--tenant", TENANT)
+    assert refused.exit_code == 2
+    assert "connection is revoked" in refused.output
+    again = cli("connect", "--tenant", TENANT, "--disconnect")
+    assert again.exit_code == 0, again.output
+    assert "There was no refresh token to revoke at Fortnox." in again.output

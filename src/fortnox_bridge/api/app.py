@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
+from fortnox_bridge.api.connection import Consent, connection_router
 from fortnox_bridge.api.control import control_router
 from fortnox_bridge.api.errors import install_error_handlers
 from fortnox_bridge.api.events import default_sleep, events_router
@@ -70,6 +71,9 @@ class ApiHooks:
     #: Which webhook receiver addresses may be registered; default: from the settings
     #: (public addresses and ``webhook_allow_networks``).
     outbound: OutboundPolicy | None = None
+    #: Asks Fortnox for approvals and exchanges their codes (``/api/v1/connection``); without
+    #: it connecting through the API answers 503.
+    consent: Consent | None = None
 
 
 def create_app(
@@ -133,6 +137,7 @@ def create_app(
     app.include_router(operation_status_router(declared))
     app.include_router(operations_router(known))
     app.include_router(control_router(known))
+    app.include_router(connection_router())
     app.include_router(reconnect_router())
     app.include_router(repair_router())
     app.include_router(tenants_router())

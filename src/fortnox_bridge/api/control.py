@@ -55,7 +55,7 @@ from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
-from fortnox_bridge.store.models import FlowConfig, Mapping
+from fortnox_bridge.store.models import FlowConfig, Mapping, Tenant
 from fortnox_bridge.store.runs import RunRepository
 
 log = logging.getLogger(__name__)
@@ -74,28 +74,7 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
     def get_connection(request: Request, caller: ReaderDep) -> ConnectionOut:
         """The Fortnox connection's state, since when, its scopes, last error and proposals."""
         with request.app.state.sessions.begin() as session:
-            connection = ConnectionRepository(session).for_tenant(caller.tenant_id)
-            if connection is None:
-                return ConnectionOut(
-                    state=NOT_CONNECTED,
-                    since=None,
-                    disconnected_at=None,
-                    fortnox_tenant_id=caller.tenant.fortnox_tenant_id,
-                    scopes=[],
-                    last_error=None,
-                    resync_proposals=[],
-                    facts_checked_at=None,
-                )
-            return ConnectionOut(
-                state=connection.state,
-                since=connection.state_changed_at,
-                disconnected_at=connection.disconnected_at,
-                fortnox_tenant_id=connection.fortnox_tenant_id,
-                scopes=sorted(connection.scopes.split()),
-                last_error=connection.last_error,
-                resync_proposals=list(connection.resync_proposals),
-                facts_checked_at=(connection.facts or {}).get("checked_at"),
-            )
+            return connection_out(session, caller.tenant)
 
     @router.post("/connection/check", response_model=ChecklistOut)
     async def check_connection(request: Request, caller: WriterDep) -> ChecklistOut:
@@ -311,6 +290,32 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         return _job(plan, run_id, "running", progress)
 
     return router
+
+
+def connection_out(session: Session, tenant: Tenant) -> ConnectionOut:
+    """The API shape of the tenant's connection (``not_connected`` when it has none)."""
+    connection = ConnectionRepository(session).for_tenant(tenant.id)
+    if connection is None:
+        return ConnectionOut(
+            state=NOT_CONNECTED,
+            since=None,
+            disconnected_at=None,
+            fortnox_tenant_id=tenant.fortnox_tenant_id,
+            scopes=[],
+            last_error=None,
+            resync_proposals=[],
+            facts_checked_at=None,
+        )
+    return ConnectionOut(
+        state=connection.state,
+        since=connection.state_changed_at,
+        disconnected_at=connection.disconnected_at,
+        fortnox_tenant_id=connection.fortnox_tenant_id,
+        scopes=sorted(connection.scopes.split()),
+        last_error=connection.last_error,
+        resync_proposals=list(connection.resync_proposals),
+        facts_checked_at=(connection.facts or {}).get("checked_at"),
+    )
 
 
 def _service(request: Request) -> SyncService:

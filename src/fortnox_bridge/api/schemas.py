@@ -271,6 +271,62 @@ class ConnectionOut(BaseModel):
     facts_checked_at: str | None
 
 
+class ConsentRequest(BaseModel):
+    """``POST /api/v1/connection/consent``: where Fortnox sends the administrator back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    redirect_uri: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Your page that receives ?code=..&state=..; with a Fortnox app it must be "
+        "the app's registered redirect URI (the bridge's fortnox_redirect_uri, the default).",
+    )
+    state: str = Field(
+        min_length=1,
+        max_length=500,
+        description="An unguessable value of yours, sent back with the code: check it there.",
+    )
+
+
+class ConsentUrl(BaseModel):
+    """The Fortnox approval page to send the tenant's Fortnox administrator to."""
+
+    url: str
+    redirect_uri: str = Field(description="Where Fortnox will send the administrator back.")
+
+
+class ConnectIn(BaseModel):
+    """``POST /api/v1/connection``: an approval code from Fortnox's redirect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=2000, description="The code Fortnox sent back.")
+    redirect_uri: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="The redirect URI the approval was asked with (as in the consent request).",
+    )
+    confirm_shared_company: bool = Field(
+        default=False,
+        description="Connect even when another tenant of this bridge is connected to the same "
+        "Fortnox company (both then write to it); without it that is a 409.",
+    )
+
+
+class DisconnectOut(BaseModel):
+    """What disconnecting did, in the bridge and at Fortnox."""
+
+    state: str = Field(description="revoked: nothing is synchronised any more.")
+    at_fortnox: Literal["revoked", "none", "failed"] = Field(
+        description="revoked: Fortnox revoked the refresh token; none: there was none to "
+        "revoke; failed: Fortnox did not confirm (detail says why): disconnect again to retry."
+    )
+    detail: str
+
+
 class CheckOut(BaseModel):
     """One line of the pre-flight checklist."""
 

@@ -30,7 +30,8 @@ from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, DemoError
 from fortnox_bridge.engine import reconnect
-from fortnox_bridge.engine.errors import EngineError
+from fortnox_bridge.engine.connections import Disconnection
+from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
 from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.sandbox.control_client import SandboxControlError
@@ -307,14 +308,30 @@ def connect(
     pause: Annotated[bool, typer.Option("--pause", help="Stop syncing for now.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Sync again after --pause.")] = False,
     disconnect: Annotated[
-        bool, typer.Option("--disconnect", help="Revoke the connection.")
+        bool,
+        typer.Option(
+            "--disconnect", help="Revoke the connection, and its refresh token at Fortnox."
+        ),
+    ] = False,
+    confirm_shared_company: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-shared-company",
+            help="With --code: connect even if another tenant is connected to that Fortnox "
+            "company (both then write to it).",
+        ),
     ] = False,
     data_dir: DataDir = None,
     sandbox_url: SandboxUrl = None,
 ) -> None:
     """Connect a tenant to Fortnox (or the sandbox), or pause, resume or revoke it."""
     config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _connect(config, console, tenant, code, pause, resume, disconnect))
+    run(
+        console,
+        lambda: _connect(
+            config, console, tenant, code, pause, resume, disconnect, confirm_shared_company
+        ),
+    )
 
 
 async def _connect(
@@ -325,10 +342,15 @@ async def _connect(
     pause: bool,
     resume: bool,
     disconnect: bool,
+    confirm_shared_company: bool = False,
 ) -> int:
     async with open_stack(config) as stack:
         tenant_id = stack.tenant_id(tenant)
-        moves = {"paused": pause, "active": resume, "revoked": disconnect}
+        if disconnect:
+            return _disconnected(
+                console, await stack.connections.disconnect(tenant_id, "by the CLI (disconnect)")
+            )
+        moves = {"paused": pause, "active": resume}
         for state, wanted in moves.items():
             if wanted:
                 moved = await stack.connections.transition(
@@ -339,7 +361,7 @@ async def _connect(
         if stack.sandbox is not None:
             moved = await stack.connect_sandbox(tenant_id)
         else:
-            moved = await _connect_fortnox(stack, console, tenant_id, code)
+            moved = await _connect_fortnox(stack, console, tenant_id, code, confirm_shared_company)
             if moved is None and code is None:
                 return EXIT_OK  # the consent URL was printed
         console.print(f"Connection active{' (was ' + moved.from_state + ')' if moved else ''}.")
@@ -353,7 +375,25 @@ async def _connect(
         return EXIT_OK if checklist.ok else EXIT_ITEMS_FAILED
 
 
-async def _connect_fortnox(stack: Stack, console: Console, tenant_id: int, code: str | None) -> Any:
+def _disconnected(console: Console, done: Disconnection) -> int:
+    """Say what disconnecting did; exit 1 when Fortnox did not confirm the revocation."""
+    console.print("Connection revoked: nothing is synchronised until it is connected again.")
+    if done.at_fortnox == "revoked":
+        console.print("Fortnox revoked the bridge's refresh token.")
+        return EXIT_OK
+    if done.at_fortnox == "none":
+        console.print("There was no refresh token to revoke at Fortnox.")
+        return EXIT_OK
+    console.print(
+        f"[yellow]warning:[/] Fortnox did not confirm the revocation: {done.problem}. The bridge "
+        "keeps the token unused; run this again to retry, or remove the integration in Fortnox."
+    )
+    return EXIT_ITEMS_FAILED
+
+
+async def _connect_fortnox(
+    stack: Stack, console: Console, tenant_id: int, code: str | None, shared: bool
+) -> Any:
     from fortnox_bridge.fortnox.oauth import OAuthApp
 
     config = stack.settings
@@ -374,7 +414,18 @@ async def _connect_fortnox(stack: Stack, console: Console, tenant_id: int, code:
             console.print("Then run: fortnox-bridge connect --tenant <name> --code <code>")
             return None
         tokens = await app.exchange_code(code)
-        return await stack.connections.connect(tenant_id, tokens, client_id=app.client_id)
+        try:
+            return await stack.connections.connect(
+                tenant_id, tokens, client_id=app.client_id, confirm_shared_company=shared
+            )
+        except SharedCompanyError as exc:
+            if tokens.refresh_token:  # the approval is not used: leave no live token behind
+                await app.revoke(tokens.refresh_token)
+            raise EngineError(
+                f"{exc}. Nothing was connected and the approval was withdrawn; if both tenants "
+                "should use that company, ask for a new approval and run connect --code <code> "
+                "--confirm-shared-company"
+            ) from None
     finally:
         await app.aclose()
 

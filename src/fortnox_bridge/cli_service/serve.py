@@ -140,6 +140,7 @@ async def serve_until_stopped(
             events=events,
             cipher=stack.cipher,
             outbound=outbound,
+            consent=consent_setup(stack),
         )
         app = create_app(
             stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config

@@ -199,13 +199,6 @@ def _assemble(
 ) -> Stack:
     flows = discover_flows()
     notifier = _notifier(settings, sessions, clock)
-    connections = ConnectionService(
-        sessions,
-        clock,
-        cipher,
-        flows=flows,
-        on_transition=notifier.connection_changed if notifier else None,
-    )
     redis = None
     if settings.redis_url:
         import redis.asyncio as redis_asyncio
@@ -215,6 +208,14 @@ def _assemble(
     vault = TokenVault(engine, cipher, clock=clock)
     clients = ConnectionClients(
         sessions, vault, cipher, clock=clock, endpoints=endpoints, limiter=limiter
+    )
+    connections = ConnectionService(
+        sessions,
+        clock,
+        cipher,
+        flows=flows,
+        on_transition=notifier.connection_changed if notifier else None,
+        revoker=clients,  # disconnecting revokes the refresh token at Fortnox
     )
     metrics = Metrics(sessions)
     service = SyncService(

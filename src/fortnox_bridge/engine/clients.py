@@ -81,6 +81,54 @@ class ConnectionClients:
         """A client for the tenant, opened on first use."""
         return LazyClient(self, tenant_id)
 
+    def _oauth(self, app_ciphertext: str | None) -> OAuthApp | None:
+        """The OAuth app of a connection: its own (a sandbox connection) or the bridge's."""
+        client_id, secret = self.endpoints.client_id, self.endpoints.client_secret
+        if app_ciphertext is not None:
+            credentials = self.cipher.decrypt_json(app_ciphertext)
+            client_id, secret = credentials["client_id"], credentials["client_secret"]
+        if not client_id or not secret:
+            return None
+        return OAuthApp(
+            client_id,
+            secret,
+            auth_url=self.endpoints.auth_url,
+            transport=self.endpoints.transport,
+            clock=self.clock,
+        )
+
+    async def revoke(self, tenant_id: int) -> bool:
+        """Revoke the connection's refresh token at Fortnox, then forget its tokens here.
+
+        Returns ``False`` when there was no refresh token to revoke (no tokens, or a service
+        account, whose consent ends only in Fortnox). When Fortnox does not confirm, the
+        :class:`~fortnox_bridge.fortnox.errors.FortnoxError` is raised and the tokens are kept,
+        so the revocation can be tried again. Holds the connection's refresh lock, so no
+        refresh rotates the token meanwhile.
+        """
+        with self.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(tenant_id)
+            if connection is None:
+                return False
+            key, app = connection.token_key, connection.app_ciphertext
+        async with self.vault.hold(key):
+            tokens = await self.vault.load(key)
+            if tokens is None or not tokens.refresh_token:
+                return False
+            oauth = self._oauth(app)
+            if oauth is None:
+                raise ConnectionStateError(
+                    "no Fortnox app is configured (fortnox_client_id, fortnox_client_secret), "
+                    "so the refresh token cannot be revoked"
+                )
+            try:
+                if not await oauth.revoke(tokens.refresh_token):
+                    raise ConnectionStateError("Fortnox answered that it revoked nothing")
+            finally:
+                await oauth.aclose()
+            await self.vault.forget(key)
+        return True
+
     def open(self, tenant_id: int) -> FortnoxClient:
         """Build the client of an active connection (no request is sent here)."""
         with self.sessions.begin() as session:
@@ -92,19 +140,7 @@ class ConnectionClients:
                     state=state,
                 )
             key, app = connection.token_key, connection.app_ciphertext
-        client_id, secret = self.endpoints.client_id, self.endpoints.client_secret
-        if app is not None:
-            credentials = self.cipher.decrypt_json(app)
-            client_id, secret = credentials["client_id"], credentials["client_secret"]
-        oauth = None
-        if client_id and secret:
-            oauth = OAuthApp(
-                client_id,
-                secret,
-                auth_url=self.endpoints.auth_url,
-                transport=self.endpoints.transport,
-                clock=self.clock,
-            )
+        oauth = self._oauth(app)
         manager = TokenManager(
             key, store=self.vault, oauth=oauth, lock=self.vault, clock=self.clock
         )

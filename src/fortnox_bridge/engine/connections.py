@@ -5,6 +5,9 @@ Every transition is kept in the connection's history, logged and handed to the n
 (e-mail). Leaving ``active`` for a broken state records ``disconnected_at``; coming back to
 ``active`` asks every dated flow whether it wants a re-sync from that moment (the Treks seed:
 "prompt you to re-synchronize ... from the date when the integration was disconnected").
+Disconnecting (``revoked``) also revokes the refresh token at Fortnox, so the bridge's
+authorisation ends there too, not only in the bridge; connecting a tenant to a Fortnox company
+another tenant is connected to needs an explicit confirmation.
 """
 
 from __future__ import annotations
@@ -13,20 +16,26 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.context import is_enabled_by_default
 from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.errors import ConnectionStateError, UnknownTenantError
+from fortnox_bridge.engine.errors import (
+    ConnectionStateError,
+    EngineError,
+    SharedCompanyError,
+    UnknownTenantError,
+)
 from fortnox_bridge.engine.events import resync_proposed
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.results import describe_error
 from fortnox_bridge.engine.resync import target_of
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
+    FortnoxError,
     MissingLicenceError,
     ReauthenticationRequired,
 )
@@ -69,6 +78,27 @@ class Transition:
 OnTransition = Callable[[Transition], Awaitable[object]]
 
 
+class Revoker(Protocol):
+    """Revokes a tenant's refresh token at Fortnox (see ``ConnectionClients.revoke``)."""
+
+    async def revoke(self, tenant_id: int) -> bool:
+        """``True`` when Fortnox revoked a refresh token, ``False`` when there was none;
+        raises when Fortnox did not confirm."""
+        ...
+
+
+@dataclass(frozen=True)
+class Disconnection:
+    """What disconnecting did, in the bridge and at Fortnox."""
+
+    #: The move to ``revoked``; ``None`` when the connection was revoked already.
+    transition: Transition | None
+    #: ``revoked``: Fortnox revoked the refresh token; ``none``: there was none to revoke;
+    #: ``failed``: Fortnox did not confirm (``problem`` says why; the bridge is disconnected).
+    at_fortnox: Literal["revoked", "none", "failed"]
+    problem: str | None = None
+
+
 class ConnectionService:
     """Moves tenants' connections through their lifecycle and stores their tokens."""
 
@@ -80,12 +110,15 @@ class ConnectionService:
         *,
         flows: Sequence[type[Flow]] = (),
         on_transition: OnTransition | None = None,
+        revoker: Revoker | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.cipher = cipher
         self.flows = list(flows)
         self.on_transition = on_transition
+        #: Revokes refresh tokens at Fortnox on disconnect; ``None``: nothing can reach Fortnox.
+        self.revoker = revoker
 
     async def connect(
         self,
@@ -96,12 +129,25 @@ class ConnectionService:
         client_secret: str | None = None,
         fortnox_tenant_id: int | None = None,
         reason: str = "connected",
+        confirm_shared_company: bool = False,
     ) -> Transition | None:
-        """Store fresh tokens (encrypted) and make the connection active."""
+        """Store fresh tokens (encrypted) and make the connection active.
+
+        When another tenant is connected to the same Fortnox company, nothing is stored and
+        :class:`SharedCompanyError` is raised, unless ``confirm_shared_company``.
+        """
+        company = fortnox_tenant_id or tokens.tenant_id
         with self.sessions.begin() as session:
+            repo = ConnectionRepository(session)
+            if (
+                company is not None
+                and not confirm_shared_company
+                and repo.using_company(company, besides=tenant_id)
+            ):
+                raise SharedCompanyError(company)
             connection = self._connection(session, tenant_id, create=True)
             connection.client_id = client_id
-            connection.fortnox_tenant_id = fortnox_tenant_id or tokens.tenant_id
+            connection.fortnox_tenant_id = company
             connection.scopes = tokens.scope
             connection.tokens_ciphertext = self.cipher.encrypt_tokens(tokens)
             if client_secret is not None:
@@ -110,6 +156,27 @@ class ConnectionService:
                 )
             connection.last_error = None
         return await self.transition(tenant_id, "active", reason)
+
+    async def disconnect(self, tenant_id: int, reason: str) -> Disconnection:
+        """Disconnect: the connection is ``revoked`` in the bridge at once (nothing syncs any
+        more), then its refresh token is revoked at Fortnox and its tokens forgotten here.
+
+        A revocation Fortnox does not confirm is reported in :attr:`Disconnection.problem`; the
+        bridge stays disconnected and keeps the tokens, so disconnecting again tries again.
+        """
+        moved = await self.transition(tenant_id, "revoked", reason)
+        if self.revoker is None:
+            return Disconnection(moved, "failed", "the bridge cannot reach Fortnox from here")
+        try:
+            revoked = await self.revoker.revoke(tenant_id)
+        except (FortnoxError, EngineError) as exc:
+            problem = describe_error(exc)
+            log.warning(
+                "refresh token not revoked at Fortnox",
+                extra={"tenant_id": tenant_id, "error": problem},
+            )
+            return Disconnection(moved, "failed", problem)
+        return Disconnection(moved, "revoked" if revoked else "none")
 
     async def transition(self, tenant_id: int, to_state: str, reason: str) -> Transition | None:
         """Move the connection to ``to_state``; ``None`` if it is already there.

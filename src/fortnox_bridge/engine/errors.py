@@ -49,6 +49,20 @@ class ConnectionStateError(EngineError):
         self.state = state
 
 
+class SharedCompanyError(EngineError):
+    """Another tenant of this bridge is connected to the Fortnox company a tenant is being
+    connected to; connecting it too needs an explicit confirmation."""
+
+    def __init__(self, company: int) -> None:
+        super().__init__(
+            f"Fortnox company {company} is already connected to another tenant of this bridge; "
+            "connecting this tenant too makes both write to the same Fortnox company (their "
+            "employees, absences and salary data mix). Connect only after confirming that both "
+            "tenants should use this company"
+        )
+        self.company = company
+
+
 class TenantBusyError(EngineError):
     """Another job holds the tenant's writer lease (see ``engine/writer.py``)."""
 

@@ -66,6 +66,15 @@ class TokenVault:
             row.updated_at = self._clock.now()
             session.flush()
 
+    async def forget(self, key: str) -> None:
+        """Drop the tokens of the connection ``key`` (after they were revoked at Fortnox)."""
+        with self._session(key) as session:
+            row = ConnectionRepository(session).by_token_key(key)
+            if row is not None:
+                row.tokens_ciphertext = None
+                row.updated_at = self._clock.now()
+                session.flush()
+
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold the refresh lock of ``key`` across tasks and processes."""

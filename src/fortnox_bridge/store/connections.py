@@ -43,6 +43,21 @@ class ConnectionRepository:
         row = self.session.execute(_STATE, {"tenant_id": tenant_id}).first()
         return (str(row[0]), dict(row[1] or {})) if row else None
 
+    def using_company(self, fortnox_tenant_id: int, *, besides: int) -> list[Connection]:
+        """Connections of other tenants than ``besides`` that use the Fortnox company
+        ``fortnox_tenant_id`` (in any state but ``revoked`` and ``pending_auth``)."""
+        return list(
+            self.session.scalars(
+                select(Connection)
+                .where(
+                    Connection.fortnox_tenant_id == fortnox_tenant_id,
+                    Connection.tenant_id != besides,
+                    Connection.state.not_in(("revoked", "pending_auth")),
+                )
+                .order_by(Connection.tenant_id)
+            )
+        )
+
     def all(self) -> list[Connection]:
         """Every connection, by tenant."""
         return list(self.session.scalars(select(Connection).order_by(Connection.tenant_id)))

@@ -129,6 +129,19 @@ class FortnoxConsent:
             await oauth.aclose()
         return tokens.with_tenant(tokens.tenant_id or fortnox_tenant_of(tokens.access_token)), app
 
+    async def withdraw(self, tokens: TokenSet, app: ConsentApp) -> None:
+        """Revoke the refresh token of an approval that is not used after all (at Fortnox, so
+        no live token is left behind); ``FortnoxError`` when Fortnox does not confirm."""
+        if not tokens.refresh_token:
+            return
+        oauth = OAuthApp(
+            app.client_id, app.client_secret, auth_url=self.token_url, transport=self.transport
+        )
+        try:
+            await oauth.revoke(tokens.refresh_token)
+        finally:
+            await oauth.aclose()
+
 
 def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)

@@ -5,24 +5,30 @@ The consent starts from a signed-in session (the ``state`` is signed, bound to t
 a nonce kept in the session) or from a connection link (signed, 7 days; the person who opens it
 needs no account here, so the answer is bound to the tenant and expires in 30 minutes). A
 callback whose state is missing, forged, expired, for another tenant or not this session's
-changes nothing.
+changes nothing. When the approved Fortnox company is one another tenant is connected to, the
+bridge asks first: "Connect anyway", or withdraw the approval at Fortnox.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.errors import ConnectionStateError, EngineError
+from fortnox_bridge.engine.errors import ConnectionStateError, EngineError, SharedCompanyError
 from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.consent import (
     CALLBACK_PATH,
+    ConsentApp,
     ConsentState,
     StateRefused,
     Via,
@@ -185,7 +191,13 @@ async def _callback(request: Request, expected: int | None) -> Response:
             message += f" ({detail})"
         return _finish(request, state, ok=False, message=message)
     try:
-        connected = await _connect(request, context, state.tenant_id, code)
+        consent = context.consent
+        assert consent is not None
+        redirect_uri = consent.callback_uri(bridge_base(request, context), root(request))
+        tokens, app = await consent.exchange(code, redirect_uri)
+        connected = await _connect(request, context, state.tenant_id, tokens, app)
+    except SharedCompanyError as shared:
+        return _ask_to_share(request, context, state, tokens, app, shared.company)
     except (EngineError, FortnoxError) as exc:
         message = gettext(
             request, "Not connected: Fortnox refused the approval code: %(error)s", error=str(exc)
@@ -194,19 +206,114 @@ async def _callback(request: Request, expected: int | None) -> Response:
     return _finish(request, state, ok=True, message=connected)
 
 
-async def _connect(request: Request, context: WebContext, tenant_id: int, code: str) -> str:
-    """Exchange the code, make the connection active, run the pre-flight check."""
+@dataclass(frozen=True)
+class _Shared:
+    """An approval for a Fortnox company another tenant is connected to, waiting for a yes."""
+
+    state: ConsentState
+    tokens: TokenSet
+    app: ConsentApp
+    company: int
+    until: datetime
+
+
+#: How long an approval waits for "Connect anyway".
+SHARED_WAIT = timedelta(minutes=10)
+SHARED_KEY = "shared_company"
+#: Approvals waiting for a confirmation: token (kept in the browser's session) → approval. In
+#: memory only: the tokens never reach the cookie or the store before the confirmation.
+_waiting_shared: dict[str, _Shared] = {}
+
+
+def _ask_to_share(
+    request: Request,
+    context: WebContext,
+    state: ConsentState,
+    tokens: TokenSet,
+    app: ConsentApp,
+    company: int,
+) -> Response:
+    """Ask before connecting a tenant to a Fortnox company another tenant already uses."""
+    now = context.clock.now()
+    for token, waiting in list(_waiting_shared.items()):
+        if waiting.until < now:
+            del _waiting_shared[token]
+    token = secrets.token_urlsafe(24)
+    _waiting_shared[token] = _Shared(state, tokens, app, company, now + SHARED_WAIT)
+    request.session[SHARED_KEY] = token
+    with context.sessions.begin() as session:
+        tenant = TenantRepository(session).get(state.tenant_id)
+        name = tenant.name if tenant else str(state.tenant_id)
+    return render(
+        request,
+        "tenants_connect_shared.html",
+        user=_user_or_none(request),
+        status_code=409,
+        name=name,
+        company=company,
+        minutes=int(SHARED_WAIT.total_seconds() // 60),
+    )
+
+
+@router.post("/connection/shared", response_class=HTMLResponse)
+async def shared_company(request: Request, decision: Annotated[str, Form()] = "") -> Response:
+    """The answer to "Connect anyway?": connect, or withdraw the approval at Fortnox."""
+    context = web_context(request)
+    token = request.session.pop(SHARED_KEY, None)
+    waiting = _waiting_shared.pop(token, None) if isinstance(token, str) else None
+    if waiting is None or waiting.until < context.clock.now():
+        message = gettext(
+            request,
+            "This question has expired or was answered already. Nothing was changed; "
+            "connect again.",
+        )
+        return _result(request, ok=False, message=message, status_code=400)
+    state = waiting.state
+    if state.via == "session" and _user_or_none(request) is None:
+        raise LoginRequired(f"/tenants/{state.tenant_id}")
+    if decision == "connect":
+        try:
+            connected = await _connect(
+                request, context, state.tenant_id, waiting.tokens, waiting.app, shared=True
+            )
+        except (EngineError, FortnoxError) as exc:
+            message = gettext(request, "Cannot connect: %(error)s", error=str(exc))
+            return _finish(request, state, ok=False, message=message)
+        return _finish(request, state, ok=True, message=connected)
     consent = context.consent
-    assert consent is not None
-    redirect_uri = consent.callback_uri(bridge_base(request, context), root(request))
-    tokens, app = await consent.exchange(code, redirect_uri)
+    try:
+        if consent is not None:
+            await consent.withdraw(waiting.tokens, waiting.app)
+    except FortnoxError as exc:  # the approval dies unused: its token is not kept anywhere
+        log.warning("an unused approval was not revoked at Fortnox: %s", exc)
+    message = gettext(
+        request,
+        "Not connected: the approval was withdrawn. Connect again and choose the Fortnox "
+        "company of this tenant.",
+    )
+    return _finish(request, state, ok=False, message=message)
+
+
+async def _connect(
+    request: Request,
+    context: WebContext,
+    tenant_id: int,
+    tokens: TokenSet,
+    app: ConsentApp,
+    *,
+    shared: bool = False,
+) -> str:
+    """Make the connection active with the approval's tokens, run the pre-flight check.
+    ``shared``: connect even where another tenant uses the same Fortnox company."""
     moved = await _connections(context).connect(
         tenant_id,
         tokens,
         client_id=app.client_id,
         client_secret=app.client_secret,
         fortnox_tenant_id=tokens.tenant_id,
-        reason="approved in Fortnox (admin UI)",
+        reason="approved in Fortnox (admin UI)"
+        + (", sharing the company with another tenant" if shared else ""),
+        confirm_shared_company=shared,
     )
     with context.sessions.begin() as session:
         tenant = TenantRepository(session).get(tenant_id)
@@ -261,17 +368,36 @@ async def disconnect(request: Request, tenant_id: TenantId, user: User) -> Respo
     context = web_context(request)
     ensure_tenant(request, tenant_id)
     try:
-        await _connections(context).transition(
-            tenant_id, "revoked", f"disconnected in the admin UI by {user.email}"
+        done = await _connections(context).disconnect(
+            tenant_id, f"disconnected in the admin UI by {user.email}"
         )
-        flash(
-            request,
-            gettext(
+        if done.at_fortnox == "failed":
+            flash(
                 request,
-                "Disconnected from Fortnox. Nothing is synchronised "
-                "until the tenant is connected again.",
-            ),
-        )
+                gettext(
+                    request,
+                    "Disconnected in the bridge: nothing is synchronised until the tenant is "
+                    "connected again. But Fortnox did not confirm that it revoked the bridge's "
+                    "access (%(problem)s): disconnect again to retry, or remove the integration "
+                    "in Fortnox.",
+                    problem=done.problem or "",
+                ),
+                "error",
+            )
+        else:
+            flash(
+                request,
+                gettext(
+                    request,
+                    "Disconnected from Fortnox. Nothing is synchronised "
+                    "until the tenant is connected again.",
+                )
+                + (
+                    " " + gettext(request, "Fortnox revoked the bridge's access.")
+                    if done.at_fortnox == "revoked"
+                    else ""
+                ),
+            )
     except (ConnectionStateError, EngineError) as exc:
         flash(request, gettext(request, "Cannot disconnect: %(error)s", error=str(exc)), "error")
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)

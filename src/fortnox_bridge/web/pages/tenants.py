@@ -203,7 +203,9 @@ def _connection(request: Request, session: Session, tenant: Tenant) -> dict[str,
         "scopes": sorted(row.scopes.split()) if row and row.scopes else [],
         "can_connect": state in (NOT_CONNECTED, "pending_auth", "needs_reauth", "revoked"),
         "reconnect": state in ("needs_reauth", "revoked", "missing_licence"),
-        "can_disconnect": state not in (NOT_CONNECTED, "revoked"),
+        # A revoked connection that still holds tokens: Fortnox did not confirm the revocation.
+        "can_disconnect": state not in (NOT_CONNECTED, "revoked")
+        or (row is not None and row.tokens_ciphertext is not None),
     }
 
 
