@@ -30,6 +30,7 @@ from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.entities import discover_entities
 from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.files import private_dir
 from fortnox_bridge.flows.payroll.paxml_files import (
     ImportReport,
     PaxmlFileRejected,
@@ -330,7 +331,7 @@ def _tenant_store(
     except (ValidationError, FileNotFoundError) as exc:
         raise _fail(f"settings: {exc}", "correct the setting named above") from None
     if config.database_url is None:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
     engine = open_engine(config.effective_database_url)
     try:
         migrate(engine)

@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s) that encrypt tokens at rest (comma-separated: the first "
-        "encrypts, all decrypt). Unset: a key file <data_dir>/secret.key (mode 0600) is made.",
+        "encrypts, all decrypt). Unset: a key file <data_dir>/secret.key (mode 0600), made with "
+        "a new store and never replaced while encrypted data is stored.",
     )
     fortnox_client_id: str | None = Field(
         default=None,

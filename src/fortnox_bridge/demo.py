@@ -29,6 +29,7 @@ from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -215,7 +216,7 @@ class Demo:
         ``serving``: the API is served afterwards (by ``serve``'s engine), so its port is checked
         before any work starts.
         """
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.settings.data_dir)
         if serving:
             check_port_free(self.settings.host, self.settings.port)
         engine = open_engine(self.settings.effective_database_url)
@@ -401,8 +402,9 @@ class Demo:
 
     def _write_info(self, info: dict[str, Any]) -> None:
         tmp = self.demo_file.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        private_file(tmp)  # it holds an API key and a password: 0600 before anything is in it
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
-        tmp.chmod(0o600)  # it holds an API key
         tmp.replace(self.demo_file)
 
 

@@ -21,6 +21,7 @@ from fortnox_bridge.cli_service.commands import DataDir, settings
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL
+from fortnox_bridge.files import private_dir
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.models import AdminKey, ApiKey, Tenant
 from fortnox_bridge.store.tenants import API_KEY_SCOPES, AdminKeyRepository, TenantRepository
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
 @contextlib.contextmanager
 def _store(config: Settings) -> Iterator[sessionmaker[Session]]:
     """Sessions on the migrated store of ``config``."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     engine = open_engine(config.effective_database_url)
     try:
         migrate(engine)

@@ -23,7 +23,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import SandboxLink, sandbox_link
 from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.connections import ConnectionService, Transition
-from fortnox_bridge.engine.crypto import TokenCipher, load_secret_key
+from fortnox_bridge.engine.crypto import TokenCipher, encrypted_in_store, load_secret_key
 from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConnectionStateError
 from fortnox_bridge.engine.flow import Flow
@@ -32,6 +32,7 @@ from fortnox_bridge.engine.notify import Notifier, SmtpMailer
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.service import SyncService
 from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.files import private_dir
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -138,13 +139,14 @@ class Stack:
 async def open_stack(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Stack]:
     """Open the store (migrated), the key, the sandbox or Fortnox endpoints and the service."""
     clock = clock or SystemClock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = open_engine(settings.effective_database_url)
     try:
         migrate(engine)
         sessions = session_factory(engine)
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        cipher = TokenCipher(load_secret_key(settings.data_dir, secret))
+        protected = encrypted_in_store(sessions)  # a missing key file is then not made anew
+        cipher = TokenCipher(load_secret_key(settings.data_dir, secret, protected=protected))
         async with _fortnox(settings) as (endpoints, sandbox):
             yield _assemble(settings, engine, sessions, clock, cipher, endpoints, sandbox)
     finally:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fortnox_bridge.files import private_sqlite
 from fortnox_bridge.sandbox.auth import AuthCode, Consent, DeveloperApp, TokenGrant
 from fortnox_bridge.sandbox.company import Company, Register
 
@@ -47,7 +48,7 @@ class SqliteStore:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         if not create and not path.exists():
             raise FileNotFoundError(f"{path}: no sandbox state file")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path)  # tokens and records: for the owner only
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:

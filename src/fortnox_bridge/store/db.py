@@ -11,15 +11,18 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.files import private_sqlite
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def open_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's directory is created, foreign keys are enforced."""
+    """An engine for ``url``; a SQLite file is made (with its directory) for its owner only
+    (0600, a new directory 0700), foreign keys are enforced."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -45,3 +45,29 @@ def test_tokens_round_trip_encrypted_and_keys_rotate() -> None:
     assert rotated.decrypt_tokens(stored) == TOKENS
     with pytest.raises(SecretKeyError, match="cannot be decrypted"):
         TokenCipher(new).decrypt_tokens(stored)
+
+
+def test_a_missing_key_file_is_not_made_anew_while_encrypted_data_is_stored(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    with pytest.raises(SecretKeyError) as stopped:
+        load_secret_key(data, protected="1 connection(s)' Fortnox tokens or app credentials")
+    message = str(stopped.value)
+    assert f"the secret key file {data / KEY_FILE} is missing" in message
+    assert "(1 connection(s)' Fortnox tokens or app credentials)" in message
+    assert f"Restore {KEY_FILE} from a backup of {data}" in message
+    assert "FORTNOX_BRIDGE_SECRET_KEY" in message
+    assert not (data / KEY_FILE).exists()
+    configured = Fernet.generate_key().decode()  # a configured key needs no file
+    assert load_secret_key(data, configured, protected="anything") == configured
+
+
+def test_a_new_data_directory_is_0700_and_a_loose_key_file_is_tightened(tmp_path: Path) -> None:
+    data = tmp_path / "new" / "data"
+    load_secret_key(data)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    key = data / KEY_FILE
+    key.chmod(0o644)  # as an older version (or a copy) left it
+    load_secret_key(data)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
