@@ -61,7 +61,18 @@ class Bridge:
 @pytest.fixture(scope="session")
 def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     """``demo --once`` (which makes the admin user and prints its login), then ``serve`` on a
-    free port."""
+    free port, as a user runs it: its in-process sandbox shows browsers only the consent page."""
+    yield from _bridge(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def controlled_bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
+    """The same with ``serve --sandbox-control``: tests that play Fortnox's side (lock a period,
+    edit a record in Fortnox) use the in-process sandbox's control API at ``/sandbox/_sandbox``."""
+    yield from _bridge(tmp_path_factory, "--sandbox-control")
+
+
+def _bridge(tmp_path_factory: pytest.TempPathFactory, *serve_options: str) -> Iterator[Bridge]:
     cwd = tmp_path_factory.mktemp("bridge")
     env = cli_env()
     made = subprocess.run(
@@ -80,7 +91,7 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
     assert f"sign in as {ADMIN_EMAIL} with password {password}" in printed, made.stdout
     port = free_port()
     server = subprocess.Popen(
-        [*COMMAND, "serve", "--data-dir", "var", "--port", str(port)],
+        [*COMMAND, "serve", "--data-dir", "var", "--port", str(port), *serve_options],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,

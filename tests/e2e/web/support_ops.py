@@ -1,5 +1,5 @@
 """Helpers of the operations browser tests: the host API and the in-process sandbox's control API
-of the running bridge (``serve`` shows its sandbox at ``/sandbox``)."""
+of the running bridge (``serve --sandbox-control`` opens it at ``/sandbox/_sandbox``)."""
 
 from __future__ import annotations
 

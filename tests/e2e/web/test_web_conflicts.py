@@ -3,10 +3,17 @@ host's and Fortnox's values, apply, and see it applied on both sides."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Bridge, add_tenant, connect_in_browser, shot, sign_in
 from .support_ops import company_of, fortnox, host_api, put
+
+
+@pytest.fixture(scope="module")
+def bridge(controlled_bridge: Bridge) -> Bridge:
+    """Fortnox's side is played through the sandbox's control API (``serve --sandbox-control``)."""
+    return controlled_bridge
 
 
 def test_a_first_sync_conflict_is_decided_per_field_and_applied(page: Page, bridge: Bridge) -> None:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Bridge, add_tenant, connect_in_browser, shot, sign_in
 from .support_ops import company_of, employee, lock_salary_periods, put, sync
+
+
+@pytest.fixture(scope="module")
+def bridge(controlled_bridge: Bridge) -> Bridge:
+    """Fortnox's side is played through the sandbox's control API (``serve --sandbox-control``)."""
+    return controlled_bridge
 
 
 def test_a_refusal_in_a_locked_period_is_a_problem_that_is_resolved(
