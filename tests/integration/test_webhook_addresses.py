@@ -537,6 +537,26 @@ async def test_a_redirect_from_an_allowed_receiver_to_an_internal_service_goes_n
 
 
 @SQLITE
+async def test_a_proxy_named_in_the_environment_does_not_carry_deliveries_past_the_check(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    cipher: TokenCipher,
+    host: Tenant,
+    receiver: Server,
+    internal: Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, internal.url("/"))  # a proxy would connect in our place
+    policy = OutboundPolicy.of(["127.0.0.1/32"], resolver=names)
+    _endpoint(sessions, clock, cipher, host.id, receiver.url(host="loop.example.test"))
+    (attempt,) = await _deliver(sessions, clock, cipher, policy)
+    assert (attempt.status_code, attempt.error) == (200, None)
+    assert len(receiver.seen) == 1
+    assert internal.seen == []
+
+
+@SQLITE
 async def test_the_bridge_s_own_port_is_refused_at_delivery(
     sessions: sessionmaker[Session],
     clock: ManualClock,

@@ -422,6 +422,9 @@ class WebhookWorker:
                 ),
                 timeout=self.timeout,
                 follow_redirects=False,
+                # Never a proxy from HTTP(S)_PROXY (httpx skips them beside a transport of its
+                # own anyway): a proxy would connect in place of the checked, pinned address.
+                trust_env=False,
                 headers={"User-Agent": f"fortnox-bridge/{__version__} (webhooks)"},
             )
         return self._http
