@@ -57,6 +57,7 @@ NAMES: dict[str, list[str]] = {
     "metadata.example.test": ["169.254.169.254"],
     "v6loop.example.test": ["::1"],
     "mixed.example.test": ["93.184.216.34", "127.0.0.1"],  # one good answer is not enough
+    "xn--bcher-kva.example.test": ["10.0.0.5"],  # bücher.example.test, as DNS knows it
 }
 
 
@@ -110,6 +111,7 @@ INTERNAL_URLS = [
     ("https://metadata.example.test/", "metadata"),
     ("https://v6loop.example.test/", "loopback"),
     ("https://mixed.example.test/", "loopback"),
+    ("https://bücher.example.test/", "private"),
 ]
 
 

@@ -251,7 +251,7 @@ class OutboundPolicy:
         that does not resolve yet passes (every delivery checks again)."""
         parsed = httpx.URL(url)
         with contextlib.suppress(UnresolvedHost):
-            self.vet(parsed.host, default_port(parsed))
+            self.vet(parsed.raw_host.decode("ascii"), default_port(parsed))
 
 
 class PinnedTransport(httpx.AsyncBaseTransport):
@@ -278,7 +278,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Check the host, pin the address, send."""
         url = request.url
-        host, port = url.host, default_port(url)
+        host, port = url.raw_host.decode("ascii"), default_port(url)  # IDNA: the DNS form
         try:
             if literal_address(host) is not None:
                 address = self.policy.vet(host, port)
