@@ -702,3 +702,22 @@ class AdminUser(Base):
     session_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AdminSession(Base):
+    """A signed-in browser of an admin user. The browser's cookie carries a random token; the
+    store keeps only its SHA-256, so a copy of the database opens no session. Signing out
+    deletes the row, and so do a new password and disabling the user."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Hex SHA-256 of the token in the session cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    #: When the user signed in (the absolute timeout counts from here).
+    created_at: Mapped[datetime]
+    #: The last request seen (the idle timeout counts from here; written at most once a minute).
+    last_seen_at: Mapped[datetime]

@@ -1,13 +1,16 @@
-"""Admin users of the web UI. Passwords are hashed by the caller; the store keeps the hash."""
+"""Admin users of the web UI and their sessions. Passwords are hashed by the caller; the store
+keeps the hash. A session's token is kept as its SHA-256 only."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.store.models import AdminUser
+from fortnox_bridge.store.models import AdminSession, AdminUser
 
 
 class UserExists(ValueError):
@@ -57,8 +60,73 @@ class AdminUserRepository:
         """A new password; sessions signed in with the old one end."""
         user.password_hash = password_hash
         user.session_generation += 1
+        AdminSessionRepository(self.session).end_all(user.id)
 
     def set_disabled(self, user: AdminUser, disabled: bool) -> None:
         """Disable (ending every session) or enable a user."""
         user.disabled = disabled
         user.session_generation += 1
+        AdminSessionRepository(self.session).end_all(user.id)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AdminSessionRepository:
+    """Starts, finds and ends the sessions of admin users."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def start(self, user_id: int, *, now: datetime) -> str:
+        """A new session of the user; the token for the browser's cookie (never stored)."""
+        token = secrets.token_urlsafe(32)
+        self.session.add(
+            AdminSession(
+                token_hash=token_hash(token), user_id=user_id, created_at=now, last_seen_at=now
+            )
+        )
+        self.session.flush()
+        return token
+
+    def find(self, token: str) -> AdminSession | None:
+        """The session with that token."""
+        return self.session.scalars(
+            select(AdminSession).where(AdminSession.token_hash == token_hash(token))
+        ).first()
+
+    def end(self, token: str) -> None:
+        """End one session (signing out)."""
+        self.session.execute(
+            delete(AdminSession).where(AdminSession.token_hash == token_hash(token))
+        )
+
+    def end_all(self, user_id: int) -> None:
+        """End every session of a user (new password, disabled)."""
+        self.session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
+
+    def purge(self, *, idle_since: datetime, started_before: datetime) -> int:
+        """Delete the sessions that timed out: unused since ``idle_since`` or started before
+        ``started_before``; how many."""
+        result = self.session.execute(
+            delete(AdminSession).where(
+                or_(
+                    AdminSession.last_seen_at < idle_since,
+                    AdminSession.created_at < started_before,
+                )
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def count(self, user_id: int) -> int:
+        """How many sessions the user has open."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(AdminSession)
+                .where(AdminSession.user_id == user_id)
+            )
+            or 0
+        )
