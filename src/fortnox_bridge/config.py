@@ -170,6 +170,20 @@ class Settings(BaseSettings):
         "refused.",
     )
 
+    # -- the admin web UI ------------------------------------------------------------------
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="An admin UI session ends after this many minutes without a request.",
+    )
+    session_absolute_hours: int = Field(
+        default=12,
+        ge=1,
+        le=30 * 24,
+        description="An admin UI session ends this many hours after sign-in, used or not.",
+    )
+
     # -- e-mail ---------------------------------------------------------------------------
     smtp_host: str | None = Field(
         default=None, description="SMTP server for e-mail to tenants' recipients; unset: none."

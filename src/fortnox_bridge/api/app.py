@@ -17,6 +17,7 @@ from fortnox_bridge.api.control import control_router
 from fortnox_bridge.api.errors import install_error_handlers
 from fortnox_bridge.api.events import default_sleep, events_router
 from fortnox_bridge.api.first_sync import first_sync_router
+from fortnox_bridge.api.headers import SecuredFastAPI, api_headers
 from fortnox_bridge.api.idempotency import install_idempotency
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
@@ -88,7 +89,7 @@ def create_app(
     """The API app over the store behind ``sessions``; ``settings`` give its limits (rate,
     body size, CORS), default the :class:`Settings` defaults."""
     config = settings or Settings()
-    app = FastAPI(
+    app = SecuredFastAPI(
         title="fortnox-bridge",
         version=__version__,
         description="Push host records to the bridge and read what it synchronised with Fortnox.",
@@ -96,6 +97,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
     )
+    app.security_headers = api_headers(config.public_url)
     install_openapi(app)
     known = list(flows) if flows is not None else discover_flows()
     declared = list(entities) if entities is not None else discover_entities()

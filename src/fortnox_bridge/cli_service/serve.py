@@ -34,6 +34,7 @@ from fortnox_bridge.sandbox.app import BrowserPages
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
+from fortnox_bridge.web.throttle import RedisStrikes, SignInThrottle
 
 #: Where ``serve`` shows the in-process sandbox (its consent page) to browsers.
 SANDBOX_MOUNT = "/sandbox"
@@ -233,7 +234,14 @@ def web_context(
     """What the admin UI needs of the running bridge."""
     config = stack.settings
     configured = config.secret_key.get_secret_value() if config.secret_key else None
+    throttle = None
+    if config.redis_url:  # failed sign-ins counted for every process of the bridge
+        import redis.asyncio as redis_asyncio
+
+        redis = redis_asyncio.Redis.from_url(config.redis_url)
+        throttle = SignInThrottle(stack.clock, RedisStrikes(redis))
     return WebContext(
+        throttle=throttle,
         consent=consent_setup(stack),
         scheduler=scheduler,
         sessions=stack.sessions,

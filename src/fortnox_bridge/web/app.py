@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
+from fortnox_bridge.api.headers import SecuredFastAPI, ui_headers
 from fortnox_bridge.store.users import AdminUserRepository
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import LANGUAGES
 from fortnox_bridge.web.pages import page_routers
-from fortnox_bridge.web.passwords import hash_password, needs_rehash, verify_password
+from fortnox_bridge.web.passwords import SignInBusy, hash_password, needs_rehash, verify_password
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import (
     Csrf,
@@ -32,8 +36,11 @@ from fortnox_bridge.web.throttle import SignInThrottle
 STATIC = Path(__file__).parent / "static"
 #: Where the UI lives in the bridge's HTTP server.
 MOUNT = "/ui"
-#: How long a session lasts without signing in again.
-SESSION_AGE = timedelta(hours=12)
+#: The cookie that tells a browser which signed in before (as one address, for 90 days).
+DEVICE_COOKIE = "fortnox_bridge_device"
+DEVICE_AGE = timedelta(days=90)
+#: How long a busy sign-in is asked to wait before trying again.
+BUSY_RETRY_SECONDS = 2
 #: A hash to check against when the e-mail is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not a password of anyone")
 
@@ -53,15 +60,59 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def client_ip(request: Request) -> str:
+    """The address the request came from (uvicorn reads ``X-Forwarded-For`` only from the
+    proxies ``FORWARDED_ALLOW_IPS`` trusts)."""
+    return request.client.host if request.client else "unknown"
+
+
+class DeviceCookie:
+    """A signed cookie naming the address a browser last signed in as (its SHA-256, not the
+    address): such a browser is not held when others guess that address's password."""
+
+    def __init__(self, secret: str, *, secure: bool) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="fortnox-bridge device")
+        self.secure = secure
+
+    @staticmethod
+    def _digest(email: str) -> str:
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+    def knows(self, request: Request, email: str) -> bool:
+        """Whether this browser signed in as ``email`` within :data:`DEVICE_AGE`."""
+        value = request.cookies.get(DEVICE_COOKIE)
+        if not value:
+            return False
+        try:
+            known = self._signer.loads(value, max_age=int(DEVICE_AGE.total_seconds()))
+        except BadSignature:
+            return False
+        return bool(known == self._digest(email))
+
+    def remember(self, request: Request, response: Response, email: str) -> None:
+        """Mark this browser as one that signed in as ``email``."""
+        response.set_cookie(
+            DEVICE_COOKIE,
+            self._signer.dumps(self._digest(email)),
+            max_age=int(DEVICE_AGE.total_seconds()),
+            path=root(request) or "/",
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+
+
 def create_web_app(context: WebContext) -> FastAPI:
-    """The UI as an ASGI app of its own (sessions, CSRF, pages)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    """The UI as an ASGI app of its own (sessions, CSRF, pages, security headers)."""
+    app = SecuredFastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    consent_page = (context.consent.browser_auth_url,) if context.consent is not None else ()
+    app.security_headers = ui_headers(context.settings.public_url, consent_page)
     app.state.web = context
     app.add_middleware(
         SessionMiddleware,
         secret_key=context.secret,
         session_cookie="fortnox_bridge_session",
-        max_age=int(SESSION_AGE.total_seconds()),
+        max_age=context.settings.session_absolute_hours * 3600,
         same_site="lax",
         https_only=context.secure_cookies,
     )
@@ -90,7 +141,10 @@ def create_web_app(context: WebContext) -> FastAPI:
             if exc.status_code == 404:  # which pages exist is no business of a visitor
                 return await to_login(request, missing)
             user = None
-        message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
+        if exc.status_code == 404 and exc.detail == "Not Found":  # the framework's own words
+            message = gettext(request, "There is no such page. Check the address.")
+        else:
+            message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
         return render(
             request,
             "error.html",
@@ -100,8 +154,24 @@ def create_web_app(context: WebContext) -> FastAPI:
             message=message,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # An id out of range or a query value that cannot be read names no page: 404. A form
+        # field that cannot be read: 400, nothing changed.
+        in_body = any(error.get("loc", ("",))[0] == "body" for error in exc.errors())
+        if in_body:
+            message = gettext(
+                request,
+                "This form is missing a value or has one that cannot be read. Nothing was "
+                "changed; reload the page and try again.",
+            )
+            return await http_error(request, StarletteHTTPException(400, message))
+        return await http_error(request, StarletteHTTPException(404))
+
     router = APIRouter(dependencies=[Csrf])
-    throttle = SignInThrottle(context.clock)
+    if context.throttle is None:
+        context.throttle = SignInThrottle(context.clock)
+    device = DeviceCookie(context.secret, secure=context.secure_cookies)
 
     @router.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
@@ -112,8 +182,37 @@ def create_web_app(context: WebContext) -> FastAPI:
     def login_page(request: Request, next: str | None = None) -> Response:
         return render(request, "login.html", next=_safe_next(next), email="", errors={})
 
+    def refused(
+        request: Request, email: str, next: str, message: str, retry_after: int
+    ) -> Response:
+        answer = render(
+            request,
+            "login.html",
+            status_code=429,
+            next=_safe_next(next),
+            email=email,
+            errors={"__all__": message},
+        )
+        answer.headers["Retry-After"] = str(retry_after)
+        return answer
+
+    def held(request: Request, email: str, next: str, seconds: int) -> Response:
+        if seconds < 120:
+            message = gettext(
+                request,
+                "Too many failed sign-ins. Try again in %(seconds)s s.",
+                seconds=seconds,
+            )
+        else:
+            message = gettext(
+                request,
+                "Too many failed sign-ins. Try again in %(minutes)s min.",
+                minutes=-(-seconds // 60),
+            )
+        return refused(request, email, next, message, seconds)
+
     @router.post("/login", response_class=HTMLResponse)
-    def login(
+    async def login(
         request: Request,
         email: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
@@ -124,40 +223,65 @@ def create_web_app(context: WebContext) -> FastAPI:
             errors["email"] = gettext(request, "Enter your e-mail address.")
         if not password:
             errors["password"] = gettext(request, "Enter your password.")
-        wait = throttle.wait_minutes(email) if not errors else 0
-        if wait:
-            errors["__all__"] = gettext(
-                request,
-                "Too many wrong passwords for this address. Try again in %(minutes)s minutes.",
-                minutes=wait,
-            )
+        if errors:
             return render(
                 request,
                 "login.html",
-                status_code=429,
+                status_code=400,
                 next=_safe_next(next),
                 email=email,
                 errors=errors,
             )
-        if not errors:
+        throttle, checks = context.throttle, context.password_checks
+        assert throttle is not None
+        ip, trusted = client_ip(request), device.knows(request, email)
+        wait = await throttle.wait_seconds(ip, email, trusted=trusted)
+        if wait:
+            return held(request, email, next, wait)
+        now = context.clock.now()
+
+        def check() -> bool:
+            """Whether the password is right (the session starts then); Argon2 runs here, with
+            no database connection held meanwhile."""
             with context.sessions.begin() as session:
-                users = AdminUserRepository(session)
-                user = users.by_email(email)
-                valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-                if user is not None and valid and not user.disabled:
-                    if needs_rehash(user.password_hash):
-                        user.password_hash = hash_password(password)
-                    user.last_login_at = context.clock.now()
-                    throttle.succeeded(email)
-                    sign_in(request, user.id, user.session_generation)
-                    if "language" not in request.session:
-                        request.session["language"] = user.language
-                    target = _safe_next(next)
-                    return RedirectResponse(f"{root(request)}{target}", status_code=303)
-            throttle.failed(email)
-            errors["__all__"] = gettext(
-                request, "The e-mail address or the password is wrong, or the user is disabled."
+                user = AdminUserRepository(session).by_email(email)
+                known = user.password_hash if user is not None else _DUMMY_HASH
+            if not verify_password(known, password) or user is None:
+                return False
+            rehashed = hash_password(password) if needs_rehash(known) else None
+            with context.sessions.begin() as session:
+                user = AdminUserRepository(session).get(user.id)
+                if user is None or user.disabled or user.password_hash != known:
+                    return False  # disabled, or a new password, while this one was checked
+                if rehashed is not None:
+                    user.password_hash = rehashed
+                user.last_login_at = now
+                sign_in(request, session, user.id, now)
+                if "language" not in request.session:
+                    request.session["language"] = user.language
+                return True
+
+        try:
+            async with checks.slot():
+                # Others may have failed for this address while this one waited for a slot.
+                wait = await throttle.wait_seconds(ip, email, trusted=trusted)
+                if wait:
+                    return held(request, email, next, wait)
+                signed_in = await checks.run(check)
+        except SignInBusy:
+            message = gettext(
+                request, "Many sign-ins are being checked right now. Try again in a moment."
             )
+            return refused(request, email, next, message, BUSY_RETRY_SECONDS)
+        if signed_in:
+            await throttle.succeeded(ip, email)
+            answer = RedirectResponse(f"{root(request)}{_safe_next(next)}", status_code=303)
+            device.remember(request, answer, email)
+            return answer
+        await throttle.failed(ip, email)
+        errors["__all__"] = gettext(
+            request, "The e-mail address or the password is wrong, or the user is disabled."
+        )
         return render(
             request,
             "login.html",
@@ -191,6 +315,8 @@ def create_web_app(context: WebContext) -> FastAPI:
 def install_web(api: FastAPI, context: WebContext) -> None:
     """Serve the UI at ``/ui`` of the bridge's HTTP server; ``/`` leads there."""
     api.mount(MOUNT, create_web_app(context))
+    # Pages are found first, not after every API route has been tried.
+    api.router.routes.insert(0, api.router.routes.pop())
 
     @api.get("/", include_in_schema=False)
     def to_ui() -> RedirectResponse:

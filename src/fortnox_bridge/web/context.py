@@ -19,6 +19,8 @@ from fortnox_bridge.engine.preflight import Checklist
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.scheduler import Scheduler
 from fortnox_bridge.web.consent import FortnoxConsent
+from fortnox_bridge.web.passwords import PasswordChecks
+from fortnox_bridge.web.throttle import SignInThrottle
 
 
 def session_secret(secret_key: str) -> str:
@@ -52,3 +54,8 @@ class WebContext:
     #: Background work the UI starts (re-sync jobs, applying a first-sync plan); ``serve`` shares
     #: the API's, so the UI and the API see each other's running re-syncs.
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
+    #: Failed sign-ins per IP and address; ``None``: counted in this process's memory (``serve``
+    #: gives one over Redis when ``redis_url`` is set).
+    throttle: SignInThrottle | None = None
+    #: The bound on password checks running at once.
+    password_checks: PasswordChecks = field(default_factory=PasswordChecks)

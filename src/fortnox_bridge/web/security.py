@@ -1,10 +1,14 @@
 """Who is signed in, and CSRF protection of every form.
 
-The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous) holding the user
-id, the user's session generation and the CSRF token. A user who is disabled or changes password
-gets a new generation, which ends every older session. Every ``POST`` must carry the session's
-CSRF token, as the form field ``csrf_token`` or the ``X-CSRF-Token`` header (synchroniser token
-pattern); a request without it is refused with 403 and nothing is changed.
+The session cookie (Starlette's ``SessionMiddleware``, signed with itsdangerous) holds a random
+session token, the CSRF token and the chosen language. The token names a row of
+``admin_sessions`` (the store keeps its SHA-256 only), so a session is ended on the server:
+signing out deletes the row, and a copy of the cookie opens nothing afterwards; a new password
+or disabling the user deletes every session of the user. A session also ends after
+``session_idle_minutes`` without a request and ``session_absolute_hours`` after sign-in, whatever
+the cookie says. Every ``POST`` must carry the session's CSRF token, as the form field
+``csrf_token`` or the ``X-CSRF-Token`` header (synchroniser token pattern); a request without it
+is refused with 403 and nothing is changed.
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-from fortnox_bridge.store.users import AdminUserRepository
+from fortnox_bridge.config import Settings
+from fortnox_bridge.store.models import AdminSession
+from fortnox_bridge.store.users import AdminSessionRepository, AdminUserRepository
 from fortnox_bridge.web.context import WebContext
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+#: The cookie's key of the session token.
+SESSION_KEY = "sid"
+#: How often a session's last request is written (the idle timeout is this precise).
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -66,33 +78,58 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def sign_in(request: Request, user_id: int, generation: int) -> None:
+def sign_in(request: Request, session: Session, user_id: int, now: datetime) -> None:
     """Start a fresh session for the user (a new CSRF token too: no session fixation)."""
     language = request.session.get("language")
     request.session.clear()
-    request.session.update({"user_id": user_id, "generation": generation})
+    settings = web_context(request).settings
+    sessions = AdminSessionRepository(session)
+    sessions.purge(  # every user's timed-out sessions, so the table stays small
+        idle_since=now - timedelta(minutes=settings.session_idle_minutes),
+        started_before=now - timedelta(hours=settings.session_absolute_hours),
+    )
+    request.session[SESSION_KEY] = sessions.start(user_id, now=now)
     if language:
         request.session["language"] = language
     csrf_token(request)
 
 
 def sign_out(request: Request) -> None:
-    """End the session (the chosen language stays)."""
+    """End the session, in the store too (the chosen language stays in the cookie)."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        with web_context(request).sessions.begin() as session:
+            AdminSessionRepository(session).end(token)
     language = request.session.get("language")
     request.session.clear()
     if language:
         request.session["language"] = language
 
 
+def timed_out(found: AdminSession, now: datetime, settings: Settings) -> bool:
+    """Whether a session is over: idle too long, or signed in too long ago."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    absolute = timedelta(hours=settings.session_absolute_hours)
+    return now - found.last_seen_at >= idle or now - found.created_at >= absolute
+
+
 def current_user(request: Request) -> SignedIn:
     """The signed-in user, or :class:`LoginRequired`."""
-    user_id, generation = request.session.get("user_id"), request.session.get("generation")
-    if isinstance(user_id, int) and isinstance(generation, int):
-        with web_context(request).sessions.begin() as session:
-            user = AdminUserRepository(session).get(user_id)
-            if user is not None and not user.disabled and user.session_generation == generation:
-                return SignedIn(user.id, user.email, user.name, user.language)
-    for key in ("user_id", "generation"):  # the language and an open form's token stay
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        context = web_context(request)
+        now = context.clock.now()
+        with context.sessions.begin() as session:
+            found = AdminSessionRepository(session).find(token)
+            if found is not None and timed_out(found, now, context.settings):
+                session.delete(found)
+            elif found is not None:
+                user = AdminUserRepository(session).get(found.user_id)
+                if user is not None and not user.disabled:
+                    if now - found.last_seen_at >= TOUCH_EVERY:
+                        found.last_seen_at = now
+                    return SignedIn(user.id, user.email, user.name, user.language)
+    for key in (SESSION_KEY, "user_id", "generation"):  # the language and a form's token stay
         request.session.pop(key, None)
     path = request.url.path[len(root(request)) :] or "/"
     if request.url.query:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,11 +34,17 @@ def web_context(sessions: sessionmaker[Session], clock: ManualClock) -> WebConte
 
 
 @pytest.fixture
-def browser(web_context: WebContext) -> Iterator[TestClient]:
-    """An HTTP client of the bridge's server with the UI mounted (not signed in)."""
+def bridge_app(web_context: WebContext) -> FastAPI:
+    """The bridge's server with the UI mounted."""
     app = create_app(web_context.sessions, clock=web_context.clock)
     install_web(app, web_context)
-    with TestClient(app, base_url="http://bridge.test", follow_redirects=False) as client:
+    return app
+
+
+@pytest.fixture
+def browser(bridge_app: FastAPI) -> Iterator[TestClient]:
+    """An HTTP client of the bridge's server with the UI mounted (not signed in)."""
+    with TestClient(bridge_app, base_url="http://bridge.test", follow_redirects=False) as client:
         yield client
 
 

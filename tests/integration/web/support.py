@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from fastapi.testclient import TestClient
+from httpx import Response
+
 ADMIN_EMAIL = "anna.admin@example.se"
 ADMIN_PASSWORD = "correct horse battery"
 
@@ -16,3 +19,17 @@ def csrf_of(html: str) -> str:
     token = tokens.pop()
     assert token, "a form of the page has an empty CSRF token"
     return token
+
+
+def sign_in_as(client: TestClient, email: str, password: str, next: str = "/") -> Response:
+    """Post the login form (with the page's CSRF token) as ``email``."""
+    page = client.get("/ui/login")
+    return client.post(
+        "/ui/login",
+        data={"email": email, "password": password, "next": next, "csrf_token": csrf_of(page.text)},
+    )
+
+
+def sign_out(client: TestClient) -> Response:
+    """Post the sign-out form."""
+    return client.post("/ui/logout", data={"csrf_token": csrf_of(client.get("/ui/login").text)})

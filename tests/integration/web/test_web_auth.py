@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.models import AdminUser
 from fortnox_bridge.store.users import AdminUserRepository
-from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.passwords import verify_password
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
@@ -142,35 +139,3 @@ def test_the_language_switch_shows_the_pages_in_swedish(browser: TestClient) -> 
     assert "Logga in" in swedish.text
     assert '<html lang="sv">' in swedish.text
     assert browser.get("/ui/login", headers={"Accept-Language": "en"}).text.count("Logga in") >= 1
-
-
-def test_five_wrong_passwords_hold_the_address_for_a_while(
-    browser: TestClient, web_context: WebContext
-) -> None:
-    token = csrf_of(browser.get("/ui/login").text)
-
-    def attempt(password: str) -> Response:
-        return browser.post(
-            "/ui/login",
-            data={"email": ADMIN_EMAIL, "password": password, "csrf_token": token},
-        )
-
-    for _ in range(5):
-        assert attempt("wrong password!").status_code == 400
-    held = attempt(ADMIN_PASSWORD)  # even the right one waits now
-    assert held.status_code == 429
-    assert "Too many wrong passwords for this address. Try again in 15 minutes." in held.text
-    assert browser.get("/ui/").status_code == 303  # not signed in
-    other = browser.post(
-        "/ui/login",
-        data={"email": "someone.else@example.se", "password": "x", "csrf_token": token},
-    )
-    assert other.status_code == 400  # only that address is held
-    assert isinstance(web_context.clock, ManualClock)
-    web_context.clock.advance(10 * 60)
-    assert "Try again in 5 minutes." in attempt(ADMIN_PASSWORD).text
-    web_context.clock.advance(5 * 60)
-    assert attempt(ADMIN_PASSWORD).status_code == 303
-    browser.post("/ui/logout", data={"csrf_token": csrf_of(browser.get("/ui/login").text)})
-    token = csrf_of(browser.get("/ui/login").text)
-    assert attempt("wrong password!").status_code == 400  # a sign-in cleared the count

@@ -41,6 +41,7 @@ from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import ensure_tenant
 from fortnox_bridge.web.pages.tenants import bridge_base
 from fortnox_bridge.web.render import flash, gettext, render
+from fortnox_bridge.web.security import SESSION_KEY as SESSION_KEY_OF_USER
 from fortnox_bridge.web.security import LoginRequired, User, current_user, root, web_context
 
 log = logging.getLogger(__name__)
@@ -354,7 +355,7 @@ def _result(request: Request, *, ok: bool, message: str, status_code: int) -> Re
 
 
 def _user_or_none(request: Request) -> Any:
-    if "user_id" not in request.session:
+    if SESSION_KEY_OF_USER not in request.session:
         return None
     try:
         return current_user(request)
