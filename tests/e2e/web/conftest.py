@@ -140,15 +140,26 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
-    """A fresh browser window (no cookies), English, 1280×800."""
+    """A fresh browser window (no cookies), English, 1280×800. A test fails if the browser
+    reports that the page's Content-Security-Policy blocked anything."""
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     context.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
     window = context.new_page()
+    blocked: list[str] = []
+    window.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{window.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     try:
         yield window
     finally:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked parts of a page"
 
 
 def sign_in(page: Page, bridge: Bridge, path: str = "/tenants") -> None:
