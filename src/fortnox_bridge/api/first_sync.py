@@ -15,11 +15,12 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
+from fortnox_bridge.api.paging import MAX_ID
 from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConnectionStateError, TenantBusyError
 from fortnox_bridge.engine.service import SyncService
@@ -37,6 +38,7 @@ from fortnox_bridge.fortnox.errors import FortnoxError
 
 Side = Literal["host", "fortnox"]
 ItemKind = Literal["pair", "host_only", "fortnox_only", "duplicate"]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="The item's id.")]
 EMPLOYEE_FLOWS = (EmployeePull.name, EmployeePush.name)
 
 
@@ -180,7 +182,7 @@ def first_sync_router() -> APIRouter:
             return _first_sync(request, None).discard(caller.tenant_id)
 
     @router.patch("/first-sync/items/{item_id}", response_model=FirstSyncItemOut)
-    def decide(request: Request, item_id: int, body: Decision, caller: WriterDep) -> Any:
+    def decide(request: Request, item_id: ItemId, body: Decision, caller: WriterDep) -> Any:
         """Decide one item."""
         with _answers_sync():
             return _first_sync(request, None).decide(

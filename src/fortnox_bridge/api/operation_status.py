@@ -13,10 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from fortnox_bridge.api.auth import ReaderDep, not_found
-from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from fortnox_bridge.api.paging import (
+    DEFAULT_LIMIT,
+    MAX_ID,
+    Cursor,
+    Limit,
+    decode_cursor,
+    encode_cursor,
+)
 from fortnox_bridge.api.paging import invalid as invalid_parameter
 from fortnox_bridge.api.schemas import OperationOut, Page, Problem
 from fortnox_bridge.engine.entities import HostEntity
@@ -24,6 +31,7 @@ from fortnox_bridge.store.change_operations import ChangeOperationRepository
 from fortnox_bridge.store.models import ChangeOperation
 
 OperationStatus = Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"]
+OperationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The operation's id.")]
 EntityFilter = Annotated[
     str | None,
     Query(description="Only this entity, as operations name it: employee, time_entry..."),
@@ -81,7 +89,9 @@ def operation_status_router(entities: Sequence[HostEntity]) -> APIRouter:
         response_model=OperationOut,
         responses={401: {"model": Problem}, 404: {"model": Problem}},
     )
-    def get_operation(request: Request, operation_id: int, caller: ReaderDep) -> OperationOut:
+    def get_operation(
+        request: Request, operation_id: OperationId, caller: ReaderDep
+    ) -> OperationOut:
         """One change operation: where the change stands, and Fortnox's answer if it failed."""
         with request.app.state.sessions.begin() as session:
             found = ChangeOperationRepository(session).get(caller.tenant_id, operation_id)

@@ -3,18 +3,24 @@ tenant a URL names, and the page around it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from fortnox_bridge.api.paging import MAX_ID
 from fortnox_bridge.store.models import Tenant
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import SignedIn, web_context
 from fortnox_bridge.web.status import tenant_light
+
+#: A tenant in a page's address; out of range: 404, like a tenant that does not exist.
+TenantId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: A run, problem, conflict, item, API key or webhook in a page's address (404 out of range).
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def context(request: Request) -> WebContext:

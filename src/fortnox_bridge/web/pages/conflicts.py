@@ -30,6 +30,8 @@ from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.pages._ops import (
+    RecordId,
+    TenantId,
     context,
     ensure_tenant,
     fragment,
@@ -141,13 +143,13 @@ def _service(request: Request) -> SyncService:
 
 
 @router.get("/tenants/{tenant_id}/conflicts", response_class=HTMLResponse)
-def conflicts_page(request: Request, tenant_id: int, user: User) -> Response:
+def conflicts_page(request: Request, tenant_id: TenantId, user: User) -> Response:
     """The first synchronization plan and the open conflicts."""
     return _page(request, user, tenant_id)
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/plan")
-async def make_plan(request: Request, tenant_id: int, user: User) -> Response:
+async def make_plan(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Read both sides and make a plan of how the employees meet."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -194,7 +196,7 @@ def _decision(form: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/items/{item_id}")
-async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> Response:
+async def decide(request: Request, tenant_id: TenantId, item_id: RecordId, user: User) -> Response:
     """Decide one item of the plan: a side for the pair or per field, create or leave out,
     skip a duplicate."""
     web = context(request)
@@ -219,7 +221,7 @@ async def decide(request: Request, tenant_id: int, item_id: int, user: User) -> 
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/decide")
-async def decide_all(request: Request, tenant_id: int, user: User) -> Response:
+async def decide_all(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Decide every undecided item at once ("host wins for all", ...)."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -260,7 +262,7 @@ async def _apply(web: WebContext, service: SyncService, tenant_id: int) -> None:
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/apply")
-async def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
+async def apply_plan(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Apply the decided plan in the background; the page follows its progress."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -287,7 +289,7 @@ async def apply_plan(request: Request, tenant_id: int, user: User) -> Response:
 
 
 @router.get("/tenants/{tenant_id}/conflicts/first-sync/progress", response_class=HTMLResponse)
-def apply_progress(request: Request, tenant_id: int, user: User) -> Response:
+def apply_progress(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Live progress of applying the plan."""
     web = context(request)
     with web.sessions.begin() as session:
@@ -303,7 +305,7 @@ def apply_progress(request: Request, tenant_id: int, user: User) -> Response:
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/discard")
-def discard_plan(request: Request, tenant_id: int, user: User) -> Response:
+def discard_plan(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Discard the open plan (what it applied already stays)."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -316,7 +318,9 @@ def discard_plan(request: Request, tenant_id: int, user: User) -> Response:
 
 
 @router.post("/tenants/{tenant_id}/conflicts/{conflict_id}/resolve")
-async def resolve(request: Request, tenant_id: int, conflict_id: int, user: User) -> Response:
+async def resolve(
+    request: Request, tenant_id: TenantId, conflict_id: RecordId, user: User
+) -> Response:
     """Decide a later conflict: the host's values (``bridge``) or Fortnox's win."""
     web = context(request)
     with web.sessions.begin() as session:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.engine.connections import ConnectionService
@@ -38,7 +38,7 @@ from fortnox_bridge.web.consent import (
 )
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import ensure_tenant
+from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant
 from fortnox_bridge.web.pages.tenants import bridge_base
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import SESSION_KEY as SESSION_KEY_OF_USER
@@ -46,7 +46,6 @@ from fortnox_bridge.web.security import LoginRequired, User, current_user, root,
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-TenantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SESSION_KEY = "consent"
 
 #: Fortnox's OAuth errors (RFC 6749 §4.1.2.1) in words.

@@ -5,9 +5,9 @@ types, and re-writing absences under a changed mapping)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import delete
@@ -31,13 +31,12 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Mapping as MappingRow
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
-from fortnox_bridge.web.pages._ops import ensure_tenant, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import tenant_light
 
 router = APIRouter()
-TenantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 #: Settings fields are posted as ``setting-<name>`` (never clashing with ``enabled``).
 PREFIX = "setting-"
 EXCLUDE = "exclude"

@@ -23,7 +23,13 @@ from fortnox_bridge.engine.service import SyncService
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.web.forms import FieldErrors, parse_form
-from fortnox_bridge.web.pages._ops import context, ensure_tenant, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import (
+    TenantId,
+    context,
+    ensure_tenant,
+    tenant_or_404,
+    tenant_page,
+)
 from fortnox_bridge.web.pages.runs import run_row
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
@@ -166,13 +172,13 @@ async def _plan(
 
 
 @router.get("/tenants/{tenant_id}/maintenance", response_class=HTMLResponse)
-def maintenance_page(request: Request, tenant_id: int, user: User) -> Response:
+def maintenance_page(request: Request, tenant_id: TenantId, user: User) -> Response:
     """The re-sync form, the reconnect proposal and the latest re-syncs."""
     return _page(request, user, tenant_id)
 
 
 @router.post("/tenants/{tenant_id}/maintenance/preview", response_class=HTMLResponse)
-async def preview(request: Request, tenant_id: int, user: User) -> Response:
+async def preview(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Step two: the widened interval and what will be deleted, written and left alone."""
     web = context(request)
     with web.sessions.begin() as session:
@@ -198,7 +204,7 @@ async def preview(request: Request, tenant_id: int, user: User) -> Response:
 
 
 @router.post("/tenants/{tenant_id}/maintenance/resync")
-async def start_resync(request: Request, tenant_id: int, user: User) -> Response:
+async def start_resync(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Step three: start the re-sync job; its page shows the live progress."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -239,7 +245,7 @@ async def start_resync(request: Request, tenant_id: int, user: User) -> Response
 
 
 @router.post("/tenants/{tenant_id}/maintenance/proposal/accept")
-async def accept_proposal(request: Request, tenant_id: int, user: User) -> Response:
+async def accept_proposal(request: Request, tenant_id: TenantId, user: User) -> Response:
     """ "Yes, re-sync from <date>": start the proposed re-sync."""
     web = context(request)
     ensure_tenant(request, tenant_id)
@@ -278,7 +284,7 @@ async def accept_proposal(request: Request, tenant_id: int, user: User) -> Respo
 
 
 @router.post("/tenants/{tenant_id}/maintenance/proposal/dismiss")
-def dismiss_proposal(request: Request, tenant_id: int, user: User) -> Response:
+def dismiss_proposal(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Forget the proposal without re-syncing."""
     web = context(request)
     with web.sessions.begin() as session:

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fortnox_bridge.api.operations import ProblemState, problem_out, problems_query
 from fortnox_bridge.store.models import Problem
 from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import RecordId, TenantId, context, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -19,7 +19,9 @@ LIST_LIMIT = 200
 
 
 @router.get("/tenants/{tenant_id}/problems", response_class=HTMLResponse)
-def problems_page(request: Request, tenant_id: int, user: User, state: str = "open") -> Response:
+def problems_page(
+    request: Request, tenant_id: TenantId, user: User, state: str = "open"
+) -> Response:
     """The tenant's problems: open ones (default), or those resolved or ignored."""
     web = context(request)
     wanted: ProblemState = "open"
@@ -44,7 +46,7 @@ def problems_page(request: Request, tenant_id: int, user: User, state: str = "op
 
 @router.post("/tenants/{tenant_id}/problems/{problem_id}/{action}")
 def close_problem(
-    request: Request, tenant_id: int, problem_id: int, action: str, user: User
+    request: Request, tenant_id: TenantId, problem_id: RecordId, action: str, user: User
 ) -> Response:
     """``resolve``: it was fixed (it opens again if it comes back); ``ignore``: close it for
     good (if it comes back it is counted, not reopened or e-mailed)."""

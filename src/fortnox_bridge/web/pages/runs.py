@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from fortnox_bridge.store.models import Run, RunItem
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.web.charts import Series, daily_bars
-from fortnox_bridge.web.pages._ops import context, fragment, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import (
+    RecordId,
+    TenantId,
+    context,
+    fragment,
+    tenant_or_404,
+    tenant_page,
+)
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -107,7 +114,9 @@ def activity(session: Session, tenant_id: int, today: date) -> tuple[list[date],
 
 
 @router.get("/tenants/{tenant_id}/runs", response_class=HTMLResponse)
-def runs_page(request: Request, tenant_id: int, user: User, kind: str | None = None) -> Response:
+def runs_page(
+    request: Request, tenant_id: TenantId, user: User, kind: str | None = None
+) -> Response:
     """The tenant's runs, newest first, and its activity over the last 30 days."""
     web = context(request)
     wanted = kind if kind in KINDS else None
@@ -140,7 +149,7 @@ def runs_page(request: Request, tenant_id: int, user: User, kind: str | None = N
 
 @router.get("/tenants/{tenant_id}/runs/{run_id}", response_class=HTMLResponse)
 def run_page(
-    request: Request, tenant_id: int, run_id: int, user: User, outcome: str | None = None
+    request: Request, tenant_id: TenantId, run_id: RecordId, user: User, outcome: str | None = None
 ) -> Response:
     """One run: its numbers, its progress and what it did with each record."""
     web = context(request)
@@ -168,7 +177,7 @@ def run_page(
 
 
 @router.get("/tenants/{tenant_id}/runs/{run_id}/progress", response_class=HTMLResponse)
-def run_progress(request: Request, tenant_id: int, run_id: int, user: User) -> Response:
+def run_progress(request: Request, tenant_id: TenantId, run_id: RecordId, user: User) -> Response:
     """The run's live progress (``data-refresh``; ``data-done`` once it stopped)."""
     web = context(request)
     with web.sessions.begin() as session:
@@ -178,7 +187,7 @@ def run_progress(request: Request, tenant_id: int, run_id: int, user: User) -> R
 
 
 @router.post("/tenants/{tenant_id}/runs/{run_id}/cancel")
-def cancel_run(request: Request, tenant_id: int, run_id: int, user: User) -> Response:
+def cancel_run(request: Request, tenant_id: TenantId, run_id: RecordId, user: User) -> Response:
     """Ask a re-sync to stop after the record it is writing (start it again to resume)."""
     web = context(request)
     with web.sessions.begin() as session:

@@ -34,7 +34,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import RecordId, TenantId, context, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -147,13 +147,13 @@ def _back(request: Request, tenant_id: int, anchor: str) -> Response:
 
 
 @router.get("/tenants/{tenant_id}/settings", response_class=HTMLResponse)
-def settings_page(request: Request, tenant_id: int, user: User) -> Response:
+def settings_page(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Recipients, API keys and webhooks."""
     return _page(request, user, tenant_id)
 
 
 @router.post("/tenants/{tenant_id}/settings/recipients", response_class=HTMLResponse)
-async def save_recipients(request: Request, tenant_id: int, user: User) -> Response:
+async def save_recipients(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Who gets the tenant's e-mails (problems, digests): every address is checked first."""
     web = context(request)
     text = str((await request.form()).get("recipients", ""))
@@ -185,7 +185,7 @@ async def save_recipients(request: Request, tenant_id: int, user: User) -> Respo
 
 
 @router.post("/tenants/{tenant_id}/settings/api-keys", response_class=HTMLResponse)
-async def create_key(request: Request, tenant_id: int, user: User) -> Response:
+async def create_key(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Make an API key; the page shows it this once."""
     web = context(request)
     form = await request.form()
@@ -211,7 +211,7 @@ async def create_key(request: Request, tenant_id: int, user: User) -> Response:
 
 
 @router.post("/tenants/{tenant_id}/settings/api-keys/{key_id}/revoke")
-def revoke_key(request: Request, tenant_id: int, key_id: int, user: User) -> Response:
+def revoke_key(request: Request, tenant_id: TenantId, key_id: RecordId, user: User) -> Response:
     """Revoke a key: it stops working at once."""
     web = context(request)
     with web.sessions.begin() as session:
@@ -264,7 +264,7 @@ def _endpoint(
 
 
 @router.post("/tenants/{tenant_id}/settings/webhooks", response_class=HTMLResponse)
-async def create_webhook(request: Request, tenant_id: int, user: User) -> Response:
+async def create_webhook(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Register an endpoint; the page shows its signing secret this once."""
     web = context(request)
     form = await request.form()
@@ -329,7 +329,9 @@ async def create_webhook(request: Request, tenant_id: int, user: User) -> Respon
 @router.post(
     "/tenants/{tenant_id}/settings/webhooks/{webhook_id}/rotate", response_class=HTMLResponse
 )
-def rotate_webhook(request: Request, tenant_id: int, webhook_id: int, user: User) -> Response:
+def rotate_webhook(
+    request: Request, tenant_id: TenantId, webhook_id: RecordId, user: User
+) -> Response:
     """A new signing secret (shown once); the old one keeps signing for 24 hours."""
     web = context(request)
     cipher = web.hooks.cipher
@@ -360,7 +362,7 @@ def rotate_webhook(request: Request, tenant_id: int, webhook_id: int, user: User
 
 @router.post("/tenants/{tenant_id}/settings/webhooks/{webhook_id}/{action}")
 def toggle_webhook(
-    request: Request, tenant_id: int, webhook_id: int, action: str, user: User
+    request: Request, tenant_id: TenantId, webhook_id: RecordId, action: str, user: User
 ) -> Response:
     """``disable`` (pause deliveries; they are kept and caught up) or ``enable``."""
     if action not in ("disable", "enable"):

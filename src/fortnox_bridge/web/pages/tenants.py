@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import ensure_tenant, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
@@ -37,7 +37,6 @@ from fortnox_bridge.web.status import (
 )
 
 router = APIRouter()
-TenantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 #: Planned actions a preview counts, in the order shown.
 ACTIONS = ("create", "update", "delete", "skip", "unchanged")
 
