@@ -164,3 +164,27 @@ async def test_refusals_are_problems_with_the_employee_as_reference_emailed_to_t
         logged = NotificationRepository(session).last(tenant, "problem")
         assert logged is not None
         assert logged.status == "sent"
+
+
+async def test_a_name_fortnox_refuses_meets_the_sandboxs_refusal(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    tenant: int,
+    engine_client: FortnoxClient,
+    put: Put,
+) -> None:
+    enable(sessions, tenant, clock)
+    put("employee", "e001", employee(1))
+    # Stored before the bridge checked Fortnox's characters at the edge: Fortnox refuses it.
+    put("employee", "e002", employee(2, given_name="Kalle 😀"))
+    summary = await Runner(sessions, clock=clock, flows=[EmployeePush]).run_cycle(
+        tenant, engine_client
+    )
+    failures = {i.external_id: i for r in summary.flows for i in r.failures}
+    assert sorted(failures) == ["e002"]
+    assert failures["e002"].code == 2000359
+    assert "FirstName" in failures["e002"].message
+    with sessions.begin() as session:
+        links = LinkRepository(session)
+        assert links.get(tenant, "employee", "e001") is not None
+        assert links.get(tenant, "employee", "e002") is None

@@ -23,7 +23,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+)
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
@@ -33,13 +41,27 @@ from fortnox_bridge.api.ingest import MAX_BATCH, EntityWriter, Incoming, Outcome
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from fortnox_bridge.api.paging import invalid as invalid_parameter
 from fortnox_bridge.api.schemas import BatchOut, Page, Problem, RecordOut
+from fortnox_bridge.api.validation import (
+    EXTERNAL_ID_CHARACTERS,
+    EXTERNAL_ID_MAX,
+    ExternalIdText,
+    check_external_id,
+)
 from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.store.mirror import MirrorRepository, StoredRow
 
+#: How the documents show an external id (checked by ``check_external_id``, which explains).
+EXTERNAL_ID_SCHEMA = {"pattern": f"^[{EXTERNAL_ID_CHARACTERS}]+$"}
 ExternalId = Annotated[
     str,
-    Path(min_length=1, max_length=200, description="The host application's id of the record."),
+    Path(
+        min_length=1,
+        max_length=EXTERNAL_ID_MAX,
+        description="The host application's id of the record: 1–200 of A-Z a-z 0-9 . _ : @ ~ -.",
+        json_schema_extra=EXTERNAL_ID_SCHEMA,
+    ),
+    AfterValidator(check_external_id),
 ]
 UpdatedSince = Annotated[
     datetime | None,
@@ -65,7 +87,7 @@ class _BatchRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     op: Literal["upsert", "delete"] = "upsert"
-    external_id: str = Field(min_length=1, max_length=200)
+    external_id: ExternalIdText = Field(min_length=1, max_length=EXTERNAL_ID_MAX)
     data: Any = None
 
 
@@ -304,7 +326,12 @@ def _batch_model(entity: HostEntity) -> type[BaseModel]:
         "type": "object",
         "properties": {
             "op": {"type": "string", "enum": ["upsert", "delete"], "default": "upsert"},
-            "external_id": {"type": "string", "minLength": 1, "maxLength": 200},
+            "external_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": EXTERNAL_ID_MAX,
+                **EXTERNAL_ID_SCHEMA,
+            },
             "data": data_schema,
         },
         "required": ["external_id"],

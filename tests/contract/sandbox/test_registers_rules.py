@@ -33,6 +33,41 @@ async def test_employee_id_is_at_most_15_and_never_changes(client: httpx.AsyncCl
     assert same.json()["Employee"]["City"] == "Ed"
 
 
+async def test_employee_text_fields_refuse_what_fortnox_refuses(client: httpx.AsyncClient) -> None:
+    base = {"FirstName": "Åsa", "LastName": "O’Brien-Öberg"}
+    for field, value in (
+        ("FirstName", "A\u0000B"),
+        ("LastName", "Ek 😀"),
+        ("City", "Kalmar\u202e"),
+        ("Address1", "<script>"),
+        ("Address2", "Gatan\t1"),
+        ("Country", "Sverige'"),
+        ("Phone1", "070|123"),
+    ):
+        refused = await client.post("/3/employees", json={"Employee": {**base, field: value}})
+        assert refused.status_code == 400, field
+        assert refused.json()["ErrorInformation"] == {
+            "error": 1,
+            "message": f"Värdet innehåller ej tillåtna tecken: {field}.",
+            "code": 2000359,
+        }
+    fine = await client.post(
+        "/3/employees",
+        json={"Employee": {**base, "Address1": "c/o Zoë & Co, 2 tr. #3 (baksidan)",
+                           "City": "Malmö", "Phone1": "+46 (0)70-123 45 67"}},
+    )  # fmt: skip
+    assert fine.status_code == 201
+    employee = fine.json()["Employee"]
+    changed = await client.put(
+        f"/3/employees/{employee['EmployeeId']}", json={"Employee": {"City": "Malmö 😀"}}
+    )
+    assert changed.json()["ErrorInformation"]["code"] == 2000359
+    other = await client.put(  # fields without a rule are not checked
+        f"/3/employees/{employee['EmployeeId']}", json={"Employee": {"JobTitle": "Chef 😀"}}
+    )
+    assert other.status_code == 200
+
+
 async def test_employee_dated_schedules_rules(client: httpx.AsyncClient) -> None:
     base = {"FirstName": "A", "LastName": "B"}
     both = await client.post(
@@ -75,6 +110,8 @@ async def test_project_number_characters_length_and_status(client: httpx.AsyncCl
             "/3/projects", json={"Project": {"ProjectNumber": number, "Description": "A"}}
         )
         assert bad.json()["ErrorInformation"]["code"] == code, number
+    emoji = await client.post("/3/projects", json={"Project": {"Description": "Bygget 🏗"}})
+    assert emoji.json()["ErrorInformation"]["code"] == 2000359
     long = await client.post("/3/projects", json={"Project": {"Description": "D" * 51}})
     assert long.json()["ErrorInformation"]["code"] == 2990002
     status = await client.post(

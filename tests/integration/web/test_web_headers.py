@@ -19,6 +19,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import FortnoxConsent
 from fortnox_bridge.web.context import WebContext
+from integration.web.support import csrf_of
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "src" / "fortnox_bridge" / "web" / "templates"
 UI = {
@@ -156,3 +157,31 @@ def test_no_template_has_inline_script_event_handlers_or_inline_style() -> None:
         for match in inline.finditer(path.read_text())
     ]
     assert found == []
+
+
+def test_ids_out_of_range_in_page_addresses_are_pages_that_do_not_exist(
+    signed_in: TestClient, browser: TestClient, tenant: int
+) -> None:
+    huge = "99999999999999999999"
+    token = csrf_of(signed_in.get("/ui/tenants").text)
+    answers = [
+        signed_in.get(f"/ui/tenants/{huge}"),
+        signed_in.get(f"/ui/tenants/{huge}/runs"),
+        signed_in.get(f"/ui/tenants/{tenant}/runs/{huge}"),
+        signed_in.get(f"/ui/tenants/{tenant}/runs/-1/progress"),
+        signed_in.get(f"/ui/tenants/{tenant}/settings/../runs/0"),
+        signed_in.post(f"/ui/tenants/{tenant}/problems/{huge}/ignore", data={"csrf_token": token}),
+        signed_in.post(
+            f"/ui/tenants/{tenant}/conflicts/{huge}/resolve", data={"csrf_token": token}
+        ),
+        signed_in.post(
+            f"/ui/tenants/{tenant}/settings/api-keys/{huge}/revoke", data={"csrf_token": token}
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code == 404, (answer.request.url, answer.text[:300])
+        assert_ui_headers(answer)
+    fresh = TestClient(browser.app, base_url="http://bridge.test", follow_redirects=False)
+    visitor = fresh.get(f"/ui/tenants/{tenant}/runs/{huge}")
+    assert visitor.status_code == 303  # which pages exist is no business of a visitor
+    assert visitor.headers["location"].startswith("/ui/login")

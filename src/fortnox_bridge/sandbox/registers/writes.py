@@ -13,6 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from fortnox_bridge.fortnox.characters import character_rule
 from fortnox_bridge.fortnox.models.base import API_BLANK
 from fortnox_bridge.sandbox.fields import WireField
 from fortnox_bridge.sandbox.messages import (
@@ -113,6 +114,9 @@ def _scalar(resource: Resource, wire: WireField, path: str, value: Any) -> Any:
 def _text(resource: Resource, path: str, text: str, limits: dict[str, Any]) -> str:
     if text == "":
         return text
+    rule = character_rule(resource.single_key, path)
+    if rule is not None and rule.first_refused(text) is not None:
+        raise refuse(BAD_CHARACTERS, field=path)
     limit = resource.spec.truncate.get(path)
     if limit is not None:
         return text[:limit]  # Fortnox cuts these instead of refusing (recorded)

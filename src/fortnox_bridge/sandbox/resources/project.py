@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from fortnox_bridge.fortnox.characters import PROJECT_NUMBER
 from fortnox_bridge.sandbox.registers.spec import IdRule, ResourceSpec
 
 RESOURCE = ResourceSpec(
@@ -10,7 +11,7 @@ RESOURCE = ResourceSpec(
     scope="project",
     not_found=(2001161, "Kan inte hitta projektet."),
     location="project",
-    id=IdRule("ProjectNumber", max_length=20, allowed="A-Za-zÅÄÖåäö0-9_/+\\-"),
+    id=IdRule("ProjectNumber", max_length=20, allowed=PROJECT_NUMBER.character_class),
     defaults={"Status": "ONGOING"},
     # Recorded: unset ContactPerson, ProjectLeader and dates are null.
     string_blank=None,
