@@ -13,54 +13,38 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
-from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.entities import discover_entities
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.files import private_dir
-from fortnox_bridge.flows.payroll.paxml_files import (
-    ImportReport,
-    PaxmlFileRejected,
-    check_interval,
-    export,
-    plural,
-)
-from fortnox_bridge.formats.errors import FormatError, InputError, SchemaError, SieWriteError
-from fortnox_bridge.formats.findings import Finding
-from fortnox_bridge.formats.paxml import read_paxml, validate_paxml
-from fortnox_bridge.formats.sie import SieReader, Voucher, write_document
-from fortnox_bridge.formats.sie.convert import write_csv, write_json
-from fortnox_bridge.formats.sie.records import Account, CompanyName, OrgNumber, Program, SieType
-from fortnox_bridge.formats.sie.serialize import document_from_json
-from fortnox_bridge.formats.sie.validation import validate
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.cli_common.options import DataDir, Output, Tenant, new_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from fortnox_bridge.flows.payroll.paxml_files import ImportReport
+    from fortnox_bridge.formats.findings import Finding
 
 EXIT_INVALID = 1
 EXIT_UNUSABLE = 2
+#: ``--out``: the spelling ``paxml export`` used before every command took ``--output``/``-o``;
+#: still read, not shown.
+OldOutput = Annotated[Path | None, typer.Option("--out", hidden=True)]
 
-sie_app = typer.Typer(help="SIE 4 files: info, validate, convert, write.", no_args_is_help=True)
-paxml_app = typer.Typer(
-    help="PAXml 2.0 files: info, validate; a tenant's time: export, import.", no_args_is_help=True
-)
+sie_app = new_app("SIE files (types 1-4): info, validate, convert, write.")
+paxml_app = new_app("PAXml 2.0 files: info, validate; a tenant's time: export, import.")
 
 FileArgument = Annotated[Path, typer.Argument(help="The file to read.", show_default=False)]
 EncodingOption = Annotated[
     str | None,
-    typer.Option(help="Read with this encoding (cp437, utf-8, latin-1) instead of detecting it."),
+    typer.Option(
+        help="Read with this encoding (cp437, utf-8, latin-1) instead of detecting it.",
+        show_default=False,
+    ),
 ]
 
 
@@ -74,6 +58,8 @@ def _fail(message: str, hint: str = "") -> typer.Exit:
 @contextmanager
 def _opened(path: Path) -> Iterator[IO[bytes]]:
     """Open ``path`` for reading; unusable input becomes exit code 2 with a message."""
+    from fortnox_bridge.formats.errors import InputError
+
     try:
         stream = path.open("rb")
     except FileNotFoundError:
@@ -89,6 +75,13 @@ def _opened(path: Path) -> Iterator[IO[bytes]]:
             raise _fail(f"{path}: {exc.finding.describe()}") from None
 
 
+def _one_output(output: Path | None, out: Path | None) -> Path | None:
+    """``--output`` (``-o``), or the older spelling ``--out`` that scripts may still use."""
+    if output is not None and out is not None and output != out:
+        raise _fail(f"--output {output} and --out {out} disagree", "give --output FILE once")
+    return output or out
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -96,6 +89,12 @@ def _print_json(data: Any) -> None:
 @sie_app.command("info")
 def sie_info(file: FileArgument, encoding: EncodingOption = None) -> None:
     """Print one JSON object about a SIE file (lenient, streaming: any size)."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from fortnox_bridge.formats.sie import SieReader, Voucher
+    from fortnox_bridge.formats.sie.records import Account, CompanyName, OrgNumber, Program, SieType
+
     with _opened(file) as stream:
         reader = SieReader(stream, encoding=encoding)
         info: dict[str, Any] = {"sie_type": 1, "company": "", "org_number": "", "program": None}
@@ -151,6 +150,9 @@ def sie_validate(
     encoding: EncodingOption = None,
 ) -> None:
     """Check a SIE file: syntax, balances, checksum, required labels. Exit 1 on errors."""
+    from fortnox_bridge.formats.errors import InputError
+    from fortnox_bridge.formats.sie.validation import validate
+
     with _opened(file) as stream:
         try:
             report = validate(stream, strict=strict, encoding=encoding)
@@ -194,12 +196,15 @@ def _emit_strict_failure(finding: Finding, as_json: bool) -> None:
 def sie_convert(
     file: FileArgument,
     to: Annotated[str, typer.Option("--to", help="Output format: json or csv.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output: Output = None,
+    old_output: OldOutput = None,
     encoding: EncodingOption = None,
 ) -> None:
     """Convert a SIE file to JSON (the whole document) or CSV (one line per voucher row)."""
+    from fortnox_bridge.formats.sie import SieReader
+    from fortnox_bridge.formats.sie.convert import write_csv, write_json
+
+    output = _one_output(output, old_output)
     if to not in ("json", "csv"):
         raise _fail(f"--to {to!r} is not a format I write", "use --to json or --to csv")
     with _opened(file) as stream:
@@ -219,12 +224,25 @@ def sie_write(
     file: Annotated[
         Path, typer.Argument(help="JSON document (the shape `convert --to json` writes).")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The SIE file to write.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The SIE file to write (required).", show_default=False
+        ),
+    ] = None,
+    old_output: OldOutput = None,
     checksum: Annotated[
         bool, typer.Option("--checksum", help="Add #KSUMMA (CRC-32 of the content).")
     ] = False,
 ) -> None:
     """Write a SIE file (CP437) from a JSON document."""
+    from fortnox_bridge.formats.errors import SieWriteError
+    from fortnox_bridge.formats.sie import write_document
+    from fortnox_bridge.formats.sie.serialize import document_from_json
+
+    output = _one_output(output, old_output)
+    if output is None:
+        raise _fail("no output file", "give the SIE file to write with --output FILE (-o FILE)")
     with _opened(file) as stream:
         try:
             data = json.load(stream)
@@ -266,6 +284,9 @@ def paxml_validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a PAXml file: document rules, and the XSD when given. Exit 1 on errors."""
+    from fortnox_bridge.formats.errors import SchemaError
+    from fortnox_bridge.formats.paxml import validate_paxml
+
     with _opened(file) as stream:
         try:
             report = validate_paxml(stream, xsd=xsd)
@@ -291,6 +312,8 @@ def paxml_validate(
 @paxml_app.command("info")
 def paxml_info(file: FileArgument) -> None:
     """Print one JSON object about a PAXml file."""
+    from fortnox_bridge.formats.paxml import read_paxml
+
     with _opened(file) as stream:
         result = read_paxml(stream)
     document = result.document
@@ -314,24 +337,17 @@ def paxml_info(file: FileArgument) -> None:
 
 # -- a tenant's time as PAXml ------------------------------------------------------------------
 
-TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant name or id.")]
-DataDirOption = Annotated[
-    Path | None, typer.Option(help="Where the SQLite store lives [./var].", show_default=False)
-]
-
 
 @contextmanager
 def _tenant_store(
     tenant: str, data_dir: Path | None
 ) -> Iterator[tuple[sessionmaker[Session], int]]:
     """Sessions on the migrated store and the id of ``tenant`` (name or id); exit 2 if none."""
-    overrides: dict[str, Any] = {} if data_dir is None else {"data_dir": data_dir}
-    try:
-        config = Settings(**overrides)
-    except (ValidationError, FileNotFoundError) as exc:
-        raise _fail(f"settings: {exc}", "correct the setting named above") from None
-    if config.database_url is None:
-        private_dir(config.data_dir)
+    from fortnox_bridge.cli_common.runtime import settings
+    from fortnox_bridge.store.db import migrate, open_engine, session_factory
+    from fortnox_bridge.store.tenants import TenantRepository
+
+    config = settings(need="store", data_dir=data_dir)
     engine = open_engine(config.effective_database_url)
     try:
         migrate(engine)
@@ -343,7 +359,7 @@ def _tenant_store(
                 found = tenants.get(int(tenant))
             tenant_id = found.id if found is not None else None
         if tenant_id is None:
-            raise _fail(f"no tenant {tenant!r}", "list them with 'fortnox-bridge tenants'")
+            raise _fail(f"no tenant {tenant!r}", "list them with 'fortnox-bridge tenants list'")
         yield sessions, tenant_id
     finally:
         engine.dispose()
@@ -358,18 +374,20 @@ def _day(value: str, option: str) -> date:
 
 @paxml_app.command("export")
 def paxml_export(
-    tenant: TenantOption,
+    tenant: Tenant,
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the file here instead of stdout.")
-    ] = None,
-    data_dir: DataDirOption = None,
+    output: Output = None,
+    old_output: OldOutput = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Write a tenant's time entries of an interval and its staff as a PAXml 2.0 file.
 
     The summary (transactions, staff, entries left out and why) goes to stderr.
     """
+    from fortnox_bridge.flows.payroll.paxml_files import check_interval, export
+
+    out = _one_output(output, old_output)
     first, last = _day(start, "--from"), _day(end, "--to")
     problem = check_interval(first, last)
     if problem is not None:
@@ -393,19 +411,26 @@ def paxml_export(
 @paxml_app.command("import")
 def paxml_import(
     file: FileArgument,
-    tenant: TenantOption,
+    tenant: Tenant,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only report what would be imported.")
     ] = False,
     xsd: XsdOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    data_dir: DataDirOption = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Import the time transactions (tidtrans) of a PAXml file as a tenant's time entries.
 
     Exit 0: every row imported; 1: some rows rejected (the others are stored); 2: the file is
     unreadable, not PAXml, or (with --xsd) not valid against the XSD.
     """
+    from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
+    from fortnox_bridge.clock import SystemClock
+    from fortnox_bridge.engine.entities import discover_entities
+    from fortnox_bridge.engine.registry import discover_flows
+    from fortnox_bridge.flows.payroll.paxml_files import PaxmlFileRejected
+    from fortnox_bridge.formats.errors import SchemaError
+
     with _opened(file) as stream:
         data = stream.read()
     with _tenant_store(tenant, data_dir) as (sessions, tenant_id):
@@ -428,6 +453,8 @@ def paxml_import(
 
 
 def _print_import(file: Path, report: ImportReport) -> None:
+    from fortnox_bridge.flows.payroll.paxml_files import plural
+
     for finding in report.findings:
         typer.echo(f"warning: {finding.describe()}")
     for row in report.rows:
@@ -441,4 +468,4 @@ def _print_import(file: Path, report: ImportReport) -> None:
     typer.echo(f"{file}: {plural(len(report.rows), 'time transaction')}: {done}{mode}")
 
 
-__all__ = ["FormatError", "paxml_app", "sie_app"]
+__all__ = ["paxml_app", "sie_app"]

@@ -150,6 +150,24 @@ def test_sie_write_reports_broken_json_with_its_position(tmp_path: Path) -> None
     assert ".vouchers[0].date: missing" in err
 
 
+def test_output_files_are_named_with_output_and_the_old_out_still_works(tmp_path: Path) -> None:
+    sie = tmp_path / "a.se"
+    sie.write_bytes(b'#FLAGGA 0\r\n#SIETYP 4\r\n#FNAMN "A AB"\r\n#RAR 0 20260101 20261231\r\n')
+    for option in ("--output", "-o", "--out"):
+        target = tmp_path / f"a{option}.json"
+        code, out, _ = _invoke("sie", "convert", str(sie), "--to", "json", option, str(target))
+        assert (code, out) == (0, "")
+        assert json.loads(target.read_text())["company"]["name"] == "A AB"
+    code, _, err = _invoke("sie", "write", str(tmp_path / "a--out.json"))
+    assert code == 2
+    assert "give the SIE file to write with --output FILE (-o FILE)" in err
+    code, _, err = _invoke(
+        "sie", "convert", str(sie), "--to", "csv", "-o", "x.csv", "--out", "y.csv"
+    )
+    assert code == 2
+    assert "disagree" in err
+
+
 def test_sie_convert_refuses_an_unknown_format(tmp_path: Path) -> None:
     (tmp_path / "a.se").write_text("#FLAGGA 0\n")
     code, _, err = _invoke("sie", "convert", str(tmp_path / "a.se"), "--to", "xml")

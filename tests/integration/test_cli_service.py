@@ -3,6 +3,7 @@ PostgreSQL: tenants, connect, sync (and its dry run), resync, status, serve; exi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -134,6 +135,29 @@ def test_exit_codes_scripts_can_rely_on(cli: Any, db_url: str) -> None:
     assert healthy.exit_code == 0, healthy.output
 
 
+def test_status_is_read_by_people(cli: Any, db_url: str) -> None:
+    _connected(cli)
+    _put(db_url, "employee", {"e1": employee(1), "bad": {"email": "b@cli.se", "given_name": "B"}})
+    assert cli("sync").exit_code == 1
+    assert cli("sync").exit_code == 1  # the same problem again: counted, not listed twice
+    shown = cli("status").output
+    lines = shown.splitlines()
+    assert lines[0] == f"{TENANT}: connection active"
+    (problem,) = [line for line in lines if "problem employee bad" in line]
+    assert re.fullmatch(
+        r"  problem employee bad \(b@cli\.se\): .+ Fix: .+ \(seen 2×, last "
+        r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\)",
+        problem,
+    )
+    assert "Last runs of CLI AB" in shown
+    assert re.search(r"│ sweep\s+│ partial\s+│ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} │", shown)
+    assert "created 1, failed 1" in shown
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d", shown)  # no microseconds
+    assert "+00:00" not in shown
+    assert "{" not in shown  # no Python dicts
+    assert "'created'" not in shown
+
+
 def test_tenants_list_and_settings(cli: Any) -> None:
     _connected(cli)
     changed = cli(
@@ -150,8 +174,9 @@ def test_tenants_list_and_settings(cli: Any) -> None:
         "hr.employee.pull",
     )
     assert changed.exit_code == 0, changed.output
-    listed = cli("tenants")
+    listed = cli("tenants", "list")
     assert listed.exit_code == 0
+    assert cli("tenants").output == listed.output  # `tenants` alone lists too
     row = next(line for line in listed.output.splitlines() if TENANT in line)
     for expected in (
         "active",
@@ -183,7 +208,7 @@ def test_resync_shows_the_widened_interval_and_needs_yes(cli: Any, db_url: str) 
     assert done.exit_code == 0, done.output
     first = today.replace(day=1).isoformat()
     assert f"widened to whole periods: {first}.." in done.output
-    assert "'deleted': 1, 'written': 1" in done.output
+    assert re.search(r"Re-sync run \d+: succeeded \(deleted 1, written 1\)", done.output)
 
 
 def test_serve_runs_the_api_the_scheduler_and_the_workers(
@@ -204,9 +229,11 @@ def test_serve_runs_the_api_the_scheduler_and_the_workers(
         str(tmp_path / "var"),
         "--sandbox-url",
         live_sandbox.url,
+        "--log-format",
+        "json",
     ]
     server = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert server.stdout is not None
@@ -231,9 +258,22 @@ def test_serve_runs_the_api_the_scheduler_and_the_workers(
         assert 'fortnox_bridge_connections{state="active"} 1.0' in metrics
     finally:
         server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)
-    assert server.returncode == 0, output
+        output, errors = server.communicate(timeout=30)
+    assert server.returncode == 0, output + errors
     assert "Stopped." in output
+    logged = [json.loads(line) for line in errors.splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in logged)
+    (request,) = [line for line in logged if line.get("path") == "/api/v1/employees/e1"]
+    assert (request["logger"], request["level"], request["method"]) == (
+        "fortnox_bridge.access",
+        "INFO",
+        "PUT",
+    )
+    assert request["status"] == 201
+    assert request["duration_ms"] >= 0
+    runs = [line for line in logged if line["message"] == "run finished"]
+    assert any(run["counts"]["created"] == 1 and run["requests"] == 1 for run in runs), runs
+    assert key not in errors  # API keys are never logged
 
 
 def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str) -> None:

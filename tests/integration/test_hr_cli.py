@@ -110,7 +110,8 @@ def test_rewrite_absences_rewrites_what_a_mapping_change_disconnected(
     assert _totals(_ok(cli("sync", "--tenant", TENANT)))["requests"] == 0
 
 
-def test_rewrite_absences_names_an_unknown_tenant(cli: Any) -> None:
+def test_rewrite_absences_names_an_unknown_tenant(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()  # the data directory the commands point at (its key file)
     result = cli("hr", "rewrite-absences", "--tenant", "Finns Inte AB")
     assert result.exit_code == 2
     assert "no tenant" in result.output

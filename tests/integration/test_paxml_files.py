@@ -450,7 +450,7 @@ async def test_cli_exports_to_a_file_and_imports_with_exit_codes_0_1_2(
     typed = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "fortnox_bridge", "paxml", "export", "--tenant", "Bygg AB",
-         "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(out)],
+         "--from", "2026-03-01", "--to", "2026-03-31", "--output", str(out)],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert typed.returncode == 0, typed.stderr

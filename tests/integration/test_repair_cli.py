@@ -185,7 +185,8 @@ def test_repair_duplicates_lists_then_deletes_the_extra_records(
     assert "inactive already" in done
 
 
-def test_repair_duplicates_names_an_unknown_tenant(cli: Any) -> None:
+def test_repair_duplicates_names_an_unknown_tenant(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()  # the data directory the commands point at (its key file)
     result = cli("repair", "duplicates", "--tenant", "Finns Inte AB")
     assert result.exit_code == 2
     assert "no tenant" in result.output

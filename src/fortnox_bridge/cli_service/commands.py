@@ -1,4 +1,7 @@
-"""``sync``, ``resync``, ``connect`` and ``status``.
+"""``serve``, ``worker``, ``sync``, ``resync``, ``connect`` and ``status``: the commands as the
+user types them. The work is in :mod:`.commands_work` (``serve``'s in :mod:`.serve`,
+``worker``'s in :mod:`.worker`), imported when a command runs, so that listing the commands stays
+fast.
 
 Exit codes scripts can rely on: 0 ok; 1 the run finished but records failed (or, for ``status``,
 something needs attention); 2 the command could not run (unknown tenant, not connected, bad
@@ -7,95 +10,87 @@ option, unreachable sandbox, ...).
 
 from __future__ import annotations
 
-import asyncio
-import sys
-from collections.abc import Callable, Coroutine
-from datetime import date, datetime
-from pathlib import Path
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from fortnox_bridge.cli_service.logs import configure
-from fortnox_bridge.cli_service.output import (
-    exit_code,
-    print_checklist,
-    print_status,
-    print_summary,
-)
-from fortnox_bridge.cli_service.stack import Stack, open_stack
-from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, DemoError
-from fortnox_bridge.engine import reconnect
-from fortnox_bridge.engine.connections import Disconnection
-from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
-from fortnox_bridge.engine.resync import ResyncPlan
-from fortnox_bridge.fortnox.errors import FortnoxError
-from fortnox_bridge.sandbox.control_client import SandboxControlError
-from fortnox_bridge.store.conflicts import ConflictRepository
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.store.runs import RunRepository
-from fortnox_bridge.store.tenants import TenantRepository
-
-DataDir = Annotated[
-    Path | None, typer.Option(help="Where the SQLite store and the key file live [./var].")
-]
-SandboxUrl = Annotated[
-    str | None, typer.Option(help="Use a standalone sandbox (e.g. http://127.0.0.1:8100).")
-]
-TenantOpt = Annotated[str | None, typer.Option("--tenant", help="Tenant name or id [all].")]
+from fortnox_bridge.cli_common.options import DataDir, LogFormat, SandboxUrl, Tenant, TenantOpt
 
 
-def settings(**overrides: Any) -> Settings:
-    """Settings with command-line overrides; a bad setting exits with code 2."""
-    try:
-        loaded = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            typer.echo(f"error: setting {where}: {error['msg']}", err=True)
-        raise typer.Exit(EXIT_FATAL) from None
-    except FileNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FATAL) from None
-    configure(loaded.log_level, loaded.log_format)
-    return loaded
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="API address [127.0.0.1].", show_default=False)
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="API port [8000].", show_default=False)] = None,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Distributed mode: serve only the API and the admin UI; `fortnox-bridge "
+            "worker` processes run the jobs.",
+        ),
+    ] = False,
+    sandbox_control: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox-control",
+            help="Also open the in-process sandbox's control API at /sandbox/_sandbox, without "
+            "authentication (anyone reaching the port can issue tokens and wipe the sandbox); "
+            "only with --host on loopback, for local testing.",
+        ),
+    ] = False,
+    log_format: LogFormat = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            help="DEBUG, INFO, WARNING or ERROR. Default: $FORTNOX_BRIDGE_LOG_LEVEL, else INFO "
+            "(a line per request and per run).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the API with the scheduler and the sync workers until Ctrl-C."""
+    from fortnox_bridge.cli_service.serve import serve_command
+
+    serve_command(
+        host,
+        port,
+        data_dir,
+        sandbox_url,
+        no_worker=no_worker,
+        sandbox_control=sandbox_control,
+        log_format=log_format,
+        log_level=log_level,
+    )
 
 
-def run(console: Console, work: Callable[[], Coroutine[Any, Any, int]]) -> None:
-    """Run an async command; expected failures print one clear line and exit with 2."""
-    try:
-        code: int = asyncio.run(work())
-    except KeyError as exc:
-        console.print(f"[red]error:[/] no tenant {exc}; list them with 'fortnox-bridge tenants'")
-        code = EXIT_FATAL
-    except (EngineError, DemoError, SandboxControlError, FortnoxError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        code = EXIT_FATAL
-    raise typer.Exit(code)
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=256,
+            help="Jobs this worker runs at once (default: the workers setting, 4).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    sandbox_url: SandboxUrl = None,
+) -> None:
+    """Run sweeps and pushes from the distributed mode's job queue until Ctrl-C."""
+    from fortnox_bridge.cli_service.worker import worker_command
 
-
-def _progress(console: Console) -> tuple[Progress, Callable[[str, int, int], None]]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    progress = Progress(*columns, console=console, transient=False)
-    tasks: dict[str, TaskID] = {}
-
-    def report(name: str, done: int, total: int) -> None:
-        if name not in tasks:
-            tasks[name] = progress.add_task(name, total=total)
-        progress.update(tasks[name], completed=done, total=total)
-
-    return progress, report
+    worker_command(concurrency, data_dir, sandbox_url)
 
 
 def sync(
     tenant: TenantOpt = None,
     flow: Annotated[
-        list[str] | None, typer.Option("--flow", help="Only this flow (repeatable).")
+        list[str] | None,
+        typer.Option("--flow", help="Only this flow (repeatable).", show_default=False),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; write nothing to Fortnox.")
@@ -104,53 +99,29 @@ def sync(
     sandbox_url: SandboxUrl = None,
 ) -> None:
     """Sync now: run the enabled flows of one tenant (or all) once."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _sync(config, console, tenant, flow or None, dry_run))
+    from fortnox_bridge.cli_service import commands_work
 
-
-async def _sync(
-    config: Settings, console: Console, tenant: str | None, flows: list[str] | None, dry: bool
-) -> int:
-    async with open_stack(config) as stack:
-        known = {f.name for f in stack.flows}
-        unknown = sorted(set(flows or []) - known)
-        if unknown:
-            console.print(f"[red]error:[/] unknown flow(s) {unknown}; known: {sorted(known)}")
-            return EXIT_FATAL
-        ids = [stack.tenant_id(tenant)] if tenant else stack.tenant_ids()
-        if not ids:
-            console.print(
-                "[red]error:[/] no tenants yet; add one with 'fortnox-bridge tenants add'"
-            )
-            return EXIT_FATAL
-        codes = []
-        for tenant_id in ids:
-            await stack.ensure_connected(tenant_id)
-            progress, report = _progress(console)
-            with progress:
-                summary = await stack.service.sweep(
-                    tenant_id, dry_run=dry, only=flows, progress=report
-                )
-            print_summary(console, _name(stack, tenant_id), summary)
-            codes.append(exit_code(summary))
-        return max(codes)
+    commands_work.sync(tenant, flow, dry_run, data_dir, sandbox_url)
 
 
 def resync(
-    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    tenant: Tenant,
     flow: Annotated[
         str | None,
         typer.Option(
             "--flow",
             help="What to re-sync: a family (payroll: attendance and absence together) or one "
             "dated flow.",
+            show_default=False,
         ),
     ] = None,
     from_: Annotated[
-        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First day.", show_default=False),
     ] = None,
     to: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.", show_default=False),
     ] = None,
     proposed: Annotated[
         bool,
@@ -176,134 +147,27 @@ def resync(
     resumes when the same command runs again. After a reconnect, --proposed shows and runs the
     re-sync the bridge proposes; --dismiss-proposal forgets it.
     """
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    first = from_.date() if from_ else None
-    last = to.date() if to else None
-    if proposed or dismiss:
-        run(console, lambda: _proposed(config, console, tenant, first, last, yes, dismiss))
-        return
-    if flow is None or first is None or last is None:
-        console.print(
-            "[red]error:[/] give --flow, --from and --to (or --proposed for the re-sync "
-            "proposed after a reconnect)"
-        )
-        raise typer.Exit(EXIT_FATAL)
-    run(console, lambda: _resync(config, console, tenant, flow, first, last, yes, cancel))
+    from fortnox_bridge.cli_service import commands_work
 
-
-async def _resync(
-    config: Settings,
-    console: Console,
-    tenant: str,
-    flow: str,
-    first: date,
-    last: date,
-    yes: bool,
-    cancel: bool,
-) -> int:
-    async with open_stack(config) as stack:
-        tenant_id = stack.tenant_id(tenant)
-        if cancel:
-            run_id = stack.service.cancel_resync(tenant_id, flow)
-            console.print(
-                f"Asked re-sync run {run_id} to stop." if run_id else "No unfinished re-sync."
-            )
-            return EXIT_OK if run_id else EXIT_FATAL
-        await stack.ensure_connected(tenant_id)
-        plan = await stack.service.resync_plan(tenant_id, flow, first, last)
-        _print_plan(stack, console, tenant_id, plan)
-        if not yes and not _confirmed(console):
-            return EXIT_FATAL
-        return await _run_resyncs(stack, console, tenant_id, [(flow, first, last)])
-
-
-def _print_plan(stack: Stack, console: Console, tenant_id: int, plan: ResyncPlan) -> None:
-    first, last = plan.requested
-    start, end = plan.widened
-    covers = f" ({', '.join(plan.flows)})" if plan.flows != [plan.flow] else ""
-    console.print(
-        f"Re-sync of {plan.flow}{covers} for {_name(stack, tenant_id)}: {first}..{last} "
-        f"widened to whole periods: [bold]{start}..{end}[/]"
+    commands_work.resync(
+        tenant,
+        flow,
+        from_.date() if from_ else None,
+        to.date() if to else None,
+        proposed=proposed,
+        dismiss=dismiss,
+        yes=yes,
+        cancel=cancel,
+        data_dir=data_dir,
+        sandbox_url=sandbox_url,
     )
-    console.print(
-        f"  delete and write again: {len(plan.to_delete)} record(s) the bridge "
-        f"created; write: {len(plan.to_write)} host record(s)"
-    )
-    for other in plan.not_ours:
-        console.print(f"  [yellow]in Fortnox, not created by the bridge (left alone):[/] {other}")
-
-
-async def _run_resyncs(
-    stack: Stack, console: Console, tenant_id: int, jobs: list[tuple[str, date, date]]
-) -> int:
-    codes = [EXIT_OK]
-    for target, first, last in jobs:
-        progress, report = _progress(console)
-        try:
-            with progress:
-                job = await stack.service.resync(tenant_id, target, first, last, progress=report)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            console.print("[yellow]Interrupted; run the same command again to resume.[/]")
-            return EXIT_FATAL
-        console.print(f"Re-sync run {job.id}: {job.status} {job.counts}")
-        if job.status == "cancelled":
-            return EXIT_FATAL
-        codes.append(EXIT_ITEMS_FAILED if job.counts.get("failed") else EXIT_OK)
-    return max(codes)
-
-
-async def _proposed(
-    config: Settings,
-    console: Console,
-    tenant: str,
-    first: date | None,
-    last: date | None,
-    yes: bool,
-    dismiss: bool,
-) -> int:
-    async with open_stack(config) as stack:
-        tenant_id = stack.tenant_id(tenant)
-        with stack.sessions.begin() as session:
-            found = reconnect.proposal(
-                session, tenant_id, stack.service.clock, flows=stack.service.runner.flows
-            )
-        if found is None:
-            console.print("No re-sync is proposed for this tenant.")
-            return EXIT_FATAL
-        since = found.disconnected_at.strftime("%Y-%m-%d %H:%M") if found.disconnected_at else "?"
-        console.print(
-            f"Proposed after the reconnect (disconnected since {since} UTC): "
-            f"{found.first}..{found.last}, widened to whole periods: "
-            f"[bold]{found.widened[0]}..{found.widened[1]}[/] ({', '.join(found.flows)})"
-        )
-        if dismiss:
-            with stack.sessions.begin() as session:
-                reconnect.dismiss(session, tenant_id)
-            console.print("Proposal dismissed; nothing was re-synced.")
-            return EXIT_OK
-        await stack.ensure_connected(tenant_id)
-        start, end = first or found.first, last or found.last
-        for proposed in found.resyncs:
-            plan = await stack.service.resync_plan(tenant_id, proposed.target, start, end)
-            _print_plan(stack, console, tenant_id, plan)
-        if not yes and not _confirmed(console):
-            return EXIT_FATAL
-        accepted = await reconnect.accept(stack.service, tenant_id, first=start, last=end)
-        jobs = [(job.target, *job.plan.requested) for job in accepted]
-        return await _run_resyncs(stack, console, tenant_id, jobs)
-
-
-def _confirmed(console: Console) -> bool:
-    if not sys.stdin.isatty():
-        console.print("[red]error:[/] not a terminal; add --yes to start the re-sync")
-        return False
-    return typer.confirm("Start the re-sync?", default=False)
 
 
 def connect(
-    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    tenant: Tenant,
     code: Annotated[
-        str | None, typer.Option(help="The authorization code from Fortnox's redirect.")
+        str | None,
+        typer.Option(help="The authorization code from Fortnox's redirect.", show_default=False),
     ] = None,
     pause: Annotated[bool, typer.Option("--pause", help="Stop syncing for now.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Sync again after --pause.")] = False,
@@ -325,109 +189,18 @@ def connect(
     sandbox_url: SandboxUrl = None,
 ) -> None:
     """Connect a tenant to Fortnox (or the sandbox), or pause, resume or revoke it."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(
-        console,
-        lambda: _connect(
-            config, console, tenant, code, pause, resume, disconnect, confirm_shared_company
-        ),
+    from fortnox_bridge.cli_service import commands_work
+
+    commands_work.connect(
+        tenant,
+        code,
+        pause=pause,
+        resume=resume,
+        disconnect=disconnect,
+        confirm_shared_company=confirm_shared_company,
+        data_dir=data_dir,
+        sandbox_url=sandbox_url,
     )
-
-
-async def _connect(
-    config: Settings,
-    console: Console,
-    tenant: str,
-    code: str | None,
-    pause: bool,
-    resume: bool,
-    disconnect: bool,
-    confirm_shared_company: bool = False,
-) -> int:
-    async with open_stack(config) as stack:
-        tenant_id = stack.tenant_id(tenant)
-        if disconnect:
-            return _disconnected(
-                console, await stack.connections.disconnect(tenant_id, "by the CLI (disconnect)")
-            )
-        moves = {"paused": pause, "active": resume}
-        for state, wanted in moves.items():
-            if wanted:
-                moved = await stack.connections.transition(
-                    tenant_id, state, f"by the CLI ({state})"
-                )
-                console.print(f"Connection {moved.to_state if moved else state}.")
-                return EXIT_OK
-        if stack.sandbox is not None:
-            moved = await stack.connect_sandbox(tenant_id)
-        else:
-            moved = await _connect_fortnox(stack, console, tenant_id, code, confirm_shared_company)
-            if moved is None and code is None:
-                return EXIT_OK  # the consent URL was printed
-        console.print(f"Connection active{' (was ' + moved.from_state + ')' if moved else ''}.")
-        for proposal in moved.proposals if moved else []:
-            console.print(
-                f"  proposed re-sync: {proposal['flow']} {proposal['from']} to "
-                f"{proposal['to']} — fortnox-bridge resync --tenant {tenant} --proposed"
-            )
-        checklist = await stack.service.check(tenant_id)
-        print_checklist(console, checklist)
-        return EXIT_OK if checklist.ok else EXIT_ITEMS_FAILED
-
-
-def _disconnected(console: Console, done: Disconnection) -> int:
-    """Say what disconnecting did; exit 1 when Fortnox did not confirm the revocation."""
-    console.print("Connection revoked: nothing is synchronised until it is connected again.")
-    if done.at_fortnox == "revoked":
-        console.print("Fortnox revoked the bridge's refresh token.")
-        return EXIT_OK
-    if done.at_fortnox == "none":
-        console.print("There was no refresh token to revoke at Fortnox.")
-        return EXIT_OK
-    console.print(
-        f"[yellow]warning:[/] Fortnox did not confirm the revocation: {done.problem}. The bridge "
-        "keeps the token unused; run this again to retry, or remove the integration in Fortnox."
-    )
-    return EXIT_ITEMS_FAILED
-
-
-async def _connect_fortnox(
-    stack: Stack, console: Console, tenant_id: int, code: str | None, shared: bool
-) -> Any:
-    from fortnox_bridge.fortnox.oauth import OAuthApp
-
-    config = stack.settings
-    secret = config.fortnox_client_secret.get_secret_value() if config.fortnox_client_secret else ""
-    app = OAuthApp(
-        str(config.fortnox_client_id),
-        secret,
-        redirect_uri=config.fortnox_redirect_uri,
-        auth_url=config.fortnox_auth_url,
-    )
-    try:
-        if code is None:
-            scopes = sorted({"salary", "bookkeeping", "settings", "companyinformation"})
-            url = app.authorize_url(scopes, state=f"tenant-{tenant_id}")
-            await stack.connections.transition(tenant_id, "pending_auth", "consent requested")
-            console.print("Send the Fortnox administrator to this page to approve the bridge:")
-            console.print(url, soft_wrap=True)
-            console.print("Then run: fortnox-bridge connect --tenant <name> --code <code>")
-            return None
-        tokens = await app.exchange_code(code)
-        try:
-            return await stack.connections.connect(
-                tenant_id, tokens, client_id=app.client_id, confirm_shared_company=shared
-            )
-        except SharedCompanyError as exc:
-            if tokens.refresh_token:  # the approval is not used: leave no live token behind
-                await app.revoke(tokens.refresh_token)
-            raise EngineError(
-                f"{exc}. Nothing was connected and the approval was withdrawn; if both tenants "
-                "should use that company, ask for a new approval and run connect --code <code> "
-                "--confirm-shared-company"
-            ) from None
-    finally:
-        await app.aclose()
 
 
 def status(
@@ -439,44 +212,6 @@ def status(
     sandbox_url: SandboxUrl = None,
 ) -> None:
     """Connections, open problems and conflicts, proposed re-syncs, last runs."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _status(config, console, tenant, check))
+    from fortnox_bridge.cli_service import commands_work
 
-
-async def _status(config: Settings, console: Console, tenant: str | None, check: bool) -> int:
-    async with open_stack(config) as stack:
-        ids = [stack.tenant_id(tenant)] if tenant else stack.tenant_ids()
-        codes = [EXIT_OK]
-        for tenant_id in ids:
-            found = _status_of(stack, tenant_id)
-            print_status(console, found)
-            if found["connection"] != "active":
-                codes.append(EXIT_FATAL)
-                continue
-            if found["problems"] or found["conflicts"]:
-                codes.append(EXIT_ITEMS_FAILED)
-            if check:
-                checklist = await stack.service.check(tenant_id)
-                print_checklist(console, checklist)
-                codes.append(EXIT_OK if checklist.ok else EXIT_ITEMS_FAILED)
-        return max(codes)
-
-
-def _status_of(stack: Stack, tenant_id: int) -> dict[str, Any]:
-    with stack.sessions.begin() as session:
-        connection = ConnectionRepository(session).for_tenant(tenant_id)
-        return {
-            "tenant": _name(stack, tenant_id),
-            "connection": connection.state if connection else "not connected",
-            "disconnected_at": connection.disconnected_at if connection else None,
-            "proposals": list(connection.resync_proposals) if connection else [],
-            "problems": [vars(p) for p in ProblemRepository(session).open(tenant_id)],
-            "conflicts": [vars(c) for c in ConflictRepository(session).open(tenant_id)],
-            "runs": [vars(r) for r in RunRepository(session).latest(tenant_id, limit=3)],
-        }
-
-
-def _name(stack: Stack, tenant_id: int) -> str:
-    with stack.sessions.begin() as session:
-        tenant = TenantRepository(session).get(tenant_id)
-        return tenant.name if tenant else str(tenant_id)
+    commands_work.status(tenant, check, data_dir, sandbox_url)

@@ -1,8 +1,6 @@
 """``fortnox-bridge hr …``: actions of the ``hr`` flow family.
 
-``rewrite-absences`` re-writes the absences whose Fortnox transactions no longer follow the
-tenant's ``absence_cause`` mapping (seed 001 leaves them disconnected; HR9): their old
-transactions are deleted and new ones written under the current mapping.
+The work is in :mod:`.hr_work`, imported when a command runs.
 """
 
 from __future__ import annotations
@@ -10,25 +8,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
-from fortnox_bridge.cli_service.output import exit_code, print_summary
-from fortnox_bridge.cli_service.stack import open_stack
-from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import EXIT_OK
-from fortnox_bridge.engine.rewriting import rewrite_records
-from fortnox_bridge.flows.hr.absence_push import AbsencePush
-from fortnox_bridge.flows.hr.absences import absences_to_rewrite
+from fortnox_bridge.cli_common.options import DataDir, SandboxUrl, Tenant, new_app
 
-hr_app = typer.Typer(help="The hr flow family: employees and absences.", no_args_is_help=True)
+hr_app = new_app("The hr flow family: employees and absences.")
 
 
 @hr_app.command("rewrite-absences")
 def rewrite_absences(
-    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    tenant: Tenant,
     type_code: Annotated[
-        str | None, typer.Option("--type", help="Only absences of the absence type with this code.")
+        str | None,
+        typer.Option(
+            "--type", help="Only absences of the absence type with this code.", show_default=False
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be re-written; write nothing.")
@@ -37,37 +30,6 @@ def rewrite_absences(
     sandbox_url: SandboxUrl = None,
 ) -> None:
     """Re-write absences under the current absence_cause mapping (delete old, create new)."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _rewrite(config, console, tenant, type_code, dry_run))
+    from fortnox_bridge.cli_service import hr_work
 
-
-async def _rewrite(
-    config: Settings, console: Console, tenant: str, type_code: str | None, dry_run: bool
-) -> int:
-    async with open_stack(config) as stack:
-        tenant_id = stack.tenant_id(tenant)
-        await stack.ensure_connected(tenant_id)
-        with stack.sessions.begin() as session:
-            chosen = absences_to_rewrite(session, tenant_id, type_code)
-        which = f" of type {type_code}" if type_code else ""
-        if not chosen:
-            console.print(f"No absences{which} to re-write: every one follows the mapping.")
-            return EXIT_OK
-        console.print(f"Re-writing {len(chosen)} absence(s){which}: {', '.join(chosen)}")
-        source = stack.service.clients.source(tenant_id)
-        try:
-            async with stack.service.writers.hold(tenant_id, "re-write"):
-                summary = await rewrite_records(
-                    stack.sessions,
-                    stack.clock,
-                    stack.flows,
-                    tenant_id=tenant_id,
-                    flow_name=AbsencePush.name,
-                    source=source,
-                    external_ids=chosen,
-                    dry_run=dry_run,
-                )
-        finally:
-            await source.aclose()
-        print_summary(console, tenant, summary)
-        return exit_code(summary)
+    hr_work.rewrite_absences(tenant, type_code, dry_run, data_dir, sandbox_url)

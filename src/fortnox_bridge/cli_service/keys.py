@@ -2,38 +2,21 @@
 manage tenants through ``/api/v1/tenants``).
 
 A new key is printed once; only its hash is stored, so a lost key cannot be shown again — revoke
-it and create another. These commands only need the store (no sandbox, no Fortnox).
+it and create another. The work is in :mod:`.keys_work`, imported when a command runs.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.cli_service.commands import DataDir, settings
-from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import EXIT_FATAL
-from fortnox_bridge.files import private_dir
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
-from fortnox_bridge.store.models import AdminKey, ApiKey, Tenant
-from fortnox_bridge.store.tenants import API_KEY_SCOPES, AdminKeyRepository, TenantRepository
+from fortnox_bridge.cli_common.options import DataDir, Tenant, new_app
 
-keys_app = typer.Typer(help="API keys of a tenant: create, list, revoke.", no_args_is_help=True)
-admin_keys_app = typer.Typer(
-    help="Admin keys (tenant management through the API): create, list, revoke.",
-    no_args_is_help=True,
-)
-TenantName = Annotated[str, typer.Option("--tenant", help="Tenant name or id.")]
+keys_app = new_app("API keys of a tenant: create, list, revoke.")
+admin_keys_app = new_app("Admin keys (tenant management through the API): create, list, revoke.")
 Label = Annotated[str, typer.Option("--label", help="What the key is for (shown in lists).")]
-KeyId = Annotated[int, typer.Argument(help="The key's id (see the list).")]
+KeyId = Annotated[int, typer.Argument(help="The key's id (see the list).", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -42,38 +25,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(admin_keys_app, name="admin-keys")
 
 
-@contextlib.contextmanager
-def _store(config: Settings) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the migrated store of ``config``."""
-    private_dir(config.data_dir)
-    engine = open_engine(config.effective_database_url)
-    try:
-        migrate(engine)
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
-def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}")
-    return typer.Exit(EXIT_FATAL)
-
-
-def _tenant(session: Session, name: str) -> Tenant | None:
-    tenants = TenantRepository(session)
-    found = tenants.by_name(name)
-    if found is None and name.isdigit():
-        found = tenants.get(int(name))
-    return found
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 @keys_app.command("create")
 def create_key(
-    tenant: TenantName,
+    tenant: Tenant,
     scope: Annotated[
         str, typer.Option("--scope", help="read (GET only) or read_write.")
     ] = "read_write",
@@ -81,98 +35,46 @@ def create_key(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API key of a tenant and print it (shown once)."""
-    config, console = settings(data_dir=data_dir), Console()
-    if scope not in API_KEY_SCOPES:
-        raise _fail(console, f"--scope must be one of {', '.join(API_KEY_SCOPES)}, not {scope!r}")
-    if not 1 <= len(label) <= 100:
-        raise _fail(console, "--label must be 1 to 100 characters")
-    with _store(config) as sessions, sessions.begin() as session:
-        found = _tenant(session, tenant)
-        if found is None:
-            raise _fail(console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants'")
-        issued = TenantRepository(session).create_api_key(
-            found.id, label=label, scope=scope, now=SystemClock().now()
-        )
-        name = found.name
-    console.print(f"API key {issued.id} of {name!r} ({scope}, {label!r}).")
-    console.print(f"Key (shown once): {issued.key}", soft_wrap=True)
+    from fortnox_bridge.cli_service import keys_work
+
+    keys_work.create_key(tenant, scope, label, data_dir)
 
 
 @keys_app.command("list")
-def list_keys(tenant: TenantName, data_dir: DataDir = None) -> None:
+def list_keys(tenant: Tenant, data_dir: DataDir = None) -> None:
     """List a tenant's API keys (never the keys themselves)."""
-    config, console = settings(data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        found = _tenant(session, tenant)
-        if found is None:
-            raise _fail(console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants'")
-        rows = TenantRepository(session).api_keys(found.id)
-        console.print(_table(f"API keys of {found.name}", rows))
+    from fortnox_bridge.cli_service import keys_work
+
+    keys_work.list_keys(tenant, data_dir)
 
 
 @keys_app.command("revoke")
 def revoke_key(key_id: KeyId, data_dir: DataDir = None) -> None:
     """Revoke an API key: it stops working at once."""
-    config, console = settings(data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        tenants = TenantRepository(session)
-        row = tenants.api_key(key_id)
-        if row is None:
-            raise _fail(console, f"no API key {key_id}; list them with 'fortnox-bridge keys list'")
-        tenants.revoke_api_key(row, now=SystemClock().now())
-        owner = tenants.get(row.tenant_id)
-        label, name = row.label, owner.name if owner else str(row.tenant_id)
-    console.print(f"Revoked API key {key_id} ({label!r}) of {name!r}.")
+    from fortnox_bridge.cli_service import keys_work
+
+    keys_work.revoke_key(key_id, data_dir)
 
 
 @admin_keys_app.command("create")
 def create_admin_key(label: Label = "admin", data_dir: DataDir = None) -> None:
     """Create an admin key (manages tenants through /api/v1/tenants) and print it once."""
-    config, console = settings(data_dir=data_dir), Console()
-    if not 1 <= len(label) <= 100:
-        raise _fail(console, "--label must be 1 to 100 characters")
-    with _store(config) as sessions, sessions.begin() as session:
-        issued = AdminKeyRepository(session).issue(label=label, now=SystemClock().now())
-    console.print(f"Admin key {issued.id} ({label!r}).")
-    console.print(f"Key (shown once): {issued.key}", soft_wrap=True)
+    from fortnox_bridge.cli_service import keys_work
+
+    keys_work.create_admin_key(label, data_dir)
 
 
 @admin_keys_app.command("list")
 def list_admin_keys(data_dir: DataDir = None) -> None:
     """List the admin keys (never the keys themselves)."""
-    config, console = settings(data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        console.print(_table("Admin keys", AdminKeyRepository(session).all()))
+    from fortnox_bridge.cli_service import keys_work
+
+    keys_work.list_admin_keys(data_dir)
 
 
 @admin_keys_app.command("revoke")
 def revoke_admin_key(key_id: KeyId, data_dir: DataDir = None) -> None:
     """Revoke an admin key: it stops working at once."""
-    config, console = settings(data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        keys = AdminKeyRepository(session)
-        row = keys.get(key_id)
-        if row is None:
-            raise _fail(
-                console, f"no admin key {key_id}; list them with 'fortnox-bridge admin-keys list'"
-            )
-        keys.revoke(row, now=SystemClock().now())
-        label = row.label
-    console.print(f"Revoked admin key {key_id} ({label!r}).")
+    from fortnox_bridge.cli_service import keys_work
 
-
-def _table(title: str, rows: list[ApiKey] | list[AdminKey]) -> Table:
-    table = Table(title=title)
-    for column in ("id", "label", "prefix", "scope", "created", "last used", "revoked"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            row.label,
-            row.prefix,
-            row.scope if isinstance(row, ApiKey) else "admin",
-            _when(row.created_at),
-            _when(row.last_used_at),
-            _when(row.revoked_at),
-        )
-    return table
+    keys_work.revoke_admin_key(key_id, data_dir)

@@ -1,15 +1,22 @@
-"""What the service commands print: run summaries, dry-run plans, checklists, statuses."""
+"""What the service commands print: run summaries, dry-run plans, checklists, statuses.
+
+Times are shown in the machine's time zone, to the second.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.engine.preflight import Checklist
 from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.store.models import Conflict, Problem, Run
 
 COLUMNS = (
     "created",
@@ -86,30 +93,97 @@ def print_checklist(console: Console, checklist: Checklist) -> None:
     console.print(table)
 
 
-def print_status(console: Console, status: dict[str, Any]) -> None:
-    """A tenant's connection, problems, conflicts and last runs."""
-    console.print(
-        f"[bold]{status['tenant']}[/]: connection {status['connection']}"
-        + (f", broken since {status['disconnected_at']}" if status["disconnected_at"] else "")
+def local_time(moment: datetime | None, *, seconds: bool = True) -> str:
+    """``2026-12-06 14:03:12`` in the machine's time zone; ``""`` for no time."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def counts_text(counts: dict[str, Any]) -> str:
+    """``created 3, failed 1``: the counts that are not zero, in their order."""
+    shown = [f"{name} {value}" for name, value in counts.items() if value]
+    return ", ".join(shown) or "nothing to do"
+
+
+@dataclass
+class TenantStatus:
+    """What ``status`` shows of one tenant."""
+
+    tenant: str
+    connection: str
+    disconnected_at: datetime | None
+    proposals: list[dict[str, Any]]
+    problems: list[Problem]
+    conflicts: list[Conflict]
+    runs: list[Run]
+
+
+def _problem_lines(problems: list[Problem]) -> list[tuple[str, str, str, int, datetime]]:
+    """One line per problem as the reader sees it: problems kept apart in the store (the same
+    record failing the same way in two flows, or on create and then on update) are one line,
+    their counts added up."""
+    lines: dict[tuple[str, str, str], tuple[int, datetime]] = {}
+    for problem in problems:
+        key = (problem.reference, problem.message, problem.fix)
+        count, last = lines.get(key, (0, problem.last_seen))
+        lines[key] = (count + problem.count, max(last, problem.last_seen))
+    return [(*key, count, last) for key, (count, last) in lines.items()]
+
+
+def print_status(console: Console, status: TenantStatus) -> None:
+    """A tenant's connection, proposed re-syncs, open problems (one line each), conflicts and
+    last runs (tables)."""
+    name = escape(status.tenant)
+    broken = (
+        f", broken since {local_time(status.disconnected_at)}" if status.disconnected_at else ""
     )
-    for proposal in status["proposals"]:
+    colour = "green" if status.connection == "active" else "red"
+    console.print(f"[bold]{name}[/]: connection [{colour}]{status.connection}[/]{broken}")
+    for proposal in status.proposals:
         console.print(
-            f"  proposed re-sync: {proposal['flow']} {proposal['from']} to "
-            f"{proposal['to']} ({proposal['reason']}) — accept with "
-            f"'fortnox-bridge resync --tenant \"{status['tenant']}\" --proposed'"
+            f"  proposed re-sync: {proposal['flow']} {proposal['from']} to {proposal['to']} "
+            f"({escape(str(proposal.get('reason', '')))}) — accept with "
+            f"'fortnox-bridge resync --tenant \"{name}\" --proposed'",
+            soft_wrap=True,
         )
-    for problem in status["problems"]:
+    lines = _problem_lines(status.problems)
+    if lines:
+        console.print(f"  open problems: {len(lines)}")
+    for reference, message, fix, count, last in lines:
+        fixed = f" Fix: {escape(fix)}" if fix else ""
         console.print(
-            f"  [red]problem[/] {problem['reference']}: {problem['message']} — "
-            f"{problem['fix']} (seen {problem['count']}×)"
+            f"  [red]problem[/] {escape(reference)}: {escape(message)}{fixed} "
+            f"(seen {count}×, last {local_time(last)})",
+            soft_wrap=True,
         )
-    for conflict in status["conflicts"]:
-        console.print(
-            f"  [yellow]conflict[/] #{conflict['id']} {conflict['external_id']}: "
-            f"{', '.join(conflict['fields'])}"
-        )
-    for run in status["runs"]:
-        console.print(
-            f"  run #{run['id']} {run['kind']} {run['status']} "
-            f"{run['started_at']} requests={run['requests']} {run['counts']}"
-        )
+    if status.conflicts:
+        table = Table(title=f"Open conflicts of {name}", title_justify="left")
+        for column in ("conflict", "record", "Fortnox id", "fields", "since"):
+            table.add_column(column)
+        for conflict in status.conflicts:
+            table.add_row(
+                f"#{conflict.id}",
+                f"{conflict.entity_type} {escape(conflict.external_id)}",
+                escape(conflict.fortnox_id),
+                ", ".join(sorted(conflict.fields)),
+                local_time(conflict.created_at),
+            )
+        console.print(table)
+    if status.runs:
+        table = Table(title=f"Last runs of {name}", title_justify="left")
+        for column in ("run", "kind", "status", "started", "finished", "requests", "counts"):
+            table.add_column(column, justify="right" if column == "requests" else "left")
+        for run in status.runs:
+            table.add_row(
+                f"#{run.id}",
+                run.kind + (f" {run.flow}" if run.flow else ""),
+                run.status,
+                local_time(run.started_at),
+                local_time(run.finished_at),
+                str(run.requests),
+                counts_text(run.counts),
+            )
+        console.print(table)

@@ -1,5 +1,6 @@
 """The engine assembled from :class:`~fortnox_bridge.config.Settings`, as ``serve``, ``sync``,
-``resync``, ``connect`` and ``status`` use it.
+``resync``, ``connect`` and ``status --check`` use it; and the store alone (:func:`open_store`)
+for the commands that only read or change the bridge's own data.
 
 Where Fortnox is: the real one when a developer app is configured (``fortnox_client_id``), a
 standalone sandbox at ``sandbox_url``, or else an in-process sandbox kept in
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -45,20 +46,15 @@ SANDBOX_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
 
 
 @dataclass
-class Stack:
-    """Everything a command needs, opened together and closed together."""
+class Store:
+    """The store alone (no key, no sandbox, no Fortnox): what commands that only read or change
+    the bridge's own data need."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
     flows: list[type[Flow]]
-    cipher: TokenCipher
-    connections: ConnectionService
-    notifier: Notifier | None
-    metrics: Metrics
-    service: SyncService
-    sandbox: SandboxLink | None
 
     def tenant_id(self, name: str) -> int:
         """The id of the tenant called ``name`` (or with that id); ``KeyError`` if none."""
@@ -75,6 +71,24 @@ class Stack:
         """Every tenant, by id."""
         with self.sessions.begin() as session:
             return [tenant.id for tenant in TenantRepository(session).all()]
+
+    def tenant_name(self, tenant_id: int) -> str:
+        """The tenant's name (its id when it has gone)."""
+        with self.sessions.begin() as session:
+            tenant = TenantRepository(session).get(tenant_id)
+            return tenant.name if tenant else str(tenant_id)
+
+
+@dataclass
+class Stack(Store):
+    """Everything a command needs, opened together and closed together."""
+
+    cipher: TokenCipher
+    connections: ConnectionService
+    notifier: Notifier | None
+    metrics: Metrics
+    service: SyncService
+    sandbox: SandboxLink | None
 
     async def run_job(self, job: Job) -> None:
         """Run a queued job: a sweep or a push of the tenant (what every worker does)."""
@@ -133,6 +147,19 @@ class Stack:
             needed = connection is None and tenant is not None and tenant.fortnox_tenant_id
         if needed:
             await self.connect_sandbox(tenant_id)
+
+
+@contextlib.contextmanager
+def open_store(settings: Settings, *, clock: Clock | None = None) -> Iterator[Store]:
+    """Open the store (migrated) alone; the data directory is not created here."""
+    engine = open_engine(settings.effective_database_url)
+    try:
+        migrate(engine)
+        yield Store(
+            settings, engine, session_factory(engine), clock or SystemClock(), discover_flows()
+        )
+    finally:
+        engine.dispose()
 
 
 @contextlib.asynccontextmanager

@@ -1,276 +1,121 @@
-"""``fortnox-bridge tenants``: list tenants; add one (with its API key); change its settings."""
+"""``fortnox-bridge tenants``: list tenants; add one (with its API key); change its settings.
+
+The work is in :mod:`.tenants_work`, imported when a command runs.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
-from fortnox_bridge.cli_service.stack import Stack, open_stack
-from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
-from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
-from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.merge import POLICIES
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.mappings import MappingRepository
-from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.cli_common.options import DataDir, IgnoredSandboxUrl, new_app
 
-tenants_app = typer.Typer(help="Tenants: list, add, change.", invoke_without_command=True)
+tenants_app = new_app(
+    "Tenants: list, add, set (settings, flows), map (values).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+Name = Annotated[str, typer.Argument(help="Tenant name or id.", show_default=False)]
 Emails = Annotated[
-    list[str] | None, typer.Option("--email", help="Who gets e-mail (repeatable; replaces).")
+    list[str] | None,
+    typer.Option("--email", help="Who gets e-mail (repeatable; replaces).", show_default=False),
 ]
-Policy = Annotated[
-    str | None, typer.Option(help=f"Fields changed on both sides: {', '.join(POLICIES)}.")
+#: The engine's conflict policies (a test keeps this text equal to them).
+POLICY_HELP = "Fields changed on both sides: bridge_wins, fortnox_wins or ask."
+Policy = Annotated[str | None, typer.Option(help=POLICY_HELP, show_default=False)]
+Interval = Annotated[
+    int | None, typer.Option(min=1, max=1440, help="Minutes between sweeps.", show_default=False)
 ]
-Interval = Annotated[int | None, typer.Option(min=1, max=1440, help="Minutes between sweeps.")]
-Digest = Annotated[str | None, typer.Option(help="Digest of open problems: per_run or daily.")]
+Digest = Annotated[
+    str | None,
+    typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
+]
 
 
 @tenants_app.callback()
-def tenants(ctx: typer.Context, data_dir: DataDir = None, sandbox_url: SandboxUrl = None) -> None:
-    """List the tenants with their connection, schedule, policy and open problems."""
+def tenants(
+    ctx: typer.Context, data_dir: DataDir = None, sandbox_url: IgnoredSandboxUrl = None
+) -> None:
+    """Tenants: without a subcommand, the same list as `tenants list`."""
     if ctx.invoked_subcommand is not None:
         return
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _list(config, console))
+    from fortnox_bridge.cli_service import tenants_work
+
+    tenants_work.list_tenants(data_dir)
 
 
-async def _list(config: Settings, console: Console) -> int:
-    async with open_stack(config) as stack:
-        table = Table(title="Tenants")
-        for column in (
-            "id",
-            "name",
-            "connection",
-            "every",
-            "policy",
-            "digest",
-            "e-mail",
-            "flows",
-            "open problems",
-        ):
-            table.add_column(column)
-        with stack.sessions.begin() as session:
-            for tenant in TenantRepository(session).all():
-                connection = ConnectionRepository(session).for_tenant(tenant.id)
-                table.add_row(
-                    str(tenant.id),
-                    tenant.name,
-                    connection.state if connection else "not connected",
-                    f"{tenant.sweep_interval_minutes} min",
-                    tenant.conflict_policy,
-                    tenant.digest,
-                    ", ".join(tenant.notify_emails),
-                    ", ".join(_enabled(stack, session, tenant.id)),
-                    str(len(ProblemRepository(session).open(tenant.id))),
-                )
-        console.print(table)
-        return EXIT_OK
+@tenants_app.command("list")
+def list_tenants(data_dir: DataDir = None, sandbox_url: IgnoredSandboxUrl = None) -> None:
+    """List the tenants with their connection, schedule, policy, flows and open problems."""
+    from fortnox_bridge.cli_service import tenants_work
 
-
-def _enabled(stack: Stack, session: object, tenant_id: int) -> list[str]:
-    configs = FlowConfigRepository(session).for_tenant(tenant_id)  # type: ignore[arg-type]
-    return [
-        f.name
-        for f in stack.flows
-        if (configs[f.name].enabled if f.name in configs else is_enabled_by_default(f))
-    ]
+    tenants_work.list_tenants(data_dir)
 
 
 @tenants_app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="The tenant's name (unique).")],
+    name: Annotated[str, typer.Argument(help="The tenant's name (unique).", show_default=False)],
     email: Emails = None,
     policy: Policy = None,
     interval: Interval = None,
     digest: Digest = None,
     data_dir: DataDir = None,
-    sandbox_url: SandboxUrl = None,
+    sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
-    """Add a tenant and print its API key (shown once)."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    run(console, lambda: _add(config, console, name, email, policy, interval, digest))
+    """Add a tenant and print its API key (shown once). Creates the store if there is none."""
+    from fortnox_bridge.cli_service import tenants_work
 
-
-async def _add(
-    config: Settings,
-    console: Console,
-    name: str,
-    email: list[str] | None,
-    policy: str | None,
-    interval: int | None,
-    digest: str | None,
-) -> int:
-    async with open_stack(config) as stack:
-        with stack.sessions.begin() as session:
-            tenants = TenantRepository(session)
-            if tenants.by_name(name) is not None:
-                console.print(f"[red]error:[/] a tenant called {name!r} exists already")
-                return EXIT_FATAL
-            tenant = tenants.create(name, now=stack.clock.now())
-            key = tenants.issue_api_key(tenant, label="cli", now=stack.clock.now())
-            tenant_id = tenant.id
-        code = _change(stack, console, tenant_id, email, policy, interval, digest, [], [])
-        if code == EXIT_OK:
-            console.print(f"Tenant {name!r} added (id {tenant_id}). API key (shown once): {key}")
-            console.print(f"Connect it: fortnox-bridge connect --tenant {name!r}")
-        return code
+    tenants_work.add(name, email, policy, interval, digest, data_dir)
 
 
 @tenants_app.command("set")
 def change(
-    name: Annotated[str, typer.Argument(help="Tenant name or id.")],
+    name: Name,
     email: Emails = None,
     policy: Policy = None,
     interval: Interval = None,
     digest: Digest = None,
-    enable: Annotated[list[str] | None, typer.Option(help="Turn a flow on (repeatable).")] = None,
-    disable: Annotated[list[str] | None, typer.Option(help="Turn a flow off.")] = None,
+    enable: Annotated[
+        list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
+    ] = None,
+    disable: Annotated[
+        list[str] | None, typer.Option(help="Turn a flow off (repeatable).", show_default=False)
+    ] = None,
     setting: Annotated[
         list[str] | None,
         typer.Option(
             help="A flow setting: FLOW.NAME=VALUE, e.g. "
-            "hr.employee.pull.import_unmatched=true (repeatable)."
+            "hr.employee.pull.import_unmatched=true (repeatable).",
+            show_default=False,
         ),
     ] = None,
     data_dir: DataDir = None,
-    sandbox_url: SandboxUrl = None,
+    sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
     """Change a tenant's recipients, conflict policy, sweep interval, digest or flows."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    from fortnox_bridge.cli_service import tenants_work
 
-    async def work() -> int:
-        async with open_stack(config) as stack:
-            tenant_id = stack.tenant_id(name)
-            code = _change(
-                stack,
-                console,
-                tenant_id,
-                email,
-                policy,
-                interval,
-                digest,
-                enable or [],
-                disable or [],
-            )
-            if code == EXIT_OK and setting:
-                code = _settings(stack, console, tenant_id, setting)
-            return code
-
-    run(console, work)
-
-
-def _change(
-    stack: Stack,
-    console: Console,
-    tenant_id: int,
-    email: list[str] | None,
-    policy: str | None,
-    interval: int | None,
-    digest: str | None,
-    enable: list[str],
-    disable: list[str],
-) -> int:
-    if policy is not None and policy not in POLICIES:
-        console.print(f"[red]error:[/] --policy must be one of {', '.join(POLICIES)}")
-        return EXIT_FATAL
-    if digest is not None and digest not in ("per_run", "daily"):
-        console.print("[red]error:[/] --digest must be per_run or daily")
-        return EXIT_FATAL
-    flows = {f.name: f for f in stack.flows}
-    unknown = sorted(set(enable + disable) - set(flows))
-    if unknown:
-        console.print(f"[red]error:[/] unknown flow(s) {unknown}; known: {sorted(flows)}")
-        return EXIT_FATAL
-    with stack.sessions.begin() as session:
-        tenant = TenantRepository(session).get(tenant_id)
-        assert tenant is not None
-        tenant.notify_emails = email if email is not None else tenant.notify_emails
-        tenant.conflict_policy = policy or tenant.conflict_policy
-        tenant.sweep_interval_minutes = interval or tenant.sweep_interval_minutes
-        tenant.digest = digest or tenant.digest
-        configs = FlowConfigRepository(session)
-        current = configs.for_tenant(tenant_id)
-        for name, on in [(n, True) for n in enable] + [(n, False) for n in disable]:
-            raw = current[name].settings if name in current else {}
-            validate_settings(flows[name], raw)
-            configs.put(tenant_id, name, enabled=on, settings=raw, now=stack.clock.now())
-    console.print("Saved.")
-    return EXIT_OK
-
-
-def _settings(stack: Stack, console: Console, tenant_id: int, assignments: list[str]) -> int:
-    """Store flow settings after the flow's Settings model accepted them."""
-    flows = {f.name: f for f in stack.flows}
-    changes: dict[str, dict[str, Any]] = {}
-    for assignment in assignments:
-        target, _, raw = assignment.partition("=")
-        flow, _, name = target.rpartition(".")
-        if not raw or flow not in flows:
-            console.print(
-                f"[red]error:[/] --setting {assignment!r}: write FLOW.NAME=VALUE with "
-                f"FLOW one of {sorted(flows)}"
-            )
-            return EXIT_FATAL
-        try:
-            value: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        changes.setdefault(flow, {})[name] = value
-    with stack.sessions.begin() as session:
-        configs = FlowConfigRepository(session)
-        current = configs.for_tenant(tenant_id)
-        for flow, values in changes.items():
-            row = current.get(flow)
-            merged = {**(row.settings if row else {}), **values}
-            try:
-                checked = validate_settings(flows[flow], merged)
-            except InvalidSettingsError as exc:
-                console.print(f"[red]error:[/] {exc}")
-                return EXIT_FATAL
-            enabled = row.enabled if row else is_enabled_by_default(flows[flow])
-            configs.put(
-                tenant_id,
-                flow,
-                enabled=enabled,
-                settings=checked.model_dump(mode="json"),
-                now=stack.clock.now(),
-            )
-    console.print("Flow settings saved.")
-    return EXIT_OK
+    tenants_work.change(name, email, policy, interval, digest, enable, disable, setting, data_dir)
 
 
 @tenants_app.command("map")
 def map_value(
-    name: Annotated[str, typer.Argument(help="Tenant name or id.")],
-    kind: Annotated[str, typer.Option(help="What is mapped, e.g. attendance_code.")],
-    local: Annotated[str, typer.Option(help="The host's value.")],
-    fortnox: Annotated[str | None, typer.Option(help="The Fortnox value.")] = None,
-    exclude: Annotated[bool, typer.Option(help="Never send records with this value.")] = False,
+    name: Name,
+    kind: Annotated[
+        str, typer.Option(help="What is mapped, e.g. attendance_code.", show_default=False)
+    ],
+    local: Annotated[str, typer.Option(help="The host's value.", show_default=False)],
+    fortnox: Annotated[
+        str | None, typer.Option(help="The Fortnox value.", show_default=False)
+    ] = None,
+    exclude: Annotated[
+        bool, typer.Option("--exclude", help="Never send records with this value.")
+    ] = False,
     data_dir: DataDir = None,
-    sandbox_url: SandboxUrl = None,
+    sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
-    """Map a host value to a Fortnox value (e.g. a time code to a cause code), or exclude it."""
-    config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
-    if fortnox is None and not exclude:
-        console.print("[red]error:[/] give --fortnox VALUE or --exclude")
-        raise typer.Exit(EXIT_FATAL)
+    """Map a host value to a Fortnox value (a time code to a cause code, say), or exclude it."""
+    from fortnox_bridge.cli_service import tenants_work
 
-    async def work() -> int:
-        async with open_stack(config) as stack:
-            tenant_id = stack.tenant_id(name)
-            with stack.sessions.begin() as session:
-                MappingRepository(session).put(
-                    tenant_id, kind, local, fortnox, excluded=exclude, now=stack.clock.now()
-                )
-            console.print(f"Mapped {kind} {local!r} → {'excluded' if exclude else fortnox!r}.")
-            return EXIT_OK
-
-    run(console, work)
+    tenants_work.map_value(name, kind, local, fortnox, exclude, data_dir)

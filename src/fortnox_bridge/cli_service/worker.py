@@ -9,30 +9,21 @@ scripts can start and kill workers freely: a killed worker's job runs again on a
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from fortnox_bridge.cli_service.commands import DataDir, SandboxUrl, run, settings
+from fortnox_bridge.cli_common.runtime import run, settings
 from fortnox_bridge.cli_service.jobs import distributed_problem, open_queue
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
 
 
-def worker(
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=256, help="Jobs this worker runs at once (default: the workers setting, 4)."
-        ),
-    ] = None,
-    data_dir: DataDir = None,
-    sandbox_url: SandboxUrl = None,
-) -> None:
-    """Run sweeps and pushes from the distributed mode's job queue until Ctrl-C."""
+def worker_command(concurrency: int | None, data_dir: Path | None, sandbox_url: str | None) -> None:
+    """``fortnox-bridge worker`` (declared in :mod:`.commands`)."""
     config = settings(data_dir=data_dir, sandbox_url=sandbox_url, workers=concurrency)
     console = Console()
     problem = worker_problem(config)
