@@ -130,18 +130,19 @@ class FortnoxClient(Resources):
         body: dict[str, Any] | None,
         safe: bool,
     ) -> httpx.Response:
-        await self._limiter.acquire(self._limiter_key)
-        self.requests_made += 1
-        if method in WRITE_METHODS:
-            self.write_requests_made += 1
-        try:
-            response = await self._http.request(method, path, params=params, json=body)
-        except _NOT_SENT as exc:
-            raise FortnoxTransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            if not safe:
-                raise OutcomeUnknown(method, path, exc.__class__.__name__) from exc
-            raise FortnoxTransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
+        # The place in the rate-limit window is held until the answer is in (see ratelimit).
+        async with self._limiter.slot(self._limiter_key):
+            self.requests_made += 1
+            if method in WRITE_METHODS:
+                self.write_requests_made += 1
+            try:
+                response = await self._http.request(method, path, params=params, json=body)
+            except _NOT_SENT as exc:
+                raise FortnoxTransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
+            except httpx.TransportError as exc:
+                if not safe:
+                    raise OutcomeUnknown(method, path, exc.__class__.__name__) from exc
+                raise FortnoxTransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
         if not response.is_error:
             return response
         error = error_for_status(

@@ -153,6 +153,27 @@ async def test_the_client_limiter_keeps_under_the_sandbox_limit(
     assert clock.now() - started >= timedelta(seconds=10.2)
 
 
+async def test_a_short_job_uses_the_whole_window_at_once(
+    connect: Connect, sandbox: httpx.AsyncClient, control: SandboxControl, company: int,
+    clock: ManualClock, sleeper: ManualClock,
+) -> None:  # fmt: skip
+    await sandbox.put("/_sandbox/rate-limit", json={"requests": 25, "seconds": 5})
+    limiter = SlidingWindowLimiter(RateLimit.parse("25/5"), clock=clock, sleep=sleeper.sleep)
+    client, _, _ = await connect(company, limiter=limiter)
+    started = clock.now()
+    await asyncio.gather(
+        *(client.employees.create({"first_name": f"N{n}", "last_name": "P"}) for n in range(25))
+    )
+    assert clock.now() == started  # 25 writes: no wait at all (paced, they took 4 s)
+    await asyncio.gather(
+        *(client.employees.create({"first_name": f"M{n}", "last_name": "P"}) for n in range(5))
+    )
+    # 30 writes: the least Fortnox allows — the 26th as soon as the first leaves the window.
+    assert (clock.now() - started).total_seconds() == pytest.approx(5.1)
+    stats = await control.stats(company)
+    assert stats["responses_by_status"] == {"201": 30}
+
+
 async def test_without_the_limiter_the_sandbox_answers_429_and_retries_absorb_it(
     connect: Connect, sandbox: httpx.AsyncClient, control: SandboxControl, company: int
 ) -> None:

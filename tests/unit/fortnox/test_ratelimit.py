@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -10,68 +11,104 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 
 
-@pytest.mark.parametrize(
-    ("burst", "expected_elapsed"),
-    [
-        (25, 4 * 5.1),  # whole windows: 120 = 25 + 4 × 25 - 5, so four waits of 5.1 s
-        (5, 23 * 1.02),  # paced: 24 bursts of 5, one every 5.1 × 5 / 25 = 1.02 s
-    ],
-)
-async def test_never_more_than_the_limit_in_any_window(
-    clock: ManualClock, burst: int, expected_elapsed: float
+async def _send(limiter: SlidingWindowLimiter, key: str, clock: ManualClock) -> datetime:
+    """One request that is answered at once: the time it was sent."""
+    async with limiter.slot(key):
+        return clock.now()
+
+
+async def test_the_first_window_goes_at_once_then_each_request_as_room_frees(
+    clock: ManualClock,
 ) -> None:
-    limit = RateLimit(25, 5.0, 0.1, burst=burst)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
-    stamps: list[datetime] = []
-    for _ in range(120):
-        await limiter.acquire("app:1")
-        stamps.append(clock.now())
-    for index in range(25, len(stamps)):
-        assert (stamps[index] - stamps[index - 25]).total_seconds() >= 5.1
-    elapsed = (stamps[-1] - stamps[0]).total_seconds()
-    assert elapsed == pytest.approx(expected_elapsed, abs=0.05)
-    assert limiter.waited_seconds == pytest.approx(elapsed, abs=0.01)
+    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.1), clock=clock, sleep=clock.sleep)
+    start = clock.now()
+    sent = [(await _send(limiter, "app:1", clock) - start).total_seconds() for _ in range(120)]
+    assert sent[:25] == [0.0] * 25  # the whole first window, no pacing
+    assert sent[25:50] == [pytest.approx(5.1)] * 25  # the next window as soon as it opens
+    assert sent[-1] == pytest.approx(4 * 5.1)  # 120 = 5 windows: 4 waits, not 24 paced ones
+    for index in range(25, len(sent)):
+        assert sent[index] - sent[index - 25] >= 5.1 - 1e-9  # never 26 in one window
+    assert limiter.waited_seconds == pytest.approx(4 * 5.1)
+
+
+async def test_thirty_requests_take_one_wait(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit.parse("25/5"), clock=clock, sleep=clock.sleep)
+    start = clock.now()
+    for _ in range(30):
+        await _send(limiter, "app:1", clock)
+    assert (clock.now() - start).total_seconds() == pytest.approx(5.1)
+
+
+async def test_a_place_is_held_until_the_answer_and_stamped_then(clock: ManualClock) -> None:
+    """A slow answer moves the next window: Fortnox may have counted the request late."""
+    limiter = SlidingWindowLimiter(RateLimit(2, 5.0, 0.0), clock=clock, sleep=clock.sleep)
+    async with limiter.slot("k"):
+        clock.advance(1.5)  # the first answer takes 1.5 s
+    async with limiter.slot("k"):
+        pass  # answered at once, at t=1.5
+    # Room again when the first place leaves: 5 s after its answer (t=6.5), not after t=0.
+    assert await limiter.acquire("k") == pytest.approx(5.0)
+    await limiter.release("k")
+
+
+async def test_places_in_flight_count_until_answered(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit(3, 5.0, 0.0), clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        await limiter.acquire("k")  # three requests sent, no answer yet
+    started = clock.now()
+    waiter = asyncio.create_task(limiter.acquire("k"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiter.done()  # no answer: no room, however long it looks
+    clock.advance(2)
+    await limiter.release("k")  # one answer: room 5 s later
+    answered = clock.now()
+    waited = await waiter
+    assert (clock.now() - answered).total_seconds() == pytest.approx(5.0)
+    assert waited == pytest.approx((clock.now() - started).total_seconds() - 2)
 
 
 async def test_each_key_has_its_own_budget(clock: ManualClock) -> None:
-    limit = RateLimit(2, 5.0, 0.0, burst=2)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(RateLimit(2, 5.0, 0.0), clock=clock, sleep=clock.sleep)
     for key in ("app:1", "app:1", "app:2", "app:2"):
-        assert await limiter.acquire(key) == 0.0
-    assert await limiter.acquire("app:1") == pytest.approx(5.0, abs=0.01)
+        async with limiter.slot(key) as waited:
+            assert waited == 0.0
+    async with limiter.slot("app:1") as waited:
+        assert waited == pytest.approx(5.0, abs=0.01)
 
 
 async def test_the_window_slides(clock: ManualClock) -> None:
-    limit = RateLimit(3, 5.0, 0.0, burst=3)
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
-    await limiter.acquire("k")
+    limiter = SlidingWindowLimiter(RateLimit(3, 5.0, 0.0), clock=clock, sleep=clock.sleep)
+    await _send(limiter, "k", clock)
     clock.advance(3)
-    await limiter.acquire("k")
-    await limiter.acquire("k")
+    await _send(limiter, "k", clock)
+    await _send(limiter, "k", clock)
     # The first request leaves the window at t=5, the next two at t=8.
-    assert await limiter.acquire("k") == pytest.approx(2.0, abs=0.01)
-    assert await limiter.acquire("k") == pytest.approx(3.0, abs=0.01)
+    async with limiter.slot("k") as waited:
+        assert waited == pytest.approx(2.0, abs=0.01)
+    async with limiter.slot("k") as waited:
+        assert waited == pytest.approx(3.0, abs=0.01)
 
 
-async def test_pacing_spreads_a_full_window(clock: ManualClock) -> None:
-    limiter = SlidingWindowLimiter(RateLimit(25, 5.0, 0.0, burst=5), clock=clock, sleep=clock.sleep)
-    waits = [await limiter.acquire("k") for _ in range(10)]
-    assert waits[:5] == [0.0] * 5
-    assert waits[5] == pytest.approx(1.0, abs=0.01)  # the sixth waits for the next pace slot
-    assert waits[6:] == [0.0] * 4
+async def test_a_failed_request_keeps_its_place(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit(1, 5.0, 0.0), clock=clock, sleep=clock.sleep)
+    with pytest.raises(RuntimeError):
+        async with limiter.slot("k"):
+            raise RuntimeError("connection reset")  # it may have reached Fortnox
+    async with limiter.slot("k") as waited:
+        assert waited == pytest.approx(5.0)
 
 
 def test_rate_limit_parsing() -> None:
     assert RateLimit.parse("25/5") == RateLimit(25, 5.0)
-    assert RateLimit.parse("10/1.5").window_ms == 1600
+    assert RateLimit.parse("10/1.5").window == pytest.approx(1.6)
     with pytest.raises(ValueError, match="must look like 25/5"):
         RateLimit.parse("25 per 5")
     with pytest.raises(ValueError, match="at least 1 request"):
         RateLimit.parse("0/5")
 
 
-async def test_a_budget_too_large_to_pace_still_limits(clock: ManualClock) -> None:
-    limit = RateLimit.parse("100000/1")
-    assert len(limit.rates()) == 1
-    limiter = SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
-    assert [await limiter.acquire("k") for _ in range(3)] == [0.0, 0.0, 0.0]
+async def test_a_large_budget_never_waits(clock: ManualClock) -> None:
+    limiter = SlidingWindowLimiter(RateLimit.parse("100000/1"), clock=clock, sleep=clock.sleep)
+    assert [await _send(limiter, "k", clock) for _ in range(3)] == [clock.now()] * 3
+    assert limiter.waited_seconds == 0.0
