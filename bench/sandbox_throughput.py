@@ -2,11 +2,12 @@
 
     python bench/sandbox_throughput.py [--requests 9000] [--clients 3]
 
-Starts ``fortnox-bridge sandbox --seed demo`` on a free loopback port, takes a token through the
-control API, then ``--clients`` processes each send their share of GETs (a mix of single records
-and lists of the demo company) in a bounded loop over one keep-alive connection (httpx's sync
-client: it costs a client half the CPU of the async one, and client and server share the
-machine's cores). Prints one JSON line with the requests per second and the status counts.
+Starts ``fortnox-bridge sandbox --seed demo --rate-limit off`` on a free loopback port, takes a
+token through the control API, then ``--clients`` processes each send their share of GETs (a mix
+of single records and lists of the demo company) in a bounded loop over one keep-alive
+connection (httpx's sync client: it costs a client half the CPU of the async one, and client and
+server share the machine's cores). Prints one JSON line with the requests per second and the
+status counts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def _free_port() -> int:
 def _start(port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
     command = [sys.executable, "-m", "fortnox_bridge", "sandbox", "--port", str(port)]
-    return subprocess.Popen([*command, "--seed", "demo"], env=env, stdout=subprocess.DEVNULL)
+    # Without the limit: Fortnox's 25 requests per 5 s would measure the limit, not the sandbox.
+    options = ["--seed", "demo", "--rate-limit", "off"]
+    return subprocess.Popen([*command, *options], env=env, stdout=subprocess.DEVNULL)
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:

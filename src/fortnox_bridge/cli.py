@@ -33,6 +33,8 @@ register_service_commands(app)
 
 #: The seeds ``sandbox --seed`` takes (a test keeps them equal to the sandbox's).
 SANDBOX_SEEDS = ("empty", "demo")
+#: Fortnox's limit, which the standalone sandbox enforces unless told otherwise.
+FORTNOX_RATE_LIMIT = "25/5"
 
 
 @app.command()
@@ -101,8 +103,11 @@ def sandbox(
     ] = None,
     rate_limit: Annotated[
         str,
-        typer.Option(help="Sliding-window limit REQUESTS/SECONDS per app and company, or 'off'."),
-    ] = "off",
+        typer.Option(
+            help="Sliding-window limit REQUESTS/SECONDS per app and company, as Fortnox "
+            "enforces it; 'off' for none."
+        ),
+    ] = FORTNOX_RATE_LIMIT,
     fault_seed: Annotated[
         int | None,
         typer.Option(help="Seed for probabilistic faults (reproducible runs).", show_default=False),

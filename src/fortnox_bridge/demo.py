@@ -32,6 +32,7 @@ from fortnox_bridge.engine.runner import Runner
 from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
@@ -339,10 +340,16 @@ class Demo:
         show_progress: bool,
     ) -> RunSummary:
         tokens = await sandbox.control.issue_tokens(info["sandbox_tenant_id"], DEMO_SCOPES)
+        # A standalone sandbox enforces Fortnox's rate limit, as Fortnox does: keep to it.
+        limiter = None
+        if sandbox.transport is None:
+            limiter = SlidingWindowLimiter(RateLimit.parse(self.settings.rate_limit))
         async with FortnoxClient(
             access_token=tokens["access_token"],
             api_url=sandbox.api_url,
             transport=sandbox.transport,
+            limiter=limiter,
+            limiter_key=f"demo:{info['sandbox_tenant_id']}",
         ) as client:
             if not show_progress:
                 return await runner.run_cycle(info["tenant_id"], client)

@@ -79,6 +79,9 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
     assert after_first["write_requests"] == EMPLOYEES + TRANSACTIONS
+    # The sandbox enforces Fortnox's 25 requests per 5 s, and the bridge keeps to it.
+    assert after_first["requests_total"] > 25
+    assert "429" not in after_first["responses_by_status"]
 
     second = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr

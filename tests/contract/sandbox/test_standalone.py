@@ -1,5 +1,6 @@
-"""``fortnox-bridge sandbox`` as a real server: rate-limit flag, a dropped connection, and state
-that survives a hard restart (SQLite written through after every change)."""
+"""``fortnox-bridge sandbox`` as a real server: Fortnox's rate limit by default (and the flag that
+changes it), a dropped connection, and state that survives a hard restart (SQLite written
+through after every change)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,37 @@ def test_standalone_rate_limit_drop_and_restart(
     assert names == ["Astrid Lindqvist", "Nils Bergström", "Ny P"]
     sandbox_now = datetime.fromisoformat(httpx.get(f"{url}/_sandbox/clock").json()["now"])
     assert (sandbox_now - datetime.now(UTC)).total_seconds() > 86000  # the offset was kept
+    # The limit is the command line's, not the file's: a restart without the flag is Fortnox's.
+    assert httpx.get(f"{url}/_sandbox/rate-limit").json() == {
+        "enabled": True,
+        "requests": 25,
+        "seconds": 5.0,
+    }
+
+
+def test_standalone_enforces_fortnox_limit_unless_told_off(
+    servers: list[subprocess.Popen[str]],
+) -> None:
+    url = _start(servers, "--seed", "demo")
+    tokens = httpx.post(f"{url}/_sandbox/companies/1/tokens", json={"scopes": ["salary"]}).json()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    with httpx.Client(headers=auth) as client:
+        statuses = [client.get(f"{url}/3/employees").status_code for _ in range(26)]
+    assert statuses == [200] * 25 + [429]  # 26 at once: the 26th is over 25 per 5 s
+    url = _start(servers, "--seed", "demo", "--rate-limit", "off")
+    tokens = httpx.post(f"{url}/_sandbox/companies/1/tokens", json={"scopes": ["salary"]}).json()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    with httpx.Client(headers=auth) as client:
+        assert {client.get(f"{url}/3/employees").status_code for _ in range(30)} == {200}
     assert httpx.get(f"{url}/_sandbox/rate-limit").json()["enabled"] is False
+    bad = subprocess.run(
+        [sys.executable, "-m", "fortnox_bridge", "sandbox", "--rate-limit", "fast"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "--rate-limit 'fast': write REQUESTS/SECONDS (Fortnox: 25/5) or 'off'" in bad.stderr
 
 
 def _refresh(url: str, tokens: dict[str, str]) -> str:
