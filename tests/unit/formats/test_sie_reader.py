@@ -15,6 +15,7 @@ from fortnox_bridge.formats.errors import SieSyntaxError
 from fortnox_bridge.formats.findings import Severity
 from fortnox_bridge.formats.sie import SieReader, Voucher, read_document
 from fortnox_bridge.formats.sie.lexer import Lexer
+from fortnox_bridge.formats.sie.validation import validate
 
 HEAD = "#FLAGGA 0\n#PROGRAM test 1\n#FORMAT PC8\n#GEN 20240101\n#SIETYP 4\n#FNAMN Test\n"
 
@@ -126,6 +127,84 @@ def test_lenient_mode_repairs_and_lists_every_repair() -> None:
     balances = [r for r in reader.records if type(r).__name__ == "PeriodBalance"]  # type: ignore[attr-defined]
     assert balances[0].amount == Decimal("100.50")
     assert all(f.severity is Severity.WARNING for f in reader.findings)
+
+
+BROKEN_HEAD_BLOCK = "{\n#TRANS 1930 {} 100.00\n#TRANS 3010 {} -60.00\n#TRANS 2611 {} -40.00\n}\n"
+NEXT_VOUCHER = '#VER A 2 20240106 "Nästa"\n{\n#TRANS 1930 {} 1\n#TRANS 3010 {} -1\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("head", "finding"),
+    [
+        (
+            '#VER A 1 20240231 "Februari"',
+            (
+                "SIE-DATE",
+                7,
+                10,
+                "'20240231' is not a calendar date; the voucher is kept without its date, "
+                "with its rows",
+            ),
+        ),
+        (
+            '#VER A 1 "" "Februari"',
+            (
+                "SIE-DATE",
+                7,
+                10,
+                "date '' is not in the form YYYYMMDD; the voucher is kept without its date, "
+                "with its rows",
+            ),
+        ),
+        (
+            "#VER A 1",
+            (
+                "SIE-MISSING-FIELD",
+                7,
+                9,
+                "#VER lacks its date (field 3); the voucher is kept without its date, with its "
+                "rows",
+            ),
+        ),
+        (
+            "#VER",
+            (
+                "SIE-MISSING-FIELD",
+                7,
+                5,
+                "#VER lacks its series, number and date (fields 1-3); the voucher is kept, with "
+                "its rows",
+            ),
+        ),
+    ],
+)
+def test_a_voucher_with_a_broken_head_is_kept_with_its_rows_and_one_error(
+    head: str, finding: tuple[str, int, int, str]
+) -> None:
+    reader = _read(HEAD + head + "\n" + BROKEN_HEAD_BLOCK + NEXT_VOUCHER)
+    (error,) = reader.findings  # one precise error; no row is "outside a #VER block"
+    assert (error.code, error.line, error.column, error.message) == finding
+    assert error.severity is Severity.ERROR
+    broken, following = [r for r in reader.records if isinstance(r, Voucher)]  # type: ignore[attr-defined]
+    assert broken.date is None
+    assert [(row.account, row.amount) for row in broken.rows] == [
+        ("1930", Decimal("100.00")),
+        ("3010", Decimal("-60.00")),
+        ("2611", Decimal("-40.00")),
+    ]
+    assert (following.number, str(following.date), len(following.rows)) == ("2", "2024-01-06", 2)
+    assert _strict_error(HEAD + head + "\n" + BROKEN_HEAD_BLOCK)[0] == finding[0]
+
+
+def test_validate_reports_the_broken_voucher_once_and_still_checks_its_balance() -> None:
+    unbalanced = BROKEN_HEAD_BLOCK.replace("-40.00", "-30.00")
+    text = HEAD + '#RAR 0 20240101 20241231\n#VER A 1 20240231 "Februari"\n' + unbalanced
+    report = validate(io.BytesIO(text.encode("cp437")))
+    codes = [finding.code for finding in report.errors]
+    assert codes.count("SIE-DATE") == 1
+    assert "SIE-ROW-OUTSIDE-VOUCHER" not in codes
+    assert "SIE-UNBALANCED" in codes  # its rows were read, so its balance is checked
+    assert report.vouchers == 1
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@
 an error in strict mode; in lenient mode it is repaired when a repair exists (an ISO date, a
 decimal comma, unquoted words of a name), else an optional field falls back to empty and a
 required one drops the record — each with a finding that gives the line, the column and the fix.
+A ``#VER`` is never dropped: its rows follow on lines of their own, so without it they would be
+lost too (and each reported as outside a voucher). A voucher whose head is broken — a date that
+is missing or no date — is kept without that value, with its rows, and the one error says so.
 
 Voucher rows are by far the most frequent records: well-formed ``#TRANS`` and ``#VER`` lines take
 the fast path of :mod:`.fastpath`, anything unusual comes here.
@@ -35,6 +38,7 @@ class FieldConverter:
     def __init__(self, log: FindingLog, lexer: Lexer) -> None:
         self._log = log
         self._lexer = lexer
+        self._keeping: str | None = None  # a #VER field is being read: what an error adds
         self._values = v.ValueParser()
         self.plain_row = fastpath.row_reader(self._values)
         self.plain_voucher = fastpath.voucher_reader(self._values)
@@ -65,30 +69,51 @@ class FieldConverter:
         kinds = signature.kinds
         if "p" in kinds:
             fields = self._period_order(label, fields, number, text)
+        keep = label == "#VER" and not self._log.strict
         values: list[Any] = []
         index = 1
         for position, kind in enumerate(kinds):
             required = position < len(signature.required)
+            name = _VOUCHER_FIELDS[position] if label == "#VER" else _NAMES[kind]
+            self._keeping = (
+                f"; the voucher is kept without its {name}, with its rows" if keep else None
+            )
             if index >= len(fields):
                 if required:
+                    missing = len(signature.required) - position
+                    if keep and missing > 1:  # one error for all of them: ``#VER A`` alone
+                        later = _VOUCHER_FIELDS[position : len(signature.required)]
+                        name = f"{', '.join(later[:-1])} and {later[-1]}"
+                        self._keeping = self._keeping and "; the voucher is kept, with its rows"
+                    where = (
+                        f"fields {position + 1}-{len(signature.required)}"
+                        if keep and missing > 1
+                        else f"field {position + 1}"
+                    )
                     self._report(
                         Severity.ERROR,
                         "SIE-MISSING-FIELD",
-                        f"{label} lacks its {_NAMES[kind]} (field {position + 1})",
+                        f"{label} lacks its {name} ({where})",
                         number,
                         text,
                         len(fields),
                         f"write {label} with all its required fields",
                     )
-                    return None
+                    if not keep:
+                        return None
+                    values.extend(_EMPTY[k] for k in kinds[position:])
+                    break
                 values.append(_EMPTY[kind])
                 continue
             last = position == len(kinds) - 1
             value, used = self._field(label, kind, fields, index, required, last, number, text)
             if value is _DROP:
-                return None
+                if not keep:
+                    return None
+                value, used = _EMPTY[kind], max(used, 1)
             values.append(value)
             index += used
+        self._keeping = None
         return values
 
     def _field(
@@ -233,6 +258,8 @@ class FieldConverter:
         hint: str,
     ) -> None:
         column = self.column(text, index) if index is not None else None
+        if self._keeping and severity is Severity.ERROR:
+            message += self._keeping
         self._log.report(severity, code, message, number, column, hint)
 
     def column(self, text: str, index: int) -> int | None:
@@ -269,6 +296,8 @@ _EMPTY: dict[str, Any] = {
     "o": (),
     "n": "",
 }
+#: The fields of ``#VER`` by position, for its findings.
+_VOUCHER_FIELDS = ("series", "number", "date", "text", "registration date", "signature")
 _NAMES = {
     "i": "number",
     "d": "date",
