@@ -168,6 +168,25 @@ def test_output_files_are_named_with_output_and_the_old_out_still_works(tmp_path
     assert "disagree" in err
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_a_broken_voucher_head_reads_as_the_formats_guide_shows(tmp_path: Path) -> None:
+    guide = (DOCS / "formats.md").read_text()
+    shown = guide.split("$ fortnox-bridge sie validate februari.se\n", 1)[1].split("```", 1)[0]
+    text = (
+        '#FLAGGA 0\r\n#PROGRAM "Lön" 1.0\r\n#FORMAT PC8\r\n#GEN 20240301\r\n#SIETYP 4\r\n'
+        '#FNAMN "Bygg AB"\r\n#VER A 1 20240231 "Februarilöner"\r\n{\r\n'
+        "#TRANS 7010 {} 42000.00\r\n#TRANS 1930 {} -42000.00\r\n}\r\n"
+    )
+    (tmp_path / "februari.se").write_bytes(text.encode("cp437"))
+    result = run_cli("sie", "validate", "februari.se", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == shown
+    info = json.loads(run_cli("sie", "info", "februari.se", cwd=tmp_path).stdout)
+    assert (info["vouchers"], info["transactions"]) == (1, 2)  # kept, with its rows
+
+
 def test_sie_convert_refuses_an_unknown_format(tmp_path: Path) -> None:
     (tmp_path / "a.se").write_text("#FLAGGA 0\n")
     code, _, err = _invoke("sie", "convert", str(tmp_path / "a.se"), "--to", "xml")

@@ -2,7 +2,7 @@
 
 :class:`TokenVault` is both a :class:`fortnox_bridge.fortnox.tokens.TokenStore` and a
 :class:`~fortnox_bridge.fortnox.tokens.RefreshLock` for the client's ``TokenManager``. Fortnox
-refresh tokens are single-use (fortnox-api.md §1.4), so every process that may refresh a tenant's
+refresh tokens are single-use, so every process that may refresh a tenant's
 token must agree on who does it:
 
 - PostgreSQL: ``SELECT ... FOR UPDATE`` on the connection row;

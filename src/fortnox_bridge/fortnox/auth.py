@@ -3,7 +3,7 @@
 Before a request: if the access token is expired (or about to be), refresh it. After a 401:
 refresh once and replay the request once. Every refresh goes through :class:`TokenManager.fresh`,
 which holds the tenant's lock, re-reads the store (another task or process may have refreshed
-already), and saves the rotated tokens before they are used (fortnox-api.md §1.4).
+already), and saves the rotated tokens before they are used.
 """
 
 from __future__ import annotations

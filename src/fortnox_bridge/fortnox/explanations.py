@@ -1,7 +1,7 @@
 """English explanations and fixes for Fortnox error codes (the Swedish message is kept as sent).
 
-Codes and meanings from the Fortnox error-code documentation and recorded traffic
-(fortnox-api.md §3.3); the explanation and fix texts are ours.
+Codes and meanings from the Fortnox error-code documentation and recorded traffic; the
+explanation and fix texts are ours.
 """
 
 from __future__ import annotations

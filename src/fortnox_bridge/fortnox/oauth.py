@@ -2,7 +2,7 @@
 
 Token requests are built with Authlib's RFC 6749 helpers and sent with our own httpx client, so
 the same transport serves real Fortnox, a standalone sandbox and the in-process sandbox.
-Fortnox specifics (fortnox-api.md §1): client authentication by HTTP Basic; ``access_type=offline``
+Fortnox specifics: client authentication by HTTP Basic; ``access_type=offline``
 for refresh tokens; ``account_type=service`` for service accounts, whose tokens come from the
 client-credentials grant with a ``TenantId`` header and have no refresh token.
 """

@@ -1,7 +1,7 @@
 """Tokens, where they are kept, and the lock that makes a refresh single-flight.
 
 Fortnox refresh tokens are single-use: the refresh answer carries a new refresh token and the old
-one dies at once, so two workers refreshing in parallel log the customer out (fortnox-api.md §1.4).
+one dies at once, so two workers refreshing in parallel log the customer out.
 The client therefore refreshes under a per-tenant lock, re-reads the store inside the lock (someone
 else may just have refreshed), and saves the rotated token before using it.
 

@@ -1,4 +1,4 @@
-"""Developer apps, consents and tokens of the sandbox's OAuth server (fortnox-api.md §1).
+"""Developer apps, consents and tokens of the sandbox's OAuth server.
 
 Access tokens are JWT-shaped (HS256, with a ``tenantId`` claim) and live one hour on the sandbox
 clock; refresh tokens live 45 days and are single use (each refresh rotates them); authorization
@@ -27,7 +27,7 @@ AUTH_CODE_LIFETIME = timedelta(minutes=10)
 DEFAULT_CLIENT_ID = "sandbox-app"
 DEFAULT_REDIRECT_URI = "http://localhost/callback"
 
-#: Scopes a Fortnox app can be granted (fortnox-api.md §1.8).
+#: Scopes a Fortnox app can be granted.
 KNOWN_SCOPES = frozenset(
     {
         "article", "archive", "bookkeeping", "companyinformation", "connectfile", "costcenter",
@@ -37,7 +37,7 @@ KNOWN_SCOPES = frozenset(
     }
 )  # fmt: skip
 
-# Recorded OAuth error bodies and their odd content types (fortnox-api.md §1.4, VCR).
+# Recorded OAuth error bodies and their odd content types (recorded traffic).
 BAD_CLIENT = ("invalid_client", "The client credentials are invalid")
 BAD_REFRESH = ("invalid_grant", "Invalid refresh token")
 # The sandbox's wording where Fortnox's is not recorded.
@@ -94,7 +94,7 @@ class IssuedTokens:
     grant: TokenGrant
 
     def body(self) -> dict[str, Any]:
-        """The token endpoint's JSON body, keys as recorded (fortnox-api.md Appendix C)."""
+        """The token endpoint's JSON body, keys as recorded."""
         body: dict[str, Any] = {
             "access_token": self.access_token,
             "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
@@ -220,7 +220,7 @@ class AuthRegistry:
         """A service-account token (no refresh token) for a tenant that consented to ``app``.
 
         A user consent also counts: Fortnox turns an existing refresh-token connection into a
-        client-credentials consent with the same scopes (fortnox-api.md §1.5).
+        client-credentials consent with the same scopes.
         """
         consent = self.consents.get((app.client_id, tenant_id))
         if consent is None:
@@ -271,7 +271,7 @@ def encode_jwt(claims: dict[str, Any], key: str) -> str:
     """An HS256 JSON Web Token (RFC 7519) with ``claims``.
 
     Written out with the standard library because the token only has to look and decode like
-    Fortnox's (clients read ``tenantId`` without checking the signature, fortnox-api.md §1.5).
+    Fortnox's (clients read ``tenantId`` without checking the signature).
     """
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())

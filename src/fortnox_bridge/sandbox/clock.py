@@ -45,7 +45,7 @@ def iso(moment: datetime) -> str:
 
 
 def stockholm_stamp(moment: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS`` as Fortnox writes date-times (server time; fortnox-api.md §2.2).
+    """``YYYY-MM-DD HH:MM:SS`` as Fortnox writes date-times (server time).
 
     The sandbox keeps UTC: Europe/Stockholm for ``lastmodified`` is UNCONFIRMED, and UTC keeps
     tests independent of the machine's time-zone database.

@@ -30,7 +30,7 @@ class Register:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     modified: dict[str, str] = field(default_factory=dict)
     next_number: int = 1
-    #: Every id ever used: numbers stay reserved after a delete (2000637, fortnox-api.md §2.5).
+    #: Every id ever used: numbers stay reserved after a delete (2000637).
     used: set[str] = field(default_factory=set)
     dirty: set[str] = field(default_factory=set, repr=False, compare=False)
     #: The series moved without a record changing (document row ids, voucher numbers).
@@ -66,7 +66,7 @@ class CompanySettings:
     locked_period_end: date | None = None
     #: Per wrapper key (``"Employee"``), the fields answered as ``API_NORIGHT``.
     noright_fields: dict[str, list[str]] = field(default_factory=dict)
-    #: Without the API licence every call answers 2001103 (fortnox-api.md §1.9).
+    #: Without the API licence every call answers 2001103.
     api_licence: bool = True
 
     def to_dict(self) -> dict[str, Any]:

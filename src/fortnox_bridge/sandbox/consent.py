@@ -2,7 +2,7 @@
 
 ``GET /oauth-v1/auth?client_id=..&response_type=code&state=..&scope=..[&redirect_uri=..]
 [&account_type=service]`` shows an HTML form; posting it redirects to the redirect URI with
-``code`` and ``state`` (or ``error=access_denied``), as Fortnox does (fortnox-api.md §1.2).
+``code`` and ``state`` (or ``error=access_denied``), as Fortnox does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from fortnox_bridge.sandbox.auth import AUTH_CODE_LIFETIME, AuthCode, DeveloperApp
 from fortnox_bridge.sandbox.state import SandboxState
 
-# Fortnox's FAQ wording for an unknown client (fortnox-api.md §1.2).
+# Fortnox's FAQ wording for an unknown client.
 BAD_CLIENT_PAGE = "Auth code or ClientID supplied is invalid"
 
 

@@ -17,13 +17,13 @@ from fortnox_bridge.sandbox.state import Company, SandboxState
 
 ApiHandler = Callable[[Request, Company], Awaitable[Response]]
 
-# Code 2000663 "not authorised for scope" (fortnox-api.md §1.9); the wording is the sandbox's.
+# Code 2000663 "not authorised for scope"; the wording is the sandbox's.
 SCOPE_MISSING = (2000663, "Saknar behörighet för scope {scope}.")
-# Codes 2001101 "no active licence for the scope" (wording from fortnox-api.md §1.9) and 2001103
-# "API licence missing" (§3.3; the wording is the sandbox's).
+# Codes 2001101 "no active licence for the scope" (Fortnox's documented wording) and 2001103
+# "API licence missing" (the wording is the sandbox's).
 LICENCE_MISSING = (2001101, "Det finns ingen aktiv licens för önskat scope.")
 API_LICENCE_MISSING = (2001103, "Företaget saknar licens för API.")
-# Code 2001392 "empty or wrong body", 2002115 "JSON syntax error" (fortnox-api.md §3.3).
+# Code 2001392 "empty or wrong body", 2002115 "JSON syntax error".
 WRONG_BODY = (2001392, 'Felaktig eller tom body. Skicka {{"{wrapper}": {{...}}}}.')
 JSON_SYNTAX = (2002115, "Felaktig JSON-syntax.")
 

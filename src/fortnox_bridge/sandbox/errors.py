@@ -28,7 +28,7 @@ class FortnoxStyleError(SandboxError):
     """An ``ErrorInformation`` envelope.
 
     Real Fortnox uses PascalCase keys for not-found answers and lower-case keys for validation
-    answers (recorded traffic, fortnox-api.md §3.1); ``pascal`` picks the casing.
+    answers (recorded traffic); ``pascal`` picks the casing.
     """
 
     def __init__(self, status: int, code: int, message: str, *, pascal: bool = False) -> None:
@@ -61,7 +61,7 @@ class OAuthError(SandboxError):
     """An error of the OAuth endpoints, with the content types Fortnox really sends.
 
     Recorded: ``invalid_grant`` comes as ``text/html``, ``invalid_client`` as ``text/plain``,
-    although both bodies are JSON (fortnox-api.md §1.4).
+    although both bodies are JSON.
     """
 
     def __init__(self, status: int, error: str, description: str) -> None:

@@ -1,16 +1,16 @@
 """Error codes and Swedish messages the sandbox answers with.
 
-Codes below 2990000 are Fortnox's own (fortnox-api.md §3.3 and the recorded traffic); where a
-message was recorded it is copied, otherwise the wording is the sandbox's. Codes 2990001 and up
-are the sandbox's own, for rules whose real code nobody has recorded (they are listed in
-``docs/sandbox.md``); clients should not rely on their numbers.
+Codes below 2990000 are Fortnox's own (its error-code documentation and recorded traffic);
+where a message was recorded it is copied, otherwise the wording is the sandbox's. Codes
+2990001 and up are the sandbox's own, for rules whose real code nobody has recorded (they are
+listed in ``docs/sandbox.md``); clients should not rely on their numbers.
 """
 
 from __future__ import annotations
 
 from fortnox_bridge.sandbox.errors import FortnoxStyleError
 
-# Documented codes (fortnox-api.md §3.3).
+# Documented codes.
 ALPHANUMERIC = 2000106
 NUMERIC = 2000108
 BOOLEAN = 2000134

@@ -29,10 +29,10 @@ from fortnox_bridge.sandbox.traffic import FaultRule, retry_after_header
 FAULT_HEADER = "x-sandbox-fault"
 #: Where the middleware leaves the resolved grant for the handler.
 GRANT_KEY = "fortnox_bridge.grant"
-# Real Fortnox sends no body format or Retry-After for 429 that anyone recorded (fortnox-api.md
-# §2.1, UNCONFIRMED); the sandbox answers like its gateway-level 401: a bare message.
+# Nobody has recorded the body or a Retry-After of a real Fortnox 429 (unconfirmed, see
+# docs/sandbox.md); the sandbox answers like its gateway-level 401: a bare message.
 RATE_LIMITED_BODY = b'{"message":"Too Many Requests"}'
-# Fortnox's code for a system exception on its side (fortnox-api.md §3.3).
+# Fortnox's code for a system exception on its side.
 SERVER_ERROR_BODY = json.dumps(
     {"ErrorInformation": {"error": 1, "message": "Ett internt fel uppstod.", "code": 1000003}}
 ).encode()
@@ -242,7 +242,7 @@ async def _fault_answer(send: Send, fault: FaultRule) -> int:
         return await _send(send, 429, RATE_LIMITED_BODY, extra)
     if fault.status == 500:
         return await _send(send, 500, SERVER_ERROR_BODY, [])
-    # Gateways in front of Fortnox answer other 5xx with HTML pages (fortnox-api.md §3.1).
+    # Gateways in front of Fortnox answer other 5xx with HTML pages.
     body = f"<html><body><h1>{fault.status} Service Unavailable</h1></body></html>".encode()
     headers = [
         (b"content-type", b"text/html; charset=UTF-8"),

@@ -1,6 +1,6 @@
 """The apps host: ``/oauth-v1/auth`` (consent page), ``/oauth-v1/token`` and ``/oauth-v1/revoke``.
 
-As Fortnox (fortnox-api.md §1): clients authenticate with HTTP Basic; the token endpoint serves
+As Fortnox: clients authenticate with HTTP Basic; the token endpoint serves
 ``authorization_code``, ``refresh_token`` (single-use rotation) and ``client_credentials`` (with a
 ``TenantId`` header); errors are ``{"error", "error_description"}`` with the recorded statuses and
 content types.

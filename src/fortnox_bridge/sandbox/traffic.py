@@ -14,7 +14,7 @@ from typing import Any
 
 #: Fault kinds the control API accepts (``POST /_sandbox/faults``).
 FAULT_KINDS = ("429", "5xx", "latency", "timeout", "drop_response")
-#: Real Fortnox allows 25 requests per sliding 5 s per client id and tenant (fortnox-api.md §2.1).
+#: Real Fortnox allows 25 requests per sliding 5 s per client id and tenant.
 FORTNOX_RATE = (25, 5.0)
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 REQUEST_LOG_SIZE = 10_000

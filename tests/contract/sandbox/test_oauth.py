@@ -1,5 +1,5 @@
 """The OAuth server: consent page, authorization code, refresh rotation, client credentials,
-revoke, and the recorded error bodies (fortnox-api.md §1)."""
+revoke, and the recorded error bodies."""
 
 from __future__ import annotations
 

@@ -21,8 +21,9 @@ from fortnox_bridge.formats.sie.records import Record
 
 pytestmark = pytest.mark.reference
 
-# Hand-checked against each file's header lines (#SIETYP, #FNAMN) and SOURCES.md: SIE type, the
-# variant (4E = export with balances, 4I = vouchers only), the detected encoding and #KSUMMA.
+# Hand-checked against each file's header lines (#SIETYP, #FNAMN) and the samples' source list:
+# SIE type, the variant (4E = export with balances, 4I = vouchers only), the detected encoding and
+# #KSUMMA.
 SAMPLES = [
     ("Avendo_5.10_SIE4_RTRANS_BTRANS_indented.SE", 4, "4E", "cp437", "absent", "Övningsbolaget AB"),
     (
@@ -173,8 +174,8 @@ def test_sample_record_counts_match_an_independent_label_count(
 def test_hand_checked_counts_of_the_official_sample(reference_dir: Path) -> None:
     with (reference_dir / "sie-samples" / "SIE4_Exempelfil_official_sie.se.SE").open("rb") as f:
         document = read_document(f).document
-    assert len(document.accounts) == 530  # SOURCES.md: 530 #KONTO + #KTYP
-    assert len(document.vouchers) == 295  # SOURCES.md: 295 vouchers
+    assert len(document.accounts) == 530  # the source list: 530 #KONTO + #KTYP
+    assert len(document.vouchers) == 295  # the source list: 295 vouchers
     first = document.vouchers[0]
     assert (first.series, first.number, first.text) == ("A", "1", "Kaffebröd")
     assert first.total() == 0

@@ -105,7 +105,7 @@ def test_ksumma_is_the_crc_of_labels_and_field_contents() -> None:
         writer.write(Account("1915", 'Kassa "special"'))
     lines = out.getvalue().decode("cp437").splitlines()
     assert lines[:2] == ["#FLAGGA 0", "#KSUMMA"]
-    content = "#FORMATPC8" + '#KONTO1915Kassa "special"'  # sie-paxml.md §A7, its own example
+    content = "#FORMATPC8" + '#KONTO1915Kassa "special"'  # the SIE standard's own example
     assert lines[-1] == f"#KSUMMA {zlib.crc32(content.encode('cp437'))}"
     assert read_document(io.BytesIO(out.getvalue())).checksum.status is ChecksumStatus.VERIFIED
 

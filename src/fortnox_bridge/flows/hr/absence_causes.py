@@ -17,7 +17,7 @@ from fortnox_bridge.fortnox.models.absence_transaction import AbsenceTransaction
 
 #: The mapping kind the tenant sets: ``tenants map T --kind absence_cause --local CODE ...``.
 MAPPING_KIND = "absence_cause"
-#: Fortnox's absence cause codes (fortnox-api.md §4.15), as the OpenAPI document lists them.
+#: Fortnox's absence cause codes, as the OpenAPI document lists them.
 CAUSE_CODES = frozenset(AbsenceTransactionSingleItem.wire_limits["CauseCode"]["enum"])
 
 #: Fortnox cause code → names an absence type is recognised by (normalised: lower case, words).

@@ -1,8 +1,8 @@
 """PAXml 2.0 code lists and the translation PAXml time code ↔ Fortnox API cause code.
 
-PAXml names absence and presence with ``tidkod`` values (sie-paxml.md §B5); the Fortnox API's
+PAXml names absence and presence with ``tidkod`` values; the Fortnox API's
 absence and attendance transactions take a three-letter ``CauseCode`` from a fixed enum
-(fortnox-api.md §4.15–4.16). Most codes are the same, some are not:
+of its OpenAPI document. Most codes are the same, some are not:
 
 - Fortnox writes Swedish letters in ASCII: PAXml ``NÄR`` is ``NAR``; overtime ``ÖT1``–``ÖT5``
   is ``OT1``–``OT5`` and comp-time overtime ``ÖK1``–``ÖK5`` is ``OK1``–``OK5``. Fortnox's own
@@ -89,7 +89,7 @@ PRESENCE_CODES = (
 TIME_CODES = frozenset(ABSENCE_CODES + BALANCE_CODES + PRESENCE_CODES)
 """Every ``tidkod`` the PAXml 2.0 XSD allows."""
 
-# Fortnox OpenAPI enums (fortnox-api.md §4.15, §4.16).
+# Fortnox OpenAPI enums.
 FORTNOX_ABSENCE = frozenset(
     [
         "ASK",
@@ -192,7 +192,7 @@ TABLE: tuple[Translation, ...] = (
 )
 """PAXml → Fortnox, one row per PAXml code that has a counterpart."""
 
-# Fortnox's PAXml import register calls paid overtime ÖB1–ÖB5 (sie-paxml.md §B7).
+# Fortnox's PAXml import register calls paid overtime ÖB1–ÖB5.
 ALIASES = {f"ÖB{n}": f"ÖT{n}" for n in range(1, 6)}
 _BY_PAXML = {row.paxml: row for row in TABLE}
 # Fortnox → PAXml: the first row naming a Fortnox code wins, except UTB → FAC (Fortnox's doc).

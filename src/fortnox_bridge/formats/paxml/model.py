@@ -1,4 +1,4 @@
-"""The PAXml 2.0 document model (sie-paxml.md §B4): staff, time, salary and schedule rows, codes.
+"""The PAXml 2.0 document model: staff, time, salary and schedule rows, codes.
 
 ``None`` means "element absent" and ``""`` "element present but empty": PAXml gives absence a
 meaning (a person element left out means "leave unchanged in the payroll system"), so the two

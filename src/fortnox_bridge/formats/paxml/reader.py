@@ -4,7 +4,7 @@ The parser is expat, fed in chunks: each record (``tidtrans``, ``person``, ...) 
 its end tag arrives and its elements are dropped, so no tree of the whole file is ever built, and
 every finding carries the line and column of the element concerned. Encodings: whatever the XML
 declaration says (UTF-8 with or without BOM, ISO-8859-1); names are matched without namespace
-prefixes, since some producers add a namespace the schema does not have (sie-paxml.md §B2).
+prefixes, since some producers add a namespace the schema does not have.
 """
 
 from __future__ import annotations

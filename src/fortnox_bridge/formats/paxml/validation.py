@@ -1,5 +1,5 @@
 """PAXml validation: the reader's findings, the document rules of the PAXml 2.0 description
-(sie-paxml.md §B4), and — when a schema path is given — the official XSD.
+(listed in docs/formats.md), and — when a schema path is given — the official XSD.
 
 The product does not ship the XSD (it is not ours to redistribute); pass its path
 (``paxml validate FILE --xsd paxml.xsd``). Schema errors name the element by its path, e.g.

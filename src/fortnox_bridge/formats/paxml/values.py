@@ -1,7 +1,7 @@
 """PAXml values: the XSD's simple types, checked on reading, formatted on writing.
 
 xs:date is ``YYYY-MM-DD``; xs:dateTime ``YYYY-MM-DDThh:mm:ss[.f][Z|±hh:mm]`` — Java's zoned form
-``…+02:00[Europe/Stockholm]`` is not one (sie-paxml.md §B3); xs:decimal has a ``.`` and no
+``…+02:00[Europe/Stockholm]`` is not one; xs:decimal has a ``.`` and no
 exponent; personnummerTYPE is exactly 12 characters.
 """
 

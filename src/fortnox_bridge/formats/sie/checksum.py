@@ -1,4 +1,5 @@
-"""``#KSUMMA``: the optional CRC-32 of a SIE file, exactly as sie-paxml.md §A7 describes.
+"""``#KSUMMA``: the optional CRC-32 of a SIE file, as the SIE 4 standard defines it (and
+docs/formats.md explains).
 
 A checksummed file has ``#KSUMMA`` without a value right after ``#FLAGGA`` and ``#KSUMMA <crc>``
 as its last record. The CRC (reflected CRC-32, polynomial 0xEDB88320 — exactly ``zlib.crc32``)

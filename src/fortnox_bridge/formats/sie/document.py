@@ -81,7 +81,7 @@ class Document:
         """``"1"``, ``"2"``, ``"3"``, ``"4E"`` or ``"4I"``.
 
         Files say only ``#SIETYP 4``; a type-4 file with balances is an export (4E), one with
-        only vouchers an import file (4I) (sie-paxml.md §A2). No ``#SIETYP`` means type 1.
+        only vouchers an import file (4I). No ``#SIETYP`` means type 1.
         """
         sie_type = self.sie_type or 1
         if sie_type != 4:

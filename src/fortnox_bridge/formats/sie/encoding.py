@@ -1,7 +1,7 @@
 """Character encodings of SIE files: detection on read, CP437 substitution on write.
 
 The spec allows one encoding, IBM PC-8 (code page 437, ``#FORMAT PC8``). Real files lie: every
-file of the corpus declares PC8, yet some are UTF-8 and some Latin-1 (sie-paxml.md §A8). The
+file of the corpus declares PC8, yet some are UTF-8 and some Latin-1. The
 reader therefore detects the encoding from the bytes:
 
 1. a UTF-8 byte-order mark means UTF-8;
@@ -35,7 +35,7 @@ LATIN1_IN_CP437 = {
     bytes([byte]).decode(CP437): bytes([byte]).decode(LATIN1) for byte in _LATIN1_LETTERS
 }
 
-# Characters CP437 lacks, with the substitute the writer uses (sie-paxml.md §A8). Anything else
+# Characters CP437 lacks, with the substitute the writer uses. Anything else
 # falls back to its unaccented base letter, then to "?".
 _SUBSTITUTES = {
     "€": "EUR",

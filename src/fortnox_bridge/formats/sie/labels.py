@@ -1,4 +1,4 @@
-"""What each SIE label holds: its fields in order, and which record they make (sie-paxml.md §A5).
+"""What each SIE label holds: its fields in order, and which record they make.
 
 A signature is a string of field kinds, required ones before ``|``, optional ones after it:
 

@@ -1,4 +1,4 @@
-"""Splitting one SIE line into fields (sie-paxml.md §A3).
+"""Splitting one SIE line into fields.
 
 A field is a quoted string (``"a b"``, with ``\\"`` for a quote), a bare run of non-blank
 characters, or an object list ``{1 "Nord" 6 0001}``. Fields are separated by spaces or tabs.
@@ -59,9 +59,9 @@ class Lexed(NamedTuple):
 def unescape(text: str) -> str:
     r"""Resolve ``\"`` to ``"`` and ``\\`` to ``\``; any other backslash is literal.
 
-    The spec defines only ``\"``; Visma Bokföring 4.5 writes ``\\`` for one backslash
-    (sie-paxml.md §A3.5), and a literal double backslash in accounting text is practically
-    unheard of, so both modes read ``\\`` as one backslash.
+    The spec defines only ``\"``; Visma Bokföring 4.5 writes ``\\`` for one backslash, and a
+    literal double backslash in accounting text is practically unheard of, so both modes read
+    ``\\`` as one backslash.
     """
     if "\\" not in text:
         return text

@@ -1,4 +1,4 @@
-"""The typed records a SIE file is made of, one class per label (sie-paxml.md §A5).
+"""The typed records a SIE file is made of, one class per label.
 
 Records are immutable named tuples: the streaming reader makes one per line, so they must be cheap
 to build (a frozen dataclass costs four times as much). Amounts and quantities are ``Decimal``;

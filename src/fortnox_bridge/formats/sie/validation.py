@@ -13,7 +13,7 @@ Checks, each finding with the line of the record concerned:
   and every period lies inside its financial year;
 - ``#IB 0`` equals ``#UB -1`` where both exist;
 - ``#KSUMMA`` verifies (the reader's verdict);
-- the labels each type requires are present and the ones it forbids absent (sie-paxml.md §A4).
+- the labels each type requires are present and the ones it forbids absent.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from fortnox_bridge.formats.sie.reader import SieReader
 
 ZERO = Decimal(0)
 _ALL = ("1", "2", "3", "4I", "4E")
-# sie-paxml.md §A4: which labels each variant must have ...
+# Which labels each variant must have (the table in docs/formats.md) ...
 REQUIRED: dict[str, tuple[str, ...]] = {
     "#FLAGGA": _ALL,
     "#PROGRAM": _ALL,
@@ -349,7 +349,7 @@ def _check_labels(labels: dict[str, int], variant: str, log: FindingLog) -> None
                 f"type {variant} requires {label}, which the file lacks",
                 None,
                 None,
-                f"write {label} (sie-paxml.md §A4)",
+                f"write {label} (docs/formats.md lists the labels each SIE type requires)",
             )
     for label, variants in FORBIDDEN.items():
         if variant in variants and label in labels:

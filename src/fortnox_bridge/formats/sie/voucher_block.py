@@ -4,7 +4,7 @@
 Lenient mode closes a block that lacks its ``}`` when the next record starts, and opens one that
 lacks its ``{`` when the first row arrives. An ``#RTRANS`` must be followed by its ``#TRANS`` copy;
 the copy is matched on account, objects, amount and quantity, because real producers differ in
-the date and sign fields (sie-paxml.md §A6).
+the date and sign fields.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The SIE writer: records or a whole document out, as spec-conforming CP437.
 
-Canonical form (sie-paxml.md §A12.8): ``#FLAGGA`` first, ``#FORMAT PC8``, CRLF line ends,
+Canonical form: ``#FLAGGA`` first, ``#FORMAT PC8``, CRLF line ends,
 texts always quoted with ``\\"`` for a quote, amounts with two decimals, interior empty fields as
 ``""`` and trailing empty fields left out, the ``{`` and ``}`` of a voucher block on lines of
 their own. Characters CP437 lacks are substituted and reported (:attr:`SieWriter.substitutions`).

@@ -18,8 +18,8 @@ class FinancialYearResource(Resource[FinancialYear, FinancialYear]):
     async def for_date(self, day: date) -> FinancialYear | None:
         """The financial year that covers ``day``, or ``None``.
 
-        The parameter is ``date`` in lower case; the documented ``Date`` does not work
-        (fortnox-api.md §2.4).
+         The parameter is ``date`` in lower case; the documented ``Date`` does not work
+        .
         """
         page = await self.list_page(search={"date": day.isoformat()})
         return page.items[0] if page.items else None

@@ -1,5 +1,5 @@
 """List requests: ``limit``/``page``/``offset``, ``filter``, search parameters, ``fromdate`` and
-``todate``, ``lastmodified``, ``sortby``/``sortorder`` (fortnox-api.md §2.3–2.4).
+``todate``, ``lastmodified``, ``sortby``/``sortorder``.
 
 Search parameters match case-insensitively as substrings; an unknown ``filter`` answers 2000587,
 a bad paging, sort or date parameter 2000588. Unknown parameters are ignored.
@@ -90,7 +90,7 @@ def _modified(
     if raw is None:
         return rows
     if not ctx.resource.spec.lastmodified:
-        raise refuse(INVALID_PARAMETER)  # e.g. currencies?lastmodified= (fortnox-api.md §2.4)
+        raise refuse(INVALID_PARAMETER)  # e.g. currencies?lastmodified=
     since = _timestamp(raw)
     stamps = ctx.register(ctx.resource.name).modified
     # Inclusive boundary: Fortnox's is UNCONFIRMED; inclusive never loses a change.

@@ -139,7 +139,7 @@ class ResourceSpec:
     scope: str
     #: ``(code, message)`` of the PascalCase 404 answer.
     not_found: tuple[int, str]
-    #: Fortnox's ``Location`` word on 201 (a bare collection word, fortnox-api.md §2.2).
+    #: Fortnox's ``Location`` word on 201 (a bare collection word).
     location: str = ""
     id: IdRule | None = None
     read_only: frozenset[str] = frozenset()
@@ -163,7 +163,7 @@ class ResourceSpec:
     #: Unset text fields of list items are ``""`` (the single record shows ``null``).
     list_empty_strings: bool = False
     filters: Mapping[str, Callable[[Ctx, Record], bool]] = field(default_factory=dict)
-    #: Search parameter → field (case-insensitive substring match, fortnox-api.md §2.4).
+    #: Search parameter → field (case-insensitive substring match).
     search: Mapping[str, str] = field(default_factory=dict)
     #: Search parameter → field, matched exactly (ids, dates).
     exact_search: Mapping[str, str] = field(default_factory=dict)

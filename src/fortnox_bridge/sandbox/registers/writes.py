@@ -1,8 +1,8 @@
 """Request bodies checked against the generated models, and the create/update merge rules.
 
 Fortnox accepts numbers as strings and strings as numbers, answers unknown field names with 2001399,
-keeps a field when it receives ``""`` and blanks it only for ``"API_BLANK"`` (fortnox-api.md
-§2.5). Read-only fields are ignored, so a client may send back a record it read.
+keeps a field when it receives ``""`` and blanks it only for ``"API_BLANK"``. Read-only fields
+are ignored, so a client may send back a record it read.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``/3/articles`` (fortnox-api.md §4.2). Defaults and unset values as recorded in 2023–2024;
+"""``/3/articles``. Defaults and unset values as recorded in 2023–2024;
 list items send quantities as strings and ``VAT`` as null (recorded)."""
 
 from __future__ import annotations

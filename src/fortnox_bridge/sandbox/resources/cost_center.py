@@ -1,4 +1,4 @@
-"""``/3/costcenters``: ``Code`` of 1–6 characters chosen by the client (fortnox-api.md §4.7)."""
+"""``/3/costcenters``: ``Code`` of 1–6 characters chosen by the client."""
 
 from __future__ import annotations
 

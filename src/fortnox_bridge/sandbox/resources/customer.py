@@ -1,4 +1,4 @@
-"""``/3/customers`` (fortnox-api.md §4.1). Defaults on create and how unset fields show are taken
+"""``/3/customers``. Defaults on create and how unset fields show are taken
 from the recorded ``save_new`` answer; numbers stay reserved after a delete (2000637)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``/3/employees``: list, get, create, partial update; no DELETE, as in Fortnox (deactivate with
-``Inactive``). ``EmployeeId`` is 1–15 characters, generated when omitted and never changed
-(fortnox-api.md §4.14). Amounts come back as strings, as the real API sends them.
+``Inactive``). ``EmployeeId`` is 1–15 characters, generated when omitted and never changed.
+Amounts come back as strings, as the real API sends them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ RESOURCE = ResourceSpec(
     id=IdRule(
         "EmployeeId", max_length=15, immutable=(2000729, "Anställningsnummer kan inte ändras.")
     ),
-    # FullName is computed; the vacation counters are read-only (fortnox-api.md §4.14).
+    # FullName is computed; the vacation counters are read-only.
     read_only=frozenset(
         {"FullName"} | {n for n in Employee.wire_names() if n.startswith("Vacation")}
     ),

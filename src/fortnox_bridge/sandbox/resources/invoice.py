@@ -1,4 +1,4 @@
-"""``/3/invoices`` (fortnox-api.md §4.4): defaults and unset values as recorded (``Credit`` as the
+"""``/3/invoices``: defaults and unset values as recorded (``Credit`` as the
 string ``"false"``, references as ``"0"``, ``InvoicePeriodStart`` as ``""``), OCR numbers, due
 dates from the terms of payment, and the actions in :mod:`~fortnox_bridge.sandbox.rules.invoice`.
 """

@@ -1,4 +1,4 @@
-"""``/3/orders`` (fortnox-api.md §4.3): defaults as recorded (``DeliveryState`` ``delivery``,
+"""``/3/orders``: defaults as recorded (``DeliveryState`` ``delivery``,
 ``OrderType`` ``Order``, ``PrintTemplate`` ``oc``, references ``"0"``), housework rules, and the
 actions in :mod:`~fortnox_bridge.sandbox.rules.order`."""
 

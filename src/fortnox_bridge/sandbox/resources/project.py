@@ -1,5 +1,5 @@
 """``/3/projects``: number ≤ 20 from ``A-Ö a-ö 0-9 _ / + -``, description ≤ 50, status enum,
-``Location: project`` (singular, recorded), 404 code 2001161 (fortnox-api.md §4.6)."""
+``Location: project`` (singular, recorded), 404 code 2001161."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What orders and invoices share: customer data copied on create, rows (``RowId`` semantics,
 article defaults, row ids regenerated on every update), totals, and the housework rules.
 
-Rows (fortnox-api.md §2.5, SPEC PUT /3/invoices): without any ``RowId`` the sent array replaces
+Rows (as ``PUT /3/invoices`` documents them): without any ``RowId`` the sent array replaces
 the rows position by position; with ``RowId`` s, rows are matched by id, rows without one are
 new and rows left out are deleted. Every write gives all rows new ids.
 """

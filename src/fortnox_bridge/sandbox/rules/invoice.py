@@ -1,6 +1,6 @@
 """Invoice rules: OCR numbers, due dates from the terms of payment, and the actions — bookkeep
 (the invoice becomes immutable and gets a voucher in series B), cancel, credit, external print,
-send and print (PDF) — as fortnox-api.md §4.4 describes them."""
+send and print (PDF) — as Fortnox documents them."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from fortnox_bridge.sandbox.registers.render import number_text, to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record
 from fortnox_bridge.sandbox.rules.documents import TERMS, DocumentRules, totals
 
-VOUCHER_SERIES = "B"  # customer invoices (fortnox-api.md §4.9)
+VOUCHER_SERIES = "B"  # customer invoices
 
 
 class InvoiceRules(DocumentRules):

@@ -1,5 +1,5 @@
 """Order rules and actions: cancel, create an invoice from the order, external print, send and
-print (fortnox-api.md §4.3)."""
+print."""
 
 from __future__ import annotations
 

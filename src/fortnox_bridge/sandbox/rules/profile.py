@@ -1,5 +1,5 @@
 """Read-only company records: ``/3/companyinformation``, ``/3/settings/company`` and ``/3/me``,
-made from the company's profile; ``DatabaseNumber`` is the tenant id (fortnox-api.md §1.5)."""
+made from the company's profile; ``DatabaseNumber`` is the tenant id."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Schedule times: one employee's scheduled hours on one day, derived from the employee's
-schedule (``HEL`` = 8 h Monday–Friday), changed with PUT and restored with ``resetday``
-(fortnox-api.md §4.18). Changed days are kept in the ``scheduletimes`` register."""
+schedule (``HEL`` = 8 h Monday–Friday), changed with PUT and restored with ``resetday``.
+Changed days are kept in the ``scheduletimes`` register."""
 
 from __future__ import annotations
 

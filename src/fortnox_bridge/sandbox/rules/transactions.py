@@ -1,5 +1,5 @@
 """Payroll transactions: absence, attendance and salary rows refer to an existing employee;
-several absence or attendance rows may share a day (fortnox-api.md §4.15–4.17). Absence and
+several absence or attendance rows may share a day. Absence and
 attendance rows dated in the locked period are refused, as created, changed or deleted, with
 Fortnox's locked-period message (no financial year is needed for salary data)."""
 
