@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.fortnox.client import KEEPALIVE_EXPIRY
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.sandbox.control_client import SandboxControl
 
@@ -71,7 +72,7 @@ class Stamping(httpx.AsyncHTTPTransport):
     """The HTTP transport, noting when each request leaves."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY))  # as the client
         self.sent: list[float] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

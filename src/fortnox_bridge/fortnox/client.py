@@ -35,6 +35,12 @@ IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+#: Seconds an idle connection is kept for reuse: below the 5 s after which many servers close
+#: theirs, so a request is never sent on a connection the server is closing that instant (the
+#: rate limiter often leaves connections idle for about 5 s, the length of Fortnox's window).
+KEEPALIVE_EXPIRY = 4.0
+
+
 class FortnoxClient(Resources):
     """Async client for the Fortnox REST API v3.
 
@@ -63,6 +69,7 @@ class FortnoxClient(Resources):
             base_url=api_url,
             transport=transport,
             timeout=timeout,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             auth=auth,
             headers={"Accept": "application/json", "Content-Type": "application/json"},
         )

@@ -60,6 +60,10 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
         http=_SandboxH11Protocol,
         log_level="warning",
         access_log=False,
+        # Longer than clients keep idle connections (httpx: 5 s; the bridge: 4 s), so a client
+        # never sends on a connection the server is closing that instant. A rate-limited client
+        # leaves connections idle for about a window — uvicorn's 5 s default raced with that.
+        timeout_keep_alive=65,
         server_header=False,
         headers=[("Server", "Fortnox")],  # as the real API answers (recorded)
     )
