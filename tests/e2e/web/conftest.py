@@ -90,11 +90,13 @@ def _bridge(tmp_path_factory: pytest.TempPathFactory, *serve_options: str) -> It
     printed = " ".join(made.stdout.split())  # the terminal wraps long lines
     assert f"sign in as {ADMIN_EMAIL} with password {password}" in printed, made.stdout
     port = free_port()
+    # serve logs a line per request: to a file, since a pipe nobody reads would fill and stall it
+    log = (cwd / "serve.log").open("w")
     server = subprocess.Popen(
         [*COMMAND, "serve", "--data-dir", "var", "--port", str(port), *serve_options],
         cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -113,6 +115,7 @@ def _bridge(tmp_path_factory: pytest.TempPathFactory, *serve_options: str) -> It
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="module")
