@@ -272,7 +272,7 @@ def test_serve_runs_the_api_the_scheduler_and_the_workers(
     assert request["status"] == 201
     assert request["duration_ms"] >= 0
     runs = [line for line in logged if line["message"] == "run finished"]
-    assert any(run["counts"]["created"] == 1 and run["requests"] == 1 for run in runs), runs
+    assert any(run["counts"]["created"] == 1 and run["requests"] >= 1 for run in runs), runs
     assert key not in errors  # API keys are never logged
 
 

@@ -33,6 +33,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.connections import Disconnection
+from fortnox_bridge.engine.crypto import KEY_FILE, encrypted_in_store, load_secret_key
 from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
 from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.store.conflicts import ConflictRepository
@@ -360,7 +361,18 @@ async def _status(config: Settings, console: Console, tenant: str | None, check:
         async with open_stack(config) as stack:
             return await _statuses(stack, console, tenant, stack)
     with open_store(config) as store:
+        _key_kept(store)
         return await _statuses(store, console, tenant, None)
+
+
+def _key_kept(store: Store) -> None:
+    """Raise :class:`SecretKeyError` (what to restore) when the key file is gone although the
+    store holds data encrypted with it; make nothing."""
+    config = store.settings
+    if config.secret_key is None and not (config.data_dir / KEY_FILE).exists():
+        protected = encrypted_in_store(store.sessions)
+        if protected is not None:
+            load_secret_key(config.data_dir, protected=protected)  # raises, saying what to do
 
 
 async def _statuses(store: Store, console: Console, tenant: str | None, stack: Stack | None) -> int:

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from fortnox_bridge.cli_common.runtime import run, settings
+from fortnox_bridge.cli_common.runtime import missing_data, run, settings
 from fortnox_bridge.cli_service.jobs import distributed_problem, open_queue
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.config import Settings
@@ -24,9 +24,10 @@ from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
 
 def worker_command(concurrency: int | None, data_dir: Path | None, sandbox_url: str | None) -> None:
     """``fortnox-bridge worker`` (declared in :mod:`.commands`)."""
-    config = settings(data_dir=data_dir, sandbox_url=sandbox_url, workers=concurrency)
+    # The queue's needs first: without them, where the data is does not matter yet.
+    config = settings(need="new", data_dir=data_dir, sandbox_url=sandbox_url, workers=concurrency)
     console = Console()
-    problem = worker_problem(config)
+    problem = worker_problem(config) or missing_data(config, "stack")
     if problem is not None:
         console.print(f"[red]error:[/] {problem}")
         raise typer.Exit(EXIT_FATAL)
