@@ -22,6 +22,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import ApiKey, FlowConfig, Mapping, Problem, Run
@@ -399,6 +400,7 @@ async def test_a_resync_job_is_started_followed_and_finished(
     bridge: Bridge,
     sessions: sessionmaker[Session],
     engine_client: FortnoxClient,
+    control: SandboxControl,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     request = {"flow": TIME_FLOW, "from": "2026-01-10", "to": "2026-01-12"}
@@ -424,6 +426,7 @@ async def test_a_resync_job_is_started_followed_and_finished(
 
     monkeypatch.setattr(bridge.service, "resync", held_back)
     started = await timed.http.post("/api/v1/resync", json=request)
+    before = (await control.stats(bridge.company))["requests_total"]  # the job waits at the gate
     assert started.status_code == 202
     job = started.json()
     assert (job["status"], job["flow"]) == ("running", TIME_FLOW)
@@ -446,6 +449,10 @@ async def test_a_resync_job_is_started_followed_and_finished(
         {"done": 4, "total": 4},
     )
     assert (run["counts"]["deleted"], run["counts"]["written"]) == (2, 2)
+    # Every request the job sent is counted, its reads included, as the sandbox saw them.
+    sent = (await control.stats(bridge.company))["requests_total"] - before
+    assert run["requests"] == sent
+    assert sent >= 4  # two deletes, two creates
     items = (await timed.http.get(f"/api/v1/runs/{job['run_id']}/items")).json()["data"]
     assert sorted((i["action"], i["external_id"]) for i in items) == [
         ("check", "e1/2026-01-05"),  # the day written again
@@ -470,6 +477,19 @@ async def test_a_resync_that_cannot_start_is_refused_with_the_reason(
         "/api/v1/resync", json={"flow": TIME_FLOW, "from": "2026-02-01", "to": "2026-01-01"}
     )
     assert backwards.status_code == 422
+    decades = await timed.http.post(
+        "/api/v1/resync", json={"flow": TIME_FLOW, "from": "1999-01-01", "to": "2026-01-31"}
+    )
+    assert decades.status_code == 422
+    (error,) = decades.json()["errors"]
+    assert error["path"] == "$"
+    assert error["message"].startswith("the interval is 9893 days long; a re-sync covers at most")
+    assert "deletes and writes again everything the bridge wrote" in error["message"]
+    leap_year = await timed.http.post(  # 366 days, both included: the longest allowed
+        "/api/v1/resync",
+        json={"flow": TIME_FLOW, "from": "2024-01-01", "to": "2024-12-31", "dry_run": True},
+    )
+    assert leap_year.status_code == 200, leap_year.text
     february = await bridge.service.resync_plan(
         bridge.tenant, TIME_FLOW, date(2026, 2, 1), date(2026, 2, 10)
     )

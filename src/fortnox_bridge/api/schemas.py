@@ -7,6 +7,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from fortnox_bridge.engine.resync import MAX_RESYNC_DAYS, interval_too_long
+
 
 class RecordOut(BaseModel):
     """A host record as the bridge's mirror holds it."""
@@ -222,13 +224,19 @@ class ResyncRequest(BaseModel):
         "one dated push flow."
     )
     from_: date = Field(alias="from", description="First day.")
-    to: date = Field(description="Last day (the interval is widened to whole periods).")
+    to: date = Field(
+        description=f"Last day (the interval is widened to whole periods); at most "
+        f"{MAX_RESYNC_DAYS} days after 'from', both included."
+    )
     dry_run: bool = Field(default=False, description="Answer with the plan; change nothing.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ResyncRequest:
         if self.to < self.from_:
             raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        too_long = interval_too_long(self.from_, self.to)
+        if too_long is not None:
+            raise ValueError(too_long)
         return self
 
 

@@ -146,9 +146,12 @@ class SyncService:
         try:
             async with self.writers.hold(tenant_id, "re-sync"):
                 source = self.clients.source(tenant_id)
+                before = source.requests_made
                 try:
                     run_id = await self._resync_job(tenant_id, flow, first, last, source)
-                    run = await self.resyncs.run(tenant_id, run_id, source, progress)
+                    run = await self.resyncs.run(
+                        tenant_id, run_id, source, progress, requests_before=before
+                    )
                     self.connections.dismiss_proposals(tenant_id, flow)
                     return run
                 finally:
