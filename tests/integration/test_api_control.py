@@ -20,6 +20,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
@@ -334,8 +335,6 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
     assert unknown.status_code == 422
     assert "hr.nope.push" in unknown.text
     assert "hr.employee.push" in unknown.text  # the valid names are listed
-    unqueued = await api.http.post("/api/v1/sync", json={"flows": ["hr.employee.push"]})
-    assert unqueued.status_code == 422
 
     done = await api.http.post("/api/v1/sync", json={"wait": True, "flows": ["hr.employee.push"]})
     assert done.status_code == 200
@@ -353,8 +352,51 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
         2,
         0,
     )  # an idle sweep: nothing to look at, no run kept
+    # An idle sweep of some flows counts those flows alone.
+    narrowed = await api.http.post(
+        "/api/v1/sync", json={"wait": True, "flows": ["hr.absence.push"]}
+    )
+    assert narrowed.json()["counts"] == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "failed": 0,
+    }
+    employees = await api.http.post(
+        "/api/v1/sync", json={"wait": True, "flows": ["hr.employee.push"]}
+    )
+    assert employees.json()["counts"]["unchanged"] == 2
     refused = await api.http.post("/api/v1/sync", json={"wait": True}, headers=api.as_reader())
     assert refused.status_code == 403
+
+
+class Queue:
+    """A dispatcher that keeps what was queued."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    async def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+
+async def test_a_queued_sweep_runs_only_the_flows_asked_for(
+    make_api: MakeApi, bridge: Bridge
+) -> None:
+    queue = Queue()
+    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(dispatcher=queue))
+    some = await api.http.post("/api/v1/sync", json={"flows": ["hr.absence.push"] * 2})
+    assert some.status_code == 202
+    assert some.json()["job"]["flows"] == ["hr.absence.push"]
+    every = await api.http.post("/api/v1/sync")
+    assert (every.status_code, every.json()["job"]["flows"]) == (202, [])
+    assert [(job.kind, job.only) for job in queue.jobs] == [
+        ("sweep", ("hr.absence.push",)),
+        ("sweep", None),
+    ]
+    unknown = await api.http.post("/api/v1/sync", json={"flows": ["hr.nope.push"]})
+    assert unknown.status_code == 422
 
 
 async def test_the_preflight_check_answers_with_the_checklist(

@@ -210,8 +210,8 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
     ) -> Any:
         """ "Sync now": queue a sweep, or run it and answer when it finished (``wait``).
 
-        A dry run always answers with its plan. ``flows`` narrows a run that waits or plans
-        (a queued sweep runs every enabled flow).
+        A dry run always answers with its plan. ``flows`` narrows the sweep, queued, waited for
+        or planned: only those flows run, and only they are counted.
         """
         wanted = body or SyncRequest()
         if wanted.flows is not None:
@@ -224,18 +224,11 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
                     wanted.flows,
                 )
         if not (wanted.wait or wanted.dry_run):
-            if wanted.flows is not None:
-                raise invalid(
-                    ("body", "flows"),
-                    "flows can only be chosen with wait or dry_run: a queued sweep runs every "
-                    "enabled flow",
-                    "flows_need_wait",
-                    wanted.flows,
-                )
             dispatcher = request.app.state.hooks.dispatcher
             if dispatcher is None:
                 raise _no_engine()
-            job = Job("sweep", caller.tenant_id, reason="manual")
+            flows = tuple(dict.fromkeys(wanted.flows or ()))
+            job = Job("sweep", caller.tenant_id, reason="manual", flows=flows)
             await dispatcher.submit(job)
             return Queued(queued=True, job=job.to_dict())
         summary = await _service(request).sweep(

@@ -166,7 +166,9 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     flows: list[str] | None = Field(
-        default=None, description="Only these flows (needs wait or dry_run); default: all enabled."
+        default=None,
+        description="Only these flows (queued, waited for or planned); default: every enabled "
+        "flow.",
     )
     dry_run: bool = Field(
         default=False, description="Plan only, write nothing; the answer carries the plan."

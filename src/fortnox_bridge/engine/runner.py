@@ -148,9 +148,10 @@ class Runner:
         """Connection state, enabled flows and dirty counts in one read transaction."""
         return read_probe(self.sessions, tenant_id, self.flows)
 
-    def idle_summary(self, probe: Probe) -> RunSummary:
-        """The summary of a sweep the probe found nothing for (nothing is recorded)."""
-        return idle_summary(probe, self.clock.now())
+    def idle_summary(self, probe: Probe, only: Collection[str] | None = None) -> RunSummary:
+        """The summary of a sweep (of ``only``) the probe found nothing for (nothing is
+        recorded)."""
+        return idle_summary(probe, self.clock.now(), only)
 
     def plan(
         self,

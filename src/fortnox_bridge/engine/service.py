@@ -97,7 +97,7 @@ class SyncService:
         if probe.connection_state != "active":
             return self._failed(tenant_id, _not_active(probe.connection_state))
         if probe.idle and not dry_run:
-            summary = self.runner.idle_summary(probe)
+            summary = self.runner.idle_summary(probe, only)
             self._observe(summary, "sweep", started)
             return summary
         if dry_run:
