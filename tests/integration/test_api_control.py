@@ -176,33 +176,76 @@ async def test_flows_are_listed_with_settings_and_schema_and_changed_with_valida
 async def test_mappings_are_put_listed_by_kind_and_deleted(
     api: Api, sessions: sessionmaker[Session]
 ) -> None:
-    path = "/api/v1/mappings/attendance_code/ÖT"
-    created = await api.http.put(path, json={"fortnox_value": "OT1"})
+    path = "/api/v1/mappings/paxml_code/ÖT1"
+    created = await api.http.put(path, json={"fortnox_value": "OT2"})
     assert created.status_code == 201
-    assert (created.json()["local_value"], created.json()["fortnox_value"]) == ("ÖT", "OT1")
+    assert (created.json()["local_value"], created.json()["fortnox_value"]) == ("ÖT1", "OT2")
     replaced = await api.http.put(path, json={"excluded": True, "fortnox_value": "OT2"})
     assert replaced.status_code == 200
     assert (replaced.json()["excluded"], replaced.json()["fortnox_value"]) == (True, None)
-    await api.http.put("/api/v1/mappings/absence_type/SJUK", json={"fortnox_value": "SJK"})
-    nothing = await api.http.put("/api/v1/mappings/absence_type/VAB", json={})
+    await api.http.put("/api/v1/mappings/absence_cause/sick", json={"fortnox_value": "SJK"})
+    nothing = await api.http.put("/api/v1/mappings/absence_cause/vab", json={})
     assert nothing.status_code == 422
 
     everything = (await api.http.get("/api/v1/mappings", headers=api.as_reader())).json()
     assert [(m["kind"], m["local_value"]) for m in everything["data"]] == [
-        ("attendance_code", "ÖT"),
-        ("absence_type", "SJUK"),
+        ("paxml_code", "ÖT1"),
+        ("absence_cause", "sick"),
     ]
-    one_kind = (await api.http.get("/api/v1/mappings", params={"kind": "absence_type"})).json()
+    one_kind = (await api.http.get("/api/v1/mappings", params={"kind": "absence_cause"})).json()
     assert [m["fortnox_value"] for m in one_kind["data"]] == ["SJK"]
     with sessions.begin() as session:
         mapped = MappingRepository(session).for_tenant(api.tenant)
-        assert mapped["attendance_code"]["ÖT"].excluded is True
+        assert mapped["paxml_code"]["ÖT1"].excluded is True
 
     assert (await api.http.delete(path)).status_code == 204
     assert (await api.http.delete(path)).status_code == 404
     with sessions.begin() as session:
         kinds = {row.kind for row in session.scalars(select(Mapping))}
-        assert kinds == {"absence_type"}
+        assert kinds == {"absence_cause"}
+
+
+async def test_a_mapping_the_engine_would_never_read_is_refused_with_what_it_reads(
+    api: Api, sessions: sessionmaker[Session]
+) -> None:
+    bogus = await api.http.put("/api/v1/mappings/absence_type/sick", json={"fortnox_value": "SJK"})
+    assert bogus.status_code == 422
+    (error,) = bogus.json()["errors"]
+    assert (error["path"], error["type"]) == ("path.kind", "unknown_mapping_kind")
+    assert "no flow reads mappings of kind 'absence_type'" in error["message"]
+    assert "absence_cause (read by hr.absence.push: an absence type's code" in error["message"]
+    assert "paxml_code (read by payroll.absence.push, payroll.attendance.push" in error["message"]
+
+    cause = await api.http.put("/api/v1/mappings/absence_cause/sick", json={"fortnox_value": "ZZZ"})
+    assert cause.status_code == 422
+    (error,) = cause.json()["errors"]
+    assert (error["path"], error["type"]) == ("$.fortnox_value", "fortnox_enum")
+    assert "'ZZZ' is not a Fortnox absence cause code" in error["message"]
+    assert "ASK, FPE, FRA" in error["message"]
+
+    # A PAXml code maps to a cause code of its own kind: overtime to attendance, not absence.
+    overtime = await api.http.put("/api/v1/mappings/paxml_code/ÖT1", json={"fortnox_value": "SEM"})
+    assert overtime.status_code == 422
+    assert "is not a Fortnox attendance cause code" in overtime.json()["errors"][0]["message"]
+    vacation = await api.http.put("/api/v1/mappings/paxml_code/SEM", json={"fortnox_value": "SJK"})
+    assert vacation.status_code == 201
+    unknown = await api.http.put("/api/v1/mappings/paxml_code/XYZ", json={"excluded": True})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["path"] == "path.local_value"
+    assert "kind paxml_code maps one of: ARB, ASK" in unknown.json()["errors"][0]["message"]
+    # Any absence type code may be mapped or excluded; only the Fortnox side is checked.
+    assert (
+        await api.http.put(
+            "/api/v1/mappings/absence_cause/Egen sjukanmälan", json={"excluded": True}
+        )
+    ).status_code == 201
+
+    listed = await api.http.get("/api/v1/mappings", params={"kind": "absence_type"})
+    assert listed.status_code == 422
+    assert listed.json()["errors"][0]["path"] == "query.kind"
+    with sessions.begin() as session:
+        kinds = sorted((row.kind, row.local_value) for row in session.scalars(select(Mapping)))
+    assert kinds == [("absence_cause", "Egen sjukanmälan"), ("paxml_code", "SEM")]
 
 
 def _report(key: str, external_id: str) -> ProblemReport:

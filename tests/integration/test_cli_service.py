@@ -293,6 +293,16 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
         ).exit_code
         == 0
     )
+    never_read = cli(
+        "tenants", "map", TENANT, "--kind", "attendance_code", "--local", "ÖT", "--fortnox", "OT1"
+    )
+    assert never_read.exit_code == 2
+    assert "no flow reads mappings of kind 'attendance_code'" in never_read.output
+    not_a_cause = cli(
+        "tenants", "map", TENANT, "--kind", "paxml_code", "--local", "ÖT1", "--fortnox", "SJK"
+    )
+    assert not_a_cause.exit_code == 2
+    assert "is not a Fortnox attendance cause code" in " ".join(not_a_cause.output.split())
     synced = cli("sync")
     assert synced.exit_code == 0, synced.output  # an excluded record is not a failure
     assert (_totals(synced.output)["created"], _totals(synced.output)["skipped"]) == (2, 1)

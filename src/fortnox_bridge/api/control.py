@@ -48,6 +48,7 @@ from fortnox_bridge.engine.context import is_enabled_by_default, validate_settin
 from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import EngineError, InvalidSettingsError, ResyncError
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.engine.service import SyncService
@@ -147,6 +148,9 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         """The tenant's mappings of local values to Fortnox values (and exclusions)."""
         query = select(Mapping).where(Mapping.tenant_id == caller.tenant_id)
         if kind is not None:
+            unknown = check_kind(flows, kind)
+            if unknown is not None:
+                raise invalid(("query", "kind"), unknown.message, unknown.code, kind)
             query = query.where(Mapping.kind == kind)
         with request.app.state.sessions.begin() as session:
             rows, after = keyset(session, query, Mapping.id, limit=limit, cursor=cursor)
@@ -165,7 +169,20 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         response: Response,
         caller: WriterDep,
     ) -> MappingOut:
-        """Map a local value to a Fortnox value, or exclude it (records with it are not sent)."""
+        """Map a local value to a Fortnox value, or exclude it (records with it are not sent).
+
+        The kind must be one a flow reads, the local value one it can meet and the Fortnox
+        value one Fortnox takes there (422 with the values otherwise)."""
+        fortnox_value = None if body.excluded else body.fortnox_value
+        refused = check_mapping(flows, kind, local_value, fortnox_value)
+        if refused is not None:
+            location = {
+                "kind": ("path", "kind"),
+                "local_value": ("path", "local_value"),
+                "fortnox_value": ("body", "fortnox_value"),
+            }[refused.part]
+            given = {"kind": kind, "local_value": local_value}.get(refused.part, fortnox_value)
+            raise invalid(location, refused.message, refused.code, given)
         state = request.app.state
         with state.sessions.begin() as session:
             existed = _mapping(session, caller.tenant_id, kind, local_value) is not None
@@ -173,7 +190,7 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
                 caller.tenant_id,
                 kind,
                 local_value,
-                None if body.excluded else body.fortnox_value,
+                fortnox_value,
                 excluded=body.excluded,
                 now=state.clock.now(),
             )

@@ -15,6 +15,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.errors import InvalidSettingsError
+from fortnox_bridge.engine.mapping_kinds import check_mapping
 from fortnox_bridge.engine.merge import POLICIES
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -250,7 +251,9 @@ def _settings(stack: Stack, console: Console, tenant_id: int, assignments: list[
 @tenants_app.command("map")
 def map_value(
     name: Annotated[str, typer.Argument(help="Tenant name or id.")],
-    kind: Annotated[str, typer.Option(help="What is mapped, e.g. attendance_code.")],
+    kind: Annotated[
+        str, typer.Option(help="What is mapped: absence_cause or paxml_code (what flows read).")
+    ],
     local: Annotated[str, typer.Option(help="The host's value.")],
     fortnox: Annotated[str | None, typer.Option(help="The Fortnox value.")] = None,
     exclude: Annotated[bool, typer.Option(help="Never send records with this value.")] = False,
@@ -266,6 +269,10 @@ def map_value(
     async def work() -> int:
         async with open_stack(config) as stack:
             tenant_id = stack.tenant_id(name)
+            refused = check_mapping(stack.flows, kind, local, None if exclude else fortnox)
+            if refused is not None:
+                console.print(f"[red]error:[/] {refused.message}")
+                return EXIT_FATAL
             with stack.sessions.begin() as session:
                 MappingRepository(session).put(
                     tenant_id, kind, local, fortnox, excluded=exclude, now=stack.clock.now()
