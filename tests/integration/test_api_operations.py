@@ -285,7 +285,7 @@ async def test_a_change_held_back_by_a_conflict_says_so_until_it_is_decided(
     done = await served.operation(held["id"])
     city = "Malmö" if winner == "bridge" else "Ystad"
     sent = (
-        "updated in Fortnox"
+        "updated in Fortnox: city"
         if winner == "bridge"
         else ("Fortnox already had these values; nothing was sent")
     )

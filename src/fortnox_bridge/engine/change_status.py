@@ -276,6 +276,9 @@ def _success(op: ChangeOperation, found: list[tuple[str, ItemOutcome]]) -> str:
         return item.reason
     if item.action == "delete":
         return "deactivated in Fortnox" if item.changes else "deleted in Fortnox"
+    if item.action == "update" and item.changes:
+        # The fields sent: an update sends only what changed.
+        return f"{WRITTEN}{', '.join(sorted(item.changes))}"
     return {"create": "created in Fortnox", "update": "updated in Fortnox"}.get(
         item.action, "written to Fortnox"
     )
