@@ -116,6 +116,17 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
     )
     assert (done["code"], done["explanation"], done["fix"]) == (None, None, None)
     assert events(sessions) == [
+        (  # the EmployeeId Fortnox assigned is the host's employment id now
+            "record.changed",
+            {
+                "entity": "employee",
+                "external_id": "e1",
+                "version": 2,
+                "fortnox_id": "1",
+                "flow": "hr.employee.push",
+                "changed": {"employment_id": "1"},
+            },
+        ),
         (
             "operation.succeeded",
             {
@@ -129,7 +140,7 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
                 "code": None,
                 "message": "created in Fortnox",
             },
-        )
+        ),
     ]
     deleted = await served.http.delete("/api/v1/employees/e1")
     await served.settle()
@@ -184,7 +195,8 @@ async def test_a_change_back_to_what_fortnox_has_succeeds_without_a_write(
     await served.settle()
     assert (await served.operation(moved.json()["operation_id"]))["status"] == "superseded"
     equal = await served.operation(back.json()["operation_id"])
-    assert (equal["status"], equal["version"], equal["fortnox_id"]) == ("succeeded", 3, "1")
+    # version 2 is the employment id Fortnox assigned, written back after the create
+    assert (equal["status"], equal["version"], equal["fortnox_id"]) == ("succeeded", 4, "1")
     assert equal["message"] == "Fortnox already had these values; nothing was sent"
 
 

@@ -496,8 +496,11 @@ async def test_an_open_plan_holds_unlinked_employees_back_from_the_flows(
     assert len(await fortnox_state(engine_client)) == 2  # h2 not created, h7 not matched
     assert links(sessions, bridge.tenant).keys() == {"h1"}
     with sessions.begin() as session:
-        runs = session.execute(select(Event).where(Event.tenant_id == bridge.tenant)).all()
-    assert runs == []  # nothing came from Fortnox for the host
+        runs = session.scalars(select(Event).where(Event.tenant_id == bridge.tenant)).all()
+    # Nothing came from Fortnox for the host but the id Fortnox gave h1 when it was created.
+    assert [(e.type, e.external_id, e.data["changed"]) for e in runs] == [
+        ("record.changed", "h1", {"employment_id": "1"})
+    ]
 
     discarded = await api.http.delete("/api/v1/hr/first-sync")
     assert discarded.json()["status"] == "discarded"

@@ -193,6 +193,11 @@ class Flow:
         """How people recognise the record in a log or an e-mail."""
         return f"{self.entity} {external_id}"
 
+    def after_create(self, record: Mapping[str, Any], fortnox_id: str) -> dict[str, Any]:
+        """Host fields ``record`` takes from what Fortnox assigned when it was created (or
+        adopted) as ``fortnox_id`` (an employee's employment id); empty: nothing. Pure."""
+        return {}
+
     def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
         """E-mail addresses to tell, besides the tenant's recipients, when Fortnox refuses this
         record (e.g. the employee's manager). Pure: host records come through ``lookup``."""
