@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conftest import ClientFactory
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
@@ -663,3 +664,41 @@ async def test_cors_is_off_unless_origins_are_configured(make_api: MakeApi) -> N
     assert too_big.headers["access-control-allow-origin"] == origin  # the browser can read it
     stranger = await opened.http.get("/api/v1/tenant", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in stranger.headers
+
+
+async def test_a_service_account_is_connected_with_client_credentials_and_renews_itself(
+    bridge: Bridge,
+    make_api: MakeApi,
+    put: Put,
+    control: SandboxControl,
+    clock: ManualClock,
+    make_client: ClientFactory,
+) -> None:
+    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    app = {"client_id": bridge.issued["client_id"], "client_secret": bridge.issued["client_secret"]}
+    path = "/api/v1/connection/service-account"
+    half = await api.http.post(path, json={"fortnox_tenant_id": bridge.company, "client_id": "x"})
+    assert half.status_code == 422
+    no_app = await api.http.post(path, json={"fortnox_tenant_id": bridge.company})
+    assert (no_app.status_code, no_app.json()["error"]) == (409, "connection_refused")
+    assert "give its client id and secret" in no_app.json()["detail"]
+    stranger = (await control.create_company("Främmande AB"))["tenant_id"]
+    refused = await api.http.post(path, json={"fortnox_tenant_id": stranger, **app})
+    assert (refused.status_code, refused.json()["error"]) == (409, "service_account_refused")
+    assert "approves the app as a service account" in refused.json()["detail"]
+    assert (await api.http.get("/api/v1/connection")).json()["state"] == "not_connected"
+
+    connected = await api.http.post(path, json={"fortnox_tenant_id": bridge.company, **app})
+    assert connected.status_code == 200, connected.text
+    body = connected.json()
+    assert (body["state"], body["fortnox_tenant_id"]) == ("active", bridge.company)
+    assert "salary" in body["scopes"]
+    put("employee", "e1", {"email": "a@x.se", "given_name": "Anna", "family_name": "Ek"})
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
+    # No refresh token: when the hour is up the client asks again with the TenantId.
+    clock.advance(2 * 3600)
+    put("employee", "e2", {"email": "b@x.se", "given_name": "Bo", "family_name": "Ek"})
+    later = await bridge.service.sweep(bridge.tenant)
+    assert (later.total("created"), later.error) == (1, None)
+    reader = await make_client(bridge.company)
+    assert len([e async for e in reader.employees.iterate()]) == 2

@@ -35,24 +35,31 @@ from fortnox_bridge.api.schemas import (
     MappingOut,
     Page,
     PlannedItem,
+    Problem,
     Progress,
     Queued,
     ResyncJob,
     ResyncPlanOut,
     ResyncRequest,
+    ServiceAccountIn,
     SyncCounts,
     SyncRequest,
     SyncResult,
 )
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.errors import EngineError, InvalidSettingsError, ResyncError
+from fortnox_bridge.engine.errors import (
+    ConnectionStateError,
+    EngineError,
+    InvalidSettingsError,
+    ResyncError,
+)
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
@@ -76,6 +83,42 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         """The Fortnox connection's state, since when, its scopes, last error and proposals."""
         with request.app.state.sessions.begin() as session:
             return connection_out(session, caller.tenant)
+
+    @router.post(
+        "/connection/service-account",
+        response_model=ConnectionOut,
+        responses={409: {"model": Problem, "description": "Fortnox refused the credentials"}},
+    )
+    async def connect_service_account(
+        request: Request, body: ServiceAccountIn, caller: WriterDep
+    ) -> ConnectionOut:
+        """Connect the tenant to Fortnox as a service account: client credentials and the
+        company's TenantId, no browser. The company's administrator must have approved the app
+        as a service account first."""
+        service = _service(request)
+        try:
+            await service.connect_service_account(
+                caller.tenant_id,
+                body.fortnox_tenant_id,
+                client_id=body.client_id,
+                client_secret=body.client_secret,
+            )
+        except ConnectionStateError as exc:
+            raise HTTPException(409, {"error": "connection_refused", "detail": str(exc)}) from None
+        except OAuthError as exc:
+            raise HTTPException(
+                409,
+                {
+                    "error": "service_account_refused",
+                    "detail": f"Fortnox refused the service account of tenant "
+                    f"{body.fortnox_tenant_id}: {exc.error} ({exc.description}); the company's "
+                    "administrator approves the app as a service account once (its consent page "
+                    "with account_type=service), and the TenantId must be that company's",
+                },
+            ) from None
+        except (EngineError, FortnoxError) as exc:
+            raise HTTPException(409, {"error": "connection_refused", "detail": str(exc)}) from None
+        return get_connection(request, caller)
 
     @router.post("/connection/check", response_model=ChecklistOut)
     async def check_connection(request: Request, caller: WriterDep) -> ChecklistOut:

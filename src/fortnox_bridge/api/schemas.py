@@ -337,6 +337,39 @@ class DisconnectOut(BaseModel):
     detail: str
 
 
+class ServiceAccountIn(BaseModel):
+    """``POST /api/v1/connection/service-account``: connect with client credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fortnox_tenant_id: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The company's Fortnox TenantId (the administrator finds it in Fortnox, or "
+        "it came with the service account's approval).",
+    )
+    client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The app that was approved as a service account; default: the bridge's own.",
+    )
+    client_secret: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The app's secret (with client_id); kept encrypted with the connection.",
+    )
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ServiceAccountIn:
+        if (self.client_id is None) != (self.client_secret is None):
+            raise ValueError(
+                "give client_id and client_secret together, or neither to use the bridge's app"
+            )
+        return self
+
+
 class CheckOut(BaseModel):
     """One line of the pre-flight checklist."""
 
