@@ -218,6 +218,7 @@ class SyncService:
         *,
         client_id: str | None = None,
         client_secret: str | None = None,
+        confirm_shared_company: bool = False,
     ) -> Transition | None:
         """Connect the tenant as a Fortnox service account (client credentials and the
         ``TenantId``), with the app given or else the bridge's own; see
@@ -232,6 +233,7 @@ class SyncService:
                 oauth,
                 fortnox_tenant_id,
                 client_secret=client_secret if client_id else None,
+                confirm_shared_company=confirm_shared_company,
             )
         finally:
             await oauth.aclose()
