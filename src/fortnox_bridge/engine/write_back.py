@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.events import changed_values, record_event
-from fortnox_bridge.engine.flow import Flow, fingerprint
+from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.unique import ValueTaken
@@ -76,7 +76,6 @@ def write_back(
         links = LinkRepository(session)
         link = links.get(tenant_id, flow.entity, external_id)
         if untouched and link is not None and link.synced_version == version:
-            snapshot = flow.map(final)
+            # The snapshot stays what was sent: the written-back field is Fortnox's already.
             link.synced_version = new_version
-            link.snapshot, link.snapshot_hash = snapshot, fingerprint(snapshot)
     return None
