@@ -656,14 +656,17 @@ class OperationOut(BaseModel):
     external_id: str
     action: Literal["upsert", "delete"]
     version: int = Field(description="The record version this change produced.")
-    status: Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"] = (
-        Field(
-            description="pending until the engine has written it; conflict while an open "
-            "conflict (policy ask) holds fields of the record back: nothing is sent to Fortnox "
-            "for them until the conflict (conflict_id) is decided; failed when Fortnox refused "
-            "it (a later run that gets it through makes it succeeded); superseded when a newer "
-            "change of the same record came before it succeeded."
-        )
+    status: Literal[
+        "pending", "processing", "conflict", "held", "succeeded", "failed", "superseded"
+    ] = Field(
+        description="pending until the engine has written it; conflict while an open "
+        "conflict (policy ask) holds fields of the record back: nothing is sent to Fortnox "
+        "for them until the conflict (conflict_id) is decided; held while the engine holds it "
+        "back before Fortnox (an employee not in Fortnox yet, a locked period, a code with no "
+        "mapping: the message says why and what to fix), until the next run after the fix "
+        "sends it; failed when Fortnox refused "
+        "it (a later run that gets it through makes it succeeded); superseded when a newer "
+        "change of the same record came before it succeeded."
     )
     flow: str | None = Field(description="The push flow(s) that carry the change to Fortnox.")
     fortnox_id: str | None = Field(description="The Fortnox record's id, once it is there.")

@@ -69,6 +69,12 @@ class Builder:
         """Rebuild what changed since it was built in; store a record only when it changed."""
         raise NotImplementedError
 
+    def settle(self, session: Any, tenant_id: int, operations: Any, results: Any) -> dict[int, Any]:
+        """How the open change operations of ``built_from`` records stand after a run whose
+        flow results are ``results``: ``{operation id: Settlement}`` (see
+        ``engine/change_status.py``); an operation left out stays as it is."""
+        return {}
+
 
 @dataclass(frozen=True)
 class MappingKind:

@@ -129,7 +129,8 @@ class Runner:
             summary.error, summary.cause = describe_error(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
-            recorder.finish(summary, kind)
+            builders = {f.builder.name: f.builder for f in context.flows.values() if f.builder}
+            recorder.finish(summary, kind, list(builders.values()))
         return summary
 
     def build(self, tenant_id: int, flows: Sequence[Flow]) -> None:
