@@ -1,11 +1,14 @@
-"""The curl walkthrough of ``docs/api.md`` runs as written against a real bridge.
+"""The curl walkthrough of ``docs/api.md`` and the README's "push a change" run as written
+against a real bridge.
 
 The test makes the demo's data (``demo --once``), starts ``fortnox-bridge serve`` on it, and runs
-every ``sh`` block of the guide's walkthrough section with bash and the real ``curl``, in order,
-with ``BRIDGE`` (the base URL) and ``KEY`` (the demo tenant's API key) set. Variables a block
-exports are kept for the next blocks. A ``json`` block right after a ``sh`` block is the answer the
-guide promises: the block's output must contain it (objects may have more keys; the string
-``"…"`` stands for any value; a list ending in ``"…"`` may have more items).
+every ``sh`` block of the guide's section with bash and the real ``curl``, in order, with
+``BRIDGE`` (the base URL) and ``KEY`` (the demo tenant's API key) set, in the directory the demo
+wrote ``var/`` to. The README speaks of the demo's own address (``http://127.0.0.1:8000``): that is
+the test's server. Variables a block exports are kept for the next blocks. A ``json`` block right
+after a ``sh`` block is the answer the guide promises: the block's output must contain it
+(objects may have more keys; the string ``"…"`` stands for any value; a list ending in ``"…"``
+may have more items).
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import cli_env, free_port, run_cli, start, wait_until_up
 
-GUIDE = Path(__file__).parents[2] / "docs" / "api.md"
-SECTION = "## Walkthrough"
+ROOT = Path(__file__).parents[2]
+#: The guides and the section of each that runs as written.
+GUIDES = {
+    "docs/api.md": "## Walkthrough",
+    "README.md": "### Push a change",
+}
+#: The address the README gives for the demo's API.
+DEMO_URL = "http://127.0.0.1:8000"
 ANY = "…"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -35,16 +46,22 @@ class Step:
     expected: Any | None
 
 
-def steps(text: str) -> list[Step]:
-    """The walkthrough's steps, in order."""
-    start_at = text.index(SECTION)
-    end_at = text.find("\n## ", start_at + len(SECTION))
-    section = text[start_at : end_at if end_at != -1 else len(text)]
+def steps(text: str, section: str = "## Walkthrough") -> list[Step]:
+    """The steps of ``section`` (up to the next heading of its level or above), in order."""
+    start_at = text.index(section)
+    level = section.split(" ", 1)[0]
+    ends = [
+        found
+        for depth in range(1, len(level) + 1)
+        if (found := text.find("\n" + "#" * depth + " ", start_at + len(section))) != -1
+    ]
+    end_at = min(ends) if ends else -1
+    part = text[start_at : end_at if end_at != -1 else len(text)]
     offset = text[:start_at].count("\n")
     found: list[Step] = []
-    for match in FENCE.finditer(section):
+    for match in FENCE.finditer(part):
         language, body = match.group(1), match.group(2)
-        line = offset + section[: match.start()].count("\n") + 1
+        line = offset + part[: match.start()].count("\n") + 1
         if language == "sh":
             found.append(Step(line, body, None))
         elif language == "json" and found and found[-1].expected is None:
@@ -79,11 +96,20 @@ def test_the_matcher_tells_a_kept_promise_from_a_broken_one() -> None:
     assert not contains({}, {"a": ANY})
 
 
-def test_the_walkthrough_runs_as_written(tmp_path: Path, spawn: list[Any]) -> None:
-    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
+def test_a_section_ends_at_the_next_heading_of_its_level_or_above() -> None:
+    text = "## A\n```sh\none\n```\n### B\n```sh\ntwo\n```\n## C\n```sh\nthree\n```\n"
+    assert [s.script for s in steps(text, "### B")] == ["two\n"]
+    assert [s.script for s in steps(text, "## A")] == ["one\n", "two\n"]
+
+
+@pytest.mark.parametrize(("guide", "least"), [("docs/api.md", 5), ("README.md", 2)])
+def test_the_walkthrough_runs_as_written(
+    tmp_path: Path, spawn: list[Any], guide: str, least: int
+) -> None:
+    missing = [tool for tool in ("bash", "curl", "jq", "python3") if shutil.which(tool) is None]
     assert not missing, f"the walkthrough needs {', '.join(missing)}: install it (apt-get install)"
-    walkthrough = steps(GUIDE.read_text(encoding="utf-8"))
-    assert len(walkthrough) >= 5, "the walkthrough lost its steps"
+    walkthrough = steps((ROOT / guide).read_text(encoding="utf-8"), GUIDES[guide])
+    assert len(walkthrough) >= least, f"{guide} lost its steps"
     made = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
     assert made.returncode == 0, made.stdout + made.stderr
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
@@ -95,7 +121,8 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path, spawn: list[Any]) -> No
     state = tmp_path / "walkthrough.env"
     state.write_text(f"export BRIDGE={base}\nexport KEY={info['api_key']}\n", encoding="utf-8")
     for step in walkthrough:
-        script = f"set -euo pipefail\nsource {state}\n{step.script}\nexport -p > {state}\n"
+        body = step.script.replace(DEMO_URL, base)
+        script = f"set -euo pipefail\nsource {state}\n{body}\nexport -p > {state}\n"
         done = subprocess.run(
             ["bash", "-c", script],
             cwd=tmp_path,
@@ -104,7 +131,7 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path, spawn: list[Any]) -> No
             text=True,
             timeout=60,
         )
-        where = f"docs/api.md line {step.line}:\n{step.script}"
+        where = f"{guide} line {step.line}:\n{step.script}"
         assert done.returncode == 0, f"{where}\nexit {done.returncode}\n{done.stdout}{done.stderr}"
         if step.expected is not None:
             answer = json.loads(done.stdout)

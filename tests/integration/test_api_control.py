@@ -16,12 +16,15 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conftest import ClientFactory
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import ApiKey, FlowConfig, Mapping, Problem, Run
@@ -174,33 +177,76 @@ async def test_flows_are_listed_with_settings_and_schema_and_changed_with_valida
 async def test_mappings_are_put_listed_by_kind_and_deleted(
     api: Api, sessions: sessionmaker[Session]
 ) -> None:
-    path = "/api/v1/mappings/attendance_code/ÖT"
-    created = await api.http.put(path, json={"fortnox_value": "OT1"})
+    path = "/api/v1/mappings/paxml_code/ÖT1"
+    created = await api.http.put(path, json={"fortnox_value": "OT2"})
     assert created.status_code == 201
-    assert (created.json()["local_value"], created.json()["fortnox_value"]) == ("ÖT", "OT1")
+    assert (created.json()["local_value"], created.json()["fortnox_value"]) == ("ÖT1", "OT2")
     replaced = await api.http.put(path, json={"excluded": True, "fortnox_value": "OT2"})
     assert replaced.status_code == 200
     assert (replaced.json()["excluded"], replaced.json()["fortnox_value"]) == (True, None)
-    await api.http.put("/api/v1/mappings/absence_type/SJUK", json={"fortnox_value": "SJK"})
-    nothing = await api.http.put("/api/v1/mappings/absence_type/VAB", json={})
+    await api.http.put("/api/v1/mappings/absence_cause/sick", json={"fortnox_value": "SJK"})
+    nothing = await api.http.put("/api/v1/mappings/absence_cause/vab", json={})
     assert nothing.status_code == 422
 
     everything = (await api.http.get("/api/v1/mappings", headers=api.as_reader())).json()
     assert [(m["kind"], m["local_value"]) for m in everything["data"]] == [
-        ("attendance_code", "ÖT"),
-        ("absence_type", "SJUK"),
+        ("paxml_code", "ÖT1"),
+        ("absence_cause", "sick"),
     ]
-    one_kind = (await api.http.get("/api/v1/mappings", params={"kind": "absence_type"})).json()
+    one_kind = (await api.http.get("/api/v1/mappings", params={"kind": "absence_cause"})).json()
     assert [m["fortnox_value"] for m in one_kind["data"]] == ["SJK"]
     with sessions.begin() as session:
         mapped = MappingRepository(session).for_tenant(api.tenant)
-        assert mapped["attendance_code"]["ÖT"].excluded is True
+        assert mapped["paxml_code"]["ÖT1"].excluded is True
 
     assert (await api.http.delete(path)).status_code == 204
     assert (await api.http.delete(path)).status_code == 404
     with sessions.begin() as session:
         kinds = {row.kind for row in session.scalars(select(Mapping))}
-        assert kinds == {"absence_type"}
+        assert kinds == {"absence_cause"}
+
+
+async def test_a_mapping_the_engine_would_never_read_is_refused_with_what_it_reads(
+    api: Api, sessions: sessionmaker[Session]
+) -> None:
+    bogus = await api.http.put("/api/v1/mappings/absence_type/sick", json={"fortnox_value": "SJK"})
+    assert bogus.status_code == 422
+    (error,) = bogus.json()["errors"]
+    assert (error["path"], error["type"]) == ("path.kind", "unknown_mapping_kind")
+    assert "no flow reads mappings of kind 'absence_type'" in error["message"]
+    assert "absence_cause (read by hr.absence.push: an absence type's code" in error["message"]
+    assert "paxml_code (read by payroll.absence.push, payroll.attendance.push" in error["message"]
+
+    cause = await api.http.put("/api/v1/mappings/absence_cause/sick", json={"fortnox_value": "ZZZ"})
+    assert cause.status_code == 422
+    (error,) = cause.json()["errors"]
+    assert (error["path"], error["type"]) == ("$.fortnox_value", "fortnox_enum")
+    assert "'ZZZ' is not a Fortnox absence cause code" in error["message"]
+    assert "ASK, FPE, FRA" in error["message"]
+
+    # A PAXml code maps to a cause code of its own kind: overtime to attendance, not absence.
+    overtime = await api.http.put("/api/v1/mappings/paxml_code/ÖT1", json={"fortnox_value": "SEM"})
+    assert overtime.status_code == 422
+    assert "is not a Fortnox attendance cause code" in overtime.json()["errors"][0]["message"]
+    vacation = await api.http.put("/api/v1/mappings/paxml_code/SEM", json={"fortnox_value": "SJK"})
+    assert vacation.status_code == 201
+    unknown = await api.http.put("/api/v1/mappings/paxml_code/XYZ", json={"excluded": True})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["path"] == "path.local_value"
+    assert "kind paxml_code maps one of: ARB, ASK" in unknown.json()["errors"][0]["message"]
+    # Any absence type code may be mapped or excluded; only the Fortnox side is checked.
+    assert (
+        await api.http.put(
+            "/api/v1/mappings/absence_cause/Egen sjukanmälan", json={"excluded": True}
+        )
+    ).status_code == 201
+
+    listed = await api.http.get("/api/v1/mappings", params={"kind": "absence_type"})
+    assert listed.status_code == 422
+    assert listed.json()["errors"][0]["path"] == "query.kind"
+    with sessions.begin() as session:
+        kinds = sorted((row.kind, row.local_value) for row in session.scalars(select(Mapping)))
+    assert kinds == [("absence_cause", "Egen sjukanmälan"), ("paxml_code", "SEM")]
 
 
 def _report(key: str, external_id: str) -> ProblemReport:
@@ -333,8 +379,6 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
     assert unknown.status_code == 422
     assert "hr.nope.push" in unknown.text
     assert "hr.employee.push" in unknown.text  # the valid names are listed
-    unqueued = await api.http.post("/api/v1/sync", json={"flows": ["hr.employee.push"]})
-    assert unqueued.status_code == 422
 
     done = await api.http.post("/api/v1/sync", json={"wait": True, "flows": ["hr.employee.push"]})
     assert done.status_code == 200
@@ -352,8 +396,51 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
         2,
         0,
     )  # an idle sweep: nothing to look at, no run kept
+    # An idle sweep of some flows counts those flows alone.
+    narrowed = await api.http.post(
+        "/api/v1/sync", json={"wait": True, "flows": ["hr.absence.push"]}
+    )
+    assert narrowed.json()["counts"] == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "failed": 0,
+    }
+    employees = await api.http.post(
+        "/api/v1/sync", json={"wait": True, "flows": ["hr.employee.push"]}
+    )
+    assert employees.json()["counts"]["unchanged"] == 2
     refused = await api.http.post("/api/v1/sync", json={"wait": True}, headers=api.as_reader())
     assert refused.status_code == 403
+
+
+class Queue:
+    """A dispatcher that keeps what was queued."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    async def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+
+async def test_a_queued_sweep_runs_only_the_flows_asked_for(
+    make_api: MakeApi, bridge: Bridge
+) -> None:
+    queue = Queue()
+    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(dispatcher=queue))
+    some = await api.http.post("/api/v1/sync", json={"flows": ["hr.absence.push"] * 2})
+    assert some.status_code == 202
+    assert some.json()["job"]["flows"] == ["hr.absence.push"]
+    every = await api.http.post("/api/v1/sync")
+    assert (every.status_code, every.json()["job"]["flows"]) == (202, [])
+    assert [(job.kind, job.only) for job in queue.jobs] == [
+        ("sweep", ("hr.absence.push",)),
+        ("sweep", None),
+    ]
+    unknown = await api.http.post("/api/v1/sync", json={"flows": ["hr.nope.push"]})
+    assert unknown.status_code == 422
 
 
 async def test_the_preflight_check_answers_with_the_checklist(
@@ -399,6 +486,7 @@ async def test_a_resync_job_is_started_followed_and_finished(
     bridge: Bridge,
     sessions: sessionmaker[Session],
     engine_client: FortnoxClient,
+    control: SandboxControl,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     request = {"flow": TIME_FLOW, "from": "2026-01-10", "to": "2026-01-12"}
@@ -424,6 +512,7 @@ async def test_a_resync_job_is_started_followed_and_finished(
 
     monkeypatch.setattr(bridge.service, "resync", held_back)
     started = await timed.http.post("/api/v1/resync", json=request)
+    before = (await control.stats(bridge.company))["requests_total"]  # the job waits at the gate
     assert started.status_code == 202
     job = started.json()
     assert (job["status"], job["flow"]) == ("running", TIME_FLOW)
@@ -446,6 +535,10 @@ async def test_a_resync_job_is_started_followed_and_finished(
         {"done": 4, "total": 4},
     )
     assert (run["counts"]["deleted"], run["counts"]["written"]) == (2, 2)
+    # Every request the job sent is counted, its reads included, as the sandbox saw them.
+    sent = (await control.stats(bridge.company))["requests_total"] - before
+    assert run["requests"] == sent
+    assert sent >= 4  # two deletes, two creates
     items = (await timed.http.get(f"/api/v1/runs/{job['run_id']}/items")).json()["data"]
     assert sorted((i["action"], i["external_id"]) for i in items) == [
         ("check", "e1/2026-01-05"),  # the day written again
@@ -470,6 +563,19 @@ async def test_a_resync_that_cannot_start_is_refused_with_the_reason(
         "/api/v1/resync", json={"flow": TIME_FLOW, "from": "2026-02-01", "to": "2026-01-01"}
     )
     assert backwards.status_code == 422
+    decades = await timed.http.post(
+        "/api/v1/resync", json={"flow": TIME_FLOW, "from": "1999-01-01", "to": "2026-01-31"}
+    )
+    assert decades.status_code == 422
+    (error,) = decades.json()["errors"]
+    assert error["path"] == "$"
+    assert error["message"].startswith("the interval is 9893 days long; a re-sync covers at most")
+    assert "deletes and writes again everything the bridge wrote" in error["message"]
+    leap_year = await timed.http.post(  # 366 days, both included: the longest allowed
+        "/api/v1/resync",
+        json={"flow": TIME_FLOW, "from": "2024-01-01", "to": "2024-12-31", "dry_run": True},
+    )
+    assert leap_year.status_code == 200, leap_year.text
     february = await bridge.service.resync_plan(
         bridge.tenant, TIME_FLOW, date(2026, 2, 1), date(2026, 2, 10)
     )
@@ -558,3 +664,41 @@ async def test_cors_is_off_unless_origins_are_configured(make_api: MakeApi) -> N
     assert too_big.headers["access-control-allow-origin"] == origin  # the browser can read it
     stranger = await opened.http.get("/api/v1/tenant", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in stranger.headers
+
+
+async def test_a_service_account_is_connected_with_client_credentials_and_renews_itself(
+    bridge: Bridge,
+    make_api: MakeApi,
+    put: Put,
+    control: SandboxControl,
+    clock: ManualClock,
+    make_client: ClientFactory,
+) -> None:
+    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    app = {"client_id": bridge.issued["client_id"], "client_secret": bridge.issued["client_secret"]}
+    path = "/api/v1/connection/service-account"
+    half = await api.http.post(path, json={"fortnox_tenant_id": bridge.company, "client_id": "x"})
+    assert half.status_code == 422
+    no_app = await api.http.post(path, json={"fortnox_tenant_id": bridge.company})
+    assert (no_app.status_code, no_app.json()["error"]) == (409, "connection_refused")
+    assert "give its client id and secret" in no_app.json()["detail"]
+    stranger = (await control.create_company("Främmande AB"))["tenant_id"]
+    refused = await api.http.post(path, json={"fortnox_tenant_id": stranger, **app})
+    assert (refused.status_code, refused.json()["error"]) == (409, "service_account_refused")
+    assert "approves the app as a service account" in refused.json()["detail"]
+    assert (await api.http.get("/api/v1/connection")).json()["state"] == "not_connected"
+
+    connected = await api.http.post(path, json={"fortnox_tenant_id": bridge.company, **app})
+    assert connected.status_code == 200, connected.text
+    body = connected.json()
+    assert (body["state"], body["fortnox_tenant_id"]) == ("active", bridge.company)
+    assert "salary" in body["scopes"]
+    put("employee", "e1", {"email": "a@x.se", "given_name": "Anna", "family_name": "Ek"})
+    assert (await bridge.service.sweep(bridge.tenant)).total("created") == 1
+    # No refresh token: when the hour is up the client asks again with the TenantId.
+    clock.advance(2 * 3600)
+    put("employee", "e2", {"email": "b@x.se", "given_name": "Bo", "family_name": "Ek"})
+    later = await bridge.service.sweep(bridge.tenant)
+    assert (later.total("created"), later.error) == (1, None)
+    reader = await make_client(bridge.company)
+    assert len([e async for e in reader.employees.iterate()]) == 2

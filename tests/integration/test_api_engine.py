@@ -93,7 +93,10 @@ async def test_a_host_change_reaches_fortnox_within_a_second(
     assert sorted(i for j in served.jobs for i in j.record_map()["employee"]) == ["e1", "e2"]
     emails = sorted([e.email or "" async for e in engine_client.employees.iterate()])
     assert emails == ["person1@example.se", "person2@example.se"]
-    same = await served.http.put("/api/v1/employees/e1", json=employee(1))
+    # The record as the bridge holds it now: with the EmployeeId Fortnox assigned.
+    stored = (await served.http.get("/api/v1/employees/e1")).json()["data"]
+    assert stored == {**employee(1), "employment_id": stored["employment_id"]}
+    same = await served.http.put("/api/v1/employees/e1", json=stored)
     assert same.json()["status"] == "unchanged"
     jobs = len(served.jobs)
     await served.settle()

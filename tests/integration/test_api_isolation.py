@@ -363,6 +363,7 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "Resolution": {"winner": "bridge"},
         "FlowPatch": {"enabled": True},
         "MappingIn": {"fortnox_value": "SJK"},
+        "ServiceAccountIn": {"fortnox_tenant_id": 1},
         "SyncRequest": {"wait": True},
         "ResyncRequest": {"flow": TIME_FLOW, "from": "2026-03-01", "to": "2026-03-31"},
         "AcceptRequest": {"from": "2026-03-01", "to": "2026-03-31"},
@@ -503,12 +504,13 @@ async def world(sessions: sessionmaker[Session], clock: ManualClock) -> AsyncIte
 
 async def _send(world: World, call: Call, key: str, values: dict[str, str]) -> httpx.Response:
     body = _body(call.body, values) if call.body is not None else None
-    return await world.http.request(
-        call.method,
-        call.url(values),
-        json=body,
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    headers = {"Authorization": f"Bearer {key}"}
+    if isinstance(body, str):  # a file, in the media type its route reads (PAXml: XML)
+        headers["Content-Type"] = "application/xml"
+        return await world.http.request(
+            call.method, call.url(values), content=body.encode(), headers=headers
+        )
+    return await world.http.request(call.method, call.url(values), json=body, headers=headers)
 
 
 async def test_tenant_a_reaches_nothing_of_tenant_b_on_any_route(world: World) -> None:

@@ -116,6 +116,17 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
     )
     assert (done["code"], done["explanation"], done["fix"]) == (None, None, None)
     assert events(sessions) == [
+        (  # the EmployeeId Fortnox assigned is the host's employment id now
+            "record.changed",
+            {
+                "entity": "employee",
+                "external_id": "e1",
+                "version": 2,
+                "fortnox_id": "1",
+                "flow": "hr.employee.push",
+                "changed": {"employment_id": "1"},
+            },
+        ),
         (
             "operation.succeeded",
             {
@@ -129,7 +140,7 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
                 "code": None,
                 "message": "created in Fortnox",
             },
-        )
+        ),
     ]
     deleted = await served.http.delete("/api/v1/employees/e1")
     await served.settle()
@@ -141,20 +152,27 @@ async def test_a_new_employee_succeeds_with_its_fortnox_id_on_the_feed(
     )
 
 
-async def test_time_entries_settle_when_stored_and_their_days_reach_fortnox_at_once(
+async def test_a_time_entry_is_held_with_the_reason_until_its_day_reaches_fortnox(
     served: Served, sessions: sessionmaker[Session], bridge: Bridge, engine_client: FortnoxClient
 ) -> None:
     """A time entry is sent as part of its salary day (the day's time of one employee): its
-    operation settles when stored; what Fortnox makes of the day is a run item and a problem
-    of the day (or one per employee while the employee is missing)."""
+    operation is held while the day is held back or the entry is left out of it, with the
+    reason, and succeeds once the day is in Fortnox."""
     waiting = await served.http.put(
         "/api/v1/time-entries/t1", json={"employee": "e7", "date": "2026-02-02", "hours": 8}
     )
+    orphan = await served.http.put(
+        "/api/v1/time-entries/t2",
+        json={"employee": "e7", "date": "2026-02-03", "hours": 2, "project": "p9"},
+    )
     await served.settle()
-    answer = await served.operation(waiting.json()["operation_id"])
-    assert (answer["status"], answer["message"]) == (
-        "succeeded",
-        "stored; used by payroll.absence.push, payroll.attendance.push",
+    held = await served.operation(waiting.json()["operation_id"])
+    assert (held["status"], held["flow"]) == ("held", "payroll.attendance.push")
+    assert held["message"].startswith("its salary day e7/2026-02-02: employee e7 is not in Fortnox")
+    left_out = await served.operation(orphan.json()["operation_id"])
+    assert left_out["status"] == "held"
+    assert left_out["message"].startswith(
+        "left out of the salary day e7/2026-02-03: project 'p9' is unknown"
     )
     with sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(bridge.tenant)
@@ -164,13 +182,37 @@ async def test_time_entries_settle_when_stored_and_their_days_reach_fortnox_at_o
             "employee e7",
         )
         assert problem.message.startswith("employee e7 is not in Fortnox yet")
+    announced = [(t, d["external_id"]) for t, d in events(sessions) if t == "operation.held"]
+    assert sorted(announced) == [("operation.held", "t1"), ("operation.held", "t2")]
+
     await served.http.put("/api/v1/employees/e7", json=employee(7))
     await served.settle()  # the employee reaches Fortnox ...
     await bridge.service.sweep(bridge.tenant)  # ... and the next sweep sends the waiting day
-    with sessions.begin() as session:
-        assert ProblemRepository(session).open(bridge.tenant) == []
+    with sessions.begin() as session:  # only the entry with the unknown project is a problem
+        (left,) = ProblemRepository(session).open(bridge.tenant)
+        assert (left.external_id, "time entry t2 is left out") == (
+            "e7/2026-02-03",
+            left.message[: len("time entry t2 is left out")],
+        )
     rows = [row async for row in engine_client.attendance_transactions.iterate()]
     assert [(str(r.date), r.hours, r.cause_code) for r in rows] == [("2026-02-02", "8", "TID")]
+    done = await served.operation(waiting.json()["operation_id"])
+    assert (done["status"], done["message"]) == (
+        "succeeded",
+        "written to Fortnox with the salary day e7/2026-02-02 (payroll.attendance.push)",
+    )
+    # The project is still unknown: that entry stays held, and so does its day's other time.
+    assert (await served.operation(orphan.json()["operation_id"]))["status"] == "held"
+    project = await served.http.put(
+        "/api/v1/projects/p9", json={"number": "P9", "name": "Nio", "paxml_code": "TID"}
+    )
+    await served.settle()
+    assert (await served.operation(orphan.json()["operation_id"]))["status"] == "succeeded"
+    used = await served.operation(project.json()["operation_id"])
+    assert (used["status"], used["message"]) == (
+        "succeeded",
+        "in Fortnox with the salary days of its 1 time entry",
+    )
 
 
 async def test_a_change_back_to_what_fortnox_has_succeeds_without_a_write(
@@ -184,7 +226,8 @@ async def test_a_change_back_to_what_fortnox_has_succeeds_without_a_write(
     await served.settle()
     assert (await served.operation(moved.json()["operation_id"]))["status"] == "superseded"
     equal = await served.operation(back.json()["operation_id"])
-    assert (equal["status"], equal["version"], equal["fortnox_id"]) == ("succeeded", 3, "1")
+    # version 2 is the employment id Fortnox assigned, written back after the create
+    assert (equal["status"], equal["version"], equal["fortnox_id"]) == ("succeeded", 4, "1")
     assert equal["message"] == "Fortnox already had these values; nothing was sent"
 
 
@@ -285,7 +328,7 @@ async def test_a_change_held_back_by_a_conflict_says_so_until_it_is_decided(
     done = await served.operation(held["id"])
     city = "Malmö" if winner == "bridge" else "Ystad"
     sent = (
-        "updated in Fortnox"
+        "updated in Fortnox: city"
         if winner == "bridge"
         else ("Fortnox already had these values; nothing was sent")
     )
@@ -342,3 +385,36 @@ async def test_the_operation_document_lists_the_conflict_status(served: Served) 
     operation = document["components"]["schemas"]["OperationOut"]["properties"]
     assert "conflict" in operation["status"]["enum"]
     assert "conflict_id" in operation
+
+
+async def test_an_absence_held_back_for_its_employee_is_held_then_succeeds(
+    served: Served, sessions: sessionmaker[Session], bridge: Bridge, clock: ManualClock
+) -> None:
+    with sessions.begin() as session:
+        configs = FlowConfigRepository(session)
+        configs.put(bridge.tenant, "hr.absence.push", enabled=True, settings={}, now=clock.now())
+        schedule = {"default_schedule": "HEL"}  # so the absence has hours to write
+        configs.put(
+            bridge.tenant, "hr.employee.push", enabled=True, settings=schedule, now=clock.now()
+        )
+    await served.http.put("/api/v1/absence-types/sem", json={"code": "SEM", "name": "Semester"})
+    absence = await served.http.put(
+        "/api/v1/absences/a1",
+        json={
+            "employee": "e5",
+            "absence_type": "sem",
+            "start": "2026-02-02",
+            "end": "2026-02-03",
+            "status": "approved",
+        },
+    )
+    await served.settle()
+    held = await served.operation(absence.json()["operation_id"])
+    assert (held["status"], held["flow"]) == ("held", "hr.absence.push")
+    assert held["message"] == "waiting for employee e5 to reach Fortnox first"
+    assert [d["external_id"] for t, d in events(sessions) if t == "operation.held"] == ["a1"]
+    await served.http.put("/api/v1/employees/e5", json=employee(5))
+    await served.settle()
+    await bridge.service.sweep(bridge.tenant)
+    done = await served.operation(absence.json()["operation_id"])
+    assert done["status"] == "succeeded", done["message"]

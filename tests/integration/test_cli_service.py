@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from fortnox_bridge.cli import app
 from fortnox_bridge.clock import SystemClock
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -333,6 +334,16 @@ def test_flow_settings_and_mappings_from_the_command_line(cli: Any, db_url: str)
         ).exit_code
         == 0
     )
+    never_read = cli(
+        "tenants", "map", TENANT, "--kind", "attendance_code", "--local", "ÖT", "--fortnox", "OT1"
+    )
+    assert never_read.exit_code == 2
+    assert "no flow reads mappings of kind 'attendance_code'" in never_read.output
+    not_a_cause = cli(
+        "tenants", "map", TENANT, "--kind", "paxml_code", "--local", "ÖT1", "--fortnox", "SJK"
+    )
+    assert not_a_cause.exit_code == 2
+    assert "is not a Fortnox attendance cause code" in " ".join(not_a_cause.output.split())
     synced = cli("sync")
     assert synced.exit_code == 0, synced.output  # an excluded record is not a failure
     assert (_totals(synced.output)["created"], _totals(synced.output)["skipped"]) == (2, 1)
@@ -356,3 +367,27 @@ def test_disconnect_revokes_the_refresh_token_at_the_sandbox(
     again = cli("connect", "--tenant", TENANT, "--disconnect")
     assert again.exit_code == 0, again.output
     assert "There was no refresh token to revoke at Fortnox." in again.output
+
+
+def test_a_service_account_connects_from_the_command_line(cli: Any, db_url: str) -> None:
+    added = cli("tenants", "add", TENANT, "--email", "ekonomi@cli.se")
+    assert added.exit_code == 0, added.output
+    lonely = cli("connect", "--tenant", TENANT, "--fortnox-tenant-id", "5")
+    assert lonely.exit_code == 2
+    assert "--fortnox-tenant-id goes with --client-credentials" in lonely.output
+    connected = cli("connect", "--tenant", TENANT, "--client-credentials")
+    assert connected.exit_code == 0, connected.output
+    company = _company(db_url)
+    assert f"Connected as a service account of Fortnox tenant {company}" in connected.output
+    assert "Pre-flight check" in connected.output
+    engine = open_engine(db_url)
+    with session_factory(engine).begin() as session:
+        tenant = TenantRepository(session).by_name(TENANT)
+        assert tenant is not None
+        connection = ConnectionRepository(session).for_tenant(tenant.id)
+        assert connection is not None
+        assert (connection.state, connection.fortnox_tenant_id) == ("active", company)
+    engine.dispose()
+    _put(db_url, "employee", {"e1": employee(1)})
+    synced = cli("sync")
+    assert (synced.exit_code, _totals(synced.output)["created"]) == (0, 1), synced.output

@@ -18,8 +18,11 @@ from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.store.change_operations import ChangeOperationRepository, NewOperation
+from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.notifications import NotificationRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -188,3 +191,40 @@ async def test_a_name_fortnox_refuses_meets_the_sandboxs_refusal(
         links = LinkRepository(session)
         assert links.get(tenant, "employee", "e001") is not None
         assert links.get(tenant, "employee", "e002") is None
+
+
+async def test_the_employee_id_fortnox_assigns_goes_back_to_the_host_on_every_push(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    tenant: int,
+    engine_client: FortnoxClient,
+    put: Put,
+) -> None:
+    enable(sessions, tenant, clock)
+    runner = Runner(sessions, clock=clock, flows=[EmployeePush])
+    put("employee", "e001", employee(1, employment_id="A-17"))  # kept by Fortnox as sent
+    put("employee", "e002", employee(2))  # none: Fortnox assigns the next number
+    with sessions.begin() as session:
+        ChangeOperationRepository(session).add_many(
+            tenant, [NewOperation("employee", "e002", "upsert", 1, first=True)], now=clock.now()
+        )
+    first = await runner.run_cycle(tenant, engine_client)
+    assert first.total("created") == 2
+    with sessions.begin() as session:
+        links = LinkRepository(session).by_external_id(tenant, "employee")
+        assigned = links["e002"].fortnox_id
+        rows = MirrorRepository(session).rows(tenant, "employee", ["e001", "e002"])
+        assert rows["e002"].payload["employment_id"] == assigned
+        assert (rows["e002"].version, rows["e002"].origin) == (2, "fortnox")
+        assert rows["e001"].version == 1  # nothing to give back
+        assert links["e002"].synced_version == 2  # in step: nothing more to send
+        events = [
+            (e.type, e.external_id, e.data["changed"])
+            for e in EventRepository(session).after(tenant, 0, limit=10)
+            if e.type.startswith("record.")
+        ]
+        (op,) = ChangeOperationRepository(session).page(tenant, limit=1)
+        assert (op.status, op.fortnox_id) == ("succeeded", assigned)
+    assert events == [("record.changed", "e002", {"employment_id": assigned})]
+    again = await runner.run_cycle(tenant, engine_client)
+    assert (again.requests, again.total("updated")) == (0, 0)

@@ -273,6 +273,7 @@ async def test_first_sync_of_30_fortnox_and_35_host_employees(
         "employment_ids_assigned": 3,  # h32–h34 had none
         "skipped": 3,  # h27 and Fortnox 30 (the duplicate marked skip), h35 (by decision)
         "failed": 0,
+        "employee_pull": "turned_on",  # linked: Fortnox-side changes come back from now on
     }
 
     # Fortnox: the 30 employees (5 and 12 updated) and 7 new ones.
@@ -441,8 +442,15 @@ async def test_decisions_per_field_and_what_cannot_be_decided(
     }
     assert decided[three["id"]] == {"winner": "fortnox"}
     assert decided[nameless["id"]] == {"create": False}  # it cannot be created
+    with sessions.begin() as session:  # off by default, and nobody turned it on
+        assert "hr.employee.pull" not in FlowConfigRepository(session).for_tenant(bridge.tenant)
     applied = await api.http.post("/api/v1/hr/first-sync/apply")
     assert applied.json()["status"] == "applied", applied.text
+    # Linked now: the pull is switched on, so Fortnox-side changes come back on every sweep.
+    assert applied.json()["result"]["employee_pull"] == "turned_on"
+    with sessions.begin() as session:
+        pull = FlowConfigRepository(session).for_tenant(bridge.tenant)["hr.employee.pull"]
+        assert (pull.enabled, pull.settings) == (True, {})
 
     first = await engine_client.employees.get("1")
     assert (first.phone1, first.city, first.last_name) == ("08-111 11 11", "Uppsala", "Fortnoxsson")
@@ -496,8 +504,11 @@ async def test_an_open_plan_holds_unlinked_employees_back_from_the_flows(
     assert len(await fortnox_state(engine_client)) == 2  # h2 not created, h7 not matched
     assert links(sessions, bridge.tenant).keys() == {"h1"}
     with sessions.begin() as session:
-        runs = session.execute(select(Event).where(Event.tenant_id == bridge.tenant)).all()
-    assert runs == []  # nothing came from Fortnox for the host
+        runs = session.scalars(select(Event).where(Event.tenant_id == bridge.tenant)).all()
+    # Nothing came from Fortnox for the host but the id Fortnox gave h1 when it was created.
+    assert [(e.type, e.external_id, e.data["changed"]) for e in runs] == [
+        ("record.changed", "h1", {"employment_id": "1"})
+    ]
 
     discarded = await api.http.delete("/api/v1/hr/first-sync")
     assert discarded.json()["status"] == "discarded"

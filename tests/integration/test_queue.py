@@ -163,7 +163,9 @@ async def test_a_tenant_has_one_sweep_and_one_push_waiting(
     await queue.submit(Job("sweep", tenant, reason="schedule"))
     await queue.submit(push_job(tenant, [("employee", "e2")]))
     await queue.submit(push_job(tenant, [("employee", "e1"), ("absence", "a1")]))
-    await queue.submit(Job("sweep", other, reason="manual"))
+    # A waiting sweep of some flows widens to the flows of the next.
+    await queue.submit(Job("sweep", other, reason="manual", flows=("hr.absence.push",)))
+    await queue.submit(Job("sweep", other, reason="manual", flows=("hr.employee.push",)))
     assert _jobs(sessions) == [
         (
             "fortnox_bridge.sweep",
@@ -185,7 +187,11 @@ async def test_a_tenant_has_one_sweep_and_one_push_waiting(
             "fortnox_bridge.sweep",
             "todo",
             f"tenant:{other}",
-            {"tenant_id": other, "reason": "manual"},
+            {
+                "tenant_id": other,
+                "reason": "manual",
+                "flows": ["hr.absence.push", "hr.employee.push"],
+            },
         ),
     ]
 

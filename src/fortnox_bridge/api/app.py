@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,7 @@ from fortnox_bridge.api.headers import SecuredFastAPI, api_headers
 from fortnox_bridge.api.idempotency import install_idempotency
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
+from fortnox_bridge.api.media import check_media_type
 from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.operation_status import operation_status_router
 from fortnox_bridge.api.operations import operations_router
@@ -47,6 +49,8 @@ from fortnox_bridge.engine.outbound import OutboundPolicy
 from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.service import SyncService
 
+#: The interactive reference (Swagger UI), the same as ReDoc, and the files both load.
+DOCS_URL, REDOC_URL, DOCS_FILES = "/api/docs", "/api/redoc", "/api/docs-files"
 #: Called as ``on_change(tenant_id, entity, external_id)`` after a host record changed.
 OnChange = Callable[[int, str, str], None]
 
@@ -89,14 +93,25 @@ def create_app(
     """The API app over the store behind ``sessions``; ``settings`` give its limits (rate,
     body size, CORS), default the :class:`Settings` defaults."""
     config = settings or Settings()
-    app = SecuredFastAPI(
+    # Swagger UI and ReDoc with their files served by the bridge itself (fastapi-offline ships
+    # them), so the interactive docs work without a network.
+    app = FastAPIOffline(
         title="fortnox-bridge",
         version=__version__,
         description="Push host records to the bridge and read what it synchronised with Fortnox.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
-        redoc_url=None,
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
+        static_url=DOCS_FILES,
+        swagger_ui_oauth2_redirect_url=f"{DOCS_URL}/oauth2-redirect",
+        # No validator badge: Swagger UI would send the document to an outside validator.
+        swagger_ui_parameters={"validatorUrl": None},
+        dependencies=[Depends(check_media_type)],
     )
+    # The factory makes a plain FastAPI app; as a SecuredFastAPI (the same object, one method
+    # more) every answer, the framework's error pages included, carries the security headers.
+    app.__class__ = SecuredFastAPI
+    assert isinstance(app, SecuredFastAPI)
     app.security_headers = api_headers(config.public_url)
     install_openapi(app)
     known = list(flows) if flows is not None else discover_flows()

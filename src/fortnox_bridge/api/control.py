@@ -35,23 +35,31 @@ from fortnox_bridge.api.schemas import (
     MappingOut,
     Page,
     PlannedItem,
+    Problem,
     Progress,
     Queued,
     ResyncJob,
     ResyncPlanOut,
     ResyncRequest,
+    ServiceAccountIn,
     SyncCounts,
     SyncRequest,
     SyncResult,
 )
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.errors import EngineError, InvalidSettingsError, ResyncError
+from fortnox_bridge.engine.errors import (
+    ConnectionStateError,
+    EngineError,
+    InvalidSettingsError,
+    ResyncError,
+)
 from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.results import RunSummary
 from fortnox_bridge.engine.resync import ResyncPlan
 from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
@@ -75,6 +83,42 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         """The Fortnox connection's state, since when, its scopes, last error and proposals."""
         with request.app.state.sessions.begin() as session:
             return connection_out(session, caller.tenant)
+
+    @router.post(
+        "/connection/service-account",
+        response_model=ConnectionOut,
+        responses={409: {"model": Problem, "description": "Fortnox refused the credentials"}},
+    )
+    async def connect_service_account(
+        request: Request, body: ServiceAccountIn, caller: WriterDep
+    ) -> ConnectionOut:
+        """Connect the tenant to Fortnox as a service account: client credentials and the
+        company's TenantId, no browser. The company's administrator must have approved the app
+        as a service account first."""
+        service = _service(request)
+        try:
+            await service.connect_service_account(
+                caller.tenant_id,
+                body.fortnox_tenant_id,
+                client_id=body.client_id,
+                client_secret=body.client_secret,
+            )
+        except ConnectionStateError as exc:
+            raise HTTPException(409, {"error": "connection_refused", "detail": str(exc)}) from None
+        except OAuthError as exc:
+            raise HTTPException(
+                409,
+                {
+                    "error": "service_account_refused",
+                    "detail": f"Fortnox refused the service account of tenant "
+                    f"{body.fortnox_tenant_id}: {exc.error} ({exc.description}); the company's "
+                    "administrator approves the app as a service account once (its consent page "
+                    "with account_type=service), and the TenantId must be that company's",
+                },
+            ) from None
+        except (EngineError, FortnoxError) as exc:
+            raise HTTPException(409, {"error": "connection_refused", "detail": str(exc)}) from None
+        return get_connection(request, caller)
 
     @router.post("/connection/check", response_model=ChecklistOut)
     async def check_connection(request: Request, caller: WriterDep) -> ChecklistOut:
@@ -147,6 +191,9 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         """The tenant's mappings of local values to Fortnox values (and exclusions)."""
         query = select(Mapping).where(Mapping.tenant_id == caller.tenant_id)
         if kind is not None:
+            unknown = check_kind(flows, kind)
+            if unknown is not None:
+                raise invalid(("query", "kind"), unknown.message, unknown.code, kind)
             query = query.where(Mapping.kind == kind)
         with request.app.state.sessions.begin() as session:
             rows, after = keyset(session, query, Mapping.id, limit=limit, cursor=cursor)
@@ -165,7 +212,20 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
         response: Response,
         caller: WriterDep,
     ) -> MappingOut:
-        """Map a local value to a Fortnox value, or exclude it (records with it are not sent)."""
+        """Map a local value to a Fortnox value, or exclude it (records with it are not sent).
+
+        The kind must be one a flow reads, the local value one it can meet and the Fortnox
+        value one Fortnox takes there (422 with the values otherwise)."""
+        fortnox_value = None if body.excluded else body.fortnox_value
+        refused = check_mapping(flows, kind, local_value, fortnox_value)
+        if refused is not None:
+            location = {
+                "kind": ("path", "kind"),
+                "local_value": ("path", "local_value"),
+                "fortnox_value": ("body", "fortnox_value"),
+            }[refused.part]
+            given = {"kind": kind, "local_value": local_value}.get(refused.part, fortnox_value)
+            raise invalid(location, refused.message, refused.code, given)
         state = request.app.state
         with state.sessions.begin() as session:
             existed = _mapping(session, caller.tenant_id, kind, local_value) is not None
@@ -173,7 +233,7 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
                 caller.tenant_id,
                 kind,
                 local_value,
-                None if body.excluded else body.fortnox_value,
+                fortnox_value,
                 excluded=body.excluded,
                 now=state.clock.now(),
             )
@@ -210,8 +270,8 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
     ) -> Any:
         """ "Sync now": queue a sweep, or run it and answer when it finished (``wait``).
 
-        A dry run always answers with its plan. ``flows`` narrows a run that waits or plans
-        (a queued sweep runs every enabled flow).
+        A dry run always answers with its plan. ``flows`` narrows the sweep, queued, waited for
+        or planned: only those flows run, and only they are counted.
         """
         wanted = body or SyncRequest()
         if wanted.flows is not None:
@@ -224,18 +284,11 @@ def control_router(flows: Sequence[type[Flow]]) -> APIRouter:
                     wanted.flows,
                 )
         if not (wanted.wait or wanted.dry_run):
-            if wanted.flows is not None:
-                raise invalid(
-                    ("body", "flows"),
-                    "flows can only be chosen with wait or dry_run: a queued sweep runs every "
-                    "enabled flow",
-                    "flows_need_wait",
-                    wanted.flows,
-                )
             dispatcher = request.app.state.hooks.dispatcher
             if dispatcher is None:
                 raise _no_engine()
-            job = Job("sweep", caller.tenant_id, reason="manual")
+            flows = tuple(dict.fromkeys(wanted.flows or ()))
+            job = Job("sweep", caller.tenant_id, reason="manual", flows=flows)
             await dispatcher.submit(job)
             return Queued(queued=True, job=job.to_dict())
         summary = await _service(request).sweep(

@@ -25,6 +25,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SOURCES = {"query", "path", "header", "cookie"}
+#: Methods that change nothing: their 422 does not say "nothing was stored".
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: FastAPI's words for a JSON body it could not decode as text.
+_UNPARSABLE = "There was an error parsing the body"
+#: The ``400 bad_request`` of a body that is not UTF-8 text (the API guide quotes it).
+UNREADABLE_BODY = (
+    "the request body is not UTF-8 text: send JSON encoded as UTF-8 (check the client's "
+    "encoding of non-ASCII characters such as å, ä and ö)"
+)
 #: Codes of the errors Starlette and FastAPI raise themselves (a body that is not UTF-8, an
 #: unknown path, a method the path does not have).
 _HTTP_CODES = {
@@ -97,22 +106,24 @@ def pydantic_issues(exc: ValidationError, root: str = "$") -> list[FieldIssue]:
     ]
 
 
-def summary(issues: Sequence[FieldIssue]) -> str:
-    """``2 fields are invalid ($.email, $.phone); nothing was stored: correct them ...``."""
+def summary(issues: Sequence[FieldIssue], *, write: bool = True) -> str:
+    """``2 fields are invalid ($.email, $.phone); nothing was stored: correct them ...``; a
+    request that changes nothing (``write=False``: a ``GET``) does not speak of storing."""
     paths = list(dict.fromkeys(issue.path for issue in issues))
     shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
     count = (
         f"{len(paths)} field is invalid" if len(paths) == 1 else f"{len(paths)} fields are invalid"
     )
-    return f"{count} ({shown}); nothing was stored: correct the request and send it again"
+    stored = "nothing was stored: " if write else ""
+    return f"{count} ({shown}); {stored}correct the request and send it again"
 
 
-def validation_answer(issues: Sequence[FieldIssue]) -> JSONResponse:
-    """The ``422`` answer for ``issues``."""
+def validation_answer(issues: Sequence[FieldIssue], *, write: bool = True) -> JSONResponse:
+    """The ``422`` answer for ``issues`` (``write``: of a request that would change something)."""
     return JSONResponse(
         {
             "error": "validation_failed",
-            "detail": summary(issues),
+            "detail": summary(issues, write=write),
             "errors": [issue.to_dict() for issue in issues],
         },
         status_code=422,
@@ -133,7 +144,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
             for error in exc.errors()
         ]
-        return validation_answer(issues)
+        return validation_answer(issues, write=request.method not in _READS)
 
     @app.exception_handler(RecordRejected)
     async def rejected(request: Request, exc: RecordRejected) -> JSONResponse:
@@ -146,9 +157,25 @@ def install_error_handlers(app: FastAPI) -> None:
         body = (
             exc.detail
             if isinstance(exc.detail, dict)
-            else {"error": _HTTP_CODES.get(exc.status_code, "error"), "detail": str(exc.detail)}
+            else {
+                "error": _HTTP_CODES.get(exc.status_code, "error"),
+                "detail": _framework_detail(request, exc),
+            }
         )
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _framework_detail(request: Request, exc: StarletteHTTPException) -> str:
+    """What the framework's own refusals mean, in the API's words."""
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        return f"there is no {where}: the routes are listed at /api/docs"
+    if exc.status_code == 405:
+        allowed = exc.headers.get("Allow", "") if exc.headers else ""
+        return f"{where} is not allowed" + (f"; this path takes {allowed}" if allowed else "")
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE:
+        return UNREADABLE_BODY
+    return str(exc.detail)
 
 
 def _message(error: Any) -> str:

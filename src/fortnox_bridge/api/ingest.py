@@ -137,10 +137,11 @@ class EntityWriter:
             and f.builder is not None
             and entity.entity in f.builder.built_from
         )
-        #: ``None`` while a push flow reads the entity; else the message it settles with at once.
-        self.settled_message = None if self.push_flows else stored_message(entity, entities, pushes)
-        if self.built_by and not self.push_flows:
-            self.settled_message = f"stored; used by {', '.join(self.built_by)}"
+        #: ``None`` while a push flow reads the entity or the bridge builds records from it (the
+        #: engine settles the change after a run); else the message it settles with at once.
+        self.settled_message = (
+            None if self.push_flows or self.built_by else stored_message(entity, entities, pushes)
+        )
 
     def write(
         self,

@@ -4,8 +4,10 @@ Every write that changes a record answers with an ``operation_id``. The operatio
 until the engine has written the change, then ``succeeded`` (with the Fortnox id) or ``failed``
 (with Fortnox's code, message, explanation and fix); a newer change of the same record that
 arrives first makes it ``superseded``. While an open conflict (policy ``ask``) holds fields of
-the record back it is ``conflict``, with the ``conflict_id`` to decide. The final outcomes reach
-the event feed as ``operation.succeeded`` and ``operation.failed``.
+the record back it is ``conflict``, with the ``conflict_id`` to decide; while the engine holds it
+back before Fortnox (an employee not in Fortnox yet, a locked period) it is ``held``, with the
+reason. The outcomes reach the event feed as ``operation.succeeded``, ``operation.failed`` and
+``operation.held``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from fortnox_bridge.engine.entities import HostEntity
 from fortnox_bridge.store.change_operations import ChangeOperationRepository
 from fortnox_bridge.store.models import ChangeOperation
 
-OperationStatus = Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"]
+OperationStatus = Literal[
+    "pending", "processing", "conflict", "held", "succeeded", "failed", "superseded"
+]
 OperationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The operation's id.")]
 EntityFilter = Annotated[
     str | None,

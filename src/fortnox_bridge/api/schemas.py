@@ -7,6 +7,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from fortnox_bridge.engine.resync import MAX_RESYNC_DAYS, interval_too_long
+
 
 class RecordOut(BaseModel):
     """A host record as the bridge's mirror holds it."""
@@ -164,7 +166,9 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     flows: list[str] | None = Field(
-        default=None, description="Only these flows (needs wait or dry_run); default: all enabled."
+        default=None,
+        description="Only these flows (queued, waited for or planned); default: every enabled "
+        "flow.",
     )
     dry_run: bool = Field(
         default=False, description="Plan only, write nothing; the answer carries the plan."
@@ -222,13 +226,19 @@ class ResyncRequest(BaseModel):
         "one dated push flow."
     )
     from_: date = Field(alias="from", description="First day.")
-    to: date = Field(description="Last day (the interval is widened to whole periods).")
+    to: date = Field(
+        description=f"Last day (the interval is widened to whole periods); at most "
+        f"{MAX_RESYNC_DAYS} days after 'from', both included."
+    )
     dry_run: bool = Field(default=False, description="Answer with the plan; change nothing.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ResyncRequest:
         if self.to < self.from_:
             raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        too_long = interval_too_long(self.from_, self.to)
+        if too_long is not None:
+            raise ValueError(too_long)
         return self
 
 
@@ -325,6 +335,39 @@ class DisconnectOut(BaseModel):
         "revoke; failed: Fortnox did not confirm (detail says why): disconnect again to retry."
     )
     detail: str
+
+
+class ServiceAccountIn(BaseModel):
+    """``POST /api/v1/connection/service-account``: connect with client credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fortnox_tenant_id: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The company's Fortnox TenantId (the administrator finds it in Fortnox, or "
+        "it came with the service account's approval).",
+    )
+    client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The app that was approved as a service account; default: the bridge's own.",
+    )
+    client_secret: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The app's secret (with client_id); kept encrypted with the connection.",
+    )
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ServiceAccountIn:
+        if (self.client_id is None) != (self.client_secret is None):
+            raise ValueError(
+                "give client_id and client_secret together, or neither to use the bridge's app"
+            )
+        return self
 
 
 class CheckOut(BaseModel):
@@ -613,14 +656,17 @@ class OperationOut(BaseModel):
     external_id: str
     action: Literal["upsert", "delete"]
     version: int = Field(description="The record version this change produced.")
-    status: Literal["pending", "processing", "conflict", "succeeded", "failed", "superseded"] = (
-        Field(
-            description="pending until the engine has written it; conflict while an open "
-            "conflict (policy ask) holds fields of the record back: nothing is sent to Fortnox "
-            "for them until the conflict (conflict_id) is decided; failed when Fortnox refused "
-            "it (a later run that gets it through makes it succeeded); superseded when a newer "
-            "change of the same record came before it succeeded."
-        )
+    status: Literal[
+        "pending", "processing", "conflict", "held", "succeeded", "failed", "superseded"
+    ] = Field(
+        description="pending until the engine has written it; conflict while an open "
+        "conflict (policy ask) holds fields of the record back: nothing is sent to Fortnox "
+        "for them until the conflict (conflict_id) is decided; held while the engine holds it "
+        "back before Fortnox (an employee not in Fortnox yet, a locked period, a code with no "
+        "mapping: the message says why and what to fix), until the next run after the fix "
+        "sends it; failed when Fortnox refused "
+        "it (a later run that gets it through makes it succeeded); superseded when a newer "
+        "change of the same record came before it succeeded."
     )
     flow: str | None = Field(description="The push flow(s) that carry the change to Fortnox.")
     fortnox_id: str | None = Field(description="The Fortnox record's id, once it is there.")

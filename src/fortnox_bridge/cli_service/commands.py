@@ -185,6 +185,24 @@ def connect(
             "company (both then write to it).",
         ),
     ] = False,
+    client_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--client-credentials",
+            help="Connect as a Fortnox service account (no browser): the bridge's app, approved "
+            "by the company's administrator as a service account, and --fortnox-tenant-id.",
+        ),
+    ] = False,
+    fortnox_tenant_id: Annotated[
+        int | None,
+        typer.Option(
+            "--fortnox-tenant-id",
+            min=1,
+            help="The company's Fortnox TenantId (with --client-credentials; in sandbox mode "
+            "the sandbox company, default the tenant's own).",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDir = None,
     sandbox_url: SandboxUrl = None,
 ) -> None:
@@ -198,6 +216,7 @@ def connect(
         resume=resume,
         disconnect=disconnect,
         confirm_shared_company=confirm_shared_company,
+        service_account=(client_credentials, fortnox_tenant_id),
         data_dir=data_dir,
         sandbox_url=sandbox_url,
     )

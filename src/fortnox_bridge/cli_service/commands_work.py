@@ -28,7 +28,7 @@ from fortnox_bridge.cli_service.output import (
     print_status,
     print_summary,
 )
-from fortnox_bridge.cli_service.stack import Stack, Store, open_stack, open_store
+from fortnox_bridge.cli_service.stack import SANDBOX_SCOPES, Stack, Store, open_stack, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.engine import reconnect
@@ -239,15 +239,27 @@ def connect(
     resume: bool,
     disconnect: bool,
     confirm_shared_company: bool,
+    service_account: tuple[bool, int | None] = (False, None),
     data_dir: Path | None,
     sandbox_url: str | None,
 ) -> None:
     """``fortnox-bridge connect``."""
     config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
+    if service_account[1] is not None and not service_account[0]:
+        console.print("[red]error:[/] --fortnox-tenant-id goes with --client-credentials")
+        raise typer.Exit(EXIT_FATAL)
     run(
         console,
         lambda: _connect(
-            config, console, tenant, code, pause, resume, disconnect, confirm_shared_company
+            config,
+            console,
+            tenant,
+            code,
+            pause,
+            resume,
+            disconnect,
+            confirm_shared_company,
+            service_account,
         ),
     )
 
@@ -261,6 +273,7 @@ async def _connect(
     resume: bool,
     disconnect: bool,
     confirm_shared_company: bool = False,
+    service: tuple[bool, int | None] = (False, None),
 ) -> int:
     async with open_stack(config) as stack:
         tenant_id = stack.tenant_id(tenant)
@@ -276,7 +289,13 @@ async def _connect(
                 )
                 console.print(f"Connection {moved.to_state if moved else state}.")
                 return EXIT_OK
-        if stack.sandbox is not None:
+        if service[0]:
+            done, moved = await _connect_service_account(
+                stack, console, tenant_id, service[1], confirm_shared_company
+            )
+            if not done:
+                return EXIT_FATAL
+        elif stack.sandbox is not None:
             moved = await stack.connect_sandbox(tenant_id)
         else:
             moved = await _connect_fortnox(stack, console, tenant_id, code, confirm_shared_company)
@@ -307,6 +326,44 @@ def _disconnected(console: Console, done: Disconnection) -> int:
         "keeps the token unused; run this again to retry, or remove the integration in Fortnox."
     )
     return EXIT_ITEMS_FAILED
+
+
+async def _connect_service_account(
+    stack: Stack,
+    console: Console,
+    tenant_id: int,
+    fortnox_tenant_id: int | None,
+    shared: bool = False,
+) -> tuple[bool, Any]:
+    """Client credentials and the TenantId: the bridge's app, or in sandbox mode the sandbox's
+    (for the sandbox company given, default the tenant's own)."""
+    from fortnox_bridge.fortnox.errors import OAuthError
+
+    app: dict[str, str | None] = {"client_id": None, "client_secret": None}
+    if stack.sandbox is not None:
+        company = fortnox_tenant_id or await stack.sandbox_company(tenant_id)
+        # The sandbox's app, and its consent for the company (any consent of the app counts
+        # for a service account in the sandbox, as in Fortnox).
+        issued = await stack.sandbox.control.issue_tokens(company, SANDBOX_SCOPES)
+        app = {"client_id": issued["client_id"], "client_secret": issued["client_secret"]}
+        fortnox_tenant_id = company
+    if fortnox_tenant_id is None:
+        console.print("[red]error:[/] --client-credentials needs --fortnox-tenant-id N")
+        return False, None
+    try:
+        moved = await stack.service.connect_service_account(
+            tenant_id, fortnox_tenant_id, confirm_shared_company=shared, **app
+        )
+    except OAuthError as exc:
+        console.print(
+            f"[red]error:[/] Fortnox refused the service account of tenant {fortnox_tenant_id}: "
+            f"{exc.error} ({exc.description}). The company's administrator approves the app as a "
+            "service account once (the consent page with account_type=service), and the "
+            "TenantId must be that company's."
+        )
+        return False, None
+    console.print(f"Connected as a service account of Fortnox tenant {fortnox_tenant_id}.")
+    return True, moved
 
 
 async def _connect_fortnox(

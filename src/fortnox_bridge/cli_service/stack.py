@@ -93,7 +93,7 @@ class Stack(Store):
     async def run_job(self, job: Job) -> None:
         """Run a queued job: a sweep or a push of the tenant (what every worker does)."""
         if job.kind == "sweep":
-            await self.service.sweep(job.tenant_id)
+            await self.service.sweep(job.tenant_id, only=job.only)
         else:
             await self.service.push(job.tenant_id, job.record_map())
 

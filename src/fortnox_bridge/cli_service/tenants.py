@@ -103,7 +103,11 @@ def change(
 def map_value(
     name: Name,
     kind: Annotated[
-        str, typer.Option(help="What is mapped, e.g. attendance_code.", show_default=False)
+        str,
+        typer.Option(
+            help="What is mapped: absence_cause or paxml_code (what flows read).",
+            show_default=False,
+        ),
     ],
     local: Annotated[str, typer.Option(help="The host's value.", show_default=False)],
     fortnox: Annotated[

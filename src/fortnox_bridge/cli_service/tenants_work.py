@@ -18,6 +18,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.errors import InvalidSettingsError
+from fortnox_bridge.engine.mapping_kinds import check_mapping
 from fortnox_bridge.engine.merge import POLICIES
 from fortnox_bridge.files import private_dir
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -246,6 +247,10 @@ def map_value(
     async def work() -> int:
         with open_store(config) as stack:
             tenant_id = stack.tenant_id(name)
+            refused = check_mapping(stack.flows, kind, local, None if exclude else fortnox)
+            if refused is not None:
+                console.print(f"[red]error:[/] {refused.message}")
+                return EXIT_FATAL
             with stack.sessions.begin() as session:
                 MappingRepository(session).put(
                     tenant_id, kind, local, fortnox, excluded=exclude, now=stack.clock.now()

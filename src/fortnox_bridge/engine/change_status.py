@@ -15,25 +15,35 @@ flows read, and settles them from what the run and the store say:
   has it, so it never counts as ``succeeded`` while the conflict is open. When the conflict
   closes (decided, or both sides came to hold the same values) the operation goes on like any
   other and its message says how the conflict ended;
-- the item was skipped or waits (a referenced employee not in Fortnox yet, a flow that could not
-  run) — it stays ``pending``, with the reason as its message.
+- the engine held the item back for a problem someone has to fix (a referenced employee not in
+  Fortnox yet, a day in the locked period, an absence type with no cause code) — ``held``, with
+  the reason as its message and an ``operation.held`` event (again when the reason changes);
+  once the cause is fixed a later run ends it as ``succeeded`` or ``failed``;
+- the item waits its turn (another worker is writing the record, a flow that could not run) —
+  it stays ``pending``, with the reason as its message.
 
 A ``failed`` operation is looked at again by later runs: the engine keeps trying a record that
 failed, and when it gets through the operation becomes ``succeeded`` (with a second event). A
 newer change of the same record supersedes it.
 
-Each settlement appends ``operation.succeeded`` or ``operation.failed`` to the tenant's event
-feed in the same transaction (a conflict has its own event, ``conflict.opened``). Entities that
-no push flow reads are settled by the API at once (:func:`settle_at_once`).
+Each settlement appends ``operation.succeeded``, ``operation.failed`` or ``operation.held`` to the
+tenant's event feed in the same transaction (a conflict has its own event, ``conflict.opened``).
+Records the bridge builds others from (time entries, and the projects and absence types they
+name, which become salary days) are settled by their builder after each run
+(:func:`settle_built_from`): ``held`` while a time entry is left out of its day or its day is
+held back, then ``succeeded`` once the day is in Fortnox, or ``failed`` with Fortnox's refusal.
+Entities that nothing reads are settled by the API at once (:func:`settle_at_once`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fortnox_bridge.engine.flow import Builder
 from fortnox_bridge.engine.results import ItemOutcome, RunSummary
 from fortnox_bridge.store.change_operations import (
     ChangeOperationRepository,
@@ -44,8 +54,12 @@ from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import ChangeOperation, Conflict
 
-#: The event each final status appends.
-EVENT_TYPES = {"succeeded": "operation.succeeded", "failed": "operation.failed"}
+#: The event each status that is announced appends.
+EVENT_TYPES = {
+    "succeeded": "operation.succeeded",
+    "failed": "operation.failed",
+    "held": "operation.held",
+}
 
 
 class OperationSettler:
@@ -87,6 +101,19 @@ class OperationSettler:
         op.fix = item.fix or None
         op.updated_at = self.now
         self.announce(op)
+
+    def hold_back(self, op: ChangeOperation, flow: str, message: str) -> bool:
+        """The engine holds the change back before Fortnox (a problem someone has to fix: an
+        employee not in Fortnox yet, a locked period, an unmapped code); announced when the
+        status or the reason is new. Returns whether anything changed."""
+        if (op.status, op.message) == ("held", message):
+            return False
+        op.status, op.flow, op.message = "held", flow, message
+        op.code = op.http_status = None
+        op.explanation = op.fix = None
+        op.updated_at = self.now
+        self.announce(op)
+        return True
 
     def wait(self, op: ChangeOperation, message: str) -> None:
         """The change is not through yet; ``message`` says why (no event)."""
@@ -152,6 +179,60 @@ def settle_at_once(
         )
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """Where a change of a record the bridge builds others from stands (its builder says)."""
+
+    #: ``succeeded``, ``failed``, ``held`` or ``pending``.
+    status: str
+    message: str
+    #: The push flow that carries it (for ``failed`` and ``held``).
+    flow: str | None = None
+    #: Fortnox's refusal (for ``failed``).
+    item: ItemOutcome | None = None
+
+
+def settle_built_from(
+    session: Session,
+    summary: RunSummary,
+    builders: Sequence[Builder],
+    *,
+    now: datetime,
+) -> int:
+    """Settle the open operations of the records ``builders`` build from (time entries, whose
+    salary days the payroll flows write), as each builder says; returns how many moved."""
+    repository = ChangeOperationRepository(session)
+    settler = OperationSettler(session, summary.tenant_id, now=now)
+    moved = 0
+    for builder in builders:
+        operations = [
+            op
+            for op in repository.unsettled(summary.tenant_id, builder.built_from)
+            if op.created_at <= summary.started_at  # the run may not have built this version
+        ]
+        if not operations:
+            continue
+        decided: dict[int, Settlement] = builder.settle(
+            session, summary.tenant_id, operations, summary.flows
+        )
+        for op in operations:
+            found = decided.get(op.id)
+            if found is None:
+                continue
+            if found.status == "succeeded":
+                settler.succeed(op, fortnox_id=None, message=found.message)
+                moved += 1
+            elif found.status == "failed" and found.item is not None:
+                if op.status != "failed":
+                    settler.fail(op, found.flow or "", found.item)
+                    moved += 1
+            elif found.status == "held":
+                moved += settler.hold_back(op, found.flow or "", found.message)
+            elif op.status != "failed":
+                settler.wait(op, found.message)
+    return moved
+
+
 def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) -> int:
     """Settle the open operations the run's push flows decide; returns how many moved."""
     entities: set[str] = set()
@@ -208,14 +289,24 @@ def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) ->
             # not have seen this version
             continue
         failed = [(flow, item) for flow, item in found if item.outcome == "failed"]
+        held_back = [(flow, item) for flow, item in found if _held_back_item(item)]
         if failed:
             settler.fail(op, *failed[0])
             moved += 1
+        elif held_back:
+            flow, item = held_back[0]
+            moved += settler.hold_back(op, flow, item.message or item.reason)
         elif found:
             settler.wait(op, "; ".join(item.message or item.reason for _, item in found))
         elif op.entity_type in flow_errors:
             settler.wait(op, flow_errors[op.entity_type])
     return moved
+
+
+def _held_back_item(item: ItemOutcome) -> bool:
+    """An item the engine held back for a problem someone has to fix (not one that simply
+    waits its turn, such as a record another worker is writing)."""
+    return item.outcome == "skipped" and item.problem
 
 
 def release_held(session: Session, conflict: Conflict, *, now: datetime) -> None:
@@ -276,6 +367,9 @@ def _success(op: ChangeOperation, found: list[tuple[str, ItemOutcome]]) -> str:
         return item.reason
     if item.action == "delete":
         return "deactivated in Fortnox" if item.changes else "deleted in Fortnox"
+    if item.action == "update" and item.changes:
+        # The fields sent: an update sends only what changed.
+        return f"{WRITTEN}{', '.join(sorted(item.changes))}"
     return {"create": "created in Fortnox", "update": "updated in Fortnox"}.get(
         item.action, "written to Fortnox"
     )

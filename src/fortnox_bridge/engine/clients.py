@@ -77,6 +77,24 @@ class ConnectionClients:
         self.limiter = limiter
         self.retry = retry
 
+    def oauth_app(self, client_id: str | None = None, client_secret: str | None = None) -> OAuthApp:
+        """The OAuth calls of an app at Fortnox's (or the sandbox's) token endpoint: the one
+        given, else the bridge's own. Raises :class:`ConnectionStateError` when there is none."""
+        client_id = client_id or self.endpoints.client_id
+        client_secret = client_secret or self.endpoints.client_secret
+        if not client_id or not client_secret:
+            raise ConnectionStateError(
+                "no Fortnox app to ask with: give its client id and secret, or configure the "
+                "bridge's own (fortnox_client_id and fortnox_client_secret)"
+            )
+        return OAuthApp(
+            client_id,
+            client_secret,
+            auth_url=self.endpoints.auth_url,
+            transport=self.endpoints.transport,
+            clock=self.clock,
+        )
+
     def source(self, tenant_id: int) -> LazyClient:
         """A client for the tenant, opened on first use."""
         return LazyClient(self, tenant_id)

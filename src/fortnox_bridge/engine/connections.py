@@ -39,6 +39,7 @@ from fortnox_bridge.fortnox.errors import (
     MissingLicenceError,
     ReauthenticationRequired,
 )
+from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -177,6 +178,36 @@ class ConnectionService:
             )
             return Disconnection(moved, "failed", problem)
         return Disconnection(moved, "revoked" if revoked else "none")
+
+    async def connect_service_account(
+        self,
+        tenant_id: int,
+        oauth: OAuthApp,
+        fortnox_tenant_id: int,
+        *,
+        client_secret: str | None = None,
+        confirm_shared_company: bool = False,
+    ) -> Transition | None:
+        """Connect as a Fortnox service account: a client-credentials token of ``oauth``'s app
+        for the Fortnox tenant ``fortnox_tenant_id`` (``TenantId``).
+
+        Fortnox hands one out once the company's administrator has approved the app as a
+        service account. It has no refresh token: the client asks again with the ``TenantId``
+        when it runs out. ``client_secret`` is kept with the connection when the app is not the
+        bridge's own (the next token is asked for with it). Raises
+        :class:`~fortnox_bridge.fortnox.errors.OAuthError` when Fortnox refuses, and
+        :class:`SharedCompanyError` as :meth:`connect` does.
+        """
+        tokens = await oauth.client_credentials(fortnox_tenant_id)
+        return await self.connect(
+            tenant_id,
+            tokens,
+            client_id=oauth.client_id,
+            client_secret=client_secret,
+            fortnox_tenant_id=fortnox_tenant_id,
+            reason=f"connected as a service account of Fortnox tenant {fortnox_tenant_id}",
+            confirm_shared_company=confirm_shared_company,
+        )
 
     async def transition(self, tenant_id: int, to_state: str, reason: str) -> Transition | None:
         """Move the connection to ``to_state``; ``None`` if it is already there.

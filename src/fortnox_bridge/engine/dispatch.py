@@ -12,7 +12,9 @@ stores the records, so a stored change always has its push queued; in embedded m
 the notes and the API hands changes to the debouncer after the commit.
 
 In-process, a tenant has at most one job running, one sweep waiting and one push waiting: a sweep
-submitted while one waits is absorbed; one submitted while one runs is run once more afterwards.
+submitted while one waits is absorbed (a sweep of some flows widens the waiting one to them; a
+sweep of every flow widens it to every flow); one submitted while one runs is run once more
+afterwards.
 Event-driven pushes of a tenant are merged while they wait. Jobs of different tenants run side by
 side on the workers. Whatever the dispatcher, a writing job also holds the tenant's writer lease
 in the store (``writer.py``), so the rule holds across processes too.
@@ -24,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -43,6 +45,8 @@ class Job:
     records: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Why: ``schedule``, ``manual`` or ``event``.
     reason: str = "schedule"
+    #: For sweeps: only these flows (a "sync now" of some flows); empty: every enabled flow.
+    flows: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what a distributed dispatcher puts on its queue)."""
@@ -51,6 +55,7 @@ class Job:
             "tenant_id": self.tenant_id,
             "records": {entity: list(ids) for entity, ids in self.records},
             "reason": self.reason,
+            "flows": list(self.flows),
         }
 
     @classmethod
@@ -60,11 +65,29 @@ class Job:
             (str(entity), tuple(str(i) for i in ids))
             for entity, ids in sorted(data.get("records", {}).items())
         )
-        return cls(data["kind"], int(data["tenant_id"]), records, str(data.get("reason", "")))
+        flows = tuple(str(name) for name in data.get("flows", ()))
+        return cls(
+            data["kind"], int(data["tenant_id"]), records, str(data.get("reason", "")), flows
+        )
+
+    @property
+    def only(self) -> tuple[str, ...] | None:
+        """The flows a sweep is limited to, or ``None`` for every enabled flow."""
+        return self.flows or None
 
     def record_map(self) -> dict[str, list[str]]:
         """``{entity: [host id, ...]}``."""
         return {entity: list(ids) for entity, ids in self.records}
+
+
+def merge_sweeps(waiting: Job, job: Job) -> Job:
+    """One sweep that does what both would: every flow when either runs every flow, else the
+    flows of both."""
+    if not waiting.flows or not job.flows:
+        flows: tuple[str, ...] = ()
+    else:
+        flows = tuple(dict.fromkeys((*waiting.flows, *job.flows)))
+    return replace(waiting, flows=flows)
 
 
 def push_job(tenant_id: int, changes: Iterable[tuple[str, str]], reason: str = "event") -> Job:
@@ -146,7 +169,9 @@ class InProcessDispatcher:
         if job.kind == "sweep":
             if slots.sweep is None:
                 again = slots.running == "sweep"
-                slots.sweep = Job("sweep", job.tenant_id, reason="again") if again else job
+                slots.sweep = replace(job, reason="again") if again else job
+            else:  # one sweep waits: it also does what this one asks for
+                slots.sweep = merge_sweeps(slots.sweep, job)
         elif slots.push is not None:
             slots.push = push_job(
                 job.tenant_id,

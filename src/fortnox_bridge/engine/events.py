@@ -32,6 +32,9 @@ EVENT_TYPES: dict[str, str] = {
     "conflict.opened": "A field changed on both sides and waits for a decision (policy ask).",
     "operation.succeeded": "A host change accepted by the API reached Fortnox.",
     "operation.failed": "Fortnox refused a host change; the data says why and how to fix it.",
+    "operation.held": "A host change is held back before Fortnox (an employee not in Fortnox "
+    "yet, a locked period, a code with no mapping); the message says why. It is sent once the "
+    "cause is fixed, and ends as succeeded or failed.",
     "resync.proposed": "The connection came back after a disconnection: the bridge proposes "
     "re-syncing the interval since the break (GET /api/v1/resync/proposal).",
 }

@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar, Literal
 
@@ -67,6 +68,32 @@ class Builder:
     def refresh(self, sessions: Any, tenant_id: int, clock: Any) -> Any:
         """Rebuild what changed since it was built in; store a record only when it changed."""
         raise NotImplementedError
+
+    def settle(self, session: Any, tenant_id: int, operations: Any, results: Any) -> dict[int, Any]:
+        """How the open change operations of ``built_from`` records stand after a run whose
+        flow results are ``results``: ``{operation id: Settlement}`` (see
+        ``engine/change_status.py``); an operation left out stays as it is."""
+        return {}
+
+
+@dataclass(frozen=True)
+class MappingKind:
+    """A kind of tenant mapping a flow reads (``{kind: {local value: Fortnox value}}``).
+
+    Flows declare what they read, so a mapping is checked when it is set: a kind no flow reads,
+    a local value the flow cannot meet, or a Fortnox value Fortnox would refuse is refused then,
+    instead of being stored and ignored (or failing later in Fortnox).
+    """
+
+    kind: str
+    #: What a local value is, in words ("an absence type's code").
+    local: str
+    #: What the Fortnox value is, in words ("a Fortnox absence cause code").
+    fortnox: str
+    #: The local values this declaration covers; ``None``: any value.
+    local_values: tuple[str, ...] | None = None
+    #: The Fortnox values a covered local value may be mapped to; ``None``: any value.
+    fortnox_values: tuple[str, ...] | None = None
 
 
 class FlowSettings(BaseModel):
@@ -135,6 +162,9 @@ class Flow:
     #: Pull: how far before the cursor an incremental read starts (clock skew, late commits).
     cursor_overlap: ClassVar[timedelta] = timedelta(minutes=5)
 
+    #: The kinds of tenant mapping the flow reads (see :class:`MappingKind`).
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = ()
+
     #: Dated flows: the period a re-sync is widened to; also turns on the date checks (locked
     #: period, and the financial year where :attr:`needs_financial_year`) for ``date_field``.
     period: ClassVar[Period | None] = None
@@ -168,6 +198,11 @@ class Flow:
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """How people recognise the record in a log or an e-mail."""
         return f"{self.entity} {external_id}"
+
+    def after_create(self, record: Mapping[str, Any], fortnox_id: str) -> dict[str, Any]:
+        """Host fields ``record`` takes from what Fortnox assigned when it was created (or
+        adopted) as ``fortnox_id`` (an employee's employment id); empty: nothing. Pure."""
+        return {}
 
     def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
         """E-mail addresses to tell, besides the tenant's recipients, when Fortnox refuses this

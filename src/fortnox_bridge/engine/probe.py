@@ -8,7 +8,7 @@ flows (salary days): whether a record they are built from changed after the last
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,10 +87,13 @@ def _changed_since_build(builder: Builder) -> Select[tuple[bool]]:
     return statement
 
 
-def idle_summary(probe: Probe, now: datetime) -> RunSummary:
-    """The summary of a sweep the probe found nothing for (nothing is recorded)."""
+def idle_summary(probe: Probe, now: datetime, only: Collection[str] | None = None) -> RunSummary:
+    """The summary of a sweep (of the flows ``only``, if given) the probe found nothing for
+    (nothing is recorded)."""
     summary = RunSummary(tenant_id=probe.tenant_id, started_at=now, finished_at=now)
     for flow in probe.enabled:
+        if only is not None and flow.name not in only:
+            continue
         unchanged = probe.counts.get(flow.entity, (0, 0))[0]
         summary.flows.append(FlowResult(flow=flow.name, unchanged=unchanged))
     return summary

@@ -306,7 +306,10 @@ class PushWriter:
             self._finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         snapshot = self._snapshot_after(flow, item)
-        state = "linked" if snapshot == item.fields else "stale"
+        # Create-only fields are never sent after the create: they do not make a record stale.
+        state = (
+            "linked" if _sent_fields(flow, snapshot) == _sent_fields(flow, item.fields) else "stale"
+        )
         self._settle(flow, item, op_id, item.fortnox_id, snapshot, state=state)
         return "updated", outcome
 
@@ -431,3 +434,8 @@ class PushWriter:
         op = operations.get(op_id)
         if op is not None:
             operations.finish(op, "succeeded", now=now, fortnox_id=fortnox_id)
+
+
+def _sent_fields(flow: Flow, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` without the flow's create-only ones (what an update may send)."""
+    return {name: value for name, value in fields.items() if name not in flow.create_only}

@@ -50,7 +50,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.engine.dispatch import Handler, Job, push_job, take_pushes
+from fortnox_bridge.engine.dispatch import Handler, Job, merge_sweeps, push_job, take_pushes
 from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.scheduler import active_tenants, due_sweeps, fixed_offset
 
@@ -118,8 +118,9 @@ def _kwargs(job: Job) -> dict[str, Any]:
     """What procrastinate keeps of a job (its task tells the kind)."""
     data = job.to_dict()
     del data["kind"]
-    if job.kind == "sweep":
-        del data["records"]
+    del data["records" if job.kind == "sweep" else "flows"]
+    if not data.get("flows", True):
+        del data["flows"]  # a sweep of every flow
     return data
 
 
@@ -181,13 +182,16 @@ class JobQueue:
                     self._deferrer.defer_job(queued.job, connection=raw)
                 return
             except queue_errors.AlreadyEnqueued:
-                if job.kind == "sweep" or self._merge(raw, job):
+                # A waiting sweep absorbs this one (widened to its flows); a waiting push takes
+                # this one's records.
+                if self._merge(raw, job) or job.kind == "sweep":
                     return
         log.warning("push not queued", extra={"tenant_id": job.tenant_id, "job": job.to_dict()})
 
     def _merge(self, raw: psycopg.Connection[Any], job: Job) -> bool:
-        """Add a push's records to the tenant's waiting push, keeping that job's row locked until
-        this transaction ends; ``False`` if none waits any more (it has just started)."""
+        """Add a push's records to the tenant's waiting push (a sweep's flows to its waiting
+        sweep), keeping that job's row locked until this transaction ends; ``False`` if none
+        waits any more (it has just started)."""
         with raw.cursor() as cursor:
             row = cursor.execute(
                 "SELECT id, args FROM procrastinate_jobs "
@@ -197,9 +201,9 @@ class JobQueue:
             if row is None:
                 return False
             job_id, args = row
-            waiting = Job.from_dict({**args, "kind": "push"})
-            merged = _merged(waiting, job)
-            if merged.records != waiting.records:
+            waiting = Job.from_dict({**args, "kind": job.kind})
+            merged = merge_sweeps(waiting, job) if job.kind == "sweep" else _merged(waiting, job)
+            if (merged.records, merged.flows) != (waiting.records, waiting.flows):
                 cursor.execute(
                     "UPDATE procrastinate_jobs SET args = %s WHERE id = %s",
                     (Jsonb(_kwargs(merged)), job_id),
@@ -338,8 +342,14 @@ class JobQueue:
         app = self.app
 
         @app.task(name=SWEEP_TASK, queue=QUEUE, pass_context=True)
-        async def sweep(context: JobContext, tenant_id: int, reason: str = "schedule") -> None:
-            await self._run(context, Job("sweep", tenant_id, reason=reason))
+        async def sweep(
+            context: JobContext,
+            tenant_id: int,
+            reason: str = "schedule",
+            flows: list[str] | None = None,
+        ) -> None:
+            job = Job("sweep", tenant_id, reason=reason, flows=tuple(flows or ()))
+            await self._run(context, job)
 
         @app.task(name=PUSH_TASK, queue=QUEUE, pass_context=True, priority=PUSH_PRIORITY)
         async def push(

@@ -3,10 +3,13 @@ of the host changes it carried (change operations, see ``change_status.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.change_status import settle_after_run
+from fortnox_bridge.engine.change_status import settle_after_run, settle_built_from
+from fortnox_bridge.engine.flow import Builder
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
@@ -29,7 +32,9 @@ class RunRecorder:
                 .id
             )
 
-    def finish(self, summary: RunSummary, kind: str = "sweep") -> None:
+    def finish(
+        self, summary: RunSummary, kind: str = "sweep", builders: Sequence[Builder] = ()
+    ) -> None:
         """Keep the run (unless it did nothing at all), its item log and its problems, and
         settle the host changes it decided, in one transaction.
 
@@ -55,6 +60,7 @@ class RunRecorder:
             for result in summary.flows:
                 self._problems(session, result, summary)
             settle_after_run(session, summary, now=self.clock.now())
+            settle_built_from(session, summary, builders, now=self.clock.now())
 
     def _lines(self, summary: RunSummary) -> list[ItemRecord]:
         return [

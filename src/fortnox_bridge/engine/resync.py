@@ -53,6 +53,26 @@ from fortnox_bridge.store.runs import ItemRecord, RunRepository
 ResyncProgress = Callable[[str, int, int], None]
 #: A date the opt-out check of derived flows asks about (any date does).
 _ANY_DAY = date(2000, 1, 1)
+#: The longest interval one re-sync may be asked for (a year and a day), in days.
+MAX_RESYNC_DAYS = 366
+
+
+def interval_too_long(first: date, last: date) -> str | None:
+    """Why ``first``..``last`` is too long for one re-sync, or ``None``.
+
+    A re-sync deletes everything the bridge wrote in its interval before writing it again, within
+    Fortnox's 25 requests per 5 seconds: a year is hours of work, and a mistyped year (2002 for
+    2026) would empty decades of salary data. Longer intervals are re-synced in parts.
+    """
+    days = (last - first).days + 1
+    if days <= MAX_RESYNC_DAYS:
+        return None
+    return (
+        f"the interval is {days} days long; a re-sync covers at most {MAX_RESYNC_DAYS} days, "
+        "because it deletes and writes again everything the bridge wrote in it (a year is hours "
+        "of Fortnox requests, and a mistyped year would empty years of data): re-sync a longer "
+        "interval in parts of at most a year"
+    )
 
 
 def resyncable(flow: Flow | type[Flow]) -> bool:
@@ -261,8 +281,13 @@ class Resync:
         run_id: int,
         source: ClientSource,
         progress: ResyncProgress | None = None,
+        *,
+        requests_before: int | None = None,
     ) -> Run:
-        """Run (or resume) the job until it is done, cancelled or interrupted."""
+        """Run (or resume) the job until it is done, cancelled or interrupted.
+
+        The run counts the requests ``source`` sent since it had sent ``requests_before`` (by
+        default: from now on; the service passes the count from before its plan's reads)."""
         with self.sessions.begin() as session:
             run = RunRepository(session).get(run_id)
             if run is None or run.tenant_id != tenant_id or run.kind != "resync":
@@ -274,19 +299,22 @@ class Resync:
         flows = [flow for flow in flows if flow.name in wanted]
         start = date.fromisoformat(params["widened_from"])
         end = date.fromisoformat(params["widened_to"])
+        # Every request counts, reads included; a resumed job adds this part's to the earlier.
+        before = source.requests_made if requests_before is None else requests_before
         try:
             if params["phase"] == "delete":
                 for flow in flows:
                     if not await self._delete(context, flow, run_id, source, start, end, progress):
-                        return self._finish(run_id, "cancelled")
+                        return self._finish(run_id, "cancelled", source.requests_made - before)
                 self._update(run_id, phase="write")
             for flow in flows:
                 if not await self._write(context, flow, run_id, source, start, end, progress):
-                    return self._finish(run_id, "cancelled")
+                    return self._finish(run_id, "cancelled", source.requests_made - before)
         except BaseException:
-            self._finish(run_id, "interrupted")  # stopped or crashed: resume later
+            # stopped or crashed: resume later
+            self._finish(run_id, "interrupted", source.requests_made - before)
             raise
-        return self._finish(run_id, "done")
+        return self._finish(run_id, "done", source.requests_made - before)
 
     async def _delete(
         self,
@@ -467,10 +495,13 @@ class Resync:
     def _mark(self, session: Session, run: Run, *, status: str, cancel: bool) -> None:
         run.status, run.cancel_requested, run.finished_at = status, cancel, None
 
-    def _finish(self, run_id: int, how: str) -> Run:
+    def _finish(self, run_id: int, how: str, requests: int) -> Run:
+        """Close the job as ``how`` (``done``, ``cancelled``, ``interrupted``), adding the
+        Fortnox ``requests`` this part of it sent."""
         with self.sessions.begin() as session:
             run = RunRepository(session).get(run_id)
             assert run is not None
+            run.requests = (run.requests or 0) + requests
             params = dict(run.params)
             if how == "done":
                 params["phase"] = "done"

@@ -37,6 +37,7 @@ from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary, describe_error
 from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_record
 from fortnox_bridge.engine.workers import new_worker_id, triage_active
+from fortnox_bridge.engine.write_back import write_back
 from fortnox_bridge.engine.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
@@ -128,7 +129,8 @@ class Runner:
             summary.error, summary.cause = describe_error(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
-            recorder.finish(summary, kind)
+            builders = {f.builder.name: f.builder for f in context.flows.values() if f.builder}
+            recorder.finish(summary, kind, list(builders.values()))
         return summary
 
     def build(self, tenant_id: int, flows: Sequence[Flow]) -> None:
@@ -148,9 +150,10 @@ class Runner:
         """Connection state, enabled flows and dirty counts in one read transaction."""
         return read_probe(self.sessions, tenant_id, self.flows)
 
-    def idle_summary(self, probe: Probe) -> RunSummary:
-        """The summary of a sweep the probe found nothing for (nothing is recorded)."""
-        return idle_summary(probe, self.clock.now())
+    def idle_summary(self, probe: Probe, only: Collection[str] | None = None) -> RunSummary:
+        """The summary of a sweep (of ``only``) the probe found nothing for (nothing is
+        recorded)."""
+        return idle_summary(probe, self.clock.now(), only)
 
     def plan(
         self,
@@ -248,6 +251,18 @@ class Runner:
                 if resource is None:
                     resource = getattr(await source.get(), flow.resource)
                 counter, outcome = await writer.apply(flow, resource, item)
+                if counter in ("created", "adopted") and outcome.fortnox_id:
+                    refused = write_back(
+                        self.sessions,
+                        self.clock,
+                        context.tenant_id,
+                        flow,
+                        item.external_id,
+                        fortnox_id=outcome.fortnox_id,
+                        version=item.version,
+                    )
+                    if refused is not None:
+                        outcome.reason = f"{outcome.reason}; {refused}"
                 result.count(counter, outcome)
             if progress is not None:
                 progress(flow.name, done, len(items))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.clients import ClientProvider
-from fortnox_bridge.engine.connections import ConnectionService
+from fortnox_bridge.engine.connections import ConnectionService, Transition
 from fortnox_bridge.engine.errors import ConnectionStateError, ResyncError, TenantBusyError
 from fortnox_bridge.engine.flow import Flow
 from fortnox_bridge.engine.notify import Notifier
@@ -31,6 +31,7 @@ from fortnox_bridge.engine.resync import Resync, ResyncPlan, ResyncProgress
 from fortnox_bridge.engine.runner import ProgressCallback, Runner
 from fortnox_bridge.engine.sources import ClientSource
 from fortnox_bridge.engine.writer import Sleep, TenantWriters
+from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import Run
 
@@ -97,7 +98,7 @@ class SyncService:
         if probe.connection_state != "active":
             return self._failed(tenant_id, _not_active(probe.connection_state))
         if probe.idle and not dry_run:
-            summary = self.runner.idle_summary(probe)
+            summary = self.runner.idle_summary(probe, only)
             self._observe(summary, "sweep", started)
             return summary
         if dry_run:
@@ -146,9 +147,12 @@ class SyncService:
         try:
             async with self.writers.hold(tenant_id, "re-sync"):
                 source = self.clients.source(tenant_id)
+                before = source.requests_made
                 try:
                     run_id = await self._resync_job(tenant_id, flow, first, last, source)
-                    run = await self.resyncs.run(tenant_id, run_id, source, progress)
+                    run = await self.resyncs.run(
+                        tenant_id, run_id, source, progress, requests_before=before
+                    )
                     self.connections.dismiss_proposals(tenant_id, flow)
                     return run
                 finally:
@@ -206,6 +210,33 @@ class SyncService:
             raise
         finally:
             await source.aclose()
+
+    async def connect_service_account(
+        self,
+        tenant_id: int,
+        fortnox_tenant_id: int,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        confirm_shared_company: bool = False,
+    ) -> Transition | None:
+        """Connect the tenant as a Fortnox service account (client credentials and the
+        ``TenantId``), with the app given or else the bridge's own; see
+        :meth:`ConnectionService.connect_service_account`."""
+        make = getattr(self.clients, "oauth_app", None)
+        if make is None:
+            raise ConnectionStateError("this bridge has no Fortnox token endpoint to ask")
+        oauth: OAuthApp = make(client_id, client_secret)
+        try:
+            return await self.connections.connect_service_account(
+                tenant_id,
+                oauth,
+                fortnox_tenant_id,
+                client_secret=client_secret if client_id else None,
+                confirm_shared_company=confirm_shared_company,
+            )
+        finally:
+            await oauth.aclose()
 
     async def check(self, tenant_id: int) -> Checklist:
         """The pre-flight checklist (reads Fortnox; caches financial years and locked period)."""

@@ -3,7 +3,8 @@
 An operation is created with the mirror write that accepted the change (same transaction) and
 replaces (``superseded``) the operations of the same record that were still open. The engine
 settles it after a run: ``succeeded`` with the Fortnox id, ``failed`` with Fortnox's code and
-message, ``conflict`` with the conflict that holds fields of the record back, or it stays
+message, ``conflict`` with the conflict that holds fields of the record back, ``held`` with the
+reason the engine holds it back (an employee not in Fortnox yet, a locked period), or it stays
 ``pending`` with the reason it waits.
 """
 
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import ChangeOperation, Link, MirrorRecord
 
-#: Statuses of an operation that is not settled yet (``conflict``: until the conflict closes).
-OPEN = ("pending", "processing", "conflict")
+#: Statuses of an operation that is not settled yet (``conflict``: until the conflict closes;
+#: ``held``: until what holds it back is fixed).
+OPEN = ("pending", "processing", "conflict", "held")
 #: Statuses a newer change of the same record replaces, and that a later run may still settle:
 #: a failed change succeeds when a later run gets the record through (a retry, a fixed mapping).
 REPLACEABLE = (*OPEN, "failed")
-STATUSES = ("pending", "processing", "conflict", "succeeded", "failed", "superseded")
+STATUSES = ("pending", "processing", "conflict", "held", "succeeded", "failed", "superseded")
 #: At most this many values in one ``IN (...)``: far below every backend's parameter limit.
 CHUNK = 2000
 

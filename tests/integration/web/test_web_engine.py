@@ -151,6 +151,7 @@ async def test_a_first_sync_plan_is_made_decided_in_bulk_and_applied(
     assert "data-done" in progress.text
     assert "The plan was applied." in progress.text
     assert "2 employees done, 1 left out, 0 failed." in progress.text
+    assert "Reading employees from Fortnox (hr.employee.pull) is now on" in progress.text
     with sessions.begin() as session:
         plan = FirstSyncRepository(session).latest(bridge.tenant, "employee")
         assert plan is not None
@@ -193,3 +194,41 @@ async def test_yes_resyncs_from_the_disconnection_date(
     assert "succeeded" in run.text
     assert "<strong>2026-03-01 – " in run.text  # from the disconnection date, whole periods
     assert "Yes, re-sync" not in (await client.get(f"{base}/maintenance")).text
+
+
+async def test_a_service_account_is_connected_from_the_tenant_page(
+    ui: tuple[httpx.AsyncClient, WebContext], bridge: Bridge, sessions: sessionmaker[Session]
+) -> None:
+    client, _ = ui
+    base = f"/ui/tenants/{bridge.tenant}"
+    page = (await client.get(base)).text
+    assert "Connect as a service account (no approval page)" in page
+    token = csrf_of(page)
+    await client.post("/ui/language", data={"csrf_token": token, "language": "sv"})
+    assert "Anslut som servicekonto (utan godkännandesida)" in (await client.get(base)).text
+    await client.post("/ui/language", data={"csrf_token": token, "language": "en"})
+    half = await client.post(
+        f"{base}/connection/service-account",
+        data={"csrf_token": token, "fortnox_tenant_id": str(bridge.company), "client_id": "x"},
+    )
+    assert "together or not at all" in (await client.get(half.headers["location"])).text
+    app = {"client_id": bridge.issued["client_id"], "client_secret": bridge.issued["client_secret"]}
+    wrong = await client.post(
+        f"{base}/connection/service-account",
+        data={"csrf_token": token, "fortnox_tenant_id": "999999", **app},
+    )
+    assert (
+        "Fortnox refused the service account of tenant 999999"
+        in (await client.get(wrong.headers["location"])).text
+    )
+    done = await client.post(
+        f"{base}/connection/service-account",
+        data={"csrf_token": token, "fortnox_tenant_id": str(bridge.company), **app},
+    )
+    assert done.status_code == 303
+    shown = (await client.get(done.headers["location"])).text
+    assert f"Connected as a service account of Fortnox tenant {bridge.company}." in shown
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(bridge.tenant)
+        assert connection is not None
+        assert (connection.state, connection.fortnox_tenant_id) == ("active", bridge.company)

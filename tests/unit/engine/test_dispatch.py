@@ -11,6 +11,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.dispatch import (
     InProcessDispatcher,
     Job,
+    merge_sweeps,
     note_pushes,
     push_job,
     take_pushes,
@@ -75,6 +76,34 @@ async def test_duplicate_sweeps_are_absorbed_and_one_more_runs_after_a_running_o
         (1, "again"),
         (1, "schedule"),
         (2, "schedule"),
+    ]
+
+
+def test_a_sweep_of_some_flows_round_trips_and_merges_with_a_waiting_one() -> None:
+    some = Job("sweep", 1, reason="manual", flows=("hr.absence.push",))
+    assert Job.from_dict(some.to_dict()) == some
+    assert some.only == ("hr.absence.push",)
+    other = Job("sweep", 1, flows=("hr.employee.push", "hr.absence.push"))
+    assert merge_sweeps(some, other).flows == ("hr.absence.push", "hr.employee.push")
+    assert merge_sweeps(some, Job("sweep", 1)).only is None  # every flow wins
+    assert merge_sweeps(Job("sweep", 1), some).only is None
+
+
+async def test_a_waiting_sweep_widens_to_the_flows_of_the_next() -> None:
+    handler = Recorder()
+    dispatcher = InProcessDispatcher(handler, workers=1)
+    handler.release.clear()
+    dispatcher.start()
+    await dispatcher.submit(Job("sweep", 1, reason="manual", flows=("a.b.push",)))
+    await asyncio.sleep(0)  # running, held
+    await dispatcher.submit(Job("sweep", 1, reason="manual", flows=("a.c.push",)))
+    await dispatcher.submit(Job("sweep", 1, reason="manual", flows=("a.d.push",)))
+    handler.release.set()
+    await dispatcher.join()
+    await dispatcher.stop()
+    assert [(job.reason, job.flows) for job in handler.jobs] == [
+        ("manual", ("a.b.push",)),
+        ("again", ("a.c.push", "a.d.push")),
     ]
 
 

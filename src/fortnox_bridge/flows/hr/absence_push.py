@@ -22,9 +22,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel
 
 from fortnox_bridge.engine.deriving import DerivedFlow, Head, PartFlow, Parts
-from fortnox_bridge.engine.flow import Lookup, Period
+from fortnox_bridge.engine.flow import Lookup, MappingKind, Period
 from fortnox_bridge.flows.hr import employee_fields
-from fortnox_bridge.flows.hr.absence_causes import UnmappedType, cause_for
+from fortnox_bridge.flows.hr.absence_causes import (
+    CAUSE_CODES,
+    MAPPING_KIND,
+    UnmappedType,
+    cause_for,
+)
 from fortnox_bridge.flows.hr.records import HostAbsence
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -65,6 +70,14 @@ class AbsencePush(DerivedFlow):
     part: ClassVar[type[PartFlow]] = AbsenceTransactionPart
     disconnect_on: ClassVar[tuple[str, ...]] = ("cause_code",)
     own_fields: ClassVar[tuple[str, ...]] = ("absence_type",)
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = (
+        MappingKind(
+            MAPPING_KIND,
+            local="an absence type's code",
+            fortnox="a Fortnox absence cause code",
+            fortnox_values=tuple(sorted(CAUSE_CODES)),
+        ),
+    )
     rewrite_hint: ClassVar[str] = (
         "'fortnox-bridge hr rewrite-absences --tenant TENANT' re-writes them under the new mapping"
     )

@@ -47,7 +47,8 @@ class EmployeePush(Flow):
     (same e-mail, not linked) is never created again: it waits for the first-synchronization
     plan or is adopted (setting ``existing_in_fortnox``). Fortnox cannot delete employees, so a
     deleted host employee is set ``Inactive`` (and active again if it comes back). The employment
-    id (``EmployeeId``) and the default schedule are sent only when the employee is created.
+    id (``EmployeeId``) and the default schedule are sent only when the employee is created;
+    the ``EmployeeId`` Fortnox assigned goes back to the host's ``employment_id``.
     """
 
     name: ClassVar[str] = "hr.employee.push"
@@ -75,6 +76,12 @@ class EmployeePush(Flow):
         if schedule:
             fields["schedule_id"] = schedule
         return fields
+
+    def after_create(self, record: Mapping[str, Any], fortnox_id: str) -> dict[str, Any]:
+        """The ``EmployeeId`` Fortnox assigned (or kept) is the host's ``employment_id``."""
+        if record.get("employment_id") == fortnox_id:
+            return {}
+        return {"employment_id": fortnox_id}
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``employee emp-7 (karin.ek@example.se)``."""

@@ -24,11 +24,14 @@ tenant's Fortnox beside an apply.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.errors import TenantBusyError
 from fortnox_bridge.engine.events import changed_values, record_event
@@ -41,6 +44,7 @@ from fortnox_bridge.flows.hr.first_sync_plan import differences, email_key
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxError, OutcomeUnknown
 from fortnox_bridge.store.first_sync import FirstSyncRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.problems import ProblemRepository
@@ -49,6 +53,7 @@ from fortnox_bridge.store.unique import ValueTaken
 if TYPE_CHECKING:
     from fortnox_bridge.flows.hr.first_sync import FirstSync
 
+log = logging.getLogger(__name__)
 #: The ``flow`` named in the events an apply adds to the feed.
 EVENT_FLOW = "hr.first_sync"
 
@@ -435,9 +440,10 @@ class Applier:
             items = [i for i in repo.items(self.plan_id) if i.kind != "duplicate"]
             complete = all(i.status in ("done", "skipped") for i in items)
             result = _result(items, requests, complete)
-            plan.result, plan.updated_at = result, now
             if complete:
                 plan.status, plan.applied_at = "applied", now
+                result["employee_pull"] = _pull_on(session, self.tenant_id, now)
+            plan.result, plan.updated_at = result, now
             notify = not complete or plan.notified_at is None
         if notify and self.sync.notifier is not None:
             sent = await mail_result(
@@ -448,6 +454,23 @@ class Applier:
                     plan = FirstSyncRepository(session).get(self.plan_id)
                     assert plan is not None
                     plan.notified_at = self.clock.now()
+
+
+def _pull_on(session: Session, tenant_id: int, now: datetime) -> str:
+    """Switch ``hr.employee.pull`` on for an applied plan (its settings kept): the two sides
+    are linked now and run two-way. ``turned_on``, or ``on`` when it already was."""
+    from fortnox_bridge.flows.hr.employee_pull import EmployeePull
+
+    configs = FlowConfigRepository(session)
+    row = configs.for_tenant(tenant_id).get(EmployeePull.name)
+    if row is not None and row.enabled:
+        return "on"
+    settings = dict(row.settings) if row is not None else {}
+    configs.put(tenant_id, EmployeePull.name, enabled=True, settings=settings, now=now)
+    log.info(
+        "employee pull switched on by the first synchronization", extra={"tenant_id": tenant_id}
+    )
+    return "turned_on"
 
 
 def _winner(decision: Mapping[str, Any], name: str) -> str:

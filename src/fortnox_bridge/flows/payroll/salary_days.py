@@ -25,7 +25,7 @@ go on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,12 +35,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.change_status import Settlement
 from fortnox_bridge.engine.flow import Builder
+from fortnox_bridge.engine.results import FlowResult
 from fortnox_bridge.flows.payroll.codes import resolve
 from fortnox_bridge.formats.paxml.codes import ABSENCE
 from fortnox_bridge.store.built import BuiltSourceRepository
+from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import MirrorRecord
+from fortnox_bridge.store.models import ChangeOperation, MirrorRecord
 
 #: The built entity of each kind of line.
 ENTITIES = {"attendance": "salary_day_attendance", ABSENCE: "salary_day_absence"}
@@ -177,6 +180,17 @@ class SalaryDays(Builder):
     entity = "salary_day"
     built_from = (TIME_ENTRY, PROJECT, ABSENCE_TYPE)
 
+    def settle(
+        self,
+        session: Session,
+        tenant_id: int,
+        operations: Sequence[ChangeOperation],
+        results: Sequence[FlowResult],
+    ) -> dict[int, Settlement]:
+        """Where the changes of time entries (and of the projects and absence types they name)
+        stand after a run, from their salary days (see :func:`settle`)."""
+        return settle(session, tenant_id, operations, results)
+
     def refresh(
         self, sessions: sessionmaker[Session], tenant_id: int, clock: Clock
     ) -> RefreshResult:
@@ -185,6 +199,133 @@ class SalaryDays(Builder):
 
 
 SALARY_DAYS = SalaryDays()
+#: The flow that writes the days of each kind of line.
+FLOWS = {"attendance": "payroll.attendance.push", ABSENCE: "payroll.absence.push"}
+#: The time entry field that names a record of each register.
+REGISTER_FIELDS = {PROJECT: "project", ABSENCE_TYPE: "absence_type"}
+
+
+def settle(
+    session: Session,
+    tenant_id: int,
+    operations: Sequence[ChangeOperation],
+    results: Sequence[FlowResult],
+) -> dict[int, Settlement]:
+    """The settlement of each change of a time entry, project or absence type.
+
+    A time entry is written as part of its salary day: it ``succeeded`` once the day (of its
+    kind) is linked to Fortnox at the day's current version; it is ``held`` while it is left out
+    of the day (a project or absence type unknown, a code that cannot be sent) or while the run
+    held its day back (the employee not in Fortnox yet, a locked period), and ``failed`` when
+    Fortnox refused the day. A project or absence type succeeds once the days of every time
+    entry on it are in Fortnox, and is held while one of them is left out.
+    """
+    days = _DayStates(session, tenant_id, results)
+    decided: dict[int, Settlement] = {}
+    for op in operations:
+        if op.entity_type == TIME_ENTRY:
+            found = days.of_entry(op.external_id, deleted=op.action == "delete")
+        elif op.entity_type in REGISTER_FIELDS:
+            found = days.of_register(op.entity_type, op.external_id, op.action == "delete")
+        else:
+            continue
+        if found is not None:
+            decided[op.id] = found
+    return decided
+
+
+class _DayStates:
+    """The salary days, their links and the run's items, read as needed."""
+
+    def __init__(self, session: Session, tenant_id: int, results: Sequence[FlowResult]) -> None:
+        self.mirror = MirrorRepository(session)
+        self.links = LinkRepository(session)
+        self.tenant_id = tenant_id
+        self.items = {result.flow: result.items for result in results}
+
+    def of_entry(self, external_id: str, *, deleted: bool) -> Settlement | None:
+        record = self.mirror.get(self.tenant_id, TIME_ENTRY, external_id)
+        if record is None:
+            return None
+        key = _key(record.payload)
+        if key is None:
+            return None
+        kind = kind_of(record.payload)
+        entity, flow = ENTITIES[kind], FLOWS[kind]
+        day = self.mirror.get(self.tenant_id, entity, key)
+        listed = day is not None and not day.deleted
+        if not deleted and listed and day is not None:
+            for error in day.payload.get("errors", []):
+                if error.get("time_entry") == external_id:
+                    return Settlement(
+                        "held",
+                        f"left out of the salary day {key}: {error.get('message')}",
+                        flow,
+                    )
+            if external_id not in day.payload.get("entries", []):
+                return Settlement("pending", f"waiting for its salary day {key} to be built")
+        link = self.links.get(self.tenant_id, entity, key)
+        if deleted and not listed:
+            if link is None:
+                return Settlement("succeeded", f"its salary day {key} is gone from Fortnox")
+        elif (
+            day is not None
+            and link is not None
+            and link.state == "linked"
+            and link.synced_version is not None
+            and link.synced_version >= day.version
+        ):
+            done = "removed from" if deleted else "written to Fortnox with"
+            if deleted:
+                return Settlement("succeeded", f"its hours are {done} the salary day {key}")
+            return Settlement("succeeded", f"{done} the salary day {key} ({flow})")
+        return self._from_run(flow, key)
+
+    def _from_run(self, flow: str, key: str) -> Settlement:
+        employee, day = split_day_id(key)
+        for item in self.items.get(flow, []):
+            grouped = item.external_id == employee or item.external_id.startswith(f"{employee}/")
+            mine = item.external_id == key or (
+                grouped and day in (item.changes or {}).get("days", [])
+            )
+            if not mine:
+                continue
+            if item.outcome == "failed":
+                return Settlement("failed", item.message or item.reason, flow, item)
+            if item.outcome == "skipped" and item.problem:
+                return Settlement("held", f"its salary day {key}: {item.reason}", flow)
+        if flow not in self.items:
+            return Settlement("pending", f"waiting for {flow} to write its salary day {key}")
+        return Settlement("pending", f"waiting for its salary day {key} to be written")
+
+    def of_register(self, entity: str, external_id: str, deleted: bool) -> Settlement | None:
+        if deleted:
+            return Settlement(
+                "succeeded", "deleted; time entries on it are left out of their salary days"
+            )
+        field_name = REGISTER_FIELDS[entity]
+        entries = [
+            r.external_id
+            for r in self.mirror.live(self.tenant_id, TIME_ENTRY)
+            if r.payload.get(field_name) == external_id
+        ]
+        if not entries:
+            return Settlement("succeeded", "stored; no reported time uses it yet")
+        waiting = None
+        for entry in entries:
+            found = self.of_entry(entry, deleted=False)
+            if found is None or found.status == "succeeded":
+                continue
+            if found.status in ("held", "failed"):
+                return Settlement("held", f"time entry {entry}: {found.message}", found.flow)
+            waiting = waiting or found
+        if waiting is not None:
+            return Settlement("pending", "waiting for the salary days of its time entries")
+        return Settlement(
+            "succeeded",
+            f"in Fortnox with the salary days of its {len(entries)} time "
+            f"entr{'y' if len(entries) == 1 else 'ies'}",
+        )
 
 
 def refresh(sessions: sessionmaker[Session], tenant_id: int, clock: Clock) -> RefreshResult:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from fortnox_bridge.engine.deriving import DerivedFlow, Head, PartFlow, Parts
-from fortnox_bridge.engine.flow import Builder, FlowSettings, Period, normalise
+from fortnox_bridge.engine.flow import Builder, FlowSettings, MappingKind, Period, normalise
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
 from fortnox_bridge.flows.payroll.salary_days import (
     ENTITIES,
@@ -29,10 +29,34 @@ from fortnox_bridge.flows.payroll.salary_days import (
     SalaryDay,
     split_day_id,
 )
+from fortnox_bridge.formats.paxml.codes import (
+    ABSENCE,
+    ALIASES,
+    FORTNOX_ABSENCE,
+    FORTNOX_ATTENDANCE,
+    TABLE,
+)
 from fortnox_bridge.fortnox import FortnoxClient
 
 #: The mapping kind that sends a PAXml code as another Fortnox cause code, or excludes it.
 MAPPING = "paxml_code"
+
+
+def _paxml_mapping(kind: str, fortnox: frozenset[str]) -> MappingKind:
+    """The ``paxml_code`` mapping of the lines of ``kind``: a PAXml code this kind of line can
+    carry → a Fortnox cause code of the same kind."""
+    codes = [row.paxml for row in TABLE if row.kind == kind]
+    codes += [alias for alias, code in ALIASES.items() if code in codes]
+    words = "absence" if kind == ABSENCE else "attendance"
+    return MappingKind(
+        MAPPING,
+        local="a PAXml time code the bridge sends to Fortnox",
+        fortnox=f"a Fortnox {words} cause code",
+        local_values=tuple(sorted(codes)),
+        fortnox_values=tuple(sorted(fortnox)),
+    )
+
+
 #: Fields of a transaction that tell it apart from the others of the employee's day.
 LINE_FIELDS = ("cause_code", "project", "cost_center")
 
@@ -283,6 +307,9 @@ class AttendancePush(_SalaryDayPush):
     resource: ClassVar[str] = "attendance_transactions"
     part: ClassVar[type[PartFlow]] = AttendanceTransactionPart
     kind: ClassVar[str] = "attendance"
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = (
+        _paxml_mapping("attendance", FORTNOX_ATTENDANCE),
+    )
 
 
 class AbsencePush(_SalaryDayPush):
@@ -295,3 +322,4 @@ class AbsencePush(_SalaryDayPush):
     resource: ClassVar[str] = "absence_transactions"
     part: ClassVar[type[PartFlow]] = AbsenceTransactionPart
     kind: ClassVar[str] = "absence"
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = (_paxml_mapping(ABSENCE, FORTNOX_ABSENCE),)

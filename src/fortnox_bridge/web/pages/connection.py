@@ -19,10 +19,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.errors import ConnectionStateError, EngineError, SharedCompanyError
-from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -37,6 +38,7 @@ from fortnox_bridge.web.consent import (
     read_state,
 )
 from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant
 from fortnox_bridge.web.pages.tenants import bridge_base
@@ -360,6 +362,85 @@ def _user_or_none(request: Request) -> Any:
         return current_user(request)
     except LoginRequired:
         return None
+
+
+class ServiceAccountForm(BaseModel):
+    """The service-account form: the company's TenantId, and the app if not the bridge's."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    fortnox_tenant_id: int = Field(ge=1, le=2**31 - 1)
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/tenants/{tenant_id}/connection/service-account")
+async def service_account(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Connect as a Fortnox service account: client credentials and the TenantId, no consent
+    page (the company's administrator approved the app as a service account before)."""
+    context = web_context(request)
+    ensure_tenant(request, tenant_id)
+    back = RedirectResponse(f"{root(request)}/tenants/{tenant_id}#connection", status_code=303)
+    form, _ = parse_form(ServiceAccountForm, dict(await request.form()))
+    service = context.hooks.service
+    if form is None or (form.client_id is None) != (form.client_secret is None):
+        flash(request, gettext(request, SERVICE_ACCOUNT_FORM), "error")
+        return back
+    if service is None:
+        flash(request, gettext(request, NO_ENGINE), "error")
+        return back
+    try:
+        moved = await service.connect_service_account(
+            tenant_id,
+            form.fortnox_tenant_id,
+            client_id=form.client_id,
+            client_secret=form.client_secret,
+        )
+    except OAuthError as exc:
+        flash(
+            request,
+            gettext(
+                request,
+                "Fortnox refused the service account of tenant %(id)s (%(error)s). The company's "
+                "administrator approves the app as a service account once, and the tenant id "
+                "must be that company's.",
+                id=form.fortnox_tenant_id,
+                error=exc.error,
+            ),
+            "error",
+        )
+        return back
+    except (EngineError, FortnoxError) as exc:
+        flash(request, gettext(request, "Cannot connect: %(error)s", error=str(exc)), "error")
+        return back
+    with context.sessions.begin() as session:
+        tenant = TenantRepository(session).get(tenant_id)
+        if tenant is not None:
+            tenant.fortnox_tenant_id = form.fortnox_tenant_id
+    try:
+        context.checklists[tenant_id] = await service.check(tenant_id)
+    except (EngineError, FortnoxError) as exc:  # the connection stands; the check says why
+        log.warning("pre-flight check after connecting failed: %s", exc)
+    message = gettext(
+        request,
+        "Connected as a service account of Fortnox tenant %(id)s.",
+        id=form.fortnox_tenant_id,
+    )
+    if moved is not None and moved.proposals:
+        message += " " + gettext(
+            request, "A re-sync of the time it was disconnected is proposed under Maintenance."
+        )
+    flash(request, message)
+    return back
+
+
+NO_ENGINE = N_(
+    "The sync engine is not running beside this page; start the bridge with 'fortnox-bridge serve'."
+)
+SERVICE_ACCOUNT_FORM = N_(
+    "Give the company's Fortnox tenant id (a number), and the app's client id and secret "
+    "together or not at all (then the bridge's own app asks)."
+)
 
 
 @router.post("/tenants/{tenant_id}/connection/disconnect")

@@ -18,7 +18,7 @@ from fortnox_bridge.api.control import _open_job, _require_active, _run_resync
 from fortnox_bridge.api.reconnect import _run as _run_accepted
 from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import EngineError, ResyncError
-from fortnox_bridge.engine.resync import ResyncPlan, resyncable, target_of
+from fortnox_bridge.engine.resync import MAX_RESYNC_DAYS, ResyncPlan, resyncable, target_of
 from fortnox_bridge.engine.service import SyncService
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.runs import RunRepository
@@ -36,8 +36,8 @@ from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
 
-#: The longest interval one re-sync may cover (a year and a day).
-MAX_DAYS = 366
+#: The longest interval one re-sync may cover (a year and a day), as the API has it.
+MAX_DAYS = MAX_RESYNC_DAYS
 
 
 class ResyncForm(BaseModel):

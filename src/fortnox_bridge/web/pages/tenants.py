@@ -186,6 +186,8 @@ def overview_page(
             preview=preview,
             engine=context.hooks.service is not None,
             consent=context.consent,
+            # Client credentials need the engine (it asks Fortnox for the token).
+            service_account=context.hooks.service is not None,
             link=_connection_link(request, context, tenant_id),
         )
 
