@@ -2,15 +2,17 @@
 processes on PostgreSQL: tenants per second, and where the time goes.
 
     python bench/distributed_sweep.py [--tenants 2000] [--employees 10] [--runs 3]
-        [--layouts 1x4,4x4,1x1,4x1,1x2,2x2,1x8,2x4] [--no-diagnostics]
+        [--layouts 1x4,4x4,1x1,4x1,1x2,2x2,1x8,2x4] [--no-diagnostics] [--analyze-at N]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 The tenants are made as ``idle_sweep.py`` makes them (an active connection, employees already
 in Fortnox: a sweep has nothing to do) in a throw-away database ``bench_sweep_<random>``, which
 is dropped at the end. A layout ``PxC`` is P ``fortnox-bridge worker --concurrency C``
 processes. For each run the workers are started and waited for, one sweep per tenant is queued
-with ``JobQueue.defer_in`` (what the minute's tick does for each due tenant) in one transaction,
-and the clock runs from its commit until the queue holds no sweep any more. CPU seconds of the
+with ``JobQueue.queue_sweeps`` (what the minute's tick does) in one transaction, and the clock
+runs from its commit until the queue holds no sweep any more. ``--analyze-at`` overrides from how
+many sweeps at once the queue refreshes the job table's statistics (a number above
+``--tenants`` measures the queue without that refresh). CPU seconds of the
 workers and of the PostgreSQL backends serving the database are read from ``/proc`` over the same
 interval. The sandbox (served by this process) must receive no request.
 
@@ -53,6 +55,7 @@ from _distributed import (
 )
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.config import Settings
+from fortnox_bridge.engine import queue as queue_module
 from fortnox_bridge.engine.crypto import TokenCipher
 from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.queue import SWEEP_TASK, JobQueue, ensure_schema
@@ -67,11 +70,11 @@ CONNECTION_BUDGET = 60
 
 
 def queue_sweeps(sessions: sessionmaker[Session], queue: JobQueue, ids: list[int]) -> Session:
-    """A session whose open transaction holds one queued sweep per tenant (commit to release)."""
+    """A session whose open transaction holds one queued sweep per tenant, queued as the minute's
+    tick queues them (commit to release)."""
     session = sessions()
     session.begin()
-    for tenant_id in ids:
-        queue.defer_in(session, Job("sweep", tenant_id, reason="schedule"))
+    queue.queue_sweeps(session, ids, reason="schedule")
     session.flush()
     return session
 
@@ -198,8 +201,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--layouts", default="1x4,4x4,1x1,4x1,1x2,2x2,1x8,2x4")
     parser.add_argument("--no-diagnostics", action="store_true")
+    parser.add_argument("--analyze-at", type=int, default=queue_module.ANALYZE_AT)
     parser.add_argument("--database-url", default=POSTGRES, help="a PostgreSQL server to use")
     args = parser.parse_args()
+    queue_module.ANALYZE_AT = args.analyze_at
     layouts = [tuple(int(n) for n in item.split("x")) for item in args.layouts.split(",")]
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -245,6 +250,7 @@ def main() -> int:
                     "tenants": len(ids),
                     **figures(len(ids), walls, cpus),
                     "queueing_s": round(statistics.median(queueing), 2),
+                    "analyze_at": args.analyze_at,
                     "fortnox_requests": state.stats.to_dict()["requests_total"],
                     "load_average": load_average(),
                 }
