@@ -156,6 +156,24 @@ async def test_a_rolled_back_write_queues_nothing(
     ]
 
 
+async def test_a_job_queued_first_in_a_transaction_exists_once_it_commits(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant = _tenant(sessions, "First AB")
+    with sessions() as session:
+        session.begin()
+        queue.defer_in(session, Job("sweep", tenant, reason="manual"))
+        queue.defer_in(session, Job("sweep", tenant, reason="schedule"))  # absorbed
+        assert _jobs(sessions) == []  # not before the commit
+        session.rollback()
+    assert _jobs(sessions) == []
+    with sessions.begin() as session:
+        queue.defer_in(session, Job("sweep", tenant, reason="manual"))
+    assert [(task, status) for task, status, _, _ in _jobs(sessions)] == [
+        ("fortnox_bridge.sweep", "todo")
+    ]
+
+
 async def test_a_tenant_has_one_sweep_and_one_push_waiting(
     queue: JobQueue, sessions: sessionmaker[Session]
 ) -> None:

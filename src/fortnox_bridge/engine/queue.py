@@ -172,6 +172,10 @@ class JobQueue:
     def defer_in(self, session: Session, job: Job) -> None:
         """Queue ``job`` in the transaction of ``session``: it exists once that commits."""
         raw = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
+        if raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            # Nothing ran in the session's transaction yet, so psycopg has not begun it: its
+            # transaction block below would be a transaction of its own, committed at once.
+            session.execute(text("SELECT 1"))
         queued = self.app.tasks[SWEEP_TASK if job.kind == "sweep" else PUSH_TASK].configure(
             lock=tenant_lock(job.tenant_id),
             queueing_lock=queueing_lock(job),
