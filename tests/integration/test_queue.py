@@ -21,6 +21,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine import queue as queue_module
 from fortnox_bridge.engine.conflicts import resolve_conflict
 from fortnox_bridge.engine.dispatch import Job, push_job
 from fortnox_bridge.engine.entities import discover_entities
@@ -152,6 +153,24 @@ async def test_a_rolled_back_write_queues_nothing(
     assert outcome.status == "created"
     assert [(task, args["records"]) for task, _, _, args in _jobs(sessions)] == [
         ("fortnox_bridge.push", {"employee": ["e1"]})
+    ]
+
+
+async def test_a_job_queued_first_in_a_transaction_exists_once_it_commits(
+    queue: JobQueue, sessions: sessionmaker[Session]
+) -> None:
+    tenant = _tenant(sessions, "First AB")
+    with sessions() as session:
+        session.begin()
+        queue.defer_in(session, Job("sweep", tenant, reason="manual"))
+        queue.defer_in(session, Job("sweep", tenant, reason="schedule"))  # absorbed
+        assert _jobs(sessions) == []  # not before the commit
+        session.rollback()
+    assert _jobs(sessions) == []
+    with sessions.begin() as session:
+        queue.defer_in(session, Job("sweep", tenant, reason="manual"))
+    assert [(task, status) for task, status, _, _ in _jobs(sessions)] == [
+        ("fortnox_bridge.sweep", "todo")
     ]
 
 
@@ -299,6 +318,32 @@ async def test_each_minute_queues_a_sweep_of_the_tenants_due_once(
     ]
     assert await queue.tick(at_ten + 30 * 60) == [half]
     assert len(_jobs(sessions)) == 2  # the waiting sweep absorbed it
+
+
+async def test_a_minute_with_many_sweeps_refreshes_the_job_table_statistics(
+    queue: JobQueue, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned with the statistics of an empty job table, procrastinate's fetch reads every
+    waiting job before taking one; a tick that queues many sweeps analyzes the table with them."""
+    monkeypatch.setattr(queue_module, "ANALYZE_AT", 3)
+
+    def rows_known() -> float:
+        with sessions.begin() as session:
+            return float(
+                session.execute(
+                    text("SELECT reltuples FROM pg_class WHERE relname = 'procrastinate_jobs'")
+                ).scalar_one()
+            )
+
+    before = rows_known()
+    few = [_tenant(sessions, f"Few {n} AB", 30) for n in range(2)]
+    at_ten = int(datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp())
+    assert await queue.tick(at_ten) == few
+    assert rows_known() == before  # two sweeps: the statistics are left to autovacuum
+    more = [_tenant(sessions, f"More {n} AB", 30) for n in range(3)]
+    assert await queue.tick(at_ten + 30 * 60) == few + more
+    assert rows_known() == 5  # the waiting sweeps, counted as the tick committed them
+    assert len(_jobs(sessions)) == 5
 
 
 async def test_the_periodic_tick_is_registered_once_a_minute(
