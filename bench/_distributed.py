@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +145,19 @@ def served(app: Any) -> Iterator[tuple[str, Server]]:
         thread.join(10)
 
 
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each live process in ``pids``."""
+def cpu_seconds(pids: list[int]) -> dict[int, tuple[float, float]]:
+    """``(CPU seconds, seconds waited for a CPU)`` of each live process in ``pids``: user +
+    system time from ``/proc/<pid>/stat``, the run-queue wait of its threads from their
+    ``schedstat`` (time it was ready to run while other processes held the cores)."""
     seconds = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+            waited = sum(
+                int(task.read_text().split()[1])
+                for task in Path(f"/proc/{pid}/task").glob("*/schedstat")
+            )
+            seconds[pid] = ((int(fields[11]) + int(fields[12])) / TICKS, waited / 1e9)
     return seconds
 
 
@@ -163,26 +170,43 @@ def backend_pids(connection: psycopg.Connection[Any]) -> list[int]:
     return [int(pid) for (pid,) in rows]
 
 
+@dataclass
+class Usage:
+    """CPU seconds used and seconds spent waiting for a CPU, by some processes and by the
+    PostgreSQL backends of one database."""
+
+    cpu: float = 0.0
+    cpu_wait: float = 0.0
+    postgres: float = 0.0
+    postgres_wait: float = 0.0
+
+
 class CpuMeter:
-    """CPU seconds spent between :meth:`begin` and :meth:`end` by some processes and by the
+    """:class:`Usage` between :meth:`begin` and :meth:`end` of some processes and of the
     PostgreSQL backends of one database (backends that appear in between count from zero)."""
 
     def __init__(self, connection: psycopg.Connection[Any], pids: list[int]) -> None:
         self.connection, self.pids = connection, pids
-        self.before: dict[int, float] = {}
-        self.backends_before: dict[int, float] = {}
+        self.before: dict[int, tuple[float, float]] = {}
+        self.backends_before: dict[int, tuple[float, float]] = {}
 
     def begin(self) -> None:
         self.before = cpu_seconds(self.pids)
         self.backends_before = cpu_seconds(backend_pids(self.connection))
 
-    def end(self) -> tuple[float, float]:
-        """``(processes, PostgreSQL)`` CPU seconds since :meth:`begin`."""
-        after = cpu_seconds(self.pids)
-        backends = cpu_seconds(backend_pids(self.connection))
-        own = sum(after[pid] - self.before.get(pid, 0.0) for pid in after)
-        database = sum(backends[pid] - self.backends_before.get(pid, 0.0) for pid in backends)
-        return own, database
+    def end(self) -> Usage:
+        """What was used since :meth:`begin`."""
+        own = _since(cpu_seconds(self.pids), self.before)
+        database = _since(cpu_seconds(backend_pids(self.connection)), self.backends_before)
+        return Usage(own[0], own[1], database[0], database[1])
+
+
+def _since(
+    after: dict[int, tuple[float, float]], before: dict[int, tuple[float, float]]
+) -> tuple[float, float]:
+    used = [(a[0] - before.get(pid, (0.0, 0.0))[0], a[1] - before.get(pid, (0.0, 0.0))[1])
+            for pid, a in after.items()]  # fmt: skip
+    return sum(u[0] for u in used), sum(u[1] for u in used)
 
 
 def machine_busy(since: tuple[int, int] | None = None) -> Any:

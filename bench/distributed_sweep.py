@@ -47,6 +47,7 @@ from _distributed import (
     POSTGRES,
     CpuMeter,
     Processes,
+    Usage,
     bridge_env,
     libpq,
     load_average,
@@ -96,19 +97,25 @@ def wait_drained(connection: psycopg.Connection[Any], timeout: float = 600.0) ->
     return time.perf_counter()
 
 
-def figures(tenants: int, walls: list[float], cpu: list[tuple[float, float]]) -> dict[str, Any]:
-    """Median throughput and CPU split of some runs."""
+def figures(tenants: int, walls: list[float], usage: list[Usage]) -> dict[str, Any]:
+    """Median throughput and CPU split of some runs (per sweep: CPU used and time spent ready to
+    run while the machine's cores were busy with other processes)."""
     rates = [tenants / wall for wall in walls]
-    own = statistics.median(c[0] for c in cpu)
-    database = statistics.median(c[1] for c in cpu)
     wall = statistics.median(walls)
+
+    def per_sweep(field: str) -> float:
+        return round(statistics.median(getattr(u, field) for u in usage) / tenants * 1000, 3)
+
+    busy = statistics.median(u.cpu + u.postgres for u in usage)
     return {
         "tenants_per_s_runs": [round(rate) for rate in rates],
         "tenants_per_s": round(statistics.median(rates)),
         "wall_s": round(wall, 2),
-        "bridge_cpu_ms_per_sweep": round(own / tenants * 1000, 3),
-        "postgres_cpu_ms_per_sweep": round(database / tenants * 1000, 3),
-        "cores_busy": round((own + database) / wall, 2),
+        "bridge_cpu_ms_per_sweep": per_sweep("cpu"),
+        "bridge_cpu_wait_ms_per_sweep": per_sweep("cpu_wait"),
+        "postgres_cpu_ms_per_sweep": per_sweep("postgres"),
+        "postgres_cpu_wait_ms_per_sweep": per_sweep("postgres_wait"),
+        "cores_busy": round(busy / wall, 2),
     }
 
 
@@ -121,8 +128,8 @@ def run_layout(
     queue: JobQueue,
     ids: list[int],
     connection: psycopg.Connection[Any],
-) -> tuple[float, tuple[float, float], float]:
-    """One run: ``(wall seconds, (workers', PostgreSQL's) CPU seconds, queueing seconds)``."""
+) -> tuple[float, Usage, float]:
+    """One run: ``(wall seconds, what the workers and PostgreSQL used, queueing seconds)``."""
     bridge = Processes(env, logs)
     try:
         workers = bridge.workers(processes, concurrency)
@@ -176,7 +183,8 @@ async def in_process(
         ]
         lines = []
         for kind, work, queued in kinds:
-            walls, cpus = [], []
+            walls: list[float] = []
+            cpus: list[Usage] = []
             for _ in range(runs):
                 if queued:
                     session = queue_sweeps(sessions, queue, ids)
@@ -235,7 +243,8 @@ def main() -> int:
                     print(f"# {processes}x{concurrency} skipped: too many connections",
                           file=sys.stderr)  # fmt: skip
                     continue
-                walls, cpus, queueing = [], [], []
+                walls, queueing = [], []
+                cpus: list[Usage] = []
                 for run in range(args.runs):
                     logs = Path(tmp) / f"logs-{processes}x{concurrency}-{run}"
                     wall, cpu, queued = run_layout(
