@@ -2,7 +2,7 @@
 several ``fortnox-bridge worker`` processes sharing the limit through Redis.
 
     python bench/distributed_rate_limit.py [--tenants 20] [--writes 300] [--batch 30]
-        [--workers 4] [--concurrency 8] [--sandbox-url URL]
+        [--workers 4] [--concurrency 8] [--sandbox-url URL] [--poll-seconds S]
         [--redis-url redis://127.0.0.1:6379/14]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
@@ -14,7 +14,8 @@ stored as the API stores them (their push queued in the same transaction) in bat
 ``--batch``: the next batch of a tenant is stored once its previous push job has started, so
 each push job carries one batch, and the queue's per-tenant lock runs a tenant's jobs one after
 another on whichever worker takes them. The workers run with the client's default limit and
-``FORTNOX_BRIDGE_REDIS_URL``, so every process sees the same window per connection.
+``FORTNOX_BRIDGE_REDIS_URL``, so every process sees the same window per connection
+(``--redis-url ''`` runs them without it, each process with its own window, for comparison).
 
 Prints one JSON line: the aggregate request rate against tenants × 5 requests/s, each tenant's
 rate (its requests between its first and its last, from the sandbox's request log), the 429
@@ -77,6 +78,9 @@ REDIS = "redis://127.0.0.1:6379/14"
 PREFIX = "fortnox-bridge:ratelimit:"
 #: Fortnox's budget per company: 25 requests per 5 s.
 FORTNOX_RPS = 25 / 5
+#: A pause between two requests of a tenant longer than this is a stall (the pacing's own
+#: pauses are shorter: 5 requests per 1.02 s).
+STALL = 1.5
 #: How often the feeder looks at the queue (a push of one batch lasts seconds).
 LOOK = 0.2
 
@@ -154,11 +158,14 @@ class Feeder:
         return sum(1 for a, b in pairs if a != b), len(pairs)
 
 
-def per_tenant(log: list[dict[str, Any]]) -> tuple[float, int, float]:
-    """``(requests per second between the first and the last, requests, span)`` of one tenant."""
+def per_tenant(log: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """``(requests per second between the first and the last, span, seconds in stalls)`` of one
+    tenant; a stall is a pause of more than :data:`STALL` seconds between two requests (a
+    back-off after a 429, a job handing over to the next one, a worker waiting for a core)."""
     times = sorted(datetime.fromisoformat(e["at"]).timestamp() for e in log)
     span = times[-1] - times[0] if len(times) > 1 else 0.0
-    return ((len(times) - 1) / span if span else 0.0), len(times), span
+    stalls = sum(b - a for a, b in itertools.pairwise(times) if b - a > STALL)
+    return ((len(times) - 1) / span if span else 0.0), span, stalls
 
 
 async def sandbox_figures(
@@ -166,13 +173,14 @@ async def sandbox_figures(
 ) -> dict[str, Any]:
     async with SandboxControl(url) as control:
         stats = await control.stats()
-        employees, rates, spans, throttled = 0, [], [], {}
+        employees, rates, spans, stalls, throttled = 0, [], [], [], {}
         for tenant_id, company in companies.items():
             log = await control.requests(company, limit=10_000)
             log = [e for e in log if e["path"].startswith("/3/")]
-            rate, _, span = per_tenant([e for e in log if e["status"] != 429])
+            rate, span, stalled = per_tenant([e for e in log if e["status"] != 429])
             rates.append(rate)
             spans.append(span)
+            stalls.append(stalled)
             mine = await control.stats(company)
             throttled[tenant_id] = mine["responses_by_status"].get("429", 0)
             employees += mine["responses_by_status"].get("201", 0)
@@ -189,6 +197,7 @@ async def sandbox_figures(
         "per_tenant_rps_min": round(min(rates), 3),
         "per_tenant_rps_max": round(max(rates), 3),
         "per_tenant_span_s_median": round(statistics.median(spans), 1),
+        "per_tenant_stalls_s_median": round(statistics.median(stalls), 1),
         "employees_created": employees,
     }
 
@@ -212,15 +221,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--sandbox-url", default=None)
-    parser.add_argument("--redis-url", default=REDIS)
+    parser.add_argument(
+        "--redis-url", default=REDIS, help="'' for none: each process keeps its own window"
+    )
     parser.add_argument("--database-url", default=POSTGRES, help="a PostgreSQL server to use")
+    parser.add_argument("--poll-seconds", type=float, default=None, help="queue_poll_seconds")
     args = parser.parse_args()
     with (
         standalone_sandbox(args.sandbox_url) as sandbox_url,
         tempfile.TemporaryDirectory() as tmp,
         throwaway_database(args.database_url, "ratelimit") as url,
     ):
-        env = bridge_env(url, sandbox_url, Path(tmp) / "var", redis_url=args.redis_url)
+        shared = {"redis_url": args.redis_url} if args.redis_url else {}
+        if args.poll_seconds is not None:
+            shared["queue_poll_seconds"] = str(args.poll_seconds)
+        env = bridge_env(url, sandbox_url, Path(tmp) / "var", **shared)
         engine = open_engine(url)
         migrate(engine)
         ensure_schema(engine)
@@ -255,7 +270,8 @@ def main() -> int:
                 busy = machine_busy(busy)
         finally:
             codes = bridge.stop()
-            forget_windows(args.redis_url, [key for _, _, key in tenants])
+            if args.redis_url:
+                forget_windows(args.redis_url, [key for _, _, key in tenants])
             output = bridge.log_text()
         engine.dispose()
         companies = {tenant: company for tenant, company, _ in tenants}
@@ -270,7 +286,8 @@ def main() -> int:
         "batch": args.batch,
         "workers": f"{args.workers} processes x {args.concurrency} slots",
         "client_rate_limit": asdict(RateLimit.parse(Settings().rate_limit)),
-        "redis": args.redis_url,
+        "redis": args.redis_url or None,
+        "queue_poll_seconds": args.poll_seconds or Settings().queue_poll_seconds,
         "wall_s": round(wall, 1),
         "aggregate_rps": round(aggregate, 2),
         "aggregate_vs_tenants_x_5": round(aggregate / (args.tenants * FORTNOX_RPS), 3),
