@@ -6,10 +6,11 @@ several ``fortnox-bridge worker`` processes sharing the limit through Redis.
         [--redis-url redis://127.0.0.1:6379/14]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Fortnox is a standalone sandbox in its own process enforcing 25 requests per sliding 5 s per
-company (``fortnox-bridge sandbox --rate-limit 25/5``, started on a free loopback port unless
-``--sandbox-url`` names one). The store is a throw-away PostgreSQL database
-(``bench_ratelimit_<random>``, dropped at the end). Each tenant gets ``--writes`` new employees,
+Fortnox is a standalone sandbox in its own process enforcing its rate limit per company
+(``fortnox-bridge sandbox`` with its defaults, started by ``rate_limit.py``'s helper on a free
+loopback port unless ``--sandbox-url`` names one; the limit it enforces is read and printed).
+The store is a throw-away PostgreSQL database (``bench_ratelimit_<random>``, dropped at the
+end). Each tenant gets ``--writes`` new employees,
 stored as the API stores them (their push queued in the same transaction) in batches of
 ``--batch``: the next batch of a tenant is stored once its previous push job has started, so
 each push job carries one batch, and the queue's per-tenant lock runs a tenant's jobs one after
