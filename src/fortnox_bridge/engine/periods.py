@@ -1,4 +1,4 @@
-"""Whole periods: an interval is widened to the periods it touches (seed 000: "Synchronization is
+"""Whole periods: an interval is widened to the periods it touches ("Synchronization is
 always made for complete Periods ... Treks will automatically adjust them")."""
 
 from __future__ import annotations

@@ -612,7 +612,7 @@ ACTIVE_FIRST_SYNC = text("status IN ('open', 'applying')")
 
 class FirstSyncPlan(Base):
     """A first synchronization of a two-way entity (employees): what was found on both sides,
-    what the admin decided, and how applying it went (seed 001, HR1).
+    what the admin decided, and how applying it went.
 
     ``open`` (deciding) → ``applying`` (apply started; resumable) → ``applied``, or
     ``discarded``. At most one plan per tenant and entity is open or applying (a partial unique

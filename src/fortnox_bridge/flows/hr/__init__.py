@@ -1,1 +1,1 @@
-"""The ``hr`` family (seed 001): employees both ways, absences to Fortnox."""
+"""The ``hr`` family: employees both ways, absences to Fortnox."""

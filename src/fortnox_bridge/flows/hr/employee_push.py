@@ -42,7 +42,7 @@ class EmployeePushSettings(FlowSettings):
 class EmployeePush(Flow):
     """Creates, updates and deactivates Fortnox employees from the host's employee records.
 
-    The e-mail is the natural key (seed 001: required, unique, used to match): a create whose
+    The e-mail is the natural key (required, unique, used to match): a create whose
     answer was lost is found again by e-mail and adopted, and an employee Fortnox already has
     (same e-mail, not linked) is never created again: it waits for the first-synchronization
     plan or is adopted (setting ``existing_in_fortnox``). Fortnox cannot delete employees, so a

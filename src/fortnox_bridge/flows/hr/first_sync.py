@@ -1,4 +1,4 @@
-"""The first synchronization of employees (seed 001, HR1): plan, decide, apply, e-mail.
+"""The first synchronization of employees: plan, decide, apply, e-mail.
 
 The first time a tenant connects, its host employees and the Fortnox company's employees meet:
 

@@ -1,4 +1,4 @@
-"""The e-mail with the result of a first synchronization of employees (seed 001: "You will
+"""The e-mail with the result of a first synchronization of employees ("You will
 receive an email confirming the result")."""
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from fortnox_bridge.flows.hr.validation import (
 
 
 class HostEmployee(BaseModel):
-    """An employee as the host application knows it (seed 001, "Supported fields").
+    """An employee as the host application knows it.
 
     The employment id is Fortnox's ``EmployeeId``: sent when the bridge creates the employee in
     Fortnox, after that Fortnox's value is the one that counts (it flows back to the host).
@@ -132,7 +132,7 @@ class HostEmployee(BaseModel):
 
 
 class HostAbsenceType(BaseModel):
-    """A kind of absence in the host application (vacation, sick leave, ...), seed 001 HR5."""
+    """A kind of absence in the host application (vacation, sick leave, ...)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -162,7 +162,7 @@ class HostAbsenceType(BaseModel):
 
 
 class HostAbsence(BaseModel):
-    """One absence request of an employee (seed 001 HR6–HR10)."""
+    """One absence request of an employee."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -1,1 +1,1 @@
-"""The ``payroll`` family (seed 000): time and absence to Fortnox salary data."""
+"""The ``payroll`` family: time and absence to Fortnox salary data."""

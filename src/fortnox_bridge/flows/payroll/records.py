@@ -11,7 +11,7 @@ from fortnox_bridge.flows.payroll.codes import check_paxml_code
 
 
 class HostTimeEntry(BaseModel):
-    """Reported time of one employee on one day (seed 000): work on a project, or an absence.
+    """Reported time of one employee on one day: work on a project, or an absence.
 
     The PAXml code of the entry decides what Fortnox gets: ``paxml_code`` when given, else the
     code of its ``project`` or ``absence_type``, else ``TID`` (working time).
@@ -60,7 +60,7 @@ class HostTimeEntry(BaseModel):
 
 
 class HostProject(BaseModel):
-    """A project time is reported against (seed 000: PAXml code per project)."""
+    """A project time is reported against (each project carries a PAXml code)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
