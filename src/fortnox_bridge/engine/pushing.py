@@ -24,6 +24,7 @@ from fortnox_bridge.engine.existing import Ambiguous, json_fields, pick
 from fortnox_bridge.engine.flow import Flow, fingerprint, normalise
 from fortnox_bridge.engine.planning import PlannedItem
 from fortnox_bridge.engine.results import ItemOutcome
+from fortnox_bridge.engine.write_back import write_back
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
     FortnoxError,
@@ -156,7 +157,8 @@ class PushWriter:
             self._finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         fortnox_id = str(getattr(stored, flow.fortnox_id_field))
-        self._settle(flow, item, op_id, fortnox_id, dict(item.fields), origin="created")
+        refused = self._settle(flow, item, op_id, fortnox_id, dict(item.fields), origin="created")
+        _note(outcome, refused)
         outcome.fortnox_id = fortnox_id
         return "created", outcome
 
@@ -273,7 +275,7 @@ class PushWriter:
                 self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin, state="stale")
                 return "failed", outcome.fail(exc)
             snapshot.update(changes)  # every value of the item, but for those kept
-        self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin)
+        _note(outcome, self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin))
         return "adopted", outcome
 
     def _ambiguous(
@@ -404,9 +406,12 @@ class PushWriter:
         *,
         origin: str | None = None,
         state: str = "linked",
-    ) -> None:
+    ) -> str | None:
+        """Save the link and close the write's marker; a create or an adoption (``origin``)
+        that ends linked also gives the host record what Fortnox assigned (returns why that
+        could not be done, or ``None``)."""
         with self.sessions.begin() as session:
-            LinkRepository(session).save(
+            link = LinkRepository(session).save(
                 self.tenant_id,
                 flow.entity,
                 item.external_id,
@@ -420,6 +425,9 @@ class PushWriter:
                 record_date=item.record_date,
             )
             self._close(session, flow, item, op_id, fortnox_id)
+            if origin is None or state != "linked":
+                return None
+            return write_back(session, self.clock, flow, link, version=item.version)
 
     def _close(
         self,
@@ -434,6 +442,12 @@ class PushWriter:
         op = operations.get(op_id)
         if op is not None:
             operations.finish(op, "succeeded", now=now, fortnox_id=fortnox_id)
+
+
+def _note(outcome: ItemOutcome, refused: str | None) -> None:
+    """Add why the write-back was not done to the item's reason."""
+    if refused is not None:
+        outcome.reason = f"{outcome.reason}; {refused}"
 
 
 def _sent_fields(flow: Flow, fields: Mapping[str, Any]) -> dict[str, Any]:

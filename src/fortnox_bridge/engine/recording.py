@@ -80,10 +80,10 @@ class RunRecorder:
     def _problems(self, session: Session, result: FlowResult, summary: RunSummary) -> None:
         problems = ProblemRepository(session)
         now = self.clock.now()
+        through = [item.external_id for item in result.items if item.outcome == "ok"]
+        problems.resolve_entities(self.tenant_id, result.flow, through, now=now)
         for item in result.items:
-            if item.outcome == "ok":
-                problems.resolve_entity(self.tenant_id, result.flow, item.external_id, now=now)
-            elif item.problem:
+            if item.outcome != "ok" and item.problem:
                 problem, first = problems.record(self.tenant_id, report(result.flow, item), now=now)
                 if first:
                     summary.new_problems.append(problem.id)

@@ -37,7 +37,6 @@ from fortnox_bridge.engine.registry import discover_flows
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome, RunSummary, describe_error
 from fortnox_bridge.engine.sources import ClientSource, FixedClient, remote_record
 from fortnox_bridge.engine.workers import new_worker_id, triage_active
-from fortnox_bridge.engine.write_back import write_back
 from fortnox_bridge.engine.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
@@ -251,18 +250,6 @@ class Runner:
                 if resource is None:
                     resource = getattr(await source.get(), flow.resource)
                 counter, outcome = await writer.apply(flow, resource, item)
-                if counter in ("created", "adopted") and outcome.fortnox_id:
-                    refused = write_back(
-                        self.sessions,
-                        self.clock,
-                        context.tenant_id,
-                        flow,
-                        item.external_id,
-                        fortnox_id=outcome.fortnox_id,
-                        version=item.version,
-                    )
-                    if refused is not None:
-                        outcome.reason = f"{outcome.reason}; {refused}"
                 result.count(counter, outcome)
             if progress is not None:
                 progress(flow.name, done, len(items))
