@@ -202,3 +202,26 @@ async def test_the_sandbox_refuses_transactions_on_an_unknown_project_or_cost_ce
                 {**base, "cause_code": "SJK", "hours": 1, **extra}
             )
         assert refused.value.code == 2990010
+
+
+async def test_an_absence_type_settles_with_the_absences_that_use_it(
+    api: httpx.AsyncClient, bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    """An absence type that only absences use (no reported time) is held while an absence on
+    it is held back, and succeeds once they are in Fortnox."""
+    configure(sessions, bridge, clock, "hr.absence.push")
+    configure(sessions, bridge, clock, "hr.employee.push", default_schedule="HEL")
+    kind = await api.put("/api/v1/absence-types/sem", json={"code": "SEM", "name": "Semester"})
+    absence = {"absence_type": "sem", "start": DAY, "end": "2026-02-03", "status": "approved"}
+    await api.put("/api/v1/absences/a5", json={"employee": "e5", **absence})
+    await bridge.service.sweep(bridge.tenant)
+    held = await operation(api, kind.json()["operation_id"])
+    assert (held["status"], held["flow"], held["message"]) == (
+        "held",
+        "hr.absence.push",
+        "absence a5: waiting for employee e5 to reach Fortnox first",
+    )
+    await api.put("/api/v1/employees/e5", json=employee(5))
+    await bridge.service.sweep(bridge.tenant)  # the employee, then its absence
+    done = await operation(api, kind.json()["operation_id"])
+    assert (done["status"], done["message"]) == ("succeeded", "in Fortnox with its 1 absence")
