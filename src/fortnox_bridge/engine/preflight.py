@@ -98,9 +98,16 @@ class Checklist:
         """Nothing failed (warnings allowed)."""
         return all(check.status != "fail" for check in self.checks)
 
-    def add(self, name: str, status: Status, detail: str, fix: str = "", **texts: Any) -> None:
+    def add(
+        self,
+        name: str,
+        status: Status,
+        detail: str,
+        fix: str = "",
+        texts: dict[str, Any] | None = None,
+    ) -> None:
         """Append one line (``texts``: see :attr:`Check.texts`)."""
-        self.checks.append(Check(name, status, detail, fix, texts))
+        self.checks.append(Check(name, status, detail, fix, texts or {}))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
