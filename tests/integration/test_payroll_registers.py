@@ -143,6 +143,12 @@ async def test_create_makes_the_project_in_fortnox_and_writes_the_day(
         "warn",
         f"{ATTENDANCE}: project P1 is used but not in Fortnox (missing_project: create)",
     )
+    preview = await bridge.service.sweep(bridge.tenant, dry_run=True)
+    (planned,) = [i for r in preview.flows if r.flow == ATTENDANCE for i in r.items]
+    assert (planned.outcome, planned.problem) == ("planned", False)
+    assert "project P1 missing in Fortnox: the bridge creates it" in planned.reason
+    with pytest.raises(FortnoxApiError):
+        await engine_client.projects.get("P1")  # a dry run creates nothing
     await bridge.service.sweep(bridge.tenant)
     created = await engine_client.projects.get("P1")
     assert (created.project_number, created.description) == ("P1", "P1")
@@ -202,6 +208,15 @@ async def test_the_sandbox_refuses_transactions_on_an_unknown_project_or_cost_ce
                 {**base, "cause_code": "SJK", "hours": 1, **extra}
             )
         assert refused.value.code == 2990010
+        salary = {"employee_id": row.employee_id, "date": DAY, "salary_code": "11", **extra}
+        with pytest.raises(FortnoxApiError) as refused:
+            await engine_client.salary_transactions.create(salary)
+        assert (refused.value.code, refused.value.message) == (2990010, text)
+    await engine_client.projects.create({"project_number": "P7", "description": "Sju"})
+    await engine_client.cost_centers.create({"code": "CC7", "description": "Sju"})
+    known = {"project": "P7", "cost_center": "CC7"}
+    written = await engine_client.attendance_transactions.create({**base, **known})
+    assert (written.project, written.cost_center) == ("P7", "CC7")
 
 
 async def test_an_absence_type_settles_with_the_absences_that_use_it(
