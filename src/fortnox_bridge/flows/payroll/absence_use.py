@@ -70,3 +70,13 @@ def absence_use(
     if waiting is not None:
         return AbsenceUse(len(records), "pending", waiting)
     return AbsenceUse(len(records))
+
+
+def in_fortnox(entries: int, absences: int) -> str:
+    """``in Fortnox with the salary days of its 2 time entries and its 1 absence``."""
+    said = []
+    if entries:
+        said.append(f"the salary days of its {entries} time entr{'y' if entries == 1 else 'ies'}")
+    if absences:
+        said.append(f"its {absences} absence{'' if absences == 1 else 's'}")
+    return "in Fortnox with " + " and ".join(said)

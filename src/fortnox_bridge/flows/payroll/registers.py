@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic.config import JsonDict
 
+from fortnox_bridge.engine.preflight import RegisterGaps
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import (
     MissingLicenceError,
@@ -210,3 +211,35 @@ def _without(
         else:
             summed[key] = line
     return [summed[key] for key in sorted(summed, key=repr)]
+
+
+async def gaps(
+    flow: str,
+    lines: list[dict[str, Any]],
+    settings: Any,
+    known: KnownCodes,
+    client: FortnoxClient,
+) -> RegisterGaps | None:
+    """What pre-flight says of the codes ``flow``'s lines name that Fortnox lacks (``settings``:
+    the flow's, with its ``missing_*`` choices); ``None`` when nothing is missing."""
+    missing = await missing_codes(lines, known, client)
+    unread = [r for r in known.unreadable() if codes_in(lines, r)]
+    if unread and not missing:
+        words = " and ".join(f"{r.words}s" for r in unread)
+        return RegisterGaps(
+            "warn",
+            f"{flow}: cannot read the {words} in Fortnox (the connection lacks the scope): they "
+            "are not checked before writing; reconnect to grant it",
+            {},
+        )
+    if not missing:
+        return None
+    policies = {r: str(getattr(settings, r.setting, "hold")) for r in missing}
+    named = " and ".join(f"{r.words} {', '.join(codes)}" for r, codes in missing.items())
+    many = len(missing) > 1 or any(len(codes) > 1 for codes in missing.values())
+    chosen = ", ".join(f"{r.setting}: {policy}" for r, policy in policies.items())
+    return RegisterGaps(
+        "fail" if "hold" in policies.values() else "warn",
+        f"{flow}: {named} {'are' if many else 'is'} used but not in Fortnox ({chosen})",
+        {r.field: codes for r, codes in missing.items()},
+    )

@@ -38,7 +38,12 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.change_status import Settlement
 from fortnox_bridge.engine.flow import Builder
 from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.flows.payroll.absence_use import ABSENCE_FLOW, AbsenceUse, absence_use
+from fortnox_bridge.flows.payroll.absence_use import (
+    ABSENCE_FLOW,
+    AbsenceUse,
+    absence_use,
+    in_fortnox,
+)
 from fortnox_bridge.flows.payroll.codes import resolve
 from fortnox_bridge.formats.paxml.codes import ABSENCE
 from fortnox_bridge.store.built import BuiltSourceRepository
@@ -330,17 +335,7 @@ class _DayStates:
             return Settlement("pending", "waiting for the salary days of its time entries")
         if absences.status is not None:
             return Settlement(absences.status, absences.message)
-        return Settlement("succeeded", _in_fortnox(len(entries), absences.count))
-
-
-def _in_fortnox(entries: int, absences: int) -> str:
-    """``in Fortnox with the salary days of its 2 time entries and its 1 absence``."""
-    said = []
-    if entries:
-        said.append(f"the salary days of its {entries} time entr{'y' if entries == 1 else 'ies'}")
-    if absences:
-        said.append(f"its {absences} absence{'' if absences == 1 else 's'}")
-    return "in Fortnox with " + " and ".join(said)
+        return Settlement("succeeded", in_fortnox(len(entries), absences.count))
 
 
 def refresh(sessions: sessionmaker[Session], tenant_id: int, clock: Clock) -> RefreshResult:

@@ -30,9 +30,8 @@ from fortnox_bridge.flows.payroll.registers import (
     KnownCodes,
     MissingPolicy,
     check_lines,
-    codes_in,
     creator,
-    missing_codes,
+    gaps,
 )
 from fortnox_bridge.flows.payroll.salary_days import (
     ENTITIES,
@@ -258,28 +257,7 @@ class _SalaryDayPush(DerivedFlow):
             for line in payload.get("lines", [])
             if line.get("kind") == self.kind
         ]
-        known = self.known_codes()
-        missing = await missing_codes(lines, known, client)
-        unread = [r for r in known.unreadable() if codes_in(lines, r)]
-        if unread and not missing:
-            words = " and ".join(f"{r.words}s" for r in unread)
-            return RegisterGaps(
-                "warn",
-                f"{self.name}: cannot read the {words} in Fortnox (the connection lacks the "
-                "scope): they are not checked before writing; reconnect to grant it",
-                {},
-            )
-        if not missing:
-            return None
-        policies = {r: str(getattr(self.settings, r.setting, "hold")) for r in missing}
-        named = " and ".join(f"{r.words} {', '.join(codes)}" for r, codes in missing.items())
-        many = len(missing) > 1 or any(len(codes) > 1 for codes in missing.values())
-        settings = ", ".join(f"{r.setting}: {policy}" for r, policy in policies.items())
-        return RegisterGaps(
-            "fail" if "hold" in policies.values() else "warn",
-            f"{self.name}: {named} {'are' if many else 'is'} used but not in Fortnox ({settings})",
-            {r.field: codes for r, codes in missing.items()},
-        )
+        return await gaps(self.name, lines, self.settings, self.known_codes(), client)
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``employee e1, 2026-03-02``."""
