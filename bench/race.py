@@ -209,6 +209,10 @@ async def _workload(
             {"external_id": external_id, "data": payload}
             for external_id, payload in demo_employees(employees)
         ]
+        # The sandbox company has no project P100: the bridge creates it before the first day.
+        create = {"settings": {"missing_project": "create"}}
+        answer = await http.patch("/api/v1/flows/payroll.attendance.push", json=create)
+        assert answer.status_code == 200, answer.text
         # 1. A batch of new employees, "sync now" waited for while their pushes run.
         await _batch(http, "employees", people)
         await _batch(http, "projects", [PROJECT])

@@ -47,7 +47,7 @@ from fortnox_bridge.web.passwords import hash_password, verify_password
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
 DEMO_ADMIN = "admin@demo-ab.se"
-DEMO_SCOPES = ["salary", "companyinformation"]
+DEMO_SCOPES = ["salary", "companyinformation", "project", "costcenter"]
 DEMO_FILE = "demo.json"
 SANDBOX_FILE = "sandbox.sqlite"
 IN_PROCESS_URL = "http://sandbox.in-process"
@@ -330,6 +330,11 @@ class Demo:
             mirror.upsert(tenant_id, "project", external_id, payload, now=now)
         for external_id, payload in demo_time_entries(min(5, self.employee_count)):
             mirror.upsert(tenant_id, "time_entry", external_id, payload, now=now)
+        # The sandbox company has other projects: the bridge creates the demo's there first.
+        create = {"missing_project": "create"}
+        FlowConfigRepository(session).put(
+            tenant_id, "payroll.attendance.push", enabled=True, settings=create, now=now
+        )
 
     async def _cycle(
         self,

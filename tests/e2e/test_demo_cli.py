@@ -30,6 +30,8 @@ DEMO_KEYS = {
 EMPLOYEES, ABSENCE_TRANSACTIONS, ABSENCES = 25, 21, 8
 ATTENDANCE_TRANSACTIONS, SALARY_DAYS = 26, 25
 TRANSACTIONS = ABSENCE_TRANSACTIONS + ATTENDANCE_TRANSACTIONS
+#: The demo's three projects, which the bridge creates in the sandbox company first.
+PROJECTS = 3
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -78,7 +80,7 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_first["write_requests"] == EMPLOYEES + TRANSACTIONS
+    assert after_first["write_requests"] == EMPLOYEES + TRANSACTIONS + PROJECTS
     # The sandbox enforces Fortnox's 25 requests per 5 s, and the bridge keeps to it.
     assert after_first["requests_total"] > 25
     assert "429" not in after_first["responses_by_status"]
@@ -87,7 +89,7 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     assert second.returncode == 0, second.stdout + second.stderr
     assert _totals(second.stdout)["created"] == 0
     after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_second["write_requests"] == EMPLOYEES + TRANSACTIONS
+    assert after_second["write_requests"] == EMPLOYEES + TRANSACTIONS + PROJECTS
     assert after_second["requests_total"] == after_first["requests_total"]
 
 

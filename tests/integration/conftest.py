@@ -38,7 +38,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 SANDBOX_URL = "http://sandbox.test"
 #: Everything the engine's flows and pre-flight read or write.
-ENGINE_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
+ENGINE_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"]
 
 
 @pytest.fixture

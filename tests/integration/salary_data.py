@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from fortnox_bridge.fortnox import FortnoxClient
@@ -31,3 +32,14 @@ async def salary_transactions(client: FortnoxClient) -> tuple[Rows, Rows, dict[s
             ids["|".join(str(part) for part in key)] = str(data["id"])
         found.append(rows)
     return found[0], found[1], ids
+
+
+async def registers_in_fortnox(
+    client: FortnoxClient, projects: Iterable[str], cost_centers: Iterable[str]
+) -> None:
+    """Create in Fortnox the projects and cost centres the time entries name, as a company
+    that reports time on them has them (the payroll flows hold days on codes Fortnox lacks)."""
+    for number in projects:
+        await client.projects.create({"project_number": number, "description": f"Projekt {number}"})
+    for code in cost_centers:
+        await client.cost_centers.create({"code": code, "description": f"Kostnadsställe {code}"})

@@ -97,7 +97,14 @@ async def test_the_connection_before_and_after_connecting(
     after = (await api.http.get("/api/v1/connection")).json()
     assert after["state"] == "active"
     assert after["since"] is not None
-    assert after["scopes"] == ["bookkeeping", "companyinformation", "salary", "settings"]
+    assert after["scopes"] == [
+        "bookkeeping",
+        "companyinformation",
+        "costcenter",
+        "project",
+        "salary",
+        "settings",
+    ]
     assert (after["fortnox_tenant_id"], after["last_error"]) == (bridge.company, None)
 
 

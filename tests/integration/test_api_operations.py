@@ -203,6 +203,7 @@ async def test_a_time_entry_is_held_with_the_reason_until_its_day_reaches_fortno
     )
     # The project is still unknown: that entry stays held, and so does its day's other time.
     assert (await served.operation(orphan.json()["operation_id"]))["status"] == "held"
+    await engine_client.projects.create({"project_number": "P9", "description": "Nio"})
     project = await served.http.put(
         "/api/v1/projects/p9", json={"number": "P9", "name": "Nio", "paxml_code": "TID"}
     )

@@ -32,7 +32,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, employee
-from .salary_data import salary_transactions
+from .salary_data import registers_in_fortnox, salary_transactions
 
 DAYS = [date(2026, 3, d).isoformat() for d in (2, 3, 4, 5)]
 
@@ -185,6 +185,7 @@ async def test_batches_of_time_entries_on_the_same_days_never_leave_two_rows(
         "projects",
         [{"external_id": "p1", "data": {"number": "P100", "name": "Projekt P100"}}],
     )
+    await registers_in_fortnox(engine_client, ["P100"], [])
     await crowd.settle()
     host: dict[str, dict[str, Any]] = {}
 

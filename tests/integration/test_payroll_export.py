@@ -26,7 +26,7 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
 from .conftest import Put, employee
-from .salary_data import salary_transactions
+from .salary_data import registers_in_fortnox, salary_transactions
 
 FLOWS = [EmployeePush, AttendancePush, AbsencePush]
 PROJECTS = {"p1": "P100", "p2": "P200", "p3": "P300"}
@@ -162,6 +162,7 @@ async def payroll(
     put("absence_type", "semester", {"code": "semester", "name": "Semester"})
     put("absence_type", "sick", {"code": "sick", "name": "Sjuk", "paxml_code": "SJK"})
     put("absence_type", "vab", {"code": "vab", "name": "Vård av barn", "paxml_code": "VAB"})
+    await registers_in_fortnox(engine_client, PROJECTS.values(), ["CC1", "CC2"])
     return payroll
 
 

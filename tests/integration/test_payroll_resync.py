@@ -33,7 +33,7 @@ from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put
-from .salary_data import Rows, salary_transactions
+from .salary_data import Rows, registers_in_fortnox, salary_transactions
 
 FLOWS = ("hr.employee.push", "payroll.attendance.push", "payroll.absence.push")
 PAYROLL = ["payroll.attendance.push", "payroll.absence.push"]
@@ -150,6 +150,7 @@ async def payroll(
     put("absence_type", "semester", {"code": "semester", "name": "Semester"})
     put("absence_type", "sick", {"code": "sick", "name": "Sjuk", "paxml_code": "SJK"})
     put("absence_type", "vab", {"code": "vab", "name": "Vård av barn", "paxml_code": "VAB"})
+    await registers_in_fortnox(engine_client, PROJECTS.values(), ["CC1"])
     state = Payroll(bridge, sessions, put)
     for external_id, entry in state.host.items():
         put("time_entry", external_id, entry)

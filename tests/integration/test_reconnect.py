@@ -41,6 +41,7 @@ from fortnox_bridge.store.models import Run
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox, LiveSandbox, Put
+from .salary_data import registers_in_fortnox
 
 PAYROLL = ["payroll.attendance.push", "payroll.absence.push"]
 #: (employee's Fortnox id, date, cause, project) → hours
@@ -197,6 +198,14 @@ async def world(
             "family_name": "Svensson",
         })  # fmt: skip
     put("project", "p1", {"number": "P100", "name": "Bygget"})
+    issued = await control.issue_tokens(bridge.company, ENGINE_SCOPES)  # on today's clock
+    client = FortnoxClient(
+        access_token=issued["access_token"], api_url=SANDBOX_URL, transport=faulty_transport
+    )
+    try:
+        await registers_in_fortnox(client, ["P100"], [])
+    finally:
+        await client.aclose()
     put("absence_type", "semester", {"code": "semester", "name": "Semester"})
     for external_id, entry in found.host.items():
         put("time_entry", external_id, entry)
@@ -381,6 +390,11 @@ def test_the_cli_shows_the_widened_interval_runs_the_proposal_and_dismisses_it(
             "email": "anna@tid.se", "given_name": "Anna", "family_name": "Ek",
         }, now=now)  # fmt: skip
         mirror.upsert(tenant.id, "project", "p1", {"number": "P100", "name": "Bygget"}, now=now)
+        # The sandbox company has no project P100: the bridge creates it.
+        create = {"missing_project": "create"}
+        FlowConfigRepository(session).put(
+            tenant.id, "payroll.attendance.push", enabled=True, settings=create, now=now
+        )
         for day in ("2026-03-02", "2026-03-12", "2026-03-30"):
             entry = {"employee": "e001", "date": day, "hours": "8", "project": "p1"}
             mirror.upsert(tenant.id, "time_entry", f"t-{day}", entry, now=now)

@@ -25,6 +25,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import ENGINE_SCOPES, LiveSandbox, employee
+from .salary_data import registers_in_fortnox
 
 TENANT = "Dubbel AB"
 DAY = "e1/2026-03-02@TID|P100|CC1"
@@ -92,6 +93,11 @@ async def _in_fortnox(url: str, company: int, work: Any) -> Any:
         await client.aclose()
 
 
+async def registers_in_fortnox_of_p100(client: FortnoxClient) -> None:
+    """Project P100 and cost centre CC1 in Fortnox, as the time entries name them."""
+    await registers_in_fortnox(client, ["P100"], ["CC1"])
+
+
 def _ok(result: Result, code: int = 0) -> str:
     assert result.exit_code == code, result.output
     return result.output
@@ -112,6 +118,7 @@ def test_repair_duplicates_lists_then_deletes_the_extra_records(
     store.put("project", {"p1": {"number": "P100", "name": "Projekt P100"}})
     work = {"employee": "e1", "project": "p1", "cost_center": "CC1"}
     store.put("time_entry", {"t1": {**work, "date": "2026-03-02", "hours": "5"}})
+    asyncio.run(_in_fortnox(live_sandbox.url, store.company(), registers_in_fortnox_of_p100))
     _ok(cli("sync", "--tenant", TENANT))
     clean = _ok(cli("repair", "duplicates", "--tenant", TENANT))
     assert "No duplicates in Fortnox" in clean

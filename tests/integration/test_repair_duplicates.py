@@ -39,6 +39,7 @@ from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 from .conftest import Bridge, Put, employee
+from .salary_data import registers_in_fortnox
 
 FLOWS = ("hr.employee.push", "payroll.attendance.push", "payroll.absence.push")
 ATTENDANCE, ABSENCE, EMPLOYEES = (
@@ -66,9 +67,14 @@ class Tenant:
 
 @pytest.fixture
 async def tenant_with_data(
-    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, put: Put
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    put: Put,
+    engine_client: FortnoxClient,
 ) -> Tenant:
     await bridge.connect()
+    await registers_in_fortnox(engine_client, ["P100"], ["CC1"])
     with sessions.begin() as session:
         configs = FlowConfigRepository(session)
         for name in FLOWS:

@@ -381,7 +381,9 @@ async def _connect_fortnox(
     )
     try:
         if code is None:
-            scopes = sorted({"salary", "bookkeeping", "settings", "companyinformation"})
+            scopes = sorted(
+                {"salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"}
+            )
             url = app.authorize_url(scopes, state=f"tenant-{tenant_id}")
             await stack.connections.transition(tenant_id, "pending_auth", "consent requested")
             console.print("Send the Fortnox administrator to this page to approve the bridge:")

@@ -42,7 +42,14 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 log = logging.getLogger(__name__)
 #: What the engine's flows and pre-flight need from a sandbox company.
-SANDBOX_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
+SANDBOX_SCOPES = [
+    "salary",
+    "bookkeeping",
+    "settings",
+    "companyinformation",
+    "project",
+    "costcenter",
+]
 
 
 @dataclass

@@ -31,7 +31,8 @@ tenant's event feed in the same transaction (a conflict has its own event, ``con
 Records the bridge builds others from (time entries, and the projects and absence types they
 name, which become salary days) are settled by their builder after each run
 (:func:`settle_built_from`): ``held`` while a time entry is left out of its day or its day is
-held back, then ``succeeded`` once the day is in Fortnox, or ``failed`` with Fortnox's refusal.
+held back, then ``succeeded`` once the day is in Fortnox, or ``failed`` with Fortnox's refusal;
+an absence type also waits for the absences on it when the tenant sends absences.
 Entities that nothing reads are settled by the API at once (:func:`settle_at_once`).
 """
 

@@ -30,7 +30,7 @@ the new value again (someone edited them there), or :meth:`DerivedPusher.push` r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -86,6 +86,14 @@ class Parts:
     fields: dict[str, dict[str, Any]]
     #: A problem to report although the parts were derived (e.g. "0 scheduled hours").
     warning: str | None = None
+    #: A problem someone has to fix that holds the whole record back: nothing of it is written
+    #: (a Fortnox register code the parts name is missing there); looked at again next run.
+    held: str | None = None
+    #: Said in the run item beside what was written (not a problem).
+    note: str | None = None
+    #: Awaited once before the record's first write, never in a dry run: creates what the
+    #: parts need in Fortnox (a missing project). A Fortnox refusal fails the record.
+    prepare: Callable[[], Awaitable[None]] | None = None
 
 
 class PartFlow(Flow):
@@ -370,6 +378,8 @@ class _Run:
         self.recover, self.in_flight = recover, in_flight
         self.dry_run, self.rewrite = dry_run, rewrite
         self._resource: _NumericResource | None = None
+        #: What the current record's parts need made in Fortnox before they are written.
+        self._prepare: Callable[[], Awaitable[None]] | None = None
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -387,6 +397,7 @@ class _Run:
 
     async def record(self, record: MirrorRecord, link: Link | None) -> None:
         flow = self.flow
+        self._prepare = None
         payload = dict(record.payload)
         related = {
             host_field: self.related.get(entity, {}).get(str(payload.get(host_field)))
@@ -445,7 +456,12 @@ class _Run:
                     item.action = "read"
                     self.result.count("failed", item.fail(exc))
                     return None
+                if derived.held is not None:
+                    return self._skip(item, f"held back: {derived.held}", problem=True)
                 target, warning = derived.fields, derived.warning
+                reason = f"{reason}; {derived.note}" if derived.note else reason
+                if derived.prepare is not None and not self.dry_run:
+                    self._prepare = derived.prepare
         items = self._diff(record, head, target, connected, disconnected)
         await self._apply(record, link, head, items, item, reason, warning)
         return None
@@ -617,6 +633,17 @@ class _Run:
             for planned in writes:
                 outcome.add(planned.action, split_part_id(planned.external_id)[1])
         elif writes:
+            prepare, self._prepare = self._prepare, None
+            if prepare is not None:
+                try:
+                    await prepare()
+                except RUN_STOPPERS:
+                    raise
+                except FortnoxError as exc:  # what the parts need could not be made
+                    self._settle_parent(record, link, head, complete=False)
+                    item.action = "create"
+                    self.result.count("failed", item.fail(exc))
+                    return
             self._settle_parent(record, link, head, complete=False)
             resource = await self.resource()
             for planned in writes:

@@ -8,7 +8,9 @@ A checklist, each item with a status and the fix:
 - no date a dated flow is about to write is in the locked period (``/3/settings/lockedperiod``);
 - a financial year covers every such date of a flow that needs one
   (:attr:`~fortnox_bridge.engine.flow.Flow.needs_financial_year`; salary data does not);
-- referenced registers exist: records a flow refers to are in Fortnox.
+- referenced registers exist: records a flow refers to are in Fortnox;
+- Fortnox has the register codes the records name (the projects and cost centres of reported
+  time), for flows that can tell (:class:`RegisterCheck`).
 
 The financial years and the locked period are cached on the connection (``facts``), so every
 run checks its dates without a request; pre-flight refreshes them on connect, on demand
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,6 +54,35 @@ class Check:
     status: Status
     detail: str
     fix: str = ""
+    #: The line's texts as message ids with their values (``detail``, ``fix``, ``values``), for
+    #: a UI that shows it in another language; empty: only the English above.
+    texts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RegisterGaps:
+    """The codes of Fortnox registers a flow's records name that Fortnox lacks."""
+
+    #: ``fail`` when the flow holds such records back, ``warn`` when it creates or omits them.
+    status: Status
+    #: What is missing, in words (``project P1 is used but not in Fortnox (...)``).
+    detail: str
+    #: The missing codes by register (``{"project": ["P1"], "cost_center": ["CC1"]}``).
+    codes: dict[str, list[str]]
+
+
+@runtime_checkable
+class RegisterCheck(Protocol):
+    """A flow that can tell which register codes its records name that Fortnox lacks."""
+
+    name: str
+    entity: str
+
+    async def register_gaps(
+        self, payloads: list[dict[str, Any]], client: Any
+    ) -> RegisterGaps | None:
+        """What is missing for ``payloads`` (the flow's live records); ``None``: nothing."""
+        ...
 
 
 @dataclass
@@ -67,9 +98,16 @@ class Checklist:
         """Nothing failed (warnings allowed)."""
         return all(check.status != "fail" for check in self.checks)
 
-    def add(self, name: str, status: Status, detail: str, fix: str = "") -> None:
-        """Append one line."""
-        self.checks.append(Check(name, status, detail, fix))
+    def add(
+        self,
+        name: str,
+        status: Status,
+        detail: str,
+        fix: str = "",
+        texts: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one line (``texts``: see :attr:`Check.texts`)."""
+        self.checks.append(Check(name, status, detail, fix, texts or {}))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -83,6 +121,20 @@ class Checklist:
 
 #: The flows that send absence transactions: from host absences, and from reported time.
 ABSENCE_SOURCES = ("hr.absence.push", "payroll.absence.push")
+
+
+#: The checklist line of the register codes in use, and its texts (the UI translates them).
+REGISTERS = "Fortnox registers of payroll lines"
+REGISTERS_OK = "Every project and cost centre in use is in Fortnox."
+REGISTERS_MISSING = (
+    "Projects used on payroll lines but missing in Fortnox: %(projects)s; cost centres: "
+    "%(cost_centers)s."
+)
+REGISTERS_FIX = (
+    "create them in Fortnox (Projekt, Kostnadsställen), or set the payroll flows' "
+    "missing_project / missing_cost_center to create (the bridge creates them) or omit (the "
+    "lines are written without them)"
+)
 
 
 def facts_are_stale(facts: dict[str, Any], now: datetime) -> bool:
@@ -124,6 +176,7 @@ class Preflight:
         self._twice(context, checklist)
         self._build(context)
         self._pending(context, checklist)
+        await self._registers(context, client, checklist)
         return checklist
 
     @staticmethod
@@ -203,6 +256,54 @@ class Preflight:
             connection = ConnectionRepository(session).for_tenant(tenant_id)
             if connection is not None:
                 connection.facts = facts
+
+    async def _registers(self, context: TenantContext, client: Any, checklist: Checklist) -> None:
+        """Register codes in use (projects, cost centres of reported time) Fortnox lacks."""
+        checking = [
+            flow
+            for name in context.enabled
+            if isinstance(flow := context.flows[name], RegisterCheck)
+        ]
+        if not checking:
+            return
+        gaps: list[RegisterGaps] = []
+        for flow in checking:
+            with self.sessions.begin() as session:
+                payloads = [
+                    dict(r.payload)
+                    for r in MirrorRepository(session).live(context.tenant_id, flow.entity)
+                ]
+            try:
+                found = await flow.register_gaps(payloads, client)
+            except FortnoxError as exc:
+                checklist.add(
+                    REGISTERS,
+                    "warn",
+                    f"{flow.name}: cannot read the projects or cost centres: {exc}",
+                    "grant the project and cost-centre scopes to check them before writing",
+                )
+                return
+            if found is not None:
+                gaps.append(found)
+        if not gaps:
+            texts = {"detail": REGISTERS_OK, "values": {}}
+            checklist.add(REGISTERS, "ok", REGISTERS_OK, texts=texts)
+            return
+        codes = {
+            kind: ", ".join(sorted({c for gap in gaps for c in gap.codes.get(kind, [])})) or "–"
+            for kind in ("project", "cost_center")
+        }
+        checklist.add(
+            REGISTERS,
+            "fail" if any(gap.status == "fail" for gap in gaps) else "warn",
+            "; ".join(gap.detail for gap in gaps),
+            REGISTERS_FIX,
+            texts={
+                "detail": REGISTERS_MISSING,
+                "fix": REGISTERS_FIX,
+                "values": {"projects": codes["project"], "cost_centers": codes["cost_center"]},
+            },
+        )
 
     def _pending(self, context: TenantContext, checklist: Checklist) -> None:
         """Dates and references of what the enabled push flows are about to write."""

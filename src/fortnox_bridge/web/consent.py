@@ -30,7 +30,7 @@ from fortnox_bridge.web.i18n import N_
 #: Where Fortnox sends the browser back, under the UI's mount.
 CALLBACK_PATH = "/connection/callback"
 #: Scopes the bridge's flows and pre-flight check need.
-SCOPES = ("bookkeeping", "companyinformation", "salary", "settings")
+SCOPES = ("bookkeeping", "companyinformation", "costcenter", "project", "salary", "settings")
 #: How long a started consent may take before its answer is refused.
 STATE_AGE_SECONDS = 30 * 60
 #: How long a connection link for a tenant's Fortnox administrator works.

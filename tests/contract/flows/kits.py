@@ -62,6 +62,9 @@ class Kit:
     partial_list: bool = False
     #: Flow settings by flow name (default: none).
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Fortnox registers the records name, by sandbox register and code, there before the
+    #: first run (the projects and cost centres of time entries).
+    registers: dict[str, Records] = field(default_factory=dict)
     #: Built flows: the host entity of ``records`` (time entries for salary days) ...
     source: str | None = None
     #: ... and the id of the built record each becomes.
@@ -94,6 +97,10 @@ KITS: dict[str, Kit] = {
         prerequisites={
             "employee": {"e1": employee(1), "e2": employee(2)},
             "project": {"p1": {"number": "P1", "name": "Projekt 1"}},
+        },
+        registers={
+            "projects": {"P1": {"ProjectNumber": "P1", "Description": "Projekt 1"}},
+            "costcenters": {"CC1": {"Code": "CC1", "Description": "Bygg", "Active": True}},
         },
         source="time_entry",
         # One entry per employee and day: one attendance transaction per salary day.

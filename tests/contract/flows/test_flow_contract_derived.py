@@ -14,7 +14,9 @@ from fortnox_bridge.engine.deriving import DerivedFlow, split_part_id
 from fortnox_bridge.engine.results import FlowResult
 from fortnox_bridge.engine.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.sandbox.seed import EPOCH_STAMP
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
@@ -73,8 +75,15 @@ def harness(
     tenant: int,
     fortnox: FortnoxClient,
     host: Host,
+    sandbox_state: SandboxState,
+    company: int,
 ) -> DerivedHarness:
-    return DerivedHarness(request.param, sessions, clock, tenant, fortnox, host)
+    harness = DerivedHarness(request.param, sessions, clock, tenant, fortnox, host)
+    for name, records in harness.kit.registers.items():  # in Fortnox before the first run
+        register = sandbox_state.companies[company].register(name)
+        for code, record in records.items():
+            register.put(code, dict(record), EPOCH_STAMP)
+    return harness
 
 
 @pytest.mark.parametrize("harness", DERIVED, indirect=True)

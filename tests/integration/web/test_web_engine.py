@@ -232,3 +232,34 @@ async def test_a_service_account_is_connected_from_the_tenant_page(
         connection = ConnectionRepository(session).for_tenant(bridge.tenant)
         assert connection is not None
         assert (connection.state, connection.fortnox_tenant_id) == ("active", bridge.company)
+
+
+async def test_the_checklist_lists_the_projects_fortnox_lacks_in_the_users_language(
+    ui: tuple[httpx.AsyncClient, WebContext], bridge: Bridge, put: Put
+) -> None:
+    client, _ = ui
+    await bridge.connect()
+    put("employee", "e001", employee(1))
+    put("project", "p1", {"number": "P1", "name": "Bygget"})
+    entry = {"employee": "e001", "date": "2026-03-02", "hours": "8", "project": "p1"}
+    put("time_entry", "t1", {**entry, "cost_center": "CC1"})
+    base = f"/ui/tenants/{bridge.tenant}"
+    token = csrf_of((await client.get(base)).text)
+    assert (await client.post(f"{base}/check", data={"csrf_token": token})).status_code == 303
+    line = re.compile(
+        r'<li class="check check-fail" data-check="Fortnox registers of payroll lines">.*?</li>',
+        re.S,
+    )
+    english = line.search((await client.get(base)).text)
+    assert english is not None
+    assert "Projects used on payroll lines but missing in Fortnox: P1; cost centres: CC1." in (
+        english.group(0)
+    )
+    await client.post("/ui/language", data={"csrf_token": token, "language": "sv"})
+    swedish = line.search((await client.get(base)).text)
+    assert swedish is not None
+    assert "<strong>Fortnox-register på lönerader</strong>" in swedish.group(0)
+    assert "Projekt som används på lönerader men saknas i Fortnox: P1; kostnadsställen: CC1." in (
+        swedish.group(0)
+    )
+    assert "skapa dem i Fortnox (Projekt, Kostnadsställen)" in swedish.group(0)

@@ -133,10 +133,11 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         data={"enabled": "false", "setting-period_start_day": "25", "csrf_token": token},
     )
     waiting = {"existing_in_fortnox": "wait_for_plan"}
+    holding = {"missing_project": "hold", "missing_cost_center": "hold"}
     assert _configs(sessions, tenant_id) == {
         "hr.employee.push": (True, {"default_schedule": "HEL", **waiting}),
         "hr.employee.pull": (False, {"import_unmatched": True}),
-        "payroll.absence.push": (False, {"period_start_day": 25}),
+        "payroll.absence.push": (False, {"period_start_day": 25, **holding}),
     }
     page = signed_in.get(saved.headers["location"].split("#")[0]).text
     assert "Saved the settings of hr.employee.push." in page

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -99,6 +101,25 @@ def test_a_day_sums_hours_per_kind_cause_project_and_cost_centre() -> None:
     assert aggregate("e1", "2026-03-02", list(reversed(entries)), PROJECTS, TYPES) == day
 
 
+class _Register:
+    """A Fortnox register's list, as the client iterates it."""
+
+    def __init__(self, rows: list[SimpleNamespace] | None = None) -> None:
+        self.rows = rows or []
+
+    async def iterate(self) -> AsyncIterator[SimpleNamespace]:
+        for row in self.rows:
+            yield row
+
+
+class _Fortnox:
+    """A client whose project register holds ``numbers`` (no cost centres)."""
+
+    def __init__(self, *numbers: str) -> None:
+        self.projects = _Register([SimpleNamespace(project_number=n) for n in numbers])
+        self.cost_centers = _Register()
+
+
 async def test_each_flow_takes_its_kind_of_lines_and_the_tenants_code_mapping() -> None:
     day = aggregate(
         "e1",
@@ -115,7 +136,7 @@ async def test_each_flow_takes_its_kind_of_lines_and_the_tenants_code_mapping() 
     attendance = AttendancePush(mappings={"paxml_code": {"ÖT2": "OT1"}})
     head = attendance.head(record, {})
     assert head.wanted
-    parts = await attendance.parts(record, head, None)  # type: ignore[arg-type]
+    parts = await attendance.parts(record, head, _Fortnox("P100"))  # type: ignore[arg-type]
     assert parts.fields == {
         "OT1|P100|": {"employee_id": "7", "date": "2026-03-02", "cause_code": "OT1",
                       "hours": "3", "project": "P100"},

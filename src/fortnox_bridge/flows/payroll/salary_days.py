@@ -38,6 +38,12 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.change_status import Settlement
 from fortnox_bridge.engine.flow import Builder
 from fortnox_bridge.engine.results import FlowResult
+from fortnox_bridge.flows.payroll.absence_use import (
+    ABSENCE_FLOW,
+    AbsenceUse,
+    absence_use,
+    in_fortnox,
+)
 from fortnox_bridge.flows.payroll.codes import resolve
 from fortnox_bridge.formats.paxml.codes import ABSENCE
 from fortnox_bridge.store.built import BuiltSourceRepository
@@ -238,6 +244,7 @@ class _DayStates:
     """The salary days, their links and the run's items, read as needed."""
 
     def __init__(self, session: Session, tenant_id: int, results: Sequence[FlowResult]) -> None:
+        self.session = session
         self.mirror = MirrorRepository(session)
         self.links = LinkRepository(session)
         self.tenant_id = tenant_id
@@ -309,7 +316,12 @@ class _DayStates:
             for r in self.mirror.live(self.tenant_id, TIME_ENTRY)
             if r.payload.get(field_name) == external_id
         ]
-        if not entries:
+        absences = AbsenceUse(0)
+        if entity == ABSENCE_TYPE:  # absences on it go to Fortnox too (hr.absence.push)
+            absences = absence_use(self.session, self.tenant_id, external_id, self.items)
+            if absences.status == "held":
+                return Settlement("held", absences.message, ABSENCE_FLOW)
+        if not entries and not absences.count:
             return Settlement("succeeded", "stored; no reported time uses it yet")
         waiting = None
         for entry in entries:
@@ -321,11 +333,9 @@ class _DayStates:
             waiting = waiting or found
         if waiting is not None:
             return Settlement("pending", "waiting for the salary days of its time entries")
-        return Settlement(
-            "succeeded",
-            f"in Fortnox with the salary days of its {len(entries)} time "
-            f"entr{'y' if len(entries) == 1 else 'ies'}",
-        )
+        if absences.status is not None:
+            return Settlement(absences.status, absences.message)
+        return Settlement("succeeded", in_fortnox(len(entries), absences.count))
 
 
 def refresh(sessions: sessionmaker[Session], tenant_id: int, clock: Clock) -> RefreshResult:

@@ -22,7 +22,17 @@ from pydantic import BaseModel, Field
 
 from fortnox_bridge.engine.deriving import DerivedFlow, Head, PartFlow, Parts
 from fortnox_bridge.engine.flow import Builder, FlowSettings, MappingKind, Period, normalise
+from fortnox_bridge.engine.preflight import RegisterGaps
 from fortnox_bridge.engine.results import FlowResult, ItemOutcome
+from fortnox_bridge.flows.payroll.registers import (
+    CHOICES,
+    REGISTERS,
+    KnownCodes,
+    MissingPolicy,
+    check_lines,
+    creator,
+    gaps,
+)
 from fortnox_bridge.flows.payroll.salary_days import (
     ENTITIES,
     SALARY_DAYS,
@@ -71,6 +81,23 @@ class PayrollSettings(FlowSettings):
         description="The day of the month a salary period starts on (1: calendar months). "
         "Re-syncs are widened to whole salary periods, and locked periods are reported per "
         "salary period.",
+    )
+    missing_project: MissingPolicy = Field(
+        default="hold",
+        title="Projects missing in Fortnox",
+        description="What happens to reported time on a project whose number Fortnox does not "
+        "have (Fortnox refuses such transactions): the day is held back with a problem until "
+        "the project is created in Fortnox, the bridge creates the project (its number as "
+        "number and name), or the time is written without the project.",
+        json_schema_extra={"choices": CHOICES},
+    )
+    missing_cost_center: MissingPolicy = Field(
+        default="hold",
+        title="Cost centres missing in Fortnox",
+        description="The same for a cost centre Fortnox does not have: hold the day back, "
+        "create the cost centre in Fortnox (its code as code and name), or write the time "
+        "without the cost centre.",
+        json_schema_extra={"choices": CHOICES},
     )
 
 
@@ -182,11 +209,25 @@ class _SalaryDayPush(DerivedFlow):
         codes = ", ".join(sorted({str(line["cause_code"]) for line in lines}))
         return Head(fields, True, f"{codes}: {format(total.normalize(), 'f')} h")
 
+    def known_codes(self) -> KnownCodes:
+        """The project and cost-centre codes Fortnox has, read once per run (a flow object
+        lives for one run)."""
+        known = self.__dict__.get("_known_codes")
+        if known is None:
+            known = self.__dict__["_known_codes"] = KnownCodes()
+        return known
+
     async def parts(self, record: Mapping[str, Any], head: Head, client: FortnoxClient) -> Parts:
         """One transaction per line; the entries whose code could not be resolved are a warning
-        (the rest of the day is written)."""
+        (the rest of the day is written). A project or cost centre Fortnox lacks holds the day
+        back, is created or is left off, as the flow's settings say."""
+        policies = {r.setting: getattr(self.settings, r.setting, "hold") for r in REGISTERS}
+        known = self.known_codes()
+        checked = await check_lines(list(head.fields["lines"]), policies, self.name, known, client)
+        if checked.held:
+            return Parts({}, held="; ".join(checked.held))
         parts: dict[str, dict[str, Any]] = {}
-        for line in head.fields["lines"]:
+        for line in checked.lines:
             fields = {
                 "employee_id": head.fields["employee_id"],
                 "date": head.fields["date"],
@@ -203,7 +244,20 @@ class _SalaryDayPush(DerivedFlow):
                 f"time entry {e['time_entry']} is left out: {e['message']}"
                 for e in head.fields["errors"]
             )
-        return Parts(parts, warning)
+        prepare = creator(checked.creates, known, client) if checked.creates else None
+        return Parts(parts, warning, note="; ".join(checked.notes) or None, prepare=prepare)
+
+    async def register_gaps(
+        self, payloads: list[dict[str, Any]], client: FortnoxClient
+    ) -> RegisterGaps | None:
+        """The projects and cost centres this flow's lines name that Fortnox lacks (pre-flight)."""
+        lines = [
+            line
+            for payload in payloads
+            for line in payload.get("lines", [])
+            if line.get("kind") == self.kind
+        ]
+        return await gaps(self.name, lines, self.settings, self.known_codes(), client)
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``employee e1, 2026-03-02``."""

@@ -1,5 +1,6 @@
-"""Payroll transactions: absence, attendance and salary rows refer to an existing employee;
-several absence or attendance rows may share a day. Absence and
+"""Payroll transactions: absence, attendance and salary rows refer to an existing employee, and
+to an existing project and cost centre when they name one; several absence or attendance rows
+may share a day. Absence and
 attendance rows dated in the locked period are refused, as created, changed or deleted, with
 Fortnox's locked-period message (no financial year is needed for salary data)."""
 
@@ -19,6 +20,8 @@ from fortnox_bridge.sandbox.state import SandboxState
 
 EMPLOYEES = "employees"
 EXPENSES = "expenses"
+PROJECTS = "projects"
+COST_CENTERS = "costcenters"
 
 
 def check_employee(ctx: Ctx, record: Record) -> None:
@@ -26,6 +29,18 @@ def check_employee(ctx: Ctx, record: Record) -> None:
     employee_id = str(record.get("EmployeeId", ""))
     if ctx.record(EMPLOYEES, employee_id) is None:
         raise refuse(UNKNOWN_REFERENCE, what="Anställd", value=employee_id)
+
+
+def check_registers(ctx: Ctx, record: Record) -> None:
+    """A project or cost centre the row names must exist (no recorded Fortnox code: the
+    sandbox's own, see ``docs/sandbox.md``)."""
+    for field, register, what in (
+        ("Project", PROJECTS, "Projekt"),
+        ("CostCenter", COST_CENTERS, "Kostnadsställe"),
+    ):
+        value = record.get(field)
+        if value not in (None, "") and ctx.record(register, str(value)) is None:
+            raise refuse(UNKNOWN_REFERENCE, what=what, value=value)
 
 
 def check_unlocked(ctx: Ctx, record: Record) -> None:
@@ -43,6 +58,7 @@ class TimeTransactionRules(Rules):
         """Employee must exist; not in the locked period (nor moved out of it); hours and extent
         are non-negative numbers, extent at most 100."""
         check_employee(ctx, record)
+        check_registers(ctx, record)
         check_unlocked(ctx, record)
         if old is not None:
             check_unlocked(ctx, old)
@@ -76,11 +92,13 @@ class TimeTransactionRules(Rules):
 
 
 class SalaryTransactionRules(Rules):
-    """Salary rows: employee and expense code must exist; ``Total`` defaults to number × amount."""
+    """Salary rows: employee, expense code, project and cost centre must exist; ``Total``
+    defaults to number × amount."""
 
     def prepare(self, ctx: Ctx, record: Record, sent: Record, old: Record | None) -> None:
         """Check references and compute the total when it was not given."""
         check_employee(ctx, record)
+        check_registers(ctx, record)
         expense = record.get("Expense")
         if expense and ctx.record(EXPENSES, str(expense)) is None:
             raise refuse(UNKNOWN_REFERENCE, what="Utläggskod", value=expense)
