@@ -455,3 +455,49 @@ async def test_a_conflict_decided_for_the_bridge_queues_its_push(
     assert [(task, args["records"]) for task, _, _, args in _jobs(sessions)] == [
         ("fortnox_bridge.push", {"employee": ["e2"]})
     ]
+
+
+async def test_a_tenants_next_job_starts_when_its_previous_one_ends_not_at_the_next_poll(
+    db_url: str, sessions: sessionmaker[Session], queue: JobQueue
+) -> None:
+    # A worker that looks at the table only once a minute: the waiting job can start within
+    # this test's time only if the end of the running one wakes the worker.
+    slow = JobQueue(db_url, sessions, poll_seconds=60, periodic=False)
+    tenant = _tenant(sessions, "Handover AB")
+    await slow.submit(push_job(tenant, [("employee", "e1")]))
+    await slow.submit(Job("sweep", tenant))  # waits on the tenant's lock
+    ran: list[str] = []
+    found_nothing = asyncio.Event()
+    done = asyncio.Event()
+    manager = slow.app.job_manager
+    fetch = manager.fetch_job
+
+    async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
+        job = await fetch(*args, **kwargs)
+        if job is None:
+            found_nothing.set()
+        return job
+
+    manager.fetch_job = counted_fetch  # type: ignore[method-assign]
+
+    async def handle(job: Job) -> None:
+        ran.append(job.kind)
+        if job.kind == "push":
+            # Held until the worker looked for more and found only the locked sweep: from then
+            # on it waits for a notification (or its poll a minute later).
+            await asyncio.wait_for(found_nothing.wait(), timeout=15)
+        else:
+            done.set()
+
+    working = asyncio.create_task(slow.run_worker(handle, concurrency=2))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=15)
+    finally:
+        working.cancel()
+        await asyncio.gather(working, return_exceptions=True)
+    assert ran == ["push", "sweep"]
+    with sessions.begin() as session:
+        names = session.execute(
+            text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'fortnox_bridge_%' ORDER BY 1")
+        ).scalars()
+        assert list(names) == ["fortnox_bridge_job_deleted", "fortnox_bridge_job_ended"]

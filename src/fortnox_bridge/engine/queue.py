@@ -95,11 +95,46 @@ def libpq_url(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+#: Wakes the workers when a job ends while another job of its lock (its tenant) waits.
+#: procrastinate notifies the workers only when a job is queued; a tenant's next job, queued
+#: while the previous one ran, would otherwise start at a worker's next poll of the table
+#: (``queue_poll_seconds``) instead of at once. The notification is the one procrastinate sends
+#: for a new job, sent when the ending job's transaction commits, that is once its lock is free.
+HANDOVER = "fortnox_bridge_lock_handover"
+HANDOVER_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {HANDOVER}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    waiting RECORD;
+    payload TEXT;
+BEGIN
+    SELECT id, queue_name INTO waiting FROM procrastinate_jobs
+        WHERE lock = OLD.lock AND status = 'todo'
+        ORDER BY priority DESC, id LIMIT 1;
+    IF FOUND THEN
+        payload := json_build_object('type', 'job_inserted', 'job_id', waiting.id)::text;
+        PERFORM pg_notify('procrastinate_queue_v1#' || waiting.queue_name, payload);
+        PERFORM pg_notify('procrastinate_any_queue_v1', payload);
+    END IF;
+    RETURN NULL;
+END;
+$$
+"""
+#: The triggers that call it (made when missing: making one locks the job table).
+HANDOVER_TRIGGERS = {
+    "fortnox_bridge_job_deleted": "AFTER DELETE ON procrastinate_jobs FOR EACH ROW "
+    "WHEN (OLD.status = 'doing' AND OLD.lock IS NOT NULL)",
+    "fortnox_bridge_job_ended": "AFTER UPDATE OF status ON procrastinate_jobs FOR EACH ROW "
+    "WHEN (OLD.status = 'doing' AND NEW.status <> 'doing' AND OLD.lock IS NOT NULL)",
+}
+
+
 def ensure_schema(engine: Engine) -> bool:
     """Create procrastinate's tables, types and functions unless they exist; ``True`` if made.
 
     They live beside the store's tables but outside its migrations (procrastinate owns them);
-    concurrent starts wait for each other on an advisory lock.
+    concurrent starts wait for each other on an advisory lock. The bridge's own triggers
+    (:data:`HANDOVER_FUNCTION`) are made when missing, its function on every start.
     """
     with engine.begin() as connection:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
@@ -110,10 +145,24 @@ def ensure_schema(engine: Engine) -> bool:
                     "apply procrastinate's migrations (see its documentation) or drop the "
                     "procrastinate_* tables while no job waits"
                 )
-            return False
-        raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-        raw.execute(SchemaManager.get_schema())  # several statements: the simple protocol
-        return True
+            made = False
+        else:
+            raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
+            raw.execute(SchemaManager.get_schema())  # several statements: the simple protocol
+            made = True
+        connection.execute(text(HANDOVER_FUNCTION))
+        present = set(
+            connection.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgname = ANY(:names)"),
+                {"names": list(HANDOVER_TRIGGERS)},
+            ).scalars()
+        )
+        for name, when in HANDOVER_TRIGGERS.items():
+            if name not in present:
+                connection.execute(
+                    text(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {HANDOVER}()")
+                )
+        return made
 
 
 def _kwargs(job: Job) -> dict[str, Any]:
