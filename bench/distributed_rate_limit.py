@@ -18,7 +18,9 @@ another on whichever worker takes them. The workers run with the client's defaul
 ``FORTNOX_BRIDGE_REDIS_URL``, so every process sees the same window per connection
 (``--redis-url ''`` runs them without it, each process with its own window, for comparison).
 
-Prints one JSON line: the aggregate request rate against tenants × 5 requests/s, each tenant's
+Prints one JSON line: the aggregate request rate against tenants × 5 requests/s — over the
+wall time from the first batch stored to the last job done, and between the first and the last
+request the sandbox received (as ``rate_limit.py`` measures one process) — each tenant's
 rate (its requests between its first and its last, from the sandbox's request log), the 429
 answers the sandbox sent (its stats), the wall time, how often a tenant's next job ran on another
 process than its previous one, and the CPU the workers and PostgreSQL used. The rate limits of the
@@ -175,9 +177,11 @@ async def sandbox_figures(
     async with SandboxControl(url) as control:
         stats = await control.stats()
         employees, rates, spans, stalls, throttled = 0, [], [], [], {}
+        times: list[float] = []
         for tenant_id, company in companies.items():
             log = await control.requests(company, limit=10_000)
             log = [e for e in log if e["path"].startswith("/3/")]
+            times += [datetime.fromisoformat(e["at"]).timestamp() for e in log]
             rate, span, stalled = per_tenant([e for e in log if e["status"] != 429])
             rates.append(rate)
             spans.append(span)
@@ -188,7 +192,10 @@ async def sandbox_figures(
     async with httpx.AsyncClient(base_url=url) as http:
         limit = (await http.get("/_sandbox/rate-limit")).json()
     requests = stats["requests_total"] - before["requests_total"]
+    between = max(times) - min(times)
     return {
+        "first_to_last_request_s": round(between, 1),
+        "aggregate_rps_first_to_last": round(len(times) / between, 2),
         "sandbox_rate_limit": limit,
         "requests": requests,
         "throttled_429": stats["responses_by_status"].get("429", 0)
@@ -292,6 +299,9 @@ def main() -> int:
         "wall_s": round(wall, 1),
         "aggregate_rps": round(aggregate, 2),
         "aggregate_vs_tenants_x_5": round(aggregate / (args.tenants * FORTNOX_RPS), 3),
+        "first_to_last_vs_tenants_x_5": round(
+            sandbox["aggregate_rps_first_to_last"] / (args.tenants * FORTNOX_RPS), 3
+        ),
         **sandbox,
         "push_jobs_seen": len(feeder.ran),
         "next_job_on_another_process": f"{switched} of {pairs}",
