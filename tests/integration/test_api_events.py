@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.events import EventBus
-from fortnox_bridge.engine.importing import Importer
-from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import RemoteRecord
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.flow.sources import RemoteRecord
+from fortnox_bridge.engine.outbox.events import EventBus
+from fortnox_bridge.engine.sync.importing import Importer
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.conflicts import resolve_conflict
-from fortnox_bridge.engine.pulling import PullReconciler
-from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import remote_record
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.flow.sources import remote_record
+from fortnox_bridge.engine.sync.conflicts import resolve_conflict
+from fortnox_bridge.engine.sync.pulling import PullReconciler
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.context import load_context
-from fortnox_bridge.engine.deriving import DerivedPusher
-from fortnox_bridge.engine.planning import DateChecks
-from fortnox_bridge.engine.results import FlowResult, RunSummary
-from fortnox_bridge.engine.rewriting import rewrite_records
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import FixedClient
+from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
+from fortnox_bridge.engine.flow.sources import FixedClient
+from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
+from fortnox_bridge.engine.sync.context import load_context
+from fortnox_bridge.engine.sync.deriving import DerivedPusher
+from fortnox_bridge.engine.sync.planning import DateChecks
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 from fortnox_bridge.flows.hr.employee_push import EmployeePush

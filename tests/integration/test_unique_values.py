@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient

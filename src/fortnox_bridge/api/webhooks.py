@@ -38,10 +38,9 @@ from fortnox_bridge.api.schemas import (
     WebhookWithSecret,
 )
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.events import TEST_EVENT
-from fortnox_bridge.engine.outbound import OutboundPolicy, OutboundRefused
-from fortnox_bridge.engine.webhooks import (
+from fortnox_bridge.engine.outbox.events import TEST_EVENT
+from fortnox_bridge.engine.outbox.outbound import OutboundPolicy, OutboundRefused
+from fortnox_bridge.engine.outbox.webhooks import (
     EndpointSecrets,
     check_url,
     event_types,
@@ -49,6 +48,7 @@ from fortnox_bridge.engine.webhooks import (
     rotate,
     seal,
 )
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import Event, WebhookDelivery, WebhookEndpoint
 from fortnox_bridge.store.webhooks import WebhookRepository

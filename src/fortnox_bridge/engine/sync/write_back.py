@@ -1,0 +1,81 @@
+"""What Fortnox assigns on a create goes back to the host record (an employee's ``EmployeeId``).
+
+After a push flow created (or adopted) a record, :meth:`Flow.after_create` says which host fields
+take a value Fortnox chose — for employees the ``employment_id``, when the host sent none or
+Fortnox kept another. The record is stored with them (origin ``fortnox``) and a
+``record.changed`` event tells the host, exactly as a first synchronization does. The link moves
+to the new version when no host change came in meanwhile, so the write-back sends nothing more to
+Fortnox; a change that did come in is still pushed.
+
+A value another record of the tenant already holds (a unique field) is not written back; the
+reason is returned for the run log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.outbox.events import changed_values, record_event
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.unique import ValueTaken
+
+
+def write_back(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    tenant_id: int,
+    flow: Flow,
+    external_id: str,
+    *,
+    fortnox_id: str,
+    version: int,
+) -> str | None:
+    """Give host record ``external_id`` (just written at ``version``) what Fortnox assigned;
+    returns why it could not be done, or ``None``."""
+    with sessions.begin() as session:
+        mirror = MirrorRepository(session)
+        record = mirror.get(tenant_id, flow.entity, external_id)
+        if record is None or record.deleted:
+            return None
+        before = dict(record.payload)
+        changes = flow.after_create(before, fortnox_id)
+        if not changes:
+            return None
+        merged = {**before, **changes}
+        try:
+            final = flow.record_model.model_validate(merged).model_dump(
+                mode="json", exclude_none=True
+            )
+        except ValueError as exc:
+            return f"Fortnox's {', '.join(sorted(changes))} does not fit the host record: {exc}"
+        untouched = record.version == version
+        now = clock.now()
+        try:
+            with session.begin_nested():
+                stored = mirror.upsert(
+                    tenant_id, flow.entity, external_id, final, now=now, origin="fortnox"
+                )
+        except ValueTaken as exc:
+            return f"{', '.join(sorted(changes))} not written back to the host record: {exc}"
+        new_version = stored.record.version
+        record_event(
+            session,
+            tenant_id,
+            "record.changed",
+            entity=flow.entity,
+            external_id=external_id,
+            version=new_version,
+            fortnox_id=fortnox_id,
+            changed=changed_values(before, final),
+            flow=flow.name,
+            now=now,
+        )
+        links = LinkRepository(session)
+        link = links.get(tenant_id, flow.entity, external_id)
+        if untouched and link is not None and link.synced_version == version:
+            # The snapshot stays what was sent: the written-back field is Fortnox's already.
+            link.synced_version = new_version
+    return None
