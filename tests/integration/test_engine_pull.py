@@ -15,6 +15,7 @@ from fortnox_bridge.engine.flow.sources import remote_record
 from fortnox_bridge.engine.sync.conflicts import resolve_conflict
 from fortnox_bridge.engine.sync.pulling import PullReconciler
 from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
@@ -364,7 +365,8 @@ async def test_a_conflict_closes_as_agreed_only_on_equal_values_as_read(
     conflict_id, _ = _open_conflict(sessions, tenant)
 
     # A read that does not show the city (the list alone) concludes nothing about it.
-    reconciler = PullReconciler(sessions, clock, tenant_id=tenant, policy="ask")
+    scope = RunScope(sessions=sessions, clock=clock, tenant_id=tenant, owner="test")
+    reconciler = PullReconciler(scope, policy="ask")
     listed = [remote_record(EmployeePull(), row) async for row in engine_client.employees.iterate()]
     assert "city" not in listed[0].known
     result = FlowResult(flow="hr.employee.pull")

@@ -21,7 +21,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import ResyncError
-from fortnox_bridge.engine.sync.pushing import WRITE_LEASE
+from fortnox_bridge.engine.sync.scope import WRITE_LEASE
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients
 from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient

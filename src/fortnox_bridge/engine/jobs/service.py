@@ -26,8 +26,9 @@ from fortnox_bridge.engine.maintenance.resync import Resync, ResyncPlan, ResyncP
 from fortnox_bridge.engine.outbox.notify import Notifier
 from fortnox_bridge.engine.sync.preflight import Checklist, Preflight, facts_are_stale
 from fortnox_bridge.engine.sync.probe import Probe
-from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, WRITE_LEASE
-from fortnox_bridge.engine.sync.runner import ProgressCallback, Runner
+from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
+from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import WRITE_LEASE, ProgressCallback
 from fortnox_bridge.engine.tenancy.clients import ClientProvider
 from fortnox_bridge.engine.tenancy.connections import ConnectionService, Transition
 from fortnox_bridge.engine.tenancy.writer import Sleep, TenantWriters

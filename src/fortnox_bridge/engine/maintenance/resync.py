@@ -43,6 +43,7 @@ from fortnox_bridge.engine.sync.deriving import DerivedFlow, DerivedPusher, spli
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter
 from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import RunInputs
 from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
@@ -367,13 +368,7 @@ class Resync:
             return await self._write_derived(
                 context, flow, run_id, source, start, end, done, progress
             )
-        writer = PushWriter(
-            self.sessions,
-            self.clock,
-            tenant_id=context.tenant_id,
-            owner=self.runner.owner,
-            lease=self.runner.lease,
-        )
+        writer = PushWriter(self.runner.scope(context.tenant_id))
         writes = self._writes(context, flow, start, end, claim=True)
         resource: Any = getattr(await source.get(), flow.resource) if writes else None
         for planned in writes:
@@ -417,20 +412,15 @@ class Resync:
         done: set[str],
         progress: ResyncProgress | None = None,
     ) -> bool:
-        pusher = DerivedPusher(
-            self.sessions,
-            self.clock,
-            tenant_id=context.tenant_id,
-            owner=self.runner.owner,
-            lease=self.runner.lease,
-        )
+        pusher = DerivedPusher(self.runner.scope(context.tenant_id))
+        run = RunInputs(context=context, source=source)
         for external_id in self._derived_records(context.tenant_id, flow, start, end):
             if external_id in done:
                 continue
             if self._cancelled(run_id):
                 return False
             result = FlowResult(flow.name)
-            await pusher.push(context, flow, source, result, wanted=[external_id], rewrite=True)
+            await pusher.push(run, flow, result, wanted=[external_id], rewrite=True)
             outcome = result.items[-1] if result.items else None
             if outcome is None:  # every part agrees with Fortnox already
                 item = ItemRecord(flow.name, external_id, "unchanged", "ok", "in Fortnox already")

@@ -20,6 +20,7 @@ from fortnox_bridge.engine.sync.context import load_context
 from fortnox_bridge.engine.sync.deriving import DerivedFlow, DerivedPusher
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.recording import RunRecorder
+from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.engine.tenancy.writer import current_job
 
@@ -49,17 +50,18 @@ async def rewrite_records(
     before = source.requests_made
     # Hold the tenant's writer around this call (``writer.py``); its job then owns the writes.
     owner = current_job(tenant_id) or owner or new_worker_id()
-    pusher = DerivedPusher(sessions, clock, tenant_id=tenant_id, owner=owner)
+    scope = RunScope(
+        sessions=sessions, clock=clock, tenant_id=tenant_id, owner=owner, dry_run=dry_run
+    )
     try:
         if external_ids:
-            await pusher.push(
-                context, flow, source, result, None, dry_run, external_ids, rewrite=True
-            )
+            run = RunInputs(context=context, source=source)
+            await DerivedPusher(scope).push(run, flow, result, external_ids, rewrite=True)
     except (*RUN_STOPPERS, ConnectionStateError) as exc:
         summary.error, summary.cause = describe_error(exc), exc
     finally:
         result.requests = source.requests_made - before
     summary.finished_at = clock.now()
     if not dry_run:
-        RunRecorder(sessions, clock, tenant_id=tenant_id).finish(summary, "rewrite")
+        RunRecorder(scope).finish(summary, "rewrite")
     return summary

@@ -30,22 +30,21 @@ the new value again (someone edited them there), or :meth:`DerivedPusher.push` r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow, changed_fields, fingerprint
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import TenantContext
 from fortnox_bridge.engine.sync.planning import PlannedItem, resolve_references
-from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter
+from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter
+from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.engine.tenancy.workers import triage_active
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import LOCKED_PERIOD_WORDS, FortnoxError, NotFoundError
@@ -60,8 +59,6 @@ PART_SEPARATOR = "@"
 #: State of a part link written under a head value that no longer holds.
 DISCONNECTED = "disconnected"
 
-#: ``progress(flow_name, done, total)``, as the runner's.
-ProgressCallback = Callable[[str, int, int], None]
 #: Past tense of a part action, for the run log.
 DONE = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -203,35 +200,21 @@ class _Outcome:
 class DerivedPusher:
     """Runs a derived flow for one tenant: plans each record's parts and writes the diff."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        *,
-        tenant_id: int,
-        owner: str,
-        lease: timedelta = WRITE_LEASE,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.tenant_id = tenant_id
-        self.owner = owner
-        self.lease = lease
-        self.writer = PushWriter(sessions, clock, tenant_id=tenant_id, owner=owner, lease=lease)
+    def __init__(self, scope: RunScope) -> None:
+        self.scope = scope
+        self.writer = PushWriter(scope)
 
     async def push(
         self,
-        context: TenantContext,
+        run: RunInputs,
         flow: DerivedFlow,
-        source: ClientSource,
         result: FlowResult,
-        progress: ProgressCallback | None = None,
-        dry_run: bool = False,
         wanted: Collection[str] | None = None,
         *,
         rewrite: bool = False,
     ) -> None:
-        """Bring the parts of the records that need a look (or of ``wanted``) in line.
+        """Bring the parts of the records that need a look (or of ``wanted``) in line (only
+        planned in a dry run's scope).
 
         ``rewrite``: look at every record in ``wanted`` (all records when ``None``), delete the
         parts that are disconnected and write those records afresh.
@@ -244,16 +227,16 @@ class DerivedPusher:
         part = flow.part(flow.settings, flow.mappings)
         references = self._references(flow, rows)
         related = self._related(flow, rows)
-        recover, in_flight = self._operations(part, claim=not dry_run)
-        run = _Run(
-            self, context, flow, part, source, result, references, related, recover, in_flight,
-            dry_run=dry_run, rewrite=rewrite,
+        recover, in_flight = self._operations(part, claim=not self.scope.dry_run)
+        state = _Run(
+            self, run.context, flow, part, run.source, result, references, related, recover,
+            in_flight, rewrite=rewrite,
         )  # fmt: skip
         try:
             for done, (record, link) in enumerate(rows, start=1):
-                await run.record(record, link)
-                if progress is not None:
-                    progress(flow.name, done, len(rows))
+                await state.record(record, link)
+                if run.progress is not None:
+                    run.progress(flow.name, done, len(rows))
         finally:
             flow.group_problems(result)
 
@@ -262,25 +245,25 @@ class DerivedPusher:
     def _rows(
         self, flow: Flow, *, only_dirty: bool, wanted: Collection[str] | None
     ) -> tuple[list[tuple[MirrorRecord, Link | None]], int]:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             mirror = MirrorRepository(session)
             rows = mirror.with_links(
-                self.tenant_id, flow.entity, only_dirty=only_dirty, external_ids=wanted
+                self.scope.tenant_id, flow.entity, only_dirty=only_dirty, external_ids=wanted
             )
-            return rows, mirror.count_live(self.tenant_id, flow.entity)
+            return rows, mirror.count_live(self.scope.tenant_id, flow.entity)
 
     def _references(
         self, flow: Flow, rows: list[tuple[MirrorRecord, Link | None]]
     ) -> dict[str, dict[str, str]]:
         resolved: dict[str, dict[str, str]] = {}
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
             for host_field, entity in flow.references.items():
                 ids = sorted(
                     {str(r.payload[host_field]) for r, _ in rows if r.payload.get(host_field)}
                 )
                 resolved.setdefault(entity, {}).update(
-                    links.fortnox_ids(self.tenant_id, entity, ids)
+                    links.fortnox_ids(self.scope.tenant_id, entity, ids)
                 )
         return resolved
 
@@ -289,26 +272,26 @@ class DerivedPusher:
     ) -> dict[str, dict[str, dict[str, Any] | None]]:
         """``{entity: {host id: payload or None when deleted}}`` of the records ``head`` reads."""
         found: dict[str, dict[str, dict[str, Any] | None]] = {}
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             mirror = MirrorRepository(session)
             for host_field, entity in flow.lookups.items():
                 ids = sorted(
                     {str(r.payload[host_field]) for r, _ in rows if r.payload.get(host_field)}
                 )
                 table = found.setdefault(entity, {})
-                for record, _ in mirror.with_links(self.tenant_id, entity, external_ids=ids):
+                for record, _ in mirror.with_links(self.scope.tenant_id, entity, external_ids=ids):
                     table[record.external_id] = None if record.deleted else dict(record.payload)
         return found
 
     def _operations(self, part: PartFlow, *, claim: bool) -> tuple[set[str], set[str]]:
         """Parts whose create may have reached Fortnox, and parts another worker is writing."""
-        now = self.clock.now()
-        with self.sessions.begin() as session:
+        now = self.scope.clock.now()
+        with self.scope.sessions.begin() as session:
             return triage_active(
                 PushOperationRepository(session),
-                self.tenant_id,
+                self.scope.tenant_id,
                 part.entity,
-                me=self.owner,
+                me=self.scope.owner,
                 now=now,
                 claim=claim,
             )
@@ -316,10 +299,10 @@ class DerivedPusher:
     def part_links(self, part: PartFlow, external_id: str) -> dict[str, Link]:
         """The links of one host record's parts, by part key."""
         prefix = external_id + PART_SEPARATOR
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             rows = session.scalars(
                 select(Link).where(
-                    Link.tenant_id == self.tenant_id,
+                    Link.tenant_id == self.scope.tenant_id,
                     Link.entity_type == part.entity,
                     Link.external_id.startswith(prefix, autoescape=True),
                 )
@@ -334,10 +317,10 @@ class DerivedPusher:
 
     def disconnected_records(self, part: PartFlow) -> list[str]:
         """Host ids of the records with disconnected parts."""
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             ids = session.scalars(
                 select(Link.external_id).where(
-                    Link.tenant_id == self.tenant_id,
+                    Link.tenant_id == self.scope.tenant_id,
                     Link.entity_type == part.entity,
                     Link.state == DISCONNECTED,
                 )
@@ -361,19 +344,15 @@ class _Run:
         recover: set[str],
         in_flight: set[str],
         *,
-        dry_run: bool,
         rewrite: bool,
     ) -> None:
         self.pusher, self.context, self.flow, self.part = pusher, context, flow, part
         self.source, self.result = source, result
         self.references, self.related = references, related
         self.recover, self.in_flight = recover, in_flight
-        self.dry_run, self.rewrite = dry_run, rewrite
+        self.scope = pusher.scope
+        self.dry_run, self.rewrite = pusher.scope.dry_run, rewrite
         self._resource: _NumericResource | None = None
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self.pusher.sessions
 
     async def resource(self) -> _NumericResource:
         """The part resource (opens the client on first use)."""
@@ -718,8 +697,8 @@ class _Run:
         if known is not None and known >= until:
             return
         self.context.checks = replace(self.context.checks, locked_until=until)
-        with self.sessions.begin() as session:
-            connection = ConnectionRepository(session).for_tenant(self.pusher.tenant_id)
+        with self.scope.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(self.scope.tenant_id)
             if connection is not None:
                 connection.facts = {**connection.facts, "locked_until": until.isoformat()}
 
@@ -736,10 +715,10 @@ class _Run:
         part agrees; forgotten once a deleted record's parts are gone."""
         if self.dry_run:
             return
-        now = self.pusher.clock.now()
-        with self.sessions.begin() as session:
+        now = self.scope.clock.now()
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
-            current = links.get(self.pusher.tenant_id, self.flow.entity, record.external_id)
+            current = links.get(self.scope.tenant_id, self.flow.entity, record.external_id)
             if record.deleted and complete:
                 if current is not None:
                     links.remove(current)
@@ -750,7 +729,7 @@ class _Run:
                     return
                 snapshot = dict(current.snapshot) if current is not None else {}
             links.save(
-                self.pusher.tenant_id,
+                self.scope.tenant_id,
                 self.flow.entity,
                 record.external_id,
                 fortnox_id="",
@@ -763,49 +742,47 @@ class _Run:
             )
 
     def _touch(self, link: Link, version: int) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             found = LinkRepository(session).get(
-                self.pusher.tenant_id, self.flow.entity, link.external_id
+                self.scope.tenant_id, self.flow.entity, link.external_id
             )
             if found is not None:
                 found.synced_version = version
 
     def _touch_parts(self, items: list[PlannedItem]) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
             for planned in items:
-                found = links.get(self.pusher.tenant_id, self.part.entity, planned.external_id)
+                found = links.get(self.scope.tenant_id, self.part.entity, planned.external_id)
                 if found is not None and found.state == "stale":
                     found.state = "linked"
 
     def _set_states(self, external_id: str, states: dict[str, str]) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
             for key, state in states.items():
-                found = links.get(
-                    self.pusher.tenant_id, self.part.entity, part_id(external_id, key)
-                )
+                found = links.get(self.scope.tenant_id, self.part.entity, part_id(external_id, key))
                 if found is not None:
                     found.state = state
 
     def _save_part(self, pid: str, link: Link, snapshot: dict[str, Any], *, state: str) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             LinkRepository(session).save(
-                self.pusher.tenant_id,
+                self.scope.tenant_id,
                 self.part.entity,
                 pid,
                 fortnox_id=link.fortnox_id,
                 version=link.synced_version,
                 snapshot=snapshot,
                 snapshot_hash=fingerprint(snapshot),
-                now=self.pusher.clock.now(),
+                now=self.scope.clock.now(),
                 state=state,
             )
 
     def _forget(self, pid: str) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
-            found = links.get(self.pusher.tenant_id, self.part.entity, pid)
+            found = links.get(self.scope.tenant_id, self.part.entity, pid)
             if found is not None:
                 links.remove(found)
 

@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError as RecordInvalid
-from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow, fingerprint
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import RemoteRecord, first_error
 from fortnox_bridge.engine.outbox.events import changed_values, record_event
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.unique import ValueTaken
@@ -23,25 +22,15 @@ from fortnox_bridge.store.unique import ValueTaken
 class Importer:
     """Imports one pull flow's Fortnox records for one tenant."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        *,
-        tenant_id: int,
-        dry_run: bool = False,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.tenant_id = tenant_id
-        self.dry_run = dry_run
+    def __init__(self, scope: RunScope) -> None:
+        self.scope = scope
 
     def all(
         self, flow: Flow, remote: list[RemoteRecord], result: FlowResult, *, complete: bool
     ) -> None:
         """Import a register Fortnox owns: new and changed records into the mirror."""
-        with self.sessions.begin() as session:
-            links = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
+        with self.scope.sessions.begin() as session:
+            links = LinkRepository(session).by_fortnox_id(self.scope.tenant_id, flow.entity)
             snapshots = {
                 fid: (link.external_id, dict(link.snapshot)) for fid, link in links.items()
             }
@@ -69,7 +58,7 @@ class Importer:
         item = ItemOutcome(
             external_id,
             "import",
-            "planned" if self.dry_run else "ok",
+            "planned" if self.scope.dry_run else "ok",
             "changed in Fortnox" if update else "new in Fortnox",
             f"{flow.entity} {external_id}",
             remote.fortnox_id,
@@ -83,7 +72,7 @@ class Importer:
             item.message = f"the Fortnox record does not fit the host record: {first_error(exc)}"
             result.count("failed", item)
             return
-        if self.dry_run:
+        if self.scope.dry_run:
             result.count("updated" if update else "imported", item)
             return
         try:
@@ -101,16 +90,16 @@ class Importer:
     def _store(
         self, flow: Flow, remote: RemoteRecord, payload: dict[str, Any], external_id: str
     ) -> None:
-        now = self.clock.now()
-        with self.sessions.begin() as session:
+        now = self.scope.clock.now()
+        with self.scope.sessions.begin() as session:
             mirror = MirrorRepository(session)
-            existing = mirror.get(self.tenant_id, flow.entity, external_id)
+            existing = mirror.get(self.scope.tenant_id, flow.entity, external_id)
             before = None if existing is None or existing.deleted else dict(existing.payload)
             stored = mirror.upsert(
-                self.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
+                self.scope.tenant_id, flow.entity, external_id, payload, now=now, origin="fortnox"
             )
             LinkRepository(session).save(
-                self.tenant_id,
+                self.scope.tenant_id,
                 flow.entity,
                 external_id,
                 fortnox_id=remote.fortnox_id,
@@ -123,7 +112,7 @@ class Importer:
             if stored.outcome != "unchanged":
                 record_event(
                     session,
-                    self.tenant_id,
+                    self.scope.tenant_id,
                     "record.created" if before is None else "record.changed",
                     entity=flow.entity,
                     external_id=external_id,
@@ -149,20 +138,20 @@ class Importer:
                 external_id, "delete", "ok", "deleted in Fortnox", reference, fortnox_id
             )
             result.count("deleted", gone)
-            if self.dry_run:
+            if self.scope.dry_run:
                 continue
-            now = self.clock.now()
-            with self.sessions.begin() as session:
+            now = self.scope.clock.now()
+            with self.scope.sessions.begin() as session:
                 deleted = MirrorRepository(session).delete(
-                    self.tenant_id, flow.entity, external_id, now=now
+                    self.scope.tenant_id, flow.entity, external_id, now=now
                 )
-                link = LinkRepository(session).get(self.tenant_id, flow.entity, external_id)
+                link = LinkRepository(session).get(self.scope.tenant_id, flow.entity, external_id)
                 if link is not None:
                     LinkRepository(session).remove(link)
                 if deleted is not None and deleted.outcome == "deleted":
                     record_event(
                         session,
-                        self.tenant_id,
+                        self.scope.tenant_id,
                         "record.deleted",
                         entity=flow.entity,
                         external_id=external_id,

@@ -34,15 +34,15 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as RecordInvalid
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Excluded, Flow, changed_fields, fingerprint, normalise
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import RemoteRecord, first_error, remote_record
 from fortnox_bridge.engine.outbox.events import changed_values, conflict_opened, record_event
 from fortnox_bridge.engine.sync.importing import Importer
 from fortnox_bridge.engine.sync.merge import MergeResult, Policy, three_way
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.fortnox.errors import NotFoundError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.cursors import CursorRepository
@@ -65,38 +65,27 @@ class LocalSide:
 class PullReconciler:
     """Reconciles one pull flow's Fortnox records with the store, for one tenant."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        *,
-        tenant_id: int,
-        policy: Policy,
-        dry_run: bool = False,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.tenant_id = tenant_id
+    def __init__(self, scope: RunScope, *, policy: Policy) -> None:
+        self.scope = scope
         self.policy = policy
-        self.dry_run = dry_run
 
     def cursor_params(self, flow: Flow) -> dict[str, Any]:
         """List parameters of an incremental read, or none for a full read."""
         if flow.cursor_param is None:
             return {}
-        with self.sessions.begin() as session:
-            position = CursorRepository(session).get(self.tenant_id, flow.name)
+        with self.scope.sessions.begin() as session:
+            position = CursorRepository(session).get(self.scope.tenant_id, flow.name)
         if position is None:
             return {}
         return {flow.cursor_param: position - flow.cursor_overlap}
 
     def advance(self, flow: Flow, started: Any) -> None:
         """Move the flow's cursor to the start of the read that just completed."""
-        if flow.cursor_param is None or self.dry_run:
+        if flow.cursor_param is None or self.scope.dry_run:
             return
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             CursorRepository(session).advance(
-                self.tenant_id, flow.name, started, now=self.clock.now()
+                self.scope.tenant_id, flow.name, started, now=self.scope.clock.now()
             )
 
     def reconcile(
@@ -153,8 +142,8 @@ class PullReconciler:
     def local_side(self, flow: Flow, counterpart: Flow) -> LocalSide:
         """The host records of ``flow``'s entity with their links and open conflicts."""
         side = LocalSide()
-        with self.sessions.begin() as session:
-            rows = MirrorRepository(session).with_links(self.tenant_id, flow.entity)
+        with self.scope.sessions.begin() as session:
+            rows = MirrorRepository(session).with_links(self.scope.tenant_id, flow.entity)
             for record, link in rows:
                 side.records[record.external_id] = record
                 if link is not None:
@@ -164,7 +153,7 @@ class PullReconciler:
                     if key is not None:
                         side.unmatched.setdefault(key, record)
             open_conflicts = ConflictRepository(session).open_for_entity(
-                self.tenant_id, flow.entity
+                self.scope.tenant_id, flow.entity
             )
             side.conflicts = {ext: dict(c.fields) for ext, c in open_conflicts.items()}
         return side
@@ -217,13 +206,11 @@ class PullReconciler:
             )
             return
         if getattr(flow.settings, "import_unmatched", False):
-            importer = Importer(
-                self.sessions, self.clock, tenant_id=self.tenant_id, dry_run=self.dry_run
-            )
+            importer = Importer(self.scope)
             importer.one(flow, remote, result, external_id=f"fortnox-{remote.fortnox_id}")
             return
         result.skipped += 1
-        if self.dry_run:
+        if self.scope.dry_run:
             result.items.append(
                 ItemOutcome(
                     f"fortnox:{remote.fortnox_id}",
@@ -248,7 +235,7 @@ class PullReconciler:
         item = ItemOutcome(
             record.external_id,
             "reconcile",
-            "planned" if self.dry_run else "ok",
+            "planned" if self.scope.dry_run else "ok",
             _merge_reason(merge, origin),
             reference,
             fortnox_id,
@@ -263,7 +250,7 @@ class PullReconciler:
                 item.message = f"Fortnox's values do not fit the host record: {first_error(exc)}"
                 result.count("failed", item)
                 return
-        if not self.dry_run:
+        if not self.scope.dry_run:
             try:
                 self._store_merge(flow, counterpart, record, fortnox_id, merge, payload, origin)
             except ValueTaken as exc:
@@ -290,15 +277,15 @@ class PullReconciler:
         payload: dict[str, Any],
         origin: str | None,
     ) -> None:
-        now = self.clock.now()
-        with self.sessions.begin() as session:
+        now = self.scope.clock.now()
+        with self.scope.sessions.begin() as session:
             mirror = MirrorRepository(session)
             version = record.version
             changed: dict[str, Any] = {}
             if payload != record.payload:
                 before = dict(record.payload)
                 upserted = mirror.upsert(
-                    self.tenant_id,
+                    self.scope.tenant_id,
                     flow.entity,
                     record.external_id,
                     payload,
@@ -313,7 +300,7 @@ class PullReconciler:
             held = set(merge.open_conflicts)
             state = "stale" if set(pending) - held else "linked"
             LinkRepository(session).save(
-                self.tenant_id,
+                self.scope.tenant_id,
                 flow.entity,
                 record.external_id,
                 fortnox_id=fortnox_id,
@@ -329,7 +316,7 @@ class PullReconciler:
             if changed:
                 record_event(
                     session,
-                    self.tenant_id,
+                    self.scope.tenant_id,
                     "record.changed",
                     entity=flow.entity,
                     external_id=record.external_id,
@@ -349,11 +336,11 @@ class PullReconciler:
         (both sides now hold the same values as read, or a policy other than ``ask`` decided);
         returns the conflict if it was just opened."""
         conflicts = ConflictRepository(session)
-        now = self.clock.now()
+        now = self.scope.clock.now()
         if merge.open_conflicts:
-            already = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
+            already = conflicts.open_for_entity(self.scope.tenant_id, flow.entity).get(external_id)
             conflict = conflicts.open_or_update(
-                self.tenant_id,
+                self.scope.tenant_id,
                 flow=flow.name,
                 entity_type=flow.entity,
                 external_id=external_id,
@@ -362,7 +349,7 @@ class PullReconciler:
                 now=now,
             )
             return conflict if already is None else None
-        stale = conflicts.open_for_entity(self.tenant_id, flow.entity).get(external_id)
+        stale = conflicts.open_for_entity(self.scope.tenant_id, flow.entity).get(external_id)
         if stale is not None and merge.closed is not None:
             # Closed only by a comparison that held it (one opened meanwhile by another run
             # was not compared here).
@@ -389,11 +376,11 @@ class PullReconciler:
                     problem=True,
                 ),
             )
-        if gone and not self.dry_run:
-            with self.sessions.begin() as session:
+        if gone and not self.scope.dry_run:
+            with self.scope.sessions.begin() as session:
                 links = LinkRepository(session)
                 for link in gone:
-                    row = links.get(self.tenant_id, flow.entity, link.external_id)
+                    row = links.get(self.scope.tenant_id, flow.entity, link.external_id)
                     if row is not None:
                         row.state = "missing"
 

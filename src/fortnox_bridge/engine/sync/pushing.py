@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow, fingerprint, normalise
 from fortnox_bridge.engine.flow.results import ItemOutcome
 from fortnox_bridge.engine.sync.existing import Ambiguous, json_fields, pick
 from fortnox_bridge.engine.sync.planning import PlannedItem
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
     FortnoxError,
@@ -37,10 +36,6 @@ from fortnox_bridge.store.operations import PushOperationRepository
 
 #: Errors that stop the whole run: no other record can get through either.
 RUN_STOPPERS = (ReauthenticationRequired, AuthenticationError, MissingLicenceError)
-
-#: How long a write may be in flight before another worker takes it over (above the client's
-#: 30 s timeout, so a request still on the wire is never duplicated by an impatient worker).
-WRITE_LEASE = timedelta(seconds=120)
 
 
 class WriteResource(Protocol):
@@ -70,20 +65,8 @@ class WriteResource(Protocol):
 class PushWriter:
     """Applies planned push items of one tenant."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        *,
-        tenant_id: int,
-        owner: str,
-        lease: timedelta = WRITE_LEASE,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.tenant_id = tenant_id
-        self.owner = owner
-        self.lease = lease
+    def __init__(self, scope: RunScope) -> None:
+        self.scope = scope
 
     async def apply(
         self, flow: Flow, resource: WriteResource, item: PlannedItem
@@ -121,10 +104,10 @@ class PushWriter:
         """Mark records whose mapped fields did not change as synced at their new version."""
         if not items:
             return
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
             for item in items:
-                link = links.get(self.tenant_id, flow.entity, item.external_id)
+                link = links.get(self.scope.tenant_id, flow.entity, item.external_id)
                 if link is not None and link.state in ("linked", "stale"):
                     link.synced_version, link.state = item.version, "linked"
 
@@ -192,8 +175,8 @@ class PushWriter:
         """Find the record ``item`` would create, by natural key, among unlinked records."""
         if item.natural_key is None:
             return None
-        with self.sessions.begin() as session:
-            taken = set(LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity))
+        with self.scope.sessions.begin() as session:
+            taken = set(LinkRepository(session).by_fortnox_id(self.scope.tenant_id, flow.entity))
         search = {
             param: item.fields[name]
             for name, param in flow.natural_key_search.items()
@@ -219,8 +202,8 @@ class PushWriter:
         some fields, and only the fields that differ are sent)."""
         assert item.existing is not None
         fortnox_id = item.existing[0]
-        with self.sessions.begin() as session:
-            taken = LinkRepository(session).by_fortnox_id(self.tenant_id, flow.entity)
+        with self.scope.sessions.begin() as session:
+            taken = LinkRepository(session).by_fortnox_id(self.scope.tenant_id, flow.entity)
         if fortnox_id in taken:  # linked by another worker since the plan was made
             message = f"{flow.entity} {fortnox_id} was linked to another record meanwhile"
             self._finish(op_id, "failed", error=message)
@@ -314,8 +297,8 @@ class PushWriter:
         return "updated", outcome
 
     def _snapshot_after(self, flow: Flow, item: PlannedItem) -> dict[str, Any]:
-        with self.sessions.begin() as session:
-            link = LinkRepository(session).get(self.tenant_id, flow.entity, item.external_id)
+        with self.scope.sessions.begin() as session:
+            link = LinkRepository(session).get(self.scope.tenant_id, flow.entity, item.external_id)
             snapshot = dict(link.snapshot) if link else {}
         for name, value in item.changes.items():
             if name in flow.undelete_by and name not in item.fields:
@@ -347,9 +330,9 @@ class PushWriter:
         except FortnoxError as exc:
             self._finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
-            link = links.get(self.tenant_id, flow.entity, item.external_id)
+            link = links.get(self.scope.tenant_id, flow.entity, item.external_id)
             if link is not None and flow.delete_by is None:
                 links.remove(link)
             elif link is not None:
@@ -360,21 +343,21 @@ class PushWriter:
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _begin(self, flow: Flow, item: PlannedItem, kind: str) -> int | None:
-        now = self.clock.now()
+        now = self.scope.clock.now()
         version = "" if kind == "create" else f":v{item.version}"
-        key = f"{self.tenant_id}:{flow.entity}:{item.external_id}:{kind}{version}"
+        key = f"{self.scope.tenant_id}:{flow.entity}:{item.external_id}:{kind}{version}"
         try:
-            with self.sessions.begin() as session:
+            with self.scope.sessions.begin() as session:
                 op = PushOperationRepository(session).begin(
-                    tenant_id=self.tenant_id,
+                    tenant_id=self.scope.tenant_id,
                     flow=flow.name,
                     entity_type=flow.entity,
                     external_id=item.external_id,
                     kind=kind,
                     idempotency_key=key,
                     natural_key=item.natural_key,
-                    owner=self.owner,
-                    lease_until=now + self.lease,
+                    owner=self.scope.owner,
+                    lease_until=now + self.scope.lease,
                     now=now,
                 )
                 return op.id if op else None
@@ -382,17 +365,17 @@ class PushWriter:
             return None  # another active write of this record
 
     def _reown(self, op_id: int) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             op = PushOperationRepository(session).get(op_id)
             if op is not None:
-                op.status, op.owner = "processing", self.owner
+                op.status, op.owner = "processing", self.scope.owner
 
     def _finish(self, op_id: int, status: str, *, error: str | None = None) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             repo = PushOperationRepository(session)
             op = repo.get(op_id)
             if op is not None:
-                repo.finish(op, status, now=self.clock.now(), error=error)
+                repo.finish(op, status, now=self.scope.clock.now(), error=error)
 
     def _settle(
         self,
@@ -405,16 +388,16 @@ class PushWriter:
         origin: str | None = None,
         state: str = "linked",
     ) -> None:
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             LinkRepository(session).save(
-                self.tenant_id,
+                self.scope.tenant_id,
                 flow.entity,
                 item.external_id,
                 fortnox_id=fortnox_id,
                 version=item.version,
                 snapshot=snapshot,
                 snapshot_hash=fingerprint(snapshot),
-                now=self.clock.now(),
+                now=self.scope.clock.now(),
                 state=state,
                 origin=origin,
                 record_date=item.record_date,
@@ -429,7 +412,7 @@ class PushWriter:
         op_id: int,
         fortnox_id: str | None = None,
     ) -> None:
-        now = self.clock.now()
+        now = self.scope.clock.now()
         operations = PushOperationRepository(session)
         op = operations.get(op_id)
         if op is not None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Builder
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome, RunSummary
 from fortnox_bridge.engine.sync.change_status import settle_after_run, settle_built_from
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 
@@ -18,17 +18,15 @@ from fortnox_bridge.store.runs import ItemRecord, RunRepository
 class RunRecorder:
     """Writes runs, run items and problems for one tenant."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, *, tenant_id: int) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.tenant_id = tenant_id
+    def __init__(self, scope: RunScope) -> None:
+        self.scope = scope
 
     def start(self, kind: str, *, flow: str | None = None) -> int:
         """Open a run row; returns its id."""
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             return (
                 RunRepository(session)
-                .start(self.tenant_id, kind, now=self.clock.now(), flow=flow)
+                .start(self.scope.tenant_id, kind, now=self.scope.clock.now(), flow=flow)
                 .id
             )
 
@@ -42,16 +40,18 @@ class RunRecorder:
         or failed; problems seen for the first time are added to ``summary.new_problems``.
         """
         busy = summary.requests or summary.error or any(r.items for r in summary.flows)
-        with self.sessions.begin() as session:
+        with self.scope.sessions.begin() as session:
             if summary.run_id is None and busy:
-                run = RunRepository(session).start(self.tenant_id, kind, now=summary.started_at)
+                run = RunRepository(session).start(
+                    self.scope.tenant_id, kind, now=summary.started_at
+                )
                 summary.run_id = run.id
             if summary.run_id is not None:
                 runs = RunRepository(session)
                 runs.finish(
                     summary.run_id,
                     summary.status,
-                    now=self.clock.now(),
+                    now=self.scope.clock.now(),
                     counts=summary.counts(),
                     requests=summary.requests,
                     error=summary.error,
@@ -59,8 +59,8 @@ class RunRecorder:
                 runs.add_items(summary.run_id, self._lines(summary))
             for result in summary.flows:
                 self._problems(session, result, summary)
-            settle_after_run(session, summary, now=self.clock.now())
-            settle_built_from(session, summary, builders, now=self.clock.now())
+            settle_after_run(session, summary, now=self.scope.clock.now())
+            settle_built_from(session, summary, builders, now=self.scope.clock.now())
 
     def _lines(self, summary: RunSummary) -> list[ItemRecord]:
         return [
@@ -79,19 +79,23 @@ class RunRecorder:
 
     def _problems(self, session: Session, result: FlowResult, summary: RunSummary) -> None:
         problems = ProblemRepository(session)
-        now = self.clock.now()
+        now = self.scope.clock.now()
         for item in result.items:
             if item.outcome == "ok":
-                problems.resolve_entity(self.tenant_id, result.flow, item.external_id, now=now)
+                problems.resolve_entity(
+                    self.scope.tenant_id, result.flow, item.external_id, now=now
+                )
             elif item.problem:
-                problem, first = problems.record(self.tenant_id, report(result.flow, item), now=now)
+                problem, first = problems.record(
+                    self.scope.tenant_id, report(result.flow, item), now=now
+                )
                 if first:
                     summary.new_problems.append(problem.id)
         if result.error is not None:
             flow_wide = ItemOutcome("", "run", "failed", result.error, f"flow {result.flow}")
             flow_wide.message = result.error
             problem, first = problems.record(
-                self.tenant_id, report(result.flow, flow_wide), now=now
+                self.scope.tenant_id, report(result.flow, flow_wide), now=now
             )
             if first:
                 summary.new_problems.append(problem.id)

@@ -8,7 +8,7 @@ licence stops the run (the connection lifecycle takes it from there).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -39,8 +39,9 @@ from fortnox_bridge.engine.sync.planning import (
 )
 from fortnox_bridge.engine.sync.probe import Probe, idle_summary, read_probe
 from fortnox_bridge.engine.sync.pulling import PullReconciler, read_in_full
-from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, WRITE_LEASE, PushWriter, WriteResource
+from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter, WriteResource
 from fortnox_bridge.engine.sync.recording import RunRecorder
+from fortnox_bridge.engine.sync.scope import WRITE_LEASE, ProgressCallback, RunInputs, RunScope
 from fortnox_bridge.engine.sync.write_back import write_back
 from fortnox_bridge.engine.tenancy.workers import new_worker_id, triage_active
 from fortnox_bridge.engine.tenancy.writer import current_job
@@ -51,9 +52,6 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
 from fortnox_bridge.store.operations import PushOperationRepository
-
-#: Called as ``progress(flow_name, done, total)`` while a flow is applied.
-ProgressCallback = Callable[[str, int, int], None]
 
 
 class Runner:
@@ -104,8 +102,9 @@ class Runner:
         source = FixedClient(client) if isinstance(client, FortnoxClient) else client
         with self.sessions.begin() as session:
             context = load_context(session, tenant_id, self.flows)
+        scope = self.scope(tenant_id, dry_run=dry_run)
+        run = RunInputs(context=context, source=source, progress=progress)
         summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now(), dry_run=dry_run)
-        recorder = RunRecorder(self.sessions, self.clock, tenant_id=tenant_id)
         selected = _selected(context, only, records)
         self.build(tenant_id, [context.flows[name] for name in selected])
         try:
@@ -126,16 +125,17 @@ class Runner:
                     if linked:
                         read = FlowResult(flow=pull.name)
                         summary.flows.append(read)
-                        await self._run_flow(context, pull, source, read, None, dry_run, linked)
+                        quiet = replace(run, progress=None)
+                        await self._run_flow(scope, quiet, pull, read, linked)
                 result = FlowResult(flow=flow.name)
                 summary.flows.append(result)  # kept with its counts even if the run stops
-                await self._run_flow(context, flow, source, result, progress, dry_run, wanted)
+                await self._run_flow(scope, run, flow, result, wanted)
         except (*RUN_STOPPERS, ConnectionStateError) as exc:
             summary.error, summary.cause = describe_error(exc), exc
         summary.finished_at = self.clock.now()
         if not dry_run:
             builders = {f.builder.name: f.builder for f in context.flows.values() if f.builder}
-            recorder.finish(summary, kind, list(builders.values()))
+            RunRecorder(scope).finish(summary, kind, list(builders.values()))
         return summary
 
     def build(self, tenant_id: int, flows: Sequence[Flow]) -> None:
@@ -150,6 +150,17 @@ class Runner:
             if builder is not None and builder.name not in done:
                 done.add(builder.name)
                 builder.refresh(self.sessions, tenant_id, self.clock)
+
+    def scope(self, tenant_id: int, *, dry_run: bool = False) -> RunScope:
+        """The scope of a run for ``tenant_id``, writing as this runner's owner."""
+        return RunScope(
+            sessions=self.sessions,
+            clock=self.clock,
+            tenant_id=tenant_id,
+            owner=self.owner,
+            lease=self.lease,
+            dry_run=dry_run,
+        )
 
     def probe(self, tenant_id: int) -> Probe:
         """Connection state, enabled flows and dirty counts in one read transaction."""
@@ -179,21 +190,20 @@ class Runner:
 
     async def _run_flow(
         self,
-        context: TenantContext,
+        scope: RunScope,
+        run: RunInputs,
         flow: Flow,
-        source: ClientSource,
         result: FlowResult,
-        progress: ProgressCallback | None,
-        dry_run: bool,
         wanted: Collection[str] | None,
     ) -> None:
+        source = run.source
         requests_before = source.requests_made
         writes_before = _writes(source)
         try:
             if flow.direction == "push":
-                await self._push(context, flow, source, result, progress, dry_run, wanted)
+                await self._push(scope, run, flow, result, wanted)
             else:
-                await self._pull(context, flow, source, result, dry_run, wanted)
+                await self._pull(scope, run, flow, result, wanted)
         except MissingScopeError as exc:
             result.error = f"{exc.message} — {exc.explanation} {exc.fix}"
         finally:
@@ -202,24 +212,16 @@ class Runner:
 
     async def _push(
         self,
-        context: TenantContext,
+        scope: RunScope,
+        run: RunInputs,
         flow: Flow,
-        source: ClientSource,
         result: FlowResult,
-        progress: ProgressCallback | None,
-        dry_run: bool,
         wanted: Collection[str] | None,
     ) -> None:
         if isinstance(flow, DerivedFlow):  # one host record → many Fortnox records
-            pusher = DerivedPusher(
-                self.sessions,
-                self.clock,
-                tenant_id=context.tenant_id,
-                owner=self.owner,
-                lease=self.lease,
-            )
-            await pusher.push(context, flow, source, result, progress, dry_run, wanted)
+            await DerivedPusher(scope).push(run, flow, result, wanted)
             return
+        context, source, progress, dry_run = run.context, run.source, run.progress, scope.dry_run
         rows, live_total = self._rows(flow, context.tenant_id, only_dirty=True, wanted=wanted)
         items = self._plan(flow, context.tenant_id, rows, context, claim=not dry_run)
         hold = context.holds.get(flow.entity)
@@ -240,13 +242,7 @@ class Runner:
         dirty_live = sum(1 for record, _ in rows if not record.deleted)
         if wanted is None:
             result.unchanged += live_total - dirty_live
-        writer = PushWriter(
-            self.sessions,
-            self.clock,
-            tenant_id=context.tenant_id,
-            owner=self.owner,
-            lease=self.lease,
-        )
+        writer = PushWriter(scope)
         if not dry_run:
             writer.touch(flow, [i for i in items if i.action == "unchanged" and i.fortnox_id])
         for done, item in enumerate(items, start=1):
@@ -258,9 +254,7 @@ class Runner:
                 counter, outcome = await writer.apply(flow, resource, item)
                 if counter in ("created", "adopted") and outcome.fortnox_id:
                     refused = write_back(
-                        self.sessions,
-                        self.clock,
-                        context.tenant_id,
+                        scope,
                         flow,
                         item.external_id,
                         fortnox_id=outcome.fortnox_id,
@@ -274,23 +268,17 @@ class Runner:
 
     async def _pull(
         self,
-        context: TenantContext,
+        scope: RunScope,
+        run: RunInputs,
         flow: Flow,
-        source: ClientSource,
         result: FlowResult,
-        dry_run: bool,
         wanted: Collection[str] | None = None,
     ) -> None:
         if wanted is not None:
-            await self._reconcile_some(context, flow, source, result, dry_run, wanted)
+            await self._reconcile_some(scope, run, flow, result, wanted)
             return
-        reconciler = PullReconciler(
-            self.sessions,
-            self.clock,
-            tenant_id=context.tenant_id,
-            policy=context.policy,
-            dry_run=dry_run,
-        )
+        context, source = run.context, run.source
+        reconciler = PullReconciler(scope, policy=context.policy)
         params = reconciler.cursor_params(flow)
         started = self.clock.now()
         resource = getattr(await source.get(), flow.resource)
@@ -306,23 +294,21 @@ class Runner:
                 flow, counterpart, remote, result, complete=not params, local=local
             )
         else:
-            importer = Importer(
-                self.sessions, self.clock, tenant_id=context.tenant_id, dry_run=dry_run
-            )
+            importer = Importer(scope)
             importer.all(flow, remote, result, complete=not params)
         reconciler.advance(flow, started)
 
     async def _reconcile_some(
         self,
-        context: TenantContext,
+        scope: RunScope,
+        run: RunInputs,
         flow: Flow,
-        source: ClientSource,
         result: FlowResult,
-        dry_run: bool,
         wanted: Collection[str],
     ) -> None:
         """Before an event-driven push of a two-way entity: read just those records and compare
         three ways, so a Fortnox-side edit is not overwritten unseen (one GET per record)."""
+        context, source = run.context, run.source
         counterpart = context.flows.get(flow.counterpart or "")
         if counterpart is None:
             return
@@ -333,13 +319,7 @@ class Runner:
             return
         resource = getattr(await source.get(), flow.resource)
         remote = [remote_record(flow, await resource.get(fortnox_id)) for fortnox_id in targets]
-        reconciler = PullReconciler(
-            self.sessions,
-            self.clock,
-            tenant_id=context.tenant_id,
-            policy=context.policy,
-            dry_run=dry_run,
-        )
+        reconciler = PullReconciler(scope, policy=context.policy)
         reconciler.reconcile(flow, counterpart, remote, result, complete=False)
 
     def _dirty_linked(

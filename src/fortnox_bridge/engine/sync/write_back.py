@@ -13,29 +13,21 @@ reason is returned for the run log.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.outbox.events import changed_values, record_event
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.unique import ValueTaken
 
 
 def write_back(
-    sessions: sessionmaker[Session],
-    clock: Clock,
-    tenant_id: int,
-    flow: Flow,
-    external_id: str,
-    *,
-    fortnox_id: str,
-    version: int,
+    scope: RunScope, flow: Flow, external_id: str, *, fortnox_id: str, version: int
 ) -> str | None:
     """Give host record ``external_id`` (just written at ``version``) what Fortnox assigned;
     returns why it could not be done, or ``None``."""
-    with sessions.begin() as session:
+    tenant_id = scope.tenant_id
+    with scope.sessions.begin() as session:
         mirror = MirrorRepository(session)
         record = mirror.get(tenant_id, flow.entity, external_id)
         if record is None or record.deleted:
@@ -52,7 +44,7 @@ def write_back(
         except ValueError as exc:
             return f"Fortnox's {', '.join(sorted(changes))} does not fit the host record: {exc}"
         untouched = record.version == version
-        now = clock.now()
+        now = scope.clock.now()
         try:
             with session.begin_nested():
                 stored = mirror.upsert(
