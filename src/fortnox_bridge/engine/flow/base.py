@@ -96,6 +96,13 @@ class MappingKind:
     fortnox_values: tuple[str, ...] | None = None
 
 
+#: How the runner applies a flow (one strategy per kind, see ``engine/sync/strategies.py``):
+#: ``push`` one host record → one Fortnox record; ``derived`` one host record → several Fortnox
+#: records; ``pull`` a two-way register compared with its push counterpart; ``import`` a
+#: register Fortnox owns, read into the store.
+FlowKind = Literal["push", "derived", "pull", "import"]
+
+
 class FlowSettings(BaseModel):
     """Base of every flow's settings model (the admin UI renders its form from it)."""
 
@@ -188,6 +195,14 @@ class Flow:
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox fields (JSON values) → host payload fields; ``None`` removes a field."""
         raise NotImplementedError
+
+    @classmethod
+    def flow_kind(cls) -> FlowKind:
+        """How the runner applies this flow: ``push``, or for a pull flow ``pull`` when it has
+        a push counterpart (two-way) and ``import`` otherwise; derived flows say ``derived``."""
+        if cls.direction == "push":
+            return "push"
+        return "pull" if cls.counterpart else "import"
 
     def existing_policy(self) -> ExistingPolicy:
         """What a create that meets an unlinked Fortnox record does (see :attr:`match_existing`):

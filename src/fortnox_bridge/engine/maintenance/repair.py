@@ -42,7 +42,7 @@ from fortnox_bridge.engine.flow.base import Flow, normalise
 from fortnox_bridge.engine.flow.results import describe_error
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import TenantContext, load_context
-from fortnox_bridge.engine.sync.deriving import DerivedFlow
+from fortnox_bridge.engine.sync.deriving import is_derived
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.fortnox.errors import FortnoxApiError, FortnoxError, NotFoundError
 from fortnox_bridge.store.links import LinkRepository
@@ -227,12 +227,10 @@ def targets(context: TenantContext, flows: Iterable[type[Flow]]) -> list[_Target
         flow = context.flows.get(cls.name)
         if flow is None or flow.direction != "push":
             continue
-        if isinstance(flow, DerivedFlow):
-            writer: Flow = flow.part(flow.settings, flow.mappings)
-        else:
-            writer = flow
+        derived = is_derived(flow)
+        writer: Flow = flow.part(flow.settings, flow.mappings) if is_derived(flow) else flow
         if writer.natural_key:
-            found.append(_Target(flow.name, writer, not isinstance(flow, DerivedFlow)))
+            found.append(_Target(flow.name, writer, not derived))
     return found
 
 

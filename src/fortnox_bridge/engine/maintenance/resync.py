@@ -39,7 +39,12 @@ from fortnox_bridge.engine.flow.periods import widen
 from fortnox_bridge.engine.flow.results import FlowResult
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import TenantContext, load_context
-from fortnox_bridge.engine.sync.deriving import DerivedFlow, DerivedPusher, split_part_id
+from fortnox_bridge.engine.sync.deriving import (
+    DerivedFlow,
+    DerivedPusher,
+    is_derived,
+    split_part_id,
+)
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter
 from fortnox_bridge.engine.sync.runner import Runner
@@ -79,19 +84,17 @@ def interval_too_long(first: date, last: date) -> str | None:
 def resyncable(flow: Flow | type[Flow]) -> bool:
     """Whether ``flow`` can be re-synced by interval: a dated push flow; a derived one only when
     it has not opted out (it proposes a re-sync after a reconnect)."""
-    cls = flow if isinstance(flow, type) else type(flow)
-    if cls.direction != "push" or cls.period is None:
+    if flow.direction != "push" or flow.period is None:
         return False
-    if issubclass(cls, DerivedFlow):
-        return cls.resync_proposal(_ANY_DAY, _ANY_DAY) is not None
+    if flow.flow_kind() == "derived":
+        return flow.resync_proposal(_ANY_DAY, _ANY_DAY) is not None
     return True
 
 
 def target_of(flow: Flow | type[Flow]) -> str:
     """The re-sync target a flow is proposed under: its family for a derived flow (the family's
     flows are re-synced together), else the flow itself."""
-    cls = flow if isinstance(flow, type) else type(flow)
-    return cls.name.split(".", 1)[0] if issubclass(cls, DerivedFlow) else cls.name
+    return flow.name.split(".", 1)[0] if flow.flow_kind() == "derived" else flow.name
 
 
 def widen_for(flow: Flow, first: date, last: date) -> tuple[date, date]:
@@ -125,7 +128,7 @@ def target_flows(context: TenantContext, name: str) -> list[Flow]:
     flow = context.flows.get(name)
     if flow is not None and resyncable(flow):
         return [flow]
-    if isinstance(flow, DerivedFlow):
+    if flow is not None and is_derived(flow):
         raise ResyncError(
             f"{name!r} writes several Fortnox records per host record; {flow.rewrite_hint}"
         )
@@ -234,7 +237,7 @@ class Resync:
         return plan
 
     def _write_ids(self, context: TenantContext, flow: Flow, start: date, end: date) -> list[str]:
-        if isinstance(flow, DerivedFlow):
+        if is_derived(flow):
             return self._derived_records(context.tenant_id, flow, start, end)
         return [item.external_id for item in self._writes(context, flow, start, end)]
 
@@ -364,7 +367,7 @@ class Resync:
                 for item in RunRepository(session).items(run_id)
                 if item.flow == flow.name and item.action != "delete" and item.outcome == "ok"
             }
-        if isinstance(flow, DerivedFlow):
+        if is_derived(flow):
             return await self._write_derived(
                 context, flow, run_id, source, start, end, done, progress
             )
@@ -466,7 +469,7 @@ class Resync:
         link = links.get(tenant_id, _written(flow)[0], external_id)
         if link is not None:
             links.remove(link)
-        if isinstance(flow, DerivedFlow):
+        if is_derived(flow):
             owner = links.get(tenant_id, flow.entity, split_part_id(external_id)[0])
             if owner is not None and owner.state == "linked":
                 owner.state = "stale"
@@ -521,7 +524,7 @@ class Resync:
 def _written(flow: Flow) -> tuple[str, str, str]:
     """The link entity, Fortnox resource and date field of the records ``flow`` writes (for a
     derived flow: its parts)."""
-    if isinstance(flow, DerivedFlow):
+    if is_derived(flow):
         part = flow.part
         return part.entity, part.resource, part.date_field
     return flow.entity, flow.resource, flow.date_field

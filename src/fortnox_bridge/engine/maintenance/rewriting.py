@@ -17,7 +17,7 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import FlowResult, RunSummary, describe_error
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import load_context
-from fortnox_bridge.engine.sync.deriving import DerivedFlow, DerivedPusher
+from fortnox_bridge.engine.sync.deriving import DerivedPusher, is_derived
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.recording import RunRecorder
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
@@ -41,8 +41,8 @@ async def rewrite_records(
     with sessions.begin() as session:
         context = load_context(session, tenant_id, flows)
     flow = context.flows.get(flow_name)
-    if not isinstance(flow, DerivedFlow):
-        derived = sorted(n for n, f in context.flows.items() if isinstance(f, DerivedFlow))
+    if flow is None or not is_derived(flow):
+        derived = sorted(n for n, f in context.flows.items() if is_derived(f))
         raise EngineError(f"{flow_name!r} is not a derived flow; re-write one of: {derived}")
     summary = RunSummary(tenant_id=tenant_id, started_at=clock.now(), dry_run=dry_run)
     result = FlowResult(flow=flow.name)

@@ -34,11 +34,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeGuard
 
 from sqlalchemy import select
 
-from fortnox_bridge.engine.flow.base import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.flow.base import Flow, FlowKind, changed_fields, fingerprint
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import TenantContext
@@ -110,6 +110,10 @@ class DerivedFlow(Flow):
     #: How an admin re-writes disconnected records (shown in the run log).
     rewrite_hint: ClassVar[str] = "re-write the record"
 
+    @classmethod
+    def flow_kind(cls) -> FlowKind:
+        return "derived"
+
     def head(
         self, record: Mapping[str, Any], related: Mapping[str, Mapping[str, Any] | None]
     ) -> Head:
@@ -149,6 +153,11 @@ def split_part_id(value: str) -> tuple[str, str]:
 def head_snapshot(head: Head) -> dict[str, Any]:
     """What the record's own link keeps of an agreed head."""
     return {"head": head.fields, "wanted": head.wanted}
+
+
+def is_derived(flow: Flow) -> TypeGuard[DerivedFlow]:
+    """Whether ``flow`` is of kind ``derived`` (one host record → several Fortnox records)."""
+    return flow.flow_kind() == "derived"
 
 
 class _NumericResource:
