@@ -24,7 +24,8 @@ from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.db import alembic_config, migrate, open_engine, session_factory
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.mirror import MirrorRepository, Write
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import Write
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord, UniqueValue
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.unique import UniqueValueRepository, ValueTaken

@@ -32,7 +32,8 @@ from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.engine.jobs.dispatch import note_pushes
 from fortnox_bridge.engine.sync.change_status import settle_at_once
 from fortnox_bridge.store.change_operations import ChangeOperationRepository, NewOperation
-from fortnox_bridge.store.mirror import MirrorRepository, StoredRow, Write
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import StoredRow, Write
 from fortnox_bridge.store.unique import (
     Taken,
     UniqueValueRepository,

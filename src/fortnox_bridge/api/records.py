@@ -49,7 +49,8 @@ from fortnox_bridge.api.validation import (
 )
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity
-from fortnox_bridge.store.mirror import MirrorRepository, StoredRow
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import StoredRow
 
 #: How the documents show an external id (checked by ``check_external_id``, which explains).
 EXTERNAL_ID_SCHEMA = {"pattern": f"^[{EXTERNAL_ID_CHARACTERS}]+$"}
