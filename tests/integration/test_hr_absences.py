@@ -15,7 +15,7 @@ from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
 from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
 from fortnox_bridge.engine.sync.context import load_context
-from fortnox_bridge.engine.sync.deriving import DerivedPusher
+from fortnox_bridge.engine.sync.derived_push import DerivedPusher
 from fortnox_bridge.engine.sync.planning import DateChecks
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope

@@ -25,7 +25,8 @@ from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs import queue as queue_module
 from fortnox_bridge.engine.jobs.dispatch import Job, push_job
-from fortnox_bridge.engine.jobs.queue import QUEUE, JobQueue, ensure_schema
+from fortnox_bridge.engine.jobs.queue import QUEUE, JobQueue
+from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.engine.sync.conflicts import resolve_conflict
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.conflicts import ConflictRepository

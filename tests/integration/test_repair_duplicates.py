@@ -18,7 +18,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import TenantBusyError
-from fortnox_bridge.engine.maintenance.repair import (
+from fortnox_bridge.engine.maintenance.repair_report import (
     BY_HAND,
     DELETED,
     HANDLED,

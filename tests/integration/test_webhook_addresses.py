@@ -33,7 +33,8 @@ from fortnox_bridge.engine.outbox.outbound import (
     classify,
     literal_address,
 )
-from fortnox_bridge.engine.outbox.webhooks import EndpointSecrets, WebhookWorker, new_secret, seal
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
+from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import WebhookAttempt

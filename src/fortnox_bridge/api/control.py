@@ -57,7 +57,7 @@ from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.maintenance.resync import ResyncPlan
+from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
 from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.store.connections import ConnectionRepository

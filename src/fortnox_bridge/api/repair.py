@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fortnox_bridge.api.auth import WriterDep
 from fortnox_bridge.api.control import _require_active, _service
 from fortnox_bridge.engine.errors import EngineError, TenantBusyError
-from fortnox_bridge.engine.maintenance.repair import RepairReport
+from fortnox_bridge.engine.maintenance.repair_report import RepairReport
 from fortnox_bridge.fortnox.errors import FortnoxError
 
 

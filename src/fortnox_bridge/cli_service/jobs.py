@@ -47,7 +47,8 @@ def distributed_problem(config: Settings, *, several_processes: bool) -> str | N
 def open_queue(stack: Stack) -> JobQueue:
     """The job queue in the store's database, its tables made if missing."""
     try:
-        from fortnox_bridge.engine.jobs.queue import JobQueue, ensure_schema
+        from fortnox_bridge.engine.jobs.queue import JobQueue
+        from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
     except ImportError as exc:  # the postgres extra is not installed
         raise DemoError(
             f"the distributed mode needs procrastinate ({exc}): "

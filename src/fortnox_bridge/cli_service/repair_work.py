@@ -25,7 +25,8 @@ from fortnox_bridge.cli_common.runtime import run, settings
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_ITEMS_FAILED, EXIT_OK
-from fortnox_bridge.engine.maintenance.repair import (
+from fortnox_bridge.engine.maintenance.duplicates import differs_text
+from fortnox_bridge.engine.maintenance.repair_report import (
     BUSY,
     BY_HAND,
     DELETED,
@@ -35,7 +36,6 @@ from fortnox_bridge.engine.maintenance.repair import (
     DuplicateGroup,
     Extra,
     RepairReport,
-    differs_text,
 )
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository

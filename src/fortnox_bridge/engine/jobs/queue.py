@@ -44,14 +44,12 @@ from procrastinate import App, JobContext, PsycopgConnector, SyncPsycopgConnecto
 from procrastinate import exceptions as queue_errors
 from procrastinate import jobs as queue_jobs
 from procrastinate.manager import JobManager
-from procrastinate.schema import SchemaManager
 from psycopg.types.json import Jsonb
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.jobs.dispatch import Handler, Job, merge_sweeps, push_job, take_pushes
+from fortnox_bridge.engine.jobs.queue_schema import analyze_jobs, libpq_url
 from fortnox_bridge.engine.jobs.scheduler import active_tenants, due_sweeps, fixed_offset
 
 log = logging.getLogger(__name__)
@@ -68,9 +66,7 @@ TICK = timedelta(minutes=1)
 PUSH_PRIORITY = 1
 #: How long a stopping worker lets running jobs finish before it cancels them.
 SHUTDOWN_GRACE = 10.0
-#: The key of the advisory lock that lets one process at a time create the queue's tables, and
-#: of the one that lets one worker at a time recover stalled jobs.
-SCHEMA_LOCK = 0x466E_4272_5153_0001
+#: The key of the advisory lock that lets one worker at a time recover stalled jobs.
 RECOVERY_LOCK = 0x466E_4272_5153_0002
 #: Where a job finds its handler in procrastinate's job context.
 HANDLER = "fortnox_bridge.handler"
@@ -88,32 +84,6 @@ def tenant_lock(tenant_id: int) -> str:
 def queueing_lock(job: Job) -> str:
     """At most one job of this kind waits per tenant."""
     return f"{job.kind}:{job.tenant_id}"
-
-
-def libpq_url(database_url: str) -> str:
-    """The libpq connection string of a SQLAlchemy PostgreSQL URL."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def ensure_schema(engine: Engine) -> bool:
-    """Create procrastinate's tables, types and functions unless they exist; ``True`` if made.
-
-    They live beside the store's tables but outside its migrations (procrastinate owns them);
-    concurrent starts wait for each other on an advisory lock.
-    """
-    with engine.begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        if connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar():
-            if not connection.execute(text("SELECT to_regclass('procrastinate_workers')")).scalar():
-                raise EngineError(
-                    "the job queue's tables in PostgreSQL were made by an older procrastinate: "
-                    "apply procrastinate's migrations (see its documentation) or drop the "
-                    "procrastinate_* tables while no job waits"
-                )
-            return False
-        raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-        raw.execute(SchemaManager.get_schema())  # several statements: the simple protocol
-        return True
 
 
 def _kwargs(job: Job) -> dict[str, Any]:
@@ -385,19 +355,6 @@ class JobQueue:
 
         if periodic:
             app.periodic(cron=TICK_CRON, periodic_id="sweeps")(sweep_tick)
-
-
-def analyze_jobs(session: Session) -> None:
-    """Refresh PostgreSQL's statistics of the job table, in ``session``'s transaction (they
-    count its own new jobs and take effect with them when it commits).
-
-    The table is often empty and then receives a minute's sweeps at once. Planned with the
-    statistics of an empty table, procrastinate's fetch reads every waiting job and looks up its
-    lock, then sorts them, instead of taking the first one from its index: 100 ms per fetched
-    job with 1,000 waiting, on every fetch until autovacuum analyzes the table (a minute or
-    more). ``ANALYZE`` of the small table takes milliseconds. A role that does not own the table
-    gets a warning from PostgreSQL and the old statistics."""
-    session.execute(text("ANALYZE procrastinate_jobs"))
 
 
 def _forget_noted(session: Session) -> None:

@@ -21,8 +21,10 @@ from fortnox_bridge.engine.errors import ConnectionStateError, ResyncError, Tena
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import RunSummary, describe_error
 from fortnox_bridge.engine.flow.sources import ClientSource
-from fortnox_bridge.engine.maintenance.repair import RepairProgress, RepairReport, repair_duplicates
-from fortnox_bridge.engine.maintenance.resync import Resync, ResyncPlan, ResyncProgress
+from fortnox_bridge.engine.maintenance.repair import repair_duplicates
+from fortnox_bridge.engine.maintenance.repair_report import RepairProgress, RepairReport
+from fortnox_bridge.engine.maintenance.resync import Resync, ResyncProgress
+from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
 from fortnox_bridge.engine.outbox.notify import Notifier
 from fortnox_bridge.engine.sync.preflight import Checklist, Preflight, facts_are_stale
 from fortnox_bridge.engine.sync.probe import Probe

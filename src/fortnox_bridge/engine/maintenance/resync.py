@@ -17,7 +17,7 @@ A *derived* flow (one host record, several Fortnox records) takes part when each
 records has one date (its ``date_field``) and it does not opt out (``hr.absence.push``, whose
 absences span days, proposes no re-sync and is repaired by its re-write instead). Its Fortnox
 records (the *parts*) are deleted in phase 1; in phase 2 each host record of the interval is
-written afresh by the :class:`~fortnox_bridge.engine.sync.deriving.DerivedPusher`.
+written afresh by the :class:`~fortnox_bridge.engine.sync.derived_push.DerivedPusher`.
 
 Progress is kept on the run (``progress_done``/``progress_total``), so it can be shown while it
 runs, cancelled (``cancel_requested`` is read between records) and resumed later from its phase.
@@ -26,8 +26,7 @@ runs, cancelled (``cancel_requested`` is read between records) and resumed later
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,16 +34,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.flow.periods import widen
 from fortnox_bridge.engine.flow.results import FlowResult
 from fortnox_bridge.engine.flow.sources import ClientSource
-from fortnox_bridge.engine.sync.context import TenantContext, load_context
-from fortnox_bridge.engine.sync.deriving import (
-    DerivedFlow,
-    DerivedPusher,
-    is_derived,
-    split_part_id,
+from fortnox_bridge.engine.maintenance.resync_targets import (
+    ResyncPlan,
+    day_of,
+    target_flows,
+    widened_interval,
+    written,
 )
+from fortnox_bridge.engine.sync.context import TenantContext, load_context
+from fortnox_bridge.engine.sync.derived_push import DerivedPusher
+from fortnox_bridge.engine.sync.deriving import DerivedFlow, is_derived, split_part_id
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter
 from fortnox_bridge.engine.sync.runner import Runner
@@ -57,133 +58,6 @@ from fortnox_bridge.store.runs import ItemRecord, RunRepository
 
 #: ``progress(phase, done, total)``.
 ResyncProgress = Callable[[str, int, int], None]
-#: A date the opt-out check of derived flows asks about (any date does).
-_ANY_DAY = date(2000, 1, 1)
-#: The longest interval one re-sync may be asked for (a year and a day), in days.
-MAX_RESYNC_DAYS = 366
-
-
-def interval_too_long(first: date, last: date) -> str | None:
-    """Why ``first``..``last`` is too long for one re-sync, or ``None``.
-
-    A re-sync deletes everything the bridge wrote in its interval before writing it again, within
-    Fortnox's 25 requests per 5 seconds: a year is hours of work, and a mistyped year (2002 for
-    2026) would empty decades of salary data. Longer intervals are re-synced in parts.
-    """
-    days = (last - first).days + 1
-    if days <= MAX_RESYNC_DAYS:
-        return None
-    return (
-        f"the interval is {days} days long; a re-sync covers at most {MAX_RESYNC_DAYS} days, "
-        "because it deletes and writes again everything the bridge wrote in it (a year is hours "
-        "of Fortnox requests, and a mistyped year would empty years of data): re-sync a longer "
-        "interval in parts of at most a year"
-    )
-
-
-def resyncable(flow: Flow | type[Flow]) -> bool:
-    """Whether ``flow`` can be re-synced by interval: a dated push flow; a derived one only when
-    it has not opted out (it proposes a re-sync after a reconnect)."""
-    if flow.direction != "push" or flow.period is None:
-        return False
-    if flow.flow_kind() == "derived":
-        return flow.resync_proposal(_ANY_DAY, _ANY_DAY) is not None
-    return True
-
-
-def target_of(flow: Flow | type[Flow]) -> str:
-    """The re-sync target a flow is proposed under: its family for a derived flow (the family's
-    flows are re-synced together), else the flow itself."""
-    return flow.name.split(".", 1)[0] if flow.flow_kind() == "derived" else flow.name
-
-
-def widen_for(flow: Flow, first: date, last: date) -> tuple[date, date]:
-    """``first``..``last`` widened to whole periods of ``flow``: salary periods that start on
-    the flow's ``period_start_day`` setting (when it has one), else calendar periods."""
-    start_day = int(getattr(flow.settings, "period_start_day", 1) or 1)
-    if flow.period == "month" and start_day != 1:
-        if last < first:
-            raise ValueError(f"the interval ends ({last}) before it starts ({first})")
-        return _period_start(first, start_day), _period_start(
-            _next_month(_period_start(last, start_day)), start_day
-        ) - timedelta(days=1)
-    return widen(first, last, flow.period or "day")
-
-
-def _period_start(day: date, start_day: int) -> date:
-    """The first day of the salary period ``day`` is in (periods start on ``start_day``)."""
-    if day.day >= start_day:
-        return day.replace(day=start_day)
-    previous = day.replace(day=1) - timedelta(days=1)
-    return previous.replace(day=start_day)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=day.day)
-
-
-def target_flows(context: TenantContext, name: str) -> list[Flow]:
-    """The flows a re-sync of ``name`` covers: one dated push flow, or every enabled one of
-    the family ``name``; a :class:`ResyncError` that lists the choices otherwise."""
-    flow = context.flows.get(name)
-    if flow is not None and resyncable(flow):
-        return [flow]
-    if flow is not None and is_derived(flow):
-        raise ResyncError(
-            f"{name!r} writes several Fortnox records per host record; {flow.rewrite_hint}"
-        )
-    family = [
-        context.flows[n]
-        for n in context.enabled
-        if context.flows[n].family == name and resyncable(context.flows[n])
-    ]
-    if flow is None and family:
-        return family
-    dated = sorted(n for n, f in context.flows.items() if resyncable(f))
-    families = sorted({f.family for f in context.flows.values() if resyncable(f)})
-    raise ResyncError(
-        f"{name!r} is not a dated push flow; re-sync one of: {dated}, or a family of them "
-        f"({', '.join(families)}: its enabled dated flows together)"
-    )
-
-
-def widened_interval(flows: list[Flow], first: date, last: date) -> tuple[date, date]:
-    """``first``..``last`` widened to whole periods of every flow in ``flows``."""
-    try:
-        spans = [widen_for(flow, first, last) for flow in flows]
-    except ValueError as exc:
-        raise ResyncError(str(exc)) from None
-    return min(s[0] for s in spans), max(s[1] for s in spans)
-
-
-@dataclass
-class ResyncPlan:
-    """What a re-sync of an interval will do."""
-
-    #: The target: a flow name or a family.
-    flow: str
-    requested: tuple[date, date]
-    widened: tuple[date, date]
-    #: The flows the target covers, in sweep order.
-    flows: list[str] = field(default_factory=list)
-    to_delete: list[str] = field(default_factory=list)  # host ids whose Fortnox record goes
-    to_write: list[str] = field(default_factory=list)  # host ids written again
-    #: Fortnox records in the interval the bridge did not create: reported, never deleted.
-    not_ours: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (kept on the run)."""
-        return {
-            "flow": self.flow,
-            "flows": list(self.flows),
-            "from": self.requested[0].isoformat(),
-            "to": self.requested[1].isoformat(),
-            "widened_from": self.widened[0].isoformat(),
-            "widened_to": self.widened[1].isoformat(),
-            "to_delete": len(self.to_delete),
-            "to_write": len(self.to_write),
-            "not_ours": self.not_ours,
-        }
 
 
 class Resync:
@@ -211,7 +85,7 @@ class Resync:
         plan = ResyncPlan(name, (first, last), (start, end), [f.name for f in flows])
         client = None
         for flow in flows:
-            entity, resource_name, date_field = _written(flow)
+            entity, resource_name, date_field = written(flow)
             with self.sessions.begin() as session:
                 links = LinkRepository(session)
                 plan.to_delete += [
@@ -221,14 +95,14 @@ class Resync:
                 ours = {
                     fortnox_id
                     for other in context.flows.values()
-                    if other.direction == "push" and _written(other)[1] == resource_name
-                    for fortnox_id in links.by_fortnox_id(tenant_id, _written(other)[0])
+                    if other.direction == "push" and written(other)[1] == resource_name
+                    for fortnox_id in links.by_fortnox_id(tenant_id, written(other)[0])
                 }
             plan.to_write += self._write_ids(context, flow, start, end)
             client = client or await source.get()
             async for row in getattr(client, resource_name).iterate():
                 data = row.model_dump(mode="json")
-                day = _day(data.get(date_field))
+                day = day_of(data.get(date_field))
                 fortnox_id = str(data.get(flow.fortnox_id_field))
                 if day is not None and start <= day <= end and fortnox_id not in ours:
                     found = {k: v for k, v in data.items() if v not in (None, "")}
@@ -261,7 +135,7 @@ class Resync:
             return [
                 record.external_id
                 for record, link in rows
-                if (day := _day(record.payload.get(flow.date_field))) is not None
+                if (day := day_of(record.payload.get(flow.date_field))) is not None
                 and start <= day <= end
                 and (not record.deleted or link is not None)
             ]
@@ -330,7 +204,7 @@ class Resync:
         end: date,
         progress: ResyncProgress | None,
     ) -> bool:
-        entity, resource_name, _ = _written(flow)
+        entity, resource_name, _ = written(flow)
         with self.sessions.begin() as session:
             links = LinkRepository(session).created_between(context.tenant_id, entity, start, end)
             targets = [(link.external_id, link.fortnox_id) for link in links]
@@ -466,7 +340,7 @@ class Resync:
     def _forget(links: LinkRepository, tenant_id: int, flow: Flow, external_id: str) -> None:
         """Forget the link of a deleted record; for a part, its host record's link goes
         ``stale`` too, so a sweep before the write phase writes the record again."""
-        link = links.get(tenant_id, _written(flow)[0], external_id)
+        link = links.get(tenant_id, written(flow)[0], external_id)
         if link is not None:
             links.remove(link)
         if is_derived(flow):
@@ -519,21 +393,3 @@ class Resync:
         running."""
         with self.sessions.begin() as session:
             return RunRepository(session).unfinished_resync(tenant_id, flow)
-
-
-def _written(flow: Flow) -> tuple[str, str, str]:
-    """The link entity, Fortnox resource and date field of the records ``flow`` writes (for a
-    derived flow: its parts)."""
-    if is_derived(flow):
-        part = flow.part
-        return part.entity, part.resource, part.date_field
-    return flow.entity, flow.resource, flow.date_field
-
-
-def _day(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None

@@ -17,7 +17,8 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import FlowResult, RunSummary, describe_error
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import load_context
-from fortnox_bridge.engine.sync.deriving import DerivedPusher, is_derived
+from fortnox_bridge.engine.sync.derived_push import DerivedPusher
+from fortnox_bridge.engine.sync.deriving import is_derived
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.recording import RunRecorder
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
-import secrets as secrets_module
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,8 +41,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge import __version__
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import SecretKeyError
-from fortnox_bridge.engine.outbox.events import EVENT_TYPES, TEST_EVENT, EventBus, Signal
+from fortnox_bridge.engine.outbox.events import EventBus, Signal
 from fortnox_bridge.engine.outbox.outbound import OutboundPolicy, OutboundRefused, PinnedTransport
+from fortnox_bridge.engine.outbox.webhook_endpoints import delivery_body, wants
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, unseal
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import Event, WebhookEndpoint
@@ -59,108 +59,20 @@ from fortnox_bridge.webhooks import (
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
-SECRET_PREFIX = "whsec_"
 #: Seconds to wait after the n-th failed attempt (the last value repeats).
 BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600, 43200, 86400)
 #: Each wait is moved by up to this fraction either way.
 JITTER = 0.1
 #: Events fanned out per endpoint and transaction.
 FANOUT_BATCH = 500
-#: The longest URL an endpoint may have.
-MAX_URL_LENGTH = 2000
 #: Beyond the timeout, how long a claimed attempt is held before another worker may take it.
 CLAIM_MARGIN_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class EndpointSecrets:
-    """An endpoint's signing secret, and the one it replaced while that is still honoured."""
-
-    current: str
-    previous: str | None = None
-    previous_until: datetime | None = None
-
-    def signing(self, now: datetime) -> list[str]:
-        """The secrets a delivery sent at ``now`` is signed with (current first)."""
-        keys = [self.current]
-        if self.previous and self.previous_until is not None and now < self.previous_until:
-            keys.append(self.previous)
-        return keys
-
-
-def new_secret() -> str:
-    """A fresh signing secret: ``whsec_`` and 256 random bits."""
-    return SECRET_PREFIX + secrets_module.token_urlsafe(32)
-
-
-def seal(cipher: TokenCipher, found: EndpointSecrets) -> str:
-    """The secrets, encrypted with the bridge's secret key, for ``secret_ciphertext``."""
-    return cipher.encrypt_json(
-        {
-            "secret": found.current,
-            "previous": found.previous,
-            "previous_until": found.previous_until.isoformat() if found.previous_until else None,
-        }
-    )
-
-
-def unseal(cipher: TokenCipher, ciphertext: str) -> EndpointSecrets:
-    """The secrets behind ``secret_ciphertext``."""
-    data = cipher.decrypt_json(ciphertext)
-    until = data.get("previous_until")
-    return EndpointSecrets(
-        current=str(data["secret"]),
-        previous=data.get("previous"),
-        previous_until=datetime.fromisoformat(until) if until else None,
-    )
-
-
-def rotate(
-    cipher: TokenCipher, ciphertext: str, *, now: datetime, overlap: timedelta
-) -> tuple[str, str, datetime | None]:
-    """A new secret for an endpoint: ``(new secret, new ciphertext, old secret valid until)``.
-
-    For ``overlap`` deliveries are signed with both, so a receiver can switch without rejecting
-    any; ``overlap`` of zero drops the old secret at once.
-    """
-    old = unseal(cipher, ciphertext)
-    fresh = new_secret()
-    until = now + overlap if overlap > timedelta(0) else None
-    sealed = seal(cipher, EndpointSecrets(fresh, old.current if until else None, until))
-    return fresh, sealed, until
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
     """The wait after failed attempt number ``attempt`` (1-based), with jitter."""
     base = BACKOFF_SECONDS[min(max(attempt, 1), len(BACKOFF_SECONDS)) - 1]
     return base * (1 - JITTER + 2 * JITTER * rng.random())
-
-
-def wants(endpoint: WebhookEndpoint, event: Event) -> bool:
-    """Whether ``endpoint`` receives ``event``: a type it subscribed to, or its own test."""
-    if event.type == TEST_EVENT:
-        return bool(event.data.get("webhook_id") == endpoint.id)
-    return "*" in endpoint.event_types or event.type in endpoint.event_types
-
-
-def timestamp_text(moment: datetime) -> str:
-    """A UTC time as the API writes it (``2026-01-01T09:30:00Z``)."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def delivery_body(event: Event) -> bytes:
-    """The JSON body delivered for ``event``."""
-    return json.dumps(
-        {
-            "id": str(event.seq),
-            "type": event.type,
-            "tenant": event.tenant_id,
-            "created_at": timestamp_text(event.created_at),
-            "data": event.data,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
 
 
 @dataclass
@@ -471,42 +383,3 @@ class WebhookWorker:
                 else ""
             )
         return AttemptResult(status_code, error, duration_ms)
-
-
-def check_url(url: str) -> str:
-    """``url`` if it can receive webhooks: ``http`` or ``https``, a host, no credentials, at
-    most :data:`MAX_URL_LENGTH` characters; else ``ValueError`` saying what is wrong."""
-    if len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"the URL has {len(url)} characters; at most {MAX_URL_LENGTH} are allowed")
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"not a URL: {exc}") from None
-    if parsed.scheme not in ("http", "https"):
-        raise ValueError(
-            f"the URL must start with https:// (or http://), not {parsed.scheme or 'nothing'}"
-        )
-    if not parsed.host:
-        raise ValueError("the URL has no host: give one, e.g. https://app.example.se/hooks")
-    if parsed.userinfo:
-        raise ValueError(
-            "the URL must not carry a user name or password: deliveries are signed, check the "
-            "signature instead"
-        )
-    return url
-
-
-def event_types(requested: list[str]) -> list[str]:
-    """The subscribed types, checked and without repeats; ``["*"]`` when ``*`` is among them.
-    ``ValueError`` names unknown types and lists the known ones."""
-    if not requested:
-        raise ValueError('give at least one event type, or ["*"] for all')
-    unknown = [name for name in requested if name != "*" and name not in EVENT_TYPES]
-    if unknown:
-        raise ValueError(
-            f"unknown event type(s): {', '.join(unknown)}; known: "
-            f"{', '.join(EVENT_TYPES)}, or * for all"
-        )
-    if "*" in requested:
-        return ["*"]
-    return list(dict.fromkeys(requested))

@@ -235,19 +235,7 @@ def settle_built_from(
 
 def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) -> int:
     """Settle the open operations the run's push flows decide; returns how many moved."""
-    entities: set[str] = set()
-    items: dict[tuple[str, str], list[tuple[str, ItemOutcome]]] = {}
-    flow_errors: dict[str, str] = {}
-    for result in summary.flows:
-        family_entity_direction = result.flow.split(".")
-        if len(family_entity_direction) != 3 or family_entity_direction[2] != "push":
-            continue
-        entity = family_entity_direction[1]
-        entities.add(entity)
-        if result.error:
-            flow_errors[entity] = result.error
-        for item in result.items:
-            items.setdefault((entity, item.external_id), []).append((result.flow, item))
+    entities, items, flow_errors = _pushed(summary)
     repository = ChangeOperationRepository(session)
     operations = repository.unsettled(summary.tenant_id, entities)
     if not operations:
@@ -301,6 +289,27 @@ def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) ->
         elif op.entity_type in flow_errors:
             settler.wait(op, flow_errors[op.entity_type])
     return moved
+
+
+def _pushed(
+    summary: RunSummary,
+) -> tuple[set[str], dict[tuple[str, str], list[tuple[str, ItemOutcome]]], dict[str, str]]:
+    """What the run's push flows say: their entities, the items by ``(entity, host id)`` with
+    their flow, and the error that stopped a flow, by entity."""
+    entities: set[str] = set()
+    items: dict[tuple[str, str], list[tuple[str, ItemOutcome]]] = {}
+    flow_errors: dict[str, str] = {}
+    for result in summary.flows:
+        family_entity_direction = result.flow.split(".")
+        if len(family_entity_direction) != 3 or family_entity_direction[2] != "push":
+            continue
+        entity = family_entity_direction[1]
+        entities.add(entity)
+        if result.error:
+            flow_errors[entity] = result.error
+        for item in result.items:
+            items.setdefault((entity, item.external_id), []).append((result.flow, item))
+    return entities, items, flow_errors
 
 
 def _held_back_item(item: ItemOutcome) -> bool:

@@ -34,21 +34,20 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as RecordInvalid
-from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine.flow.base import Excluded, Flow, changed_fields, fingerprint, normalise
+from fortnox_bridge.engine.flow.base import Excluded, Flow, changed_fields, normalise
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import RemoteRecord, first_error, remote_record
-from fortnox_bridge.engine.outbox.events import changed_values, conflict_opened, record_event
 from fortnox_bridge.engine.sync.importing import Importer
 from fortnox_bridge.engine.sync.merge import MergeResult, Policy, three_way
+from fortnox_bridge.engine.sync.pull_store import MergeStore
 from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.fortnox.errors import NotFoundError
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import Conflict, Link, MirrorRecord
+from fortnox_bridge.store.models import Link, MirrorRecord
 from fortnox_bridge.store.unique import ValueTaken
 
 
@@ -252,7 +251,9 @@ class PullReconciler:
                 return
         if not self.scope.dry_run:
             try:
-                self._store_merge(flow, counterpart, record, fortnox_id, merge, payload, origin)
+                MergeStore(self.scope).save(
+                    flow, counterpart, record, fortnox_id, merge, payload, origin
+                )
             except ValueTaken as exc:
                 item.outcome, item.problem = "failed", True
                 item.message = (
@@ -266,95 +267,6 @@ class PullReconciler:
         if merge.open_conflicts:
             result.conflicts += 1
         result.items.append(item)
-
-    def _store_merge(
-        self,
-        flow: Flow,
-        counterpart: Flow,
-        record: MirrorRecord,
-        fortnox_id: str,
-        merge: MergeResult,
-        payload: dict[str, Any],
-        origin: str | None,
-    ) -> None:
-        now = self.scope.clock.now()
-        with self.scope.sessions.begin() as session:
-            mirror = MirrorRepository(session)
-            version = record.version
-            changed: dict[str, Any] = {}
-            if payload != record.payload:
-                before = dict(record.payload)
-                upserted = mirror.upsert(
-                    self.scope.tenant_id,
-                    flow.entity,
-                    record.external_id,
-                    payload,
-                    now=now,
-                    origin="fortnox",
-                )
-                version = upserted.record.version
-                if upserted.outcome != "unchanged":
-                    changed = changed_values(before, payload)
-            opened = self._conflicts(session, flow, record.external_id, fortnox_id, merge)
-            pending = changed_fields(merge.snapshot, counterpart.map(payload))
-            held = set(merge.open_conflicts)
-            state = "stale" if set(pending) - held else "linked"
-            LinkRepository(session).save(
-                self.scope.tenant_id,
-                flow.entity,
-                record.external_id,
-                fortnox_id=fortnox_id,
-                version=version,
-                snapshot=merge.snapshot,
-                snapshot_hash=fingerprint(merge.snapshot),
-                now=now,
-                state=state,
-                origin=origin,
-            )
-            # The feed's events go last, so the tenant row their numbers come from stays locked
-            # only for the end of the transaction.
-            if changed:
-                record_event(
-                    session,
-                    self.scope.tenant_id,
-                    "record.changed",
-                    entity=flow.entity,
-                    external_id=record.external_id,
-                    version=version,
-                    fortnox_id=fortnox_id,
-                    changed=changed,
-                    flow=flow.name,
-                    now=now,
-                )
-            if opened is not None:
-                conflict_opened(session, opened, now=now)
-
-    def _conflicts(
-        self, session: Session, flow: Flow, external_id: str, fortnox_id: str, merge: MergeResult
-    ) -> Conflict | None:
-        """Open (or refresh) the record's conflict, or close it when the comparison settled it
-        (both sides now hold the same values as read, or a policy other than ``ask`` decided);
-        returns the conflict if it was just opened."""
-        conflicts = ConflictRepository(session)
-        now = self.scope.clock.now()
-        if merge.open_conflicts:
-            already = conflicts.open_for_entity(self.scope.tenant_id, flow.entity).get(external_id)
-            conflict = conflicts.open_or_update(
-                self.scope.tenant_id,
-                flow=flow.name,
-                entity_type=flow.entity,
-                external_id=external_id,
-                fortnox_id=fortnox_id,
-                fields=merge.open_conflicts,
-                now=now,
-            )
-            return conflict if already is None else None
-        stale = conflicts.open_for_entity(self.scope.tenant_id, flow.entity).get(external_id)
-        if stale is not None and merge.closed is not None:
-            # Closed only by a comparison that held it (one opened meanwhile by another run
-            # was not compared here).
-            conflicts.resolve(stale, merge.closed, now=now)
-        return None
 
     def _missing(self, flow: Flow, local: LocalSide, seen: set[str], result: FlowResult) -> None:
         gone = [

@@ -15,13 +15,11 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from fortnox_bridge.engine.flow.base import Flow, fingerprint, normalise
+from fortnox_bridge.engine.flow.base import Flow, normalise
 from fortnox_bridge.engine.flow.results import ItemOutcome
 from fortnox_bridge.engine.sync.existing import Ambiguous, json_fields, pick
 from fortnox_bridge.engine.sync.planning import PlannedItem
+from fortnox_bridge.engine.sync.push_markers import WriteMarkers
 from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
@@ -32,7 +30,6 @@ from fortnox_bridge.fortnox.errors import (
     ReauthenticationRequired,
 )
 from fortnox_bridge.store.links import LinkRepository
-from fortnox_bridge.store.operations import PushOperationRepository
 
 #: Errors that stop the whole run: no other record can get through either.
 RUN_STOPPERS = (ReauthenticationRequired, AuthenticationError, MissingLicenceError)
@@ -67,6 +64,7 @@ class PushWriter:
 
     def __init__(self, scope: RunScope) -> None:
         self.scope = scope
+        self.markers = WriteMarkers(scope)
 
     async def apply(
         self, flow: Flow, resource: WriteResource, item: PlannedItem
@@ -82,7 +80,7 @@ class PushWriter:
             dict(item.changes),
         )
         kind = item.action
-        op_id = self._begin(flow, item, kind)
+        op_id = self.markers.begin(flow, item, kind)
         if op_id is None:
             outcome.outcome, outcome.reason = "skipped", "another worker is writing this record"
             return "skipped", outcome
@@ -94,10 +92,10 @@ class PushWriter:
             return await self._delete(flow, resource, item, op_id, outcome)
         except asyncio.CancelledError:
             # Stopped mid-write: the outcome is unknown; the next run looks the record up.
-            self._finish(op_id, "pending", error="cancelled while the write was in flight")
+            self.markers.finish(op_id, "pending", error="cancelled while the write was in flight")
             raise
         except RUN_STOPPERS as exc:
-            self._finish(op_id, "failed", error=str(exc))  # refused: nothing was written
+            self.markers.finish(op_id, "failed", error=str(exc))  # refused: nothing was written
             raise
 
     def touch(self, flow: Flow, items: list[PlannedItem]) -> None:
@@ -136,10 +134,10 @@ class PushWriter:
         except RUN_STOPPERS:
             raise
         except FortnoxError as exc:
-            self._finish(op_id, "failed", error=str(exc))
+            self.markers.finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         fortnox_id = str(getattr(stored, flow.fortnox_id_field))
-        self._settle(flow, item, op_id, fortnox_id, dict(item.fields), origin="created")
+        self.markers.settle(flow, item, op_id, fortnox_id, dict(item.fields), origin="created")
         outcome.fortnox_id = fortnox_id
         return "created", outcome
 
@@ -152,7 +150,7 @@ class PushWriter:
         exc: OutcomeUnknown,
         outcome: ItemOutcome,
     ) -> tuple[str, ItemOutcome]:
-        self._finish(op_id, "pending", error=str(exc))
+        self.markers.finish(op_id, "pending", error=str(exc))
         try:
             found = await self._lookup(flow, resource, item)
         except RUN_STOPPERS:
@@ -162,7 +160,7 @@ class PushWriter:
         if isinstance(found, Ambiguous):
             return self._ambiguous(op_id, found, outcome)
         if found is not None:
-            self._reown(op_id)
+            self.markers.reown(op_id)
             return await self._adopt(flow, resource, item, op_id, found, outcome)
         outcome.reason = (
             "the answer was lost and the record is not in Fortnox (yet); the next run looks again"
@@ -206,7 +204,7 @@ class PushWriter:
             taken = LinkRepository(session).by_fortnox_id(self.scope.tenant_id, flow.entity)
         if fortnox_id in taken:  # linked by another worker since the plan was made
             message = f"{flow.entity} {fortnox_id} was linked to another record meanwhile"
-            self._finish(op_id, "failed", error=message)
+            self.markers.finish(op_id, "failed", error=message)
             outcome.outcome, outcome.problem, outcome.message = "failed", True, message
             return "failed", outcome
         try:
@@ -214,7 +212,7 @@ class PushWriter:
         except RUN_STOPPERS:
             raise
         except FortnoxError as exc:
-            self._finish(op_id, "failed", error=str(exc))
+            self.markers.finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         found = (fortnox_id, full)
         return await self._adopt(flow, resource, item, op_id, found, outcome, origin="matched")
@@ -253,10 +251,12 @@ class PushWriter:
             except RUN_STOPPERS:
                 raise
             except FortnoxError as exc:
-                self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin, state="stale")
+                self.markers.settle(
+                    flow, item, op_id, fortnox_id, snapshot, origin=origin, state="stale"
+                )
                 return "failed", outcome.fail(exc)
             snapshot.update(changes)  # every value of the item, but for those kept
-        self._settle(flow, item, op_id, fortnox_id, snapshot, origin=origin)
+        self.markers.settle(flow, item, op_id, fortnox_id, snapshot, origin=origin)
         return "adopted", outcome
 
     def _ambiguous(
@@ -266,7 +266,7 @@ class PushWriter:
             f"several Fortnox records match its natural key ({', '.join(found.fortnox_ids)}); "
             "link the right one or remove the duplicates in Fortnox"
         )
-        self._finish(op_id, "needs_attention", error=message)
+        self.markers.finish(op_id, "needs_attention", error=message)
         outcome.outcome, outcome.problem, outcome.message = "failed", True, message
         return "failed", outcome
 
@@ -286,14 +286,14 @@ class PushWriter:
         except RUN_STOPPERS:
             raise
         except FortnoxError as exc:
-            self._finish(op_id, "failed", error=str(exc))
+            self.markers.finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         snapshot = self._snapshot_after(flow, item)
         # Create-only fields are never sent after the create: they do not make a record stale.
         state = (
             "linked" if _sent_fields(flow, snapshot) == _sent_fields(flow, item.fields) else "stale"
         )
-        self._settle(flow, item, op_id, item.fortnox_id, snapshot, state=state)
+        self.markers.settle(flow, item, op_id, item.fortnox_id, snapshot, state=state)
         return "updated", outcome
 
     def _snapshot_after(self, flow: Flow, item: PlannedItem) -> dict[str, Any]:
@@ -328,7 +328,7 @@ class PushWriter:
         except RUN_STOPPERS:
             raise
         except FortnoxError as exc:
-            self._finish(op_id, "failed", error=str(exc))
+            self.markers.finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         with self.scope.sessions.begin() as session:
             links = LinkRepository(session)
@@ -337,86 +337,8 @@ class PushWriter:
                 links.remove(link)
             elif link is not None:
                 link.state, link.synced_version = "deleted", item.version
-            self._close(session, flow, item, op_id)
+            self.markers.close(session, flow, item, op_id)
         return "deleted", outcome
-
-    # -- bookkeeping ---------------------------------------------------------------------------
-
-    def _begin(self, flow: Flow, item: PlannedItem, kind: str) -> int | None:
-        now = self.scope.clock.now()
-        version = "" if kind == "create" else f":v{item.version}"
-        key = f"{self.scope.tenant_id}:{flow.entity}:{item.external_id}:{kind}{version}"
-        try:
-            with self.scope.sessions.begin() as session:
-                op = PushOperationRepository(session).begin(
-                    tenant_id=self.scope.tenant_id,
-                    flow=flow.name,
-                    entity_type=flow.entity,
-                    external_id=item.external_id,
-                    kind=kind,
-                    idempotency_key=key,
-                    natural_key=item.natural_key,
-                    owner=self.scope.owner,
-                    lease_until=now + self.scope.lease,
-                    now=now,
-                )
-                return op.id if op else None
-        except IntegrityError:
-            return None  # another active write of this record
-
-    def _reown(self, op_id: int) -> None:
-        with self.scope.sessions.begin() as session:
-            op = PushOperationRepository(session).get(op_id)
-            if op is not None:
-                op.status, op.owner = "processing", self.scope.owner
-
-    def _finish(self, op_id: int, status: str, *, error: str | None = None) -> None:
-        with self.scope.sessions.begin() as session:
-            repo = PushOperationRepository(session)
-            op = repo.get(op_id)
-            if op is not None:
-                repo.finish(op, status, now=self.scope.clock.now(), error=error)
-
-    def _settle(
-        self,
-        flow: Flow,
-        item: PlannedItem,
-        op_id: int,
-        fortnox_id: str,
-        snapshot: dict[str, Any],
-        *,
-        origin: str | None = None,
-        state: str = "linked",
-    ) -> None:
-        with self.scope.sessions.begin() as session:
-            LinkRepository(session).save(
-                self.scope.tenant_id,
-                flow.entity,
-                item.external_id,
-                fortnox_id=fortnox_id,
-                version=item.version,
-                snapshot=snapshot,
-                snapshot_hash=fingerprint(snapshot),
-                now=self.scope.clock.now(),
-                state=state,
-                origin=origin,
-                record_date=item.record_date,
-            )
-            self._close(session, flow, item, op_id, fortnox_id)
-
-    def _close(
-        self,
-        session: Session,
-        flow: Flow,
-        item: PlannedItem,
-        op_id: int,
-        fortnox_id: str | None = None,
-    ) -> None:
-        now = self.scope.clock.now()
-        operations = PushOperationRepository(session)
-        op = operations.get(op_id)
-        if op is not None:
-            operations.finish(op, "succeeded", now=now, fortnox_id=fortnox_id)
 
 
 def _sent_fields(flow: Flow, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Protocol, cast
 from fortnox_bridge.engine.flow.base import Flow, FlowKind
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.flow.sources import remote_record
-from fortnox_bridge.engine.sync.deriving import DerivedFlow, DerivedPusher
+from fortnox_bridge.engine.sync.derived_push import DerivedPusher
+from fortnox_bridge.engine.sync.deriving import DerivedFlow
 from fortnox_bridge.engine.sync.existing import (
     meet_existing,
     read_existing,

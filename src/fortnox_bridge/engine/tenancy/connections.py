@@ -29,7 +29,7 @@ from fortnox_bridge.engine.errors import (
 )
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import describe_error
-from fortnox_bridge.engine.maintenance.resync import target_of
+from fortnox_bridge.engine.maintenance.resync_targets import target_of
 from fortnox_bridge.engine.outbox.events import resync_proposed
 from fortnox_bridge.engine.sync.context import is_enabled_by_default
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher

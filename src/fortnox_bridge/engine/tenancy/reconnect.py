@@ -27,9 +27,9 @@ from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.maintenance.resync import (
+from fortnox_bridge.engine.maintenance.resync import ResyncProgress
+from fortnox_bridge.engine.maintenance.resync_targets import (
     ResyncPlan,
-    ResyncProgress,
     target_flows,
     widened_interval,
 )

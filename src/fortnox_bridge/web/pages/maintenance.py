@@ -18,7 +18,7 @@ from fortnox_bridge.api.control import _open_job, _require_active, _run_resync
 from fortnox_bridge.api.reconnect import _run as _run_accepted
 from fortnox_bridge.engine.errors import EngineError, ResyncError
 from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.maintenance.resync import (
+from fortnox_bridge.engine.maintenance.resync_targets import (
     MAX_RESYNC_DAYS,
     ResyncPlan,
     resyncable,
