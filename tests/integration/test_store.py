@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.store.db import migrate, open_engine
-from fortnox_bridge.store.events import EventRepository
+from fortnox_bridge.store.events import EventRepository, NewEvent
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import ApiKey, Base
@@ -149,3 +149,13 @@ def test_events_are_numbered_per_tenant_and_read_after_a_cursor(
         assert [e.type for e in events.after(ids[1], 0, limit=10)] == ["operation.failed"]
         assert events.after(ids[0], 0, limit=10, types=frozenset({"operation.failed"})) == []
         assert (events.last_seq(ids[0]), events.last_seq(ids[1])) == (3, 1)
+        # Many at once: numbered on from the last, in the order given, with one update.
+        added = events.append_many(
+            ids[0], [NewEvent("operation.succeeded", {"n": n}) for n in (3, 4, 5)], now=NOW
+        )
+        assert [e.seq for e in added] == [4, 5, 6]
+        assert events.append_many(ids[0], [], now=NOW) == []
+        events.append(ids[0], "record.changed", data={"n": 6}, now=NOW)
+    with sessions.begin() as session:
+        found = EventRepository(session).after(ids[0], 3, limit=10)
+        assert [(e.seq, e.data["n"]) for e in found] == [(4, 3), (5, 4), (6, 5), (7, 6)]

@@ -198,13 +198,15 @@ def test_runs_keep_counts_items_and_progress(sessions: sessionmaker[Session]) ->
         assert runs.unfinished_resync(tenant_id, "f") is None
 
 
-def _report(code: int = 2000359) -> ProblemReport:
+def _report(
+    code: int = 2000359, *, external_id: str = "e1", flow: str = "hr.employee.push"
+) -> ProblemReport:
     return ProblemReport(
-        dedupe_key=f"hr.employee.push:e1:{code}",
-        flow="hr.employee.push",
-        entity_type="employee",
-        external_id="e1",
-        reference="employee e1 (a@b.se)",
+        dedupe_key=f"{flow}:{external_id}:{code}",
+        flow=flow,
+        entity_type=flow.split(".")[1],
+        external_id=external_id,
+        reference=f"{flow.split('.')[1]} {external_id}",
         message="Värdet innehåller ej tillåtna tecken",
         code=code,
         status=400,
@@ -233,6 +235,20 @@ def test_problems_are_deduplicated_and_reopen_after_resolution(
         )
         assert repo.resolve_entity(tenant_id, "hr.employee.push", "e1", now=NOW) == 1
         assert repo.open(tenant_id) == []
+    with sessions.begin() as session:  # many at once, only the flow's and the ids' open ones
+        repo = ProblemRepository(session)
+        for external_id in ("e1", "e2", "e3"):
+            repo.record(tenant_id, _report(external_id=external_id), now=NOW)
+        other = _report(external_id="e2", flow="hr.absence.push")
+        repo.record(tenant_id, other, now=NOW)
+        ids = ["e1", "e2", "nobody"]
+        assert repo.resolve_entities(tenant_id, "hr.employee.push", ids, now=NOW) == 2
+        assert sorted((p.flow, p.external_id) for p in repo.open(tenant_id)) == [
+            ("hr.absence.push", "e2"),
+            ("hr.employee.push", "e3"),
+        ]
+        repo.resolve_entities(tenant_id, "hr.employee.push", ["e3"], now=NOW)
+        repo.resolve_entities(tenant_id, "hr.absence.push", ["e2"], now=NOW)
     with sessions.begin() as session:
         problem, first = ProblemRepository(session).record(tenant_id, _report(), now=NOW)
         assert (first, problem.count) == (True, 1)

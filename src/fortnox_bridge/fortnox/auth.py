@@ -4,6 +4,10 @@ Before a request: if the access token is expired (or about to be), refresh it. A
 refresh once and replay the request once. Every refresh goes through :class:`TokenManager.fresh`,
 which holds the tenant's lock, re-reads the store (another task or process may have refreshed
 already), and saves the rotated tokens before they are used.
+
+A manager keeps the tokens it last read or renewed and reads the store again only when they are
+about to expire or Fortnox refused them (401): a client lives as long as one job, and an access
+token stays valid until it expires even when another process renews the connection meanwhile.
 """
 
 from __future__ import annotations
@@ -36,27 +40,36 @@ class TokenManager:
         self._lock: RefreshLock = lock or InProcessRefreshLock()
         self._clock: Clock = clock or SystemClock()
         self.refreshes = 0
+        #: The tokens last read or renewed (``None`` until the first request).
+        self._known: TokenSet | None = None
 
     async def valid(self) -> TokenSet:
         """A token that is not expired, refreshing it first if needed."""
+        now = self._clock.now()
+        if self._known is not None and not self._known.expired(now):
+            return self._known
         current = await self._store.load(self.key)
         if current is None:
             raise ReauthenticationRequired(401, "no_tokens", f"no tokens for {self.key}; connect")
-        if current.expired(self._clock.now()):
+        if current.expired(now):
             return await self.fresh(stale=current)
+        self._known = current
         return current
 
     async def fresh(self, *, stale: TokenSet) -> TokenSet:
         """Tokens newer than ``stale``: somebody else's fresh ones, or a refresh of our own."""
+        self._known = None
         async with self._lock.hold(self.key):
             current = await self._store.load(self.key)
             if current is None:
                 raise ReauthenticationRequired(401, "no_tokens", f"no tokens for {self.key}")
             newer = current.access_token != stale.access_token
             if newer and not current.expired(self._clock.now()):
+                self._known = current
                 return current  # refreshed by another task or process while we waited
             renewed = await self._renew(current)
             await self._store.save(self.key, renewed)  # persist the rotated token before use
+            self._known = renewed
             return renewed
 
     async def _renew(self, current: TokenSet) -> TokenSet:

@@ -8,7 +8,8 @@ later finds a new event below n, and a cursor of "the last ``seq`` I processed" 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Event, Tenant
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event to append."""
+
+    type: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    entity_type: str | None = None
+    external_id: str | None = None
 
 
 class EventRepository:
@@ -35,24 +46,37 @@ class EventRepository:
         external_id: str | None = None,
     ) -> Event:
         """Add one event at the end of the tenant's feed (visible when the session commits)."""
-        seq = self.session.execute(
+        (event,) = self.append_many(
+            tenant_id, [NewEvent(type_, data, entity_type, external_id)], now=now
+        )
+        return event
+
+    def append_many(self, tenant_id: int, new: Sequence[NewEvent], *, now: datetime) -> list[Event]:
+        """Add events at the end of the tenant's feed in this order, numbered by one update
+        of the tenant row however many there are."""
+        if not new:
+            return []
+        last = self.session.execute(
             update(Tenant)
             .where(Tenant.id == tenant_id)
-            .values(event_seq=Tenant.event_seq + 1)
+            .values(event_seq=Tenant.event_seq + len(new))
             .returning(Tenant.event_seq)
         ).scalar_one()
-        event = Event(
-            tenant_id=tenant_id,
-            seq=seq,
-            type=type_,
-            entity_type=entity_type,
-            external_id=external_id,
-            data=dict(data),
-            created_at=now,
-        )
-        self.session.add(event)
+        events = [
+            Event(
+                tenant_id=tenant_id,
+                seq=last - len(new) + number,
+                type=entry.type,
+                entity_type=entry.entity_type,
+                external_id=entry.external_id,
+                data=dict(entry.data),
+                created_at=now,
+            )
+            for number, entry in enumerate(new, start=1)
+        ]
+        self.session.add_all(events)
         self.session.flush()
-        return event
+        return events
 
     def after(
         self, tenant_id: int, cursor: int, *, limit: int, types: frozenset[str] | None = None

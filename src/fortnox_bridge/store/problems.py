@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import Problem
+
+#: Host ids per statement when problems are resolved together (well under SQLite's limit of
+#: bound parameters).
+RESOLVE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -74,18 +80,29 @@ class ProblemRepository:
 
     def resolve_entity(self, tenant_id: int, flow: str, external_id: str, *, now: datetime) -> int:
         """Resolve the open problems of one entity (it went through); returns how many."""
-        rows = self.session.scalars(
-            select(Problem).where(
-                Problem.tenant_id == tenant_id,
-                Problem.flow == flow,
-                Problem.external_id == external_id,
-                Problem.resolved_at.is_(None),
+        return self.resolve_entities(tenant_id, flow, [external_id], now=now)
+
+    def resolve_entities(
+        self, tenant_id: int, flow: str, external_ids: Sequence[str], *, now: datetime
+    ) -> int:
+        """Resolve the open problems of these entities of ``flow`` (they went through), a few
+        hundred per statement; returns how many."""
+        resolved = 0
+        for start in range(0, len(external_ids), RESOLVE_CHUNK):
+            chunk = list(external_ids[start : start + RESOLVE_CHUNK])
+            outcome = self.session.execute(
+                update(Problem)
+                .where(
+                    Problem.tenant_id == tenant_id,
+                    Problem.flow == flow,
+                    Problem.external_id.in_(chunk),
+                    Problem.resolved_at.is_(None),
+                )
+                .values(resolved_at=now)
+                .execution_options(synchronize_session="fetch")
             )
-        ).all()
-        for problem in rows:
-            problem.resolved_at = now
-        self.session.flush()
-        return len(rows)
+            resolved += cast(CursorResult[Any], outcome).rowcount
+        return resolved
 
     def open(self, tenant_id: int) -> list[Problem]:
         """The open problems of a tenant, oldest first."""

@@ -194,3 +194,43 @@ def test_redirect_with_the_wrong_state_is_refused() -> None:
 def test_tokens_never_show_in_repr(clock: ManualClock) -> None:
     tokens = TokenSet("secret-access", clock.now(), refresh_token="secret-refresh")
     assert "secret" not in repr(tokens)
+
+
+class CountingStore(InMemoryTokenStore):
+    """Counts the reads, as the bridge's database would see them."""
+
+    def __init__(self, initial: dict[str, TokenSet]) -> None:
+        super().__init__(initial)
+        self.loads = 0
+
+    async def load(self, key: str) -> TokenSet | None:
+        self.loads += 1
+        return await super().load(key)
+
+
+async def test_a_client_reads_its_tokens_once_until_they_expire_or_are_refused(
+    fake: FakeFortnox, clock: ManualClock
+) -> None:
+    fresh = TokenSet("access-0", clock.now() + timedelta(hours=1), refresh_token="refresh-0")
+    transport = httpx.MockTransport(fake.handler)
+    oauth = OAuthApp(
+        "app", "secret", auth_url="https://apps.test", transport=transport, clock=clock
+    )
+    store = CountingStore({"app:1": fresh})
+    manager = TokenManager("app:1", store=store, oauth=oauth, clock=clock)
+    client = FortnoxClient(
+        tokens=manager, api_url="https://api.test", transport=transport, retry=NO_RETRIES
+    )
+    for _ in range(10):
+        await client.customers.list_page()
+    assert (fake.api_calls, store.loads) == (10, 1)
+
+    fake.reject_next_api_calls = 1  # refused: the store is read again, under the lock
+    await client.customers.list_page()
+    assert (fake.api_calls, fake.refresh_calls, store.loads) == (12, 1, 2)
+    await client.customers.list_page()  # the renewed token is kept
+    assert (fake.api_calls, store.loads) == (13, 2)
+
+    clock.advance(2 * 3600)  # expired: read again, then renewed under the lock
+    await client.customers.list_page()
+    assert (fake.api_calls, fake.refresh_calls, store.loads) == (14, 2, 4)

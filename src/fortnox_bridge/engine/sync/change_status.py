@@ -51,7 +51,7 @@ from fortnox_bridge.store.change_operations import (
     SyncState,
 )
 from fortnox_bridge.store.conflicts import ConflictRepository
-from fortnox_bridge.store.events import EventRepository
+from fortnox_bridge.store.events import EventRepository, NewEvent
 from fortnox_bridge.store.models import ChangeOperation, Conflict
 
 #: The event each status that is announced appends.
@@ -70,6 +70,8 @@ class OperationSettler:
         self.tenant_id = tenant_id
         self.now = now
         self.events = EventRepository(session)
+        #: Events announced and not yet appended (see :meth:`flush`).
+        self._announced: list[NewEvent] = []
 
     def succeed(self, op: ChangeOperation, *, fortnox_id: str | None, message: str) -> None:
         """The change is in Fortnox (or needed nothing there)."""
@@ -123,15 +125,15 @@ class OperationSettler:
             op.message, op.updated_at = message, self.now
 
     def announce(self, op: ChangeOperation) -> None:
-        """Append the event of ``op``'s final status."""
-        self.events.append(
-            self.tenant_id,
-            EVENT_TYPES[op.status],
-            data=event_data(op),
-            now=self.now,
-            entity_type=op.entity_type,
-            external_id=op.external_id,
+        """Note the event of ``op``'s final status (appended by :meth:`flush`)."""
+        self._announced.append(
+            NewEvent(EVENT_TYPES[op.status], event_data(op), op.entity_type, op.external_id)
         )
+
+    def flush(self) -> None:
+        """Append the announced events, in order, with one numbering of the tenant's feed."""
+        self.events.append_many(self.tenant_id, self._announced, now=self.now)
+        self._announced = []
 
 
 def event_data(op: ChangeOperation) -> dict[str, object]:
@@ -157,12 +159,10 @@ def settle_at_once(
     now: datetime,
 ) -> None:
     """Announce operations the API stored already ``succeeded`` (no push flow reads them)."""
-    events = EventRepository(session)
-    for operation_id, op in operations:
-        events.append(
-            tenant_id,
+    new = [
+        NewEvent(
             EVENT_TYPES["succeeded"],
-            data={
+            {
                 "operation_id": operation_id,
                 "entity": op.entity_type,
                 "external_id": op.external_id,
@@ -173,10 +173,12 @@ def settle_at_once(
                 "code": None,
                 "message": op.message,
             },
-            now=now,
-            entity_type=op.entity_type,
-            external_id=op.external_id,
+            op.entity_type,
+            op.external_id,
         )
+        for operation_id, op in operations
+    ]
+    EventRepository(session).append_many(tenant_id, new, now=now)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ def settle_built_from(
                 moved += settler.hold_back(op, found.flow or "", found.message)
             elif op.status != "failed":
                 settler.wait(op, found.message)
+    settler.flush()
     return moved
 
 
@@ -288,6 +291,7 @@ def settle_after_run(session: Session, summary: RunSummary, *, now: datetime) ->
             settler.wait(op, "; ".join(item.message or item.reason for _, item in found))
         elif op.entity_type in flow_errors:
             settler.wait(op, flow_errors[op.entity_type])
+    settler.flush()
     return moved
 
 

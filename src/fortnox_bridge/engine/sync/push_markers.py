@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from fortnox_bridge.engine.flow.base import Flow, fingerprint
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.scope import RunScope
+from fortnox_bridge.engine.sync.write_back import write_back
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.operations import PushOperationRepository
 
@@ -70,10 +71,12 @@ class WriteMarkers:
         *,
         origin: str | None = None,
         state: str = "linked",
-    ) -> None:
-        """Commit the link and agreed snapshot of a successful write with its marker closed."""
+    ) -> str | None:
+        """Commit the link and agreed snapshot of a successful write with its marker closed; a
+        create or an adoption (``origin``) that ends linked also gives the host record what
+        Fortnox assigned (returns why that could not be done, or ``None``)."""
         with self.scope.sessions.begin() as session:
-            LinkRepository(session).save(
+            link = LinkRepository(session).save(
                 self.scope.tenant_id,
                 flow.entity,
                 item.external_id,
@@ -87,6 +90,9 @@ class WriteMarkers:
                 record_date=item.record_date,
             )
             self.close(session, flow, item, op_id, fortnox_id)
+            if origin is None or state != "linked":
+                return None
+            return write_back(session, self.scope.clock, flow, link, version=item.version)
 
     def close(
         self,

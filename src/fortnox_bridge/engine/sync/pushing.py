@@ -137,7 +137,10 @@ class PushWriter:
             self.markers.finish(op_id, "failed", error=str(exc))
             return "failed", outcome.fail(exc)
         fortnox_id = str(getattr(stored, flow.fortnox_id_field))
-        self.markers.settle(flow, item, op_id, fortnox_id, dict(item.fields), origin="created")
+        refused = self.markers.settle(
+            flow, item, op_id, fortnox_id, dict(item.fields), origin="created"
+        )
+        _note(outcome, refused)
         outcome.fortnox_id = fortnox_id
         return "created", outcome
 
@@ -256,7 +259,7 @@ class PushWriter:
                 )
                 return "failed", outcome.fail(exc)
             snapshot.update(changes)  # every value of the item, but for those kept
-        self.markers.settle(flow, item, op_id, fortnox_id, snapshot, origin=origin)
+        _note(outcome, self.markers.settle(flow, item, op_id, fortnox_id, snapshot, origin=origin))
         return "adopted", outcome
 
     def _ambiguous(
@@ -339,6 +342,12 @@ class PushWriter:
                 link.state, link.synced_version = "deleted", item.version
             self.markers.close(session, flow, item, op_id)
         return "deleted", outcome
+
+
+def _note(outcome: ItemOutcome, refused: str | None) -> None:
+    """Add why the write-back was not done to the item's reason."""
+    if refused is not None:
+        outcome.reason = f"{outcome.reason}; {refused}"
 
 
 def _sent_fields(flow: Flow, fields: Mapping[str, Any]) -> dict[str, Any]:

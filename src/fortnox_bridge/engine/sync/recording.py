@@ -80,12 +80,10 @@ class RunRecorder:
     def _problems(self, session: Session, result: FlowResult, summary: RunSummary) -> None:
         problems = ProblemRepository(session)
         now = self.scope.clock.now()
+        through = [item.external_id for item in result.items if item.outcome == "ok"]
+        problems.resolve_entities(self.scope.tenant_id, result.flow, through, now=now)
         for item in result.items:
-            if item.outcome == "ok":
-                problems.resolve_entity(
-                    self.scope.tenant_id, result.flow, item.external_id, now=now
-                )
-            elif item.problem:
+            if item.outcome != "ok" and item.problem:
                 problem, first = problems.record(
                     self.scope.tenant_id, report(result.flow, item), now=now
                 )

@@ -30,7 +30,6 @@ from fortnox_bridge.engine.sync.pulling import PullReconciler, read_in_full
 from fortnox_bridge.engine.sync.push_plan import plan_rows, push_rows
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter, WriteResource
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
-from fortnox_bridge.engine.sync.write_back import write_back
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
 from fortnox_bridge.store.links import LinkRepository
 
@@ -78,7 +77,8 @@ class PushStrategy:
             else:
                 if resource is None:
                     resource = getattr(await run.source.get(), flow.resource)
-                await _write(scope, writer, flow, resource, item, result)
+                counter, outcome = await writer.apply(flow, resource, item)
+                result.count(counter, outcome)
             if run.progress is not None:
                 run.progress(flow.name, done, len(items))
 
@@ -187,25 +187,6 @@ async def _meet_existing(
     except FortnoxError as exc:  # unchecked, nothing is created; the rest goes on
         return resource, unchecked(flow, items, exc)
     return resource, meet_existing(flow, items, index, run.context.holds.get(flow.entity))
-
-
-async def _write(
-    scope: RunScope,
-    writer: PushWriter,
-    flow: Flow,
-    resource: WriteResource,
-    item: PlannedItem,
-    result: FlowResult,
-) -> None:
-    """Write one planned item and give the host record what Fortnox assigned on a create."""
-    counter, outcome = await writer.apply(flow, resource, item)
-    if counter in ("created", "adopted") and outcome.fortnox_id:
-        refused = write_back(
-            scope, flow, item.external_id, fortnox_id=outcome.fortnox_id, version=item.version
-        )
-        if refused is not None:
-            outcome.reason = f"{outcome.reason}; {refused}"
-    result.count(counter, outcome)
 
 
 async def _reconcile_some(
