@@ -66,9 +66,10 @@ from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.entities import discover_entities
-from fortnox_bridge.engine.queue import PUSH_TASK, JobQueue, ensure_schema
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.queue import PUSH_TASK, JobQueue
+from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.fortnox.ratelimit import RateLimit
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.connections import ConnectionRepository

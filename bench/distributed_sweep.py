@@ -56,10 +56,11 @@ from _distributed import (
 )
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine import queue as queue_module
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.queue import SWEEP_TASK, JobQueue, ensure_schema
+from fortnox_bridge.engine.jobs import queue as queue_module
+from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.engine.jobs.queue import SWEEP_TASK, JobQueue
+from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.models import Tenant

@@ -23,7 +23,7 @@ from typing import Any
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.retry import RetryPolicy

@@ -23,13 +23,13 @@ from cryptography.fernet import Fernet
 
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.flow import fingerprint
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.engine.flow.base import fingerprint
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.connections import ConnectionRepository

@@ -39,9 +39,9 @@ import httpx
 
 from fortnox_bridge.clock import Clock, ManualClock, SystemClock
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.resync import Resync
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import FixedClient
+from fortnox_bridge.engine.flow.sources import FixedClient
+from fortnox_bridge.engine.maintenance.resync import Resync
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.retry import RetryPolicy

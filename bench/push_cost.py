@@ -47,9 +47,9 @@ from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.entities import discover_entities
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.store.db import migrate, open_engine
 from fortnox_bridge.store.tenants import TenantRepository
 

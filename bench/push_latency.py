@@ -38,14 +38,14 @@ from fortnox_bridge.api import create_app as create_api
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.scheduler import PushDebouncer
-from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.fortnox.ratelimit import SlidingWindowLimiter
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.sandbox import SandboxState, create_app

@@ -19,7 +19,7 @@ import httpx
 
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl

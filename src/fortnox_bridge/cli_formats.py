@@ -426,8 +426,8 @@ def paxml_import(
     """
     from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
     from fortnox_bridge.clock import SystemClock
-    from fortnox_bridge.engine.entities import discover_entities
-    from fortnox_bridge.engine.registry import discover_flows
+    from fortnox_bridge.engine.flow.entities import discover_entities
+    from fortnox_bridge.engine.flow.registry import discover_flows
     from fortnox_bridge.flows.payroll.paxml_files import PaxmlFileRejected
     from fortnox_bridge.formats.errors import SchemaError
 

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.results import RunSummary
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.flow.results import RunSummary
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.flows.hr.records import HostEmployee
 from fortnox_bridge.fortnox import FortnoxClient

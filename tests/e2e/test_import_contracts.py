@@ -43,12 +43,12 @@ def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
     [
         (
             "fortnox/client.py",
-            "import fortnox_bridge.engine.runner",
+            "import fortnox_bridge.engine.sync.runner",
             "fortnox/ and formats/ depend on nothing",
         ),
         ("store/links.py", "import fortnox_bridge.flows.hr.employee_push", "Layers"),
         ("sandbox/state.py", "import fortnox_bridge.store.models", "The sandbox may share"),
-        ("engine/runner.py", "import fortnox_bridge.sandbox.app", "Only the entry points"),
+        ("engine/sync/runner.py", "import fortnox_bridge.sandbox.app", "Only the entry points"),
     ],
 )
 def test_an_upward_import_breaks_a_contract(

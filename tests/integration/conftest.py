@@ -20,13 +20,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.notify import Notifier, SmtpMailer
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.retry import RetryPolicy
 from fortnox_bridge.fortnox.tokens import TokenSet

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.tenants import TenantRepository
 

@@ -21,8 +21,8 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository

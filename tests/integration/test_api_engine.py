@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
-from fortnox_bridge.engine.metrics import Metrics
-from fortnox_bridge.engine.scheduler import PushDebouncer
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.metrics import Metrics
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository

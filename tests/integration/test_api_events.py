@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.events import EventBus
-from fortnox_bridge.engine.importing import Importer
-from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import RemoteRecord
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.flow.sources import RemoteRecord
+from fortnox_bridge.engine.outbox.events import EventBus
+from fortnox_bridge.engine.sync.importing import Importer
+from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
@@ -403,7 +404,7 @@ async def test_imports_of_fortnox_records_are_created_changed_and_deleted_events
     tenant: int,
 ) -> None:
     flow = EmployeePull()
-    importer = Importer(sessions, clock, tenant_id=tenant)
+    importer = Importer(RunScope(sessions=sessions, clock=clock, tenant_id=tenant, owner="test"))
     fields = {"email": "ada@example.se", "first_name": "Ada", "last_name": "Ek"}
     known = frozenset(fields)
     importer.all(flow, [RemoteRecord("9", fields, known)], FlowResult(flow.name), complete=True)

@@ -37,8 +37,8 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.auth import admin_of, caller_of
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.entities import discover_entities
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository

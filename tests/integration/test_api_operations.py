@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
-from fortnox_bridge.engine.scheduler import PushDebouncer
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.conflicts import ConflictRepository

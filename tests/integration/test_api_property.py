@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.transport import SandboxTransport

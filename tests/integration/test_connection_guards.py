@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.clients import ConnectionClients
 from fortnox_bridge.engine.errors import SharedCompanyError
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients
 from fortnox_bridge.fortnox.errors import ReauthenticationRequired
 from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.fortnox.tokens import TokenSet

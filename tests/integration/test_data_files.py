@@ -15,9 +15,9 @@ from fortnox_bridge.cli import app
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import KEY_FILE, TokenCipher
 from fortnox_bridge.engine.errors import SecretKeyError
-from fortnox_bridge.engine.webhooks import EndpointSecrets, new_secret, seal
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
+from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, TokenCipher
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.cursors import CursorRepository

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.conflicts import resolve_conflict
-from fortnox_bridge.engine.pulling import PullReconciler
-from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import remote_record
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.flow.sources import remote_record
+from fortnox_bridge.engine.sync.conflicts import resolve_conflict
+from fortnox_bridge.engine.sync.pulling import PullReconciler
+from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
@@ -364,7 +365,8 @@ async def test_a_conflict_closes_as_agreed_only_on_equal_values_as_read(
     conflict_id, _ = _open_conflict(sessions, tenant)
 
     # A read that does not show the city (the list alone) concludes nothing about it.
-    reconciler = PullReconciler(sessions, clock, tenant_id=tenant, policy="ask")
+    scope = RunScope(sessions=sessions, clock=clock, tenant_id=tenant, owner="test")
+    reconciler = PullReconciler(scope, policy="ask")
     listed = [remote_record(EmployeePull(), row) async for row in engine_client.employees.iterate()]
     assert "city" not in listed[0].known
     result = FlowResult(flow="hr.employee.pull")

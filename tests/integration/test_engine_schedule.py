@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.dispatch import Job
-from fortnox_bridge.engine.scheduler import Scheduler
+from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.engine.jobs.scheduler import Scheduler
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
 

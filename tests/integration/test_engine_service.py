@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conftest import ClientFactory
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import ConnectionStateError
-from fortnox_bridge.engine.writer import lease_name
+from fortnox_bridge.engine.tenancy.writer import lease_name
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.context import load_context
-from fortnox_bridge.engine.deriving import DerivedPusher
-from fortnox_bridge.engine.planning import DateChecks
-from fortnox_bridge.engine.results import FlowResult, RunSummary
-from fortnox_bridge.engine.rewriting import rewrite_records
-from fortnox_bridge.engine.runner import Runner
-from fortnox_bridge.engine.sources import FixedClient
+from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
+from fortnox_bridge.engine.flow.sources import FixedClient
+from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
+from fortnox_bridge.engine.sync.context import load_context
+from fortnox_bridge.engine.sync.derived_push import DerivedPusher
+from fortnox_bridge.engine.sync.planning import DateChecks
+from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
@@ -488,14 +489,15 @@ async def test_days_in_the_locked_period_hold_the_absence_back_until_unlocked(
     flow = context.flows["hr.absence.push"]
     assert isinstance(flow, AbsencePush)
     result = FlowResult(flow=flow.name)
-    pusher = DerivedPusher(sessions, clock, tenant_id=tenant, owner="test")
-    await pusher.push(context, flow, FixedClient(hr.client), result)
+    pusher = DerivedPusher(RunScope(sessions=sessions, clock=clock, tenant_id=tenant, owner="test"))
+    run = RunInputs(context=context, source=FixedClient(hr.client))
+    await pusher.push(run, flow, result)
     assert len(await hr.rows()) == 3  # Thursday not added: it is in the locked period
     (item,) = result.items
     assert item.problem
     assert "2026-01-08: 2026-01-08 is in the locked period" in item.reason
     context.checks = DateChecks()  # unlocked
     again = FlowResult(flow=flow.name)
-    await pusher.push(context, flow, FixedClient(hr.client), again)  # tried again
+    await pusher.push(run, flow, again)  # tried again
     assert again.created == 1
     assert [row[0] for row in await hr.rows()] == weekdays(MONDAY, MONDAY + timedelta(days=3))

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.notify import Notifier, SmtpMailer
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient

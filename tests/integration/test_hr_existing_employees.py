@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import ClientFactory
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.results import ItemOutcome, RunSummary
-from fortnox_bridge.engine.sources import FixedClient
+from fortnox_bridge.engine.flow.results import ItemOutcome, RunSummary
+from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.flows.hr.first_sync import FirstSync
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl

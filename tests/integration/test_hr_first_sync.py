@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.sources import FixedClient
+from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.hr.first_sync import FirstSync
 from fortnox_bridge.fortnox import FortnoxClient

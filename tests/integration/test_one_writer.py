@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.clients import ConnectionClients
-from fortnox_bridge.engine.dispatch import InProcessDispatcher, Job
-from fortnox_bridge.engine.scheduler import PushDebouncer
-from fortnox_bridge.engine.writer import current_job
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients
+from fortnox_bridge.engine.tenancy.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository

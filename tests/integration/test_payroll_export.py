@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.results import FlowResult, RunSummary
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush, AttendancePush
 from fortnox_bridge.fortnox import FortnoxClient

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.clients import ConnectionClients
 from fortnox_bridge.engine.errors import ResyncError
-from fortnox_bridge.engine.pushing import WRITE_LEASE
-from fortnox_bridge.engine.workers import new_worker_id
+from fortnox_bridge.engine.sync.scope import WRITE_LEASE
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients
+from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport

@@ -21,12 +21,13 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine import queue as queue_module
-from fortnox_bridge.engine.conflicts import resolve_conflict
-from fortnox_bridge.engine.dispatch import Job, push_job
-from fortnox_bridge.engine.entities import discover_entities
-from fortnox_bridge.engine.queue import QUEUE, JobQueue, ensure_schema
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs import queue as queue_module
+from fortnox_bridge.engine.jobs.dispatch import Job, push_job
+from fortnox_bridge.engine.jobs.queue import QUEUE, JobQueue
+from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
+from fortnox_bridge.engine.sync.conflicts import resolve_conflict
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository

@@ -25,9 +25,9 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.cli import app
 from fortnox_bridge.clock import ManualClock, SystemClock
-from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import ResyncError
-from fortnox_bridge.engine.periods import widen
+from fortnox_bridge.engine.flow.periods import widen
+from fortnox_bridge.engine.tenancy import reconnect
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport

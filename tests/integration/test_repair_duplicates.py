@@ -18,7 +18,7 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import TenantBusyError
-from fortnox_bridge.engine.repair import (
+from fortnox_bridge.engine.maintenance.repair_report import (
     BY_HAND,
     DELETED,
     HANDLED,
@@ -29,7 +29,7 @@ from fortnox_bridge.engine.repair import (
     DuplicateGroup,
     RepairReport,
 )
-from fortnox_bridge.engine.writer import lease_name
+from fortnox_bridge.engine.tenancy.writer import lease_name
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import UnknownTenantError
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.probe import read_probe
+from fortnox_bridge.engine.sync.probe import read_probe
 from fortnox_bridge.flows.payroll.salary_days import refresh
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.store.mirror import MirrorRepository

@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.fortnox.auth import TokenManager
 from fortnox_bridge.fortnox.errors import ReauthenticationRequired
 from fortnox_bridge.fortnox.oauth import OAuthApp

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.db import alembic_config, migrate, open_engine, session_factory
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.mirror import MirrorRepository, Write
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import Write
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord, UniqueValue
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.unique import UniqueValueRepository, ValueTaken

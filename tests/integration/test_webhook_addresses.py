@@ -26,15 +26,16 @@ from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.webhooks import outbound_policy
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.outbound import (
+from fortnox_bridge.engine.outbox.outbound import (
     OutboundPolicy,
     OutboundRefused,
     PinnedTransport,
     classify,
     literal_address,
 )
-from fortnox_bridge.engine.webhooks import EndpointSecrets, WebhookWorker, new_secret, seal
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
+from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import WebhookAttempt
 from fortnox_bridge.store.tenants import TenantRepository

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.events import EventBus
-from fortnox_bridge.engine.outbound import OutboundPolicy
-from fortnox_bridge.engine.webhooks import WebhookWorker
+from fortnox_bridge.engine.outbox.events import EventBus
+from fortnox_bridge.engine.outbox.outbound import OutboundPolicy
+from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import WebhookEndpoint
 from fortnox_bridge.store.tenants import TenantRepository

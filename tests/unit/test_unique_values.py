@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fortnox_bridge.engine.entities import discover_entities
+from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.store.unique import (
     UNIQUE_FIELDS,
     Taken,

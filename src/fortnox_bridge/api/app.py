@@ -35,19 +35,19 @@ from fortnox_bridge.api.tenants import tenants_router
 from fortnox_bridge.api.webhooks import outbound_policy, webhooks_router
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.dispatch import Dispatcher
-from fortnox_bridge.engine.entities import (
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import (
     HostEntity,
     check_flows_against_entities,
     discover_entities,
 )
-from fortnox_bridge.engine.events import EventBus, Sleep
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.metrics import CONTENT_TYPE, Metrics
-from fortnox_bridge.engine.outbound import OutboundPolicy
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.dispatch import Dispatcher
+from fortnox_bridge.engine.jobs.metrics import CONTENT_TYPE, Metrics
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.outbox.events import EventBus, Sleep
+from fortnox_bridge.engine.outbox.outbound import OutboundPolicy
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 
 #: The interactive reference (Swagger UI), the same as ReDoc, and the files both load.
 DOCS_URL, REDOC_URL, DOCS_FILES = "/api/docs", "/api/redoc", "/api/docs-files"

@@ -29,8 +29,8 @@ from fortnox_bridge.api.schemas import (
     ConsentUrl,
     DisconnectOut,
 )
-from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository

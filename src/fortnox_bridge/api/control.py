@@ -46,19 +46,19 @@ from fortnox_bridge.api.schemas import (
     SyncRequest,
     SyncResult,
 )
-from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
-from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import (
     ConnectionStateError,
     EngineError,
     InvalidSettingsError,
     ResyncError,
 )
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.mapping_kinds import check_kind, check_mapping
-from fortnox_bridge.engine.results import RunSummary
-from fortnox_bridge.engine.resync import ResyncPlan
-from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
+from fortnox_bridge.engine.flow.results import RunSummary
+from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
+from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.api.auth import ReaderDep, not_found
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, Limit, invalid
 from fortnox_bridge.api.schemas import EventOut, EventPage
-from fortnox_bridge.engine.events import EVENT_TYPES, TEST_EVENT, EventBus, Sleep
+from fortnox_bridge.engine.outbox.events import EVENT_TYPES, TEST_EVENT, EventBus, Sleep
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import Event
 

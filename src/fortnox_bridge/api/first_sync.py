@@ -21,10 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
 from fortnox_bridge.api.paging import MAX_ID
-from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConnectionStateError, TenantBusyError
-from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.engine.sources import ClientSource
+from fortnox_bridge.engine.flow.sources import ClientSource
+from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.hr.first_sync import (

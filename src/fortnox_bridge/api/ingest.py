@@ -7,7 +7,7 @@ values the records want in another, new and changed records are written with two
 and one change operation per accepted change is inserted in bulk. A rejected record changes
 nothing; the others of a batch are stored. The changes a push must send are noted in the
 transaction, so that the distributed mode queues their push before it commits
-(``engine/dispatch.py``).
+(``engine/jobs/dispatch.py``).
 
 The holders read up front give the friendly answer; the database has the last word. A record
 whose unique value another request took in the meantime makes the store raise
@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api.errors import FieldIssue, json_path
 from fortnox_bridge.api.validation import RecordValidator
-from fortnox_bridge.engine.change_status import settle_at_once
-from fortnox_bridge.engine.dispatch import note_pushes
-from fortnox_bridge.engine.entities import HostEntity
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.engine.jobs.dispatch import note_pushes
+from fortnox_bridge.engine.sync.change_status import settle_at_once
 from fortnox_bridge.store.change_operations import ChangeOperationRepository, NewOperation
-from fortnox_bridge.store.mirror import MirrorRepository, StoredRow, Write
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import StoredRow, Write
 from fortnox_bridge.store.unique import (
     Taken,
     UniqueValueRepository,

@@ -28,7 +28,7 @@ from fortnox_bridge.api.paging import (
 )
 from fortnox_bridge.api.paging import invalid as invalid_parameter
 from fortnox_bridge.api.schemas import OperationOut, Page, Problem
-from fortnox_bridge.engine.entities import HostEntity
+from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.store.change_operations import ChangeOperationRepository
 from fortnox_bridge.store.models import ChangeOperation
 

@@ -28,9 +28,9 @@ from fortnox_bridge.api.schemas import (
     RunOut,
     StatusOut,
 )
-from fortnox_bridge.engine.conflicts import resolve_conflict
 from fortnox_bridge.engine.errors import ConflictError
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.sync.conflicts import resolve_conflict
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import Conflict, Problem, Run, RunItem

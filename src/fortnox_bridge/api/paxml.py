@@ -31,8 +31,8 @@ from fortnox_bridge.api.ingest import EntityWriter, Incoming, Outcome
 from fortnox_bridge.api.paging import invalid
 from fortnox_bridge.api.schemas import Problem
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.entities import HostEntity
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.flows.payroll.paxml_files import (
     ImportReport,
     PaxmlFileRejected,

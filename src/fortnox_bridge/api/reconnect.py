@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
 from fortnox_bridge.api.control import _job, _require_active, _service
 from fortnox_bridge.api.schemas import Interval, Progress, ResyncJob
-from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import ResyncError
-from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.tenancy import reconnect
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.runs import RunRepository
 

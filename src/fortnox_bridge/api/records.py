@@ -1,7 +1,7 @@
 """``/api/v1/<collection>``: the host records of every entity the flow families declare.
 
 One set of routes per host entity (``employees``, ``absence-types``, ``absences``, ``projects``,
-``time-entries``, ...; see ``engine/entities.py``), validated by the entity's model and by
+``time-entries``, ...; see ``engine/flow/entities.py``), validated by the entity's model and by
 Fortnox's limits: adding an entity adds its routes.
 
 - ``PUT /{collection}/{external_id}`` creates (201) or replaces (200) a record;
@@ -47,9 +47,10 @@ from fortnox_bridge.api.validation import (
     ExternalIdText,
     check_external_id,
 )
-from fortnox_bridge.engine.entities import HostEntity
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.store.mirror import MirrorRepository, StoredRow
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.mirror_bulk import StoredRow
 
 #: How the documents show an external id (checked by ``check_external_id``, which explains).
 EXTERNAL_ID_SCHEMA = {"pattern": f"^[{EXTERNAL_ID_CHARACTERS}]+$"}

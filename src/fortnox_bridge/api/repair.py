@@ -1,5 +1,6 @@
 """Repair of duplicates through the API: the records the bridge made more than once in the
-tenant's Fortnox, listed, or repaired with ``{"apply": true}`` (see ``engine/repair.py``).
+tenant's Fortnox, listed, or repaired with ``{"apply": true}``
+(see ``engine/maintenance/repair.py``).
 
 The answer comes when the work is done: an applied repair deletes one record per request, paced
 by the tenant's rate limit, so a large one is better run with ``fortnox-bridge repair
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fortnox_bridge.api.auth import WriterDep
 from fortnox_bridge.api.control import _require_active, _service
 from fortnox_bridge.engine.errors import EngineError, TenantBusyError
-from fortnox_bridge.engine.repair import RepairReport
+from fortnox_bridge.engine.maintenance.repair_report import RepairReport
 from fortnox_bridge.fortnox.errors import FortnoxError
 
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from fortnox_bridge.engine.resync import MAX_RESYNC_DAYS, interval_too_long
+from fortnox_bridge.engine.maintenance.resync_targets import MAX_RESYNC_DAYS, interval_too_long
 
 
 class RecordOut(BaseModel):

@@ -38,17 +38,11 @@ from fortnox_bridge.api.schemas import (
     WebhookWithSecret,
 )
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.events import TEST_EVENT
-from fortnox_bridge.engine.outbound import OutboundPolicy, OutboundRefused
-from fortnox_bridge.engine.webhooks import (
-    EndpointSecrets,
-    check_url,
-    event_types,
-    new_secret,
-    rotate,
-    seal,
-)
+from fortnox_bridge.engine.outbox.events import TEST_EVENT
+from fortnox_bridge.engine.outbox.outbound import OutboundPolicy, OutboundRefused
+from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import Event, WebhookDelivery, WebhookEndpoint
 from fortnox_bridge.store.webhooks import WebhookRepository

@@ -23,8 +23,8 @@ from rich.console import Console
 from fortnox_bridge.cli_common.logs import configure
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, DemoError
-from fortnox_bridge.engine.crypto import KEY_FILE
 from fortnox_bridge.engine.errors import EngineError
+from fortnox_bridge.engine.tenancy.crypto import KEY_FILE
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.sandbox.control_client import SandboxControlError
 

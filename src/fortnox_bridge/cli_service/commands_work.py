@@ -31,11 +31,11 @@ from fortnox_bridge.cli_service.output import (
 from fortnox_bridge.cli_service.stack import SANDBOX_SCOPES, Stack, Store, open_stack, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
-from fortnox_bridge.engine import reconnect
-from fortnox_bridge.engine.connections import Disconnection
-from fortnox_bridge.engine.crypto import KEY_FILE, encrypted_in_store, load_secret_key
 from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
-from fortnox_bridge.engine.resync import ResyncPlan
+from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
+from fortnox_bridge.engine.tenancy import reconnect
+from fortnox_bridge.engine.tenancy.connections import Disconnection
+from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, encrypted_in_store, load_secret_key
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.problems import ProblemRepository

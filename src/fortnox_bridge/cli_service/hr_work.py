@@ -16,7 +16,7 @@ from fortnox_bridge.cli_service.output import exit_code, print_summary
 from fortnox_bridge.cli_service.stack import open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_OK
-from fortnox_bridge.engine.rewriting import rewrite_records
+from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 

@@ -20,11 +20,11 @@ from fortnox_bridge.api.app import OnChange
 from fortnox_bridge.cli_service.stack import Stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import DemoError
-from fortnox_bridge.engine.dispatch import Dispatcher, InProcessDispatcher, Job
-from fortnox_bridge.engine.scheduler import PushDebouncer, Scheduler
+from fortnox_bridge.engine.jobs.dispatch import Dispatcher, InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer, Scheduler
 
 if TYPE_CHECKING:
-    from fortnox_bridge.engine.queue import JobQueue
+    from fortnox_bridge.engine.jobs.queue import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ def distributed_problem(config: Settings, *, several_processes: bool) -> str | N
 def open_queue(stack: Stack) -> JobQueue:
     """The job queue in the store's database, its tables made if missing."""
     try:
-        from fortnox_bridge.engine.queue import JobQueue, ensure_schema
+        from fortnox_bridge.engine.jobs.queue import JobQueue
+        from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
     except ImportError as exc:  # the postgres extra is not installed
         raise DemoError(
             f"the distributed mode needs procrastinate ({exc}): "

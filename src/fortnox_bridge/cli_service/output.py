@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
-from fortnox_bridge.engine.preflight import Checklist
-from fortnox_bridge.engine.results import RunSummary
+from fortnox_bridge.engine.flow.results import RunSummary
+from fortnox_bridge.engine.sync.preflight import Checklist
 from fortnox_bridge.store.models import Conflict, Problem, Run
 
 COLUMNS = (

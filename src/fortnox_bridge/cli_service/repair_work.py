@@ -2,7 +2,8 @@
 wrong in a tenant's Fortnox before.
 
 ``repair duplicates`` lists the records the bridge made more than once under one natural key
-(see ``engine/repair.py``) and, with ``--apply``, deletes the extra ones where Fortnox allows it.
+(see ``engine/maintenance/repair.py``) and, with ``--apply``, deletes the extra ones where
+Fortnox allows it.
 
 Exit codes: **0** nothing (left) to repair; **1** duplicates of the bridge's are in Fortnox (the
 listing found some, or after ``--apply`` some remain: a delete Fortnox refused, employees left to
@@ -24,7 +25,8 @@ from fortnox_bridge.cli_common.runtime import run, settings
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_ITEMS_FAILED, EXIT_OK
-from fortnox_bridge.engine.repair import (
+from fortnox_bridge.engine.maintenance.duplicates import differs_text
+from fortnox_bridge.engine.maintenance.repair_report import (
     BUSY,
     BY_HAND,
     DELETED,
@@ -34,7 +36,6 @@ from fortnox_bridge.engine.repair import (
     DuplicateGroup,
     Extra,
     RepairReport,
-    differs_text,
 )
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository

@@ -27,10 +27,10 @@ from fortnox_bridge.cli_service.jobs import DistributedJobs, EmbeddedJobs, Jobs,
 from fortnox_bridge.cli_service.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_OK, DemoError, check_port_free
-from fortnox_bridge.engine.crypto import load_secret_key
-from fortnox_bridge.engine.events import EventBus
-from fortnox_bridge.engine.scheduler import Scheduler
-from fortnox_bridge.engine.webhooks import WebhookWorker
+from fortnox_bridge.engine.jobs.scheduler import Scheduler
+from fortnox_bridge.engine.outbox.events import EventBus
+from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
+from fortnox_bridge.engine.tenancy.crypto import load_secret_key
 from fortnox_bridge.sandbox.app import BrowserPages
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent

@@ -22,17 +22,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import SandboxLink, sandbox_link
-from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.connections import ConnectionService, Transition
-from fortnox_bridge.engine.crypto import TokenCipher, encrypted_in_store, load_secret_key
-from fortnox_bridge.engine.dispatch import Job
 from fortnox_bridge.engine.errors import ConnectionStateError
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.metrics import Metrics
-from fortnox_bridge.engine.notify import Notifier, SmtpMailer
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.service import SyncService
-from fortnox_bridge.engine.token_vault import TokenVault
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.engine.jobs.metrics import Metrics
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
+from fortnox_bridge.engine.tenancy.connections import ConnectionService, Transition
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher, encrypted_in_store, load_secret_key
+from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.files import private_dir
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.tokens import TokenSet

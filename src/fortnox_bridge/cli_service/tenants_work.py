@@ -16,10 +16,10 @@ from fortnox_bridge.cli_common.runtime import run, settings
 from fortnox_bridge.cli_service.stack import Store, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.demo import EXIT_FATAL, EXIT_OK
-from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.mapping_kinds import check_mapping
-from fortnox_bridge.engine.merge import POLICIES
+from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
+from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
+from fortnox_bridge.engine.sync.merge import POLICIES
 from fortnox_bridge.files import private_dir
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository

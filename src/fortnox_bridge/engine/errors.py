@@ -64,7 +64,7 @@ class SharedCompanyError(EngineError):
 
 
 class TenantBusyError(EngineError):
-    """Another job holds the tenant's writer lease (see ``engine/writer.py``)."""
+    """Another job holds the tenant's writer lease (see ``engine/tenancy/writer.py``)."""
 
 
 class ConflictError(EngineError):

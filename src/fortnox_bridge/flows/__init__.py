@@ -1,1 +1,1 @@
-"""Flow families: one package per family, one module per flow (see ``engine/flow.py``)."""
+"""Flow families: one package per family, one module per flow (see ``engine/flow/base.py``)."""

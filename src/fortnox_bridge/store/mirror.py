@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     Table,
@@ -23,10 +23,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fortnox_bridge.store.mirror_bulk import (
+    ROW_COLUMNS,
+    StoredRow,
+    UpsertOutcome,
+    Write,
+    Written,
+    fill_created,
+    plan_writes,
+)
 from fortnox_bridge.store.models import Link, MirrorRecord
 from fortnox_bridge.store.unique import Change, UniqueValueRepository
-
-UpsertOutcome = Literal["created", "updated", "unchanged", "deleted"]
 
 _LINKED = and_(
     Link.tenant_id == MirrorRecord.tenant_id,
@@ -68,34 +75,6 @@ class UpsertResult:
     """What a :meth:`MirrorRepository.upsert` or :meth:`MirrorRepository.delete` did."""
 
     record: MirrorRecord
-    outcome: UpsertOutcome
-
-
-class StoredRow(NamedTuple):
-    """A record as the mirror holds it, without the ORM (bulk reads and writes)."""
-
-    id: int
-    external_id: str
-    payload: dict[str, Any]
-    version: int
-    deleted: bool
-    updated_at: datetime
-    origin: str
-
-
-@dataclass(frozen=True)
-class Write:
-    """One change of a bulk write: a new payload, or ``None`` to delete the record."""
-
-    external_id: str
-    payload: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a bulk write did with one record."""
-
-    row: StoredRow
     outcome: UpsertOutcome
 
 
@@ -258,7 +237,7 @@ class MirrorRepository:
         ids = sorted(set(external_ids))
         for start in range(0, len(ids), CHUNK):
             result = self.session.execute(
-                select(*_ROW_COLUMNS).where(
+                select(*ROW_COLUMNS).where(
                     MirrorRecord.tenant_id == tenant_id,
                     MirrorRecord.entity_type == entity_type,
                     MirrorRecord.external_id.in_(ids[start : start + CHUNK]),
@@ -287,50 +266,9 @@ class MirrorRepository:
         :class:`~fortnox_bridge.store.unique.ValueTaken` when a record would repeat a unique
         value another live record holds (roll the transaction back).
         """
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        results: list[Written] = []
-        changes: list[Change] = []
-        for write in writes:
-            old = existing.get(write.external_id)
-            before = None if old is None or old.deleted else old.payload
-            if before != write.payload:
-                changes.append(Change(write.external_id, before, write.payload))
-            if write.payload is None:
-                if old is None:
-                    raise KeyError(f"no {entity_type} {write.external_id!r} to delete")
-                if old.deleted:
-                    results.append(Written(old, "unchanged"))
-                    continue
-                row = StoredRow(
-                    old.id, old.external_id, old.payload, old.version + 1, True, now, "host"
-                )
-                updates.append(_update_values(row))
-                results.append(Written(row, "deleted"))
-            elif old is None:
-                row = _NEW  # replaced by the stored row once the database gave it an id
-                inserts.append(
-                    {
-                        "tenant_id": tenant_id,
-                        "entity_type": entity_type,
-                        "external_id": write.external_id,
-                        "payload": write.payload,
-                        "version": 1,
-                        "deleted": False,
-                        "updated_at": now,
-                        "origin": origin,
-                    }
-                )
-                results.append(Written(row, "created"))
-            elif old.payload == write.payload and not old.deleted:
-                results.append(Written(old, "unchanged"))
-            else:
-                row = StoredRow(
-                    old.id, old.external_id, write.payload, old.version + 1, False, now, origin
-                )
-                updates.append(_update_values(row))
-                results.append(Written(row, "updated"))
-        UniqueValueRepository(self.session).move(tenant_id, entity_type, changes)
+        plan = plan_writes(tenant_id, entity_type, writes, existing, now=now, origin=origin)
+        inserts, updates, results = plan.inserts, plan.updates, plan.results
+        UniqueValueRepository(self.session).move(tenant_id, entity_type, plan.changes)
         if updates:
             self.session.execute(update(MirrorRecord), updates)
         if inserts:
@@ -338,20 +276,7 @@ class MirrorRepository:
             # pipeline instead of one with 8,000 parameters), then the new ids in one query.
             self.session.execute(insert(cast(Table, MirrorRecord.__table__)), inserts)
             ids = self._ids(tenant_id, entity_type, [values["external_id"] for values in inserts])
-            created = iter(inserts)
-            for index, written in enumerate(results):
-                if written.outcome == "created":
-                    values = next(created)
-                    row = StoredRow(
-                        ids[values["external_id"]],
-                        values["external_id"],
-                        values["payload"],
-                        1,
-                        False,
-                        now,
-                        origin,
-                    )
-                    results[index] = Written(row, "created")
+            fill_created(results, inserts, ids, now=now, origin=origin)
         return results
 
     def _ids(self, tenant_id: int, entity_type: str, external_ids: list[str]) -> dict[str, int]:
@@ -378,7 +303,7 @@ class MirrorRepository:
         include_deleted: bool = False,
     ) -> list[StoredRow]:
         """Up to ``limit`` records in (``updated_at``, id) order, after the position ``after``."""
-        query = select(*_ROW_COLUMNS).where(
+        query = select(*ROW_COLUMNS).where(
             MirrorRecord.tenant_id == tenant_id, MirrorRecord.entity_type == entity_type
         )
         if not include_deleted:
@@ -395,26 +320,3 @@ class MirrorRepository:
             )
         query = query.order_by(MirrorRecord.updated_at, MirrorRecord.id).limit(limit)
         return [StoredRow(*row) for row in self.session.execute(query)]
-
-
-_NEW = StoredRow(0, "", {}, 0, False, datetime.min, "")
-_ROW_COLUMNS = (
-    MirrorRecord.id,
-    MirrorRecord.external_id,
-    MirrorRecord.payload,
-    MirrorRecord.version,
-    MirrorRecord.deleted,
-    MirrorRecord.updated_at,
-    MirrorRecord.origin,
-)
-
-
-def _update_values(row: StoredRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "payload": row.payload,
-        "version": row.version,
-        "deleted": row.deleted,
-        "updated_at": row.updated_at,
-        "origin": row.origin,
-    }

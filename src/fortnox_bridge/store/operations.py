@@ -2,7 +2,7 @@
 
 The record of a create is the *pending-create marker*: if the process dies, the request times out
 or the answer is lost, the marker stays active and the next run looks the record up in Fortnox by
-its natural key before creating anything (see ``engine/pushing.py``).
+its natural key before creating anything (see ``engine/sync/pushing.py``).
 """
 
 from __future__ import annotations

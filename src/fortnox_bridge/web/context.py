@@ -13,11 +13,11 @@ from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.preflight import Checklist
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.scheduler import Scheduler
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.jobs.scheduler import Scheduler
+from fortnox_bridge.engine.sync.preflight import Checklist
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.web.consent import FortnoxConsent
 from fortnox_bridge.web.passwords import PasswordChecks
 from fortnox_bridge.web.throttle import SignInThrottle

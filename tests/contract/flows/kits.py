@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fortnox_bridge.engine.flow import Flow
+from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush

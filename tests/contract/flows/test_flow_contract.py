@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.deriving import DerivedFlow
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.registry import discover_flows
-from fortnox_bridge.engine.results import FlowResult, RunSummary
-from fortnox_bridge.engine.runner import Runner
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
+from fortnox_bridge.engine.sync.deriving import DerivedFlow
+from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl

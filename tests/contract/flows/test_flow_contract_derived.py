@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.deriving import DerivedFlow, split_part_id
-from fortnox_bridge.engine.results import FlowResult
-from fortnox_bridge.engine.workers import new_worker_id
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.sync.deriving import DerivedFlow, split_part_id
+from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.crypto import TokenCipher
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
 from fortnox_bridge.web.context import WebContext

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.connections import ConnectionService
-from fortnox_bridge.engine.crypto import TokenCipher
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.transport import SandboxTransport

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from fortnox_bridge.engine.crypto import KEY_FILE, TokenCipher, load_secret_key
 from fortnox_bridge.engine.errors import SecretKeyError
+from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, TokenCipher, load_secret_key
 from fortnox_bridge.fortnox.tokens import TokenSet
 
 TOKENS = TokenSet(

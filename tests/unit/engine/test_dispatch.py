@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.dispatch import (
+from fortnox_bridge.engine.jobs.dispatch import (
     InProcessDispatcher,
     Job,
     merge_sweeps,
@@ -16,7 +16,7 @@ from fortnox_bridge.engine.dispatch import (
     push_job,
     take_pushes,
 )
-from fortnox_bridge.engine.scheduler import (
+from fortnox_bridge.engine.jobs.scheduler import (
     PushDebouncer,
     due_sweeps,
     fixed_offset,

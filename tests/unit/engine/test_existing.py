@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fortnox_bridge.engine.existing import Index, meet_existing, reads_existing
-from fortnox_bridge.engine.first_sync import Hold
-from fortnox_bridge.engine.planning import PlanContext, PlannedItem, RecordState, plan_record
+from fortnox_bridge.engine.sync.existing import Index, meet_existing, reads_existing
+from fortnox_bridge.engine.sync.first_sync import Hold
+from fortnox_bridge.engine.sync.planning import PlanContext, PlannedItem, RecordState, plan_record
 from fortnox_bridge.flows.hr.employee_push import EmployeePush, EmployeePushSettings
 
 WAIT = EmployeePush()

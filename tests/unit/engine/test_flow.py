@@ -7,8 +7,8 @@ import pytest
 from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
-from fortnox_bridge.engine.flow import Flow, changed_fields, fingerprint
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.base import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.flow.registry import discover_flows
 
 
 def test_fingerprint_ignores_key_order_and_sees_values() -> None:

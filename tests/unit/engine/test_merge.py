@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fortnox_bridge.engine.merge import three_way
+from fortnox_bridge.engine.sync.merge import three_way
 
 BASE = {"city": "Lund", "phone1": "070", "email": "a@b.se"}
 

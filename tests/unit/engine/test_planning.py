@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow import Excluded, Flow, Period, fingerprint
-from fortnox_bridge.engine.planning import DateChecks, PlanContext, RecordState, plan_record
+from fortnox_bridge.engine.flow.base import Excluded, Flow, Period, fingerprint
+from fortnox_bridge.engine.sync.planning import DateChecks, PlanContext, RecordState, plan_record
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 
 CAUSE_CODES = {"TID", "OT1"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
-from fortnox_bridge.engine.workers import abandoned, new_worker_id
+from fortnox_bridge.engine.tenancy.workers import abandoned, new_worker_id
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=2)

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from fortnox_bridge.engine.registry import discover_flows
+from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.web.i18n import LOCALES, translations
 from fortnox_bridge.web.pages.flows import settings_texts
 

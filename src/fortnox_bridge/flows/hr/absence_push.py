@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.deriving import DerivedFlow, Head, PartFlow, Parts
-from fortnox_bridge.engine.flow import Lookup, MappingKind, Period
+from fortnox_bridge.engine.flow.base import Lookup, MappingKind, Period
+from fortnox_bridge.engine.sync.deriving import DerivedFlow, Head, PartFlow, Parts
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.absence_causes import (
     CAUSE_CODES,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine.context import load_context
-from fortnox_bridge.engine.deriving import DISCONNECTED, split_part_id
+from fortnox_bridge.engine.sync.context import load_context
+from fortnox_bridge.engine.sync.deriving import DISCONNECTED, split_part_id
 from fortnox_bridge.flows.hr.absence_causes import UnmappedType, cause_for
 from fortnox_bridge.flows.hr.absence_push import AbsencePush, AbsenceTransactionPart
 from fortnox_bridge.store.links import LinkRepository

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fortnox_bridge.engine.flow import Lookup
+from fortnox_bridge.engine.flow.base import Lookup
 from fortnox_bridge.flows.hr.validation import format_personal_identity_number
 
 #: Host field → Fortnox field (snake_case model names), compared both ways.

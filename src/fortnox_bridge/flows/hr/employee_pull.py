@@ -2,9 +2,9 @@
 
 Seed 001 needs a manual "Synchronize users" to see Fortnox-side edits; here every sweep reads the
 employee list (one request per 500 employees) and compares each employee three ways with the
-host's record and the last agreed snapshot (see ``engine/merge.py``). The list carries only the
+host's record and the last agreed snapshot (see ``engine/sync/merge.py``). The list carries only the
 names, e-mail, first phone and identity number: an employee whose other fields must be compared
-is read in full first (see ``engine/pulling.py``). On the first sync, Fortnox
+is read in full first (see ``engine/sync/pulling.py``). On the first sync, Fortnox
 employees are matched to host employees by e-mail (HR1); Fortnox-only employees are reported, or
 created as host records when ``import_unmatched`` is on.
 
@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from fortnox_bridge.engine.flow import Flow, FlowSettings
+from fortnox_bridge.engine.flow.base import Flow, FlowSettings
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.records import HostEmployee
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from fortnox_bridge.engine.flow import ExistingPolicy, Flow, FlowSettings, Lookup
+from fortnox_bridge.engine.flow.base import ExistingPolicy, Flow, FlowSettings, Lookup
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.records import HostEmployee
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fortnox_bridge.engine.entities import HostEntity
+from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.flows.hr.records import HostAbsence, HostAbsenceType, HostEmployee
 
 ENTITIES = (

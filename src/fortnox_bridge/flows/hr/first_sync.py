@@ -17,7 +17,7 @@ The first time a tenant connects, its host employees and the Fortnox company's e
    e-mails the result to the tenant's recipients. Resumable and idempotent.
 
 While a plan is open the regular employee flows leave unlinked employees alone
-(``engine/first_sync.py``); afterwards the two sides run two-way as usual.
+(``engine/sync/first_sync.py``); afterwards the two sides run two-way as usual.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.context import load_context
 from fortnox_bridge.engine.errors import EngineError
-from fortnox_bridge.engine.flow import Flow, normalise
-from fortnox_bridge.engine.notify import Notifier
-from fortnox_bridge.engine.sources import ClientSource, first_error
-from fortnox_bridge.engine.workers import new_worker_id
-from fortnox_bridge.engine.writer import TenantWriters
+from fortnox_bridge.engine.flow.base import Flow, normalise
+from fortnox_bridge.engine.flow.sources import ClientSource, first_error
+from fortnox_bridge.engine.outbox.notify import Notifier
+from fortnox_bridge.engine.sync.context import load_context
+from fortnox_bridge.engine.tenancy.workers import new_worker_id
+from fortnox_bridge.engine.tenancy.writer import TenantWriters
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush

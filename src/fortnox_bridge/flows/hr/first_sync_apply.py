@@ -18,7 +18,7 @@ and adopts it. A pair's update is the same values again, so repeating it is harm
 becomes ``applied`` when every item is done or skipped; then the result is e-mailed once. Failed
 items keep the plan ``applying``: they are listed (and e-mailed), and apply again retries them.
 
-The tenant's writer is held meanwhile (``engine/writer.py``), so no other job writes to the
+The tenant's writer is held meanwhile (``engine/tenancy/writer.py``), so no other job writes to the
 tenant's Fortnox beside an apply.
 """
 
@@ -34,11 +34,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.errors import TenantBusyError
-from fortnox_bridge.engine.events import changed_values, record_event
-from fortnox_bridge.engine.flow import Flow, fingerprint, normalise
-from fortnox_bridge.engine.pushing import RUN_STOPPERS
-from fortnox_bridge.engine.results import describe_error
-from fortnox_bridge.engine.sources import ClientSource, first_error
+from fortnox_bridge.engine.flow.base import Flow, fingerprint, normalise
+from fortnox_bridge.engine.flow.results import describe_error
+from fortnox_bridge.engine.flow.sources import ClientSource, first_error
+from fortnox_bridge.engine.outbox.events import changed_values, record_event
+from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.first_sync_plan import differences, email_key
 from fortnox_bridge.fortnox import FortnoxClient

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.engine.notify import Notifier
+from fortnox_bridge.engine.outbox.notify import Notifier
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.models import FirstSyncItem
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fortnox_bridge.engine.flow import normalise
+from fortnox_bridge.engine.flow.base import normalise
 
 R = TypeVar("R")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine.results import ItemOutcome
+from fortnox_bridge.engine.flow.results import ItemOutcome
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository

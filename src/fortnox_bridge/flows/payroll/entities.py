@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fortnox_bridge.engine.entities import HostEntity
+from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.flows.payroll.records import HostProject, HostTimeEntry
 
 ENTITIES = (

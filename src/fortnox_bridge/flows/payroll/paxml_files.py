@@ -39,7 +39,7 @@ from typing import IO, Any, Literal
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine.sources import first_error
+from fortnox_bridge.engine.flow.sources import first_error
 from fortnox_bridge.flows.payroll import codes
 from fortnox_bridge.flows.payroll.records import HostTimeEntry
 from fortnox_bridge.formats.errors import PaxmlSyntaxError

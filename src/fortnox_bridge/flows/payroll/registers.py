@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic.config import JsonDict
 
-from fortnox_bridge.engine.preflight import RegisterGaps
+from fortnox_bridge.engine.sync.preflight import RegisterGaps
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import (
     MissingLicenceError,

@@ -35,9 +35,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.change_status import Settlement
-from fortnox_bridge.engine.flow import Builder
-from fortnox_bridge.engine.results import FlowResult
+from fortnox_bridge.engine.flow.base import Builder
+from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.sync.change_status import Settlement
 from fortnox_bridge.flows.payroll.absence_use import (
     ABSENCE_FLOW,
     AbsenceUse,

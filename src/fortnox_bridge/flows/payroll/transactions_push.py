@@ -20,10 +20,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from fortnox_bridge.engine.deriving import DerivedFlow, Head, PartFlow, Parts
-from fortnox_bridge.engine.flow import Builder, FlowSettings, MappingKind, Period, normalise
-from fortnox_bridge.engine.preflight import RegisterGaps
-from fortnox_bridge.engine.results import FlowResult, ItemOutcome
+from fortnox_bridge.engine.flow.base import Builder, FlowSettings, MappingKind, Period, normalise
+from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
+from fortnox_bridge.engine.sync.deriving import DerivedFlow, Head, PartFlow, Parts
+from fortnox_bridge.engine.sync.preflight import RegisterGaps
 from fortnox_bridge.flows.payroll.registers import (
     CHOICES,
     REGISTERS,

@@ -4,7 +4,7 @@ and Fortnox values; the host's or Fortnox's values win).
 
 The page calls what ``/api/v1/hr/first-sync`` and ``/api/v1/conflicts`` call:
 :class:`~fortnox_bridge.flows.hr.first_sync.FirstSync` and
-:func:`~fortnox_bridge.engine.conflicts.resolve_conflict`.
+:func:`~fortnox_bridge.engine.sync.conflicts.resolve_conflict`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.api.operations import conflict_out
-from fortnox_bridge.engine.conflicts import Winner, resolve_conflict
 from fortnox_bridge.engine.errors import ConflictError, EngineError
-from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.sync.conflicts import Winner, resolve_conflict
 from fortnox_bridge.flows.hr.first_sync import (
     FirstSync,
     FirstSyncError,

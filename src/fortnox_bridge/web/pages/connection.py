@@ -21,8 +21,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.errors import ConnectionStateError, EngineError, SharedCompanyError
+from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.control import save_flow_config
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
-from fortnox_bridge.engine.context import is_enabled_by_default
-from fortnox_bridge.engine.entities import discover_entities
 from fortnox_bridge.engine.errors import EngineError
-from fortnox_bridge.engine.flow import Flow
-from fortnox_bridge.engine.rewriting import rewrite_records
+from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
+from fortnox_bridge.engine.sync.context import is_enabled_by_default
 from fortnox_bridge.flows.hr.absence_causes import CAUSE_CODES, MAPPING_KIND, default_cause
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.absences import absences_to_rewrite

@@ -16,10 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from fortnox_bridge.api.control import _open_job, _require_active, _run_resync
 from fortnox_bridge.api.reconnect import _run as _run_accepted
-from fortnox_bridge.engine import reconnect
 from fortnox_bridge.engine.errors import EngineError, ResyncError
-from fortnox_bridge.engine.resync import MAX_RESYNC_DAYS, ResyncPlan, resyncable, target_of
-from fortnox_bridge.engine.service import SyncService
+from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.engine.maintenance.resync_targets import (
+    MAX_RESYNC_DAYS,
+    ResyncPlan,
+    resyncable,
+    target_of,
+)
+from fortnox_bridge.engine.tenancy import reconnect
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.web.forms import FieldErrors, parse_form

@@ -19,16 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from fortnox_bridge.api.schemas import ApiKeyCreate
 from fortnox_bridge.api.tenants import key_out
 from fortnox_bridge.api.webhooks import MAX_ENDPOINTS, delivery_out, outbound_policy, webhook_out
-from fortnox_bridge.engine.events import EVENT_TYPES
-from fortnox_bridge.engine.outbound import OutboundRefused
-from fortnox_bridge.engine.webhooks import (
-    EndpointSecrets,
-    check_url,
-    event_types,
-    new_secret,
-    rotate,
-    seal,
-)
+from fortnox_bridge.engine.outbox.events import EVENT_TYPES
+from fortnox_bridge.engine.outbox.outbound import OutboundRefused
+from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
+from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
 from fortnox_bridge.store.models import Tenant, WebhookEndpoint
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository

@@ -14,9 +14,9 @@ from pydantic import BaseModel, EmailStr, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine import reconnect
-from fortnox_bridge.engine.results import RunSummary
-from fortnox_bridge.engine.scheduler import slot_at_or_before
+from fortnox_bridge.engine.flow.results import RunSummary
+from fortnox_bridge.engine.jobs.scheduler import slot_at_or_before
+from fortnox_bridge.engine.tenancy import reconnect
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import Run, Tenant
 from fortnox_bridge.store.tenants import TenantRepository

@@ -1,0 +1,96 @@
+"""A tenant's configuration as one run needs it: policy, flows with settings, mappings, facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from fortnox_bridge.engine.errors import InvalidSettingsError, UnknownTenantError
+from fortnox_bridge.engine.flow.base import Flow, FlowSettings, Mappings
+from fortnox_bridge.engine.sync.first_sync import Hold, load_holds
+from fortnox_bridge.engine.sync.merge import POLICIES, Policy
+from fortnox_bridge.engine.sync.planning import DateChecks
+from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.mappings import MappingRepository
+from fortnox_bridge.store.tenants import TenantRepository
+
+
+@dataclass
+class TenantContext:
+    """One tenant's configuration, loaded once per run."""
+
+    tenant_id: int
+    name: str
+    policy: Policy
+    #: Every known flow, configured for this tenant, by name (enabled or not).
+    flows: dict[str, Flow] = field(default_factory=dict)
+    #: Names of the enabled flows, in sweep order.
+    enabled: list[str] = field(default_factory=list)
+    checks: DateChecks = field(default_factory=DateChecks)
+    connection_state: str | None = None
+    #: Unlinked records a first synchronization holds back from the flows, by entity.
+    holds: dict[str, Hold] = field(default_factory=dict)
+
+
+def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings:
+    """A flow's settings, validated by its ``Settings`` model."""
+    try:
+        return flow_cls.Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise InvalidSettingsError(f"settings of {flow_cls.name}: {problems}") from exc
+
+
+def is_enabled_by_default(flow_cls: type[Flow]) -> bool:
+    """Whether a flow runs for a tenant that has not configured it."""
+    return flow_cls.default_enabled
+
+
+def load_context(
+    session: Session, tenant_id: int, flow_classes: Sequence[type[Flow]]
+) -> TenantContext:
+    """Read the tenant, its flow configs, mappings and cached pre-flight facts."""
+    tenant = TenantRepository(session).get(tenant_id)
+    if tenant is None:
+        raise UnknownTenantError(f"no tenant with id {tenant_id}")
+    policy = tenant.conflict_policy if tenant.conflict_policy in POLICIES else "ask"
+    context = TenantContext(tenant_id, tenant.name, policy)
+    configs = FlowConfigRepository(session).for_tenant(tenant_id)
+    mapped = MappingRepository(session).for_tenant(tenant_id)
+    mappings: Mappings = {
+        kind: {local: (None if v.excluded else v.fortnox_value) for local, v in table.items()}
+        for kind, table in mapped.items()
+    }
+    for flow_cls in flow_classes:
+        config = configs.get(flow_cls.name)
+        settings = validate_settings(flow_cls, config.settings if config else {})
+        context.flows[flow_cls.name] = flow_cls(settings, mappings)
+        if config.enabled if config else is_enabled_by_default(flow_cls):
+            context.enabled.append(flow_cls.name)
+    context.holds = load_holds(session, tenant_id)
+    connection = ConnectionRepository(session).for_tenant(tenant_id)
+    if connection is not None:
+        context.connection_state = connection.state
+        context.checks = checks_from_facts(connection.facts)
+    return context
+
+
+def checks_from_facts(facts: dict[str, Any]) -> DateChecks:
+    """The date checks pre-flight's cached facts allow."""
+    locked = facts.get("locked_until")
+    years = facts.get("financial_years")
+    return DateChecks(
+        locked_until=date.fromisoformat(locked) if locked else None,
+        financial_years=None
+        if years is None
+        else tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in years),
+    )

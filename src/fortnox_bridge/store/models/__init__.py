@@ -1,0 +1,90 @@
+"""SQLAlchemy models of the store. Schema changes go through an Alembic migration.
+
+One module per concern; every model is re-exported here, so ``from fortnox_bridge.store.models
+import X`` works and importing the package registers every table on ``Base.metadata`` (Alembic
+relies on that).
+"""
+
+from fortnox_bridge.store.models.base import (
+    NAMING,
+    Base,
+    UtcDateTime,
+)
+from fortnox_bridge.store.models.config import (
+    Connection,
+    ConnectionEvent,
+    FlowConfig,
+    Mapping,
+)
+from fortnox_bridge.store.models.host import (
+    ChangeOperation,
+    Event,
+    IdempotencyRecord,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from fortnox_bridge.store.models.runs import (
+    ACTIVE_FIRST_SYNC,
+    FirstSyncItem,
+    FirstSyncPlan,
+    Lease,
+    Notification,
+    Problem,
+    Run,
+    RunItem,
+)
+from fortnox_bridge.store.models.sync_state import (
+    ACTIVE_OPERATION,
+    BuiltSource,
+    Conflict,
+    Cursor,
+    Link,
+    MirrorRecord,
+    PushOperation,
+    UniqueValue,
+)
+from fortnox_bridge.store.models.tenants import (
+    AdminKey,
+    AdminSession,
+    AdminUser,
+    ApiKey,
+    Tenant,
+)
+
+__all__ = [
+    "ACTIVE_FIRST_SYNC",
+    "ACTIVE_OPERATION",
+    "NAMING",
+    "AdminKey",
+    "AdminSession",
+    "AdminUser",
+    "ApiKey",
+    "Base",
+    "BuiltSource",
+    "ChangeOperation",
+    "Conflict",
+    "Connection",
+    "ConnectionEvent",
+    "Cursor",
+    "Event",
+    "FirstSyncItem",
+    "FirstSyncPlan",
+    "FlowConfig",
+    "IdempotencyRecord",
+    "Lease",
+    "Link",
+    "Mapping",
+    "MirrorRecord",
+    "Notification",
+    "Problem",
+    "PushOperation",
+    "Run",
+    "RunItem",
+    "Tenant",
+    "UniqueValue",
+    "UtcDateTime",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
