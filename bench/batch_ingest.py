@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from fortnox_bridge.api import create_app
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository

@@ -60,10 +60,10 @@ from _distributed import (
     throwaway_database,
 )
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
-from fortnox_bridge.cli_service.stack import open_stack
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.entities import discover_entities
 from fortnox_bridge.engine.queue import PUSH_TASK, JobQueue, ensure_schema
 from fortnox_bridge.engine.registry import discover_flows

@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.crypto import TokenCipher

@@ -36,8 +36,8 @@ from cryptography.fernet import Fernet
 from _distributed import POSTGRES, Processes, bridge_env, load_average, throwaway_database
 from fortnox_bridge.api import create_app as create_api
 from fortnox_bridge.api.app import ApiHooks
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.connections import ConnectionService
 from fortnox_bridge.engine.crypto import TokenCipher

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
