@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
 from rich.console import Console
 
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.output import print_checklist
-from fortnox_bridge.cli.work.runtime import run, settings
+from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.cli.work.stack import SANDBOX_SCOPES, Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.connections import Disconnection
@@ -35,8 +34,7 @@ def connect(
     """``fortnox-bridge connect``."""
     config, console = settings(data_dir=data_dir, sandbox_url=sandbox_url), Console()
     if service_account[1] is not None and not service_account[0]:
-        console.print("[red]error:[/] --fortnox-tenant-id goes with --client-credentials")
-        raise typer.Exit(EXIT_FATAL)
+        raise refuse(console, "--fortnox-tenant-id goes with --client-credentials")
     run(
         console,
         lambda: _connect(
@@ -137,18 +135,19 @@ async def _connect_service_account(
         app = {"client_id": issued["client_id"], "client_secret": issued["client_secret"]}
         fortnox_tenant_id = company
     if fortnox_tenant_id is None:
-        console.print("[red]error:[/] --client-credentials needs --fortnox-tenant-id N")
+        refuse(console, "--client-credentials needs --fortnox-tenant-id N")
         return False, None
     try:
         moved = await stack.service.connect_service_account(
             tenant_id, fortnox_tenant_id, confirm_shared_company=shared, **app
         )
     except OAuthError as exc:
-        console.print(
-            f"[red]error:[/] Fortnox refused the service account of tenant {fortnox_tenant_id}: "
+        refuse(
+            console,
+            f"Fortnox refused the service account of tenant {fortnox_tenant_id}: "
             f"{exc.error} ({exc.description}). The company's administrator approves the app as a "
             "service account once (the consent page with account_type=service), and the "
-            "TenantId must be that company's."
+            "TenantId must be that company's.",
         )
         return False, None
     console.print(f"Connected as a service account of Fortnox tenant {fortnox_tenant_id}.")

@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
-from fortnox_bridge.cli.work.runtime import run, settings
+from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.flows.hr.first_sync import FirstSync, ItemView, NotReadyError, PlanView
@@ -78,8 +77,7 @@ def decide(
     one = _one_decision(winner, field, create, skip)
     problem = _decision_problem(item, one, bulk)
     if problem:
-        console.print(f"[red]error:[/] {problem}")
-        raise typer.Exit(EXIT_FATAL)
+        raise refuse(console, problem)
     run(console, lambda: _decide(config, console, tenant, item, one, bulk))
 
 
@@ -167,7 +165,7 @@ async def _apply(config: Settings, console: Console, tenant: str) -> int:
         try:
             view = await _first_sync(stack).apply(tenant_id, source)
         except NotReadyError as exc:
-            console.print(f"[red]error:[/] {exc}")
+            refuse(console, str(exc))
             for entry in exc.items:
                 console.print(f"  item {entry['id']} ({entry['kind']}): {entry['label']}")
             return EXIT_FATAL

@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.cli.errors import EXIT_FATAL
 from fortnox_bridge.cli.work.output import local_time
-from fortnox_bridge.cli.work.runtime import settings
+from fortnox_bridge.cli.work.runtime import refuse, settings
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.files import private_dir
@@ -42,11 +40,6 @@ def _store(config: Settings, *, create: bool = False) -> Iterator[sessionmaker[S
         engine.dispose()
 
 
-def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}")
-    return typer.Exit(EXIT_FATAL)
-
-
 def _tenant(session: Session, name: str) -> Tenant | None:
     tenants = TenantRepository(session)
     found = tenants.by_name(name)
@@ -63,13 +56,13 @@ def create_key(tenant: str, scope: str, label: str, data_dir: Path | None) -> No
     """``keys create``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
     if scope not in API_KEY_SCOPES:
-        raise _fail(console, f"--scope must be one of {', '.join(API_KEY_SCOPES)}, not {scope!r}")
+        raise refuse(console, f"--scope must be one of {', '.join(API_KEY_SCOPES)}, not {scope!r}")
     if not 1 <= len(label) <= 100:
-        raise _fail(console, "--label must be 1 to 100 characters")
+        raise refuse(console, "--label must be 1 to 100 characters")
     with _store(config) as sessions, sessions.begin() as session:
         found = _tenant(session, tenant)
         if found is None:
-            raise _fail(
+            raise refuse(
                 console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants list'"
             )
         issued = TenantRepository(session).create_api_key(
@@ -86,7 +79,7 @@ def list_keys(tenant: str, data_dir: Path | None) -> None:
     with _store(config) as sessions, sessions.begin() as session:
         found = _tenant(session, tenant)
         if found is None:
-            raise _fail(
+            raise refuse(
                 console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants list'"
             )
         rows = TenantRepository(session).api_keys(found.id)
@@ -100,7 +93,7 @@ def revoke_key(key_id: int, data_dir: Path | None) -> None:
         tenants = TenantRepository(session)
         row = tenants.api_key(key_id)
         if row is None:
-            raise _fail(console, f"no API key {key_id}; list them with 'fortnox-bridge keys list'")
+            raise refuse(console, f"no API key {key_id}; list them with 'fortnox-bridge keys list'")
         tenants.revoke_api_key(row, now=SystemClock().now())
         owner = tenants.get(row.tenant_id)
         label, name = row.label, owner.name if owner else str(row.tenant_id)
@@ -111,7 +104,7 @@ def create_admin_key(label: str, data_dir: Path | None) -> None:
     """``admin-keys create``: may be the first command of a new bridge."""
     config, console = settings(need="new", data_dir=data_dir), Console()
     if not 1 <= len(label) <= 100:
-        raise _fail(console, "--label must be 1 to 100 characters")
+        raise refuse(console, "--label must be 1 to 100 characters")
     with _store(config, create=True) as sessions, sessions.begin() as session:
         issued = AdminKeyRepository(session).issue(label=label, now=SystemClock().now())
     console.print(f"Admin key {issued.id} ({label!r}).")
@@ -132,7 +125,7 @@ def revoke_admin_key(key_id: int, data_dir: Path | None) -> None:
         keys = AdminKeyRepository(session)
         row = keys.get(key_id)
         if row is None:
-            raise _fail(
+            raise refuse(
                 console, f"no admin key {key_id}; list them with 'fortnox-bridge admin-keys list'"
             )
         keys.revoke(row, now=SystemClock().now())

@@ -111,13 +111,19 @@ def reported(console: Console) -> Iterator[None]:
     try:
         yield
     except KeyError as exc:
-        console.print(
-            f"[red]error:[/] no tenant {exc}; list them with 'fortnox-bridge tenants list'"
-        )
-        raise typer.Exit(EXIT_FATAL) from None
+        raise refuse(
+            console, f"no tenant {exc}; list them with 'fortnox-bridge tenants list'"
+        ) from None
     except (EngineError, CommandError, SandboxControlError, FortnoxError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(EXIT_FATAL) from None
+        raise refuse(console, str(exc)) from None
+
+
+def refuse(console: Console, message: str) -> typer.Exit:
+    """Print ``error: message`` (in red) for a command that could not run; the exit (code 2) to
+    raise. The file commands, which print on standard error, use
+    :func:`fortnox_bridge.cli.errors.fail`."""
+    console.print(f"[red]error:[/] {message}")
+    return typer.Exit(EXIT_FATAL)
 
 
 def run(console: Console, work: Callable[[], Coroutine[Any, Any, int]]) -> None:

@@ -1,6 +1,10 @@
-"""The engine assembled from :class:`~fortnox_bridge.config.Settings`, as ``serve``, ``sync``,
-``resync``, ``connect`` and ``status --check`` use it; and the store alone (:func:`open_store`)
-for the commands that only read or change the bridge's own data.
+"""The composition root of the bridge's processes: the engine assembled from
+:class:`~fortnox_bridge.config.Settings` (:func:`open_stack`: store, clock, token key, the
+sandbox or Fortnox, the sync service), as ``serve``, ``worker``, ``sync``, ``resync``,
+``connect``, ``status --check`` and the benchmarks use it; and the store alone
+(:func:`open_store`) for the commands that only read or change the bridge's own data (and the
+demo's first cycle). Who runs the jobs is :func:`.jobs.open_jobs`; the HTTP app on top is
+:func:`.http.build_http`.
 
 Where Fortnox is: the real one when a developer app is configured (``fortnox_client_id``), a
 standalone sandbox at ``sandbox_url``, or else an in-process sandbox kept in
@@ -207,27 +211,49 @@ def open_store(settings: Settings, *, clock: Clock | None = None) -> Iterator[St
 
 
 @contextlib.asynccontextmanager
-async def open_stack(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Stack]:
-    """Open the store (migrated), the key, the sandbox or Fortnox endpoints and the service."""
+async def open_stack(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    cipher: TokenCipher | None = None,
+    endpoints: FortnoxEndpoints | None = None,
+) -> AsyncIterator[Stack]:
+    """Open the store (migrated), the key, the sandbox or Fortnox endpoints and the service.
+
+    The composition root of the bridge's processes: ``serve``, ``worker``, the commands and the
+    benchmarks all build their engine here. ``cipher``: the caller's token key (no key file is
+    read or made); ``endpoints``: a Fortnox or sandbox the caller reaches itself (benchmarks
+    with a sandbox of their own), instead of the one the settings name.
+    """
     clock = clock or SystemClock()
-    private_dir(settings.data_dir)
+    if cipher is None or settings.database_url is None:
+        private_dir(settings.data_dir)
     engine = open_engine(settings.effective_database_url)
     try:
         migrate(engine)
         sessions = session_factory(engine)
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        protected = encrypted_in_store(sessions)  # a missing key file is then not made anew
-        cipher = TokenCipher(load_secret_key(settings.data_dir, secret, protected=protected))
-        async with _fortnox(settings) as (endpoints, sandbox):
-            yield _assemble(settings, engine, sessions, clock, cipher, endpoints, sandbox)
+        cipher = cipher or _cipher(settings, sessions)
+        async with _fortnox(settings, endpoints) as (reached, sandbox):
+            yield _assemble(settings, engine, sessions, clock, cipher, reached, sandbox)
     finally:
         engine.dispose()
 
 
+def _cipher(settings: Settings, sessions: sessionmaker[Session]) -> TokenCipher:
+    """The token key: configured, or the data directory's key file (made when the store holds
+    nothing encrypted yet)."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    protected = encrypted_in_store(sessions)  # a missing key file is then not made anew
+    return TokenCipher(load_secret_key(settings.data_dir, secret, protected=protected))
+
+
 @contextlib.asynccontextmanager
 async def _fortnox(
-    settings: Settings,
+    settings: Settings, given: FortnoxEndpoints | None
 ) -> AsyncIterator[tuple[FortnoxEndpoints, SandboxLink | None]]:
+    if given is not None:
+        yield given, None
+        return
     if settings.fortnox_mode == "fortnox":
         secret = settings.fortnox_client_secret
         yield (

@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
+from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, CommandError
 from fortnox_bridge.cli.work.output import counts_text, exit_code, print_summary
-from fortnox_bridge.cli.work.runtime import run, settings
+from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine import reconnect
@@ -55,14 +55,10 @@ async def _sync(
         known = {f.name for f in stack.flows}
         unknown = sorted(set(flows or []) - known)
         if unknown:
-            console.print(f"[red]error:[/] unknown flow(s) {unknown}; known: {sorted(known)}")
-            return EXIT_FATAL
+            raise CommandError(f"unknown flow(s) {unknown}; known: {sorted(known)}")
         ids = [stack.tenant_id(tenant)] if tenant else stack.tenant_ids()
         if not ids:
-            console.print(
-                "[red]error:[/] no tenants yet; add one with 'fortnox-bridge tenants add'"
-            )
-            return EXIT_FATAL
+            raise CommandError("no tenants yet; add one with 'fortnox-bridge tenants add'")
         codes = []
         for tenant_id in ids:
             await stack.ensure_connected(tenant_id)
@@ -95,11 +91,11 @@ def resync(
         run(console, lambda: _proposed(config, console, tenant, first, last, yes, dismiss))
         return
     if flow is None or first is None or last is None:
-        console.print(
-            "[red]error:[/] give --flow, --from and --to (or --proposed for the re-sync "
-            "proposed after a reconnect)"
+        raise refuse(
+            console,
+            "give --flow, --from and --to (or --proposed for the re-sync proposed after a "
+            "reconnect)",
         )
-        raise typer.Exit(EXIT_FATAL)
     run(console, lambda: _resync(config, console, tenant, flow, first, last, yes, cancel))
 
 
@@ -207,6 +203,6 @@ async def _proposed(
 
 def _confirmed(console: Console) -> bool:
     if not sys.stdin.isatty():
-        console.print("[red]error:[/] not a terminal; add --yes to start the re-sync")
+        refuse(console, "not a terminal; add --yes to start the re-sync")
         return False
     return typer.confirm("Start the re-sync?", default=False)

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_OK
-from fortnox_bridge.cli.work.runtime import run, settings
+from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.cli.work.stack import Store, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.context import is_enabled_by_default, validate_settings
@@ -103,7 +102,7 @@ async def _add(
         with stack.sessions.begin() as session:
             tenants = TenantRepository(session)
             if tenants.by_name(name) is not None:
-                console.print(f"[red]error:[/] a tenant called {name!r} exists already")
+                refuse(console, f"a tenant called {name!r} exists already")
                 return EXIT_FATAL
             tenant = tenants.create(name, now=stack.clock.now())
             key = tenants.issue_api_key(tenant, label="cli", now=stack.clock.now())
@@ -162,15 +161,15 @@ def _change(
     disable: list[str],
 ) -> int:
     if policy is not None and policy not in POLICIES:
-        console.print(f"[red]error:[/] --policy must be one of {', '.join(POLICIES)}")
+        refuse(console, f"--policy must be one of {', '.join(POLICIES)}")
         return EXIT_FATAL
     if digest is not None and digest not in ("per_run", "daily"):
-        console.print("[red]error:[/] --digest must be per_run or daily")
+        refuse(console, "--digest must be per_run or daily")
         return EXIT_FATAL
     flows = {f.name: f for f in stack.flows}
     unknown = sorted(set(enable + disable) - set(flows))
     if unknown:
-        console.print(f"[red]error:[/] unknown flow(s) {unknown}; known: {sorted(flows)}")
+        refuse(console, f"unknown flow(s) {unknown}; known: {sorted(flows)}")
         return EXIT_FATAL
     with stack.sessions.begin() as session:
         tenant = TenantRepository(session).get(tenant_id)
@@ -197,9 +196,9 @@ def _settings(stack: Store, console: Console, tenant_id: int, assignments: list[
         target, _, raw = assignment.partition("=")
         flow, _, name = target.rpartition(".")
         if not raw or flow not in flows:
-            console.print(
-                f"[red]error:[/] --setting {assignment!r}: write FLOW.NAME=VALUE with "
-                f"FLOW one of {sorted(flows)}"
+            refuse(
+                console,
+                f"--setting {assignment!r}: write FLOW.NAME=VALUE with FLOW one of {sorted(flows)}",
             )
             return EXIT_FATAL
         try:
@@ -216,7 +215,7 @@ def _settings(stack: Store, console: Console, tenant_id: int, assignments: list[
             try:
                 checked = validate_settings(flows[flow], merged)
             except InvalidSettingsError as exc:
-                console.print(f"[red]error:[/] {exc}")
+                refuse(console, f"{exc}")
                 return EXIT_FATAL
             enabled = row.enabled if row else is_enabled_by_default(flows[flow])
             configs.put(
@@ -241,15 +240,14 @@ def map_value(
     """``tenants map``: only the store is needed."""
     config, console = settings(need="store", data_dir=data_dir), Console()
     if fortnox is None and not exclude:
-        console.print("[red]error:[/] give --fortnox VALUE or --exclude")
-        raise typer.Exit(EXIT_FATAL)
+        raise refuse(console, "give --fortnox VALUE or --exclude")
 
     async def work() -> int:
         with open_store(config) as stack:
             tenant_id = stack.tenant_id(name)
             refused = check_mapping(stack.flows, kind, local, None if exclude else fortnox)
             if refused is not None:
-                console.print(f"[red]error:[/] {refused.message}")
+                refuse(console, f"{refused.message}")
                 return EXIT_FATAL
             with stack.sessions.begin() as session:
                 MappingRepository(session).put(

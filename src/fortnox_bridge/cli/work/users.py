@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fortnox_bridge.cli.work.keys import _fail, _store, _when
-from fortnox_bridge.cli.work.runtime import settings
+from fortnox_bridge.cli.work.keys import _store, _when
+from fortnox_bridge.cli.work.runtime import refuse, settings
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.store.users import AdminUserRepository
 from fortnox_bridge.web.users import (
@@ -51,7 +51,7 @@ def create_user(
                 language=language,
             )
         except (InvalidUser, WeakPassword, UserExists) as exc:
-            raise _fail(console, str(exc)) from None
+            raise refuse(console, str(exc)) from None
     console.print(f"Created admin user {user.email} (id {user.id}); sign in at /ui/login.")
 
 
@@ -81,7 +81,7 @@ def change_password(email: str, password_stdin: bool, data_dir: Path | None) -> 
         try:
             set_password(sessions, email=email, password=password)
         except (WeakPassword, LookupError) as exc:
-            raise _fail(console, str(exc)) from None
+            raise refuse(console, str(exc)) from None
     console.print(f"New password set for {email}; their sessions have ended.")
 
 
@@ -92,6 +92,6 @@ def disable_user(email: str, enable: bool, data_dir: Path | None) -> None:
         users = AdminUserRepository(session)
         user = users.by_email(email)
         if user is None:
-            raise _fail(console, f"no admin user with the e-mail address {email}")
+            raise refuse(console, f"no admin user with the e-mail address {email}")
         users.set_disabled(user, not enable)
     console.print(f"{email} is {'enabled' if enable else 'disabled'}.")

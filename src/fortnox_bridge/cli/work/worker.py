@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_OK
+from fortnox_bridge.cli.errors import EXIT_OK
 from fortnox_bridge.cli.work.jobs import distributed_problem, open_queue
-from fortnox_bridge.cli.work.runtime import missing_data, run, settings
+from fortnox_bridge.cli.work.runtime import missing_data, refuse, run, settings
 from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.config import Settings
 
@@ -29,8 +28,7 @@ def worker_command(concurrency: int | None, data_dir: Path | None, sandbox_url: 
     console = Console()
     problem = worker_problem(config) or missing_data(config, "stack")
     if problem is not None:
-        console.print(f"[red]error:[/] {problem}")
-        raise typer.Exit(EXIT_FATAL)
+        raise refuse(console, problem)
     run(console, lambda: work_until_stopped(config, console))
 
 
