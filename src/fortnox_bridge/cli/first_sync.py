@@ -1,7 +1,7 @@
 """``fortnox-bridge hr first-sync``: the first synchronization of employees from the command line —
 make a plan, show it, decide, apply (or discard).
 
-The work is in :mod:`.first_sync_work`, imported when a command runs. Exit codes: 0 ok; 1 the
+The work is in :mod:`.work.first_sync`, imported when a command runs. Exit codes: 0 ok; 1 the
 plan still needs decisions (``show``) or items failed (``apply``); 2 the command could not run
 (unknown tenant, a plan already open, undecided items at apply, ...).
 """

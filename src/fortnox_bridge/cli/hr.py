@@ -1,6 +1,6 @@
 """``fortnox-bridge hr …``: actions of the ``hr`` flow family.
 
-The work is in :mod:`.hr_work`, imported when a command runs.
+The work is in :mod:`.work.hr`, imported when a command runs.
 """
 
 from __future__ import annotations

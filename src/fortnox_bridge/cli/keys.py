@@ -2,7 +2,7 @@
 manage tenants through ``/api/v1/tenants``).
 
 A new key is printed once; only its hash is stored, so a lost key cannot be shown again — revoke
-it and create another. The work is in :mod:`.keys_work`, imported when a command runs.
+it and create another. The work is in :mod:`.work.keys`, imported when a command runs.
 """
 
 from __future__ import annotations

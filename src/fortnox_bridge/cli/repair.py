@@ -1,6 +1,6 @@
 """``fortnox-bridge repair …``: clean up what went wrong in a tenant's Fortnox before.
 
-The work is in :mod:`.repair_work`, imported when a command runs.
+The work is in :mod:`.work.repair`, imported when a command runs.
 """
 
 from __future__ import annotations

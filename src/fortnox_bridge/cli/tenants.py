@@ -1,6 +1,6 @@
 """``fortnox-bridge tenants``: list tenants; add one (with its API key); change its settings.
 
-The work is in :mod:`.tenants_work`, imported when a command runs.
+The work is in :mod:`.work.tenants`, imported when a command runs.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Only the store is needed. Passwords are asked for at the prompt (hidden, twice) or read from
 standard input with ``--password-stdin`` (for scripts); they are stored as Argon2id hashes. The
-work is in :mod:`.users_work`, imported when a command runs.
+work is in :mod:`.work.users`, imported when a command runs.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The work of ``fortnox-bridge hr first-sync`` (declared in :mod:`.first_sync`): the first
-synchronization of employees from the command line — make a plan, show it, decide, apply (or
-discard).
+"""The work of ``fortnox-bridge hr first-sync`` (declared in :mod:`fortnox_bridge.cli.first_sync`):
+the first synchronization of employees from the command line — make a plan, show it, decide, apply
+(or discard).
 
 Exit codes: 0 ok; 1 the plan still needs decisions (``show``) or items failed (``apply``); 2 the
 command could not run (unknown tenant, a plan already open, undecided items at apply, ...).

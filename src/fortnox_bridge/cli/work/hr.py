@@ -1,4 +1,4 @@
-"""The work of ``fortnox-bridge hr …`` (declared in :mod:`.hr`).
+"""The work of ``fortnox-bridge hr …`` (declared in :mod:`fortnox_bridge.cli.hr`).
 
 ``rewrite-absences`` re-writes the absences whose Fortnox transactions no longer follow the
 tenant's ``absence_cause`` mapping (after the mapping changed): their old

@@ -1,5 +1,5 @@
-"""The work of ``fortnox-bridge keys`` (a tenant's API keys) and ``fortnox-bridge admin-keys``
-(keys that manage tenants through ``/api/v1/tenants``), declared in :mod:`.keys`.
+"""The work of ``fortnox-bridge keys`` (a tenant's API keys) and ``fortnox-bridge admin-keys`` (keys
+that manage tenants through ``/api/v1/tenants``), declared in :mod:`fortnox_bridge.cli.keys`.
 
 A new key is printed once; only its hash is stored, so a lost key cannot be shown again — revoke
 it and create another. These commands only need the store (no sandbox, no Fortnox).

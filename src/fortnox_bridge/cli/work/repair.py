@@ -1,5 +1,5 @@
-"""The work of ``fortnox-bridge repair …`` (declared in :mod:`.repair`): clean up what went
-wrong in a tenant's Fortnox before.
+"""The work of ``fortnox-bridge repair …`` (declared in :mod:`fortnox_bridge.cli.repair`): clean up
+what went wrong in a tenant's Fortnox before.
 
 ``repair duplicates`` lists the records the bridge made more than once under one natural key
 (see ``engine/repair.py``) and, with ``--apply``, deletes the extra ones where Fortnox allows it.

@@ -37,7 +37,8 @@ def serve_command(
     log_format: str | None,
     log_level: str | None,
 ) -> None:
-    """``fortnox-bridge serve`` (declared in :mod:`.commands`): logs at INFO unless told."""
+    """``fortnox-bridge serve`` (declared in :mod:`fortnox_bridge.cli.serve`): logs at INFO
+    unless told."""
     config = settings(
         need="new",
         default_log_level="INFO",

@@ -1,5 +1,5 @@
-"""The work of ``fortnox-bridge tenants`` (declared in :mod:`.tenants`): list tenants; add one
-(with its API key); change its settings and mappings."""
+"""The work of ``fortnox-bridge tenants`` (declared in :mod:`fortnox_bridge.cli.tenants`): list
+tenants; add one (with its API key); change its settings and mappings."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The work of ``fortnox-bridge users`` (declared in :mod:`.users`): the people who sign in to
-the admin web UI.
+"""The work of ``fortnox-bridge users`` (declared in :mod:`fortnox_bridge.cli.users`): the people
+who sign in to the admin web UI.
 
 Only the store is needed. Passwords are asked for at the prompt (hidden, twice) or read from
 standard input with ``--password-stdin`` (for scripts); they are stored as Argon2id hashes.

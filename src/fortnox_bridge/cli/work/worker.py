@@ -22,7 +22,7 @@ from fortnox_bridge.config import Settings
 
 
 def worker_command(concurrency: int | None, data_dir: Path | None, sandbox_url: str | None) -> None:
-    """``fortnox-bridge worker`` (declared in :mod:`.commands`)."""
+    """``fortnox-bridge worker`` (declared in :mod:`fortnox_bridge.cli.worker`)."""
     # The queue's needs first: without them, where the data is does not matter yet.
     config = settings(need="new", data_dir=data_dir, sandbox_url=sandbox_url, workers=concurrency)
     console = Console()
