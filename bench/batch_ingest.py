@@ -27,9 +27,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from fortnox_bridge.api import create_app
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_store
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.config import Settings
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -69,24 +70,24 @@ async def send(http: httpx.AsyncClient, bodies: list[bytes], key: str) -> tuple[
 
 
 async def run_once(bodies: list[bytes], records: int, database_url: str) -> dict[str, float]:
-    engine = open_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
     clock = SystemClock()
-    with sessions.begin() as session:
-        tenants = TenantRepository(session)
-        key = tenants.issue_api_key(
-            tenants.create(f"Bench {time.time_ns()}", now=clock.now()), label="b", now=clock.now()
-        )
-    app = create_app(sessions, clock=clock)
-    async with httpx.AsyncClient(base_url=URL, transport=httpx.ASGITransport(app=app)) as http:
-        await http.get("/healthz")  # the first request builds what FastAPI caches
-        created_wall, created_cpu = await send(http, bodies, key)
-        unchanged_wall, _ = await send(http, bodies, key)
-    with sessions.begin() as session:
-        stored = session.scalar(select(func.count()).select_from(MirrorRecord))
-        operations = session.scalar(select(func.count()).select_from(ChangeOperation))
-    engine.dispose()
+    with open_store(Settings(database_url=database_url), clock=clock) as store:
+        sessions = store.sessions
+        with sessions.begin() as session:
+            tenants = TenantRepository(session)
+            key = tenants.issue_api_key(
+                tenants.create(f"Bench {time.time_ns()}", now=clock.now()),
+                label="b",
+                now=clock.now(),
+            )
+        app = create_app(sessions, clock=clock)
+        async with httpx.AsyncClient(base_url=URL, transport=httpx.ASGITransport(app=app)) as http:
+            await http.get("/healthz")  # the first request builds what FastAPI caches
+            created_wall, created_cpu = await send(http, bodies, key)
+            unchanged_wall, _ = await send(http, bodies, key)
+        with sessions.begin() as session:
+            stored = session.scalar(select(func.count()).select_from(MirrorRecord))
+            operations = session.scalar(select(func.count()).select_from(ChangeOperation))
     if stored != records or operations != records:
         raise SystemExit(f"expected {records} records and operations, found {stored}/{operations}")
     return {

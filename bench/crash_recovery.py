@@ -28,8 +28,8 @@ from typing import Any
 import uvicorn
 from sqlalchemy import func, select
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.mirror import MirrorRepository

@@ -62,10 +62,10 @@ from _distributed import (
     throwaway_database,
 )
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
-from fortnox_bridge.cli_service.stack import open_stack
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.queue import PUSH_TASK, JobQueue

@@ -54,7 +54,7 @@ from _distributed import (
     served,
     throwaway_database,
 )
-from fortnox_bridge.cli_service.stack import open_stack
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs import queue as queue_module
 from fortnox_bridge.engine.jobs.dispatch import Job

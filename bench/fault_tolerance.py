@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient

@@ -21,19 +21,17 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.flow.base import fingerprint
-from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.flow.base import Flow, fingerprint
 from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.engine.tenancy.clients import FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
-from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -76,29 +74,29 @@ def seed(sessions: object, tenants: int, employees: int, cipher: TokenCipher) ->
 
 
 async def measure(tenants: int, employees: int, database_url: str) -> dict[str, object]:
-    engine = open_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    cipher = TokenCipher(Fernet.generate_key().decode())
-    ids = seed(sessions, tenants, employees, cipher)
     state = SandboxState()
     transport = httpx.ASGITransport(app=create_app(state))
-    clock = SystemClock()
-    flows = discover_flows()
-    clients = ConnectionClients(
-        sessions,
-        TokenVault(engine, cipher, clock=clock),
-        cipher,
-        clock=clock,
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    async with open_stack(
+        Settings(database_url=database_url),
+        cipher=cipher,
         endpoints=FortnoxEndpoints(URL, URL, transport),
-    )
-    service = SyncService(
-        sessions,
-        clock=clock,
-        clients=clients,
-        connections=ConnectionService(sessions, clock, cipher, flows=flows),
-        flows=flows,
-    )
+    ) as stack:
+        ids = seed(stack.sessions, tenants, employees, cipher)
+        return await _sweeps(
+            stack.service, stack.flows, ids, state, tenants, employees, database_url
+        )
+
+
+async def _sweeps(
+    service: SyncService,
+    flows: list[type[Flow]],
+    ids: list[int],
+    state: SandboxState,
+    tenants: int,
+    employees: int,
+    database_url: str,
+) -> dict[str, object]:
     await service.sweep(ids[0])  # warm up imports and caches
     walls, cpus, requests = [], [], 0
     for tenant_id in ids:
@@ -108,7 +106,6 @@ async def measure(tenants: int, employees: int, database_url: str) -> dict[str, 
         walls.append(time.perf_counter() - wall)
         requests += summary.requests
         assert summary.status == "succeeded", summary.error
-    engine.dispose()
     return {
         "benchmark": "idle_sweep",
         "backend": database_url.split(":", 1)[0],

@@ -37,8 +37,8 @@ from typing import Any
 
 import httpx
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import Clock, ManualClock, SystemClock
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.engine.maintenance.resync import Resync
 from fortnox_bridge.engine.sync.runner import Runner

@@ -43,10 +43,10 @@ from sqlalchemy import event
 
 from _distributed import POSTGRES, cpu_seconds, load_average, throwaway_database
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
-from fortnox_bridge.cli_service.stack import open_stack
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import demo_employees
 from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.dispatch import Job

@@ -36,21 +36,15 @@ from cryptography.fernet import Fernet
 from _distributed import POSTGRES, Processes, bridge_env, load_average, throwaway_database
 from fortnox_bridge.api import create_app as create_api
 from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
-from fortnox_bridge.engine.flow.registry import discover_flows
-from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
-from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
-from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
-from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.jobs import EmbeddedJobs
+from fortnox_bridge.cli.work.stack import Stack, open_stack
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.tenancy.clients import FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
-from fortnox_bridge.engine.tenancy.token_vault import TokenVault
-from fortnox_bridge.fortnox.ratelimit import SlidingWindowLimiter
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.tenants import TenantRepository
 from race import cli, free_port
 
@@ -79,26 +73,54 @@ class Applied:
 async def measure(
     changes: int, quiet: float, max_delay: float, gap: float, database_url: str
 ) -> dict[str, Any]:
-    clock, state = SystemClock(), SandboxState()
+    state = SandboxState()
     applied = Applied(create_app(state))
     transport = httpx.ASGITransport(app=applied)
-    engine = open_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    cipher, flows = TokenCipher(Fernet.generate_key().decode()), discover_flows()
-    connections = ConnectionService(sessions, clock, cipher, flows=flows)
-    clients = ConnectionClients(
-        sessions,
-        TokenVault(engine, cipher, clock=clock),
-        cipher,
-        clock=clock,
+    settings = Settings(
+        database_url=database_url,
+        push_debounce_seconds=quiet,
+        push_max_delay_seconds=max_delay,
+        workers=4,
+    )
+    async with open_stack(
+        settings,
+        cipher=TokenCipher(Fernet.generate_key().decode()),
         endpoints=FortnoxEndpoints(URL, URL, transport),
-        limiter=SlidingWindowLimiter(clock=clock),
-    )
-    service = SyncService(
-        sessions, clock=clock, clients=clients, connections=connections, flows=flows
-    )
-    with sessions.begin() as session:
+    ) as stack:
+        key, company = await _connected_tenant(stack, transport)
+        jobs = EmbeddedJobs(stack)  # serve's workers and debouncer, without its scheduler
+        api = create_api(
+            stack.sessions,
+            clock=stack.clock,
+            flows=stack.flows,
+            hooks=ApiHooks(on_change=jobs.on_change, dispatcher=jobs.dispatcher),
+        )
+        jobs.in_process.start()
+        try:
+            async with httpx.AsyncClient(
+                base_url="http://bridge",
+                transport=httpx.ASGITransport(app=api),
+                headers={"Authorization": f"Bearer {key}"},
+            ) as http:
+                measured = await _changes(http, applied, state, company, changes, gap)
+        finally:
+            await jobs.in_process.stop()
+    return {
+        "benchmark": "push_latency",
+        "mode": "embedded",
+        "backend": database_url.split(":", 1)[0],
+        "changes": len(measured),
+        "debounce_quiet_s": quiet,
+        "debounce_max_delay_s": max_delay,
+        **_percentiles(measured),
+        "fortnox_requests": state.stats.to_dict()["requests_total"],
+    }
+
+
+async def _connected_tenant(stack: Stack, transport: httpx.AsyncBaseTransport) -> tuple[str, int]:
+    """A new tenant connected to a new sandbox company: its API key and the company."""
+    clock = stack.clock
+    with stack.sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.create(f"Latency {time.time_ns()}", now=clock.now())
         tenant_id, key = tenant.id, tenants.issue_api_key(tenant, label="bench", now=clock.now())
@@ -111,47 +133,14 @@ async def measure(
         issued["refresh_token"],
         issued["scope"],
     )
-    await connections.connect(
+    await stack.connections.connect(
         tenant_id,
         tokens,
         client_id=issued["client_id"],
         client_secret=issued["client_secret"],
         fortnox_tenant_id=company,
     )
-
-    async def handle(job: Job) -> None:
-        await service.push(job.tenant_id, job.record_map())
-
-    dispatcher = InProcessDispatcher(handle, workers=4)
-    debouncer = PushDebouncer(
-        dispatcher, clock, sleep=asyncio.sleep, quiet=quiet, max_delay=max_delay
-    )
-    debouncer.bind(asyncio.get_running_loop())
-    api = create_api(
-        sessions,
-        clock=clock,
-        flows=flows,
-        hooks=ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher),
-    )
-    dispatcher.start()
-    async with httpx.AsyncClient(
-        base_url="http://bridge",
-        transport=httpx.ASGITransport(app=api),
-        headers={"Authorization": f"Bearer {key}"},
-    ) as http:
-        measured = await _changes(http, applied, state, company, changes, gap)
-    await dispatcher.stop()
-    engine.dispose()
-    return {
-        "benchmark": "push_latency",
-        "mode": "embedded",
-        "backend": database_url.split(":", 1)[0],
-        "changes": len(measured),
-        "debounce_quiet_s": quiet,
-        "debounce_max_delay_s": max_delay,
-        **_percentiles(measured),
-        "fortnox_requests": state.stats.to_dict()["requests_total"],
-    }
+    return key, company
 
 
 async def measure_distributed(

@@ -42,7 +42,7 @@ import httpx
 import uvicorn
 from sqlalchemy import create_engine, text
 
-from fortnox_bridge.demo import demo_employees
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.links import LinkRepository

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import httpx
 
+from fortnox_bridge.cli.work.demo_data import demo_employees
+from fortnox_bridge.cli.work.stack import open_store
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.demo import demo_employees
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -32,28 +33,26 @@ URL = "http://sandbox.bench"
 
 async def measure(employees: int, database_url: str) -> dict[str, object]:
     clock = SystemClock()
-    engine = open_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        tenant = TenantRepository(session).create(f"Bench {time.time_ns()}", now=clock.now())
-        mirror = MirrorRepository(session)
-        for external_id, payload in demo_employees(employees):
-            mirror.upsert(tenant.id, "employee", external_id, payload, now=clock.now())
-        tenant_id = tenant.id
-    transport = httpx.ASGITransport(app=create_app(SandboxState()))
-    async with SandboxControl(URL, transport=transport) as control:
-        company = (await control.create_company("Bench AB"))["tenant_id"]
-        token = (await control.issue_tokens(company, ["salary"]))["access_token"]
-    runner = Runner(sessions, clock=clock)
-    async with FortnoxClient(access_token=token, api_url=URL, transport=transport) as client:
-        started = time.perf_counter()
-        first = await runner.run_cycle(tenant_id, client)
-        first_s = time.perf_counter() - started
-        started = time.perf_counter()
-        idle = await runner.run_cycle(tenant_id, client)
-        idle_s = time.perf_counter() - started
-    engine.dispose()
+    with open_store(Settings(database_url=database_url), clock=clock) as store:
+        sessions = store.sessions
+        with sessions.begin() as session:
+            tenant = TenantRepository(session).create(f"Bench {time.time_ns()}", now=clock.now())
+            mirror = MirrorRepository(session)
+            for external_id, payload in demo_employees(employees):
+                mirror.upsert(tenant.id, "employee", external_id, payload, now=clock.now())
+            tenant_id = tenant.id
+        transport = httpx.ASGITransport(app=create_app(SandboxState()))
+        async with SandboxControl(URL, transport=transport) as control:
+            company = (await control.create_company("Bench AB"))["tenant_id"]
+            token = (await control.issue_tokens(company, ["salary"]))["access_token"]
+        runner = Runner(sessions, clock=clock)
+        async with FortnoxClient(access_token=token, api_url=URL, transport=transport) as client:
+            started = time.perf_counter()
+            first = await runner.run_cycle(tenant_id, client)
+            first_s = time.perf_counter() - started
+            started = time.perf_counter()
+            idle = await runner.run_cycle(tenant_id, client)
+            idle_s = time.perf_counter() - started
     return {
         "benchmark": "sync_cycle",
         "backend": database_url.split(":", 1)[0],

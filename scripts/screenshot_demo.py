@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from fortnox_bridge.cli.work.demo import Demo
 from fortnox_bridge.config import Settings
-from fortnox_bridge.demo import Demo
 
 
 def main() -> None:

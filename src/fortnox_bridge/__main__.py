@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fortnox_bridge.cli import main
+from fortnox_bridge.cli.app import main
 
 main()

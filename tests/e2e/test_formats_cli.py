@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 
 from .conftest import run_cli
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from fortnox_bridge.api import create_app
-from fortnox_bridge.cli import app as cli_app
+from fortnox_bridge.cli.app import app as cli_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.mirror import MirrorRepository

@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 
 READING = [
     ("tenants",),

@@ -19,7 +19,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import open_engine, session_factory

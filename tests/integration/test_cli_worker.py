@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 
 from .conftest import LiveSandbox, employee, free_port
 from .test_cli_service import _company, _connected

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
-from fortnox_bridge.cli_service.stack import open_stack
+from fortnox_bridge.cli.app import app
+from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import SecretKeyError

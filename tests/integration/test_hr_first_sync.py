@@ -727,7 +727,7 @@ def test_the_command_line_plans_decides_and_applies(
 
     from typer.testing import CliRunner
 
-    from fortnox_bridge.cli import app as cli_app
+    from fortnox_bridge.cli.app import app as cli_app
     from fortnox_bridge.clock import SystemClock
     from fortnox_bridge.store.db import open_engine, session_factory
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from fortnox_bridge.api import create_app
-from fortnox_bridge.cli import app as cli_app
+from fortnox_bridge.cli.app import app as cli_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.formats.paxml import (
     Header,

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import ManualClock, SystemClock
 from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.flow.periods import widen

@@ -15,7 +15,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from fortnox_bridge.cli import app
+from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fortnox_bridge.cli import SANDBOX_SEEDS
-from fortnox_bridge.cli_service.output import counts_text, local_time
-from fortnox_bridge.cli_service.tenants import POLICY_HELP
+from fortnox_bridge.cli.sandbox import SANDBOX_SEEDS
+from fortnox_bridge.cli.tenants import POLICY_HELP
+from fortnox_bridge.cli.work.output import counts_text, local_time
 from fortnox_bridge.engine.sync.merge import POLICIES
 from fortnox_bridge.sandbox.seed import SEEDS
 

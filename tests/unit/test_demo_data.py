@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fortnox_bridge.demo import demo_employees
+from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.flows.hr.records import HostEmployee
 
 

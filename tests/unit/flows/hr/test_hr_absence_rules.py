@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fortnox_bridge.demo import DEMO_ABSENCE_TYPES, demo_absences
+from fortnox_bridge.cli.work.demo_data import DEMO_ABSENCE_TYPES, demo_absences
 from fortnox_bridge.flows.hr.absence_causes import CAUSE_CODES, UnmappedType, cause_for
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.records import HostAbsence, HostAbsenceType

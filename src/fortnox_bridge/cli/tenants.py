@@ -1,0 +1,125 @@
+"""``fortnox-bridge tenants``: list tenants; add one (with its API key); change its settings.
+
+The work is in :mod:`.work.tenants`, imported when a command runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fortnox_bridge.cli.options import DataDir, IgnoredSandboxUrl, new_app
+
+tenants_app = new_app(
+    "Tenants: list, add, set (settings, flows), map (values).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+Name = Annotated[str, typer.Argument(help="Tenant name or id.", show_default=False)]
+Emails = Annotated[
+    list[str] | None,
+    typer.Option("--email", help="Who gets e-mail (repeatable; replaces).", show_default=False),
+]
+#: The engine's conflict policies (a test keeps this text equal to them).
+POLICY_HELP = "Fields changed on both sides: bridge_wins, fortnox_wins or ask."
+Policy = Annotated[str | None, typer.Option(help=POLICY_HELP, show_default=False)]
+Interval = Annotated[
+    int | None, typer.Option(min=1, max=1440, help="Minutes between sweeps.", show_default=False)
+]
+Digest = Annotated[
+    str | None,
+    typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
+]
+
+
+@tenants_app.callback()
+def tenants(
+    ctx: typer.Context, data_dir: DataDir = None, sandbox_url: IgnoredSandboxUrl = None
+) -> None:
+    """Tenants: without a subcommand, the same list as `tenants list`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from fortnox_bridge.cli.work import tenants as tenants_work
+
+    tenants_work.list_tenants(data_dir)
+
+
+@tenants_app.command("list")
+def list_tenants(data_dir: DataDir = None, sandbox_url: IgnoredSandboxUrl = None) -> None:
+    """List the tenants with their connection, schedule, policy, flows and open problems."""
+    from fortnox_bridge.cli.work import tenants as tenants_work
+
+    tenants_work.list_tenants(data_dir)
+
+
+@tenants_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The tenant's name (unique).", show_default=False)],
+    email: Emails = None,
+    policy: Policy = None,
+    interval: Interval = None,
+    digest: Digest = None,
+    data_dir: DataDir = None,
+    sandbox_url: IgnoredSandboxUrl = None,
+) -> None:
+    """Add a tenant and print its API key (shown once). Creates the store if there is none."""
+    from fortnox_bridge.cli.work import tenants as tenants_work
+
+    tenants_work.add(name, email, policy, interval, digest, data_dir)
+
+
+@tenants_app.command("set")
+def change(
+    name: Name,
+    email: Emails = None,
+    policy: Policy = None,
+    interval: Interval = None,
+    digest: Digest = None,
+    enable: Annotated[
+        list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
+    ] = None,
+    disable: Annotated[
+        list[str] | None, typer.Option(help="Turn a flow off (repeatable).", show_default=False)
+    ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A flow setting: FLOW.NAME=VALUE, e.g. "
+            "hr.employee.pull.import_unmatched=true (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    sandbox_url: IgnoredSandboxUrl = None,
+) -> None:
+    """Change a tenant's recipients, conflict policy, sweep interval, digest or flows."""
+    from fortnox_bridge.cli.work import tenants as tenants_work
+
+    tenants_work.change(name, email, policy, interval, digest, enable, disable, setting, data_dir)
+
+
+@tenants_app.command("map")
+def map_value(
+    name: Name,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="What is mapped: absence_cause or paxml_code (what flows read).",
+            show_default=False,
+        ),
+    ],
+    local: Annotated[str, typer.Option(help="The host's value.", show_default=False)],
+    fortnox: Annotated[
+        str | None, typer.Option(help="The Fortnox value.", show_default=False)
+    ] = None,
+    exclude: Annotated[
+        bool, typer.Option("--exclude", help="Never send records with this value.")
+    ] = False,
+    data_dir: DataDir = None,
+    sandbox_url: IgnoredSandboxUrl = None,
+) -> None:
+    """Map a host value to a Fortnox value (a time code to a cause code, say), or exclude it."""
+    from fortnox_bridge.cli.work import tenants as tenants_work
+
+    tenants_work.map_value(name, kind, local, fortnox, exclude, data_dir)

@@ -1,0 +1,175 @@
+"""Who runs the jobs of ``serve`` and ``worker``: asyncio workers in the process (embedded) or
+the PostgreSQL job queue (distributed, ``queue = "procrastinate"``).
+
+Embedded: an in-process dispatcher, the scheduler on the tenants' slots and the debouncer of host
+changes, all in ``serve``. Distributed: ``serve`` queues jobs (pushes in the transaction of the
+change, "sync now" and the like with ``submit``) and, unless ``--no-worker``, runs a worker
+beside the API; ``fortnox-bridge worker`` processes run the rest, and the sweeps on the slots come
+from the queue's periodic job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import TYPE_CHECKING
+
+from fortnox_bridge.api.app import OnChange
+from fortnox_bridge.cli.errors import CommandError
+from fortnox_bridge.cli.work.stack import Stack
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.jobs.dispatch import Dispatcher, InProcessDispatcher, Job
+from fortnox_bridge.engine.jobs.scheduler import PushDebouncer, Scheduler
+
+if TYPE_CHECKING:
+    from fortnox_bridge.engine.jobs.queue import JobQueue
+
+log = logging.getLogger(__name__)
+
+
+def distributed_problem(config: Settings, *, several_processes: bool) -> str | None:
+    """Why the distributed mode cannot run on ``config`` (``None`` if it can)."""
+    problem = config.queue_problem()
+    if problem is not None:
+        return problem
+    if several_processes and config.fortnox_mode == "sandbox" and not config.sandbox_url:
+        return (
+            "workers and API processes must all reach the same Fortnox, and an in-process "
+            "sandbox lives in one process only: start a standalone one (fortnox-bridge sandbox) "
+            "and set FORTNOX_BRIDGE_SANDBOX_URL (or --sandbox-url), or configure the Fortnox app "
+            "(FORTNOX_BRIDGE_FORTNOX_CLIENT_ID and _SECRET)"
+        )
+    return None
+
+
+def open_queue(stack: Stack) -> JobQueue:
+    """The job queue in the store's database, its tables made if missing."""
+    try:
+        from fortnox_bridge.engine.jobs.queue import JobQueue
+        from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
+    except ImportError as exc:  # the postgres extra is not installed
+        raise CommandError(
+            f"the distributed mode needs procrastinate ({exc}): "
+            "pip install 'fortnox-bridge[postgres]'"
+        ) from None
+    config = stack.settings
+    ensure_schema(stack.engine)
+    return JobQueue(
+        config.effective_database_url,
+        stack.sessions,
+        spread_seconds=config.sweep_spread_seconds,
+        poll_seconds=config.queue_poll_seconds,
+        stalled_seconds=config.queue_stalled_seconds,
+        pool_size=config.workers + 4,
+    )
+
+
+class Jobs:
+    """What ``serve`` needs of whoever runs the jobs."""
+
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    #: Told about each stored host change after its commit (embedded mode only).
+    on_change: OnChange | None = None
+
+    async def start(self) -> None:
+        """Start running jobs."""
+
+    async def stop(self) -> None:
+        """Stop running jobs (a running one is cancelled; its writes stay recoverable)."""
+
+    def describe(self) -> str:
+        """Where the jobs run, for the "Serving on" line."""
+        return ""
+
+
+class EmbeddedJobs(Jobs):
+    """The in-process dispatcher, the scheduler and the push debouncer (the default)."""
+
+    def __init__(self, stack: Stack) -> None:
+        config = stack.settings
+        self.in_process = InProcessDispatcher(stack.run_job, workers=config.workers)
+        self.dispatcher = self.in_process
+        self.scheduler = Scheduler(
+            stack.sessions,
+            self.dispatcher,
+            stack.clock,
+            sleep=asyncio.sleep,
+            spread_seconds=config.sweep_spread_seconds,
+            rng=random.Random(),
+        )
+        debouncer = PushDebouncer(
+            self.dispatcher,
+            stack.clock,
+            sleep=asyncio.sleep,
+            quiet=config.push_debounce_seconds,
+            max_delay=config.push_max_delay_seconds,
+        )
+        debouncer.bind(asyncio.get_running_loop())
+        self.on_change = debouncer.changed
+        self._ticking: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.in_process.start()
+        for tenant_id, _ in self.scheduler.tenants():  # catch up at start, then on the slots
+            await self.dispatcher.submit(Job("sweep", tenant_id, reason="start"))
+        self._ticking = asyncio.create_task(self.scheduler.run())
+
+    async def stop(self) -> None:
+        if self._ticking is not None:
+            self._ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticking
+        await self.in_process.stop()
+
+
+class DistributedJobs(Jobs):
+    """The PostgreSQL job queue; with ``worker``, a worker in this process too."""
+
+    def __init__(self, stack: Stack, *, worker: bool) -> None:
+        self.stack = stack
+        self.worker = worker
+        self.queue = open_queue(stack)
+        self.queue.attach(stack.sessions)  # pushes of stored changes, in their transaction
+        self.dispatcher = self.queue
+        # Never run: the admin UI reads the next slot from it (the queue's periodic job sweeps).
+        self.scheduler = Scheduler(
+            stack.sessions,
+            self.queue,
+            stack.clock,
+            sleep=asyncio.sleep,
+            spread_seconds=stack.settings.sweep_spread_seconds,
+            offsets=self.queue.offset,
+        )
+        self._working: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.worker:
+            self._working = asyncio.create_task(self._work())
+
+    async def _work(self) -> None:
+        try:
+            await self.queue.run_worker(self.stack.run_job, concurrency=self.stack.settings.workers)
+        except Exception:  # the API goes on; the jobs wait for another worker
+            log.exception("the worker in this process stopped")
+
+    async def stop(self) -> None:
+        if self._working is not None:
+            self._working.cancel()  # running jobs get a moment to finish, then are cancelled
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._working
+
+    def describe(self) -> str:
+        if self.worker:
+            return f"; jobs from the PostgreSQL queue, {self.stack.settings.workers} at once here"
+        return "; jobs from the PostgreSQL queue, run by worker processes"
+
+
+def open_jobs(stack: Stack, *, worker: bool = True) -> Jobs:
+    """Who runs the jobs of ``stack``'s settings: the job queue (``queue = "procrastinate"``;
+    with ``worker``, a worker in this process too) or the in-process workers."""
+    if stack.settings.queue == "procrastinate":
+        return DistributedJobs(stack, worker=worker)
+    return EmbeddedJobs(stack)
