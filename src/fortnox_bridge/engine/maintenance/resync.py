@@ -26,6 +26,7 @@ runs, cancelled (``cancel_requested`` is read between records) and resumed later
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,6 +59,19 @@ from fortnox_bridge.store.runs import ItemRecord, RunRepository
 
 #: ``progress(phase, done, total)``.
 ResyncProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One part of a re-sync job: the tenant's context, the job's run, where Fortnox is read and
+    written, the widened interval, and who hears about progress."""
+
+    context: TenantContext
+    run_id: int
+    source: ClientSource
+    start: date
+    end: date
+    progress: ResyncProgress | None
 
 
 class Resync:
@@ -179,14 +193,15 @@ class Resync:
         end = date.fromisoformat(params["widened_to"])
         # Every request counts, reads included; a resumed job adds this part's to the earlier.
         before = source.requests_made if requests_before is None else requests_before
+        job = _Pass(context, run_id, source, start, end, progress)
         try:
             if params["phase"] == "delete":
                 for flow in flows:
-                    if not await self._delete(context, flow, run_id, source, start, end, progress):
+                    if not await self._delete(job, flow):
                         return self._finish(run_id, "cancelled", source.requests_made - before)
                 self._update(run_id, phase="write")
             for flow in flows:
-                if not await self._write(context, flow, run_id, source, start, end, progress):
+                if not await self._write(job, flow):
                     return self._finish(run_id, "cancelled", source.requests_made - before)
         except BaseException:
             # stopped or crashed: resume later
@@ -194,16 +209,14 @@ class Resync:
             raise
         return self._finish(run_id, "done", source.requests_made - before)
 
-    async def _delete(
-        self,
-        context: TenantContext,
-        flow: Flow,
-        run_id: int,
-        source: ClientSource,
-        start: date,
-        end: date,
-        progress: ResyncProgress | None,
-    ) -> bool:
+    async def _delete(self, job: _Pass, flow: Flow) -> bool:
+        context, run_id, source, start, end = (
+            job.context,
+            job.run_id,
+            job.source,
+            job.start,
+            job.end,
+        )
         entity, resource_name, _ = written(flow)
         with self.sessions.begin() as session:
             links = LinkRepository(session).created_between(context.tenant_id, entity, start, end)
@@ -222,19 +235,17 @@ class Resync:
             except FortnoxError as exc:
                 outcome, reason, code = "failed", str(exc), getattr(exc, "code", None)
             item = ItemRecord(flow.name, external_id, "delete", outcome, reason, fortnox_id, code)
-            self._step(run_id, "deleted", item, context.tenant_id, flow, progress, "delete")
+            self._step(job, "deleted", item, flow, "delete")
         return True
 
-    async def _write(
-        self,
-        context: TenantContext,
-        flow: Flow,
-        run_id: int,
-        source: ClientSource,
-        start: date,
-        end: date,
-        progress: ResyncProgress | None,
-    ) -> bool:
+    async def _write(self, job: _Pass, flow: Flow) -> bool:
+        context, run_id, source, start, end = (
+            job.context,
+            job.run_id,
+            job.source,
+            job.start,
+            job.end,
+        )
         with self.sessions.begin() as session:  # written before an interruption: counted
             done = {
                 item.external_id
@@ -242,9 +253,7 @@ class Resync:
                 if item.flow == flow.name and item.action != "delete" and item.outcome == "ok"
             }
         if is_derived(flow):
-            return await self._write_derived(
-                context, flow, run_id, source, start, end, done, progress
-            )
+            return await self._write_derived(job, flow, done)
         writer = PushWriter(self.runner.scope(context.tenant_id))
         writes = self._writes(context, flow, start, end, claim=True)
         resource: Any = getattr(await source.get(), flow.resource) if writes else None
@@ -275,20 +284,17 @@ class Resync:
                     planned.reason,
                     planned.fortnox_id,
                 )
-            self._step(run_id, "written", item, context.tenant_id, flow, progress, "write")
+            self._step(job, "written", item, flow, "write")
         return True
 
-    async def _write_derived(
-        self,
-        context: TenantContext,
-        flow: DerivedFlow,
-        run_id: int,
-        source: ClientSource,
-        start: date,
-        end: date,
-        done: set[str],
-        progress: ResyncProgress | None = None,
-    ) -> bool:
+    async def _write_derived(self, job: _Pass, flow: DerivedFlow, done: set[str]) -> bool:
+        context, run_id, source, start, end = (
+            job.context,
+            job.run_id,
+            job.source,
+            job.start,
+            job.end,
+        )
         pusher = DerivedPusher(self.runner.scope(context.tenant_id))
         run = RunInputs(context=context, source=source)
         for external_id in self._derived_records(context.tenant_id, flow, start, end):
@@ -307,19 +313,11 @@ class Resync:
                 item = ItemRecord(
                     flow.name, external_id, outcome.action, status, reason, None, outcome.code
                 )
-            self._step(run_id, "written", item, context.tenant_id, flow, progress, "write")
+            self._step(job, "written", item, flow, "write")
         return True
 
-    def _step(
-        self,
-        run_id: int,
-        counter: str,
-        item: ItemRecord,
-        tenant_id: int,
-        flow: Flow,
-        progress: ResyncProgress | None,
-        phase: str,
-    ) -> None:
+    def _step(self, job: _Pass, counter: str, item: ItemRecord, flow: Flow, phase: str) -> None:
+        run_id, tenant_id, progress = job.run_id, job.context.tenant_id, job.progress
         with self.sessions.begin() as session:
             runs = RunRepository(session)
             run = runs.get(run_id)
