@@ -424,12 +424,12 @@ def paxml_import(
     Exit 0: every row imported; 1: some rows rejected (the others are stored); 2: the file is
     unreadable, not PAXml, or (with --xsd) not valid against the XSD.
     """
-    from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
     from fortnox_bridge.clock import SystemClock
     from fortnox_bridge.engine.entities import discover_entities
     from fortnox_bridge.engine.registry import discover_flows
     from fortnox_bridge.flows.payroll.paxml_files import PaxmlFileRejected
     from fortnox_bridge.formats.errors import SchemaError
+    from fortnox_bridge.services.paxml import import_paxml, time_entry_writer
 
     with _opened(file) as stream:
         data = stream.read()
