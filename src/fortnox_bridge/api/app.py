@@ -2,83 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import timedelta
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
-from fortnox_bridge.api.connection import Consent, connection_router
-from fortnox_bridge.api.control import control_router
+from fortnox_bridge.api import (
+    connection,
+    control,
+    events,
+    first_sync,
+    health,
+    operation_status,
+    operations,
+    paxml,
+    reconnect,
+    repair,
+    tenants,
+    webhooks,
+)
 from fortnox_bridge.api.errors import install_error_handlers
-from fortnox_bridge.api.events import default_sleep, events_router
-from fortnox_bridge.api.first_sync import first_sync_router
-from fortnox_bridge.api.headers import SecuredFastAPI, api_headers
 from fortnox_bridge.api.idempotency import install_idempotency
-from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.media import check_media_type
 from fortnox_bridge.api.openapi import install_openapi
-from fortnox_bridge.api.operation_status import operation_status_router
-from fortnox_bridge.api.operations import operations_router
-from fortnox_bridge.api.paxml import paxml_router
-from fortnox_bridge.api.reconnect import reconnect_router
 from fortnox_bridge.api.records import record_router
-from fortnox_bridge.api.repair import repair_router
-from fortnox_bridge.api.schemas import Health
-from fortnox_bridge.api.tenants import tenants_router
-from fortnox_bridge.api.webhooks import outbound_policy, webhooks_router
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.flow.entities import (
-    HostEntity,
-    check_flows_against_entities,
-    discover_entities,
-)
-from fortnox_bridge.engine.flow.registry import discover_flows
-from fortnox_bridge.engine.jobs.dispatch import Dispatcher
-from fortnox_bridge.engine.jobs.metrics import CONTENT_TYPE, Metrics
-from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.outbox.events import EventBus, Sleep
-from fortnox_bridge.engine.outbox.outbound import OutboundPolicy
-from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.engine.flow.entities import HostEntity, check_flows_against_entities
+from fortnox_bridge.engine.jobs.metrics import Metrics
+from fortnox_bridge.headers import SecuredFastAPI, api_headers
+from fortnox_bridge.services.hooks import EngineHooks, OnChange
+from fortnox_bridge.services.root import Services, build_services
+
+__all__ = ["ApiHooks", "OnChange", "create_app"]
 
 #: The interactive reference (Swagger UI), the same as ReDoc, and the files both load.
 DOCS_URL, REDOC_URL, DOCS_FILES = "/api/docs", "/api/redoc", "/api/docs-files"
-#: Called as ``on_change(tenant_id, entity, external_id)`` after a host record changed.
-OnChange = Callable[[int, str, str], None]
-
-
-@dataclass
-class ApiHooks:
-    """How the API reaches the engine when one runs beside it (``serve``)."""
-
-    on_change: OnChange | None = None
-    dispatcher: Dispatcher | None = None
-    metrics: Metrics | None = None
-    #: Runs a sync that is waited for or planned, the pre-flight check and re-sync jobs.
-    service: SyncService | None = None
-    #: Wakes event long-polls when the engine commits events; without one the API attaches its
-    #: own to ``sessions``.
-    events: EventBus | None = None
-    #: How long-polls wait between looks at the database (default: the clock's sleep, if it has
-    #: one, else real time).
-    sleep: Sleep | None = None
-    #: Encrypts webhook signing secrets with the bridge's secret key; without it no webhook
-    #: endpoint can be registered (503).
-    cipher: TokenCipher | None = None
-    #: Which webhook receiver addresses may be registered; default: from the settings
-    #: (public addresses and ``webhook_allow_networks``).
-    outbound: OutboundPolicy | None = None
-    #: Asks Fortnox for approvals and exchanges their codes (``/api/v1/connection``); without
-    #: it connecting through the API answers 503.
-    consent: Consent | None = None
+#: How the API reaches the engine beside it (the services' :class:`EngineHooks`).
+ApiHooks = EngineHooks
 
 
 def create_app(
@@ -89,10 +56,30 @@ def create_app(
     flows: Sequence[type[Flow]] | None = None,
     entities: Sequence[HostEntity] | None = None,
     settings: Settings | None = None,
+    services: Services | None = None,
 ) -> FastAPI:
     """The API app over the store behind ``sessions``; ``settings`` give its limits (rate,
-    body size, CORS), default the :class:`Settings` defaults."""
-    config = settings or Settings()
+    body size, CORS), default the :class:`Settings` defaults. ``services`` are built from the
+    other arguments unless given (``serve`` shares them with the web UI)."""
+    if services is None:
+        services = build_services(
+            sessions, clock=clock, settings=settings, hooks=hooks, flows=flows, entities=entities
+        )
+    app = _new_app(services.settings)
+    _keep_state(app, services)
+    config = services.settings
+    install_limits(
+        app, max_body_bytes=config.api_max_body_bytes, cors_origins=config.api_cors_origins
+    )
+    install_error_handlers(app)
+    install_idempotency(app, retention=timedelta(hours=config.idempotency_retention_hours))
+    app.add_exception_handler(HTTPException, _problem_handler)  # type: ignore[arg-type]
+    _install_routes(app, services)
+    return app
+
+
+def _new_app(config: Settings) -> SecuredFastAPI:
+    """The bare app: its docs (served by the bridge itself), media type check and headers."""
     # Swagger UI and ReDoc with their files served by the bridge itself (fastapi-offline ships
     # them), so the interactive docs work without a network.
     app = FastAPIOffline(
@@ -114,54 +101,46 @@ def create_app(
     assert isinstance(app, SecuredFastAPI)
     app.security_headers = api_headers(config.public_url)
     install_openapi(app)
-    known = list(flows) if flows is not None else discover_flows()
-    declared = list(entities) if entities is not None else discover_entities()
-    check_flows_against_entities(known, declared)
-    app.state.sessions = sessions
-    app.state.clock = clock
-    app.state.hooks = hooks or ApiHooks()
-    metrics = app.state.hooks.metrics or Metrics(sessions)
-    app.state.settings = config
-    app.state.key_limiter = KeyRateLimiter(KeyRate.parse(config.api_rate_limit), clock)
-    app.state.jobs = BackgroundJobs()
-    install_limits(
-        app, max_body_bytes=config.api_max_body_bytes, cors_origins=config.api_cors_origins
-    )
-
-    install_error_handlers(app)
-    install_idempotency(app, retention=timedelta(hours=config.idempotency_retention_hours))
-
-    @app.exception_handler(HTTPException)
-    async def problem_handler(request: Request, exc: HTTPException) -> JSONResponse:
-        detail = (
-            exc.detail if isinstance(exc.detail, dict) else {"error": "error", "detail": exc.detail}
-        )
-        return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
-
-    @app.get("/healthz", response_model=Health, tags=["operations"])
-    def healthz() -> Health:
-        """The API answers and the database too."""
-        with sessions.begin() as session:
-            session.execute(text("SELECT 1"))
-        return Health(status="ok", database="ok")
-
-    @app.get("/metrics", tags=["operations"], response_class=Response)
-    def prometheus_metrics() -> Response:
-        """Metrics in the Prometheus text format."""
-        return Response(metrics.render(), media_type=CONTENT_TYPE)
-
-    app.include_router(record_router(declared, known))
-    app.include_router(operation_status_router(declared))
-    app.include_router(operations_router(known))
-    app.include_router(control_router(known))
-    app.include_router(connection_router())
-    app.include_router(reconnect_router())
-    app.include_router(repair_router())
-    app.include_router(tenants_router())
-    hooked = app.state.hooks
-    app.include_router(events_router(sessions, hooked.events, hooked.sleep or default_sleep(clock)))
-    policy = hooked.outbound or outbound_policy(config)
-    app.include_router(webhooks_router(sessions, hooked.cipher, policy))
-    app.include_router(first_sync_router())
-    app.include_router(paxml_router(declared, known))
     return app
+
+
+def _keep_state(app: FastAPI, services: Services) -> None:
+    """What routes and middleware reach through ``request.app.state``."""
+    check_flows_against_entities(services.flows, services.entities)
+    app.state.services = services
+    app.state.sessions = services.sessions
+    app.state.clock = services.clock
+    app.state.hooks = services.hooks
+    app.state.metrics = services.hooks.metrics or Metrics(services.sessions)
+    app.state.settings = services.settings
+    app.state.key_limiter = KeyRateLimiter(
+        KeyRate.parse(services.settings.api_rate_limit), services.clock
+    )
+    app.state.jobs = services.jobs
+
+
+async def _problem_handler(request: Request, exc: HTTPException) -> JSONResponse:
+    detail = (
+        exc.detail if isinstance(exc.detail, dict) else {"error": "error", "detail": exc.detail}
+    )
+    return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
+
+
+def _install_routes(app: FastAPI, services: Services) -> None:
+    known, declared = services.flows, services.entities
+    app.include_router(health.router)
+    app.include_router(record_router(declared, known))
+    for module in (
+        operation_status,
+        operations,
+        control,
+        connection,
+        reconnect,
+        repair,
+        tenants,
+        events,
+        webhooks,
+        first_sync,
+        paxml,
+    ):
+        app.include_router(module.router)

@@ -12,18 +12,36 @@ path and header parameters are ``query.limit``, ``path.external_id``, ``header.i
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from fortnox_bridge.services.errors import InvalidInput, ServiceError, status_of
+from fortnox_bridge.services.issues import (
+    FieldIssue,
+    RecordRejected,
+    error_message,
+    json_path,
+    pydantic_issues,
+    summary,
+)
+
+__all__ = [
+    "UNREADABLE_BODY",
+    "FieldIssue",
+    "RecordRejected",
+    "install_error_handlers",
+    "json_path",
+    "pydantic_issues",
+    "request_path",
+    "service_answer",
+    "summary",
+    "validation_answer",
+]
+
 _SOURCES = {"query", "path", "header", "cookie"}
 #: Methods that change nothing: their 422 does not say "nothing was stored".
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,45 +62,6 @@ _HTTP_CODES = {
 }
 
 
-@dataclass(frozen=True)
-class FieldIssue:
-    """One invalid field: where (a JSON path or ``query.<name>``), what is wrong, a stable code."""
-
-    path: str
-    message: str
-    type: str
-
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready form."""
-        return {"path": self.path, "message": self.message, "type": self.type}
-
-    def under(self, prefix: str) -> FieldIssue:
-        """The same issue with its ``$`` replaced by ``prefix`` (``$.records[2].data``)."""
-        return FieldIssue(prefix + self.path[1:], self.message, self.type)
-
-
-class RecordRejected(Exception):
-    """A request the API refuses with a ``422`` and field-level errors; nothing was stored."""
-
-    def __init__(self, issues: Sequence[FieldIssue]) -> None:
-        super().__init__(summary(issues))
-        self.issues = list(issues)
-
-
-def json_path(location: Iterable[str | int], root: str = "$") -> str:
-    """``("email",)`` → ``$.email``; ``("records", 3, "data")`` → ``$.records[3].data``."""
-    path = root
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            path += f".{part}"
-        else:
-            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
-            path += f'["{escaped}"]'
-    return path
-
-
 def request_path(location: Sequence[str | int], error_type: str) -> str:
     """Where a FastAPI request error is: ``$...`` in the body, ``query.limit`` elsewhere."""
     if not location:
@@ -96,26 +75,6 @@ def request_path(location: Sequence[str | int], error_type: str) -> str:
             json_path(rest[1:], root="")
         )
     return json_path(location)
-
-
-def pydantic_issues(exc: ValidationError, root: str = "$") -> list[FieldIssue]:
-    """The errors of a model validation as issues under ``root``."""
-    return [
-        FieldIssue(json_path(error["loc"], root), _message(error), error["type"])
-        for error in exc.errors(include_url=False)
-    ]
-
-
-def summary(issues: Sequence[FieldIssue], *, write: bool = True) -> str:
-    """``2 fields are invalid ($.email, $.phone); nothing was stored: correct them ...``; a
-    request that changes nothing (``write=False``: a ``GET``) does not speak of storing."""
-    paths = list(dict.fromkeys(issue.path for issue in issues))
-    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-    count = (
-        f"{len(paths)} field is invalid" if len(paths) == 1 else f"{len(paths)} fields are invalid"
-    )
-    stored = "nothing was stored: " if write else ""
-    return f"{count} ({shown}); {stored}correct the request and send it again"
 
 
 def validation_answer(issues: Sequence[FieldIssue], *, write: bool = True) -> JSONResponse:
@@ -136,15 +95,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = [
-            FieldIssue(
-                request_path(tuple(error.get("loc", ())), str(error.get("type", ""))),
-                _message(error),
-                str(error.get("type", "invalid")),
-            )
-            for error in exc.errors()
-        ]
-        return validation_answer(issues, write=request.method not in _READS)
+        return _invalid_request(request, exc)
+
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: ServiceError) -> JSONResponse:
+        return service_answer(request, exc)
 
     @app.exception_handler(RecordRejected)
     async def rejected(request: Request, exc: RecordRejected) -> JSONResponse:
@@ -165,6 +120,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    issues = [
+        FieldIssue(
+            request_path(tuple(error.get("loc", ())), str(error.get("type", ""))),
+            error_message(error),
+            str(error.get("type", "invalid")),
+        )
+        for error in exc.errors()
+    ]
+    return validation_answer(issues, write=request.method not in _READS)
+
+
+def service_answer(request: Request, exc: ServiceError) -> JSONResponse:
+    """The answer to a refusal of a service: the field-level ``422`` for invalid input, else
+    ``{"error": code, "detail": detail}`` with the status of its kind."""
+    if isinstance(exc, InvalidInput):
+        error = {"type": exc.code, "loc": exc.field, "msg": exc.detail, "input": exc.value}
+        return _invalid_request(request, RequestValidationError([error]))
+    return JSONResponse({"error": exc.code, "detail": exc.detail}, status_code=status_of(exc))
+
+
 def _framework_detail(request: Request, exc: StarletteHTTPException) -> str:
     """What the framework's own refusals mean, in the API's words."""
     where = f"{request.method} {request.url.path}"
@@ -176,9 +152,3 @@ def _framework_detail(request: Request, exc: StarletteHTTPException) -> str:
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return UNREADABLE_BODY
     return str(exc.detail)
-
-
-def _message(error: Any) -> str:
-    message = str(error.get("msg", "invalid value"))
-    # A model's own rule (a ValueError in a validator) already says everything.
-    return message.removeprefix("Value error, ")

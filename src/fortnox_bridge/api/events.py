@@ -9,26 +9,17 @@ committed in this process wake it at once, others are found by looking again eve
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from fortnox_bridge.api.auth import ReaderDep, not_found
-from fortnox_bridge.api.paging import DEFAULT_LIMIT, Limit, invalid
+from fortnox_bridge.api.auth import ReaderDep
+from fortnox_bridge.api.deps import services_of
+from fortnox_bridge.api.paging import DEFAULT_LIMIT, Limit
 from fortnox_bridge.api.schemas import EventOut, EventPage
-from fortnox_bridge.engine.outbox.events import EVENT_TYPES, TEST_EVENT, EventBus, Sleep
-from fortnox_bridge.store.events import EventRepository
-from fortnox_bridge.store.models import Event
+from fortnox_bridge.services.events import Event, EventFeed, FeedPage, default_sleep
 
-#: A long-poll looks at the database at least this often (events of other processes).
-POLL_SECONDS = 1.0
-#: The largest cursor there can be (events are numbered with 32-bit integers).
-MAX_SEQ = 2**31 - 1
-#: The event types the feed may be filtered by.
-FEED_TYPES = (*EVENT_TYPES, TEST_EVENT)
+__all__ = ["default_sleep", "event_out", "router"]
 
 After = Annotated[
     str | None,
@@ -64,118 +55,45 @@ def event_out(event: Event) -> EventOut:
     )
 
 
-def _cursor(after: str | None) -> int:
-    if after is None or after == "":
-        return 0
-    if not after.isdigit() or int(after) > MAX_SEQ:
-        raise invalid(
-            ("query", "after"),
-            f"{after!r} is not a cursor of this feed: pass next_cursor (or an event id) of an "
-            "earlier answer unchanged, or leave after out to read from the first event",
-            "invalid_cursor",
-            after,
-        )
-    return int(after)
+router = APIRouter(prefix="/api/v1", tags=["events"])
 
 
-def _types(types: str | None) -> frozenset[str] | None:
-    if types is None:
-        return None
-    wanted = frozenset(part.strip() for part in types.split(",") if part.strip())
-    unknown = sorted(wanted - set(FEED_TYPES))
-    if unknown or not wanted:
-        raise invalid(
-            ("query", "types"),
-            f"unknown event type(s): {', '.join(unknown) or '(none given)'}; known: "
-            f"{', '.join(FEED_TYPES)}",
-            "unknown_event_type",
-            types,
-        )
-    return wanted
+def _feed(request: Request) -> EventFeed:
+    return services_of(request).events
 
 
-def events_router(sessions: sessionmaker[Session], bus: EventBus | None, sleep: Sleep) -> APIRouter:
-    """The feed's routes. ``bus`` wakes long-polls (a new one is attached to ``sessions`` if
-    none is given); ``sleep`` waits between looks at the database."""
-    router = APIRouter(prefix="/api/v1", tags=["events"])
-    if bus is None:
-        bus = EventBus()
-        bus.attach(sessions)
-    feed_bus = bus
-
-    def read(tenant_id: int, cursor: int, limit: int, wanted: frozenset[str] | None) -> EventPage:
-        with sessions.begin() as session:
-            events = EventRepository(session)
-            # The newest seq first: every event up to it is committed, so a filtered read that
-            # saw them all may move the cursor past the ones it skipped.
-            newest = events.last_seq(tenant_id)
-            if cursor > newest:
-                raise invalid(
-                    ("query", "after"),
-                    f"cursor {cursor} is ahead of this feed (its last event is {newest}): pass "
-                    "next_cursor of an earlier answer unchanged, or leave after out",
-                    "cursor_ahead",
-                    str(cursor),
-                )
-            found = events.after(tenant_id, cursor, limit=limit, types=wanted)
-        position = found[-1].seq if found else cursor
-        if wanted and len(found) < limit:
-            position = max(position, newest)
-        return EventPage(data=[event_out(e) for e in found], next_cursor=str(position))
-
-    @router.get(
-        "/events",
-        response_model=EventPage,
-        summary="Events after a cursor (optionally waiting for one)",
-    )
-    async def list_events(
-        request: Request,
-        caller: ReaderDep,
-        after: After = None,
-        limit: Limit = DEFAULT_LIMIT,
-        types: Types = None,
-        wait: Wait = 0,
-    ) -> EventPage:
-        """Events after ``after``, oldest first: records changed, created or deleted in Fortnox,
-        conflicts opened, host changes that reached Fortnox or failed."""
-        cursor, wanted = _cursor(after), _types(types)
-        clock = request.app.state.clock
-        deadline = clock.now() + timedelta(seconds=wait)
-        waited = 0.0
-        with feed_bus.subscribe(caller.tenant_id) as signal:
-            page = read(caller.tenant_id, cursor, limit, wanted)
-            while not page.data and waited < wait:
-                left = min(wait - waited, (deadline - clock.now()).total_seconds())
-                if left <= 0:
-                    break
-                step = min(POLL_SECONDS, left)
-                if not await signal.wait(sleep, step):
-                    waited += step
-                page = read(caller.tenant_id, int(page.next_cursor), limit, wanted)
-        return page
-
-    @router.get(
-        "/events/{event_id}",
-        response_model=EventOut,
-        summary="One event",
-        responses={404: {"description": "No such event"}},
-    )
-    def get_event(event_id: EventId, caller: ReaderDep) -> EventOut:
-        """One event of the feed by its id."""
-        if not event_id.isdigit() or not 1 <= int(event_id) <= MAX_SEQ:
-            raise not_found(f"no event {event_id!r}: event ids are the ids the feed gave")
-        seq = int(event_id)
-        with sessions.begin() as session:
-            found = EventRepository(session).after(caller.tenant_id, seq - 1, limit=1)
-        if not found or found[0].seq != seq:
-            raise not_found(f"no event {event_id!r} in this tenant's feed")
-        return event_out(found[0])
-
-    return router
+Feed = Annotated[EventFeed, Depends(_feed)]
 
 
-def default_sleep(clock: Any) -> Sleep:
-    """The waits of long-polls: the clock's own sleep when it has one (a manual clock moves
-    instead of waiting), else real time."""
-    own = getattr(clock, "sleep", None)
-    return own if callable(own) else asyncio.sleep
+def _page(page: FeedPage) -> EventPage:
+    return EventPage(data=[event_out(e) for e in page.events], next_cursor=str(page.next_cursor))
+
+
+@router.get(
+    "/events",
+    response_model=EventPage,
+    summary="Events after a cursor (optionally waiting for one)",
+)
+async def list_events(
+    caller: ReaderDep,
+    feed: Feed,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+    types: Types = None,
+    wait: Wait = 0,
+) -> EventPage:
+    """Events after ``after``, oldest first: records changed, created or deleted in Fortnox,
+    conflicts opened, host changes that reached Fortnox or failed."""
+    cursor, wanted = feed.cursor(after), feed.types(types)
+    return _page(await feed.wait_for(caller.tenant_id, cursor, limit, wanted, wait))
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventOut,
+    summary="One event",
+    responses={404: {"description": "No such event"}},
+)
+def get_event(event_id: EventId, caller: ReaderDep, feed: Feed) -> EventOut:
+    """One event of the feed by its id."""
+    return event_out(feed.get(caller.tenant_id, event_id))

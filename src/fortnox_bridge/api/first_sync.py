@@ -155,87 +155,90 @@ class EmployeeSyncOut(BaseModel):
     error: str | None = None
 
 
-def first_sync_router() -> APIRouter:
-    """The routes."""
-    router = APIRouter(prefix="/api/v1/hr", tags=["hr"])
+router = APIRouter(prefix="/api/v1/hr", tags=["hr"])
 
-    @router.post("/first-sync", response_model=FirstSyncPlanOut, status_code=201)
-    async def make_plan(request: Request, caller: WriterDep) -> PlanView:
-        """Read both sides and make a plan of how they meet (409 while one is open)."""
-        service = _service(request)
-        async with _answers(), _source(service, caller.tenant_id) as source:
-            return await _first_sync(request, service).make_plan(caller.tenant_id, source)
 
-    @router.get("/first-sync", response_model=FirstSyncPlanOut)
-    def get_plan(
-        request: Request, caller: ReaderDep, kind: Annotated[ItemKind | None, Query()] = None
-    ) -> PlanView:
-        """The current plan (open, or the last applied) with counts and items (``kind``: only
-        items of that kind)."""
-        with _answers_sync():
-            return _first_sync(request, None).view(caller.tenant_id, kind=kind)
+@router.post("/first-sync", response_model=FirstSyncPlanOut, status_code=201)
+async def make_plan(request: Request, caller: WriterDep) -> PlanView:
+    """Read both sides and make a plan of how they meet (409 while one is open)."""
+    service = _service(request)
+    async with _answers(), _source(service, caller.tenant_id) as source:
+        return await _first_sync(request, service).make_plan(caller.tenant_id, source)
 
-    @router.delete("/first-sync", response_model=FirstSyncPlanOut)
-    def discard_plan(request: Request, caller: WriterDep) -> PlanView:
-        """Discard the open plan (what it applied already stays)."""
-        with _answers_sync():
-            return _first_sync(request, None).discard(caller.tenant_id)
 
-    @router.patch("/first-sync/items/{item_id}", response_model=FirstSyncItemOut)
-    def decide(request: Request, item_id: ItemId, body: Decision, caller: WriterDep) -> Any:
-        """Decide one item."""
-        with _answers_sync():
-            return _first_sync(request, None).decide(
-                caller.tenant_id, item_id, body.model_dump(exclude_none=True)
-            )
+@router.get("/first-sync", response_model=FirstSyncPlanOut)
+def get_plan(
+    request: Request, caller: ReaderDep, kind: Annotated[ItemKind | None, Query()] = None
+) -> PlanView:
+    """The current plan (open, or the last applied) with counts and items (``kind``: only
+    items of that kind)."""
+    with _answers_sync():
+        return _first_sync(request, None).view(caller.tenant_id, kind=kind)
 
-    @router.post("/first-sync/decide", response_model=FirstSyncPlanOut)
-    def decide_all(request: Request, body: BulkDecision, caller: WriterDep) -> PlanView:
-        """Decide every undecided item at once."""
-        with _answers_sync():
-            return _first_sync(request, None).decide_all(
-                caller.tenant_id,
-                pairs=body.pairs,
-                host_only=None if body.host_only is None else body.host_only == "create",
-                fortnox_only=None if body.fortnox_only is None else body.fortnox_only == "create",
-            )
 
-    @router.post("/first-sync/apply", response_model=FirstSyncPlanOut)
-    async def apply(request: Request, caller: WriterDep) -> PlanView:
-        """Apply the decided plan and e-mail the result; an applied plan stays as it is. Refused
-        (409) while items are undecided or duplicates unresolved."""
-        service = _service(request)
-        async with _answers(), _source(service, caller.tenant_id) as source:
-            return await _first_sync(request, service).apply(caller.tenant_id, source)
+@router.delete("/first-sync", response_model=FirstSyncPlanOut)
+def discard_plan(request: Request, caller: WriterDep) -> PlanView:
+    """Discard the open plan (what it applied already stays)."""
+    with _answers_sync():
+        return _first_sync(request, None).discard(caller.tenant_id)
 
-    @router.post(
-        "/employees/sync",
-        response_model=EmployeeSyncOut,
-        responses={202: {"model": EmployeeSyncOut, "description": "Queued (no engine here)."}},
-    )
-    async def synchronize_employees(request: Request, caller: WriterDep) -> Any:
-        """ "Synchronize employees" now: the tenant's enabled employee flows (Fortnox-side edits
-        in, host edits out), answered when done. Where only a job queue runs beside the API, a
-        sweep is queued instead (202)."""
-        hooks = request.app.state.hooks
-        service: SyncService | None = getattr(hooks, "service", None)
-        if service is None:
-            if hooks.dispatcher is None:
-                raise _no_engine()
-            job = Job("sweep", caller.tenant_id, reason="manual: synchronize employees")
-            await hooks.dispatcher.submit(job)
-            return _json(EmployeeSyncOut(queued=True, status="queued"), status.HTTP_202_ACCEPTED)
-        summary = await service.sweep(caller.tenant_id, only=EMPLOYEE_FLOWS)
-        return EmployeeSyncOut(
-            queued=False,
-            status=cast(Literal["succeeded", "partial", "failed"], summary.status),
-            run_id=summary.run_id,
-            flows=[result.flow for result in summary.flows],
-            counts=summary.counts(),
-            error=summary.error,
+
+@router.patch("/first-sync/items/{item_id}", response_model=FirstSyncItemOut)
+def decide(request: Request, item_id: ItemId, body: Decision, caller: WriterDep) -> Any:
+    """Decide one item."""
+    with _answers_sync():
+        return _first_sync(request, None).decide(
+            caller.tenant_id, item_id, body.model_dump(exclude_none=True)
         )
 
-    return router
+
+@router.post("/first-sync/decide", response_model=FirstSyncPlanOut)
+def decide_all(request: Request, body: BulkDecision, caller: WriterDep) -> PlanView:
+    """Decide every undecided item at once."""
+    with _answers_sync():
+        return _first_sync(request, None).decide_all(
+            caller.tenant_id,
+            pairs=body.pairs,
+            host_only=None if body.host_only is None else body.host_only == "create",
+            fortnox_only=None if body.fortnox_only is None else body.fortnox_only == "create",
+        )
+
+
+@router.post("/first-sync/apply", response_model=FirstSyncPlanOut)
+async def apply(request: Request, caller: WriterDep) -> PlanView:
+    """Apply the decided plan and e-mail the result; an applied plan stays as it is. Refused
+    (409) while items are undecided or duplicates unresolved."""
+    service = _service(request)
+    async with _answers(), _source(service, caller.tenant_id) as source:
+        return await _first_sync(request, service).apply(caller.tenant_id, source)
+
+
+@router.post(
+    "/employees/sync",
+    response_model=EmployeeSyncOut,
+    responses={202: {"model": EmployeeSyncOut, "description": "Queued (no engine here)."}},
+)
+async def synchronize_employees(request: Request, caller: WriterDep) -> Any:
+    """ "Synchronize employees" now: the tenant's enabled employee flows (Fortnox-side edits
+    in, host edits out), answered when done. Where only a job queue runs beside the API, a
+    sweep is queued instead (202)."""
+    hooks = request.app.state.hooks
+    service: SyncService | None = getattr(hooks, "service", None)
+    if service is None:
+        if hooks.dispatcher is None:
+            raise _no_engine()
+        job = Job("sweep", caller.tenant_id, reason="manual: synchronize employees")
+        await hooks.dispatcher.submit(job)
+        return _json(EmployeeSyncOut(queued=True, status="queued"), status.HTTP_202_ACCEPTED)
+    summary = await service.sweep(caller.tenant_id, only=EMPLOYEE_FLOWS)
+    return EmployeeSyncOut(
+        queued=False,
+        status=cast(Literal["succeeded", "partial", "failed"], summary.status),
+        run_id=summary.run_id,
+        flows=[result.flow for result in summary.flows],
+        counts=summary.counts(),
+        error=summary.error,
+    )
 
 
 def _service(request: Request) -> SyncService:

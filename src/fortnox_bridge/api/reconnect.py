@@ -1,4 +1,4 @@
-"""The re-sync proposed after a reconnect (PR5): read it, accept it (as proposed, or for another
+"""The re-sync proposed after a reconnect: read it, accept it (as proposed, or for another
 interval) or dismiss it.
 
 When a Fortnox connection comes back from ``needs_reauth``, ``revoked`` or ``missing_licence``,
@@ -9,23 +9,17 @@ widened to whole salary periods. Accepting starts the same background job as
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
+from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
-from fortnox_bridge.api.control import _job, _require_active, _service
-from fortnox_bridge.api.schemas import Interval, Progress, ResyncJob
-from fortnox_bridge.engine.errors import ResyncError
-from fortnox_bridge.engine.jobs.service import SyncService
+from fortnox_bridge.api.control import started_job
+from fortnox_bridge.api.deps import ResyncDep
+from fortnox_bridge.api.schemas import Interval, ResyncJob
 from fortnox_bridge.engine.tenancy import reconnect
-from fortnox_bridge.fortnox.errors import FortnoxError
-from fortnox_bridge.store.runs import RunRepository
-
-log = logging.getLogger(__name__)
 
 
 class ProposedResyncOut(BaseModel):
@@ -100,120 +94,43 @@ def proposal_out(found: reconnect.Proposal) -> ProposalOut:
     )
 
 
-def _no_proposal() -> HTTPException:
-    return HTTPException(
-        404,
-        {
-            "error": "no_proposal",
-            "detail": "no re-sync is proposed for this tenant (one is proposed when the Fortnox "
-            "connection comes back after a disconnection); re-sync any interval with "
-            "POST /api/v1/resync",
-        },
-    )
+router = APIRouter(prefix="/api/v1/resync", tags=["control"])
 
 
-def reconnect_router() -> APIRouter:
-    """The routes."""
-    router = APIRouter(prefix="/api/v1/resync", tags=["control"])
-
-    @router.get("/proposal", response_model=ProposalOut, responses={404: {}})
-    def get_proposal(request: Request, caller: ReaderDep) -> ProposalOut:
-        """The re-sync proposed after the last reconnect: from the disconnection date to today,
-        widened to whole salary periods, and the flows it covers; 404 when none is."""
-        state = request.app.state
-        with state.sessions.begin() as session:
-            found = reconnect.proposal(session, caller.tenant_id, state.clock)
-        if found is None:
-            raise _no_proposal()
-        return proposal_out(found)
-
-    @router.post(
-        "/proposal:accept",
-        response_model=Accepted,
-        status_code=status.HTTP_202_ACCEPTED,
-        responses={404: {}, 409: {}, 503: {}},
-    )
-    async def accept_proposal(
-        request: Request,
-        caller: WriterDep,
-        body: Annotated[AcceptRequest | None, Body()] = None,
-    ) -> Accepted:
-        """Start the proposed re-sync as a background job — for the proposed interval, or for
-        ``from``/``to`` when given — and clear the proposal. Follow the job at
-        ``GET /api/v1/runs/{run_id}``."""
-        state = request.app.state
-        tenant_id = caller.tenant_id
-        with state.sessions.begin() as session:
-            found = reconnect.proposal(session, tenant_id, state.clock)
-        if found is None:
-            raise _no_proposal()
-        service = _service(request)
-        _require_active(state.sessions, tenant_id)
-        running = f"resync:{tenant_id}"
-        if state.jobs.running(running):
-            raise HTTPException(
-                409,
-                {
-                    "error": "resync_running",
-                    "detail": "a re-sync of this tenant is running; follow it in "
-                    "GET /api/v1/runs?kind=resync, then accept again",
-                },
-            )
-        wanted = body or AcceptRequest()
-        try:
-            accepted = await reconnect.accept(
-                service, tenant_id, first=wanted.from_, last=wanted.to
-            )
-        except (ResyncError, FortnoxError) as exc:
-            raise HTTPException(
-                409, {"error": "resync_refused", "detail": f"cannot start the re-sync: {exc}"}
-            ) from None
-        state.jobs.start(running, _run(service, tenant_id, accepted))
-        jobs = []
-        with state.sessions.begin() as session:
-            runs = RunRepository(session)
-            for job in accepted:
-                run = runs.get(job.run_id)
-                assert run is not None
-                progress = Progress(done=run.progress_done, total=run.progress_total)
-                jobs.append(_job(job.plan, job.run_id, "running", progress))
-        return Accepted(jobs=jobs)
-
-    @router.post("/proposal:dismiss", response_model=Dismissed, responses={404: {}})
-    def dismiss_proposal(request: Request, caller: WriterDep) -> Dismissed:
-        """Forget the proposal without re-syncing (any interval can still be re-synced with
-        ``POST /api/v1/resync``)."""
-        state = request.app.state
-        with state.sessions.begin() as session:
-            found = reconnect.proposal(session, caller.tenant_id, state.clock)
-            if found is None:
-                raise _no_proposal()
-            reconnect.dismiss(session, caller.tenant_id)
-        return Dismissed(dismissed=True, proposal=proposal_out(found))
-
-    return router
+@router.get("/proposal", response_model=ProposalOut, responses={404: {}})
+def get_proposal(caller: ReaderDep, resyncs: ResyncDep) -> ProposalOut:
+    """The re-sync proposed after the last reconnect: from the disconnection date to today,
+    widened to whole salary periods, and the flows it covers; 404 when none is."""
+    return proposal_out(resyncs.proposal_or_404(caller.tenant_id))
 
 
-async def _run(
-    service: SyncService, tenant_id: int, accepted: list[reconnect.AcceptedResync]
-) -> None:
-    """Run the accepted jobs; what stops one is kept on its run."""
-    for job in accepted:
-        first, last = job.plan.requested
-        try:
-            await service.resync(tenant_id, job.target, first, last)
-        except Exception as exc:
-            log.warning(
-                "re-sync stopped: %s", exc, extra={"tenant_id": tenant_id, "run_id": job.run_id}
-            )
-            _keep_error(service, job.run_id, str(exc))
-            return
+@router.post(
+    "/proposal:accept",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {}, 409: {}, 503: {}},
+)
+async def accept_proposal(
+    caller: WriterDep,
+    resyncs: ResyncDep,
+    body: Annotated[AcceptRequest | None, Body()] = None,
+) -> Accepted:
+    """Start the proposed re-sync as a background job — for the proposed interval, or for
+    ``from``/``to`` when given — and clear the proposal. Follow the job at
+    ``GET /api/v1/runs/{run_id}``."""
+    tenant_id = caller.tenant_id
+    resyncs.proposal_or_404(tenant_id)
+    resyncs.require_engine()
+    resyncs.require_active(tenant_id)
+    resyncs.ensure_idle(tenant_id, advice=", then accept again")
+    wanted = body or AcceptRequest()
+    started = await resyncs.accept(tenant_id, wanted.from_, wanted.to)
+    return Accepted(jobs=[started_job(job) for job in started])
 
 
-def _keep_error(service: SyncService, run_id: int, error: str) -> None:
-    with service.sessions.begin() as session:
-        run = RunRepository(session).get(run_id)
-        if run is not None:
-            run.error = error
-            if run.status == "running":
-                run.status, run.finished_at = "interrupted", service.clock.now()
+@router.post("/proposal:dismiss", response_model=Dismissed, responses={404: {}})
+def dismiss_proposal(caller: WriterDep, resyncs: ResyncDep) -> Dismissed:
+    """Forget the proposal without re-syncing (any interval can still be re-synced with
+    ``POST /api/v1/resync``)."""
+    found = resyncs.dismiss(caller.tenant_id)
+    return Dismissed(dismissed=True, proposal=proposal_out(found))

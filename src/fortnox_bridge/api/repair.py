@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from fortnox_bridge.api.auth import WriterDep
-from fortnox_bridge.api.control import _require_active, _service
-from fortnox_bridge.engine.errors import EngineError, TenantBusyError
+from fortnox_bridge.api.deps import SyncDep
 from fortnox_bridge.engine.maintenance.repair_report import RepairReport
-from fortnox_bridge.fortnox.errors import FortnoxError
 
 
 class RepairRequest(BaseModel):
@@ -75,38 +73,23 @@ class RepairOut(BaseModel):
     groups: list[DuplicateGroupOut]
 
 
-def repair_router() -> APIRouter:
-    """The route."""
-    router = APIRouter(prefix="/api/v1/repair", tags=["control"])
+router = APIRouter(prefix="/api/v1/repair", tags=["control"])
 
-    @router.post("/duplicates", response_model=RepairOut)
-    async def repair_duplicates(
-        request: Request,
-        caller: WriterDep,
-        body: Annotated[RepairRequest | None, Body()] = None,
-    ) -> RepairOut:
-        """List the records the bridge created more than once in Fortnox; with
-        ``{"apply": true}`` delete the extra ones where Fortnox allows it.
 
-        The record the bridge links is kept. Extra attendance and absence transactions are
-        deleted (in a locked salary period Fortnox refuses: reported per record); employees
-        cannot be deleted in Fortnox and are listed for a person to make inactive or merge.
-        Records made in Fortnox by someone else are listed and left alone.
-        """
-        service = _service(request)
-        _require_active(request.app.state.sessions, caller.tenant_id)
-        wanted = body or RepairRequest()
-        try:
-            report = await service.repair_duplicates(caller.tenant_id, apply=wanted.apply)
-        except TenantBusyError as exc:
-            raise HTTPException(409, {"error": "tenant_busy", "detail": str(exc)}) from None
-        except (EngineError, FortnoxError) as exc:
-            raise HTTPException(
-                409, {"error": "repair_refused", "detail": f"cannot repair: {exc}"}
-            ) from None
-        return repair_out(report)
+@router.post("/duplicates", response_model=RepairOut)
+async def repair_duplicates(
+    caller: WriterDep, sync: SyncDep, body: Annotated[RepairRequest | None, Body()] = None
+) -> RepairOut:
+    """List the records the bridge created more than once in Fortnox; with
+    ``{"apply": true}`` delete the extra ones where Fortnox allows it.
 
-    return router
+    The record the bridge links is kept. Extra attendance and absence transactions are
+    deleted (in a locked salary period Fortnox refuses: reported per record); employees
+    cannot be deleted in Fortnox and are listed for a person to make inactive or merge.
+    Records made in Fortnox by someone else are listed and left alone.
+    """
+    wanted = body or RepairRequest()
+    return repair_out(await sync.repair_duplicates(caller.tenant_id, apply=wanted.apply))
 
 
 def repair_out(report: RepairReport) -> RepairOut:

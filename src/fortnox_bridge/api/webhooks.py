@@ -10,22 +10,14 @@ deliveries check again on every attempt.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
+from fortnox_bridge.api.auth import ReaderDep, WriterDep
+from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.events import event_out
-from fortnox_bridge.api.paging import (
-    DEFAULT_LIMIT,
-    Cursor,
-    Limit,
-    decode_cursor,
-    encode_cursor,
-    invalid,
-)
+from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit
 from fortnox_bridge.api.schemas import (
     AttemptOut,
     DeliveryDetail,
@@ -37,18 +29,18 @@ from fortnox_bridge.api.schemas import (
     WebhookPatch,
     WebhookWithSecret,
 )
-from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.outbox.events import TEST_EVENT
-from fortnox_bridge.engine.outbox.outbound import OutboundPolicy, OutboundRefused
-from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
-from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
-from fortnox_bridge.engine.tenancy.crypto import TokenCipher
-from fortnox_bridge.store.events import EventRepository
-from fortnox_bridge.store.models import Event, WebhookDelivery, WebhookEndpoint
-from fortnox_bridge.store.webhooks import WebhookRepository
+from fortnox_bridge.services.webhooks import (
+    MAX_ENDPOINTS,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookService,
+    WithSecret,
+    outbound_policy,
+)
 
-#: How many endpoints one tenant may register.
-MAX_ENDPOINTS = 25
+__all__ = ["MAX_ENDPOINTS", "delivery_out", "outbound_policy", "router", "webhook_out"]
+
 _MAX_ID = 2**31 - 1
 
 WebhookId = Annotated[int, Path(ge=1, le=_MAX_ID, description="The endpoint's id.")]
@@ -66,40 +58,15 @@ OverlapHours = Annotated[
         "at once, e.g. when the old one leaked).",
     ),
 ]
-_NO_CIPHER = HTTPException(
-    503,
-    {
-        "error": "no_secret_key",
-        "detail": "this API runs without the bridge's secret key, so it cannot keep webhook "
-        "secrets; run it with 'fortnox-bridge serve' (or pass cipher= to create_app)",
-    },
-)
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "No such endpoint or delivery"}}
+router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 
 
-def outbound_policy(settings: Settings) -> OutboundPolicy:
-    """Where webhook receivers may be: public addresses, and the networks the settings allow;
-    never the bridge's own port."""
-    return OutboundPolicy.of(settings.webhook_allow_networks, own_port=settings.port)
+def _webhooks(request: Request) -> WebhookService:
+    return services_of(request).webhooks
 
 
-def _checked_url(url: str, policy: OutboundPolicy) -> str:
-    try:
-        check_url(url)
-    except ValueError as exc:
-        raise invalid(("body", "url"), str(exc), "invalid_webhook_url", url) from None
-    try:
-        policy.check_url(url)
-    except OutboundRefused as exc:
-        raise invalid(("body", "url"), str(exc), "forbidden_webhook_address", url) from None
-    return url
-
-
-def _checked_types(requested: list[str]) -> list[str]:
-    try:
-        return event_types(requested)
-    except ValueError as exc:
-        raise invalid(("body", "event_types"), str(exc), "unknown_event_type", requested) from None
+Webhooks = Annotated[WebhookService, Depends(_webhooks)]
 
 
 def webhook_out(endpoint: WebhookEndpoint) -> WebhookOut:
@@ -134,258 +101,156 @@ def delivery_out(delivery: WebhookDelivery, event: Event) -> DeliveryOut:
     )
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    position = decode_cursor(cursor)
-    if position is None or (isinstance(position, int) and not isinstance(position, bool)):
-        return position
-    raise invalid(
-        ("query", "cursor"),
-        "not a cursor of this list: pass next_cursor of the previous page unchanged, or leave "
-        "it out to start again",
-        "invalid_cursor",
-        cursor,
+def _with_secret(made: WithSecret) -> WebhookWithSecret:
+    return WebhookWithSecret(
+        **webhook_out(made.endpoint).model_dump(),
+        secret=made.secret,
+        previous_secret_expires_at=made.previous_until,
     )
 
 
-def webhooks_router(
-    sessions: sessionmaker[Session], cipher: TokenCipher | None, policy: OutboundPolicy
-) -> APIRouter:
-    """The routes; ``cipher`` encrypts signing secrets (without it, none can be made),
-    ``policy`` decides which receiver addresses may be registered."""
-    router = APIRouter(prefix="/api/v1", tags=["webhooks"])
+@router.post(
+    "/webhooks",
+    response_model=WebhookWithSecret,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an endpoint (its secret is shown once)",
+    responses={409: {"description": "Too many endpoints"}, 503: {"description": "No key"}},
+)
+def create_webhook(body: WebhookIn, caller: WriterDep, webhooks: Webhooks) -> WebhookWithSecret:
+    """Register a URL that receives the tenant's events of the chosen types, signed."""
+    made = webhooks.create(caller.tenant_id, body.url, body.event_types, body.description)
+    return WebhookWithSecret(**webhook_out(made.endpoint).model_dump(), secret=made.secret)
 
-    def owned(session: Session, tenant_id: int, webhook_id: int) -> WebhookEndpoint:
-        endpoint = WebhookRepository(session).get(tenant_id, webhook_id)
-        if endpoint is None:
-            raise not_found(f"no webhook endpoint {webhook_id}")
-        return endpoint
 
-    @router.post(
-        "/webhooks",
-        response_model=WebhookWithSecret,
-        status_code=status.HTTP_201_CREATED,
-        summary="Register an endpoint (its secret is shown once)",
-        responses={409: {"description": "Too many endpoints"}, 503: {"description": "No key"}},
+@router.get("/webhooks", response_model=Page[WebhookOut], summary="The endpoints")
+def list_webhooks(
+    caller: ReaderDep, webhooks: Webhooks, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[WebhookOut]:
+    """The tenant's endpoints, oldest first."""
+    rows, after = webhooks.page(caller.tenant_id, cursor=cursor, limit=limit)
+    return Page[WebhookOut](data=[webhook_out(row) for row in rows], next_cursor=after)
+
+
+@router.get(
+    "/webhooks/{webhook_id}", response_model=WebhookOut, summary="One endpoint", responses=_ERRORS
+)
+def get_webhook(webhook_id: WebhookId, caller: ReaderDep, webhooks: Webhooks) -> WebhookOut:
+    """One endpoint (without its secret)."""
+    return webhook_out(webhooks.get(caller.tenant_id, webhook_id))
+
+
+@router.patch(
+    "/webhooks/{webhook_id}",
+    response_model=WebhookOut,
+    summary="Change an endpoint",
+    responses=_ERRORS,
+)
+def patch_webhook(
+    webhook_id: WebhookId, body: WebhookPatch, caller: WriterDep, webhooks: Webhooks
+) -> WebhookOut:
+    """Change the URL, the event types, the description, or pause and resume deliveries."""
+    endpoint = webhooks.change(
+        caller.tenant_id,
+        webhook_id,
+        url=body.url,
+        types=body.event_types,
+        description=body.description,
+        active=body.active,
     )
-    def create_webhook(request: Request, body: WebhookIn, caller: WriterDep) -> WebhookWithSecret:
-        """Register a URL that receives the tenant's events of the chosen types, signed."""
-        url, types = _checked_url(body.url, policy), _checked_types(body.event_types)
-        if cipher is None:
-            raise _NO_CIPHER
-        secret = new_secret()
-        with sessions.begin() as session:
-            repo = WebhookRepository(session)
-            if repo.count(caller.tenant_id) >= MAX_ENDPOINTS:
-                raise HTTPException(
-                    409,
-                    {
-                        "error": "too_many_webhooks",
-                        "detail": f"a tenant may register at most {MAX_ENDPOINTS} endpoints; "
-                        "delete one it no longer needs, or subscribe one endpoint to more types",
-                    },
-                )
-            endpoint = repo.create(
-                caller.tenant_id,
-                url=url,
-                event_types=types,
-                description=body.description,
-                secret_ciphertext=seal(cipher, EndpointSecrets(secret)),
-                now=request.app.state.clock.now(),
-            )
-            return WebhookWithSecret(**webhook_out(endpoint).model_dump(), secret=secret)
+    return webhook_out(endpoint)
 
-    @router.get("/webhooks", response_model=Page[WebhookOut], summary="The endpoints")
-    def list_webhooks(
-        caller: ReaderDep, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[WebhookOut]:
-        """The tenant's endpoints, oldest first."""
-        after = _cursor_id(cursor) or 0
-        with sessions.begin() as session:
-            rows = WebhookRepository(session).page(
-                caller.tenant_id, after_id=after, limit=limit + 1
-            )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page[WebhookOut](
-            data=[webhook_out(row) for row in rows],
-            next_cursor=encode_cursor(rows[-1].id) if more else None,
-        )
 
-    @router.get(
-        "/webhooks/{webhook_id}",
-        response_model=WebhookOut,
-        summary="One endpoint",
-        responses=_ERRORS,
+@router.delete(
+    "/webhooks/{webhook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete an endpoint and its delivery log",
+    responses=_ERRORS,
+)
+def delete_webhook(webhook_id: WebhookId, caller: WriterDep, webhooks: Webhooks) -> Response:
+    """Stop deliveries to an endpoint for good; its delivery log goes with it."""
+    webhooks.delete(caller.tenant_id, webhook_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response_model=WebhookWithSecret,
+    summary="A new signing secret (shown once)",
+    responses={**_ERRORS, 503: {"description": "No key"}},
+)
+def rotate_secret(
+    webhook_id: WebhookId,
+    caller: WriterDep,
+    webhooks: Webhooks,
+    overlap_hours: OverlapHours = 24,
+) -> WebhookWithSecret:
+    """Replace the endpoint's secret; the old one keeps signing beside it for
+    ``overlap_hours``, so the receiver can switch without rejecting a delivery."""
+    return _with_secret(webhooks.rotate_secret(caller.tenant_id, webhook_id, overlap_hours))
+
+
+@router.post(
+    "/webhooks/{webhook_id}/test",
+    response_model=EventOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a webhook.test event to this endpoint",
+    responses={**_ERRORS, 409: {"description": "The endpoint is paused"}},
+)
+def test_webhook(webhook_id: WebhookId, caller: WriterDep, webhooks: Webhooks) -> EventOut:
+    """Queue a ``webhook.test`` event for this endpoint only (it also shows in the feed)."""
+    return event_out(webhooks.send_test(caller.tenant_id, webhook_id))
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=Page[DeliveryOut],
+    summary="The endpoint's delivery log, newest first",
+    responses=_ERRORS,
+)
+def list_deliveries(
+    webhook_id: WebhookId,
+    caller: ReaderDep,
+    webhooks: Webhooks,
+    status: DeliveryStatus = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[DeliveryOut]:
+    """Deliveries to the endpoint, newest first, optionally of one state."""
+    rows, after = webhooks.deliveries(
+        caller.tenant_id, webhook_id, status=status, cursor=cursor, limit=limit
     )
-    def get_webhook(webhook_id: WebhookId, caller: ReaderDep) -> WebhookOut:
-        """One endpoint (without its secret)."""
-        with sessions.begin() as session:
-            return webhook_out(owned(session, caller.tenant_id, webhook_id))
-
-    @router.patch(
-        "/webhooks/{webhook_id}",
-        response_model=WebhookOut,
-        summary="Change an endpoint",
-        responses=_ERRORS,
+    return Page[DeliveryOut](
+        data=[delivery_out(delivery, event) for delivery, event in rows], next_cursor=after
     )
-    def patch_webhook(
-        request: Request, webhook_id: WebhookId, body: WebhookPatch, caller: WriterDep
-    ) -> WebhookOut:
-        """Change the URL, the event types, the description, or pause and resume deliveries."""
-        url = _checked_url(body.url, policy) if body.url is not None else None
-        types = _checked_types(body.event_types) if body.event_types is not None else None
-        with sessions.begin() as session:
-            endpoint = owned(session, caller.tenant_id, webhook_id)
-            if url is not None:
-                endpoint.url = url
-            if types is not None:
-                endpoint.event_types = types
-            if body.description is not None:
-                endpoint.description = body.description
-            if body.active is not None:
-                endpoint.active = body.active
-            endpoint.updated_at = request.app.state.clock.now()
-            session.flush()
-            return webhook_out(endpoint)
 
-    @router.delete(
-        "/webhooks/{webhook_id}",
-        status_code=status.HTTP_204_NO_CONTENT,
-        response_class=Response,
-        summary="Delete an endpoint and its delivery log",
-        responses=_ERRORS,
+
+@router.get(
+    "/webhook-deliveries/{delivery_id}",
+    response_model=DeliveryDetail,
+    summary="One delivery with its event and attempts",
+    responses=_ERRORS,
+)
+def get_delivery(delivery_id: DeliveryId, caller: ReaderDep, webhooks: Webhooks) -> DeliveryDetail:
+    """One delivery: its state, its event and every attempt (status or error, duration)."""
+    found = webhooks.delivery(caller.tenant_id, delivery_id)
+    log = [AttemptOut.model_validate(a, from_attributes=True) for a in found.attempts]
+    return DeliveryDetail(
+        **delivery_out(found.delivery, found.event).model_dump(),
+        event=event_out(found.event),
+        attempt_log=log,
     )
-    def delete_webhook(webhook_id: WebhookId, caller: WriterDep) -> Response:
-        """Stop deliveries to an endpoint for good; its delivery log goes with it."""
-        with sessions.begin() as session:
-            WebhookRepository(session).delete(owned(session, caller.tenant_id, webhook_id))
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    @router.post(
-        "/webhooks/{webhook_id}/rotate-secret",
-        response_model=WebhookWithSecret,
-        summary="A new signing secret (shown once)",
-        responses={**_ERRORS, 503: {"description": "No key"}},
-    )
-    def rotate_secret(
-        request: Request,
-        webhook_id: WebhookId,
-        caller: WriterDep,
-        overlap_hours: OverlapHours = 24,
-    ) -> WebhookWithSecret:
-        """Replace the endpoint's secret; the old one keeps signing beside it for
-        ``overlap_hours``, so the receiver can switch without rejecting a delivery."""
-        now = request.app.state.clock.now()
-        with sessions.begin() as session:
-            endpoint = owned(session, caller.tenant_id, webhook_id)
-            if cipher is None:
-                raise _NO_CIPHER
-            secret, sealed, until = rotate(
-                cipher, endpoint.secret_ciphertext, now=now, overlap=timedelta(hours=overlap_hours)
-            )
-            endpoint.secret_ciphertext, endpoint.updated_at = sealed, now
-            session.flush()
-            return WebhookWithSecret(
-                **webhook_out(endpoint).model_dump(),
-                secret=secret,
-                previous_secret_expires_at=until,
-            )
 
-    @router.post(
-        "/webhooks/{webhook_id}/test",
-        response_model=EventOut,
-        status_code=status.HTTP_202_ACCEPTED,
-        summary="Send a webhook.test event to this endpoint",
-        responses={**_ERRORS, 409: {"description": "The endpoint is paused"}},
-    )
-    def test_webhook(request: Request, webhook_id: WebhookId, caller: WriterDep) -> EventOut:
-        """Queue a ``webhook.test`` event for this endpoint only (it also shows in the feed)."""
-        with sessions.begin() as session:
-            endpoint = owned(session, caller.tenant_id, webhook_id)
-            if not endpoint.active:
-                raise HTTPException(
-                    409,
-                    {
-                        "error": "webhook_paused",
-                        "detail": f"webhook endpoint {webhook_id} is paused; activate it "
-                        '(PATCH {"active": true}) to receive the test',
-                    },
-                )
-            event = EventRepository(session).append(
-                caller.tenant_id,
-                TEST_EVENT,
-                data={"webhook_id": endpoint.id, "url": endpoint.url},
-                now=request.app.state.clock.now(),
-            )
-            return event_out(event)
-
-    @router.get(
-        "/webhooks/{webhook_id}/deliveries",
-        response_model=Page[DeliveryOut],
-        summary="The endpoint's delivery log, newest first",
-        responses=_ERRORS,
-    )
-    def list_deliveries(
-        webhook_id: WebhookId,
-        caller: ReaderDep,
-        status: DeliveryStatus = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[DeliveryOut]:
-        """Deliveries to the endpoint, newest first, optionally of one state."""
-        before = _cursor_id(cursor)
-        with sessions.begin() as session:
-            owned(session, caller.tenant_id, webhook_id)
-            rows = WebhookRepository(session).deliveries(
-                webhook_id, status=status, before_id=before, limit=limit + 1
-            )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page[DeliveryOut](
-            data=[delivery_out(delivery, event) for delivery, event in rows],
-            next_cursor=encode_cursor(rows[-1][0].id) if more else None,
-        )
-
-    @router.get(
-        "/webhook-deliveries/{delivery_id}",
-        response_model=DeliveryDetail,
-        summary="One delivery with its event and attempts",
-        responses=_ERRORS,
-    )
-    def get_delivery(delivery_id: DeliveryId, caller: ReaderDep) -> DeliveryDetail:
-        """One delivery: its state, its event and every attempt (status or error, duration)."""
-        with sessions.begin() as session:
-            repo = WebhookRepository(session)
-            found = repo.delivery(caller.tenant_id, delivery_id)
-            if found is None:
-                raise not_found(f"no webhook delivery {delivery_id}")
-            delivery, event = found
-            log = [
-                AttemptOut.model_validate(a, from_attributes=True)
-                for a in repo.attempts(delivery_id)
-            ]
-        return DeliveryDetail(
-            **delivery_out(delivery, event).model_dump(), event=event_out(event), attempt_log=log
-        )
-
-    @router.post(
-        "/webhook-deliveries/{delivery_id}/retry",
-        response_model=DeliveryOut,
-        status_code=status.HTTP_202_ACCEPTED,
-        summary="Deliver again",
-        responses=_ERRORS,
-    )
-    def retry_delivery(request: Request, delivery_id: DeliveryId, caller: WriterDep) -> DeliveryOut:
-        """Queue a delivery again, now (a failed one, or a succeeded one to send it once more).
-        It goes as soon as its endpoint's earlier deliveries are done; if it fails again it
-        goes on with the attempts it has left, or fails at once if it used them all."""
-        with sessions.begin() as session:
-            repo = WebhookRepository(session)
-            found = repo.delivery(caller.tenant_id, delivery_id)
-            if found is None:
-                raise not_found(f"no webhook delivery {delivery_id}")
-            delivery, event = found
-            repo.requeue(delivery, now=request.app.state.clock.now())
-            return delivery_out(delivery, event)
-
-    return router
+@router.post(
+    "/webhook-deliveries/{delivery_id}/retry",
+    response_model=DeliveryOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Deliver again",
+    responses=_ERRORS,
+)
+def retry_delivery(delivery_id: DeliveryId, caller: WriterDep, webhooks: Webhooks) -> DeliveryOut:
+    """Queue a delivery again, now (a failed one, or a succeeded one to send it once more).
+    It goes as soon as its endpoint's earlier deliveries are done; if it fails again it
+    goes on with the attempts it has left, or fails at once if it used them all."""
+    return delivery_out(*webhooks.retry(caller.tenant_id, delivery_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
-from fortnox_bridge.api.headers import SecuredFastAPI, ui_headers
+from fortnox_bridge.headers import SecuredFastAPI, ui_headers
 from fortnox_bridge.store.users import AdminUserRepository
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import LANGUAGES
@@ -30,6 +30,7 @@ from fortnox_bridge.web.security import (
     root,
     sign_in,
     sign_out,
+    web_context,
 )
 from fortnox_bridge.web.throttle import SignInThrottle
 
@@ -117,199 +118,208 @@ def create_web_app(context: WebContext) -> FastAPI:
         https_only=context.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.exception_handler(LoginRequired)
-    async def to_login(request: Request, exc: LoginRequired) -> Response:
-        if not _wants_html(request):
-            return JSONResponse({"error": "login_required"}, status_code=401)
-        return RedirectResponse(f"{root(request)}/login?next={exc.next_path}", status_code=303)
-
-    @app.exception_handler(CsrfRejected)
-    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        message = gettext(
-            request,
-            "This form was not sent from this page or has expired. Nothing was changed; "
-            "reload the page and try again.",
-        )
-        return render(request, "error.html", status_code=403, title="403", message=message)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        try:
-            user = current_user(request)
-        except LoginRequired as missing:
-            if exc.status_code == 404:  # which pages exist is no business of a visitor
-                return await to_login(request, missing)
-            user = None
-        if exc.status_code == 404 and exc.detail == "Not Found":  # the framework's own words
-            message = gettext(request, "There is no such page. Check the address.")
-        else:
-            message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=exc.status_code,
-            title=str(exc.status_code),
-            message=message,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        # An id out of range or a query value that cannot be read names no page: 404. A form
-        # field that cannot be read: 400, nothing changed.
-        in_body = any(error.get("loc", ("",))[0] == "body" for error in exc.errors())
-        if in_body:
-            message = gettext(
-                request,
-                "This form is missing a value or has one that cannot be read. Nothing was "
-                "changed; reload the page and try again.",
-            )
-            return await http_error(request, StarletteHTTPException(400, message))
-        return await http_error(request, StarletteHTTPException(404))
-
-    router = APIRouter(dependencies=[Csrf])
+    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
+    app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     if context.throttle is None:
         context.throttle = SignInThrottle(context.clock)
-    device = DeviceCookie(context.secret, secure=context.secure_cookies)
-
-    @router.get("/", include_in_schema=False)
-    def home(request: Request) -> Response:
-        current_user(request)
-        return RedirectResponse(f"{root(request)}/tenants", status_code=303)
-
-    @router.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next: str | None = None) -> Response:
-        return render(request, "login.html", next=_safe_next(next), email="", errors={})
-
-    def refused(
-        request: Request, email: str, next: str, message: str, retry_after: int
-    ) -> Response:
-        answer = render(
-            request,
-            "login.html",
-            status_code=429,
-            next=_safe_next(next),
-            email=email,
-            errors={"__all__": message},
-        )
-        answer.headers["Retry-After"] = str(retry_after)
-        return answer
-
-    def held(request: Request, email: str, next: str, seconds: int) -> Response:
-        if seconds < 120:
-            message = gettext(
-                request,
-                "Too many failed sign-ins. Try again in %(seconds)s s.",
-                seconds=seconds,
-            )
-        else:
-            message = gettext(
-                request,
-                "Too many failed sign-ins. Try again in %(minutes)s min.",
-                minutes=-(-seconds // 60),
-            )
-        return refused(request, email, next, message, seconds)
-
-    @router.post("/login", response_class=HTMLResponse)
-    async def login(
-        request: Request,
-        email: Annotated[str, Form()] = "",
-        password: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "/",
-    ) -> Response:
-        errors: dict[str, str] = {}
-        if not email.strip():
-            errors["email"] = gettext(request, "Enter your e-mail address.")
-        if not password:
-            errors["password"] = gettext(request, "Enter your password.")
-        if errors:
-            return render(
-                request,
-                "login.html",
-                status_code=400,
-                next=_safe_next(next),
-                email=email,
-                errors=errors,
-            )
-        throttle, checks = context.throttle, context.password_checks
-        assert throttle is not None
-        ip, trusted = client_ip(request), device.knows(request, email)
-        wait = await throttle.wait_seconds(ip, email, trusted=trusted)
-        if wait:
-            return held(request, email, next, wait)
-        now = context.clock.now()
-
-        def check() -> bool:
-            """Whether the password is right (the session starts then); Argon2 runs here, with
-            no database connection held meanwhile."""
-            with context.sessions.begin() as session:
-                user = AdminUserRepository(session).by_email(email)
-                known = user.password_hash if user is not None else _DUMMY_HASH
-            if not verify_password(known, password) or user is None:
-                return False
-            rehashed = hash_password(password) if needs_rehash(known) else None
-            with context.sessions.begin() as session:
-                user = AdminUserRepository(session).get(user.id)
-                if user is None or user.disabled or user.password_hash != known:
-                    return False  # disabled, or a new password, while this one was checked
-                if rehashed is not None:
-                    user.password_hash = rehashed
-                user.last_login_at = now
-                sign_in(request, session, user.id, now)
-                if "language" not in request.session:
-                    request.session["language"] = user.language
-                return True
-
-        try:
-            async with checks.slot():
-                # Others may have failed for this address while this one waited for a slot.
-                wait = await throttle.wait_seconds(ip, email, trusted=trusted)
-                if wait:
-                    return held(request, email, next, wait)
-                signed_in = await checks.run(check)
-        except SignInBusy:
-            message = gettext(
-                request, "Many sign-ins are being checked right now. Try again in a moment."
-            )
-            return refused(request, email, next, message, BUSY_RETRY_SECONDS)
-        if signed_in:
-            await throttle.succeeded(ip, email)
-            answer = RedirectResponse(f"{root(request)}{_safe_next(next)}", status_code=303)
-            device.remember(request, answer, email)
-            return answer
-        await throttle.failed(ip, email)
-        errors["__all__"] = gettext(
-            request, "The e-mail address or the password is wrong, or the user is disabled."
-        )
-        return render(
-            request,
-            "login.html",
-            status_code=400,
-            next=_safe_next(next),
-            email=email,
-            errors=errors,
-        )
-
-    @router.post("/logout")
-    def logout(request: Request) -> Response:
-        sign_out(request)
-        return RedirectResponse(f"{root(request)}/login", status_code=303)
-
-    @router.post("/language")
-    def language(
-        request: Request,
-        language: Annotated[str, Form()] = "en",
-        back: Annotated[str, Form()] = "/",
-    ) -> Response:
-        if language in LANGUAGES:
-            request.session["language"] = language
-        return RedirectResponse(f"{root(request)}{_safe_next(back)}", status_code=303)
-
-    app.include_router(router)
+    app.state.device = DeviceCookie(context.secret, secure=context.secure_cookies)
+    app.include_router(signin)
     for pages in page_routers():
         app.include_router(pages, dependencies=[Csrf])
     return app
+
+
+# -- error pages -------------------------------------------------------------------------------
+
+
+async def _to_login(request: Request, exc: LoginRequired) -> Response:
+    if not _wants_html(request):
+        return JSONResponse({"error": "login_required"}, status_code=401)
+    return RedirectResponse(f"{root(request)}/login?next={exc.next_path}", status_code=303)
+
+
+async def _csrf_rejected(request: Request, exc: Exception) -> Response:
+    message = gettext(
+        request,
+        "This form was not sent from this page or has expired. Nothing was changed; "
+        "reload the page and try again.",
+    )
+    return render(request, "error.html", status_code=403, title="403", message=message)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    try:
+        user = current_user(request)
+    except LoginRequired as missing:
+        if exc.status_code == 404:  # which pages exist is no business of a visitor
+            return await _to_login(request, missing)
+        user = None
+    if exc.status_code == 404 and exc.detail == "Not Found":  # the framework's own words
+        message = gettext(request, "There is no such page. Check the address.")
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
+    return render(
+        request,
+        "error.html",
+        user=user,
+        status_code=exc.status_code,
+        title=str(exc.status_code),
+        message=message,
+    )
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    # An id out of range or a query value that cannot be read names no page: 404. A form
+    # field that cannot be read: 400, nothing changed.
+    in_body = any(error.get("loc", ("",))[0] == "body" for error in exc.errors())
+    if in_body:
+        message = gettext(
+            request,
+            "This form is missing a value or has one that cannot be read. Nothing was "
+            "changed; reload the page and try again.",
+        )
+        return await _http_error(request, StarletteHTTPException(400, message))
+    return await _http_error(request, StarletteHTTPException(404))
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+signin = APIRouter(dependencies=[Csrf])
+
+
+@signin.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    current_user(request)
+    return RedirectResponse(f"{root(request)}/tenants", status_code=303)
+
+
+@signin.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_safe_next(next), email="", errors={})
+
+
+def _login_again(
+    request: Request, email: str, next: str, errors: dict[str, str], status_code: int = 400
+) -> HTMLResponse:
+    return render(
+        request,
+        "login.html",
+        status_code=status_code,
+        next=_safe_next(next),
+        email=email,
+        errors=errors,
+    )
+
+
+def _refused(request: Request, email: str, next: str, message: str, retry_after: int) -> Response:
+    answer = _login_again(request, email, next, {"__all__": message}, status_code=429)
+    answer.headers["Retry-After"] = str(retry_after)
+    return answer
+
+
+def _held(request: Request, email: str, next: str, seconds: int) -> Response:
+    if seconds < 120:
+        message = gettext(
+            request, "Too many failed sign-ins. Try again in %(seconds)s s.", seconds=seconds
+        )
+    else:
+        message = gettext(
+            request,
+            "Too many failed sign-ins. Try again in %(minutes)s min.",
+            minutes=-(-seconds // 60),
+        )
+    return _refused(request, email, next, message, seconds)
+
+
+def _check_password(
+    request: Request, context: WebContext, email: str, password: str, now: datetime
+) -> bool:
+    """Whether the password is right (the session starts then); Argon2 runs here, with no
+    database connection held meanwhile."""
+    with context.sessions.begin() as session:
+        user = AdminUserRepository(session).by_email(email)
+        known = user.password_hash if user is not None else _DUMMY_HASH
+    if not verify_password(known, password) or user is None:
+        return False
+    rehashed = hash_password(password) if needs_rehash(known) else None
+    with context.sessions.begin() as session:
+        user = AdminUserRepository(session).get(user.id)
+        if user is None or user.disabled or user.password_hash != known:
+            return False  # disabled, or a new password, while this one was checked
+        if rehashed is not None:
+            user.password_hash = rehashed
+        user.last_login_at = now
+        sign_in(request, session, user.id, now)
+        if "language" not in request.session:
+            request.session["language"] = user.language
+        return True
+
+
+@signin.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = gettext(request, "Enter your e-mail address.")
+    if not password:
+        errors["password"] = gettext(request, "Enter your password.")
+    if errors:
+        return _login_again(request, email, next, errors)
+    context = web_context(request)
+    throttle, checks, device = context.throttle, context.password_checks, request.app.state.device
+    assert throttle is not None
+    ip, trusted = client_ip(request), device.knows(request, email)
+    wait = await throttle.wait_seconds(ip, email, trusted=trusted)
+    if wait:
+        return _held(request, email, next, wait)
+    now = context.clock.now()
+    try:
+        async with checks.slot():
+            # Others may have failed for this address while this one waited for a slot.
+            wait = await throttle.wait_seconds(ip, email, trusted=trusted)
+            if wait:
+                return _held(request, email, next, wait)
+            signed_in = await checks.run(
+                lambda: _check_password(request, context, email, password, now)
+            )
+    except SignInBusy:
+        message = gettext(
+            request, "Many sign-ins are being checked right now. Try again in a moment."
+        )
+        return _refused(request, email, next, message, BUSY_RETRY_SECONDS)
+    if signed_in:
+        await throttle.succeeded(ip, email)
+        answer = RedirectResponse(f"{root(request)}{_safe_next(next)}", status_code=303)
+        device.remember(request, answer, email)
+        return answer
+    await throttle.failed(ip, email)
+    errors["__all__"] = gettext(
+        request, "The e-mail address or the password is wrong, or the user is disabled."
+    )
+    return _login_again(request, email, next, errors)
+
+
+@signin.post("/logout")
+def logout(request: Request) -> Response:
+    sign_out(request)
+    return RedirectResponse(f"{root(request)}/login", status_code=303)
+
+
+@signin.post("/language")
+def language(
+    request: Request,
+    language: Annotated[str, Form()] = "en",
+    back: Annotated[str, Form()] = "/",
+) -> Response:
+    if language in LANGUAGES:
+        request.session["language"] = language
+    return RedirectResponse(f"{root(request)}{_safe_next(back)}", status_code=303)
 
 
 def install_web(api: FastAPI, context: WebContext) -> None:

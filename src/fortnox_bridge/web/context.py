@@ -1,4 +1,5 @@
-"""What the web UI reaches: the store, the clock, the settings and the running engine."""
+"""What the web UI reaches: the application services, the clock, the settings and the running
+engine."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
@@ -18,6 +17,9 @@ from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.scheduler import Scheduler
 from fortnox_bridge.engine.sync.preflight import Checklist
 from fortnox_bridge.engine.tenancy.connections import ConnectionService
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.jobs import BackgroundJobs
+from fortnox_bridge.services.root import Services, build_services
 from fortnox_bridge.web.consent import FortnoxConsent
 from fortnox_bridge.web.passwords import PasswordChecks
 from fortnox_bridge.web.throttle import SignInThrottle
@@ -38,7 +40,7 @@ class WebContext:
     secret: str
     settings: Settings = field(default_factory=Settings)
     #: The engine beside the UI (sync now, dry run, re-sync, pre-flight); ``None``: read-only.
-    hooks: ApiHooks = field(default_factory=ApiHooks)
+    hooks: EngineHooks = field(default_factory=EngineHooks)
     #: Moves connections between states (connect, reconnect, disconnect).
     connections: ConnectionService | None = None
     flows: Sequence[type[Flow]] = field(default_factory=discover_flows)
@@ -59,3 +61,22 @@ class WebContext:
     throttle: SignInThrottle | None = None
     #: The bound on password checks running at once.
     password_checks: PasswordChecks = field(default_factory=PasswordChecks)
+    #: The application services the pages call; built from the fields above unless given
+    #: (``serve`` hands the API's, so both share one set).
+    given_services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The application services over this context's store, engine and background jobs."""
+        built = self.given_services
+        if built is None or built.hooks is not self.hooks or built.jobs is not self.jobs:
+            built = build_services(
+                self.sessions,
+                clock=self.clock,
+                settings=self.settings,
+                hooks=self.hooks,
+                flows=self.flows,
+                jobs=self.jobs,
+            )
+            self.given_services = built
+        return built

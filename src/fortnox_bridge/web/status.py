@@ -14,18 +14,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.store.models import Conflict, Connection, Problem, Run
+from fortnox_bridge.services.status import SYNC_KINDS, LightFacts, light_facts
 from fortnox_bridge.web.i18n import N_
+
+__all__ = [
+    "BROKEN_STATES",
+    "NOT_CONNECTED",
+    "STATE_WORDS",
+    "SYNC_KINDS",
+    "Light",
+    "TenantStatus",
+    "light_for",
+    "tenant_light",
+    "tenant_status",
+]
 
 Color = Literal["green", "amber", "red", "grey"]
 NOT_CONNECTED = "not_connected"
 #: Connection states in which nothing reaches Fortnox until the tenant acts.
 BROKEN_STATES = frozenset({"needs_reauth", "revoked", "missing_licence"})
-#: Kinds of runs that say whether syncing works (not re-writes or re-syncs started by hand).
-SYNC_KINDS = ("sweep", "push")
 
 #: What each connection state is called on the pages (English; translated when shown).
 STATE_WORDS: dict[str, str] = {
@@ -39,15 +48,8 @@ STATE_WORDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class TenantStatus:
-    """What the light is made of."""
-
-    connection: str
-    open_problems: int = 0
-    open_conflicts: int = 0
-    #: ``succeeded``, ``partial``, ``failed`` (or another run status); ``None``: no run yet.
-    last_run: str | None = None
+#: What the light is made of (read by the status service).
+TenantStatus = LightFacts
 
 
 @dataclass(frozen=True)
@@ -78,29 +80,13 @@ def light_for(status: TenantStatus) -> Light:
 
 def tenant_status(session: Session, tenant_id: int) -> TenantStatus:
     """Read a tenant's connection state, open problems and conflicts, and last run."""
-    state = session.scalar(select(Connection.state).where(Connection.tenant_id == tenant_id))
-    problems = session.scalar(
-        select(func.count())
-        .select_from(Problem)
-        .where(Problem.tenant_id == tenant_id, Problem.resolved_at.is_(None))
-    )
-    conflicts = session.scalar(
-        select(func.count())
-        .select_from(Conflict)
-        .where(Conflict.tenant_id == tenant_id, Conflict.status == "open")
-    )
-    last = session.scalar(
-        select(Run.status)
-        .where(Run.tenant_id == tenant_id, Run.kind.in_(SYNC_KINDS), Run.status != "running")
-        .order_by(Run.started_at.desc(), Run.id.desc())
-        .limit(1)
-    )
-    return TenantStatus(state or NOT_CONNECTED, int(problems or 0), int(conflicts or 0), last)
+    return light_facts(session, tenant_id)
 
 
-def tenant_light(request: Request, session: Session, tenant_id: int) -> dict[str, str]:
+def tenant_light(request: Request, tenant_id: int) -> dict[str, str]:
     """The light of a tenant for a page (``tenant_base.html``'s ``light``), in its language."""
     from fortnox_bridge.web.render import gettext
+    from fortnox_bridge.web.security import web_context
 
-    light = light_for(tenant_status(session, tenant_id))
+    light = light_for(web_context(request).services.status.facts(tenant_id))
     return {"color": light.color, "text": gettext(request, light.text)}

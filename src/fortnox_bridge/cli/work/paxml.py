@@ -148,12 +148,12 @@ def import_file(
     file: Path, tenant: str, dry_run: bool, xsd: Path | None, as_json: bool, data_dir: Path | None
 ) -> None:
     """Import the time transactions (tidtrans) of a PAXml file as a tenant's time entries."""
-    from fortnox_bridge.api.paxml import import_paxml, time_entry_writer
     from fortnox_bridge.clock import SystemClock
     from fortnox_bridge.engine.flow.entities import discover_entities
     from fortnox_bridge.engine.flow.registry import discover_flows
     from fortnox_bridge.flows.payroll.paxml_files import PaxmlFileRejected
     from fortnox_bridge.formats.errors import SchemaError
+    from fortnox_bridge.services.paxml import import_paxml, time_entry_writer
 
     with opened(file) as stream:
         data = stream.read()

@@ -20,7 +20,7 @@ is derived from what it says — ``paxml-`` and the first 20 hex digits of the S
 date, hours, code, project and cost centre, with ``-2``, ``-3``... for identical rows of one file
 — so importing the same file (or an overlapping one) again finds the entries already stored and
 creates nothing new. Storing the accepted rows is the API's ingest path (validation, change
-operations, events); :mod:`fortnox_bridge.api.paxml` does it for the API and the command line.
+operations, events); :mod:`fortnox_bridge.services.paxml` does it for the API and the command line.
 """
 
 from __future__ import annotations

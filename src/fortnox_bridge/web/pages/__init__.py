@@ -10,8 +10,10 @@ def page_routers() -> list[APIRouter]:
     from fortnox_bridge.web.pages import (
         conflicts,
         connection,
+        connection_account,
         flows,
         maintenance,
+        mappings,
         problems,
         runs,
         settings,
@@ -21,7 +23,9 @@ def page_routers() -> list[APIRouter]:
     return [
         tenants.router,
         connection.router,
+        connection_account.router,
         flows.router,
+        mappings.router,
         runs.router,
         problems.router,
         conflicts.router,

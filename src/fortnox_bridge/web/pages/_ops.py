@@ -9,7 +9,8 @@ from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.api.paging import MAX_ID
+from fortnox_bridge.services.errors import NotFound
+from fortnox_bridge.services.paging import MAX_ID
 from fortnox_bridge.store.models import Tenant
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.context import WebContext
@@ -36,10 +37,19 @@ def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
     return tenant
 
 
+def tenant_of(request: Request, tenant_id: int) -> Tenant:
+    """The tenant ``tenant_id``, or a 404 page."""
+    try:
+        return context(request).services.tenants.get(tenant_id)
+    except NotFound:
+        raise HTTPException(
+            404, gettext(request, "There is no tenant %(id)s.", id=tenant_id)
+        ) from None
+
+
 def ensure_tenant(request: Request, tenant_id: int) -> None:
     """A 404 page unless the tenant ``tenant_id`` exists (for actions that need no more)."""
-    with context(request).sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
+    tenant_of(request, tenant_id)
 
 
 def tenant_page(
@@ -56,8 +66,7 @@ def tenant_page(
     """A page of one tenant (its name, status light and tabs around ``template``); ``light``
     when the caller has it already, else it is read."""
     if light is None:
-        with context(request).sessions.begin() as session:
-            light = tenant_light(request, session, tenant.id)
+        light = tenant_light(request, tenant.id)
     return render(
         request,
         template,

@@ -3,8 +3,7 @@ Fortnox-only employees, duplicates; decide, apply with progress) and later confl
 and Fortnox values; the host's or Fortnox's values win).
 
 The page calls what ``/api/v1/hr/first-sync`` and ``/api/v1/conflicts`` call:
-:class:`~fortnox_bridge.flows.hr.first_sync.FirstSync` and
-:func:`~fortnox_bridge.engine.sync.conflicts.resolve_conflict`.
+:class:`~fortnox_bridge.flows.hr.first_sync.FirstSync` and the conflict service.
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fortnox_bridge.api.operations import conflict_out
-from fortnox_bridge.engine.errors import ConflictError, EngineError
+from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.sync.conflicts import Winner, resolve_conflict
+from fortnox_bridge.engine.sync.conflicts import Winner
 from fortnox_bridge.flows.hr.first_sync import (
     FirstSync,
     FirstSyncError,
@@ -27,7 +25,8 @@ from fortnox_bridge.flows.hr.first_sync import (
     PlanView,
 )
 from fortnox_bridge.fortnox.errors import FortnoxError
-from fortnox_bridge.store.conflicts import ConflictRepository
+from fortnox_bridge.services.conflicts import Conflict
+from fortnox_bridge.services.errors import NotFound, ServiceError
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.pages._ops import (
     RecordId,
@@ -35,6 +34,7 @@ from fortnox_bridge.web.pages._ops import (
     context,
     ensure_tenant,
     fragment,
+    tenant_of,
     tenant_or_404,
     tenant_page,
 )
@@ -46,6 +46,19 @@ router = APIRouter()
 
 #: What went wrong in the last background apply of a tenant's plan (shown on the page).
 _apply_errors: dict[int, str] = {}
+
+
+def conflict_view(conflict: Conflict) -> dict[str, Any]:
+    """What the page shows of an open conflict."""
+    return {
+        "id": conflict.id,
+        "flow": conflict.flow,
+        "entity": conflict.entity_type,
+        "external_id": conflict.external_id,
+        "fortnox_id": conflict.fortnox_id,
+        "fields": conflict.fields,
+        "created_at": conflict.created_at,
+    }
 
 
 def _job_name(tenant_id: int) -> str:
@@ -94,9 +107,8 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        conflicts = [conflict_out(c) for c in ConflictRepository(session).open(tenant.id)]
+    tenant = tenant_of(request, tenant_id)
+    conflicts = [conflict_view(c) for c in web.services.conflicts.open(tenant.id)]
     plan = _plan(web, tenant.id)
     groups: dict[str, list[Any]] = {
         "pair": [],
@@ -323,14 +335,13 @@ async def resolve(
 ) -> Response:
     """Decide a later conflict: the host's values (``bridge``) or Fortnox's win."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
-        found = ConflictRepository(session).get(conflict_id) if 0 < conflict_id < 2**31 else None
-        if found is None or found.tenant_id != tenant_id:
-            raise HTTPException(
-                404, gettext(request, "This tenant has no conflict %(id)s.", id=conflict_id)
-            )
-        entity, external_id, fields = found.entity_type, found.external_id, dict(found.fields)
+    ensure_tenant(request, tenant_id)
+    try:
+        fields = dict(web.services.conflicts.get(tenant_id, conflict_id).fields)
+    except NotFound:
+        raise HTTPException(
+            404, gettext(request, "This tenant has no conflict %(id)s.", id=conflict_id)
+        ) from None
     form = await request.form()
     winner = str(form.get("winner", ""))
     chosen = {
@@ -354,22 +365,19 @@ async def resolve(
         name: "bridge" if side == "bridge" else "fortnox" for name, side in chosen.items()
     }
     try:
-        resolve_conflict(
-            web.sessions,
-            web.clock,
+        web.services.conflicts.resolve(
             tenant_id,
             conflict_id,
             "fortnox" if winner == "fortnox" else "bridge",
-            flows=web.flows,
             fields=per_field if winner == "fields" else None,
         )
-    except ConflictError as exc:
+    except ServiceError as exc:
         return _page(
-            request, user, tenant_id, errors={f"conflict-{conflict_id}": str(exc)}, status_code=409
+            request,
+            user,
+            tenant_id,
+            errors={f"conflict-{conflict_id}": exc.detail},
+            status_code=409,
         )
-    pushes = winner == "bridge" or (winner == "fields" and "bridge" in per_field.values())
-    on_change = web.hooks.on_change
-    if pushes and on_change is not None:
-        on_change(tenant_id, entity, external_id)
     flash(request, gettext(request, "Conflict %(id)s decided.", id=conflict_id))
     return _back(request, tenant_id)

@@ -1,5 +1,6 @@
 """Connecting a tenant to Fortnox from the browser: "Connect to Fortnox", the callback from the
-consent page, the connection link for the tenant's Fortnox administrator, and "Disconnect".
+consent page and the connection link for the tenant's Fortnox administrator (connecting as a
+service account and "Disconnect" are ``connection_account.py``).
 
 The consent starts from a signed-in session (the ``state`` is signed, bound to the tenant and to
 a nonce kept in the session) or from a connection link (signed, 7 days; the person who opens it
@@ -19,11 +20,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from fortnox_bridge.engine.errors import ConnectionStateError, EngineError, SharedCompanyError
+from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
 from fortnox_bridge.engine.tenancy.connections import ConnectionService
-from fortnox_bridge.fortnox.errors import FortnoxError, OAuthError
+from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -38,7 +38,6 @@ from fortnox_bridge.web.consent import (
     read_state,
 )
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant
 from fortnox_bridge.web.pages.tenants import bridge_base
@@ -68,7 +67,7 @@ OAUTH_ERRORS = {
 }
 
 
-def _connections(context: WebContext) -> ConnectionService:
+def connections_of(context: WebContext) -> ConnectionService:
     if context.connections is None:
         raise EngineError("the connection service is not running beside this page")
     return context.connections
@@ -88,7 +87,7 @@ async def _start(request: Request, context: WebContext, tenant_id: int, via: Via
         connection = ConnectionRepository(session).for_tenant(tenant_id)
         new = connection is None
     if new:
-        await _connections(context).transition(
+        await connections_of(context).transition(
             tenant_id, "pending_auth", "approval asked for in the admin UI"
         )
     base = bridge_base(request, context)
@@ -307,7 +306,7 @@ async def _connect(
 ) -> str:
     """Make the connection active with the approval's tokens, run the pre-flight check.
     ``shared``: connect even where another tenant uses the same Fortnox company."""
-    moved = await _connections(context).connect(
+    moved = await connections_of(context).connect(
         tenant_id,
         tokens,
         client_id=app.client_id,
@@ -362,123 +361,3 @@ def _user_or_none(request: Request) -> Any:
         return current_user(request)
     except LoginRequired:
         return None
-
-
-class ServiceAccountForm(BaseModel):
-    """The service-account form: the company's TenantId, and the app if not the bridge's."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    fortnox_tenant_id: int = Field(ge=1, le=2**31 - 1)
-    client_id: str | None = Field(default=None, max_length=200)
-    client_secret: str | None = Field(default=None, max_length=500)
-
-
-@router.post("/tenants/{tenant_id}/connection/service-account")
-async def service_account(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Connect as a Fortnox service account: client credentials and the TenantId, no consent
-    page (the company's administrator approved the app as a service account before)."""
-    context = web_context(request)
-    ensure_tenant(request, tenant_id)
-    back = RedirectResponse(f"{root(request)}/tenants/{tenant_id}#connection", status_code=303)
-    form, _ = parse_form(ServiceAccountForm, dict(await request.form()))
-    service = context.hooks.service
-    if form is None or (form.client_id is None) != (form.client_secret is None):
-        flash(request, gettext(request, SERVICE_ACCOUNT_FORM), "error")
-        return back
-    if service is None:
-        flash(request, gettext(request, NO_ENGINE), "error")
-        return back
-    try:
-        moved = await service.connect_service_account(
-            tenant_id,
-            form.fortnox_tenant_id,
-            client_id=form.client_id,
-            client_secret=form.client_secret,
-        )
-    except OAuthError as exc:
-        flash(
-            request,
-            gettext(
-                request,
-                "Fortnox refused the service account of tenant %(id)s (%(error)s). The company's "
-                "administrator approves the app as a service account once, and the tenant id "
-                "must be that company's.",
-                id=form.fortnox_tenant_id,
-                error=exc.error,
-            ),
-            "error",
-        )
-        return back
-    except (EngineError, FortnoxError) as exc:
-        flash(request, gettext(request, "Cannot connect: %(error)s", error=str(exc)), "error")
-        return back
-    with context.sessions.begin() as session:
-        tenant = TenantRepository(session).get(tenant_id)
-        if tenant is not None:
-            tenant.fortnox_tenant_id = form.fortnox_tenant_id
-    try:
-        context.checklists[tenant_id] = await service.check(tenant_id)
-    except (EngineError, FortnoxError) as exc:  # the connection stands; the check says why
-        log.warning("pre-flight check after connecting failed: %s", exc)
-    message = gettext(
-        request,
-        "Connected as a service account of Fortnox tenant %(id)s.",
-        id=form.fortnox_tenant_id,
-    )
-    if moved is not None and moved.proposals:
-        message += " " + gettext(
-            request, "A re-sync of the time it was disconnected is proposed under Maintenance."
-        )
-    flash(request, message)
-    return back
-
-
-NO_ENGINE = N_(
-    "The sync engine is not running beside this page; start the bridge with 'fortnox-bridge serve'."
-)
-SERVICE_ACCOUNT_FORM = N_(
-    "Give the company's Fortnox tenant id (a number), and the app's client id and secret "
-    "together or not at all (then the bridge's own app asks)."
-)
-
-
-@router.post("/tenants/{tenant_id}/connection/disconnect")
-async def disconnect(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Revoke the connection: nothing is synchronised until it is connected again."""
-    context = web_context(request)
-    ensure_tenant(request, tenant_id)
-    try:
-        done = await _connections(context).disconnect(
-            tenant_id, f"disconnected in the admin UI by {user.email}"
-        )
-        if done.at_fortnox == "failed":
-            flash(
-                request,
-                gettext(
-                    request,
-                    "Disconnected in the bridge: nothing is synchronised until the tenant is "
-                    "connected again. But Fortnox did not confirm that it revoked the bridge's "
-                    "access (%(problem)s): disconnect again to retry, or remove the integration "
-                    "in Fortnox.",
-                    problem=done.problem or "",
-                ),
-                "error",
-            )
-        else:
-            flash(
-                request,
-                gettext(
-                    request,
-                    "Disconnected from Fortnox. Nothing is synchronised "
-                    "until the tenant is connected again.",
-                )
-                + (
-                    " " + gettext(request, "Fortnox revoked the bridge's access.")
-                    if done.at_fortnox == "revoked"
-                    else ""
-                ),
-            )
-    except (ConnectionStateError, EngineError) as exc:
-        flash(request, gettext(request, "Cannot disconnect: %(error)s", error=str(exc)), "error")
-    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)

@@ -2,7 +2,8 @@
 what will be deleted, written and left alone shown before confirming; then live progress and
 cancel; and the re-sync the bridge proposes after a reconnect.
 
-The page calls what ``POST /api/v1/resync`` and ``/api/v1/resync/proposal`` call.
+The page calls the re-sync service, as ``POST /api/v1/resync`` and ``/api/v1/resync/proposal``
+do.
 """
 
 from __future__ import annotations
@@ -10,23 +11,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from fortnox_bridge.api.control import _open_job, _require_active, _run_resync
-from fortnox_bridge.api.reconnect import _run as _run_accepted
-from fortnox_bridge.engine.errors import EngineError, ResyncError
-from fortnox_bridge.engine.jobs.service import SyncService
-from fortnox_bridge.engine.maintenance.resync_targets import (
-    MAX_RESYNC_DAYS,
-    ResyncPlan,
-    resyncable,
-    target_of,
-)
-from fortnox_bridge.engine.tenancy import reconnect
-from fortnox_bridge.fortnox.errors import FortnoxError
-from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.engine.maintenance.resync_targets import MAX_RESYNC_DAYS, ResyncPlan
+from fortnox_bridge.services.errors import InvalidInput, ServiceError
+from fortnox_bridge.services.resync import ResyncRefused, ResyncService
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.pages._ops import (
     TenantId,
@@ -72,16 +63,17 @@ class ResyncForm(BaseModel):
 def targets(request: Request) -> list[tuple[str, str]]:
     """What can be re-synced: families of derived flows (payroll: attendance and absence
     together, "Send Fortnox salary data") and single dated push flows."""
-    found: dict[str, str] = {}
-    for flow in context(request).flows:
-        if not resyncable(flow):
-            continue
-        name = target_of(flow)
-        if name == "payroll":
-            found[name] = gettext(request, "Send Fortnox salary data (attendance and absence)")
-        else:
-            found.setdefault(name, name)
+    found = {
+        name: gettext(request, "Send Fortnox salary data (attendance and absence)")
+        if name == "payroll"
+        else name
+        for name in _resyncs(request).targets()
+    }
     return sorted(found.items(), key=lambda pair: (pair[0] != "payroll", pair[0]))
+
+
+def _resyncs(request: Request) -> ResyncService:
+    return context(request).services.resync
 
 
 def _page(
@@ -96,10 +88,9 @@ def _page(
     web = context(request)
     with web.sessions.begin() as session:
         tenant = tenant_or_404(request, session, tenant_id)
-        proposal = reconnect.proposal(session, tenant.id, web.clock, flows=web.flows)
-        runs = [
-            run_row(r) for r in RunRepository(session).latest(tenant.id, kind="resync", limit=10)
-        ]
+    resyncs = _resyncs(request)
+    proposal = resyncs.proposal(tenant.id)
+    runs = [run_row(r) for r in resyncs.latest(tenant.id, limit=10)]
     choices = targets(request)
     today = web.clock.now().date()
     form = {
@@ -122,13 +113,9 @@ def _page(
         errors=errors or {},
         proposal=proposal,
         runs=runs,
-        engine=web.hooks.service is not None,
+        engine=resyncs.engine is not None,
         max_days=MAX_DAYS,
     )
-
-
-def _service(request: Request) -> SyncService | None:
-    return context(request).hooks.service
 
 
 async def _checked(
@@ -143,7 +130,7 @@ async def _checked(
         errors["flow"] = gettext(
             request, "Choose what to re-sync: %(choices)s.", choices=", ".join(allowed)
         )
-    if not errors and _service(request) is None:
+    if not errors and _resyncs(request).engine is None:
         errors["__all__"] = gettext(
             request,
             "The sync engine does not run beside this UI; start the bridge with "
@@ -152,11 +139,10 @@ async def _checked(
     if errors or wanted is None:
         return None, _page(request, user, tenant_id, values=values, errors=errors, status_code=400)
     try:
-        _require_active(context(request).sessions, tenant_id)
-    except HTTPException as exc:
-        detail = exc.detail["detail"] if isinstance(exc.detail, dict) else str(exc.detail)
+        _resyncs(request).require_active(tenant_id)
+    except ServiceError as exc:
         return None, _page(
-            request, user, tenant_id, values=values, errors={"__all__": detail}, status_code=409
+            request, user, tenant_id, values=values, errors={"__all__": exc.detail}, status_code=409
         )
     return wanted, None
 
@@ -164,15 +150,15 @@ async def _checked(
 async def _plan(
     request: Request, user: User, tenant_id: int, wanted: ResyncForm
 ) -> tuple[ResyncPlan | None, Response | None]:
-    service = _service(request)
-    assert service is not None
     values = {"flow": wanted.flow, "from": wanted.from_.isoformat(), "to": wanted.to.isoformat()}
     try:
-        return await service.resync_plan(tenant_id, wanted.flow, wanted.from_, wanted.to), None
-    except ResyncError as exc:
-        errors = {"flow": str(exc)}
-    except (EngineError, FortnoxError) as exc:
-        errors = {"__all__": gettext(request, "The re-sync cannot be planned: %(why)s", why=exc)}
+        plan = await _resyncs(request).plan(tenant_id, wanted.flow, wanted.from_, wanted.to)
+        return plan, None
+    except InvalidInput as exc:
+        errors = {"flow": exc.detail}
+    except ResyncRefused as exc:
+        why = exc.reason
+        errors = {"__all__": gettext(request, "The re-sync cannot be planned: %(why)s", why=why)}
     return None, _page(request, user, tenant_id, values=values, errors=errors, status_code=409)
 
 
@@ -211,16 +197,13 @@ async def preview(request: Request, tenant_id: TenantId, user: User) -> Response
 @router.post("/tenants/{tenant_id}/maintenance/resync")
 async def start_resync(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Step three: start the re-sync job; its page shows the live progress."""
-    web = context(request)
     ensure_tenant(request, tenant_id)
     wanted, refused = await _checked(request, user, tenant_id)
     if refused is not None or wanted is None:
         assert refused is not None
         return refused
-    service = _service(request)
-    assert service is not None
-    running = f"resync:{tenant_id}"
-    if web.jobs.running(running):
+    resyncs = _resyncs(request)
+    if resyncs.running(tenant_id):
         return _page(
             request,
             user,
@@ -238,13 +221,9 @@ async def start_resync(request: Request, tenant_id: TenantId, user: User) -> Res
         assert refused is not None
         return refused
     try:
-        run_id = _open_job(service, tenant_id, plan)  # a new job, or the unfinished one resumed
-    except HTTPException as exc:
-        detail = exc.detail["detail"] if isinstance(exc.detail, dict) else str(exc.detail)
-        return _page(request, user, tenant_id, errors={"__all__": detail}, status_code=409)
-    web.jobs.start(
-        running, _run_resync(service, tenant_id, wanted.flow, wanted.from_, wanted.to, run_id)
-    )
+        run_id = resyncs.start(tenant_id, plan).run_id  # new, or the unfinished one resumed
+    except ServiceError as exc:
+        return _page(request, user, tenant_id, errors={"__all__": exc.detail}, status_code=409)
     flash(request, gettext(request, "The re-sync started."))
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/runs/{run_id}", status_code=303)
 
@@ -252,34 +231,26 @@ async def start_resync(request: Request, tenant_id: TenantId, user: User) -> Res
 @router.post("/tenants/{tenant_id}/maintenance/proposal/accept")
 async def accept_proposal(request: Request, tenant_id: TenantId, user: User) -> Response:
     """ "Yes, re-sync from <date>": start the proposed re-sync."""
-    web = context(request)
     ensure_tenant(request, tenant_id)
-    service = _service(request)
-    running = f"resync:{tenant_id}"
+    resyncs = _resyncs(request)
     error = None
-    if service is None:
+    if resyncs.engine is None:
         error = gettext(
             request,
             "The sync engine does not run beside this UI; start the bridge "
             "with 'fortnox-bridge serve' to re-sync.",
         )
-    elif web.jobs.running(running):
+    elif resyncs.running(tenant_id):
         error = gettext(
             request, "A re-sync of this tenant is running: follow it below or cancel it first."
         )
-    if error is not None or service is None:
-        return _page(request, user, tenant_id, errors={"__all__": error or ""}, status_code=409)
+    if error is not None:
+        return _page(request, user, tenant_id, errors={"__all__": error}, status_code=409)
     try:
-        accepted = await reconnect.accept(service, tenant_id)
-    except (ResyncError, FortnoxError, EngineError) as exc:
-        return _page(
-            request,
-            user,
-            tenant_id,
-            errors={"__all__": gettext(request, "The re-sync cannot start: %(why)s", why=exc)},
-            status_code=409,
-        )
-    web.jobs.start(running, _run_accepted(service, tenant_id, accepted))
+        accepted = await resyncs.accept(tenant_id)
+    except ResyncRefused as exc:
+        why = gettext(request, "The re-sync cannot start: %(why)s", why=exc.reason)
+        return _page(request, user, tenant_id, errors={"__all__": why}, status_code=409)
     flash(request, gettext(request, "The re-sync started."))
     if len(accepted) == 1:
         return RedirectResponse(
@@ -291,10 +262,7 @@ async def accept_proposal(request: Request, tenant_id: TenantId, user: User) -> 
 @router.post("/tenants/{tenant_id}/maintenance/proposal/dismiss")
 def dismiss_proposal(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Forget the proposal without re-syncing."""
-    web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
-        dismissed = reconnect.dismiss(session, tenant_id)
-    if dismissed:
+    ensure_tenant(request, tenant_id)
+    if _resyncs(request).forget(tenant_id):
         flash(request, gettext(request, "The proposal was dismissed: nothing is re-synced."))
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/maintenance", status_code=303)

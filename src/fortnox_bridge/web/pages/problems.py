@@ -5,10 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fortnox_bridge.api.operations import ProblemState, problem_out, problems_query
-from fortnox_bridge.store.models import Problem
-from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.web.pages._ops import RecordId, TenantId, context, tenant_or_404, tenant_page
+from fortnox_bridge.services.errors import NotFound
+from fortnox_bridge.services.problems import ProblemState
+from fortnox_bridge.web.pages._ops import (
+    RecordId,
+    TenantId,
+    context,
+    ensure_tenant,
+    tenant_or_404,
+    tenant_page,
+)
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -30,8 +36,7 @@ def problems_page(
             wanted = name
     with web.sessions.begin() as session:
         tenant = tenant_or_404(request, session, tenant_id)
-        query = problems_query(tenant.id, wanted).order_by(Problem.last_seen.desc(), Problem.id)
-        problems = [problem_out(p) for p in session.scalars(query.limit(LIST_LIMIT))]
+    problems = web.services.problems.recent(tenant.id, wanted, LIST_LIMIT)
     return tenant_page(
         request,
         "problems.html",
@@ -52,21 +57,18 @@ def close_problem(
     good (if it comes back it is counted, not reopened or e-mailed)."""
     if action not in ("resolve", "ignore"):
         raise HTTPException(404, gettext(request, "There is no such action."))
-    web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        repo = ProblemRepository(session)
-        problem = repo.get(problem_id) if 0 < problem_id < 2**31 else None
-        if problem is None or problem.tenant_id != tenant.id:
-            raise HTTPException(
-                404, gettext(request, "This tenant has no problem %(id)s.", id=problem_id)
-            )
-        reference = problem.reference
-        if action == "resolve":
-            repo.resolve(problem, now=web.clock.now())
-            message = gettext(request, "Resolved: %(ref)s.", ref=reference)
-        else:
-            repo.ignore(problem, now=web.clock.now())
-            message = gettext(request, "Ignored: %(ref)s.", ref=reference)
+    ensure_tenant(request, tenant_id)
+    problems = context(request).services.problems
+    close = problems.resolve if action == "resolve" else problems.ignore
+    try:
+        reference = close(tenant_id, problem_id).reference
+    except NotFound:
+        raise HTTPException(
+            404, gettext(request, "This tenant has no problem %(id)s.", id=problem_id)
+        ) from None
+    if action == "resolve":
+        message = gettext(request, "Resolved: %(ref)s.", ref=reference)
+    else:
+        message = gettext(request, "Ignored: %(ref)s.", ref=reference)
     flash(request, message)
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/problems", status_code=303)

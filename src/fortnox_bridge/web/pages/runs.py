@@ -8,18 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from fortnox_bridge.store.models import Run, RunItem
-from fortnox_bridge.store.runs import RunRepository
+from fortnox_bridge.services.errors import Conflict, NotFound
+from fortnox_bridge.services.runs import Run, RunService
 from fortnox_bridge.web.charts import Series, daily_bars
 from fortnox_bridge.web.pages._ops import (
     RecordId,
     TenantId,
     context,
     fragment,
-    tenant_or_404,
+    tenant_of,
     tenant_page,
 )
 from fortnox_bridge.web.render import flash, gettext
@@ -39,12 +37,16 @@ CHART_DAYS = 30
 _COUNTED = ("created", "updated", "deleted", "written", "skipped", "failed")
 
 
-def run_of(request: Request, session: Session, tenant_id: int, run_id: int) -> Run:
+def run_of(request: Request, tenant_id: int, run_id: int) -> Run:
     """The tenant's run ``run_id``, or a 404 page (another tenant's run is not found either)."""
-    run = RunRepository(session).get(run_id) if 0 < run_id < 2**31 else None
-    if run is None or run.tenant_id != tenant_id:
-        raise HTTPException(404, gettext(request, "This tenant has no run %(id)s.", id=run_id))
-    return run
+    try:
+        return context(request).services.runs.get(tenant_id, run_id)
+    except NotFound:
+        raise _no_run(request, run_id) from None
+
+
+def _no_run(request: Request, run_id: int) -> HTTPException:
+    return HTTPException(404, gettext(request, "This tenant has no run %(id)s.", id=run_id))
 
 
 def run_row(run: Run) -> dict[str, Any]:
@@ -86,23 +88,13 @@ def _duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes} min"
 
 
-def _item_filter(outcome: str) -> Any:
-    if outcome in ("skipped", "failed"):
-        return RunItem.outcome == outcome
-    action = {"created": "create", "updated": "update", "deleted": "delete"}[outcome]
-    return (RunItem.action == action) & (RunItem.outcome == "ok")
-
-
-def activity(session: Session, tenant_id: int, today: date) -> tuple[list[date], Series, Series]:
+def activity(runs: RunService, tenant_id: int, today: date) -> tuple[list[date], Series, Series]:
     """Requests and items (created, updated, deleted, skipped, failed) per day, last 30 days."""
     days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
     since = datetime.combine(days[0], datetime.min.time())
     requests: Counter[date] = Counter()
     items: Counter[date] = Counter()
-    rows = session.scalars(
-        select(Run).where(Run.tenant_id == tenant_id, Run.started_at >= since)
-    ).all()
-    for run in rows:
+    for run in runs.started_since(tenant_id, since):
         day = run.started_at.date()
         requests[day] += run.requests or 0
         items[day] += sum(int(run.counts.get(name, 0) or 0) for name in _COUNTED)
@@ -120,13 +112,10 @@ def runs_page(
     """The tenant's runs, newest first, and its activity over the last 30 days."""
     web = context(request)
     wanted = kind if kind in KINDS else None
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        runs = [
-            run_row(r)
-            for r in RunRepository(session).latest(tenant.id, kind=wanted, limit=LIST_LIMIT)
-        ]
-        days, requests, items = activity(session, tenant.id, web.clock.now().date())
+    tenant = tenant_of(request, tenant_id)
+    service = web.services.runs
+    runs = [run_row(r) for r in service.latest(tenant.id, kind=wanted, limit=LIST_LIMIT)]
+    days, requests, items = activity(service, tenant.id, web.clock.now().date())
     requests = Series(gettext(request, "Requests to Fortnox"), requests.css, requests.values)
     items = Series(gettext(request, "Items"), items.css, items.values)
     chart = daily_bars(
@@ -152,16 +141,15 @@ def run_page(
     request: Request, tenant_id: TenantId, run_id: RecordId, user: User, outcome: str | None = None
 ) -> Response:
     """One run: its numbers, its progress and what it did with each record."""
-    web = context(request)
     wanted = outcome if outcome in OUTCOMES else None
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        run = run_of(request, session, tenant.id, run_id)
-        query = select(RunItem).where(RunItem.run_id == run.id)
-        if wanted is not None:
-            query = query.where(_item_filter(wanted))
-        items = list(session.scalars(query.order_by(RunItem.id).limit(ITEM_LIMIT)))
-        row = run_row(run)
+    tenant = tenant_of(request, tenant_id)
+    try:
+        run, items = context(request).services.runs.items_of(
+            tenant.id, run_id, outcome=wanted, limit=ITEM_LIMIT
+        )
+    except NotFound:
+        raise _no_run(request, run_id) from None
+    row = run_row(run)
     return tenant_page(
         request,
         "run.html",
@@ -179,30 +167,26 @@ def run_page(
 @router.get("/tenants/{tenant_id}/runs/{run_id}/progress", response_class=HTMLResponse)
 def run_progress(request: Request, tenant_id: TenantId, run_id: RecordId, user: User) -> Response:
     """The run's live progress (``data-refresh``; ``data-done`` once it stopped)."""
-    web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        row = run_row(run_of(request, session, tenant.id, run_id))
+    tenant = tenant_of(request, tenant_id)
+    row = run_row(run_of(request, tenant.id, run_id))
     return fragment(request, "_run_progress.html", tenant=tenant, run=row)
 
 
 @router.post("/tenants/{tenant_id}/runs/{run_id}/cancel")
 def cancel_run(request: Request, tenant_id: TenantId, run_id: RecordId, user: User) -> Response:
     """Ask a re-sync to stop after the record it is writing (start it again to resume)."""
-    web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        run = run_of(request, session, tenant.id, run_id)
-        if run.kind == "resync" and run.status in ("running", "interrupted"):
-            run.cancel_requested = True
-            message, kind = (
-                gettext(request, "The re-sync stops after the record it is writing."),
-                "success",
-            )
-        else:
-            message, kind = (
-                gettext(request, "This run is not a running re-sync: nothing to cancel."),
-                "error",
-            )
+    tenant = tenant_of(request, tenant_id)
+    run_of(request, tenant.id, run_id)
+    try:
+        context(request).services.runs.cancel(tenant.id, run_id)
+        message, kind = (
+            gettext(request, "The re-sync stops after the record it is writing."),
+            "success",
+        )
+    except Conflict:
+        message, kind = (
+            gettext(request, "This run is not a running re-sync: nothing to cancel."),
+            "error",
+        )
     flash(request, message, kind)
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/runs/{run_id}", status_code=303)

@@ -16,13 +16,11 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from fortnox_bridge.api.schemas import ApiKeyCreate
-from fortnox_bridge.api.tenants import key_out
-from fortnox_bridge.api.webhooks import MAX_ENDPOINTS, delivery_out, outbound_policy, webhook_out
 from fortnox_bridge.engine.outbox.events import EVENT_TYPES
 from fortnox_bridge.engine.outbox.outbound import OutboundRefused
 from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
 from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
+from fortnox_bridge.services.webhooks import MAX_ENDPOINTS, outbound_policy
 from fortnox_bridge.store.models import Tenant, WebhookEndpoint
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
@@ -31,6 +29,7 @@ from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import RecordId, TenantId, context, tenant_or_404, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
+from fortnox_bridge.web.views import KeyForm, delivery_view, key_view, webhook_view
 
 router = APIRouter()
 
@@ -94,7 +93,7 @@ def _page(
     web = context(request)
     with web.sessions.begin() as session:
         tenant = tenant_or_404(request, session, tenant_id)
-        keys = [key_out(row) for row in TenantRepository(session).api_keys(tenant.id)]
+        keys = [key_view(row) for row in TenantRepository(session).api_keys(tenant.id)]
         hooks = _webhooks(session, tenant)
     shown = _revealed(request, tenant.id)
     values.update(shown)
@@ -127,8 +126,8 @@ def _webhooks(session: Session, tenant: Tenant) -> list[dict[str, Any]]:
         recent = repo.deliveries(endpoint.id, status=None, before_id=None, limit=5)
         found.append(
             {
-                "endpoint": webhook_out(endpoint),
-                "deliveries": [delivery_out(d, e) for d, e in recent],
+                "endpoint": webhook_view(endpoint),
+                "deliveries": [delivery_view(d, e) for d, e in recent],
             }
         )
     return found
@@ -184,7 +183,7 @@ async def create_key(request: Request, tenant_id: TenantId, user: User) -> Respo
     web = context(request)
     form = await request.form()
     values = {"label": str(form.get("label", "")).strip(), "scope": str(form.get("scope", ""))}
-    wanted, errors = parse_form(ApiKeyCreate, values)
+    wanted, errors = parse_form(KeyForm, values)
     if "label" not in values or not values["label"]:
         errors["label"] = gettext(request, "Give the key a label, e.g. the app that uses it.")
     if values["scope"] not in ("read", "read_write"):

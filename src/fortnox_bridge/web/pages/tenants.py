@@ -164,7 +164,7 @@ def overview_page(
     context = web_context(request)
     with context.sessions.begin() as session:
         tenant = tenant_or_404(request, session, tenant_id)
-        light = tenant_light(request, session, tenant_id)
+        light = tenant_light(request, tenant_id)
         connection = _connection(request, session, tenant)
         proposal = reconnect.proposal(session, tenant_id, context.clock, flows=context.flows)
         last = _last_sweep(session, tenant_id)

@@ -1,0 +1,70 @@
+"""Tenants and their API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+Policy = Literal["bridge_wins", "fortnox_wins", "ask"]
+Digest = Literal["per_run", "daily"]
+
+
+class TenantOut(BaseModel):
+    """A tenant and its settings."""
+
+    id: int
+    name: str
+    fortnox_tenant_id: int | None
+    conflict_policy: Policy
+    sweep_interval_minutes: int
+    recipients: list[str] = Field(description="Who gets e-mail about problems and connections.")
+    digest: Digest
+    connection: str = Field(description="The connection's state (not_connected if none).")
+    created_at: datetime
+
+
+class TenantSettings(BaseModel):
+    """Settings of a tenant to change (``PATCH``); fields left out keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    conflict_policy: Policy | None = None
+    sweep_interval_minutes: int | None = Field(default=None, ge=1, le=1440)
+    recipients: list[EmailStr] | None = None
+    digest: Digest | None = None
+
+
+class TenantCreate(TenantSettings):
+    """``POST /api/v1/tenants``."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ApiKeyOut(BaseModel):
+    """An API key as lists show it: never the key itself, never its hash."""
+
+    id: int
+    label: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    scope: Literal["read", "read_write"]
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To the minute.")
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    """``POST /api/v1/api-keys``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(default="api", min_length=1, max_length=100)
+    scope: Literal["read", "read_write"] = "read_write"
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """A new API key: ``key`` is shown this once and cannot be read again."""
+
+    key: str

@@ -1,0 +1,205 @@
+"""A tenant's mappings: absence types → Fortnox absence cause codes, PAXml codes of projects and
+absence types, and re-writing absences under a changed mapping (all through the payroll codes
+service)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fortnox_bridge.services.errors import ServiceError, Unavailable
+from fortnox_bridge.services.payroll_codes import EXCLUDE, PayrollCodes
+from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
+from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.security import User, root, web_context
+
+router = APIRouter()
+
+
+def _codes(request: Request) -> PayrollCodes:
+    return web_context(request).services.payroll_codes
+
+
+def _mappings_page(
+    request: Request,
+    user: Any,
+    tenant_id: int,
+    *,
+    posted: Mapping[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    errors_of: str = "",
+    status_code: int = 200,
+) -> Response:
+    tenant = tenant_of(request, tenant_id)
+    codes = _codes(request)
+    causes, paxml = codes.causes(tenant_id), codes.paxml(tenant_id)
+    for row in [*causes, *paxml]:
+        if posted is not None and row["input"] in posted:
+            row["value"] = posted[row["input"]]
+    return tenant_page(
+        request,
+        "mappings.html",
+        user=user,
+        tenant=tenant,
+        tab="mappings",
+        status_code=status_code,
+        causes=causes,
+        cause_codes=codes.cause_codes,
+        paxml=paxml,
+        paxml_codes=codes.paxml_codes,
+        to_rewrite=len(codes.to_rewrite(tenant_id)),
+        errors=errors or {},
+        errors_of=errors_of,
+        engine=codes.hooks.service is not None,
+    )
+
+
+@router.get("/tenants/{tenant_id}/mappings", response_class=HTMLResponse)
+def mappings(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Absence cause codes, PAXml codes, and re-writing under a changed mapping."""
+    return _mappings_page(request, user, tenant_id)
+
+
+def _cause_errors(
+    request: Request, posted: Mapping[str, str], rows: Mapping[str, Any], codes: list[str]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for key, value in posted.items():
+        if key not in rows:
+            errors["__all__"] = gettext(request, "There is no such absence type (reload the page).")
+        elif value not in ("", EXCLUDE) and value not in codes:
+            errors[key] = gettext(
+                request,
+                "%(value)s is not a Fortnox absence cause code; choose one from the list.",
+                value=value,
+            )
+    return errors
+
+
+@router.post("/tenants/{tenant_id}/mappings/causes", response_class=HTMLResponse)
+async def save_causes(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Map each absence type to a cause code, leave it to the default, or exclude it."""
+    form = await request.form()
+    posted = {key: str(value) for key, value in form.items() if key.startswith("cause-")}
+    ensure_tenant(request, tenant_id)
+    codes = _codes(request)
+    rows = {row["input"]: row for row in codes.causes(tenant_id)}
+    errors = _cause_errors(request, posted, rows, codes.cause_codes)
+    if errors:
+        return _mappings_page(
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=errors,
+            errors_of="causes",
+            status_code=400,
+        )
+    changes = {
+        rows[key]["code"]: value for key, value in posted.items() if value != rows[key]["value"]
+    }
+    codes.save_causes(tenant_id, changes)
+    flash(
+        request,
+        gettext(request, "Saved the absence cause codes (%(count)s changed).", count=len(changes)),
+    )
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/mappings", status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/mappings/paxml", response_class=HTMLResponse)
+async def save_paxml(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Set the PAXml code of projects and absence types (through the host record write, so
+    change events and pushes follow as for the API's ``PATCH``)."""
+    form = await request.form()
+    posted = {key: str(value) for key, value in form.items() if key.startswith("paxml-")}
+    ensure_tenant(request, tenant_id)
+    codes = _codes(request)
+    rows = {row["input"]: row for row in codes.paxml(tenant_id)}
+    errors: dict[str, str] = {}
+    for key, value in posted.items():
+        if key not in rows:
+            errors["__all__"] = gettext(request, "There is no such record (reload the page).")
+        elif value and value not in codes.paxml_codes:
+            errors[key] = gettext(
+                request, "%(value)s is not a PAXml code; choose one from the list.", value=value
+            )
+    if not errors:
+        changes = [
+            (rows[key]["entity"], rows[key]["id"], value)
+            for key, value in posted.items()
+            if value != rows[key]["value"]
+        ]
+        written = codes.save_paxml(tenant_id, changes)
+        errors = {
+            f"paxml-{entity}-{outcome.external_id}": "; ".join(i.message for i in outcome.issues)
+            for entity, outcomes in written.items()
+            for outcome in outcomes
+            if outcome.status == "rejected"
+        }
+    if errors:
+        return _mappings_page(
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=errors,
+            errors_of="paxml",
+            status_code=400,
+        )
+    count = sum(len(outcomes) for outcomes in written.values())
+    flash(request, gettext(request, "Saved the PAXml codes (%(count)s changed).", count=count))
+    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/mappings#paxml", status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/mappings/rewrite", response_class=HTMLResponse)
+async def rewrite(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Re-write the absences whose Fortnox transactions do not follow the current mapping."""
+    ensure_tenant(request, tenant_id)
+    back = RedirectResponse(f"{root(request)}/tenants/{tenant_id}/mappings", status_code=303)
+    try:
+        done = await _codes(request).rewrite(tenant_id)
+    except Unavailable:
+        flash(
+            request,
+            gettext(
+                request,
+                "The sync engine is not running beside this page; start "
+                "the bridge with 'fortnox-bridge serve'.",
+            ),
+            "error",
+        )
+        return back
+    except ServiceError as exc:
+        flash(
+            request,
+            gettext(request, "The re-write did not run: %(error)s", error=exc.detail),
+            "error",
+        )
+        return back
+    _flash_rewritten(request, done.count, done.summary)
+    return back
+
+
+def _flash_rewritten(request: Request, count: int, summary: Any) -> None:
+    if summary is None:
+        flash(request, gettext(request, "Nothing to re-write: every absence follows the mapping."))
+    elif summary.error:
+        flash(
+            request,
+            gettext(request, "The re-write stopped: %(error)s", error=summary.error),
+            "error",
+        )
+    else:
+        flash(
+            request,
+            gettext(
+                request,
+                "Re-wrote %(count)s absence(s) under the new mapping (run %(run)s).",
+                count=count,
+                run=summary.run_id,
+            ),
+            "success" if summary.status == "succeeded" else "warning",
+        )
