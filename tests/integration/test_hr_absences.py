@@ -1,5 +1,5 @@
 """``hr.absence.push`` against the sandbox, on SQLite and PostgreSQL: every create, update and
-delete rule of seed 001 (HR5–HR10) changes exactly the expected Fortnox absence transactions."""
+delete rule changes exactly the expected Fortnox absence transactions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Employees' new fields in Fortnox, and Fortnox refusals e-mailed to the tenant's recipients and
-the employee's manager (HR11), against the sandbox and a real local SMTP server, on SQLite and
+the employee's manager, against the sandbox and a real local SMTP server, on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations

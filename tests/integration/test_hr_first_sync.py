@@ -1,4 +1,4 @@
-"""The first synchronization of employees (HR1) against the in-process sandbox, through the API
+"""The first synchronization of employees against the in-process sandbox, through the API
 and the engine, on SQLite and PostgreSQL: the plan, decisions, apply, the e-mail, the hold on the
 regular flows while a plan is open, crash and resume, and tenant isolation."""
 

@@ -1,4 +1,4 @@
-"""PAXml files of a tenant's time (PR6), on SQLite and PostgreSQL: the export validates against
+"""PAXml files of a tenant's time, on SQLite and PostgreSQL: the export validates against
 the official XSD and round-trips through an import into another tenant; re-importing creates
 nothing; bad rows are reported one by one while good rows are stored; the API's answers and the
 command line's exit codes."""

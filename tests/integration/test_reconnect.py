@@ -1,4 +1,4 @@
-"""Reconnect after a disconnection (PR5), on SQLite and PostgreSQL: a refresh token Fortnox
+"""Reconnect after a disconnection, on SQLite and PostgreSQL: a refresh token Fortnox
 refuses (``invalid_grant``) puts the connection in ``needs_reauth``; connecting again proposes a
 payroll re-sync from the disconnection date to today, widened to whole salary periods (store,
 event feed, e-mail, API, CLI). Accepting runs the re-sync — for the proposed interval or one the

@@ -1,6 +1,6 @@
-"""``/api/v1/hr/first-sync``: the first synchronization of employees (HR1) — make a plan, read
+"""``/api/v1/hr/first-sync``: the first synchronization of employees — make a plan, read
 it, decide its items one by one or all at once, apply it; and ``/api/v1/hr/employees/sync``, the
-manual "synchronize employees" (HR4).
+manual "synchronize employees".
 
 Reading needs any key of the tenant; everything else a ``read_write`` key. Making a plan,
 applying it and synchronizing read or write Fortnox, so they need the engine beside the API

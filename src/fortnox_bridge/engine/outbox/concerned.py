@@ -2,7 +2,7 @@
 
 The tenant's recipients get every new problem. A problem Fortnox caused (it refused a write: the
 problem has Fortnox's code or HTTP status) also goes to the addresses the flow's ``concerned()``
-gives for the record — for the ``hr`` flows, the employee's manager (HR11). The flow reads host
+gives for the record — for the ``hr`` flows, the employee's manager. The flow reads host
 records only through a lookup into the mirror, so it stays free of I/O.
 """
 

@@ -1,4 +1,4 @@
-"""After a reconnect: the re-sync the bridge proposes, and accepting or dismissing it (PR5).
+"""After a reconnect: the re-sync the bridge proposes, and accepting or dismissing it.
 
 When a connection comes back to ``active`` from a broken state, the connection lifecycle keeps
 one proposal per re-sync target in the store (``connections.resync_proposals``: target, its

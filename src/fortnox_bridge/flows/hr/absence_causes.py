@@ -1,4 +1,4 @@
-"""Which Fortnox absence cause code an absence type is written with (HR5).
+"""Which Fortnox absence cause code an absence type is written with.
 
 The tenant's mapping (kind ``absence_cause``, keyed by the absence type's code) decides; an
 excluded type is never sent. An unmapped type falls back to :data:`DEFAULTS`, recognised by its

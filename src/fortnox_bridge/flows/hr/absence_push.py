@@ -1,6 +1,6 @@
 """``hr.absence.push``: host absences → Fortnox absence transactions, one per scheduled day.
 
-Seed 001 (HR5–HR10): an absence is written only when its type maps to a Fortnox cause code, it
+An absence is written only when its type maps to a Fortnox cause code, it
 is approved, it has an end date and its type counts as work days; it is rewritten when its dates,
 extent, status or type change, and its transactions are deleted when it is deleted, no longer
 approved or loses its end date. Each day of the absence with scheduled hours becomes one
@@ -37,7 +37,7 @@ HUNDREDTH = Decimal("0.01")
 
 
 class AbsenceTransactionPart(PartFlow):
-    """One Fortnox absence transaction: one employee, day and cause code (HR8)."""
+    """One Fortnox absence transaction: one employee, day and cause code."""
 
     name: ClassVar[str] = "hr.absence.push"
     entity: ClassVar[str] = "absence_day"
@@ -98,7 +98,7 @@ class AbsencePush(DerivedFlow):
     def head(
         self, record: Mapping[str, Any], related: Mapping[str, Mapping[str, Any] | None]
     ) -> Head:
-        """Cause code, dates and extent, and whether the absence belongs in Fortnox (HR6)."""
+        """Cause code, dates and extent, and whether the absence belongs in Fortnox."""
         kind = related.get("absence_type")
         if kind is None:
             raise ValueError(
@@ -137,7 +137,7 @@ class AbsencePush(DerivedFlow):
         return Head(fields, True, f"{cause} {start}–{end} at {extent}% ({how})")
 
     async def parts(self, record: Mapping[str, Any], head: Head, client: FortnoxClient) -> Parts:
-        """One transaction per day with scheduled hours: those hours times the extent (HR7)."""
+        """One transaction per day with scheduled hours: those hours times the extent."""
         employee = str(head.fields["employee_id"])
         start = date.fromisoformat(str(head.fields["start"]))
         end = date.fromisoformat(str(head.fields["end"]))
@@ -182,13 +182,13 @@ class AbsencePush(DerivedFlow):
         related: Mapping[str, Mapping[str, Any] | None],
     ) -> str:
         """``employee emp-3 (karin.ek@example.se): absence abs-7, 2026-01-05–2026-01-09`` —
-        the employee first (HR11)."""
+        the employee first."""
         employee = employee_fields.reference(str(record.get("employee")), related.get("employee"))
         end = record.get("end") or "open"
         return f"{employee}: absence {external_id}, {record.get('start')}–{end}"
 
     def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
-        """The manager of the absent employee, when the host names one (HR11)."""
+        """The manager of the absent employee, when the host names one."""
         absence = lookup(self.entity, external_id) or {}
         employee = absence.get("employee")
         return employee_fields.manager_email(str(employee) if employee else None, lookup)

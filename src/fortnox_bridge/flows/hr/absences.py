@@ -1,4 +1,4 @@
-"""Which absences need re-writing after the ``absence_cause`` mapping changed (HR9).
+"""Which absences need re-writing after the ``absence_cause`` mapping changed.
 
 An absence needs it when some of its Fortnox transactions are disconnected, or when the cause
 code it was last written with is no longer what its type maps to (a mapping changed since; the

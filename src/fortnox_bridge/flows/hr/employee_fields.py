@@ -1,6 +1,6 @@
 """Host employee ↔ Fortnox employee fields, shared by ``hr.employee.push`` and ``.pull``.
 
-Seed 001 "Supported fields": e-mail, employment id, given and family name, phone, address, bank
+The supported fields: e-mail, employment id, given and family name, phone, address, bank
 account, employment start and end; the personal identity number besides. Fortnox's
 ``EmployeeId`` (the employment id) is sent only when the bridge creates the employee; after that
 it is Fortnox's and never written again (it is the link to the Fortnox record, and the host

@@ -1,12 +1,12 @@
 """``hr.employee.pull``: Fortnox employees → host employees, the other half of two-way employees.
 
-Seed 001 needs a manual "Synchronize users" to see Fortnox-side edits; here every sweep reads the
-employee list (one request per 500 employees) and compares each employee three ways with the
+Without it a user would press "Synchronize users" to see Fortnox-side edits; here every sweep reads
+the employee list (one request per 500 employees) and compares each employee three ways with the
 host's record and the last agreed snapshot (see ``engine/sync/merge.py``). The list carries only the
-names, e-mail, first phone and identity number: an employee whose other fields must be compared
-is read in full first (see ``engine/sync/pulling.py``). On the first sync, Fortnox
-employees are matched to host employees by e-mail (HR1); Fortnox-only employees are reported, or
-created as host records when ``import_unmatched`` is on.
+names, e-mail, first phone and identity number: an employee whose other fields must be compared is
+read in full first (see ``engine/sync/pulling.py``). On the first sync, Fortnox employees are
+matched to host employees by e-mail; Fortnox-only employees are reported, or created as host records
+when ``import_unmatched`` is on.
 
 Off by default: a tenant turns it on when Fortnox-side edits should reach the host.
 """

@@ -88,5 +88,5 @@ class EmployeePush(Flow):
         return employee_fields.reference(external_id, record)
 
     def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
-        """The employee's manager, when the host names one (HR11)."""
+        """The employee's manager, when the host names one."""
         return employee_fields.manager_email(external_id, lookup)

@@ -12,7 +12,7 @@ ENTITIES = (
         model=HostEmployee,
         family="hr",
         description="Employees, kept equal with Fortnox's employee register in both directions.",
-        # Seed 001: e-mail, phone and employment id must be unique (HR3).
+        # E-mail, phone and employment id must be unique within a tenant.
         unique_fields=("email", "phone", "employment_id"),
     ),
     HostEntity(

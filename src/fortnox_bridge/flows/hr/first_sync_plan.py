@@ -1,4 +1,4 @@
-"""Matching for the first synchronization of employees (HR1). Pure: no I/O.
+"""Matching for the first synchronization of employees. Pure: no I/O.
 
 Unlinked host employees meet unlinked Fortnox employees in two passes:
 

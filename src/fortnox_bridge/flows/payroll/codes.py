@@ -1,4 +1,4 @@
-"""Which PAXml code, and so which Fortnox cause code, a time entry is sent with (PR1).
+"""Which PAXml code, and so which Fortnox cause code, a time entry is sent with.
 
 A time entry's own ``paxml_code`` wins; else its project's code; else its absence type's code
 (an absence type without one gets the default for its name: SEM for vacation, SJK for sick leave,

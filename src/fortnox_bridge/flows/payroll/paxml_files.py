@@ -1,4 +1,4 @@
-"""PAXml files of a tenant's time (PR6): export to any payroll system, import from other time
+"""PAXml files of a tenant's time: export to any payroll system, import from other time
 systems.
 
 **Export** (:func:`export`): the tenant's host time entries of an interval become PAXml 2.0 time

@@ -1,4 +1,4 @@
-"""The absence rules that need no Fortnox: cause codes (HR5) and when an absence is sent (HR6)."""
+"""The absence rules that need no Fortnox: cause codes and when an absence is sent."""
 
 from __future__ import annotations
 
