@@ -24,20 +24,15 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy import event
 
@@ -52,33 +47,10 @@ from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.store.db import migrate, open_engine
 from fortnox_bridge.store.tenants import TenantRepository
+from rate_limit import sandbox_process
 
 #: The client's limit during the run: far above what the sandbox can answer.
 NO_LIMIT = "100000/1"
-
-
-@contextlib.contextmanager
-def sandbox_without_limit() -> Iterator[tuple[str, int]]:
-    """A standalone sandbox on a free loopback port, its rate limit off: its URL and pid."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
-    command = [sys.executable, "-m", "fortnox_bridge", "sandbox", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--rate-limit", "off"], env=env, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            with contextlib.suppress(httpx.TransportError):
-                httpx.get(url + "/", timeout=1)
-                break
-            time.sleep(0.05)  # a bench may wait for its server to start
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def stored_employees(stack: Any, tenant_id: int, writes: int) -> tuple[str, ...]:
@@ -148,7 +120,7 @@ def main() -> int:
     load = load_average()
     for _ in range(args.runs):
         with contextlib.ExitStack() as scope:
-            url, sandbox_pid = scope.enter_context(sandbox_without_limit())
+            url, sandbox_pid = scope.enter_context(sandbox_process("--rate-limit", "off"))
             tmp = Path(scope.enter_context(tempfile.TemporaryDirectory()))
             if args.store == "postgresql":
                 database = scope.enter_context(throwaway_database(args.database_url, "cost"))

@@ -49,11 +49,18 @@ def standalone_sandbox(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
+    with sandbox_process() as (fresh, _):
+        yield fresh
+
+
+@contextlib.contextmanager
+def sandbox_process(*options: str) -> Iterator[tuple[str, int]]:
+    """``fortnox-bridge sandbox [options]`` on a free loopback port: its URL and process id."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
-    command = [sys.executable, "-m", "fortnox_bridge", "sandbox", "--port", str(port)]
+    command = [sys.executable, "-m", "fortnox_bridge", "sandbox", "--port", str(port), *options]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,7 +69,7 @@ def standalone_sandbox(url: str | None) -> Iterator[str]:
                 httpx.get(url + "/", timeout=1)
                 break
             time.sleep(0.05)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
