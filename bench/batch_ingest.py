@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.stack import open_store
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.runtime.stack import open_store
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository
 

@@ -63,7 +63,6 @@ from _distributed import (
 )
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.entities import discover_entities
@@ -71,6 +70,7 @@ from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.queue import PUSH_TASK, JobQueue
 from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.fortnox.ratelimit import RateLimit
+from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import migrate, open_engine, session_factory

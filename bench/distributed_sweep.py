@@ -54,13 +54,13 @@ from _distributed import (
     served,
     throwaway_database,
 )
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs import queue as queue_module
 from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.queue import SWEEP_TASK, JobQueue
 from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.models import Tenant

@@ -22,7 +22,6 @@ import httpx
 from cryptography.fernet import Fernet
 
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow, fingerprint
@@ -30,6 +29,7 @@ from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.tenancy.clients import FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
+from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.links import LinkRepository

@@ -39,12 +39,12 @@ from sqlalchemy import event
 from _distributed import POSTGRES, cpu_seconds, load_average, throwaway_database
 from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.dispatch import Job
+from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.store.db import migrate, open_engine
 from fortnox_bridge.store.tenants import TenantRepository
 from rate_limit import sandbox_process

@@ -37,12 +37,12 @@ from _distributed import POSTGRES, Processes, bridge_env, load_average, throwawa
 from fortnox_bridge.api import create_app as create_api
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.jobs import EmbeddedJobs
-from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.tenancy.clients import FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.runtime.jobs import EmbeddedJobs
+from fortnox_bridge.runtime.stack import Stack, open_stack
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.tenants import TenantRepository

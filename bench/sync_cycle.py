@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 
 from fortnox_bridge.cli.work.demo_data import demo_employees
-from fortnox_bridge.cli.work.stack import open_store
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.runtime.stack import open_store
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.mirror import MirrorRepository

@@ -47,7 +47,7 @@ def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
             "fortnox/ and formats/ depend on nothing",
         ),
         ("store/links.py", "import fortnox_bridge.flows.hr.employee_push", "Layers"),
-        ("web/app.py", "import fortnox_bridge.cli.work.stack", "Layers"),
+        ("web/app.py", "import fortnox_bridge.runtime.stack", "Layers"),
         ("sandbox/state.py", "import fortnox_bridge.store.models", "The sandbox may share"),
         ("engine/sync/runner.py", "import fortnox_bridge.sandbox.app", "Only the entry points"),
         # web and api are independent siblings above the services.

@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from fortnox_bridge.cli.app import app
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import SecretKeyError
 from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
 from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, TokenCipher
+from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository

@@ -13,10 +13,10 @@ from rich.console import Console
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.output import print_checklist
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
-from fortnox_bridge.cli.work.stack import SANDBOX_SCOPES, Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
 from fortnox_bridge.engine.tenancy.connections import Disconnection
+from fortnox_bridge.runtime.stack import SANDBOX_SCOPES, Stack, open_stack
 
 
 def connect(

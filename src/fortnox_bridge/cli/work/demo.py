@@ -30,7 +30,6 @@ from fortnox_bridge.cli.work.demo_data import (
 )
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, settings
 from fortnox_bridge.cli.work.serve import serve_until_stopped
-from fortnox_bridge.cli.work.stack import SandboxLink, open_store, sandbox_link
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.results import RunSummary
@@ -38,6 +37,7 @@ from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
+from fortnox_bridge.runtime.stack import SandboxLink, open_store, sandbox_link
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository

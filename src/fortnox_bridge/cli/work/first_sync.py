@@ -16,9 +16,9 @@ from rich.table import Table
 
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
-from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.flows.hr.first_sync import FirstSync, ItemView, NotReadyError, PlanView
+from fortnox_bridge.runtime.stack import Stack, open_stack
 
 SIDES = ("host", "fortnox")
 

@@ -14,11 +14,11 @@ from rich.console import Console
 from fortnox_bridge.cli.errors import EXIT_OK
 from fortnox_bridge.cli.work.output import exit_code, print_summary
 from fortnox_bridge.cli.work.runtime import run, settings
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.absences import absences_to_rewrite
+from fortnox_bridge.runtime.stack import open_stack
 
 
 def rewrite_absences(

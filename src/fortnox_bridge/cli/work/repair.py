@@ -23,7 +23,6 @@ from rich.table import Table
 
 from fortnox_bridge.cli.errors import EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.runtime import run, settings
-from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.maintenance.duplicates import differs_text
 from fortnox_bridge.engine.maintenance.repair_report import (
@@ -37,6 +36,7 @@ from fortnox_bridge.engine.maintenance.repair_report import (
     Extra,
     RepairReport,
 )
+from fortnox_bridge.runtime.stack import Stack, open_stack
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
 

@@ -28,6 +28,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.tenancy.crypto import KEY_FILE
 from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.runtime.errors import SetupError
 from fortnox_bridge.sandbox.control_client import SandboxControlError
 
 #: The SQLite store's file name in the data directory (when no database URL is set).
@@ -106,15 +107,16 @@ def missing_data(config: Settings, need: Need) -> str | None:
 @contextlib.contextmanager
 def reported(console: Console) -> Iterator[None]:
     """The one place where a command's expected failures become one ``error:`` line and exit
-    code 2: :class:`~fortnox_bridge.cli.errors.CommandError`, the engine's, Fortnox's and the
-    sandbox's errors, and an unknown tenant (``KeyError`` from the store's tenant lookup)."""
+    code 2: :class:`~fortnox_bridge.cli.errors.CommandError`,
+    :class:`~fortnox_bridge.runtime.errors.SetupError`, the engine's, Fortnox's and the sandbox's
+    errors, and an unknown tenant (``KeyError`` from the store's tenant lookup)."""
     try:
         yield
     except KeyError as exc:
         raise refuse(
             console, f"no tenant {exc}; list them with 'fortnox-bridge tenants list'"
         ) from None
-    except (EngineError, CommandError, SandboxControlError, FortnoxError) as exc:
+    except (EngineError, CommandError, SetupError, SandboxControlError, FortnoxError) as exc:
         raise refuse(console, str(exc)) from None
 
 

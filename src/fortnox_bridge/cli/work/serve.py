@@ -17,13 +17,13 @@ import uvicorn
 from rich.console import Console
 
 from fortnox_bridge.cli.errors import EXIT_OK, CommandError
-from fortnox_bridge.cli.work.http import SANDBOX_MOUNT, build_http
-from fortnox_bridge.cli.work.jobs import Jobs, distributed_problem, open_jobs
 from fortnox_bridge.cli.work.logs import AccessLog
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, run, settings
-from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
+from fortnox_bridge.runtime.http import SANDBOX_MOUNT, build_http
+from fortnox_bridge.runtime.jobs import Jobs, distributed_problem, open_jobs
+from fortnox_bridge.runtime.stack import Stack, open_stack
 
 
 def serve_command(

@@ -12,9 +12,9 @@ from rich.console import Console
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.output import TenantStatus, print_checklist, print_status
 from fortnox_bridge.cli.work.runtime import Need, run, settings
-from fortnox_bridge.cli.work.stack import Stack, Store, open_stack, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, encrypted_in_store, load_secret_key
+from fortnox_bridge.runtime.stack import Stack, Store, open_stack, open_store
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.problems import ProblemRepository

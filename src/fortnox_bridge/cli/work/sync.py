@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK, CommandError
 from fortnox_bridge.cli.work.output import counts_text, exit_code, print_summary
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
-from fortnox_bridge.cli.work.stack import Stack, open_stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
 from fortnox_bridge.engine.tenancy import reconnect
+from fortnox_bridge.runtime.stack import Stack, open_stack
 
 
 def _progress(console: Console) -> tuple[Progress, Callable[[str, int, int], None]]:

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_OK
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
-from fortnox_bridge.cli.work.stack import Store, open_store
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import InvalidSettingsError
 from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
 from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.sync.merge import POLICIES
 from fortnox_bridge.files import private_dir
+from fortnox_bridge.runtime.stack import Store, open_store
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository

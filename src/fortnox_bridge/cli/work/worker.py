@@ -15,10 +15,10 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from fortnox_bridge.cli.errors import EXIT_OK
-from fortnox_bridge.cli.work.jobs import distributed_problem, open_queue
 from fortnox_bridge.cli.work.runtime import missing_data, refuse, run, settings
-from fortnox_bridge.cli.work.stack import open_stack
 from fortnox_bridge.config import Settings
+from fortnox_bridge.runtime.jobs import distributed_problem, open_queue
+from fortnox_bridge.runtime.stack import open_stack
 
 
 def worker_command(concurrency: int | None, data_dir: Path | None, sandbox_url: str | None) -> None:

@@ -17,11 +17,11 @@ import random
 from typing import TYPE_CHECKING
 
 from fortnox_bridge.api.app import OnChange
-from fortnox_bridge.cli.errors import CommandError
-from fortnox_bridge.cli.work.stack import Stack
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher, InProcessDispatcher, Job
 from fortnox_bridge.engine.jobs.scheduler import PushDebouncer, Scheduler
+from fortnox_bridge.runtime.errors import SetupError
+from fortnox_bridge.runtime.stack import Stack
 
 if TYPE_CHECKING:
     from fortnox_bridge.engine.jobs.queue import JobQueue
@@ -50,7 +50,7 @@ def open_queue(stack: Stack) -> JobQueue:
         from fortnox_bridge.engine.jobs.queue import JobQueue
         from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
     except ImportError as exc:  # the postgres extra is not installed
-        raise CommandError(
+        raise SetupError(
             f"the distributed mode needs procrastinate ({exc}): "
             "pip install 'fortnox-bridge[postgres]'"
         ) from None

@@ -14,12 +14,12 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.webhooks import outbound_policy
-from fortnox_bridge.cli.work.jobs import Jobs
-from fortnox_bridge.cli.work.stack import Stack
 from fortnox_bridge.engine.jobs.scheduler import Scheduler
 from fortnox_bridge.engine.outbox.events import EventBus
 from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import load_secret_key
+from fortnox_bridge.runtime.jobs import Jobs
+from fortnox_bridge.runtime.stack import Stack
 from fortnox_bridge.sandbox.app import BrowserPages
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent

@@ -25,7 +25,6 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.cli.errors import CommandError
 from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.errors import ConnectionStateError
@@ -42,6 +41,7 @@ from fortnox_bridge.engine.tenancy.token_vault import TokenVault
 from fortnox_bridge.files import private_dir
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.runtime.errors import SetupError
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
@@ -90,7 +90,7 @@ async def sandbox_link(settings: Settings) -> AsyncIterator[SandboxLink]:
     try:
         state = SandboxState(data_path=state_file)
     except ValueError as exc:
-        raise CommandError(f"cannot use the sandbox state {state_file}: {exc}") from None
+        raise SetupError(f"cannot use the sandbox state {state_file}: {exc}") from None
     app = create_app(state)
     transport = SandboxTransport(app)
     try:
