@@ -14,9 +14,9 @@ from conftest import ClientFactory
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.results import ItemOutcome, RunSummary
 from fortnox_bridge.engine.flow.sources import FixedClient
-from fortnox_bridge.flows.hr.first_sync import FirstSync
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.first_sync import FirstSync
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository

@@ -18,11 +18,11 @@ from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
-from fortnox_bridge.flows.hr.first_sync import FirstSync
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox import create_app as sandbox_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.first_sync import FirstSync
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
+from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.paging import MAX_ID
 from fortnox_bridge.engine.errors import ConnectionStateError, TenantBusyError
 from fortnox_bridge.engine.flow.sources import ClientSource
@@ -27,14 +28,14 @@ from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
-from fortnox_bridge.flows.hr.first_sync import (
-    FirstSync,
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.services.first_sync import (
     FirstSyncError,
+    FirstSyncService,
     InvalidDecisionError,
     NoPlanError,
     PlanView,
 )
-from fortnox_bridge.fortnox.errors import FortnoxError
 
 Side = Literal["host", "fortnox"]
 ItemKind = Literal["pair", "host_only", "fortnox_only", "duplicate"]
@@ -163,7 +164,7 @@ async def make_plan(request: Request, caller: WriterDep) -> PlanView:
     """Read both sides and make a plan of how they meet (409 while one is open)."""
     service = _service(request)
     async with _answers(), _source(service, caller.tenant_id) as source:
-        return await _first_sync(request, service).make_plan(caller.tenant_id, source)
+        return await _first_sync(request).make_plan(caller.tenant_id, source)
 
 
 @router.get("/first-sync", response_model=FirstSyncPlanOut)
@@ -173,21 +174,21 @@ def get_plan(
     """The current plan (open, or the last applied) with counts and items (``kind``: only
     items of that kind)."""
     with _answers_sync():
-        return _first_sync(request, None).view(caller.tenant_id, kind=kind)
+        return _first_sync(request).view(caller.tenant_id, kind=kind)
 
 
 @router.delete("/first-sync", response_model=FirstSyncPlanOut)
 def discard_plan(request: Request, caller: WriterDep) -> PlanView:
     """Discard the open plan (what it applied already stays)."""
     with _answers_sync():
-        return _first_sync(request, None).discard(caller.tenant_id)
+        return _first_sync(request).discard(caller.tenant_id)
 
 
 @router.patch("/first-sync/items/{item_id}", response_model=FirstSyncItemOut)
 def decide(request: Request, item_id: ItemId, body: Decision, caller: WriterDep) -> Any:
     """Decide one item."""
     with _answers_sync():
-        return _first_sync(request, None).decide(
+        return _first_sync(request).decide(
             caller.tenant_id, item_id, body.model_dump(exclude_none=True)
         )
 
@@ -196,7 +197,7 @@ def decide(request: Request, item_id: ItemId, body: Decision, caller: WriterDep)
 def decide_all(request: Request, body: BulkDecision, caller: WriterDep) -> PlanView:
     """Decide every undecided item at once."""
     with _answers_sync():
-        return _first_sync(request, None).decide_all(
+        return _first_sync(request).decide_all(
             caller.tenant_id,
             pairs=body.pairs,
             host_only=None if body.host_only is None else body.host_only == "create",
@@ -210,7 +211,7 @@ async def apply(request: Request, caller: WriterDep) -> PlanView:
     (409) while items are undecided or duplicates unresolved."""
     service = _service(request)
     async with _answers(), _source(service, caller.tenant_id) as source:
-        return await _first_sync(request, service).apply(caller.tenant_id, source)
+        return await _first_sync(request).apply(caller.tenant_id, source)
 
 
 @router.post(
@@ -248,15 +249,8 @@ def _service(request: Request) -> SyncService:
     return service
 
 
-def _first_sync(request: Request, service: SyncService | None) -> FirstSync:
-    state = request.app.state
-    if service is None:
-        service = getattr(state.hooks, "service", None)
-    if service is None:
-        return FirstSync(state.sessions, state.clock)
-    return FirstSync(
-        state.sessions, state.clock, notifier=service.notifier, writers=service.writers
-    )
+def _first_sync(request: Request) -> FirstSyncService:
+    return services_of(request).first_sync
 
 
 @asynccontextmanager

@@ -21,6 +21,7 @@ from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
 from fortnox_bridge.services.events import EventFeed
+from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.jobs import BackgroundJobs
@@ -65,6 +66,7 @@ class Services:
     operations: OperationService = field(init=False)
     paxml: PaxmlService = field(init=False)
     records: RecordReader = field(init=False)
+    first_sync: FirstSyncService = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -87,6 +89,7 @@ class Services:
         self.payroll_codes = PayrollCodes(
             self.sessions, self.clock, hooks, self.flows, self.entities
         )
+        self.first_sync = FirstSyncService(self.sessions, self.clock, hooks)
 
 
 def build_services(

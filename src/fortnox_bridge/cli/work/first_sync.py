@@ -17,16 +17,21 @@ from rich.table import Table
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.config import Settings
-from fortnox_bridge.flows.hr.first_sync import FirstSync, ItemView, NotReadyError, PlanView
 from fortnox_bridge.runtime.stack import Stack, open_stack
+from fortnox_bridge.services.first_sync import (
+    FirstSyncService,
+    ItemView,
+    NotReadyError,
+    PlanView,
+)
+from fortnox_bridge.services.hooks import EngineHooks
 
 SIDES = ("host", "fortnox")
 
 
-def _first_sync(stack: Stack) -> FirstSync:
-    return FirstSync(
-        stack.sessions, stack.clock, notifier=stack.notifier, writers=stack.service.writers
-    )
+def _first_sync(stack: Stack) -> FirstSyncService:
+    # The stack's sync service sends the e-mail (its notifier) and holds the tenant writers.
+    return FirstSyncService(stack.sessions, stack.clock, EngineHooks(service=stack.service))
 
 
 def plan(tenant: str, data_dir: Path | None, sandbox_url: str | None) -> None:

@@ -3,7 +3,7 @@ Fortnox-only employees, duplicates; decide, apply with progress) and later confl
 and Fortnox values; the host's or Fortnox's values win).
 
 The page calls what ``/api/v1/hr/first-sync`` and ``/api/v1/conflicts`` call:
-:class:`~fortnox_bridge.flows.hr.first_sync.FirstSync` and the conflict service.
+:class:`~fortnox_bridge.services.first_sync.FirstSyncService` and the conflict service.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.sync.conflicts import Winner
-from fortnox_bridge.flows.hr.first_sync import (
-    FirstSync,
+from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.services.conflicts import Conflict
+from fortnox_bridge.services.errors import NotFound, ServiceError
+from fortnox_bridge.services.first_sync import (
     FirstSyncError,
+    FirstSyncService,
     InvalidDecisionError,
     NoPlanError,
     PlanView,
 )
-from fortnox_bridge.fortnox.errors import FortnoxError
-from fortnox_bridge.services.conflicts import Conflict
-from fortnox_bridge.services.errors import NotFound, ServiceError
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.pages._ops import (
     RecordId,
@@ -65,14 +65,8 @@ def _job_name(tenant_id: int) -> str:
     return f"first-sync:{tenant_id}"
 
 
-def _first_sync(web: WebContext) -> FirstSync:
-    service = web.hooks.service
-    return FirstSync(
-        web.sessions,
-        web.clock,
-        notifier=service.notifier if service else None,
-        writers=service.writers if service else None,
-    )
+def _first_sync(web: WebContext) -> FirstSyncService:
+    return web.services.first_sync
 
 
 def _plan(web: WebContext, tenant_id: int) -> PlanView | None:

@@ -1,5 +1,5 @@
-"""The e-mail with the result of a first synchronization of employees ("You will
-receive an email confirming the result")."""
+"""The e-mail with the result of a first synchronization of employees, sent to the tenant's
+recipients once the plan is applied (and after each pass that left items failed)."""
 
 from __future__ import annotations
 
