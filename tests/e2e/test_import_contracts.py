@@ -59,6 +59,11 @@ def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
         ("web/pages/runs.py", "import fortnox_bridge.store.runs", "The front ends reach the store"),
         ("api/operations.py", "import sqlalchemy", "The front ends reach the store"),
         ("api/webhooks.py", "from sqlalchemy import select", "The front ends reach the store"),
+        # The CLI gets its stack from runtime/ and does its work through the services.
+        ("cli/work/status.py", "import fortnox_bridge.store.runs", "The CLI reaches the store"),
+        ("cli/work/sync.py", "import fortnox_bridge.api.control", "The CLI reaches the store"),
+        ("cli/work/tenants.py", "from sqlalchemy import select", "The CLI reaches the store"),
+        ("cli/work/keys.py", "import fortnox_bridge.web.users", "The CLI reaches the store"),
         # Generic pages learn about families from the services, not from flows/.
         (
             "web/pages/flows.py",

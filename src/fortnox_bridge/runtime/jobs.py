@@ -16,6 +16,8 @@ import logging
 import random
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
+
 from fortnox_bridge.api.app import OnChange
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher, InProcessDispatcher, Job
@@ -42,6 +44,12 @@ def distributed_problem(config: Settings, *, several_processes: bool) -> str | N
             "(FORTNOX_BRIDGE_FORTNOX_CLIENT_ID and _SECRET)"
         )
     return None
+
+
+def queue_place(config: Settings) -> str:
+    """Where the job queue is, for people: ``host/database`` of the store's database."""
+    url = make_url(config.effective_database_url)
+    return f"{url.host or 'localhost'}/{url.database}"
 
 
 def open_queue(stack: Stack) -> JobQueue:

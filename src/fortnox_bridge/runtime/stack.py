@@ -15,6 +15,7 @@ standalone sandbox at ``sandbox_url``, or else an in-process sandbox kept in
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from fortnox_bridge.runtime.errors import SetupError
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.root import Services, build_services
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.tenants import TenantRepository
@@ -110,6 +112,14 @@ class Store:
     sessions: sessionmaker[Session]
     clock: Clock
     flows: list[type[Flow]]
+
+    @functools.cached_property
+    def services(self) -> Services:
+        """The application services over this store, as the commands use them: with no engine
+        hooks (a command that changes settings or keys starts no job)."""
+        return build_services(
+            self.sessions, clock=self.clock, settings=self.settings, flows=self.flows
+        )
 
     def tenant_id(self, name: str) -> int:
         """The id of the tenant called ``name`` (or with that id); ``KeyError`` if none."""

@@ -20,11 +20,13 @@ from fortnox_bridge.engine.flow.entities import HostEntity, discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
+from fortnox_bridge.services.demo import DemoSeeder
 from fortnox_bridge.services.events import EventFeed
 from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.jobs import BackgroundJobs
+from fortnox_bridge.services.keys import KeyAdmin
 from fortnox_bridge.services.operations import OperationService
 from fortnox_bridge.services.paxml import PaxmlService
 from fortnox_bridge.services.payroll_codes import PayrollCodes
@@ -34,6 +36,8 @@ from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
 from fortnox_bridge.services.status import StatusService
 from fortnox_bridge.services.sync import SyncControl
+from fortnox_bridge.services.tenant_admin import TenantAdmin
+from fortnox_bridge.services.tenant_status import TenantStatusReader
 from fortnox_bridge.services.tenants import TenantService
 from fortnox_bridge.services.webhooks import WebhookService
 
@@ -67,6 +71,11 @@ class Services:
     paxml: PaxmlService = field(init=False)
     records: RecordReader = field(init=False)
     first_sync: FirstSyncService = field(init=False)
+    # What the command line manages: keys, tenants, a status in full, the demo's data.
+    keys: KeyAdmin = field(init=False)
+    tenant_admin: TenantAdmin = field(init=False)
+    tenant_status: TenantStatusReader = field(init=False)
+    demo: DemoSeeder = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -90,6 +99,10 @@ class Services:
             self.sessions, self.clock, hooks, self.flows, self.entities
         )
         self.first_sync = FirstSyncService(self.sessions, self.clock, hooks)
+        self.keys = KeyAdmin(self.sessions, self.clock)
+        self.tenant_admin = TenantAdmin(self.sessions, self.clock, self.flows)
+        self.tenant_status = TenantStatusReader(self.sessions)
+        self.demo = DemoSeeder(self.sessions, self.clock)
 
 
 def build_services(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.cli.errors import EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.demo_data import (
@@ -37,12 +35,8 @@ from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
-from fortnox_bridge.runtime.stack import SandboxLink, open_store, sandbox_link
-from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.links import LinkRepository
-from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.tenants import TenantRepository
-from fortnox_bridge.store.users import AdminUserRepository
+from fortnox_bridge.runtime.stack import SandboxLink, Store, open_store, sandbox_link
+from fortnox_bridge.services.demo import DemoData, DemoPlan, Passwords
 from fortnox_bridge.web.passwords import hash_password, verify_password
 
 DEMO_TENANT = "Demo AB"
@@ -96,7 +90,7 @@ class Demo:
             check_port_free(self.settings.host, self.settings.port)
         with open_store(self.settings, clock=self.clock) as store:
             async with sandbox_link(self.settings) as sandbox:
-                info = await self._prepare(store.sessions, sandbox)
+                info = await self._prepare(store, sandbox)
                 runner = Runner(store.sessions, clock=self.clock)
                 summary = await self._cycle(runner, sandbox, info, show_progress=True)
                 self._print_summary(summary)
@@ -105,105 +99,68 @@ class Demo:
                 self._print_info(info)
                 return EXIT_ITEMS_FAILED if summary.total("failed") else EXIT_OK
 
-    async def _prepare(
-        self, sessions: sessionmaker[Session], sandbox: SandboxLink
-    ) -> dict[str, Any]:
+    async def _prepare(self, store: Store, sandbox: SandboxLink) -> dict[str, Any]:
         previous = self._read_info()
-        now = self.clock.now()
-        with sessions.begin() as session:
-            tenants = TenantRepository(session)
-            tenant = tenants.by_name(DEMO_TENANT)
-            if tenant is None:
-                tenant = tenants.create(DEMO_TENANT, now=now)
-                mirror = MirrorRepository(session)
-                for external_id, payload in demo_employees(self.employee_count):
-                    mirror.upsert(tenant.id, "employee", external_id, payload, now=now)
-                self._absences(session, tenant.id)
-                self._time(session, tenant.id)
-                self.console.print(
-                    f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
-                    "their absences and a week of reported time."
-                )
-            api_key = previous.get("api_key")
-            if not (
-                api_key and getattr(tenants.tenant_for_api_key(api_key), "id", None) == tenant.id
-            ):
-                api_key = tenants.issue_api_key(tenant, label="demo", now=now)
-            if tenant.fortnox_tenant_id is None or not await sandbox.control.company_exists(
-                tenant.fortnox_tenant_id
-            ):
-                if tenant.fortnox_tenant_id is not None:
-                    dropped = LinkRepository(session).forget_tenant(tenant.id)
-                    self.console.print(
-                        f"[yellow]Sandbox company {tenant.fortnox_tenant_id} is gone; "
-                        f"connecting a new one and forgetting {dropped} links.[/]"
-                    )
-                company = await sandbox.control.create_company(
-                    f"{DEMO_TENANT} (sandbox)", seed="demo"
-                )
-                tenant.fortnox_tenant_id = int(company["tenant_id"])
-            admin_password = self._admin(session, previous.get("admin_password"))
-            return {
-                "tenant_id": tenant.id,
-                "api_key": api_key,
-                "admin_url": f"http://{self.settings.host}:{self.settings.port}/ui/",
-                "admin_email": DEMO_ADMIN,
-                "admin_password": admin_password,
-                "api_url": f"http://{self.settings.host}:{self.settings.port}/api/v1",
-                "sandbox_tenant_id": tenant.fortnox_tenant_id,
-                "sandbox_url": sandbox.url_for_humans,
-                "database_url": self.settings.effective_database_url,
-            }
-
-    def _admin(self, session: Session, known: Any) -> str:
-        """The demo's admin user of the web UI and its password: the one in demo.json while it
-        still signs in, else a new one (the user is made on the first run)."""
-        users = AdminUserRepository(session)
-        user = users.by_email(DEMO_ADMIN)
-        if (
-            user is not None
-            and isinstance(known, str)
-            and verify_password(user.password_hash, known)
-        ):
-            return known
-        password = secrets.token_urlsafe(12)
-        if user is None:
-            users.create(DEMO_ADMIN, "Demo Admin", hash_password(password), now=self.clock.now())
-        else:
-            users.set_password(user, hash_password(password))
-        return password
-
-    def _absences(self, session: Session, tenant_id: int) -> None:
-        """Absence types and absences, with the absence flow on and a working-time schedule
-        for the employees the bridge creates (else Fortnox gives them 0 hours)."""
-        now = self.clock.now()
-        mirror = MirrorRepository(session)
-        for external_id, payload in DEMO_ABSENCE_TYPES:
-            mirror.upsert(tenant_id, "absence_type", external_id, payload, now=now)
-        employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
-        for external_id, payload in demo_absences():
-            if payload["employee"] in employees:
-                mirror.upsert(tenant_id, "absence", external_id, payload, now=now)
-        configs = FlowConfigRepository(session)
-        schedule = {"default_schedule": "HEL"}
-        configs.put(tenant_id, "hr.employee.push", enabled=True, settings=schedule, now=now)
-        configs.put(tenant_id, "hr.absence.push", enabled=True, settings={}, now=now)
-        # Absence reaches Fortnox from the absences above, so not from reported time too.
-        configs.put(tenant_id, "payroll.absence.push", enabled=False, settings={}, now=now)
-
-    def _time(self, session: Session, tenant_id: int) -> None:
-        """Projects and a week of reported time (written as attendance transactions)."""
-        now = self.clock.now()
-        mirror = MirrorRepository(session)
-        for external_id, payload in DEMO_PROJECTS:
-            mirror.upsert(tenant_id, "project", external_id, payload, now=now)
-        for external_id, payload in demo_time_entries(min(5, self.employee_count)):
-            mirror.upsert(tenant_id, "time_entry", external_id, payload, now=now)
-        # The sandbox company has other projects: the bridge creates the demo's there first.
-        create = {"missing_project": "create"}
-        FlowConfigRepository(session).put(
-            tenant_id, "payroll.attendance.push", enabled=True, settings=create, now=now
+        known_key, known_password = previous.get("api_key"), previous.get("admin_password")
+        plan = DemoPlan(
+            tenant=DEMO_TENANT,
+            data=self._data,
+            admin_email=DEMO_ADMIN,
+            admin_name="Demo Admin",
+            company_name=f"{DEMO_TENANT} (sandbox)",
+            company_seed="demo",
+            known_key=known_key if isinstance(known_key, str) else None,
+            known_password=known_password if isinstance(known_password, str) else None,
         )
+        passwords = Passwords(hash=hash_password, verify=verify_password)
+        setup = await store.services.demo.prepare(plan, sandbox.control, passwords)
+        if setup.created:
+            self.console.print(
+                f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
+                "their absences and a week of reported time."
+            )
+        if setup.lost_company is not None:
+            self.console.print(
+                f"[yellow]Sandbox company {setup.lost_company} is gone; "
+                f"connecting a new one and forgetting {setup.forgotten_links} links.[/]"
+            )
+        return {
+            "tenant_id": setup.tenant_id,
+            "api_key": setup.api_key,
+            "admin_url": f"http://{self.settings.host}:{self.settings.port}/ui/",
+            "admin_email": DEMO_ADMIN,
+            "admin_password": setup.admin_password,
+            "api_url": f"http://{self.settings.host}:{self.settings.port}/api/v1",
+            "sandbox_tenant_id": setup.fortnox_tenant_id,
+            "sandbox_url": sandbox.url_for_humans,
+            "database_url": self.settings.effective_database_url,
+        }
+
+    def _data(self) -> DemoData:
+        """The new demo tenant's records: employees, absence types and absences, projects and a
+        week of reported time (written as attendance transactions); and its flows: absences on,
+        with a working-time schedule for the employees the bridge creates (else Fortnox gives
+        them 0 hours)."""
+        records = [("employee", key, value) for key, value in demo_employees(self.employee_count)]
+        records += [("absence_type", key, value) for key, value in DEMO_ABSENCE_TYPES]
+        employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
+        records += [
+            ("absence", key, value)
+            for key, value in demo_absences()
+            if value["employee"] in employees
+        ]
+        records += [("project", key, value) for key, value in DEMO_PROJECTS]
+        time = demo_time_entries(min(5, self.employee_count))
+        records += [("time_entry", key, value) for key, value in time]
+        flows = [
+            ("hr.employee.push", True, {"default_schedule": "HEL"}),
+            ("hr.absence.push", True, {}),
+            # Absence reaches Fortnox from the absences above, so not from reported time too.
+            ("payroll.absence.push", False, {}),
+            # The sandbox company has other projects: the bridge creates the demo's there first.
+            ("payroll.attendance.push", True, {"missing_project": "create"}),
+        ]
+        return DemoData(records, flows)
 
     async def _cycle(
         self,

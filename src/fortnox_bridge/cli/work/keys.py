@@ -2,7 +2,8 @@
 that manage tenants through ``/api/v1/tenants``), declared in :mod:`fortnox_bridge.cli.keys`.
 
 A new key is printed once; only its hash is stored, so a lost key cannot be shown again — revoke
-it and create another. These commands only need the store (no sandbox, no Fortnox).
+it and create another. These commands only need the store (no sandbox, no Fortnox); the keys
+service (:mod:`fortnox_bridge.services.keys`) does the work.
 """
 
 from __future__ import annotations
@@ -11,45 +12,43 @@ import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.cli.work.output import local_time
 from fortnox_bridge.cli.work.runtime import refuse, settings
-from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.files import private_dir
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
-from fortnox_bridge.store.models import AdminKey, ApiKey, Tenant
-from fortnox_bridge.store.tenants import API_KEY_SCOPES, AdminKeyRepository, TenantRepository
+from fortnox_bridge.runtime.stack import Store, open_store
+from fortnox_bridge.services.errors import NotFound
+from fortnox_bridge.services.keys import API_KEY_SCOPES, KeyInfo
 
 
 @contextlib.contextmanager
-def _store(config: Settings, *, create: bool = False) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the migrated store of ``config``; ``create``: make the data directory (and
-    so the SQLite store) if there is none."""
+def _opened(config: Settings, *, create: bool = False) -> Iterator[Store]:
+    """The migrated store of ``config``; ``create``: make the data directory (and so the
+    SQLite store) if there is none."""
     if create:
         private_dir(config.data_dir)
-    engine = open_engine(config.effective_database_url)
-    try:
-        migrate(engine)
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
+    with open_store(config) as store:
+        yield store
 
 
-def _tenant(session: Session, name: str) -> Tenant | None:
-    tenants = TenantRepository(session)
-    found = tenants.by_name(name)
-    if found is None and name.isdigit():
-        found = tenants.get(int(name))
-    return found
+@contextlib.contextmanager
+def _store(config: Settings, *, create: bool = False) -> Iterator[Any]:
+    """The sessions of the store of ``config`` (what ``users`` still opens itself)."""
+    with _opened(config, create=create) as store:
+        yield store.sessions
 
 
 def _when(moment: datetime | None) -> str:
     return local_time(moment, seconds=False)
+
+
+def _no_tenant(console: Console, tenant: str) -> Exception:
+    return refuse(console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants list'")
 
 
 def create_key(tenant: str, scope: str, label: str, data_dir: Path | None) -> None:
@@ -59,45 +58,37 @@ def create_key(tenant: str, scope: str, label: str, data_dir: Path | None) -> No
         raise refuse(console, f"--scope must be one of {', '.join(API_KEY_SCOPES)}, not {scope!r}")
     if not 1 <= len(label) <= 100:
         raise refuse(console, "--label must be 1 to 100 characters")
-    with _store(config) as sessions, sessions.begin() as session:
-        found = _tenant(session, tenant)
-        if found is None:
-            raise refuse(
-                console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants list'"
-            )
-        issued = TenantRepository(session).create_api_key(
-            found.id, label=label, scope=scope, now=SystemClock().now()
-        )
-        name = found.name
-    console.print(f"API key {issued.id} of {name!r} ({scope}, {label!r}).")
+    with _opened(config) as store:
+        try:
+            issued = store.services.keys.create_api_key(tenant, label=label, scope=scope)
+        except NotFound:
+            raise _no_tenant(console, tenant) from None
+    console.print(f"API key {issued.id} of {issued.owner!r} ({scope}, {label!r}).")
     console.print(f"Key (shown once): {issued.key}", soft_wrap=True)
 
 
 def list_keys(tenant: str, data_dir: Path | None) -> None:
     """``keys list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        found = _tenant(session, tenant)
-        if found is None:
-            raise refuse(
-                console, f"no tenant {tenant!r}; list them with 'fortnox-bridge tenants list'"
-            )
-        rows = TenantRepository(session).api_keys(found.id)
-        console.print(_table(f"API keys of {found.name}", rows))
+    with _opened(config) as store:
+        try:
+            name, rows = store.services.keys.api_keys(tenant)
+        except NotFound:
+            raise _no_tenant(console, tenant) from None
+        console.print(_table(f"API keys of {name}", rows))
 
 
 def revoke_key(key_id: int, data_dir: Path | None) -> None:
     """``keys revoke``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        tenants = TenantRepository(session)
-        row = tenants.api_key(key_id)
-        if row is None:
-            raise refuse(console, f"no API key {key_id}; list them with 'fortnox-bridge keys list'")
-        tenants.revoke_api_key(row, now=SystemClock().now())
-        owner = tenants.get(row.tenant_id)
-        label, name = row.label, owner.name if owner else str(row.tenant_id)
-    console.print(f"Revoked API key {key_id} ({label!r}) of {name!r}.")
+    with _opened(config) as store:
+        try:
+            revoked = store.services.keys.revoke_api_key(key_id)
+        except NotFound:
+            raise refuse(
+                console, f"no API key {key_id}; list them with 'fortnox-bridge keys list'"
+            ) from None
+    console.print(f"Revoked API key {key_id} ({revoked.label!r}) of {revoked.owner!r}.")
 
 
 def create_admin_key(label: str, data_dir: Path | None) -> None:
@@ -105,8 +96,8 @@ def create_admin_key(label: str, data_dir: Path | None) -> None:
     config, console = settings(need="new", data_dir=data_dir), Console()
     if not 1 <= len(label) <= 100:
         raise refuse(console, "--label must be 1 to 100 characters")
-    with _store(config, create=True) as sessions, sessions.begin() as session:
-        issued = AdminKeyRepository(session).issue(label=label, now=SystemClock().now())
+    with _opened(config, create=True) as store:
+        issued = store.services.keys.create_admin_key(label=label)
     console.print(f"Admin key {issued.id} ({label!r}).")
     console.print(f"Key (shown once): {issued.key}", soft_wrap=True)
 
@@ -114,26 +105,24 @@ def create_admin_key(label: str, data_dir: Path | None) -> None:
 def list_admin_keys(data_dir: Path | None) -> None:
     """``admin-keys list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        console.print(_table("Admin keys", AdminKeyRepository(session).all()))
+    with _opened(config) as store:
+        console.print(_table("Admin keys", store.services.keys.admin_keys()))
 
 
 def revoke_admin_key(key_id: int, data_dir: Path | None) -> None:
     """``admin-keys revoke``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        keys = AdminKeyRepository(session)
-        row = keys.get(key_id)
-        if row is None:
+    with _opened(config) as store:
+        try:
+            revoked = store.services.keys.revoke_admin_key(key_id)
+        except NotFound:
             raise refuse(
                 console, f"no admin key {key_id}; list them with 'fortnox-bridge admin-keys list'"
-            )
-        keys.revoke(row, now=SystemClock().now())
-        label = row.label
-    console.print(f"Revoked admin key {key_id} ({label!r}).")
+            ) from None
+    console.print(f"Revoked admin key {key_id} ({revoked.label!r}).")
 
 
-def _table(title: str, rows: list[ApiKey] | list[AdminKey]) -> Table:
+def _table(title: str, rows: list[KeyInfo]) -> Table:
     table = Table(title=title)
     for column in ("id", "label", "prefix", "scope", "created", "last used", "revoked"):
         table.add_column(column)
@@ -142,7 +131,7 @@ def _table(title: str, rows: list[ApiKey] | list[AdminKey]) -> Table:
             str(row.id),
             row.label,
             row.prefix,
-            row.scope if isinstance(row, ApiKey) else "admin",
+            row.scope,
             _when(row.created_at),
             _when(row.last_used_at),
             _when(row.revoked_at),

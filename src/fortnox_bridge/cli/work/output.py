@@ -16,7 +16,7 @@ from rich.table import Table
 from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.sync.preflight import Checklist
-from fortnox_bridge.store.models import Conflict, Problem, Run
+from fortnox_bridge.services.tenant_status import Conflict, Problem, Run
 
 COLUMNS = (
     "created",

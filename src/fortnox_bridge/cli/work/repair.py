@@ -37,8 +37,6 @@ from fortnox_bridge.engine.maintenance.repair_report import (
     RepairReport,
 )
 from fortnox_bridge.runtime.stack import Stack, open_stack
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.tenants import TenantRepository
 
 #: What the table says an extra became, by outcome.
 OUTCOME_TEXT = {
@@ -74,7 +72,7 @@ async def _duplicates(
             if tenant is None and not _active(stack, tenant_id):
                 if not as_json:
                     console.print(
-                        f"[yellow]{_name(stack, tenant_id)}: skipped, the Fortnox connection "
+                        f"[yellow]{stack.tenant_name(tenant_id)}: skipped, the Fortnox connection "
                         "is not active[/]"
                     )
                 continue
@@ -92,15 +90,7 @@ async def _duplicates(
 
 
 def _active(stack: Stack, tenant_id: int) -> bool:
-    with stack.sessions.begin() as session:
-        connection = ConnectionRepository(session).for_tenant(tenant_id)
-        return connection is not None and connection.state == "active"
-
-
-def _name(stack: Stack, tenant_id: int) -> str:
-    with stack.sessions.begin() as session:
-        found = TenantRepository(session).get(tenant_id)
-        return found.name if found else str(tenant_id)
+    return stack.services.tenants.view(tenant_id).connection == "active"
 
 
 @contextmanager

@@ -15,10 +15,6 @@ from fortnox_bridge.cli.work.runtime import Need, run, settings
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, encrypted_in_store, load_secret_key
 from fortnox_bridge.runtime.stack import Stack, Store, open_stack, open_store
-from fortnox_bridge.store.conflicts import ConflictRepository
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.store.runs import RunRepository
 
 
 def status(tenant: str | None, check: bool, data_dir: Path | None, sandbox_url: str | None) -> None:
@@ -69,14 +65,13 @@ async def _statuses(store: Store, console: Console, tenant: str | None, stack: S
 
 
 def _status_of(store: Store, tenant_id: int) -> TenantStatus:
-    with store.sessions.begin() as session:
-        connection = ConnectionRepository(session).for_tenant(tenant_id)
-        return TenantStatus(
-            tenant=store.tenant_name(tenant_id),
-            connection=connection.state if connection else "not connected",
-            disconnected_at=connection.disconnected_at if connection else None,
-            proposals=list(connection.resync_proposals) if connection else [],
-            problems=ProblemRepository(session).open(tenant_id),
-            conflicts=ConflictRepository(session).open(tenant_id),
-            runs=RunRepository(session).latest(tenant_id, limit=3),
-        )
+    found = store.services.tenant_status.summary(tenant_id, runs=3)
+    return TenantStatus(
+        tenant=store.tenant_name(tenant_id),
+        connection=found.connection or "not connected",
+        disconnected_at=found.disconnected_at,
+        proposals=found.proposals,
+        problems=found.problems,
+        conflicts=found.conflicts,
+        runs=found.runs,
+    )

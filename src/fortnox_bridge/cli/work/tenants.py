@@ -1,30 +1,32 @@
 """The work of ``fortnox-bridge tenants`` (declared in :mod:`fortnox_bridge.cli.tenants`): list
-tenants; add one (with its API key); change its settings and mappings."""
+tenants; add one (with its API key); change its settings and mappings.
+
+What the user typed is checked here (the policy, the digest, the flow names, ``FLOW.NAME=VALUE``);
+the tenant admin service (:mod:`fortnox_bridge.services.tenant_admin`) checks the flow settings
+and saves a change whole or not at all.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_OK
+from fortnox_bridge.cli.errors import EXIT_FATAL, EXIT_OK, CommandError
 from fortnox_bridge.cli.work.runtime import refuse, run, settings
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
-from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
 from fortnox_bridge.engine.sync.merge import POLICIES
 from fortnox_bridge.files import private_dir
 from fortnox_bridge.runtime.stack import Store, open_store
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.mappings import MappingRepository
-from fortnox_bridge.store.problems import ProblemRepository
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.services.errors import Conflict, InvalidInput
+from fortnox_bridge.services.tenant_admin import TenantSetup
+
+DIGESTS = ("per_run", "daily")
 
 
 def list_tenants(data_dir: Path | None) -> None:
@@ -34,7 +36,7 @@ def list_tenants(data_dir: Path | None) -> None:
 
 
 async def _list(config: Settings, console: Console) -> int:
-    with open_store(config) as stack:
+    with open_store(config) as store:
         table = Table(title="Tenants")
         for column in (
             "id",
@@ -48,31 +50,20 @@ async def _list(config: Settings, console: Console) -> int:
             "open problems",
         ):
             table.add_column(column)
-        with stack.sessions.begin() as session:
-            for tenant in TenantRepository(session).all():
-                connection = ConnectionRepository(session).for_tenant(tenant.id)
-                table.add_row(
-                    str(tenant.id),
-                    tenant.name,
-                    connection.state if connection else "not connected",
-                    f"{tenant.sweep_interval_minutes} min",
-                    tenant.conflict_policy,
-                    tenant.digest,
-                    ", ".join(tenant.notify_emails),
-                    ", ".join(_enabled(stack, session, tenant.id)),
-                    str(len(ProblemRepository(session).open(tenant.id))),
-                )
+        for tenant in store.services.tenant_admin.overview():
+            table.add_row(
+                str(tenant.id),
+                tenant.name,
+                tenant.connection or "not connected",
+                f"{tenant.sweep_interval_minutes} min",
+                tenant.conflict_policy,
+                tenant.digest,
+                ", ".join(tenant.notify_emails),
+                ", ".join(tenant.enabled_flows),
+                str(tenant.open_problems),
+            )
         console.print(table)
         return EXIT_OK
-
-
-def _enabled(stack: Store, session: Session, tenant_id: int) -> list[str]:
-    configs = FlowConfigRepository(session).for_tenant(tenant_id)
-    return [
-        f.name
-        for f in stack.flows
-        if (configs[f.name].enabled if f.name in configs else is_enabled_by_default(f))
-    ]
 
 
 def add(
@@ -85,33 +76,23 @@ def add(
 ) -> None:
     """``tenants add``: the first command of a new bridge, so it may create the store."""
     config, console = settings(need="new", data_dir=data_dir), Console()
-    run(console, lambda: _add(config, console, name, email, policy, interval, digest))
+    setup = TenantSetup(emails=email, policy=policy, interval=interval, digest=digest)
 
-
-async def _add(
-    config: Settings,
-    console: Console,
-    name: str,
-    email: list[str] | None,
-    policy: str | None,
-    interval: int | None,
-    digest: str | None,
-) -> int:
-    private_dir(config.data_dir)
-    with open_store(config) as stack:
-        with stack.sessions.begin() as session:
-            tenants = TenantRepository(session)
-            if tenants.by_name(name) is not None:
-                refuse(console, f"a tenant called {name!r} exists already")
+    async def work() -> int:
+        private_dir(config.data_dir)
+        with open_store(config) as store:
+            _check(store, setup)
+            try:
+                added = store.services.tenant_admin.add(name, setup)
+            except Conflict as exc:
+                refuse(console, exc.detail)
                 return EXIT_FATAL
-            tenant = tenants.create(name, now=stack.clock.now())
-            key = tenants.issue_api_key(tenant, label="cli", now=stack.clock.now())
-            tenant_id = tenant.id
-        code = _change(stack, console, tenant_id, email, policy, interval, digest, [], [])
-        if code == EXIT_OK:
-            console.print(f"Tenant {name!r} added (id {tenant_id}). API key (shown once): {key}")
-            console.print(f"Connect it: fortnox-bridge connect --tenant {name!r}")
-        return code
+        console.print("Saved.")
+        console.print(f"Tenant {name!r} added (id {added.id}). API key (shown once): {added.key}")
+        console.print(f"Connect it: fortnox-bridge connect --tenant {name!r}")
+        return EXIT_OK
+
+    run(console, work)
 
 
 def change(
@@ -125,108 +106,65 @@ def change(
     setting: list[str] | None,
     data_dir: Path | None,
 ) -> None:
-    """``tenants set``: only the store is needed."""
+    """``tenants set``: only the store is needed. Everything is checked before anything is
+    saved: a refused part leaves the tenant as it was."""
     config, console = settings(need="store", data_dir=data_dir), Console()
 
     async def work() -> int:
-        with open_store(config) as stack:
-            tenant_id = stack.tenant_id(name)
-            code = _change(
-                stack,
-                console,
-                tenant_id,
-                email,
-                policy,
-                interval,
-                digest,
-                enable or [],
-                disable or [],
+        with open_store(config) as store:
+            tenant_id = store.tenant_id(name)
+            setup = TenantSetup(
+                emails=email,
+                policy=policy,
+                interval=interval,
+                digest=digest,
+                enable=enable or [],
+                disable=disable or [],
             )
-            if code == EXIT_OK and setting:
-                code = _settings(stack, console, tenant_id, setting)
-            return code
+            _check(store, setup)
+            setup = replace(setup, settings=_assignments(store, setting or []))
+            try:
+                store.services.tenant_admin.change(tenant_id, setup)
+            except InvalidInput as exc:
+                refuse(console, exc.detail)
+                return EXIT_FATAL
+        console.print("Saved.")
+        if setting:
+            console.print("Flow settings saved.")
+        return EXIT_OK
 
     run(console, work)
 
 
-def _change(
-    stack: Store,
-    console: Console,
-    tenant_id: int,
-    email: list[str] | None,
-    policy: str | None,
-    interval: int | None,
-    digest: str | None,
-    enable: list[str],
-    disable: list[str],
-) -> int:
-    if policy is not None and policy not in POLICIES:
-        refuse(console, f"--policy must be one of {', '.join(POLICIES)}")
-        return EXIT_FATAL
-    if digest is not None and digest not in ("per_run", "daily"):
-        refuse(console, "--digest must be per_run or daily")
-        return EXIT_FATAL
-    flows = {f.name: f for f in stack.flows}
-    unknown = sorted(set(enable + disable) - set(flows))
+def _check(store: Store, setup: TenantSetup) -> None:
+    """Raise :class:`CommandError` for an option the user must write otherwise."""
+    if setup.policy is not None and setup.policy not in POLICIES:
+        raise CommandError(f"--policy must be one of {', '.join(POLICIES)}")
+    if setup.digest is not None and setup.digest not in DIGESTS:
+        raise CommandError("--digest must be per_run or daily")
+    flows = {f.name for f in store.flows}
+    unknown = sorted((set(setup.enable) | set(setup.disable)) - flows)
     if unknown:
-        refuse(console, f"unknown flow(s) {unknown}; known: {sorted(flows)}")
-        return EXIT_FATAL
-    with stack.sessions.begin() as session:
-        tenant = TenantRepository(session).get(tenant_id)
-        assert tenant is not None
-        tenant.notify_emails = email if email is not None else tenant.notify_emails
-        tenant.conflict_policy = policy or tenant.conflict_policy
-        tenant.sweep_interval_minutes = interval or tenant.sweep_interval_minutes
-        tenant.digest = digest or tenant.digest
-        configs = FlowConfigRepository(session)
-        current = configs.for_tenant(tenant_id)
-        for name, on in [(n, True) for n in enable] + [(n, False) for n in disable]:
-            raw = current[name].settings if name in current else {}
-            validate_settings(flows[name], raw)
-            configs.put(tenant_id, name, enabled=on, settings=raw, now=stack.clock.now())
-    console.print("Saved.")
-    return EXIT_OK
+        raise CommandError(f"unknown flow(s) {unknown}; known: {sorted(flows)}")
 
 
-def _settings(stack: Store, console: Console, tenant_id: int, assignments: list[str]) -> int:
-    """Store flow settings after the flow's Settings model accepted them."""
-    flows = {f.name: f for f in stack.flows}
+def _assignments(store: Store, assignments: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``FLOW.NAME=VALUE`` options by flow; a VALUE that is JSON is read as JSON."""
+    flows = {f.name for f in store.flows}
     changes: dict[str, dict[str, Any]] = {}
     for assignment in assignments:
         target, _, raw = assignment.partition("=")
         flow, _, name = target.rpartition(".")
         if not raw or flow not in flows:
-            refuse(
-                console,
-                f"--setting {assignment!r}: write FLOW.NAME=VALUE with FLOW one of {sorted(flows)}",
+            raise CommandError(
+                f"--setting {assignment!r}: write FLOW.NAME=VALUE with FLOW one of {sorted(flows)}"
             )
-            return EXIT_FATAL
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
         changes.setdefault(flow, {})[name] = value
-    with stack.sessions.begin() as session:
-        configs = FlowConfigRepository(session)
-        current = configs.for_tenant(tenant_id)
-        for flow, values in changes.items():
-            row = current.get(flow)
-            merged = {**(row.settings if row else {}), **values}
-            try:
-                checked = validate_settings(flows[flow], merged)
-            except InvalidSettingsError as exc:
-                refuse(console, f"{exc}")
-                return EXIT_FATAL
-            enabled = row.enabled if row else is_enabled_by_default(flows[flow])
-            configs.put(
-                tenant_id,
-                flow,
-                enabled=enabled,
-                settings=checked.model_dump(mode="json"),
-                now=stack.clock.now(),
-            )
-    console.print("Flow settings saved.")
-    return EXIT_OK
+    return changes
 
 
 def map_value(
@@ -243,16 +181,15 @@ def map_value(
         raise refuse(console, "give --fortnox VALUE or --exclude")
 
     async def work() -> int:
-        with open_store(config) as stack:
-            tenant_id = stack.tenant_id(name)
-            refused = check_mapping(stack.flows, kind, local, None if exclude else fortnox)
-            if refused is not None:
-                refuse(console, f"{refused.message}")
-                return EXIT_FATAL
-            with stack.sessions.begin() as session:
-                MappingRepository(session).put(
-                    tenant_id, kind, local, fortnox, excluded=exclude, now=stack.clock.now()
+        with open_store(config) as store:
+            tenant_id = store.tenant_id(name)
+            try:
+                store.services.tenant_admin.map_value(
+                    tenant_id, kind, local, fortnox, excluded=exclude
                 )
+            except InvalidInput as exc:
+                refuse(console, exc.detail)
+                return EXIT_FATAL
             console.print(f"Mapped {kind} {local!r} → {'excluded' if exclude else fortnox!r}.")
             return EXIT_OK
 

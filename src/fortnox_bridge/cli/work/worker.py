@@ -12,12 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from fortnox_bridge.cli.errors import EXIT_OK
 from fortnox_bridge.cli.work.runtime import missing_data, refuse, run, settings
 from fortnox_bridge.config import Settings
-from fortnox_bridge.runtime.jobs import distributed_problem, open_queue
+from fortnox_bridge.runtime.jobs import distributed_problem, open_queue, queue_place
 from fortnox_bridge.runtime.stack import open_stack
 
 
@@ -48,10 +47,9 @@ async def work_until_stopped(config: Settings, console: Console) -> int:
     async with open_stack(config) as stack:
         queue = open_queue(stack)
         where = stack.sandbox.api_url if stack.sandbox is not None else config.fortnox_api_url
-        url = make_url(config.effective_database_url)
         console.print(
             f"Worker {stack.service.owner} running {config.workers} jobs at once from the job "
-            f"queue in {url.host or 'localhost'}/{url.database} against {where}; Ctrl-C stops."
+            f"queue in {queue_place(config)} against {where}; Ctrl-C stops."
         )
         await queue.run_worker(
             stack.run_job,
