@@ -59,6 +59,7 @@ def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
         ("web/pages/runs.py", "import fortnox_bridge.store.runs", "The front ends reach the store"),
         ("api/operations.py", "import sqlalchemy", "The front ends reach the store"),
         ("api/webhooks.py", "from sqlalchemy import select", "The front ends reach the store"),
+        ("api/paxml.py", "from sqlalchemy.orm import Session", "The front ends reach the store"),
         # Generic pages learn about families from the services, not from flows/.
         (
             "web/pages/flows.py",
