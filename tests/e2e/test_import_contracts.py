@@ -64,6 +64,7 @@ def test_contracts_hold_on_the_real_tree(package_copy: Path) -> None:
         ("cli/work/sync.py", "import fortnox_bridge.api.control", "The CLI reaches the store"),
         ("cli/work/tenants.py", "from sqlalchemy import select", "The CLI reaches the store"),
         ("cli/work/keys.py", "import fortnox_bridge.web.users", "The CLI reaches the store"),
+        ("api/paxml.py", "from sqlalchemy.orm import Session", "The front ends reach the store"),
         # Generic pages learn about families from the services, not from flows/.
         (
             "web/pages/flows.py",

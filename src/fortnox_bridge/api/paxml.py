@@ -1,7 +1,7 @@
 """``/api/v1/paxml``: the tenant's time as a PAXml 2.0 file, and PAXml time files imported.
 
 - ``GET /api/v1/paxml?from=&to=`` answers the PAXml file (``application/xml``) of the time entries
-  of the interval and the staff (see :mod:`fortnox_bridge.flows.payroll.paxml_files`);
+  of the interval and the staff (see :mod:`fortnox_bridge.flows.payroll.paxml_export`);
 - ``POST /api/v1/paxml`` takes a PAXml file as the body and imports its time transactions as
   time entries (``?dry_run=true``: only the report); the answer is the import report, a result
   per ``tidtrans``.
@@ -17,15 +17,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep
 from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.errors import FieldIssue, RecordRejected
 from fortnox_bridge.api.idempotency import IdempotencyDep
 from fortnox_bridge.api.schemas import Problem
-from fortnox_bridge.flows.payroll.paxml_files import ImportReport, PaxmlFileRejected
-from fortnox_bridge.services.paxml import PaxmlService
+from fortnox_bridge.services.paxml import PaxmlFileRejected, PaxmlService
 
 XML = "application/xml"
 #: Response header of an export: how many time entries had to be left out of the file.
@@ -169,12 +167,15 @@ def import_paxml_file(
     reason and the fix; accepted rows are stored even when others are rejected. Importing
     the same file again creates nothing new."""
 
-    def keep(session: Session, report: ImportReport) -> None:
-        idempotency.finish(200, report.to_json(), session=session)
-
     def act() -> Response:
         try:
-            report = paxml.import_file(caller.tenant_id, file, dry_run=dry_run, keep=keep)
+            report = paxml.import_file(
+                caller.tenant_id,
+                file,
+                dry_run=dry_run,
+                # the answer is kept in the import's own transaction
+                keep=lambda session, done: idempotency.finish(200, done.to_json(), session=session),
+            )
         except PaxmlFileRejected as exc:
             raise _rejected_file(exc) from None
         return JSONResponse(report.to_json())

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fortnox_bridge.flows.payroll.codes import VALID_CODES, check_paxml_code, resolve
-from fortnox_bridge.flows.payroll.salary_days import aggregate, hours_text
+from fortnox_bridge.flows.payroll.salary_day_build import aggregate, hours_text
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush, AttendancePush
 
 PROJECTS: dict[str, dict[str, Any] | None] = {

@@ -21,9 +21,7 @@ from fortnox_bridge.cli.work.files import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from fortnox_bridge.flows.payroll.paxml_files import ImportReport
+    from fortnox_bridge.services.paxml import ImportReport, PaxmlService
 
 
 def validate(file: Path, xsd: Path | None, as_json: bool) -> None:
@@ -79,30 +77,27 @@ def info(file: Path) -> None:
 
 
 @contextmanager
-def _tenant_store(
-    tenant: str, data_dir: Path | None
-) -> Iterator[tuple[sessionmaker[Session], int]]:
-    """Sessions on the migrated store and the id of ``tenant`` (name or id); exit 2 if none."""
+def _paxml_service(tenant: str, data_dir: Path | None) -> Iterator[tuple[PaxmlService, int]]:
+    """The PAXml service on the migrated store and the id of ``tenant`` (name or id); exit 2
+    if none."""
     from fortnox_bridge.cli.work.runtime import settings
-    from fortnox_bridge.store.db import migrate, open_engine, session_factory
-    from fortnox_bridge.store.tenants import TenantRepository
+    from fortnox_bridge.engine.flow.entities import discover_entities
+    from fortnox_bridge.runtime.stack import open_store
+    from fortnox_bridge.services.hooks import EngineHooks
+    from fortnox_bridge.services.paxml import PaxmlService
 
     config = settings(need="store", data_dir=data_dir)
-    engine = open_engine(config.effective_database_url)
-    try:
-        migrate(engine)
-        sessions = session_factory(engine)
-        with sessions.begin() as session:
-            tenants = TenantRepository(session)
-            found = tenants.by_name(tenant)
-            if found is None and tenant.isdigit():
-                found = tenants.get(int(tenant))
-            tenant_id = found.id if found is not None else None
-        if tenant_id is None:
-            raise fail(f"no tenant {tenant!r}", "list them with 'fortnox-bridge tenants list'")
-        yield sessions, tenant_id
-    finally:
-        engine.dispose()
+    with open_store(config) as store:
+        try:
+            tenant_id = store.tenant_id(tenant)
+        except KeyError:
+            raise fail(
+                f"no tenant {tenant!r}", "list them with 'fortnox-bridge tenants list'"
+            ) from None
+        service = PaxmlService(
+            store.sessions, store.clock, EngineHooks(), discover_entities(), store.flows
+        )
+        yield service, tenant_id
 
 
 def _day(value: str, option: str) -> date:
@@ -121,15 +116,15 @@ def export(
     data_dir: Path | None,
 ) -> None:
     """Write a tenant's time entries of an interval and its staff as a PAXml 2.0 file."""
-    from fortnox_bridge.flows.payroll.paxml_files import check_interval, export
+    from fortnox_bridge.services.paxml import check_interval
 
     out = one_output(output, old_output)
     first, last = _day(start, "--from"), _day(end, "--to")
     problem = check_interval(first, last)
     if problem is not None:
         raise fail(problem, "give --from and --to as the first and last day of the interval")
-    with _tenant_store(tenant, data_dir) as (sessions, tenant_id), sessions.begin() as session:
-        result = export(session, tenant_id, first, last, now=datetime.now().astimezone())
+    with _paxml_service(tenant, data_dir) as (paxml, tenant_id):
+        result = paxml.export(tenant_id, first, last, now=datetime.now().astimezone())
     data = result.to_bytes()
     if out is None:
         sys.stdout.buffer.write(data)
@@ -148,21 +143,14 @@ def import_file(
     file: Path, tenant: str, dry_run: bool, xsd: Path | None, as_json: bool, data_dir: Path | None
 ) -> None:
     """Import the time transactions (tidtrans) of a PAXml file as a tenant's time entries."""
-    from fortnox_bridge.clock import SystemClock
-    from fortnox_bridge.engine.flow.entities import discover_entities
-    from fortnox_bridge.engine.flow.registry import discover_flows
-    from fortnox_bridge.flows.payroll.paxml_files import PaxmlFileRejected
     from fortnox_bridge.formats.errors import SchemaError
-    from fortnox_bridge.services.paxml import import_paxml, time_entry_writer
+    from fortnox_bridge.services.paxml import PaxmlFileRejected
 
     with opened(file) as stream:
         data = stream.read()
-    with _tenant_store(tenant, data_dir) as (sessions, tenant_id):
-        writer = time_entry_writer(discover_entities(), discover_flows())
+    with _paxml_service(tenant, data_dir) as (paxml, tenant_id):
         try:
-            report, _ = import_paxml(
-                sessions, SystemClock(), writer, tenant_id, data, dry_run=dry_run, xsd=xsd
-            )
+            report = paxml.import_file(tenant_id, data, dry_run=dry_run, xsd=xsd)
         except PaxmlFileRejected as exc:
             for finding in exc.findings[:50]:
                 typer.echo(finding.describe(), err=True)
@@ -177,7 +165,7 @@ def import_file(
 
 
 def _print_import(file: Path, report: ImportReport) -> None:
-    from fortnox_bridge.flows.payroll.paxml_files import plural
+    from fortnox_bridge.services.paxml import plural
 
     for finding in report.findings:
         typer.echo(f"warning: {finding.describe()}")

@@ -1,7 +1,7 @@
 """Where the host absences on an absence type stand, for the type's change operations.
 
 An absence type reaches Fortnox with what uses it: the salary days of reported time
-(:mod:`~fortnox_bridge.flows.payroll.salary_days`) and, when the tenant sends absences
+(:mod:`~fortnox_bridge.flows.payroll.salary_day_build`) and, when the tenant sends absences
 (``hr.absence.push`` on), the absence transactions of its absences. Its operation succeeds once
 every absence on it is in Fortnox as the host has it (its link agrees at its version), and is
 held while the run held one back or Fortnox refused one, with that absence's reason.
@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from fortnox_bridge.engine.flow.results import ItemOutcome
-from fortnox_bridge.store.flow_configs import FlowConfigRepository
-from fortnox_bridge.store.links import LinkRepository
-from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.engine.sync.stored_view import StoredView
 
 #: The host entity of absences and the flow that writes them.
 ABSENCE, ABSENCE_FLOW = "absence", "hr.absence.push"
@@ -35,32 +31,19 @@ class AbsenceUse:
 
 
 def absence_use(
-    session: Session,
-    tenant_id: int,
+    view: StoredView,
     absence_type: str,
     items: Mapping[str, Sequence[ItemOutcome]],
 ) -> AbsenceUse:
     """Where the absences on ``absence_type`` stand (none count while ``hr.absence.push`` is
     off: nothing of them goes to Fortnox); ``items``: the run's items by flow."""
-    config = FlowConfigRepository(session).for_tenant(tenant_id).get(ABSENCE_FLOW)
-    if config is None or not config.enabled:
+    if not view.flow_enabled(ABSENCE_FLOW):
         return AbsenceUse(0)
-    links = LinkRepository(session)
-    records = [
-        r
-        for r in MirrorRepository(session).live(tenant_id, ABSENCE)
-        if r.payload.get("absence_type") == absence_type
-    ]
+    records = [r for r in view.live(ABSENCE) if r.payload.get("absence_type") == absence_type]
     found = {item.external_id: item for item in items.get(ABSENCE_FLOW, [])}
     waiting: str | None = None
     for record in records:
-        link = links.get(tenant_id, ABSENCE, record.external_id)
-        if (
-            link is not None
-            and link.state == "linked"
-            and link.synced_version is not None
-            and link.synced_version >= record.version
-        ):
+        if view.in_fortnox(ABSENCE, record.external_id, record.version):
             continue
         item = found.get(record.external_id)
         if item is not None and item.problem and item.outcome in ("failed", "skipped"):

@@ -33,12 +33,8 @@ from fortnox_bridge.flows.payroll.registers import (
     creator,
     gaps,
 )
-from fortnox_bridge.flows.payroll.salary_days import (
-    ENTITIES,
-    SALARY_DAYS,
-    SalaryDay,
-    split_day_id,
-)
+from fortnox_bridge.flows.payroll.salary_day_build import ENTITIES, SalaryDay, split_day_id
+from fortnox_bridge.flows.payroll.salary_days import SALARY_DAYS
 from fortnox_bridge.formats.paxml.codes import (
     ABSENCE,
     ALIASES,

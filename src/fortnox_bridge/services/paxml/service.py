@@ -1,4 +1,4 @@
-"""PAXml 2.0 files of a tenant: its time entries of an interval and its staff exported as a file,
+"""The PAXml service: a tenant's time entries of an interval and its staff exported as a file,
 and the time transactions of a file imported as time entries.
 
 :func:`import_paxml` is the import as the API and ``fortnox-bridge paxml import`` run it: the
@@ -10,7 +10,7 @@ operation per created or changed entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,18 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity
-from fortnox_bridge.flows.payroll.paxml_files import (
-    ExportResult,
-    ImportReport,
-    check_interval,
-    export,
-    plan_import,
-)
+from fortnox_bridge.flows.payroll.paxml_export import ExportResult, check_interval
+from fortnox_bridge.flows.payroll.paxml_import import ImportReport
 from fortnox_bridge.services.errors import InvalidInput
 from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.paxml.files import export, plan_import
 from fortnox_bridge.services.records import EntityWriter, Incoming, Outcome
 
 ENTITY = "time_entry"
+#: Called with the finished import report inside the write's transaction.
+KeepReport = Callable[[Session, ImportReport], None]
 
 
 def time_entry_writer(entities: Sequence[HostEntity], flows: Sequence[type[Flow]]) -> EntityWriter:
@@ -47,7 +45,7 @@ def import_paxml(
     *,
     dry_run: bool = False,
     xsd: Path | None = None,
-    keep: Callable[[Session, ImportReport], None] | None = None,
+    keep: KeepReport | None = None,
 ) -> tuple[ImportReport, list[Outcome]]:
     """Import the time transactions of a PAXml file; the report and the write's outcomes.
 
@@ -108,15 +106,18 @@ class PaxmlService:
         self.hooks = hooks
         self.writer = time_entry_writer(entities, flows)
 
-    def export(self, tenant_id: int, start: date, end: date) -> ExportResult:
-        """The PAXml file of the time entries from ``start`` to ``end`` and the staff."""
+    def export(
+        self, tenant_id: int, start: date, end: date, *, now: datetime | None = None
+    ) -> ExportResult:
+        """The PAXml file of the time entries from ``start`` to ``end`` and the staff; ``now``
+        (the export time in the header) defaults to the clock's."""
         problem = check_interval(start, end)
         if problem is not None:
             raise InvalidInput(
                 problem, code="invalid_interval", field=("query", "to"), value=str(end)
             )
         with self.sessions.begin() as session:
-            return export(session, tenant_id, start, end, now=self.clock.now())
+            return export(session, tenant_id, start, end, now=now or self.clock.now())
 
     def import_file(
         self,
@@ -124,12 +125,20 @@ class PaxmlService:
         data: bytes,
         *,
         dry_run: bool,
-        keep: Callable[[Session, ImportReport], None] | None = None,
+        xsd: Path | None = None,
+        keep: KeepReport | None = None,
     ) -> ImportReport:
-        """Import a file (see :func:`import_paxml`) and tell the engine about stored entries a
-        push flow reads."""
+        """Import a file (see :func:`import_paxml`; ``xsd``: check the file against it first)
+        and tell the engine about stored entries a push flow reads."""
         report, outcomes = import_paxml(
-            self.sessions, self.clock, self.writer, tenant_id, data, dry_run=dry_run, keep=keep
+            self.sessions,
+            self.clock,
+            self.writer,
+            tenant_id,
+            data,
+            dry_run=dry_run,
+            xsd=xsd,
+            keep=keep,
         )
         on_change = self.hooks.on_change
         if on_change is not None and self.writer.push_flows:
