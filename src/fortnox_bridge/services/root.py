@@ -25,12 +25,14 @@ from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.operations import OperationService
+from fortnox_bridge.services.overview import TenantOverview
 from fortnox_bridge.services.paxml import PaxmlService
 from fortnox_bridge.services.payroll_codes import PayrollCodes
 from fortnox_bridge.services.problems import ProblemService
 from fortnox_bridge.services.record_reads import RecordReader
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
+from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
 from fortnox_bridge.services.sync import SyncControl
 from fortnox_bridge.services.tenants import TenantService
@@ -65,6 +67,8 @@ class Services:
     operations: OperationService = field(init=False)
     paxml: PaxmlService = field(init=False)
     records: RecordReader = field(init=False)
+    sign_ins: SignInSessions = field(init=False)
+    overview: TenantOverview = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -87,6 +91,8 @@ class Services:
         self.payroll_codes = PayrollCodes(
             self.sessions, self.clock, hooks, self.flows, self.entities
         )
+        self.sign_ins = SignInSessions(self.sessions)
+        self.overview = TenantOverview(self.sessions)
 
 
 def build_services(

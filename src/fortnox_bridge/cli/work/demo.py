@@ -38,12 +38,12 @@ from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.runtime.stack import SandboxLink, open_store, sandbox_link
+from fortnox_bridge.services.passwords import hash_password, verify_password
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.users import AdminUserRepository
-from fortnox_bridge.web.passwords import hash_password, verify_password
 
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
