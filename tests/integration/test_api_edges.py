@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.services.root import build_services
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import create_web_app
@@ -93,7 +94,7 @@ def test_every_integer_parameter_of_the_api_and_the_ui_has_bounds(
 
 @pytest.fixture
 def web_context(sessions: sessionmaker[Session], clock: ManualClock) -> WebContext:
-    return WebContext(sessions=sessions, clock=clock, secret="edge test")
+    return WebContext(build_services(sessions, clock=clock), secret="edge test")
 
 
 async def test_ids_out_of_range_get_the_422_shape_on_every_api_route(

@@ -28,12 +28,13 @@ from fortnox_bridge.sandbox import create_app as create_sandbox
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.root import build_services
+from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
-from fortnox_bridge.web.users import create_admin
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 from .conftest import SANDBOX_URL, Bridge
@@ -353,10 +354,8 @@ def ui(
     consent = _consent(sandbox_state, faulty_transport)
     consent.browser_auth_url = "/sandbox"
     context = WebContext(
-        sessions=sessions,
-        clock=clock,
+        build_services(sessions, clock=clock, hooks=ApiHooks(service=revoking.service)),
         secret=session_secret("test key"),
-        hooks=ApiHooks(service=revoking.service),
         connections=revoking.connections,
         consent=consent,
     )

@@ -36,13 +36,14 @@ from fortnox_bridge.engine.outbox.outbound import (
 from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
 from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.services.root import build_services
+from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import WebhookAttempt
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
-from fortnox_bridge.web.users import create_admin
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 from .conftest import free_port
@@ -277,8 +278,9 @@ def test_the_admin_ui_refuses_an_internal_url_next_to_the_field_in_both_language
     sessions: sessionmaker[Session], clock: ManualClock, cipher: TokenCipher, host: Tenant
 ) -> None:
     create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
-    context = WebContext(sessions=sessions, clock=clock, secret=session_secret("test key"))
-    context.hooks = ApiHooks(cipher=cipher, outbound=OutboundPolicy(resolver=names))
+    hooks = ApiHooks(cipher=cipher, outbound=OutboundPolicy(resolver=names))
+    services = build_services(sessions, clock=clock, hooks=hooks)
+    context = WebContext(services, secret=session_secret("test key"))
     app = create_app(sessions, clock=clock)
     install_web(app, context)
     with TestClient(app, base_url="http://bridge.test", follow_redirects=False) as browser:

@@ -21,6 +21,7 @@ from fortnox_bridge.engine.tenancy.crypto import load_secret_key
 from fortnox_bridge.runtime.jobs import Jobs
 from fortnox_bridge.runtime.stack import Stack
 from fortnox_bridge.sandbox.app import BrowserPages
+from fortnox_bridge.services.root import build_services
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
@@ -99,19 +100,22 @@ def web_context(
 
         redis = redis_asyncio.Redis.from_url(config.redis_url)
         throttle = SignInThrottle(stack.clock, RedisStrikes(redis))
+    services = build_services(
+        stack.sessions,
+        clock=stack.clock,
+        settings=config,
+        hooks=hooks,
+        flows=stack.flows,
+        jobs=jobs or BackgroundJobs(),
+    )
     return WebContext(
+        services,
         throttle=throttle,
         consent=consent_setup(stack),
         scheduler=scheduler,
-        sessions=stack.sessions,
-        clock=stack.clock,
         secret=session_secret(load_secret_key(config.data_dir, configured)),
-        settings=config,
-        hooks=hooks,
         connections=stack.connections,
-        flows=stack.flows,
         secure_cookies=bool(config.public_url and config.public_url.startswith("https://")),
-        jobs=jobs or BackgroundJobs(),
     )
 
 

@@ -28,12 +28,14 @@ from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
 from fortnox_bridge.services.operations import OperationService
+from fortnox_bridge.services.overview import TenantOverview
 from fortnox_bridge.services.paxml import PaxmlService
 from fortnox_bridge.services.payroll_codes import PayrollCodes
 from fortnox_bridge.services.problems import ProblemService
 from fortnox_bridge.services.record_reads import RecordReader
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
+from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
 from fortnox_bridge.services.sync import SyncControl
 from fortnox_bridge.services.tenant_admin import TenantAdmin
@@ -76,6 +78,8 @@ class Services:
     tenant_admin: TenantAdmin = field(init=False)
     tenant_status: TenantStatusReader = field(init=False)
     demo: DemoSeeder = field(init=False)
+    sign_ins: SignInSessions = field(init=False)
+    overview: TenantOverview = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -103,6 +107,8 @@ class Services:
         self.tenant_admin = TenantAdmin(self.sessions, self.clock, self.flows)
         self.tenant_status = TenantStatusReader(self.sessions)
         self.demo = DemoSeeder(self.sessions, self.clock)
+        self.sign_ins = SignInSessions(self.sessions)
+        self.overview = TenantOverview(self.sessions)
 
 
 def build_services(

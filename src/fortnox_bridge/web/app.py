@@ -16,11 +16,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from fortnox_bridge.headers import SecuredFastAPI, ui_headers
-from fortnox_bridge.store.users import AdminUserRepository
+from fortnox_bridge.services.passwords import SignInBusy
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import LANGUAGES
 from fortnox_bridge.web.pages import page_routers
-from fortnox_bridge.web.passwords import SignInBusy, hash_password, needs_rehash, verify_password
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import (
     Csrf,
@@ -30,6 +29,7 @@ from fortnox_bridge.web.security import (
     root,
     sign_in,
     sign_out,
+    timeouts,
     web_context,
 )
 from fortnox_bridge.web.throttle import SignInThrottle
@@ -42,8 +42,6 @@ DEVICE_COOKIE = "fortnox_bridge_device"
 DEVICE_AGE = timedelta(days=90)
 #: How long a busy sign-in is asked to wait before trying again.
 BUSY_RETRY_SECONDS = 2
-#: A hash to check against when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = hash_password("not a password of anyone")
 
 
 def _wants_html(request: Request) -> bool:
@@ -238,23 +236,13 @@ def _check_password(
 ) -> bool:
     """Whether the password is right (the session starts then); Argon2 runs here, with no
     database connection held meanwhile."""
-    with context.sessions.begin() as session:
-        user = AdminUserRepository(session).by_email(email)
-        known = user.password_hash if user is not None else _DUMMY_HASH
-    if not verify_password(known, password) or user is None:
+    started = context.services.sign_ins.sign_in(email, password, now, timeouts(context.settings))
+    if started is None:
         return False
-    rehashed = hash_password(password) if needs_rehash(known) else None
-    with context.sessions.begin() as session:
-        user = AdminUserRepository(session).get(user.id)
-        if user is None or user.disabled or user.password_hash != known:
-            return False  # disabled, or a new password, while this one was checked
-        if rehashed is not None:
-            user.password_hash = rehashed
-        user.last_login_at = now
-        sign_in(request, session, user.id, now)
-        if "language" not in request.session:
-            request.session["language"] = user.language
-        return True
+    sign_in(request, started.token)
+    if "language" not in request.session:
+        request.session["language"] = started.language
+    return True
 
 
 @signin.post("/login", response_class=HTMLResponse)

@@ -16,16 +16,14 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.config import Settings
-from fortnox_bridge.store.models import AdminSession
-from fortnox_bridge.store.users import AdminSessionRepository, AdminUserRepository
+from fortnox_bridge.services.sessions import Timeouts
 from fortnox_bridge.web.context import WebContext
 
 CSRF_FIELD = "csrf_token"
@@ -78,17 +76,20 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def sign_in(request: Request, session: Session, user_id: int, now: datetime) -> None:
-    """Start a fresh session for the user (a new CSRF token too: no session fixation)."""
+def timeouts(settings: Settings) -> Timeouts:
+    """How long a session lasts under ``settings``."""
+    return Timeouts(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def sign_in(request: Request, token: str) -> None:
+    """Keep a fresh session's token in the cookie (a new CSRF token too: no session
+    fixation)."""
     language = request.session.get("language")
     request.session.clear()
-    settings = web_context(request).settings
-    sessions = AdminSessionRepository(session)
-    sessions.purge(  # every user's timed-out sessions, so the table stays small
-        idle_since=now - timedelta(minutes=settings.session_idle_minutes),
-        started_before=now - timedelta(hours=settings.session_absolute_hours),
-    )
-    request.session[SESSION_KEY] = sessions.start(user_id, now=now)
+    request.session[SESSION_KEY] = token
     if language:
         request.session["language"] = language
     csrf_token(request)
@@ -98,19 +99,11 @@ def sign_out(request: Request) -> None:
     """End the session, in the store too (the chosen language stays in the cookie)."""
     token = request.session.get(SESSION_KEY)
     if isinstance(token, str):
-        with web_context(request).sessions.begin() as session:
-            AdminSessionRepository(session).end(token)
+        web_context(request).services.sign_ins.end(token)
     language = request.session.get("language")
     request.session.clear()
     if language:
         request.session["language"] = language
-
-
-def timed_out(found: AdminSession, now: datetime, settings: Settings) -> bool:
-    """Whether a session is over: idle too long, or signed in too long ago."""
-    idle = timedelta(minutes=settings.session_idle_minutes)
-    absolute = timedelta(hours=settings.session_absolute_hours)
-    return now - found.last_seen_at >= idle or now - found.created_at >= absolute
 
 
 def current_user(request: Request) -> SignedIn:
@@ -118,17 +111,11 @@ def current_user(request: Request) -> SignedIn:
     token = request.session.get(SESSION_KEY)
     if isinstance(token, str):
         context = web_context(request)
-        now = context.clock.now()
-        with context.sessions.begin() as session:
-            found = AdminSessionRepository(session).find(token)
-            if found is not None and timed_out(found, now, context.settings):
-                session.delete(found)
-            elif found is not None:
-                user = AdminUserRepository(session).get(found.user_id)
-                if user is not None and not user.disabled:
-                    if now - found.last_seen_at >= TOUCH_EVERY:
-                        found.last_seen_at = now
-                    return SignedIn(user.id, user.email, user.name, user.language)
+        user = context.services.sign_ins.user_of(
+            token, context.clock.now(), timeouts(context.settings), touch_every=TOUCH_EVERY
+        )
+        if user is not None:
+            return SignedIn(user.id, user.email, user.name, user.language)
     for key in (SESSION_KEY, "user_id", "generation"):  # the language and a form's token stay
         request.session.pop(key, None)
     path = request.url.path[len(root(request)) :] or "/"

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
-from fortnox_bridge.services.status import SYNC_KINDS, LightFacts, light_facts
+from fortnox_bridge.services.status import SYNC_KINDS, LightFacts
 from fortnox_bridge.web.i18n import N_
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "TenantStatus",
     "light_for",
     "tenant_light",
-    "tenant_status",
 ]
 
 Color = Literal["green", "amber", "red", "grey"]
@@ -76,11 +74,6 @@ def light_for(status: TenantStatus) -> Light:
     if status.last_run == "partial":
         return Light("amber", N_("Some records failed in the last run"))
     return Light("green", N_("Connected, nothing needs attention"))
-
-
-def tenant_status(session: Session, tenant_id: int) -> TenantStatus:
-    """Read a tenant's connection state, open problems and conflicts, and last run."""
-    return light_facts(session, tenant_id)
 
 
 def tenant_light(request: Request, tenant_id: int) -> dict[str, str]:

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.web import passwords
+from fortnox_bridge.services import passwords
+from fortnox_bridge.services.root import build_services
+from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
-from fortnox_bridge.web.users import create_admin
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 
@@ -30,13 +31,13 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def web_context(sessions: sessionmaker[Session], clock: ManualClock) -> WebContext:
     """The UI's context over the test store, with one admin user."""
     create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
-    return WebContext(sessions=sessions, clock=clock, secret=session_secret("test key"))
+    return WebContext(build_services(sessions, clock=clock), secret=session_secret("test key"))
 
 
 @pytest.fixture
 def bridge_app(web_context: WebContext) -> FastAPI:
     """The bridge's server with the UI mounted."""
-    app = create_app(web_context.sessions, clock=web_context.clock)
+    app = create_app(web_context.services.sessions, clock=web_context.clock)
     install_web(app, web_context)
     return app
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.services.passwords import verify_password
 from fortnox_bridge.store.models import AdminUser
 from fortnox_bridge.store.users import AdminUserRepository
-from fortnox_bridge.web.passwords import verify_password
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 

@@ -16,13 +16,14 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.root import build_services
+from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
-from fortnox_bridge.web.users import create_admin
 from integration.conftest import Bridge, Put, employee
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
@@ -34,7 +35,8 @@ async def ui(
     """A signed-in client of the UI with the engine (service) beside it."""
     create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
     hooks = ApiHooks(service=bridge.service)
-    context = WebContext(sessions=sessions, clock=clock, secret=session_secret("k"), hooks=hooks)
+    services = build_services(sessions, clock=clock, hooks=hooks)
+    context = WebContext(services, secret=session_secret("k"))
     app = create_app(sessions, clock=clock, hooks=hooks)
     install_web(app, context)
     async with httpx.AsyncClient(

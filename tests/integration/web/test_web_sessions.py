@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
+from fortnox_bridge.services.users import set_password
 from fortnox_bridge.store.models import AdminSession
 from fortnox_bridge.store.users import AdminSessionRepository, AdminUserRepository
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.users import set_password
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, sign_in_as, sign_out
 
 COOKIE = "fortnox_bridge_session"

@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.services import sessions as sign_in_sessions
+from fortnox_bridge.services.passwords import PasswordChecks, SignInBusy
 from fortnox_bridge.web import app as web_app
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.passwords import PasswordChecks, SignInBusy
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of, sign_in_as, sign_out
 
 ATTACKER = ("198.51.100.7", 50000)
@@ -138,13 +139,13 @@ def test_unknown_addresses_cost_a_check_as_dear_as_a_real_password(
     browser_at: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checked: list[str] = []
-    real = web_app.verify_password
+    real = sign_in_sessions.verify_password
 
     def verify(password_hash: str, password: str) -> bool:
         checked.append(password_hash)
         return real(password_hash, password)
 
-    monkeypatch.setattr(web_app, "verify_password", verify)
+    monkeypatch.setattr(sign_in_sessions, "verify_password", verify)
     assert sign_in_as(browser_at(ATTACKER), "nobody@example.se", WRONG).status_code == 400
     assert len(checked) == 1
     production = PasswordHasher()

@@ -25,8 +25,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from fortnox_bridge.services.passwords import PasswordChecks
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.passwords import PasswordChecks
 from fortnox_bridge.web.throttle import Rule, SignInThrottle
 from integration.conftest import free_port
 from integration.web.support import csrf_of

@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-from fortnox_bridge.web.passwords import (
+from fortnox_bridge.services.passwords import (
     WeakPassword,
     check_strength,
     hash_password,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.web.passwords import PasswordChecks, SignInBusy
+from fortnox_bridge.services.passwords import PasswordChecks, SignInBusy
 from fortnox_bridge.web.throttle import (
     CAP,
     MemoryStrikes,

@@ -37,7 +37,7 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.runtime.stack import SandboxLink, Store, open_store, sandbox_link
 from fortnox_bridge.services.demo import DemoData, DemoPlan, Passwords
-from fortnox_bridge.web.passwords import hash_password, verify_password
+from fortnox_bridge.services.passwords import hash_password, verify_password
 
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).

@@ -17,12 +17,13 @@ from rich.table import Table
 from fortnox_bridge.cli.work.keys import _store, _when
 from fortnox_bridge.cli.work.runtime import refuse, settings
 from fortnox_bridge.clock import SystemClock
-from fortnox_bridge.store.users import AdminUserRepository
-from fortnox_bridge.web.users import (
+from fortnox_bridge.services.users import (
     InvalidUser,
     UserExists,
     WeakPassword,
+    all_admins,
     create_admin,
+    set_disabled,
     set_password,
 )
 
@@ -58,9 +59,9 @@ def create_user(
 def list_users(data_dir: Path | None) -> None:
     """``users list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
+    with _store(config) as sessions:
         table = Table("id", "e-mail", "name", "language", "state", "last sign-in")
-        for user in AdminUserRepository(session).all():
+        for user in all_admins(sessions):
             state = "disabled" if user.disabled else "active"
             table.add_row(
                 str(user.id),
@@ -88,10 +89,9 @@ def change_password(email: str, password_stdin: bool, data_dir: Path | None) -> 
 def disable_user(email: str, enable: bool, data_dir: Path | None) -> None:
     """``users disable``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions, sessions.begin() as session:
-        users = AdminUserRepository(session)
-        user = users.by_email(email)
-        if user is None:
-            raise refuse(console, f"no admin user with the e-mail address {email}")
-        users.set_disabled(user, not enable)
+    with _store(config) as sessions:
+        try:
+            set_disabled(sessions, email=email, disabled=not enable)
+        except LookupError as exc:
+            raise refuse(console, str(exc)) from None
     console.print(f"{email} is {'enabled' if enable else 'disabled'}.")

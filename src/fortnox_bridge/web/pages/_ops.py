@@ -7,12 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.paging import MAX_ID
-from fortnox_bridge.store.models import Tenant
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.services.tenants import Tenant
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import SignedIn, web_context
@@ -29,12 +27,9 @@ def context(request: Request) -> WebContext:
     return web_context(request)
 
 
-def tenant_or_404(request: Request, session: Session, tenant_id: int) -> Tenant:
-    """The tenant ``tenant_id``, or a 404 page."""
-    tenant = TenantRepository(session).get(tenant_id) if 0 < tenant_id < 2**31 else None
-    if tenant is None:
-        raise HTTPException(404, gettext(request, "There is no tenant %(id)s.", id=tenant_id))
-    return tenant
+def no_tenant(request: Request, tenant_id: int) -> HTTPException:
+    """The 404 page of a tenant that does not exist."""
+    return HTTPException(404, gettext(request, "There is no tenant %(id)s.", id=tenant_id))
 
 
 def tenant_of(request: Request, tenant_id: int) -> Tenant:
@@ -42,9 +37,7 @@ def tenant_of(request: Request, tenant_id: int) -> Tenant:
     try:
         return context(request).services.tenants.get(tenant_id)
     except NotFound:
-        raise HTTPException(
-            404, gettext(request, "There is no tenant %(id)s.", id=tenant_id)
-        ) from None
+        raise no_tenant(request, tenant_id) from None
 
 
 def ensure_tenant(request: Request, tenant_id: int) -> None:

@@ -35,7 +35,6 @@ from fortnox_bridge.web.pages._ops import (
     ensure_tenant,
     fragment,
     tenant_of,
-    tenant_or_404,
     tenant_page,
 )
 from fortnox_bridge.web.render import flash, gettext
@@ -298,8 +297,7 @@ async def apply_plan(request: Request, tenant_id: TenantId, user: User) -> Respo
 def apply_progress(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Live progress of applying the plan."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
+    tenant = tenant_of(request, tenant_id)
     plan = _plan(web, tenant.id)
     return fragment(
         request,

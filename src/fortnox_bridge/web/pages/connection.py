@@ -25,8 +25,6 @@ from fortnox_bridge.engine.errors import EngineError, SharedCompanyError
 from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.fortnox.tokens import TokenSet
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.consent import (
     CALLBACK_PATH,
     ConsentApp,
@@ -83,10 +81,7 @@ async def _start(request: Request, context: WebContext, tenant_id: int, via: Via
         pending = dict(request.session.get(SESSION_KEY, {}))
         pending[str(tenant_id)] = nonce
         request.session[SESSION_KEY] = pending
-    with context.sessions.begin() as session:
-        connection = ConnectionRepository(session).for_tenant(tenant_id)
-        new = connection is None
-    if new:
+    if not context.services.overview.has_connection(tenant_id):
         await connections_of(context).transition(
             tenant_id, "pending_auth", "approval asked for in the admin UI"
         )
@@ -124,9 +119,8 @@ async def connection_link(request: Request, token: str) -> Response:
     context = web_context(request)
     try:
         tenant_id = read_link_token(context.secret, token)
-        with context.sessions.begin() as session:
-            if TenantRepository(session).get(tenant_id) is None:
-                raise StateRefused(N_("this connection link is for a tenant that no longer exists"))
+        if context.services.overview.name_of(tenant_id) is None:
+            raise StateRefused(N_("this connection link is for a tenant that no longer exists"))
         if context.consent is None:
             raise StateRefused(NO_CONSENT)
         return await _start(request, context, tenant_id, "link")
@@ -242,9 +236,7 @@ def _ask_to_share(
     token = secrets.token_urlsafe(24)
     _waiting_shared[token] = _Shared(state, tokens, app, company, now + SHARED_WAIT)
     request.session[SHARED_KEY] = token
-    with context.sessions.begin() as session:
-        tenant = TenantRepository(session).get(state.tenant_id)
-        name = tenant.name if tenant else str(state.tenant_id)
+    name = context.services.overview.name_of(state.tenant_id) or str(state.tenant_id)
     return render(
         request,
         "tenants_connect_shared.html",
@@ -316,11 +308,8 @@ async def _connect(
         + (", sharing the company with another tenant" if shared else ""),
         confirm_shared_company=shared,
     )
-    with context.sessions.begin() as session:
-        tenant = TenantRepository(session).get(tenant_id)
-        if tenant is not None and tenant.fortnox_tenant_id is None and tokens.tenant_id:
-            tenant.fortnox_tenant_id = tokens.tenant_id
-        name = tenant.name if tenant else str(tenant_id)
+    noted = context.services.overview.note_company(tenant_id, tokens.tenant_id)
+    name = noted if noted is not None else str(tenant_id)
     service = context.hooks.service
     if service is not None:
         try:

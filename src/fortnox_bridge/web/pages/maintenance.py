@@ -23,7 +23,7 @@ from fortnox_bridge.web.pages._ops import (
     TenantId,
     context,
     ensure_tenant,
-    tenant_or_404,
+    tenant_of,
     tenant_page,
 )
 from fortnox_bridge.web.pages.runs import run_row
@@ -86,8 +86,7 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
+    tenant = tenant_of(request, tenant_id)
     resyncs = _resyncs(request)
     proposal = resyncs.proposal(tenant.id)
     runs = [run_row(r) for r in resyncs.latest(tenant.id, limit=10)]
@@ -171,9 +170,7 @@ def maintenance_page(request: Request, tenant_id: TenantId, user: User) -> Respo
 @router.post("/tenants/{tenant_id}/maintenance/preview", response_class=HTMLResponse)
 async def preview(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Step two: the widened interval and what will be deleted, written and left alone."""
-    web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
+    tenant = tenant_of(request, tenant_id)
     wanted, refused = await _checked(request, user, tenant_id)
     if refused is not None or wanted is None:
         assert refused is not None

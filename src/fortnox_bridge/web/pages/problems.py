@@ -12,7 +12,7 @@ from fortnox_bridge.web.pages._ops import (
     TenantId,
     context,
     ensure_tenant,
-    tenant_or_404,
+    tenant_of,
     tenant_page,
 )
 from fortnox_bridge.web.render import flash, gettext
@@ -34,8 +34,7 @@ def problems_page(
     for name in STATES:
         if state == name:
             wanted = name
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
+    tenant = tenant_of(request, tenant_id)
     problems = web.services.problems.recent(tenant.id, wanted, LIST_LIMIT)
     return tenant_page(
         request,

@@ -13,20 +13,25 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fortnox_bridge.engine.outbox.events import EVENT_TYPES
 from fortnox_bridge.engine.outbox.outbound import OutboundRefused
 from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
-from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
+from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, Unavailable
+from fortnox_bridge.services.tenants import TenantChanges
 from fortnox_bridge.services.webhooks import MAX_ENDPOINTS, outbound_policy
-from fortnox_bridge.store.models import Tenant, WebhookEndpoint
-from fortnox_bridge.store.tenants import TenantRepository
-from fortnox_bridge.store.webhooks import WebhookRepository
+from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import RecordId, TenantId, context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import (
+    RecordId,
+    TenantId,
+    context,
+    no_tenant,
+    tenant_of,
+    tenant_page,
+)
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 from fortnox_bridge.web.views import KeyForm, delivery_view, key_view, webhook_view
@@ -91,10 +96,9 @@ def _page(
     **values: Any,
 ) -> Response:
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        keys = [key_view(row) for row in TenantRepository(session).api_keys(tenant.id)]
-        hooks = _webhooks(session, tenant)
+    tenant = tenant_of(request, tenant_id)
+    keys = [key_view(row) for row in web.services.overview.api_keys(tenant.id)]
+    hooks = _webhooks(web, tenant.id)
     shown = _revealed(request, tenant.id)
     values.update(shown)
     values.setdefault("recipients", "\n".join(tenant.notify_emails or []))
@@ -119,11 +123,11 @@ def _page(
     return page
 
 
-def _webhooks(session: Session, tenant: Tenant) -> list[dict[str, Any]]:
-    repo = WebhookRepository(session)
+def _webhooks(web: WebContext, tenant_id: int) -> list[dict[str, Any]]:
+    service = web.services.webhooks
     found = []
-    for endpoint in repo.page(tenant.id, after_id=0, limit=MAX_ENDPOINTS):
-        recent = repo.deliveries(endpoint.id, status=None, before_id=None, limit=5)
+    for endpoint in service.all(tenant_id):
+        recent, _ = service.deliveries(tenant_id, endpoint.id, status=None, cursor=None, limit=5)
         found.append(
             {
                 "endpoint": webhook_view(endpoint),
@@ -170,9 +174,11 @@ async def save_recipients(request: Request, tenant_id: TenantId, user: User) -> 
         )
     if errors:
         return _page(request, user, tenant_id, recipients=text, errors=errors, status_code=400)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        tenant.notify_emails = list(dict.fromkeys(address.lower() for address in addresses))
+    recipients = list(dict.fromkeys(address.lower() for address in addresses))
+    try:
+        web.services.tenants.change(tenant_id, TenantChanges(recipients=recipients))
+    except NotFound:
+        raise no_tenant(request, tenant_id) from None
     flash(request, gettext(request, "Recipients saved."))
     return _back(request, tenant_id, "recipients")
 
@@ -190,11 +196,8 @@ async def create_key(request: Request, tenant_id: TenantId, user: User) -> Respo
         errors["scope"] = gettext(request, "Choose read or read and write.")
     if errors or wanted is None:
         return _page(request, user, tenant_id, key_form=values, errors=errors, status_code=400)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        issued = TenantRepository(session).create_api_key(
-            tenant.id, label=wanted.label, scope=wanted.scope, now=web.clock.now()
-        )
+    tenant = tenant_of(request, tenant_id)
+    issued = web.services.tenants.issue_key(tenant.id, label=wanted.label, scope=wanted.scope)
     _show_once(
         request,
         tenant_id,
@@ -207,16 +210,13 @@ async def create_key(request: Request, tenant_id: TenantId, user: User) -> Respo
 def revoke_key(request: Request, tenant_id: TenantId, key_id: RecordId, user: User) -> Response:
     """Revoke a key: it stops working at once."""
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        tenants = TenantRepository(session)
-        row = tenants.api_key(key_id) if 0 < key_id < 2**31 else None
-        if row is None or row.tenant_id != tenant.id:
-            raise HTTPException(
-                404, gettext(request, "This tenant has no API key %(id)s.", id=key_id)
-            )
-        tenants.revoke_api_key(row, now=web.clock.now())
-        label = row.label
+    tenant = tenant_of(request, tenant_id)
+    try:
+        label = web.services.tenants.revoke_key(tenant.id, key_id, own_key_id=None).label
+    except NotFound:
+        raise HTTPException(
+            404, gettext(request, "This tenant has no API key %(id)s.", id=key_id)
+        ) from None
     flash(request, gettext(request, "Key %(label)s revoked: it no longer works.", label=label))
     return _back(request, tenant_id, "api-keys")
 
@@ -243,17 +243,10 @@ def refused_address(request: Request, refused: OutboundRefused) -> str:
     )
 
 
-def _endpoint(
-    request: Request, session: Session, tenant_id: int, webhook_id: int
-) -> WebhookEndpoint:
-    found = (
-        WebhookRepository(session).get(tenant_id, webhook_id) if 0 < webhook_id < 2**31 else None
+def _no_endpoint(request: Request, webhook_id: int) -> HTTPException:
+    return HTTPException(
+        404, gettext(request, "This tenant has no webhook endpoint %(id)s.", id=webhook_id)
     )
-    if found is None:
-        raise HTTPException(
-            404, gettext(request, "This tenant has no webhook endpoint %(id)s.", id=webhook_id)
-        )
-    return found
 
 
 @router.post("/tenants/{tenant_id}/settings/webhooks", response_class=HTMLResponse)
@@ -292,31 +285,31 @@ async def create_webhook(request: Request, tenant_id: TenantId, user: User) -> R
         errors["__all__"] = gettext(
             request, "This bridge runs without its secret key, so it cannot keep webhook secrets."
         )
-    with web.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        if not errors and WebhookRepository(session).count(tenant.id) >= MAX_ENDPOINTS:
-            errors["__all__"] = gettext(
-                request, "At most %(max)s endpoints; delete one first.", max=MAX_ENDPOINTS
-            )
+    tenant = tenant_of(request, tenant_id)
+    if not errors and len(web.services.webhooks.all(tenant.id)) >= MAX_ENDPOINTS:
+        errors["__all__"] = _too_many(request)
     if errors or cipher is None:
         return _page(request, user, tenant_id, hook_form=values, errors=errors, status_code=400)
-    secret = new_secret()
-    with web.sessions.begin() as session:
-        endpoint = WebhookRepository(session).create(
-            tenant_id,
-            url=url,
-            event_types=types,
-            description=description,
-            secret_ciphertext=seal(cipher, EndpointSecrets(secret)),
-            now=web.clock.now(),
+    try:
+        made = await run_in_threadpool(
+            web.services.webhooks.create, tenant_id, url, types, description
         )
-        endpoint_id = endpoint.id
+    except (Conflict, InvalidInput) as exc:  # another endpoint or address since the checks
+        if isinstance(exc, Conflict):
+            errors["__all__"] = _too_many(request)
+        else:
+            errors["url"] = str(exc)
+        return _page(request, user, tenant_id, hook_form=values, errors=errors, status_code=400)
     _show_once(
         request,
         tenant_id,
-        {"new_secret": {"webhook_id": endpoint_id, "url": url, "secret": secret}},
+        {"new_secret": {"webhook_id": made.endpoint.id, "url": url, "secret": made.secret}},
     )
     return _back(request, tenant_id, "webhooks")
+
+
+def _too_many(request: Request) -> str:
+    return gettext(request, "At most %(max)s endpoints; delete one first.", max=MAX_ENDPOINTS)
 
 
 @router.post(
@@ -327,24 +320,21 @@ def rotate_webhook(
 ) -> Response:
     """A new signing secret (shown once); the old one keeps signing for 24 hours."""
     web = context(request)
-    cipher = web.hooks.cipher
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
-        endpoint = _endpoint(request, session, tenant_id, webhook_id)
-        if cipher is None:
-            raise HTTPException(
-                503,
-                gettext(
-                    request,
-                    "This bridge runs without its secret key, so it cannot keep webhook secrets.",
-                ),
-            )
-        now = web.clock.now()
-        secret, sealed, _until = rotate(
-            cipher, endpoint.secret_ciphertext, now=now, overlap=ROTATE_OVERLAP
-        )
-        endpoint.secret_ciphertext, endpoint.updated_at = sealed, now
-        url = endpoint.url
+    tenant_of(request, tenant_id)
+    hours = ROTATE_OVERLAP // timedelta(hours=1)
+    try:
+        made = web.services.webhooks.rotate_secret(tenant_id, webhook_id, overlap_hours=hours)
+    except NotFound:
+        raise _no_endpoint(request, webhook_id) from None
+    except Unavailable:
+        raise HTTPException(
+            503,
+            gettext(
+                request,
+                "This bridge runs without its secret key, so it cannot keep webhook secrets.",
+            ),
+        ) from None
+    url, secret = made.endpoint.url, made.secret
     _show_once(
         request,
         tenant_id,
@@ -361,11 +351,11 @@ def toggle_webhook(
     if action not in ("disable", "enable"):
         raise HTTPException(404, gettext(request, "There is no such action."))
     web = context(request)
-    with web.sessions.begin() as session:
-        tenant_or_404(request, session, tenant_id)
-        endpoint = _endpoint(request, session, tenant_id, webhook_id)
-        endpoint.active = action == "enable"
-        endpoint.updated_at = web.clock.now()
+    tenant_of(request, tenant_id)
+    try:
+        web.services.webhooks.change(tenant_id, webhook_id, active=action == "enable")
+    except NotFound:
+        raise _no_endpoint(request, webhook_id) from None
     flash(
         request,
         gettext(request, "Webhook endpoint enabled.")

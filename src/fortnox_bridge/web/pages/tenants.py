@@ -11,29 +11,24 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.jobs.scheduler import slot_at_or_before
-from fortnox_bridge.engine.tenancy import reconnect
-from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.models import Run, Tenant
-from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.services.errors import Conflict, NotFound
+from fortnox_bridge.services.overview import Connection, Run
+from fortnox_bridge.services.tenants import Tenant, TenantChanges
 from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
-from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
     NOT_CONNECTED,
     STATE_WORDS,
-    SYNC_KINDS,
     light_for,
     tenant_light,
-    tenant_status,
 )
 
 router = APIRouter()
@@ -81,22 +76,20 @@ def _tenants_page(
 ) -> Response:
     context = web_context(request)
     rows = []
-    with context.sessions.begin() as session:
-        for tenant in TenantRepository(session).all():
-            status = tenant_status(session, tenant.id)
-            light = light_for(status)
-            last = _last_sweep(session, tenant.id)
-            rows.append(
-                {
-                    "id": tenant.id,
-                    "name": tenant.name,
-                    "light": {"color": light.color, "text": gettext(request, light.text)},
-                    "state": gettext(request, STATE_WORDS.get(status.connection, "Unknown")),
-                    "last_sweep": when(last.finished_at or last.started_at) if last else "",
-                    "last_status": last.status if last else None,
-                    "problems": status.open_problems,
-                }
-            )
+    for row in context.services.overview.rows():
+        status, last = row.facts, row.last_sweep
+        light = light_for(status)
+        rows.append(
+            {
+                "id": row.tenant.id,
+                "name": row.tenant.name,
+                "light": {"color": light.color, "text": gettext(request, light.text)},
+                "state": gettext(request, STATE_WORDS.get(status.connection, "Unknown")),
+                "last_sweep": when(last.finished_at or last.started_at) if last else "",
+                "last_status": last.status if last else None,
+                "problems": status.open_problems,
+            }
+        )
     return render(
         request,
         "tenants.html",
@@ -116,17 +109,15 @@ async def add_tenant(request: Request, user: User) -> Response:
     form = {key: str(posted.get(key, "")) for key in ("name", "recipients")}
     parsed, errors = parse_form(NewTenant, form)
     if parsed is not None:
-        with context.sessions.begin() as session:
-            tenants = TenantRepository(session)
-            if tenants.by_name(parsed.name) is not None:
-                errors["name"] = gettext(
-                    request, "A tenant called %(name)s exists already.", name=parsed.name
-                )
-            else:
-                tenant = tenants.create(parsed.name, now=context.clock.now())
-                tenant.notify_emails = [str(address) for address in parsed.recipients]
-                session.flush()
-                tenant_id = tenant.id
+        try:
+            made = context.services.tenants.create(
+                parsed.name, TenantChanges(recipients=parsed.recipients)
+            )
+            tenant_id = made.tenant.id
+        except Conflict:
+            errors["name"] = gettext(
+                request, "A tenant called %(name)s exists already.", name=parsed.name
+            )
     if errors:
         if "name" in errors and not form["name"].strip():
             errors["name"] = gettext(request, "Give the tenant a name.")
@@ -162,38 +153,39 @@ def overview_page(
 ) -> Response:
     """The overview (with a preview's plan when given)."""
     context = web_context(request)
-    with context.sessions.begin() as session:
-        tenant = tenant_or_404(request, session, tenant_id)
-        light = tenant_light(request, tenant_id)
-        connection = _connection(request, session, tenant)
-        proposal = reconnect.proposal(session, tenant_id, context.clock, flows=context.flows)
-        last = _last_sweep(session, tenant_id)
-        last_run = _run_view(last) if last else None
-        next_sweep = _next_sweep(context, tenant, connection["state"])
-        return tenant_page(
-            request,
-            "tenant_overview.html",
-            user=user,
-            tenant=tenant,
-            tab="overview",
-            light=light,
-            status_code=status_code,
-            connection=connection,
-            proposal=proposal,
-            checklist=context.checklists.get(tenant_id),
-            last_run=last_run,
-            next_sweep=next_sweep,
-            preview=preview,
-            engine=context.hooks.service is not None,
-            consent=context.consent,
-            # Client credentials need the engine (it asks Fortnox for the token).
-            service_account=context.hooks.service is not None,
-            link=_connection_link(request, context, tenant_id),
-        )
+    services = context.services
+    try:
+        detail = services.overview.detail(tenant_id)
+    except NotFound:
+        raise no_tenant(request, tenant_id) from None
+    tenant = detail.tenant
+    light = tenant_light(request, tenant_id)
+    connection = _connection(request, detail.connection, tenant)
+    proposal = services.resync.proposal(tenant_id)
+    last_run = _run_view(detail.last_sweep) if detail.last_sweep else None
+    return tenant_page(
+        request,
+        "tenant_overview.html",
+        user=user,
+        tenant=tenant,
+        tab="overview",
+        light=light,
+        status_code=status_code,
+        connection=connection,
+        proposal=proposal,
+        checklist=context.checklists.get(tenant_id),
+        last_run=last_run,
+        next_sweep=_next_sweep(context, tenant, connection["state"]),
+        preview=preview,
+        engine=context.hooks.service is not None,
+        consent=context.consent,
+        # Client credentials need the engine (it asks Fortnox for the token).
+        service_account=context.hooks.service is not None,
+        link=_connection_link(request, context, tenant_id),
+    )
 
 
-def _connection(request: Request, session: Session, tenant: Tenant) -> dict[str, Any]:
-    row = ConnectionRepository(session).for_tenant(tenant.id)
+def _connection(request: Request, row: Connection | None, tenant: Tenant) -> dict[str, Any]:
     state = row.state if row else NOT_CONNECTED
     return {
         "state": state,
@@ -221,15 +213,6 @@ def _connection_link(request: Request, context: WebContext, tenant_id: int) -> s
     """A signed link (7 days) a tenant's Fortnox administrator opens to approve the bridge."""
     token = make_link_token(context.secret, tenant_id)
     return f"{bridge_base(request, context)}{root(request)}/connect/{token}"
-
-
-def _last_sweep(session: Session, tenant_id: int) -> Run | None:
-    return session.scalar(
-        select(Run)
-        .where(Run.tenant_id == tenant_id, Run.kind.in_(SYNC_KINDS), Run.status != "running")
-        .order_by(Run.started_at.desc(), Run.id.desc())
-        .limit(1)
-    )
 
 
 def _run_view(run: Run) -> dict[str, Any]:

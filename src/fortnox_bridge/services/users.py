@@ -1,18 +1,33 @@
-"""Creating and changing admin users (used by ``fortnox-bridge users`` and the demo)."""
+"""The people who sign in to the admin web UI: created, listed, given a new password, disabled
+and enabled again (used by ``fortnox-bridge users`` and the demo)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.services.passwords import WeakPassword, check_strength, hash_password
 from fortnox_bridge.store.users import AdminUserRepository, UserExists
-from fortnox_bridge.web.i18n import LANGUAGES
-from fortnox_bridge.web.passwords import WeakPassword, check_strength, hash_password
 
-__all__ = ["InvalidUser", "UserExists", "WeakPassword", "create_admin", "set_password"]
+__all__ = [
+    "LANGUAGES",
+    "AdminUser",
+    "CreatedUser",
+    "InvalidUser",
+    "UserExists",
+    "WeakPassword",
+    "all_admins",
+    "create_admin",
+    "set_disabled",
+    "set_password",
+]
+
+#: The languages a user's pages can be in.
+LANGUAGES = ("en", "sv")
 
 
 class InvalidUser(ValueError):
@@ -26,6 +41,18 @@ class CreatedUser:
     id: int
     email: str
     name: str
+
+
+@dataclass(frozen=True)
+class AdminUser:
+    """An admin user as lists show it (never the password hash)."""
+
+    id: int
+    email: str
+    name: str
+    language: str
+    disabled: bool
+    last_login_at: datetime | None
 
 
 def _address(email: str) -> str:
@@ -67,3 +94,23 @@ def set_password(sessions: sessionmaker[Session], *, email: str, password: str) 
         if user is None:
             raise LookupError(f"no admin user with the e-mail address {email}")
         users.set_password(user, hash_password(password))
+
+
+def all_admins(sessions: sessionmaker[Session]) -> list[AdminUser]:
+    """Every admin user, as the store lists them."""
+    with sessions.begin() as session:
+        return [
+            AdminUser(u.id, u.email, u.name, u.language, u.disabled, u.last_login_at)
+            for u in AdminUserRepository(session).all()
+        ]
+
+
+def set_disabled(sessions: sessionmaker[Session], *, email: str, disabled: bool) -> None:
+    """Disable a user (their sessions end) or enable them again; ``LookupError`` if there is
+    none."""
+    with sessions.begin() as session:
+        users = AdminUserRepository(session)
+        user = users.by_email(email)
+        if user is None:
+            raise LookupError(f"no admin user with the e-mail address {email}")
+        users.set_disabled(user, disabled)
