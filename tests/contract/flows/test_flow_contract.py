@@ -25,7 +25,7 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
-from .conftest import URL, Host
+from .conftest import SCOPES, URL, Host
 from .kits import KITS
 
 FLOWS = discover_flows()
@@ -36,7 +36,8 @@ PUSH = [
     for f in FLOWS
     if f.direction == "push" and not issubclass(f, DerivedFlow)
 ]
-PULL = [pytest.param(f, id=f.name) for f in FLOWS if f.direction == "pull"]
+# Imports (a register Fortnox owns, no push counterpart): test_flow_contract_import.py.
+PULL = [pytest.param(f, id=f.name) for f in FLOWS if f.flow_kind() == "pull"]
 LEASE = timedelta(seconds=120)
 
 
@@ -232,7 +233,7 @@ async def crash_during_first_writes(
     await harness.run()  # the prerequisites are in Fortnox first
     harness.host.put(harness.host_entity, dict(harness.kit.records))
     await control.add_fault("drop_response", method="POST", path_prefix=harness.path, count=1)
-    issued = await control.issue_tokens(company, ["salary"])
+    issued = await control.issue_tokens(company, SCOPES)
     crashing = FortnoxClient(
         access_token=issued["access_token"],
         api_url=URL,

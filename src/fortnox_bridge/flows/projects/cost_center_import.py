@@ -1,9 +1,10 @@
 """``projects.cost_center.pull``: Fortnox cost centres → the bridge (``/3/costcenters``).
 
-Fortnox owns the cost-centre register. Once a tenant turns the flow on, every sweep reads it (one request per 500 cost centres):
-a new cost centre is stored, a renamed (or deactivated) one is updated, one deleted in Fortnox
-is deleted; each change is announced on the event feed (``record.created``, ``record.changed``,
-``record.deleted`` of entity ``cost_center``, keyed by the code).
+Fortnox owns the cost-centre register. Once a tenant turns the flow on, every sweep reads it
+(one request per 500 cost centres): a new cost centre is stored, a renamed (or deactivated) one
+is updated, one deleted in Fortnox is deleted; each change is announced on the event feed
+(``record.created``, ``record.changed``, ``record.deleted`` of entity ``cost_center``, keyed by
+the code).
 """
 
 from __future__ import annotations
