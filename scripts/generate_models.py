@@ -51,6 +51,7 @@ RESOURCES = (
     ResourceSpec("project", "/3/projects", "ProjectNumber", "Projects."),
     ResourceSpec("cost_center", "/3/costcenters", "Code", "Cost centres."),
     ResourceSpec("customer", "/3/customers", "CustomerNumber", "Customers."),
+    ResourceSpec("supplier", "/3/suppliers", "SupplierNumber", "Suppliers; no DELETE."),
     ResourceSpec("article", "/3/articles", "ArticleNumber", "Articles."),
     ResourceSpec("order", "/3/orders", "DocumentNumber", "Orders."),
     ResourceSpec("invoice", "/3/invoices", "DocumentNumber", "Customer invoices."),

@@ -59,6 +59,7 @@ RECORDS: dict[str, dict[str, Any]] = {
     "absences": {"employee": "known", "absence_type": "known", "start": "2026-03-02"},
     "projects": {"number": "P1", "name": "Bygget"},
     "time-entries": {"employee": "known", "date": "2026-03-02", "hours": "8"},
+    "construction-projects": {"number": "10000", "name": "Skolan", "status_code": 50},
 }
 
 

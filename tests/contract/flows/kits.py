@@ -15,6 +15,8 @@ from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as PayrollAbsencePush
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
+from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
+from fortnox_bridge.flows.projects.project_export import ProjectExport
 from fortnox_bridge.fortnox import FortnoxClient
 
 Records = dict[str, dict[str, Any]]
@@ -69,6 +71,22 @@ class Kit:
     source: str | None = None
     #: ... and the id of the built record each becomes.
     built: dict[str, str] = field(default_factory=dict)
+
+
+def project(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid host project, ongoing."""
+    return {
+        "number": f"{10000 + number}",
+        "name": f"Kontraktsprojekt {number}",
+        "status_code": 50,
+        "start_date": "2026-01-05",
+        **extra,
+    }
+
+
+async def delete_cost_center(client: FortnoxClient, code: str) -> None:
+    """Delete a Fortnox cost centre."""
+    await client.cost_centers.delete(code)
 
 
 def absence(employee: str, day: str, **extra: Any) -> dict[str, Any]:
@@ -184,5 +202,26 @@ KITS: dict[str, Kit] = {
         remote_change=("phone1", "08-123 45 67", "phone"),
         remote_bad={"email": "inte-en-adress"},
         partial_list=True,  # the employee list has no address, dates or bank account
+    ),
+    "projects.construction_project.push": Kit(
+        flows=[ProjectExport],
+        records={f"p{n}": project(n) for n in range(1, 5)},
+        change=("p2", project(2, status_code=90), "status", "COMPLETED"),
+        fortnox_edit=("comments", "Ändrat i Fortnox"),
+        # Fortnox refuses a project leader over 50 characters (an older host version could
+        # have stored one).
+        bad=("p-bad", project(9, leader="L" * 60)),
+    ),
+    "projects.cost_center.pull": Kit(
+        flows=[CostCenterImport],
+        remote=[
+            {"code": "100", "description": "Bygg"},
+            {"code": "200", "description": "Anläggning"},
+            {"code": "300", "description": "Service", "active": False},
+        ],
+        remote_change=("description", "Bygg och mark", "name"),
+        # Longer than the bridge keeps a cost centre's name.
+        remote_bad={"description": "Kostnadsställe " * 10},
+        remote_delete=delete_cost_center,
     ),
 }

@@ -1,0 +1,1 @@
+"""The ``projects`` family: a project application's projects to Fortnox, registers back."""

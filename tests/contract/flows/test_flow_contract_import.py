@@ -1,0 +1,163 @@
+"""The flow contract for imports (a register Fortnox owns, read into the bridge), against the
+sandbox, on SQLite and PostgreSQL: first run, idle re-run, new and changed records in Fortnox,
+delete in Fortnox, 429 storm, crash while reading, bad Fortnox record. An import flow is covered
+by adding its kit (``kits.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.links import LinkRepository
+from fortnox_bridge.store.mirror import MirrorRepository
+
+from .conftest import SCOPES, URL, Host
+from .test_flow_contract import FLOWS, Crash, Harness
+
+IMPORT = [pytest.param(f, id=f.name) for f in FLOWS if f.flow_kind() == "import"]
+
+
+@pytest.fixture
+def harness(
+    request: pytest.FixtureRequest,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    tenant: int,
+    fortnox: FortnoxClient,
+    host: Host,
+) -> Harness:
+    return Harness(request.param, sessions, clock, tenant, fortnox, host)
+
+
+async def _import_first(harness: Harness) -> Any:
+    resource = getattr(harness.fortnox, harness.flow.resource)
+    for fields in harness.kit.remote:
+        await resource.create(fields)
+    result, _ = await harness.run()
+    return result
+
+
+def _stored(harness: Harness) -> dict[str, dict[str, Any]]:
+    """The live imported records, by external id."""
+    with harness.sessions.begin() as session:
+        rows = MirrorRepository(session).live(harness.tenant, harness.flow.entity)
+        return {row.external_id: dict(row.payload) for row in rows}
+
+
+def _remote_ids(harness: Harness) -> list[str]:
+    return sorted(str(fields[harness.flow.fortnox_id_field]) for fields in harness.kit.remote)
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_first_run_brings_every_record(harness: Harness) -> None:
+    result = await _import_first(harness)
+    assert (result.imported, result.failed) == (len(harness.kit.remote), 0)
+    assert (result.requests, result.write_requests) == (1, 0)
+    assert sorted(_stored(harness)) == _remote_ids(harness)
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_idle_rerun_reads_once_and_writes_nothing(
+    harness: Harness, control: SandboxControl, company: int
+) -> None:
+    await _import_first(harness)
+    before = await control.stats(company)
+    result, summary = await harness.run()
+    assert (result.unchanged, result.imported, result.updated) == (len(harness.kit.remote), 0, 0)
+    assert summary.requests <= 1
+    assert (await control.stats(company))["write_requests"] == before["write_requests"]
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_change_and_new_record_in_fortnox_reach_the_bridge(
+    harness: Harness,
+) -> None:
+    await _import_first(harness)
+    assert harness.kit.remote_change is not None
+    field, value, host_field = harness.kit.remote_change
+    external_id = _remote_ids(harness)[0]
+    resource = getattr(harness.fortnox, harness.flow.resource)
+    await resource.update(external_id, {field: value})
+    result, summary = await harness.run()
+    assert (result.updated, result.imported) == (1, 0)
+    assert sum(r.write_requests for r in summary.flows) == 0
+    assert _stored(harness)[external_id][host_field] == value
+    await resource.create({**harness.kit.remote[0], harness.flow.fortnox_id_field: "NY1"})
+    again, _ = await harness.run()
+    assert (again.imported, again.updated) == (1, 0)
+    assert "NY1" in _stored(harness)
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_delete_in_fortnox_deletes_in_the_bridge(harness: Harness) -> None:
+    await _import_first(harness)
+    assert harness.kit.remote_delete is not None
+    external_id = _remote_ids(harness)[0]
+    await harness.kit.remote_delete(harness.fortnox, external_id)
+    result, _ = await harness.run()
+    assert result.deleted == 1
+    assert external_id not in _stored(harness)
+    with harness.sessions.begin() as session:
+        assert LinkRepository(session).get(harness.tenant, harness.flow.entity, external_id) is None
+    again, _ = await harness.run()
+    assert again.deleted == 0
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_429_storm_is_ridden_out(
+    harness: Harness, control: SandboxControl, company: int
+) -> None:
+    await control.add_fault("429", count=3, method="GET")
+    result = await _import_first(harness)
+    assert (result.imported, result.failed) == (len(harness.kit.remote), 0)
+    assert (await control.stats(company))["responses_by_status"]["429"] == 3
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_crash_while_reading_changes_nothing_and_resumes(
+    harness: Harness, control: SandboxControl, company: int, faulty: Any
+) -> None:
+    class CrashOnRead(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "GET":
+                raise Crash
+            return await faulty.handle_async_request(request)
+
+    resource = getattr(harness.fortnox, harness.flow.resource)
+    for fields in harness.kit.remote:
+        await resource.create(fields)
+    issued = await control.issue_tokens(company, SCOPES)
+    crashing = FortnoxClient(
+        access_token=issued["access_token"], api_url=URL, transport=CrashOnRead()
+    )
+    with pytest.raises(Crash):
+        await harness.run(crashing)
+    await crashing.aclose()
+    assert _stored(harness) == {}
+    result, _ = await harness.run()
+    assert (result.imported, result.failed) == (len(harness.kit.remote), 0)
+    _idle, summary = await harness.run()
+    assert summary.requests <= 1
+
+
+@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+async def test_import_bad_fortnox_record_fails_alone(harness: Harness) -> None:
+    await _import_first(harness)
+    assert harness.kit.remote_bad is not None
+    external_id = _remote_ids(harness)[0]
+    before = _stored(harness)
+    await getattr(harness.fortnox, harness.flow.resource).update(
+        external_id, harness.kit.remote_bad
+    )
+    result, _ = await harness.run()
+    assert (result.failed, result.unchanged) == (1, len(harness.kit.remote) - 1)
+    (failure,) = result.failures
+    assert failure.external_id == external_id
+    assert "does not fit the host record" in failure.message
+    assert _stored(harness) == before
