@@ -104,7 +104,8 @@ class Idempotency:
     def finish(
         self, status_code: int, body: dict[str, Any], *, session: Transaction | None = None
     ) -> None:
-        """Keep the answer (in ``session``'s transaction when given)."""
+        """Keep the answer (in ``session``'s transaction when given: the write's transaction a
+        service hands to a route's callback; a service may take :attr:`claim` instead)."""
         if self._claim is not None:
             self._claim.finish(status_code, body, session=session)
 
