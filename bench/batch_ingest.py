@@ -31,6 +31,7 @@ from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.runtime.stack import open_store
+from fortnox_bridge.services.root import build_services
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -80,7 +81,7 @@ async def run_once(bodies: list[bytes], records: int, database_url: str) -> dict
                 label="b",
                 now=clock.now(),
             )
-        app = create_app(sessions, clock=clock)
+        app = create_app(build_services(sessions, clock=clock))
         async with httpx.AsyncClient(base_url=URL, transport=httpx.ASGITransport(app=app)) as http:
             await http.get("/healthz")  # the first request builds what FastAPI caches
             created_wall, created_cpu = await send(http, bodies, key)

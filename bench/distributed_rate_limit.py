@@ -61,7 +61,6 @@ from _distributed import (
     machine_busy,
     throwaway_database,
 )
-from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
@@ -72,6 +71,7 @@ from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.fortnox.ratelimit import RateLimit
 from fortnox_bridge.runtime.stack import open_stack
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.records import EntityWriter, Incoming
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.models import Tenant

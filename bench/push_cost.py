@@ -37,7 +37,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import event
 
 from _distributed import POSTGRES, cpu_seconds, load_average, throwaway_database
-from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import SystemClock
 from fortnox_bridge.config import Settings
@@ -45,6 +44,7 @@ from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.runtime.stack import open_stack
+from fortnox_bridge.services.records import EntityWriter, Incoming
 from fortnox_bridge.store.db import migrate, open_engine
 from fortnox_bridge.store.tenants import TenantRepository
 from rate_limit import sandbox_process

@@ -35,7 +35,6 @@ from cryptography.fernet import Fernet
 
 from _distributed import POSTGRES, Processes, bridge_env, load_average, throwaway_database
 from fortnox_bridge.api import create_app as create_api
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.tenancy.clients import FortnoxEndpoints
@@ -45,6 +44,8 @@ from fortnox_bridge.runtime.jobs import EmbeddedJobs
 from fortnox_bridge.runtime.stack import Stack, open_stack
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.root import build_services
 from fortnox_bridge.store.tenants import TenantRepository
 from race import cli, free_port
 
@@ -90,10 +91,12 @@ async def measure(
         key, company = await _connected_tenant(stack, transport)
         jobs = EmbeddedJobs(stack)  # serve's workers and debouncer, without its scheduler
         api = create_api(
-            stack.sessions,
-            clock=stack.clock,
-            flows=stack.flows,
-            hooks=ApiHooks(on_change=jobs.on_change, dispatcher=jobs.dispatcher),
+            build_services(
+                stack.sessions,
+                clock=stack.clock,
+                flows=stack.flows,
+                hooks=EngineHooks(on_change=jobs.on_change, dispatcher=jobs.dispatcher),
+            )
         )
         jobs.in_process.start()
         try:

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 KARIN = {"email": "karin.ek@example.se", "given_name": "Karin", "family_name": "Ek"}
@@ -30,7 +30,7 @@ def api_key(sessions: sessionmaker[Session]) -> str:
 async def api(
     sessions: sessionmaker[Session], clock: ManualClock, api_key: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(sessions, clock=clock))
+    transport = httpx.ASGITransport(app=api_app(sessions, clock=clock))
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=transport,

@@ -17,20 +17,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import ClientFactory
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import ApiKey, FlowConfig, Mapping, Problem, Run
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, Put
 
@@ -59,7 +59,7 @@ async def make_api(sessions: sessionmaker[Session], clock: ManualClock) -> Async
 
     async def make(
         tenant: int | None = None,
-        hooks: ApiHooks | None = None,
+        hooks: EngineHooks | None = None,
         settings: Settings | None = None,
     ) -> Api:
         with sessions.begin() as session:
@@ -68,7 +68,7 @@ async def make_api(sessions: sessionmaker[Session], clock: ManualClock) -> Async
                 tenant = tenants.create(f"Kontroll {len(clients)} AB", now=clock.now()).id
             writer = tenants.create_api_key(tenant, label="w", now=clock.now()).key
             reader = tenants.create_api_key(tenant, label="r", now=clock.now(), scope="read").key
-        app = create_app(sessions, clock=clock, hooks=hooks, settings=settings)
+        app = api_app(sessions, clock=clock, hooks=hooks, settings=settings)
         http = httpx.AsyncClient(
             base_url="http://bridge.test",
             transport=httpx.ASGITransport(app=app),
@@ -366,7 +366,7 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
     sessions: sessionmaker[Session],
 ) -> None:
     await bridge.connect()
-    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    api = await make_api(tenant=bridge.tenant, hooks=EngineHooks(service=bridge.service))
     put("employee", "e1", {"email": "a@x.se", "given_name": "Anna", "family_name": "Ek"})
     put("employee", "e2", {"email": "b@x.se", "given_name": "Bo", "family_name": "Ek"})
 
@@ -436,7 +436,7 @@ async def test_a_queued_sweep_runs_only_the_flows_asked_for(
     make_api: MakeApi, bridge: Bridge
 ) -> None:
     queue = Queue()
-    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(dispatcher=queue))
+    api = await make_api(tenant=bridge.tenant, hooks=EngineHooks(dispatcher=queue))
     some = await api.http.post("/api/v1/sync", json={"flows": ["hr.absence.push"] * 2})
     assert some.status_code == 202
     assert some.json()["job"]["flows"] == ["hr.absence.push"]
@@ -453,7 +453,7 @@ async def test_a_queued_sweep_runs_only_the_flows_asked_for(
 async def test_the_preflight_check_answers_with_the_checklist(
     bridge: Bridge, make_api: MakeApi
 ) -> None:
-    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    api = await make_api(tenant=bridge.tenant, hooks=EngineHooks(service=bridge.service))
     unconnected = (await api.http.post("/api/v1/connection/check")).json()
     assert unconnected["ok"] is False
     (line,) = unconnected["checks"]
@@ -485,7 +485,7 @@ async def timed(bridge: Bridge, put: Put, make_api: MakeApi) -> Api:
     for external_id, day in (("t1", "2026-01-05"), ("t2", "2026-01-20"), ("t3", "2026-02-02")):
         put("time_entry", external_id, {"employee": "e1", "date": day, "hours": 8})
     assert (await bridge.service.sweep(bridge.tenant)).total("created") == 5
-    return await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    return await make_api(tenant=bridge.tenant, hooks=EngineHooks(service=bridge.service))
 
 
 async def test_a_resync_job_is_started_followed_and_finished(
@@ -681,7 +681,7 @@ async def test_a_service_account_is_connected_with_client_credentials_and_renews
     clock: ManualClock,
     make_client: ClientFactory,
 ) -> None:
-    api = await make_api(tenant=bridge.tenant, hooks=ApiHooks(service=bridge.service))
+    api = await make_api(tenant=bridge.tenant, hooks=EngineHooks(service=bridge.service))
     app = {"client_id": bridge.issued["client_id"], "client_secret": bridge.issued["client_secret"]}
     path = "/api/v1/connection/service-account"
     half = await api.http.post(path, json={"fortnox_tenant_id": bridge.company, "client_id": "x"})

@@ -15,13 +15,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.services.root import build_services
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import create_web_app
 from fortnox_bridge.web.context import WebContext
+from integration.bridge_api import api_app
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 HUGE = "99999999999999999999"  # past 2**64: SQLite answered OverflowError (500)
@@ -31,7 +31,7 @@ KARIN = {"email": "karin.ek@example.se", "given_name": "Karin", "family_name": "
 
 @pytest.fixture
 def app(sessions: sessionmaker[Session], clock: ManualClock) -> FastAPI:
-    return create_app(sessions, clock=clock)
+    return api_app(sessions, clock=clock)
 
 
 @pytest.fixture

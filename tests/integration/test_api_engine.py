@@ -11,15 +11,15 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.jobs.metrics import Metrics
 from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, employee
 
@@ -62,8 +62,8 @@ async def served(
     debouncer = PushDebouncer(dispatcher, clock, sleep=sleep)
     metrics = Metrics(sessions)
     bridge.service.observer = metrics
-    hooks = ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher, metrics=metrics)
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(on_change=debouncer.changed, dispatcher=dispatcher, metrics=metrics)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)

@@ -12,8 +12,6 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.results import FlowResult
 from fortnox_bridge.engine.flow.sources import RemoteRecord
@@ -24,10 +22,12 @@ from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.db import session_factory
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Put, employee
 
@@ -106,7 +106,7 @@ async def api(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API with the manual clock's sleep (waits move the clock)."""
-    async with _client(create_app(sessions, clock=clock), _key(sessions, clock, tenant)) as client:
+    async with _client(api_app(sessions, clock=clock), _key(sessions, clock, tenant)) as client:
         yield client
 
 
@@ -115,7 +115,7 @@ async def parked_api(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int, bus: EventBus, parked: Parked
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API whose long-polls can only be ended by the event bus."""
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(events=bus, sleep=parked))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(events=bus, sleep=parked))
     async with _client(app, _key(sessions, clock, tenant)) as client:
         yield client
 
@@ -306,7 +306,7 @@ async def test_a_long_poll_finds_events_of_another_process_by_looking_again(
                     tenant, "operation.failed", data={"code": 2000359}, now=clock.now()
                 )
 
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(events=bus, sleep=sleep))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(events=bus, sleep=sleep))
     async with _client(app, _key(sessions, clock, tenant)) as api:
         answer = await api.get("/api/v1/events", params={"wait": 30})
     assert [e["data"] for e in answer.json()["data"]] == [{"code": 2000359}]

@@ -15,13 +15,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.api.errors import install_error_handlers
-from fortnox_bridge.api.idempotency import IN_FLIGHT_TIMEOUT, IdempotencyDep, request_hash
+from fortnox_bridge.api.idempotency import IdempotencyDep, request_hash
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.services.idempotency import IN_FLIGHT_TIMEOUT
+from fortnox_bridge.services.root import build_services
 from fortnox_bridge.store.idempotency import IdempotencyRepository
 from fortnox_bridge.store.models import ChangeOperation, IdempotencyRecord, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 KARIN = {"email": "karin.ek@example.se", "given_name": "Karin", "family_name": "Ek"}
@@ -51,7 +53,7 @@ async def api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
-        transport=httpx.ASGITransport(app=create_app(sessions, clock=clock)),
+        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
         headers={"Authorization": f"Bearer {tenants['Värd AB'][1]}"},
     ) as client:
         yield client
@@ -218,7 +220,7 @@ async def test_any_route_can_use_the_dependency(
     """How ``POST /sync`` and other writes use it: ``run_async`` around the action."""
     tenant_id = tenants["Värd AB"][0]
     app = FastAPI()
-    app.state.sessions, app.state.clock = sessions, clock
+    app.state.services = build_services(sessions, clock=clock)
     install_error_handlers(app)
     calls: list[Any] = []
 

@@ -16,16 +16,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.errors import json_path, request_path
-from fortnox_bridge.api.ingest import merge_patch
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.flows.payroll.records import HostProject
 from fortnox_bridge.fortnox.models.project import Project
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.records import merge_patch
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import ChangeOperation, Event, MirrorRecord
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 KARIN = {"email": "karin.ek@example.se", "given_name": "Karin", "family_name": "Ek"}
@@ -61,8 +61,8 @@ async def api(
     api_key: str,
     changes: list[tuple[int, str, str]],
 ) -> AsyncIterator[httpx.AsyncClient]:
-    hooks = ApiHooks(on_change=lambda *change: changes.append(change))
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(on_change=lambda *change: changes.append(change))
+    app = api_app(sessions, clock=clock, hooks=hooks)
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),

@@ -33,13 +33,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.auth import admin_of, caller_of
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.fortnox.tokens import TokenSet
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.events import EventRepository
@@ -62,6 +61,7 @@ from fortnox_bridge.store.models import (
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 from fortnox_bridge.store.tenants import AdminKeyRepository, TenantRepository
+from integration.bridge_api import api_app
 
 TIME_FLOW = "payroll.attendance.push"
 PULL_FLOW = "hr.employee.pull"
@@ -493,10 +493,10 @@ async def world(sessions: sessionmaker[Session], clock: ManualClock) -> AsyncIte
             b.tenant_id, PULL_FLOW, enabled=True, settings={"import_unmatched": True}, now=now
         )
         admin = AdminKeyRepository(session).issue(label="ops", now=now).key
-    hooks = ApiHooks()
-    if "cipher" in {f.name for f in dataclasses.fields(ApiHooks)}:
-        hooks = ApiHooks(cipher=cipher)  # type: ignore[call-arg]
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks()
+    if "cipher" in {f.name for f in dataclasses.fields(EngineHooks)}:
+        hooks = EngineHooks(cipher=cipher)  # type: ignore[call-arg]
+    app = api_app(sessions, clock=clock, hooks=hooks)
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
     ) as http:

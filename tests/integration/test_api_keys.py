@@ -17,7 +17,6 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.cli.app import app as cli_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -26,6 +25,7 @@ from fortnox_bridge.store.models import AdminKey, ApiKey, Base, Tenant
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import AdminKeyRepository, TenantRepository
+from integration.bridge_api import api_app
 
 
 @dataclass
@@ -71,7 +71,7 @@ def keys(sessions: sessionmaker[Session], clock: ManualClock) -> Keys:
 async def api(
     sessions: sessionmaker[Session], clock: ManualClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(sessions, clock=clock)
+    app = api_app(sessions, clock=clock)
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
     ) as client:

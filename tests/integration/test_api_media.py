@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.api.errors import UNREADABLE_BODY
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 KARIN = b'{"email": "karin.ek@example.se", "given_name": "Karin", "family_name": "Ek"}'
@@ -29,7 +29,7 @@ async def api(
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         key = tenants.issue_api_key(tenants.create("Kant AB", now=NOW), label="t", now=NOW)
-    transport = httpx.ASGITransport(app=create_app(sessions, clock=clock))
+    transport = httpx.ASGITransport(app=api_app(sessions, clock=clock))
     async with httpx.AsyncClient(
         base_url=BASE, transport=transport, headers={"Authorization": f"Bearer {key}"}
     ) as client:

@@ -14,18 +14,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.models import Event
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, employee
 
@@ -75,8 +75,8 @@ async def served(
 
     dispatcher = InProcessDispatcher(handle, workers=1)
     debouncer = PushDebouncer(dispatcher, clock, sleep=sleep)
-    app = create_app(
-        sessions, clock=clock, hooks=ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher)
+    app = api_app(
+        sessions, clock=clock, hooks=EngineHooks(on_change=debouncer.changed, dispatcher=dispatcher)
     )
     with sessions.begin() as session:
         tenants = TenantRepository(session)

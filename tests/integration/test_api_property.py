@@ -30,16 +30,16 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
+from integration.bridge_api import api_app
 
 from .conftest import SANDBOX_URL, Bridge
 
@@ -126,7 +126,7 @@ async def test_no_generated_request_breaks_the_document(
         app = sandbox_state.auth.register_app((redirect_uri,), KNOWN_SCOPES)
         return ConsentApp(app.client_id, app.client_secret)
 
-    hooks = ApiHooks(
+    hooks = EngineHooks(
         service=bridge.service,
         dispatcher=dispatcher,
         cipher=TokenCipher(Fernet.generate_key().decode()),
@@ -138,7 +138,7 @@ async def test_no_generated_request_breaks_the_document(
             sandbox=True,
         ),
     )
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     problems: list[str] = []
     calls = 0
     async with httpx.AsyncClient(

@@ -15,8 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import SharedCompanyError
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients
@@ -28,6 +26,7 @@ from fortnox_bridge.sandbox import create_app as create_sandbox
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.services.root import build_services
 from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -35,6 +34,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
+from integration.bridge_api import api_app
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 from .conftest import SANDBOX_URL, Bridge
@@ -164,8 +164,8 @@ async def api(
     sandbox_state: SandboxState,
     faulty_transport: SandboxTransport,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    hooks = ApiHooks(service=revoking.service, consent=_consent(sandbox_state, faulty_transport))
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(service=revoking.service, consent=_consent(sandbox_state, faulty_transport))
+    app = api_app(sessions, clock=clock, hooks=hooks)
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
     ) as client:
@@ -306,7 +306,7 @@ async def test_the_api_refuses_a_second_tenant_on_the_same_company_until_confirm
 async def test_the_api_without_a_fortnox_app_or_engine_says_what_is_missing(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int
 ) -> None:
-    app = create_app(sessions, clock=clock)
+    app = api_app(sessions, clock=clock)
     key = _key(sessions, clock, tenant)
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
@@ -354,12 +354,12 @@ def ui(
     consent = _consent(sandbox_state, faulty_transport)
     consent.browser_auth_url = "/sandbox"
     context = WebContext(
-        build_services(sessions, clock=clock, hooks=ApiHooks(service=revoking.service)),
+        build_services(sessions, clock=clock, hooks=EngineHooks(service=revoking.service)),
         secret=session_secret("test key"),
         connections=revoking.connections,
         consent=consent,
     )
-    app = create_app(sessions, clock=clock)
+    app = api_app(sessions, clock=clock)
     install_web(app, context)
     with TestClient(app, base_url="http://bridge.test", follow_redirects=False) as browser:
         page = browser.get("/ui/login")

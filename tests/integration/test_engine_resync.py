@@ -159,15 +159,15 @@ async def test_a_resync_is_cancelled_through_the_api(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from fortnox_bridge.api import create_app
     from fortnox_bridge.store.tenants import TenantRepository
+    from integration.bridge_api import api_app
 
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.get(synced.tenant)
         assert tenant is not None
         key = tenants.issue_api_key(tenant, label="t", now=clock.now())
-    api = TestClient(create_app(sessions, clock=clock), headers={"Authorization": f"Bearer {key}"})
+    api = TestClient(api_app(sessions, clock=clock), headers={"Authorization": f"Bearer {key}"})
     answers: list[Any] = []
 
     def cancel_halfway(phase: str, done: int, total: int) -> None:

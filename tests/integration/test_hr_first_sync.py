@@ -13,8 +13,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
@@ -23,12 +21,14 @@ from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox import create_app as sandbox_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.services.first_sync import FirstSync
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.first_sync import FirstSyncRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Event
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import ENGINE_SCOPES, RECIPIENTS, SANDBOX_URL, Bridge, Put
 
@@ -80,7 +80,7 @@ async def api(
     bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
 ) -> AsyncIterator[Api]:
     await bridge.connect()
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(service=bridge.service))
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
@@ -700,7 +700,7 @@ async def test_another_tenants_key_cannot_see_or_apply_the_plan(
 async def test_without_the_engine_reading_works_and_fortnox_work_is_refused(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int
 ) -> None:
-    app = create_app(sessions, clock=clock)
+    app = api_app(sessions, clock=clock)
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         found = tenants.get(tenant)

@@ -19,17 +19,17 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.jobs.scheduler import PushDebouncer
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients
 from fortnox_bridge.engine.tenancy.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, employee
 from .salary_data import registers_in_fortnox, salary_transactions
@@ -97,8 +97,8 @@ async def crowd(
 
     dispatcher = InProcessDispatcher(handle, workers=4)
     debouncer = PushDebouncer(dispatcher, clock, sleep=clock.sleep, quiet=0.2, max_delay=1.0)
-    hooks = ApiHooks(on_change=debouncer.changed, dispatcher=dispatcher, service=bridge.service)
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(on_change=debouncer.changed, dispatcher=dispatcher, service=bridge.service)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)

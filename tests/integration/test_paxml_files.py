@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.cli.app import app as cli_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.formats.paxml import (
@@ -38,6 +37,7 @@ from fortnox_bridge.formats.paxml import (
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import ChangeOperation
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 pytestmark = pytest.mark.reference
 
@@ -188,7 +188,7 @@ def _tenant(session: Session, name: str) -> Tenant:
 async def world(sessions: sessionmaker[Session], reference_dir: Path) -> AsyncIterator[World]:
     with sessions.begin() as session:
         a, b = _tenant(session, "Bygg AB"), _tenant(session, "Lön AB")
-    app = create_app(sessions, clock=ManualClock(NOW))
+    app = api_app(sessions, clock=ManualClock(NOW))
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)
     ) as http:

@@ -17,8 +17,6 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import ResyncError
 from fortnox_bridge.engine.sync.scope import WRITE_LEASE
@@ -27,10 +25,12 @@ from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, Put
 from .salary_data import Rows, registers_in_fortnox, salary_transactions
@@ -374,7 +374,7 @@ async def test_the_api_plans_and_runs_a_payroll_resync_as_a_job(
     bridge = payroll.bridge
     with sessions.begin() as session:
         key = TenantRepository(session).create_api_key(bridge.tenant, label="w", now=clock.now())
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(service=bridge.service))
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),

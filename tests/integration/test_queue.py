@@ -17,9 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.api.ingest import EntityWriter, Incoming
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.entities import discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
@@ -29,10 +26,13 @@ from fortnox_bridge.engine.jobs.queue import QUEUE, JobQueue
 from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.engine.sync.conflicts import resolve_conflict
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.records import EntityWriter, Incoming
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, employee
 
@@ -82,8 +82,8 @@ async def api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The host API as ``serve`` runs it in the distributed mode (no debouncer)."""
     await bridge.connect()
-    hooks = ApiHooks(dispatcher=queue, service=bridge.service)
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(dispatcher=queue, service=bridge.service)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     with sessions.begin() as session:
         tenant = TenantRepository(session).get(bridge.tenant)
         assert tenant is not None

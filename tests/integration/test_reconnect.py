@@ -21,8 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import ManualClock, SystemClock
 from fortnox_bridge.engine.errors import ResyncError
@@ -31,6 +29,7 @@ from fortnox_bridge.engine.tenancy import reconnect
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.events import EventRepository
@@ -39,6 +38,7 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Run
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox, LiveSandbox, Put
 from .salary_data import registers_in_fortnox
@@ -183,7 +183,7 @@ async def world(
         for name in ("hr.employee.push", *PAYROLL):
             configs.put(bridge.tenant, name, enabled=True, settings={}, now=clock.now())
         key = TenantRepository(session).create_api_key(bridge.tenant, label="w", now=clock.now())
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(service=bridge.service))
     http = httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),

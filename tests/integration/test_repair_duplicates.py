@@ -14,8 +14,6 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.errors import TenantBusyError
 from fortnox_bridge.engine.maintenance.repair_report import (
@@ -32,11 +30,13 @@ from fortnox_bridge.engine.maintenance.repair_report import (
 from fortnox_bridge.engine.tenancy.writer import lease_name
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, Put, employee
 from .salary_data import registers_in_fortnox
@@ -309,7 +309,7 @@ async def test_the_api_lists_and_repairs_and_the_run_shows_in_the_runs(
         tenants = TenantRepository(session)
         writer = tenants.create_api_key(bridge.tenant, label="w", now=clock.now()).key
         reader = tenants.create_api_key(bridge.tenant, label="r", now=clock.now(), scope="read")
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(service=bridge.service))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(service=bridge.service))
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),

@@ -19,12 +19,12 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.unique import UniqueValueRepository, ValueTaken
+from integration.bridge_api import api_app
 
 from .conftest import free_port
 
@@ -61,9 +61,7 @@ def served(sessions: sessionmaker[Session]) -> Iterator[Served]:
         tenant = tenants.create("Kapplöpning AB", now=NOW)
         key = tenants.issue_api_key(tenant, label="race", now=NOW)
         tenant_id = tenant.id
-    app = create_app(
-        sessions, clock=ManualClock(NOW), settings=Settings(api_rate_limit="100000/60")
-    )
+    app = api_app(sessions, clock=ManualClock(NOW), settings=Settings(api_rate_limit="100000/60"))
     port = free_port()
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

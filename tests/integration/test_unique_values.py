@@ -16,7 +16,6 @@ from alembic import command
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
@@ -29,6 +28,7 @@ from fortnox_bridge.store.mirror_bulk import Write
 from fortnox_bridge.store.models import ChangeOperation, MirrorRecord, UniqueValue
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.unique import UniqueValueRepository, ValueTaken
+from integration.bridge_api import api_app
 
 from .conftest import employee
 
@@ -188,7 +188,7 @@ def test_a_bulk_write_names_every_value_another_record_holds(
 async def api(sessions: sessionmaker[Session], tenant_id: int) -> AsyncIterator[httpx.AsyncClient]:
     with sessions.begin() as session:
         key = TenantRepository(session).create_api_key(tenant_id, label="t", now=NOW).key
-    app = create_app(sessions, clock=ManualClock(NOW))
+    app = api_app(sessions, clock=ManualClock(NOW))
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),

@@ -21,8 +21,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.api.webhooks import outbound_policy
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
@@ -36,6 +34,7 @@ from fortnox_bridge.engine.outbox.outbound import (
 from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, seal
 from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.services.root import build_services
 from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.events import EventRepository
@@ -44,6 +43,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.webhooks import WebhookRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
+from integration.bridge_api import api_app
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 from .conftest import free_port
@@ -143,7 +143,7 @@ def _api(
     host: Tenant,
     policy: OutboundPolicy,
 ) -> httpx.AsyncClient:
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(cipher=cipher, outbound=policy))
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(cipher=cipher, outbound=policy))
     return httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),
@@ -259,7 +259,7 @@ async def test_the_bridge_s_own_port_is_refused_even_where_loopback_is_allowed(
 ) -> None:
     port = free_port()
     settings = Settings(port=port, webhook_allow_networks=["127.0.0.0/8"])
-    app = create_app(sessions, clock=clock, hooks=ApiHooks(cipher=cipher), settings=settings)
+    app = api_app(sessions, clock=clock, hooks=EngineHooks(cipher=cipher), settings=settings)
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),
@@ -278,10 +278,10 @@ def test_the_admin_ui_refuses_an_internal_url_next_to_the_field_in_both_language
     sessions: sessionmaker[Session], clock: ManualClock, cipher: TokenCipher, host: Tenant
 ) -> None:
     create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
-    hooks = ApiHooks(cipher=cipher, outbound=OutboundPolicy(resolver=names))
+    hooks = EngineHooks(cipher=cipher, outbound=OutboundPolicy(resolver=names))
     services = build_services(sessions, clock=clock, hooks=hooks)
     context = WebContext(services, secret=session_secret("test key"))
-    app = create_app(sessions, clock=clock)
+    app = api_app(sessions, clock=clock)
     install_web(app, context)
     with TestClient(app, base_url="http://bridge.test", follow_redirects=False) as browser:
         login = browser.get("/ui/login")

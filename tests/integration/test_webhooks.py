@@ -23,17 +23,17 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.outbox.events import EventBus
 from fortnox_bridge.engine.outbox.outbound import OutboundPolicy
 from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.models import WebhookEndpoint
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.webhooks import SignatureError, verify
+from integration.bridge_api import api_app
 
 from .conftest import free_port
 
@@ -187,8 +187,8 @@ async def api(
     bus: EventBus,
     host: Tenant,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    hooks = ApiHooks(events=bus, cipher=cipher, outbound=LOCAL_RECEIVERS)
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    hooks = EngineHooks(events=bus, cipher=cipher, outbound=LOCAL_RECEIVERS)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=app),
@@ -337,7 +337,7 @@ async def test_a_bad_url_or_an_unknown_event_type_is_a_422_naming_the_field(
     listed = (await api.get("/api/v1/webhooks")).json()["data"]
     assert [(w["url"], w["event_types"]) for w in listed] == [("https://a.se/h", ["*"])]
 
-    keyless = create_app(sessions, clock=clock)  # no secret key: no secrets can be kept
+    keyless = api_app(sessions, clock=clock)  # no secret key: no secrets can be kept
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
         transport=httpx.ASGITransport(app=keyless),

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
-
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge import __version__
 from fortnox_bridge.api import (
@@ -26,45 +22,26 @@ from fortnox_bridge.api import (
     webhooks,
 )
 from fortnox_bridge.api.errors import install_error_handlers
-from fortnox_bridge.api.idempotency import install_idempotency
 from fortnox_bridge.api.limits import KeyRate, KeyRateLimiter, install_limits
 from fortnox_bridge.api.media import check_media_type
 from fortnox_bridge.api.openapi import install_openapi
 from fortnox_bridge.api.records import record_router
-from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.flow.entities import HostEntity, check_flows_against_entities
+from fortnox_bridge.engine.flow.entities import check_flows_against_entities
 from fortnox_bridge.engine.jobs.metrics import Metrics
 from fortnox_bridge.headers import SecuredFastAPI, api_headers
-from fortnox_bridge.services.hooks import EngineHooks, OnChange
-from fortnox_bridge.services.root import Services, build_services
+from fortnox_bridge.services.root import Services
 
-__all__ = ["ApiHooks", "OnChange", "create_app"]
+__all__ = ["create_app"]
 
 #: The interactive reference (Swagger UI), the same as ReDoc, and the files both load.
 DOCS_URL, REDOC_URL, DOCS_FILES = "/api/docs", "/api/redoc", "/api/docs-files"
-#: How the API reaches the engine beside it (the services' :class:`EngineHooks`).
-ApiHooks = EngineHooks
 
 
-def create_app(
-    sessions: sessionmaker[Session],
-    *,
-    clock: Clock,
-    hooks: ApiHooks | None = None,
-    flows: Sequence[type[Flow]] | None = None,
-    entities: Sequence[HostEntity] | None = None,
-    settings: Settings | None = None,
-    services: Services | None = None,
-) -> FastAPI:
-    """The API app over the store behind ``sessions``; ``settings`` give its limits (rate,
-    body size, CORS), default the :class:`Settings` defaults. ``services`` are built from the
-    other arguments unless given (``serve`` shares them with the web UI)."""
-    if services is None:
-        services = build_services(
-            sessions, clock=clock, settings=settings, hooks=hooks, flows=flows, entities=entities
-        )
+def create_app(services: Services) -> FastAPI:
+    """The API app over ``services`` (built by :func:`~fortnox_bridge.services.root.build_services`;
+    ``serve`` shares them with the web UI). Their settings give its limits (rate, body size,
+    CORS)."""
     app = _new_app(services.settings)
     _keep_state(app, services)
     config = services.settings
@@ -72,7 +49,6 @@ def create_app(
         app, max_body_bytes=config.api_max_body_bytes, cors_origins=config.api_cors_origins
     )
     install_error_handlers(app)
-    install_idempotency(app, retention=timedelta(hours=config.idempotency_retention_hours))
     app.add_exception_handler(HTTPException, _problem_handler)  # type: ignore[arg-type]
     _install_routes(app, services)
     return app

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
-from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.limits import KeyRateLimiter
-from fortnox_bridge.store.models import Tenant
-from fortnox_bridge.store.tenants import ADMIN_KEY_PREFIX, AdminKeyRepository, TenantRepository
+from fortnox_bridge.services.access import Tenant, is_admin_key
 
 
 @dataclass(frozen=True)
@@ -73,20 +72,16 @@ def _count(request: Request, bucket: str) -> None:
 
 def caller_of(request: Request, key: Annotated[str, Depends(presented_key)]) -> Caller:
     """The caller of a valid, unrevoked tenant API key; 401 otherwise, 429 over its budget."""
-    state = request.app.state
-    sessions: sessionmaker[Session] = state.sessions
-    with sessions.begin() as session:
-        found = TenantRepository(session).caller_for_api_key(key, now=state.clock.now())
+    found = services_of(request).access.tenant_key(key)
     if found is None:
-        if key.startswith(ADMIN_KEY_PREFIX):
+        if is_admin_key(key):
             raise _unauthorized(
                 "this is an admin key: it manages tenants (/api/v1/tenants) only; "
                 "use one of the tenant's API keys (fbk_...) here"
             )
         raise _unauthorized("the API key is unknown or revoked")
-    tenant, key_id, scope = found
-    _count(request, f"tenant-key:{key_id}")
-    return Caller(tenant=tenant, key_id=key_id, scope=scope)
+    _count(request, f"tenant-key:{found.key_id}")
+    return Caller(tenant=found.tenant, key_id=found.key_id, scope=found.scope)
 
 
 def writer_of(caller: Annotated[Caller, Depends(caller_of)]) -> Caller:
@@ -109,16 +104,12 @@ def tenant_of(caller: Annotated[Caller, Depends(caller_of)]) -> Tenant:
 
 def admin_of(request: Request, key: Annotated[str, Depends(presented_key)]) -> Admin:
     """The caller of a valid admin key; 403 for a tenant key, 401 otherwise."""
-    state = request.app.state
-    sessions: sessionmaker[Session] = state.sessions
-    with sessions.begin() as session:
-        row = AdminKeyRepository(session).for_key(key, now=state.clock.now())
-        admin = Admin(row.id, row.label) if row is not None else None
-        tenant_key = admin is None and TenantRepository(session).caller_for_api_key(key)
-    if admin is not None:
-        _count(request, f"admin-key:{admin.key_id}")
-        return admin
-    if tenant_key:
+    access = services_of(request).access
+    found = access.admin_key(key)
+    if found is not None:
+        _count(request, f"admin-key:{found.key_id}")
+        return Admin(found.key_id, found.label)
+    if access.is_tenant_key(key):
         raise HTTPException(
             403,
             {

@@ -19,9 +19,10 @@ Any write route uses it the same way::
 
         return await idempotency.run_async(caller.tenant_id, queue)
 
-(``run`` for a plain function). A route that writes the store may also call
-``idempotency.finish(status, body, session=session)`` inside its own transaction, so the answer
-is kept atomically with the write.
+(``run`` for a plain function). A route whose service writes the store may hand it
+``idempotency.claim``: the service keeps the answer in the write's own transaction, so the
+answer is kept atomically with the write. The claims and the kept answers are
+:mod:`fortnox_bridge.services.idempotency`.
 """
 
 from __future__ import annotations
@@ -30,48 +31,23 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import Depends, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.errors import FieldIssue, RecordRejected
-from fortnox_bridge.clock import Clock
-from fortnox_bridge.store.idempotency import IN_FLIGHT, IdempotencyRepository
-from fortnox_bridge.store.models import IdempotencyRecord
+from fortnox_bridge.services.idempotency import (
+    Claim,
+    EarlierRequest,
+    IdempotencyService,
+    Transaction,
+)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-DEFAULT_RETENTION = timedelta(hours=24)
-#: A request still marked in flight after this long died with its process: a retry may run.
-IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
-#: Old records are deleted at most this often (by whichever request comes first).
-PRUNE_EVERY = timedelta(minutes=1)
 _KEY = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$")
-
-
-class Pruner:
-    """Deletes idempotency records older than the retention, at most once per ``PRUNE_EVERY``."""
-
-    def __init__(self, retention: timedelta) -> None:
-        self.retention = retention
-        self._last: datetime | None = None
-
-    def maybe(self, sessions: sessionmaker[Session], now: datetime) -> None:
-        """Prune if the last pruning is long enough ago."""
-        if self._last is not None and now - self._last < PRUNE_EVERY:
-            return
-        self._last = now
-        with sessions.begin() as session:
-            IdempotencyRepository(session).prune(now - self.retention)
-
-
-def install_idempotency(app: FastAPI, *, retention: timedelta = DEFAULT_RETENTION) -> None:
-    """Keep answers for ``retention`` (the ``idempotency_retention_hours`` setting)."""
-    app.state.idempotency_pruner = Pruner(retention)
 
 
 class Idempotency:
@@ -84,24 +60,25 @@ class Idempotency:
         method: str,
         path: str,
         request_hash: str,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        pruner: Pruner,
+        service: IdempotencyService,
     ) -> None:
         self.key = key
         self.method = method
         self.path = path
         self.request_hash = request_hash
-        self.sessions = sessions
-        self.clock = clock
-        self.pruner = pruner
-        self._record_id: int | None = None
-        self._settled = False
+        self.service = service
+        self._claim: Claim | None = None
 
     @property
     def claimed(self) -> bool:
         """Whether this request holds its key and its answer is still to be kept."""
-        return self._record_id is not None and not self._settled
+        return self._claim is not None and not self._claim.settled
+
+    @property
+    def claim(self) -> Claim | None:
+        """The hold on the key while the answer is still to be kept: a service that writes the
+        store keeps the answer with its write (in the same transaction)."""
+        return self._claim if self.claimed else None
 
     def begin(self, tenant_id: int) -> Response | None:
         """Claim the key; ``None``: run the request. Otherwise the kept answer to replay.
@@ -110,67 +87,32 @@ class Idempotency:
         """
         if self.key is None:
             return None
-        now = self.clock.now()
-        self.pruner.maybe(self.sessions, now)
-        for _ in range(3):  # a record pruned or taken over in between: look again
-            try:
-                with self.sessions.begin() as session:
-                    self._record_id = (
-                        IdempotencyRepository(session)
-                        .claim(
-                            tenant_id,
-                            self.key,
-                            method=self.method,
-                            path=self.path,
-                            request_hash=self.request_hash,
-                            now=now,
-                        )
-                        .id
-                    )
-                return None
-            except IntegrityError:
-                pass
-            with self.sessions.begin() as session:
-                repository = IdempotencyRepository(session)
-                record = repository.get(tenant_id, self.key)
-                if record is None:
-                    continue
-                if self._stale(record, now):
-                    if repository.take_over(
-                        record,
-                        method=self.method,
-                        path=self.path,
-                        request_hash=self.request_hash,
-                        now=now,
-                    ):
-                        self._record_id = record.id
-                        return None
-                    continue
-                return self._answer_for(record)
-        raise self._in_progress()
+        found = self.service.claim(
+            tenant_id,
+            self.key,
+            method=self.method,
+            path=self.path,
+            request_hash=self.request_hash,
+        )
+        if isinstance(found, Claim):
+            self._claim = found
+            return None
+        if found is None:
+            raise self._in_progress()
+        return self._answer_for(found)
 
     def finish(
-        self, status_code: int, body: dict[str, Any], *, session: Session | None = None
+        self, status_code: int, body: dict[str, Any], *, session: Transaction | None = None
     ) -> None:
-        """Keep the answer (in ``session``'s transaction when given)."""
-        if not self.claimed:
-            return
-        assert self._record_id is not None
-        if session is not None:
-            IdempotencyRepository(session).complete(self._record_id, status_code, body)
-        else:
-            with self.sessions.begin() as own:
-                IdempotencyRepository(own).complete(self._record_id, status_code, body)
-        self._settled = True
+        """Keep the answer (in ``session``'s transaction when given: the write's transaction a
+        service hands to a route's callback; a service may take :attr:`claim` instead)."""
+        if self._claim is not None:
+            self._claim.finish(status_code, body, session=session)
 
     def abandon(self) -> None:
         """Give the key up (the request failed without an answer worth replaying)."""
-        if not self.claimed:
-            return
-        assert self._record_id is not None
-        with self.sessions.begin() as session:
-            IdempotencyRepository(session).release(self._record_id)
-        self._settled = True
+        if self._claim is not None:
+            self._claim.abandon()
 
     def run(self, tenant_id: int, action: Callable[[], Response]) -> Response:
         """Replay the kept answer, or run ``action`` and keep its answer."""
@@ -206,12 +148,7 @@ class Idempotency:
         self._keep(response)
         return response
 
-    def _stale(self, record: IdempotencyRecord, now: datetime) -> bool:
-        expired = record.created_at <= now - self.pruner.retention
-        abandoned = record.status_code == IN_FLIGHT and record.created_at <= now - IN_FLIGHT_TIMEOUT
-        return expired or abandoned
-
-    def _answer_for(self, record: IdempotencyRecord) -> Response:
+    def _answer_for(self, record: EarlierRequest) -> Response:
         if record.request_hash != self.request_hash:
             raise HTTPException(
                 409,
@@ -222,7 +159,7 @@ class Idempotency:
                     "key with every new request",
                 },
             )
-        if record.status_code == IN_FLIGHT:
+        if record.in_flight:
             raise self._in_progress()
         if record.status_code == 204:
             return Response(status_code=204, headers={REPLAYED_HEADER: "true"})
@@ -294,18 +231,12 @@ async def idempotency_of(
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     digest = request_hash(request.method, target, await request.body())
-    state = request.app.state
-    pruner = getattr(state, "idempotency_pruner", None)
-    if pruner is None:
-        pruner = state.idempotency_pruner = Pruner(DEFAULT_RETENTION)
     return Idempotency(
         key=key,
         method=request.method,
         path=request.url.path,
         request_hash=digest,
-        sessions=state.sessions,
-        clock=state.clock,
-        pruner=pruner,
+        service=services_of(request).idempotency,
     )
 
 

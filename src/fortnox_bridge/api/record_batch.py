@@ -17,20 +17,20 @@ from pydantic import (
     WithJsonSchema,
     create_model,
 )
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import WriterDep
+from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.errors import FieldIssue, pydantic_issues
 from fortnox_bridge.api.idempotency import IdempotencyDep
-from fortnox_bridge.api.ingest import MAX_BATCH, EntityWriter, Incoming, Outcome
 from fortnox_bridge.api.schemas import RecordOut
-from fortnox_bridge.api.validation import (
+from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.services.record_reads import StoredRow
+from fortnox_bridge.services.records import MAX_BATCH, EntityWriter, Incoming, Outcome
+from fortnox_bridge.services.validation import (
     EXTERNAL_ID_CHARACTERS,
     EXTERNAL_ID_MAX,
     ExternalIdText,
 )
-from fortnox_bridge.engine.flow.entities import HostEntity
-from fortnox_bridge.services.record_reads import StoredRow
 
 #: How the documents show an external id (checked by ``check_external_id``, which explains).
 EXTERNAL_ID_SCHEMA = {"pattern": f"^[{EXTERNAL_ID_CHARACTERS}]+$"}
@@ -102,22 +102,18 @@ def batch_route(entity: HostEntity, writer: EntityWriter) -> Callable[..., Respo
                 },
             )
         incoming = [_incoming(writer, index, raw) for index, raw in enumerate(records)]
-        state = request.app.state
+        writes = services_of(request).record_writes
 
         def act() -> Response:
             answer: list[dict[str, Any]] = []
 
-            def keep(session: Session, outcomes: list[Outcome]) -> None:
+            def keep(outcomes: list[Outcome]) -> tuple[int, dict[str, Any]]:
                 body = _batch_answer(outcomes)
-                idempotency.finish(200, body, session=session)
                 answer.append(body)
+                return 200, body
 
-            outcomes = writer.write(
-                state.sessions,
-                caller.tenant_id,
-                incoming,
-                now=state.clock.now(),
-                before_commit=keep,
+            outcomes = writes.write(
+                writer, caller.tenant_id, incoming, answer=keep, claim=idempotency.claim
             )
             tell_engine(request, writer, caller.tenant_id, outcomes)
             return JSONResponse(answer[0])
@@ -182,7 +178,7 @@ def tell_engine(
     request: Request, writer: EntityWriter, tenant_id: int, outcomes: list[Outcome]
 ) -> None:
     """Tell the engine about stored changes of records a push flow reads."""
-    on_change = request.app.state.hooks.on_change
+    on_change = services_of(request).hooks.on_change
     if on_change is None or not (writer.push_flows or writer.built_by):
         return
     for outcome in outcomes:

@@ -27,13 +27,11 @@ from pydantic import (
     AfterValidator,
     BaseModel,
 )
-from sqlalchemy.orm import Session
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
 from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.errors import RecordRejected
 from fortnox_bridge.api.idempotency import Idempotency, IdempotencyDep
-from fortnox_bridge.api.ingest import MAX_BATCH, EntityWriter, Incoming, Outcome
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit
 from fortnox_bridge.api.record_batch import (
     EXTERNAL_ID_SCHEMA,
@@ -42,13 +40,11 @@ from fortnox_bridge.api.record_batch import (
     tell_engine,
 )
 from fortnox_bridge.api.schemas import BatchOut, Page, Problem, RecordOut
-from fortnox_bridge.api.validation import (
-    EXTERNAL_ID_MAX,
-    check_external_id,
-)
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.services.record_reads import RecordReader
+from fortnox_bridge.services.records import MAX_BATCH, EntityWriter, Incoming, Outcome
+from fortnox_bridge.services.validation import EXTERNAL_ID_MAX, check_external_id
 
 #: How the documents show an external id (checked by ``check_external_id``, which explains).
 ExternalId = Annotated[
@@ -209,21 +205,22 @@ def _write_one(
     idempotency: Idempotency,
     incoming: Incoming,
 ) -> Response:
-    state = request.app.state
+    writes = services_of(request).record_writes
 
     def act() -> Response:
         answer: list[tuple[int, dict[str, Any]]] = []
 
-        def keep(session: Session, outcomes: list[Outcome]) -> None:
+        def keep(outcomes: list[Outcome]) -> tuple[int, dict[str, Any]] | None:
             (outcome,) = outcomes
-            if outcome.row is not None:
-                status = 201 if outcome.status == "created" else 200
-                body = record_out(entity, outcome.row, outcome).model_dump(mode="json")
-                idempotency.finish(status, body, session=session)
-                answer.append((status, body))
+            if outcome.row is None:
+                return None
+            status = 201 if outcome.status == "created" else 200
+            body = record_out(entity, outcome.row, outcome).model_dump(mode="json")
+            answer.append((status, body))
+            return status, body
 
-        (outcome,) = writer.write(
-            state.sessions, tenant_id, [incoming], now=state.clock.now(), before_commit=keep
+        (outcome,) = writes.write(
+            writer, tenant_id, [incoming], answer=keep, claim=idempotency.claim
         )
         if outcome.status == "rejected":
             if outcome.not_found:

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
-from fortnox_bridge.api.jobs import BackgroundJobs
 from fortnox_bridge.api.webhooks import outbound_policy
 from fortnox_bridge.engine.jobs.scheduler import Scheduler
 from fortnox_bridge.engine.outbox.events import EventBus
@@ -21,7 +19,8 @@ from fortnox_bridge.engine.tenancy.crypto import load_secret_key
 from fortnox_bridge.runtime.jobs import Jobs
 from fortnox_bridge.runtime.stack import Stack
 from fortnox_bridge.sandbox.app import BrowserPages
-from fortnox_bridge.services.root import build_services
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.root import Services, build_services
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import ConsentApp, FortnoxConsent
 from fortnox_bridge.web.context import WebContext, session_secret
@@ -38,7 +37,7 @@ class Http:
     app: FastAPI
     #: Delivers the events to the webhook receivers (``serve`` runs it).
     webhooks: WebhookWorker
-    hooks: ApiHooks
+    hooks: EngineHooks
     #: The in-process sandbox's control API is mounted without authentication.
     sandbox_control: bool = False
 
@@ -60,7 +59,7 @@ def build_http(stack: Stack, jobs: Jobs, *, sandbox_control: bool = False) -> Ht
         bus=events,
         policy=outbound,
     )
-    hooks = ApiHooks(
+    hooks = EngineHooks(
         on_change=jobs.on_change,
         dispatcher=jobs.dispatcher,
         metrics=stack.metrics,
@@ -70,10 +69,12 @@ def build_http(stack: Stack, jobs: Jobs, *, sandbox_control: bool = False) -> Ht
         outbound=outbound,
         consent=consent_setup(stack),
     )
-    app = create_app(
-        stack.sessions, clock=stack.clock, hooks=hooks, flows=stack.flows, settings=config
+    # One set of services for the API and the UI: they see each other's running re-syncs.
+    services = build_services(
+        stack.sessions, clock=stack.clock, settings=config, hooks=hooks, flows=stack.flows
     )
-    install_web(app, web_context(stack, hooks, app.state.jobs, jobs.scheduler))
+    app = create_app(services)
+    install_web(app, web_context(stack, services, jobs.scheduler))
     opened = False
     if stack.sandbox is not None and stack.sandbox.app is not None:
         # Browsers need the in-process sandbox's consent page, and nothing else of it.
@@ -85,12 +86,7 @@ def build_http(stack: Stack, jobs: Jobs, *, sandbox_control: bool = False) -> Ht
     return Http(app, webhooks, hooks, sandbox_control=opened)
 
 
-def web_context(
-    stack: Stack,
-    hooks: ApiHooks,
-    jobs: BackgroundJobs | None = None,
-    scheduler: Scheduler | None = None,
-) -> WebContext:
+def web_context(stack: Stack, services: Services, scheduler: Scheduler | None = None) -> WebContext:
     """What the admin UI needs of the running bridge."""
     config = stack.settings
     configured = config.secret_key.get_secret_value() if config.secret_key else None
@@ -100,14 +96,6 @@ def web_context(
 
         redis = redis_asyncio.Redis.from_url(config.redis_url)
         throttle = SignInThrottle(stack.clock, RedisStrikes(redis))
-    services = build_services(
-        stack.sessions,
-        clock=stack.clock,
-        settings=config,
-        hooks=hooks,
-        flows=stack.flows,
-        jobs=jobs or BackgroundJobs(),
-    )
     return WebContext(
         services,
         throttle=throttle,

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
-from fortnox_bridge.api.app import OnChange
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher, InProcessDispatcher, Job
 from fortnox_bridge.engine.jobs.scheduler import PushDebouncer, Scheduler
 from fortnox_bridge.runtime.errors import SetupError
 from fortnox_bridge.runtime.stack import Stack
+from fortnox_bridge.services.hooks import OnChange
 
 if TYPE_CHECKING:
     from fortnox_bridge.engine.jobs.queue import JobQueue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity, discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.services.access import ApiAccess
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
 from fortnox_bridge.services.demo import DemoSeeder
@@ -25,6 +27,7 @@ from fortnox_bridge.services.events import EventFeed
 from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.services.hooks import EngineHooks, OnChange
+from fortnox_bridge.services.idempotency import IdempotencyService
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
 from fortnox_bridge.services.operations import OperationService
@@ -33,6 +36,7 @@ from fortnox_bridge.services.paxml import PaxmlService
 from fortnox_bridge.services.payroll_codes import PayrollCodes
 from fortnox_bridge.services.problems import ProblemService
 from fortnox_bridge.services.record_reads import RecordReader
+from fortnox_bridge.services.record_writes import RecordWrites
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
 from fortnox_bridge.services.sessions import SignInSessions
@@ -80,6 +84,9 @@ class Services:
     demo: DemoSeeder = field(init=False)
     sign_ins: SignInSessions = field(init=False)
     overview: TenantOverview = field(init=False)
+    access: ApiAccess = field(init=False)
+    idempotency: IdempotencyService = field(init=False)
+    record_writes: RecordWrites = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -109,6 +116,14 @@ class Services:
         self.demo = DemoSeeder(self.sessions, self.clock)
         self.sign_ins = SignInSessions(self.sessions)
         self.overview = TenantOverview(self.sessions)
+        self._build_api_services()
+
+    def _build_api_services(self) -> None:
+        """The services only the API uses: key checks, kept answers and record writes."""
+        self.access = ApiAccess(self.sessions, self.clock)
+        retention = timedelta(hours=self.settings.idempotency_retention_hours)
+        self.idempotency = IdempotencyService(self.sessions, self.clock, retention)
+        self.record_writes = RecordWrites(self.sessions, self.clock)
 
 
 def build_services(

@@ -10,13 +10,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.services import passwords
 from fortnox_bridge.services.root import build_services
 from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
+from integration.bridge_api import api_app
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
 
@@ -37,7 +37,7 @@ def web_context(sessions: sessionmaker[Session], clock: ManualClock) -> WebConte
 @pytest.fixture
 def bridge_app(web_context: WebContext) -> FastAPI:
     """The bridge's server with the UI mounted."""
-    app = create_app(web_context.services.sessions, clock=web_context.clock)
+    app = api_app(web_context.services.sessions, clock=web_context.clock)
     install_web(app, web_context)
     return app
 

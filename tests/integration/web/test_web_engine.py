@@ -12,10 +12,9 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
-from fortnox_bridge.api.app import ApiHooks
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.services.root import build_services
 from fortnox_bridge.services.users import create_admin
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -24,6 +23,7 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
+from integration.bridge_api import api_app
 from integration.conftest import Bridge, Put, employee
 from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
 
@@ -34,10 +34,10 @@ async def ui(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, WebContext]]:
     """A signed-in client of the UI with the engine (service) beside it."""
     create_admin(sessions, clock, email=ADMIN_EMAIL, name="Anna Admin", password=ADMIN_PASSWORD)
-    hooks = ApiHooks(service=bridge.service)
+    hooks = EngineHooks(service=bridge.service)
     services = build_services(sessions, clock=clock, hooks=hooks)
     context = WebContext(services, secret=session_secret("k"))
-    app = create_app(sessions, clock=clock, hooks=hooks)
+    app = api_app(sessions, clock=clock, hooks=hooks)
     install_web(app, context)
     async with httpx.AsyncClient(
         base_url="http://bridge.test", transport=httpx.ASGITransport(app=app)

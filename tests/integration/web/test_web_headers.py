@@ -12,13 +12,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.consent import FortnoxConsent
 from fortnox_bridge.web.context import WebContext
+from integration.bridge_api import api_app
 from integration.web.support import csrf_of
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "src" / "fortnox_bridge" / "web" / "templates"
@@ -135,7 +135,7 @@ def test_https_bridges_send_hsts_and_let_forms_lead_to_fortnox(
     web_context.consent = FortnoxConsent(
         browser_auth_url="https://apps.fortnox.se", token_url="https://apps.fortnox.se"
     )
-    app = create_app(sessions, clock=clock, settings=web_context.settings)
+    app = api_app(sessions, clock=clock, settings=web_context.settings)
     install_web(app, web_context)
     with TestClient(app, base_url="https://bridge.example.se", follow_redirects=False) as client:
         page = client.get("/ui/login")
