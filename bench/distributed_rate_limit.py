@@ -35,6 +35,7 @@ import asyncio
 import itertools
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +48,7 @@ from typing import Any
 import httpx
 import psycopg
 import redis
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from _distributed import (
@@ -55,6 +56,7 @@ from _distributed import (
     POSTGRES,
     CpuMeter,
     Processes,
+    Usage,
     bridge_env,
     libpq,
     load_average,
@@ -222,7 +224,7 @@ def forget_windows(redis_url: str, keys: list[str]) -> None:
         client.close()
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=20)
     parser.add_argument("--writes", type=int, default=300)
@@ -235,48 +237,22 @@ def main() -> int:
     )
     parser.add_argument("--database-url", default=POSTGRES, help="a PostgreSQL server to use")
     parser.add_argument("--poll-seconds", type=float, default=None, help="queue_poll_seconds")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     with (
         standalone_sandbox(args.sandbox_url) as sandbox_url,
         tempfile.TemporaryDirectory() as tmp,
         throwaway_database(args.database_url, "ratelimit") as url,
     ):
-        shared = {"redis_url": args.redis_url} if args.redis_url else {}
-        if args.poll_seconds is not None:
-            shared["queue_poll_seconds"] = str(args.poll_seconds)
-        env = bridge_env(url, sandbox_url, Path(tmp) / "var", **shared)
-        engine = open_engine(url)
-        migrate(engine)
-        ensure_schema(engine)
-        sessions = session_factory(engine)
-        settings = Settings(
-            database_url=url,
-            sandbox_url=sandbox_url,
-            data_dir=Path(tmp) / "var",
-            queue="procrastinate",
-            secret_key=env["FORTNOX_BRIDGE_SECRET_KEY"],
-        )
-        tenants = asyncio.run(make_tenants(settings, args.tenants))
-        with sessions.begin() as session:
-            session.execute(update(Tenant).values(sweep_interval_minutes=DAILY))
-        JobQueue(url, sessions, periodic=False).attach(sessions)
+        env, engine, sessions, tenants = _prepare(args, url, sandbox_url, Path(tmp))
         feeder = Feeder(sessions, [t for t, _, _ in tenants], args.writes, args.batch)
         bridge = Processes(env, Path(tmp) / "logs")
         try:
             workers = bridge.workers(args.workers, args.concurrency)
-            with psycopg.connect(libpq(url), autocommit=True) as connection:
-                before = asyncio.run(_stats(sandbox_url))
-                meter = CpuMeter(connection, [w.pid for w in workers])
-                meter.begin()
-                busy = machine_busy()
-                load = load_average()
-                started = time.perf_counter()
-                deadline = started + 30 * 60
-                while feeder.look(connection) and time.perf_counter() < deadline:
-                    time.sleep(LOOK)  # a bench may wait; a push of one batch lasts seconds
-                wall = time.perf_counter() - started
-                cpu = meter.end()
-                busy = machine_busy(busy)
+            before, wall, cpu, busy, load = _drive(url, sandbox_url, workers, feeder)
         finally:
             codes = bridge.stop()
             if args.redis_url:
@@ -286,9 +262,74 @@ def main() -> int:
         companies = {tenant: company for tenant, company, _ in tenants}
         sandbox = asyncio.run(sandbox_figures(sandbox_url, companies, before))
     expected = args.tenants * args.writes
+    report = _report(args, feeder, sandbox, wall, cpu, busy, load, codes)
+    print(json.dumps(report), flush=True)
+    if sandbox["employees_created"] != expected or "Traceback" in output:
+        print(output[-4000:], file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prepare(
+    args: argparse.Namespace, url: str, sandbox_url: str, tmp: Path
+) -> tuple[dict[str, str], Engine, sessionmaker[Session], list[tuple[int, int, str]]]:
+    """The workers' environment, a migrated store with the queue attached, and the tenants."""
+    shared = {"redis_url": args.redis_url} if args.redis_url else {}
+    if args.poll_seconds is not None:
+        shared["queue_poll_seconds"] = str(args.poll_seconds)
+    env = bridge_env(url, sandbox_url, tmp / "var", **shared)
+    engine = open_engine(url)
+    migrate(engine)
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    settings = Settings(
+        database_url=url,
+        sandbox_url=sandbox_url,
+        data_dir=tmp / "var",
+        queue="procrastinate",
+        secret_key=env["FORTNOX_BRIDGE_SECRET_KEY"],
+    )
+    tenants = asyncio.run(make_tenants(settings, args.tenants))
+    with sessions.begin() as session:
+        session.execute(update(Tenant).values(sweep_interval_minutes=DAILY))
+    JobQueue(url, sessions, periodic=False).attach(sessions)
+    return env, engine, sessions, tenants
+
+
+def _drive(
+    url: str, sandbox_url: str, workers: list[subprocess.Popen[bytes]], feeder: Feeder
+) -> tuple[dict[str, Any], float, Usage, Any, list[float]]:
+    """Feed the batches until every push job is done: ``(sandbox stats before, wall seconds,
+    the workers' CPU, how busy the machine was, the load average at the start)``."""
+    with psycopg.connect(libpq(url), autocommit=True) as connection:
+        before = asyncio.run(_stats(sandbox_url))
+        meter = CpuMeter(connection, [w.pid for w in workers])
+        meter.begin()
+        busy = machine_busy()
+        load = load_average()
+        started = time.perf_counter()
+        deadline = started + 30 * 60
+        while feeder.look(connection) and time.perf_counter() < deadline:
+            time.sleep(LOOK)  # a bench may wait; a push of one batch lasts seconds
+        wall = time.perf_counter() - started
+        cpu = meter.end()
+        busy = machine_busy(busy)
+    return before, wall, cpu, busy, load
+
+
+def _report(
+    args: argparse.Namespace,
+    feeder: Feeder,
+    sandbox: dict[str, Any],
+    wall: float,
+    cpu: Usage,
+    busy: Any,
+    load: list[float],
+    codes: list[int | None],
+) -> dict[str, Any]:
     switched, pairs = feeder.switches()
     aggregate = sandbox["requests"] / wall
-    report = {
+    return {
         "benchmark": "distributed_rate_limit",
         "tenants": args.tenants,
         "writes_per_tenant": args.writes,
@@ -314,11 +355,6 @@ def main() -> int:
         "load_average": [load, load_average()],
         "exit_codes": codes,
     }
-    print(json.dumps(report), flush=True)
-    if sandbox["employees_created"] != expected or "Traceback" in output:
-        print(output[-4000:], file=sys.stderr)
-        return 1
-    return 0
 
 
 async def _stats(url: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from typing import Any
 
 import psycopg
 from cryptography.fernet import Fernet
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from _distributed import (
@@ -203,7 +203,7 @@ async def in_process(
         return lines
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=2000)
     parser.add_argument("--employees", type=int, default=10)
@@ -212,25 +212,18 @@ def main() -> int:
     parser.add_argument("--no-diagnostics", action="store_true")
     parser.add_argument("--analyze-at", type=int, default=queue_module.ANALYZE_AT)
     parser.add_argument("--database-url", default=POSTGRES, help="a PostgreSQL server to use")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     queue_module.ANALYZE_AT = args.analyze_at
     layouts = [tuple(int(n) for n in item.split("x")) for item in args.layouts.split(",")]
     with (
         tempfile.TemporaryDirectory() as tmp,
         throwaway_database(args.database_url, "sweep") as url,
     ):
-        engine = open_engine(url)
-        migrate(engine)
-        ensure_schema(engine)
-        sessions = session_factory(engine)
-        seeded = time.perf_counter()
-        ids = seed(
-            sessions, args.tenants, args.employees, TokenCipher(Fernet.generate_key().decode())
-        )
-        with sessions.begin() as session:
-            session.execute(update(Tenant).values(sweep_interval_minutes=DAILY))
-        print(f"# seeded {len(ids)} tenants in {time.perf_counter() - seeded:.0f} s",
-              file=sys.stderr, flush=True)  # fmt: skip
+        engine, sessions, ids = _seeded_store(url, args.tenants, args.employees)
         state = SandboxState()
         queue = JobQueue(url, sessions, periodic=False)
         results: dict[tuple[int, int], dict[str, Any]] = {}
@@ -244,26 +237,10 @@ def main() -> int:
                     print(f"# {processes}x{concurrency} skipped: too many connections",
                           file=sys.stderr)  # fmt: skip
                     continue
-                walls, queueing = [], []
-                cpus: list[Usage] = []
-                for run in range(args.runs):
-                    logs = Path(tmp) / f"logs-{processes}x{concurrency}-{run}"
-                    wall, cpu, queued = run_layout(
-                        env, logs, processes, concurrency, sessions, queue, ids, connection
-                    )
-                    walls.append(wall)
-                    cpus.append(cpu)
-                    queueing.append(queued)
-                line = {
-                    "benchmark": "distributed_sweep",
-                    "layout": f"{processes} processes x {concurrency} slots",
-                    "tenants": len(ids),
-                    **figures(len(ids), walls, cpus),
-                    "queueing_s": round(statistics.median(queueing), 2),
-                    "analyze_at": args.analyze_at,
-                    "fortnox_requests": state.stats.to_dict()["requests_total"],
-                    "load_average": load_average(),
-                }
+                layout = (processes, concurrency)
+                line = _layout_line(
+                    args, layout, env, Path(tmp), sessions, queue, ids, connection, state
+                )
                 results[(processes, concurrency)] = line
                 print(json.dumps(line), flush=True)
             if not args.no_diagnostics:
@@ -277,6 +254,64 @@ def main() -> int:
                 for line in asyncio.run(in_process(settings, sessions, ids, connection, args.runs)):
                     print(json.dumps(line), flush=True)
         engine.dispose()
+    summary = _summary(results, state)
+    print(json.dumps(summary), flush=True)
+    return 0 if summary["fortnox_requests"] == 0 else 1
+
+
+def _seeded_store(
+    url: str, tenants: int, employees: int
+) -> tuple[Engine, sessionmaker[Session], list[int]]:
+    """A migrated store with the queue's schema and the seeded tenants (no scheduled sweep)."""
+    engine = open_engine(url)
+    migrate(engine)
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    seeded = time.perf_counter()
+    ids = seed(sessions, tenants, employees, TokenCipher(Fernet.generate_key().decode()))
+    with sessions.begin() as session:
+        session.execute(update(Tenant).values(sweep_interval_minutes=DAILY))
+    print(f"# seeded {len(ids)} tenants in {time.perf_counter() - seeded:.0f} s",
+          file=sys.stderr, flush=True)  # fmt: skip
+    return engine, sessions, ids
+
+
+def _layout_line(
+    args: argparse.Namespace,
+    layout: tuple[int, int],
+    env: dict[str, str],
+    tmp: Path,
+    sessions: sessionmaker[Session],
+    queue: JobQueue,
+    ids: list[int],
+    connection: psycopg.Connection[Any],
+    state: SandboxState,
+) -> dict[str, Any]:
+    """``--runs`` sweeps of every tenant with ``layout`` (processes, slots): their medians."""
+    processes, concurrency = layout
+    walls, queueing = [], []
+    cpus: list[Usage] = []
+    for run in range(args.runs):
+        logs = tmp / f"logs-{processes}x{concurrency}-{run}"
+        wall, cpu, queued = run_layout(
+            env, logs, processes, concurrency, sessions, queue, ids, connection
+        )
+        walls.append(wall)
+        cpus.append(cpu)
+        queueing.append(queued)
+    return {
+        "benchmark": "distributed_sweep",
+        "layout": f"{processes} processes x {concurrency} slots",
+        "tenants": len(ids),
+        **figures(len(ids), walls, cpus),
+        "queueing_s": round(statistics.median(queueing), 2),
+        "analyze_at": args.analyze_at,
+        "fortnox_requests": state.stats.to_dict()["requests_total"],
+        "load_average": load_average(),
+    }
+
+
+def _summary(results: dict[tuple[int, int], dict[str, Any]], state: SandboxState) -> dict[str, Any]:
     summary: dict[str, Any] = {"benchmark": "distributed_sweep_summary"}
     for four, one in (((4, 4), (1, 4)), ((4, 1), (1, 1)), ((4, 1), (1, 4))):
         if four in results and one in results:
@@ -288,8 +323,7 @@ def main() -> int:
         summary["best_layout"] = best["layout"]
         summary["best_tenants_per_s"] = best["tenants_per_s"]
     summary["fortnox_requests"] = state.stats.to_dict()["requests_total"]
-    print(json.dumps(summary), flush=True)
-    return 0 if summary["fortnox_requests"] == 0 else 1
+    return summary
 
 
 if __name__ == "__main__":

@@ -36,9 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.cli.work.demo_data import demo_employees
 from fortnox_bridge.clock import Clock, ManualClock, SystemClock
+from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.flow.sources import FixedClient
 from fortnox_bridge.engine.maintenance.resync import Resync
 from fortnox_bridge.engine.sync.runner import Runner
@@ -47,9 +50,11 @@ from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.retry import RetryPolicy
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.sandbox.traffic import Stats
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.models import Run
 from fortnox_bridge.store.tenants import TenantRepository
 
 URL = "http://sandbox.bench"
@@ -124,13 +129,76 @@ async def measure(
     manual = None if real_time else ManualClock(datetime.combine(month, datetime.min.time(), UTC))
     clock: Clock = manual or SystemClock()
     sleep = manual.sleep if manual is not None else asyncio.sleep
+    state, transport, company, token = await _sandbox(clock)
+    engine, sessions, tenant_id, entries = _store(database_url, clock, employees, month)
+    runner = Runner(sessions, clock=clock)
+    limiter = SlidingWindowLimiter(BUDGET, clock=clock, sleep=sleep)
+    retry = RetryPolicy(sleep=sleep, max_total_wait=600)
+    client = FortnoxClient(
+        access_token=token, api_url=URL, transport=transport, limiter=limiter, retry=retry
+    )
+    async with client:
+        setup = await runner.run_cycle(tenant_id, client, only=["hr.employee.push"])
+        assert setup.total("created") == employees, setup.to_dict()
+        stats = state.stats_by_tenant[company]
+        export, exported = await _export(runner, tenant_id, client, state, stats, clock)
+        # The month re-synced ("send Fortnox salary data" again): delete and write it all.
+        resyncs = Resync(sessions, clock, runner)
+        resync, resynced = await _resync(resyncs, tenant_id, client, stats, clock, month)
+    engine.dispose()
+    want = expected_transactions(entries)
+    written = export.total("created")
+    requests, fortnox_s = exported["requests"], exported["fortnox_s"]
+    found, resync_requests = exported["found"], resynced["requests"]
+    minimum_s = requests / BUDGET.requests * BUDGET.seconds
+    return {
+        "benchmark": "payroll_export",
+        "backend": database_url.split(":", 1)[0],
+        "clock": "real" if real_time else "manual",
+        "employees": employees,
+        "month": month.strftime("%Y-%m"),
+        "time_entries": len(entries),
+        "transactions_written": written,
+        "attendance_transactions": found["attendance"],
+        "absence_transactions": found["absence"],
+        "exact": found == want and written == sum(want.values()) and not export.total("failed"),
+        "requests": requests,
+        "requests_per_transaction": round(requests / max(written, 1), 3),
+        "throttled_429": exported["throttled"],
+        "fortnox_time_s": round(fortnox_s, 1),
+        "theoretical_minimum_s": round(minimum_s, 1),
+        "transactions_minimum_s": round(written / BUDGET.requests * BUDGET.seconds, 1),
+        "pacing_vs_minimum": round(fortnox_s / minimum_s, 3) if minimum_s else None,
+        "achieved_requests_per_s": round(requests / fortnox_s, 2) if fortnox_s else None,
+        "bridge_wall_s": round(exported["wall_s"], 2),
+        "idle_rerun_requests": exported["idle_requests"],
+        "idle_rerun_created": exported["idle"].total("created"),
+        "resync_status": resync.status,
+        "resync_deleted": resync.counts.get("deleted"),
+        "resync_written_days": resync.counts.get("written"),
+        "resync_requests": resync_requests,
+        "resync_fortnox_time_s": round(resynced["seconds"], 1),
+        "resync_minimum_s": round(resync_requests / BUDGET.requests * BUDGET.seconds, 1),
+        "resync_exact": resynced["after"] == want,
+    }
+
+
+async def _sandbox(clock: Clock) -> tuple[SandboxState, httpx.ASGITransport, int, str]:
+    """The in-process sandbox with its rate limit on, one company and its access token."""
     state = SandboxState(clock=clock)
     state.limiter.configure(enabled=True, requests=BUDGET.requests, seconds=BUDGET.seconds)
     transport = httpx.ASGITransport(app=create_app(state))
     async with SandboxControl(URL, transport=transport) as control:
         company = int((await control.create_company("Lön AB"))["tenant_id"])
         token = (await control.issue_tokens(company, SCOPES))["access_token"]
+    return state, transport, company, token
 
+
+def _store(
+    database_url: str, clock: Clock, employees: int, month: date
+) -> tuple[Engine, sessionmaker[Session], int, dict[str, dict[str, Any]]]:
+    """A migrated store with one tenant: its flows on, its employees, projects, absence types
+    and the month's time entries mirrored."""
     engine = open_engine(database_url)
     migrate(engine)
     sessions = session_factory(engine)
@@ -151,74 +219,55 @@ async def measure(
             mirror.upsert(tenant_id, "absence_type", host_id, payload, now=clock.now())
         for host_id, payload in entries.items():
             mirror.upsert(tenant_id, "time_entry", host_id, payload, now=clock.now())
+    return engine, sessions, tenant_id, entries
 
-    runner = Runner(sessions, clock=clock)
-    limiter = SlidingWindowLimiter(BUDGET, clock=clock, sleep=sleep)
-    retry = RetryPolicy(sleep=sleep, max_total_wait=600)
-    client = FortnoxClient(
-        access_token=token, api_url=URL, transport=transport, limiter=limiter, retry=retry
-    )
-    async with client:
-        setup = await runner.run_cycle(tenant_id, client, only=["hr.employee.push"])
-        assert setup.total("created") == employees, setup.to_dict()
-        stats = state.stats_by_tenant[company]
-        requests_before = stats.to_dict()["requests_total"]
-        throttled_before = state.stats.to_dict()["responses_by_status"].get("429", 0)
-        fortnox_started, wall_started = clock.now(), time.perf_counter()
-        export = await runner.run_cycle(tenant_id, client, only=PAYROLL)
-        wall_s = time.perf_counter() - wall_started
-        fortnox_s = (clock.now() - fortnox_started).total_seconds()
-        requests = stats.to_dict()["requests_total"] - requests_before
-        throttled = state.stats.to_dict()["responses_by_status"].get("429", 0) - throttled_before
-        idle_before = stats.to_dict()["requests_total"]
-        idle = await runner.run_cycle(tenant_id, client, only=PAYROLL)
-        idle_requests = stats.to_dict()["requests_total"] - idle_before
-        found = await _count(client)
-        # The month re-synced ("send Fortnox salary data" again): delete and write it all.
-        resyncs = Resync(sessions, clock, runner)
-        source = FixedClient(client)
-        last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        resync_requests_before = stats.to_dict()["requests_total"]
-        resync_started = clock.now()
-        plan = await resyncs.plan(tenant_id, "payroll", month, last, source)
-        resync = await resyncs.run(tenant_id, resyncs.start(tenant_id, plan), source)
-        resync_s = (clock.now() - resync_started).total_seconds()
-        resync_requests = stats.to_dict()["requests_total"] - resync_requests_before
-        after_resync = await _count(client)
-    engine.dispose()
-    want = expected_transactions(entries)
-    written = export.total("created")
-    minimum_s = requests / BUDGET.requests * BUDGET.seconds
-    return {
-        "benchmark": "payroll_export",
-        "backend": database_url.split(":", 1)[0],
-        "clock": "real" if real_time else "manual",
-        "employees": employees,
-        "month": month.strftime("%Y-%m"),
-        "time_entries": len(entries),
-        "transactions_written": written,
-        "attendance_transactions": found["attendance"],
-        "absence_transactions": found["absence"],
-        "exact": found == want and written == sum(want.values()) and not export.total("failed"),
+
+async def _export(
+    runner: Runner,
+    tenant_id: int,
+    client: FortnoxClient,
+    state: SandboxState,
+    stats: Stats,
+    clock: Clock,
+) -> tuple[RunSummary, dict[str, Any]]:
+    """The measured export sweep, then an idle re-run and a count of what Fortnox holds."""
+    requests_before = stats.to_dict()["requests_total"]
+    throttled_before = state.stats.to_dict()["responses_by_status"].get("429", 0)
+    fortnox_started, wall_started = clock.now(), time.perf_counter()
+    export = await runner.run_cycle(tenant_id, client, only=PAYROLL)
+    wall_s = time.perf_counter() - wall_started
+    fortnox_s = (clock.now() - fortnox_started).total_seconds()
+    requests = stats.to_dict()["requests_total"] - requests_before
+    throttled = state.stats.to_dict()["responses_by_status"].get("429", 0) - throttled_before
+    idle_before = stats.to_dict()["requests_total"]
+    idle = await runner.run_cycle(tenant_id, client, only=PAYROLL)
+    idle_requests = stats.to_dict()["requests_total"] - idle_before
+    found = await _count(client)
+    return export, {
+        "wall_s": wall_s,
+        "fortnox_s": fortnox_s,
         "requests": requests,
-        "requests_per_transaction": round(requests / max(written, 1), 3),
-        "throttled_429": throttled,
-        "fortnox_time_s": round(fortnox_s, 1),
-        "theoretical_minimum_s": round(minimum_s, 1),
-        "transactions_minimum_s": round(written / BUDGET.requests * BUDGET.seconds, 1),
-        "pacing_vs_minimum": round(fortnox_s / minimum_s, 3) if minimum_s else None,
-        "achieved_requests_per_s": round(requests / fortnox_s, 2) if fortnox_s else None,
-        "bridge_wall_s": round(wall_s, 2),
-        "idle_rerun_requests": idle_requests,
-        "idle_rerun_created": idle.total("created"),
-        "resync_status": resync.status,
-        "resync_deleted": resync.counts.get("deleted"),
-        "resync_written_days": resync.counts.get("written"),
-        "resync_requests": resync_requests,
-        "resync_fortnox_time_s": round(resync_s, 1),
-        "resync_minimum_s": round(resync_requests / BUDGET.requests * BUDGET.seconds, 1),
-        "resync_exact": after_resync == want,
+        "throttled": throttled,
+        "idle": idle,
+        "idle_requests": idle_requests,
+        "found": found,
     }
+
+
+async def _resync(
+    resyncs: Resync, tenant_id: int, client: FortnoxClient, stats: Stats, clock: Clock, month: date
+) -> tuple[Run, dict[str, Any]]:
+    """A re-sync of the whole month: its run, requests, time and what Fortnox holds after."""
+    source = FixedClient(client)
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    resync_requests_before = stats.to_dict()["requests_total"]
+    resync_started = clock.now()
+    plan = await resyncs.plan(tenant_id, "payroll", month, last, source)
+    resync = await resyncs.run(tenant_id, resyncs.start(tenant_id, plan), source)
+    resync_s = (clock.now() - resync_started).total_seconds()
+    resync_requests = stats.to_dict()["requests_total"] - resync_requests_before
+    after_resync = await _count(client)
+    return resync, {"seconds": resync_s, "requests": resync_requests, "after": after_resync}
 
 
 async def _count(client: FortnoxClient) -> Counter[str]:

@@ -42,7 +42,7 @@ import httpx
 import uvicorn
 from sqlalchemy import create_engine, text
 
-from fortnox_bridge.cli.work.demo_data import demo_employees
+from _race_workload import workload
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.links import LinkRepository
@@ -50,8 +50,6 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 TENANT = "Race AB"
-DAYS = [f"2026-03-{d:02d}" for d in (2, 3, 4, 5, 6, 9, 10)]
-PROJECT = {"external_id": "p1", "data": {"number": "P100", "name": "Projekt P100"}}
 
 
 class Writes:
@@ -130,59 +128,18 @@ def run_mode(tmp: Path, mode: str, employees: int, entries: int, server_url: str
     sandbox = Server(uvicorn.Config(writes, host="127.0.0.1", port=port, log_level="error"), ready)
     threading.Thread(target=sandbox.run, daemon=True).start()
     assert ready.wait(15), "the sandbox did not start"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
-    env["FORTNOX_BRIDGE_RATE_LIMIT"] = "1000/1"  # the race, not Fortnox's budget, is measured
-    database = None
-    if mode == "distributed":
-        database = _create_database(server_url)
-        env["FORTNOX_BRIDGE_DATABASE_URL"] = database
-        env["FORTNOX_BRIDGE_QUEUE"] = "procrastinate"
-    else:
-        env["FORTNOX_BRIDGE_WORKERS"] = "4"
+    env, database = _environment(mode, server_url)
     api_port = free_port()
     common = ["--data-dir", str(tmp / "var"), "--sandbox-url", f"http://127.0.0.1:{port}"]
     added = cli("tenants", "add", TENANT, *common, env=env)
     key_match = re.search(r"API key \(shown once\):\s*(\S+)", added)
     assert key_match, added
     cli("connect", "--tenant", TENANT, *common, env=env)
-    log = tmp / "processes.log"
-    serve_args = ["serve", "--port", str(api_port), *common]
-    processes: list[subprocess.Popen[bytes]] = []
-    killed = 0
-    try:
-        if mode == "embedded":
-            processes.append(start(*serve_args, env=env, log=log))
-        else:
-            processes.append(start(*serve_args, "--no-worker", env=env, log=log))
-            processes += [start("worker", *common, env=env, log=log) for _ in range(2)]
-        api = f"http://127.0.0.1:{api_port}"
-        _wait_healthy(api, processes[0])
-        started = time.perf_counter()
-
-        def kill_one() -> None:
-            nonlocal killed
-            if mode == "distributed":
-                victim = processes[1]
-                os.kill(victim.pid, signal.SIGKILL)
-                victim.wait()
-                killed += 1
-                processes.append(start("worker", *common, env=env, log=log))
-
-        workload = asyncio.run(_workload(api, key_match.group(1), employees, entries, kill_one))
-        wall = time.perf_counter() - started
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        sandbox.should_exit = True
+    race = Race(tmp / "processes.log", env, common, sandbox)
+    work, wall = race.run(mode, api_port, key_match.group(1), employees, entries)
     db_url = database or f"sqlite:///{tmp / 'var' / 'fortnox-bridge.sqlite'}"
     result = _verify(state, db_url)
-    result["exact"] = result["exact"] and workload["settling_syncs"] > 0
+    result["exact"] = result["exact"] and work["settling_syncs"] > 0
     if database is not None:
         _drop_database(server_url, database)
     return {
@@ -192,125 +149,76 @@ def run_mode(tmp: Path, mode: str, employees: int, entries: int, server_url: str
         "processes": "serve + 2 workers (one killed with SIGKILL, one started)"
         if mode == "distributed"
         else "serve with 4 in-process workers",
-        "workers_killed": killed,
+        "workers_killed": race.killed,
         "writes_received_by_fortnox": writes.count,
         "wall_seconds": round(wall, 1),
-        **workload,
+        **work,
         **result,
     }
 
 
-async def _workload(
-    api: str, key: str, employees: int, entries: int, kill_one: Any
-) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=api, headers=headers, timeout=600) as http:
-        people = [
-            {"external_id": external_id, "data": payload}
-            for external_id, payload in demo_employees(employees)
-        ]
-        # The sandbox company has no project P100: the bridge creates it before the first day.
-        create = {"settings": {"missing_project": "create"}}
-        answer = await http.patch("/api/v1/flows/payroll.attendance.push", json=create)
-        assert answer.status_code == 200, answer.text
-        # 1. A batch of new employees, "sync now" waited for while their pushes run.
-        await _batch(http, "employees", people)
-        await _batch(http, "projects", [PROJECT])
-        await asyncio.sleep(0.3)
-        await asyncio.gather(_sync(http, wait=True), _sync(http, wait=False))
-        # 2. Ten batches 0.3 s apart on the same 20 employee-days, with syncs and a re-sync.
-        first = [p["external_id"] for p in people[:5]]
-        same_days = [(person, day) for person in first for day in DAYS[:4]]
-
-        async def small(round_: int) -> None:
-            await asyncio.sleep(0.3 * round_)
-            hours = str(Decimal("1.5") + Decimal(round_) / 2)
-            records = [
-                {
-                    "external_id": f"s-{person}-{day}-{round_ % 3}",
-                    "data": {"employee": person, "date": day, "hours": hours, "project": "p1"},
-                }
-                for person, day in same_days
-            ]
-            await _batch(http, "time-entries", records)
-            if round_ % 3 == 0:
-                await _sync(http, wait=True)
-            elif round_ % 3 == 1:
-                await _sync(http, wait=False)
-
-        async def resync() -> None:
-            await asyncio.sleep(1.2)
-            answer = await http.post(
-                "/api/v1/resync", json={"flow": "payroll", "from": "2026-03-01", "to": "2026-03-31"}
-            )
-            assert answer.status_code in (202, 409), answer.text
-
-        await asyncio.gather(*(small(r) for r in range(10)), resync())
-        # 3. Many entries on 210 keys (30 employees × 7 days) from four clients at once.
-        # Other employees than phase 2's, and hours that keep each day under 24 however many
-        # entries it gets (a day over 24 hours is refused by Fortnox, which is not the point).
-        keys = [(p["external_id"], day) for p in people[5:35] for day in DAYS]
-        per_key = max(1, entries // len(keys))
-        small_hours = Decimal(20) / per_key / 2
-        bulk = [
-            {
-                "external_id": f"b-{n}",
-                "data": {
-                    "employee": keys[n % len(keys)][0],
-                    "date": keys[n % len(keys)][1],
-                    "hours": str((small_hours * (n % 2 + 1)).quantize(Decimal("0.01"))),
-                    "project": "p1",
-                },
-            }
-            for n in range(entries)
-        ]
-        chunks = [bulk[i : i + 1000] for i in range(0, len(bulk), 1000)]
-
-        async def client(part: list[list[dict[str, Any]]], index: int) -> None:
-            for number, chunk in enumerate(part):
-                await _batch(http, "time-entries", chunk)
-                if number % 3 == index % 3:
-                    await _sync(http, wait=index % 2 == 0)
-
-        async def killer() -> None:
-            await asyncio.sleep(2.0)
-            await asyncio.to_thread(kill_one)
-
-        await asyncio.gather(*(client(chunks[i::4], i) for i in range(4)), killer())
-        # 4. Settle: "sync now" until a run has nothing left to write.
-        settled = await _settle(http)
-        return {
-            "employees_sent": employees,
-            "entries_sent": len(same_days) * 3 + entries,
-            "settling_syncs": settled,
-        }
+def _environment(mode: str, server_url: str) -> tuple[dict[str, str], str | None]:
+    """The bridge processes' environment, and the PostgreSQL database made for the distributed
+    mode (``None`` in the embedded mode)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
+    env["FORTNOX_BRIDGE_RATE_LIMIT"] = "1000/1"  # the race, not Fortnox's budget, is measured
+    database = None
+    if mode == "distributed":
+        database = _create_database(server_url)
+        env["FORTNOX_BRIDGE_DATABASE_URL"] = database
+        env["FORTNOX_BRIDGE_QUEUE"] = "procrastinate"
+    else:
+        env["FORTNOX_BRIDGE_WORKERS"] = "4"
+    return env, database
 
 
-async def _batch(http: httpx.AsyncClient, collection: str, records: list[dict[str, Any]]) -> None:
-    answer = await http.post(f"/api/v1/{collection}:batch", json={"records": records})
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["counts"]["rejected"] == 0, answer.text
+class Race:
+    """The bridge's processes during the workload: started, one worker killed and replaced in
+    the distributed mode, and stopped (with the sandbox) whatever happens."""
 
+    def __init__(self, log: Path, env: dict[str, str], common: list[str], sandbox: Server) -> None:
+        self.log, self.env, self.common, self.sandbox = log, env, common, sandbox
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.killed = 0
+        self.mode = ""
 
-async def _sync(http: httpx.AsyncClient, *, wait: bool) -> dict[str, Any]:
-    answer = await http.post("/api/v1/sync", json={"wait": True} if wait else {})
-    assert answer.status_code in (200, 202), answer.text
-    return dict(answer.json())
+    def run(
+        self, mode: str, api_port: int, key: str, employees: int, entries: int
+    ) -> tuple[dict[str, Any], float]:
+        """``(what the workload reports, its wall seconds)``."""
+        self.mode = mode
+        serve_args = ["serve", "--port", str(api_port), *self.common]
+        env, log, processes = self.env, self.log, self.processes
+        try:
+            if mode == "embedded":
+                processes.append(start(*serve_args, env=env, log=log))
+            else:
+                processes.append(start(*serve_args, "--no-worker", env=env, log=log))
+                processes += [start("worker", *self.common, env=env, log=log) for _ in range(2)]
+            api = f"http://127.0.0.1:{api_port}"
+            _wait_healthy(api, processes[0])
+            started = time.perf_counter()
+            work = asyncio.run(workload(api, key, employees, entries, self.kill_one))
+            wall = time.perf_counter() - started
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            self.sandbox.should_exit = True
+        return work, wall
 
-
-async def _settle(http: httpx.AsyncClient) -> int:
-    """How many syncs it took until one had nothing left to write (-1: never)."""
-    result: dict[str, Any] = {}
-    for attempt in range(1, 60):
-        result = await _sync(http, wait=True)
-        counts = result.get("counts", {})
-        if result.get("status") == "succeeded" and not any(
-            counts.get(name, 0) for name in ("created", "updated", "deleted", "failed")
-        ):
-            return attempt
-        await asyncio.sleep(1)
-    print(f"race: the tenant did not settle within a minute of syncs: {result}", file=sys.stderr)
-    return -1
+    def kill_one(self) -> None:
+        if self.mode == "distributed":
+            victim = self.processes[1]
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait()
+            self.killed += 1
+            self.processes.append(start("worker", *self.common, env=self.env, log=self.log))
 
 
 def _verify(state: SandboxState, database_url: str) -> dict[str, Any]:

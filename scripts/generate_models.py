@@ -100,19 +100,21 @@ def _schema_of(response: dict[str, Any] | None) -> str | None:
     return ref.rsplit("/", 1)[-1] or None
 
 
+def _wrapped(schemas: dict[str, Any], schema_name: str | None) -> tuple[str, str] | None:
+    """``(key, model)`` of the first property of ``schema_name`` that refers to a schema."""
+    if not schema_name or schema_name not in schemas:
+        return None
+    for key, prop in schemas[schema_name].get("properties", {}).items():
+        ref = prop.get("$ref") or prop.get("items", {}).get("$ref")
+        if ref:
+            return key, ref.rsplit("/", 1)[-1]
+    return None
+
+
 def inspect_resource(document: dict[str, Any], spec: ResourceSpec) -> ResourceInfo:
     """Read the operations of ``spec`` from the document."""
     schemas = document["components"]["schemas"]
     info = ResourceInfo(spec)
-
-    def wrapped(schema_name: str | None) -> tuple[str, str] | None:
-        if not schema_name or schema_name not in schemas:
-            return None
-        for key, prop in schemas[schema_name].get("properties", {}).items():
-            ref = prop.get("$ref") or prop.get("items", {}).get("$ref")
-            if ref:
-                return key, ref.rsplit("/", 1)[-1]
-        return None
 
     for path, operations in document["paths"].items():
         if not (path == spec.path or path.startswith(spec.path + "/")):
@@ -123,7 +125,7 @@ def inspect_resource(document: dict[str, Any], spec: ResourceSpec) -> ResourceIn
             method = method.upper()
             responses = operation.get("responses", {})
             body = responses.get("200") or responses.get("201")
-            found = wrapped(_schema_of(body))
+            found = _wrapped(schemas, _schema_of(body))
             if not parts:
                 info.operations.add(
                     "list" if method == "GET" else "create" if method == "POST" else method.lower()

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from fortnox_bridge.flows.common.paxml_codes import check_paxml_code
 from fortnox_bridge.flows.hr.validation import (
     InvalidNumber,
     check_bank_account,
@@ -156,8 +157,6 @@ class HostAbsenceType(BaseModel):
     @field_validator("paxml_code")
     @classmethod
     def _known_paxml_code(cls, value: str | None) -> str | None:
-        from fortnox_bridge.flows.payroll.codes import check_paxml_code
-
         return None if value is None else check_paxml_code(value)
 
 

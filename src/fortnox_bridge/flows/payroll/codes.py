@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fortnox_bridge.flows.hr.absence_causes import default_cause
-from fortnox_bridge.formats.errors import UnmappedCodeError
-from fortnox_bridge.formats.paxml.codes import ABSENCE, ALIASES, TABLE, to_fortnox, to_paxml
+from fortnox_bridge.flows.common.absence_causes import default_cause
+
+# Re-exported for this family's callers: the hr family checks codes too, so they live in
+# flows/common.
+from fortnox_bridge.flows.common.paxml_codes import VALID_CODES as VALID_CODES
+from fortnox_bridge.flows.common.paxml_codes import check_paxml_code as check_paxml_code
+from fortnox_bridge.formats.paxml.codes import ABSENCE, to_fortnox, to_paxml
 
 #: Working time within the schedule: the code of time with no project or absence type.
 DEFAULT_CODE = "TID"
-#: Every PAXml code the bridge can send to Fortnox, in table order.
-VALID_CODES: tuple[str, ...] = (*(row.paxml for row in TABLE), *ALIASES)
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,6 @@ class ResolvedCode:
     cause_code: str
     #: ``time entry``, ``project``, ``absence type`` or ``default``.
     source: str
-
-
-def check_paxml_code(value: str) -> str:
-    """``value`` upper-cased when it is a PAXml code with a Fortnox counterpart; else a
-    ``ValueError`` that lists the valid codes."""
-    code = value.strip().upper()
-    try:
-        to_fortnox(code)
-    except UnmappedCodeError as exc:
-        raise ValueError(
-            f"PAXml code {value!r} cannot be sent to Fortnox ({exc.hint}); use one of "
-            f"{', '.join(VALID_CODES)}"
-        ) from None
-    return code
 
 
 def absence_type_code(absence_type: Mapping[str, Any]) -> str | None:

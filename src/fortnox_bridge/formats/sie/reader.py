@@ -126,18 +126,30 @@ class SieReader:
                             yield closed
                     block.start(voucher, number)
                     continue
-            head = line[0]
-            if head == "#":
-                yield from self._record(line, text, number, block)
+            yield from self._general(line, text, number, block)
+            if line[0] == "#":
                 fast = self._crc is None  # inside #KSUMMA the CRC needs the general path
-            elif line == "{":
-                block.open(number)
-            elif line == "}":
-                closed = block.close(number)
-                if closed is not None:
-                    yield closed
-            else:
-                self._garbage(line, number, block)
+        yield from self._wrap_up(block, number, first_row, first_voucher)
+
+    def _general(
+        self, line: str, text: str, number: int, block: VoucherBlock
+    ) -> Iterator[tuple[int, Record]]:
+        """A line the fast paths did not take: a label, a brace or garbage."""
+        if line[0] == "#":
+            yield from self._record(line, text, number, block)
+        elif line == "{":
+            block.open(number)
+        elif line == "}":
+            closed = block.close(number)
+            if closed is not None:
+                yield closed
+        else:
+            self._garbage(line, number, block)
+
+    def _wrap_up(
+        self, block: VoucherBlock, number: int, first_row: int, first_voucher: int
+    ) -> Iterator[tuple[int, Record]]:
+        """At the end of the file: the open voucher, the fast paths' labels, the last checks."""
         closed = block.finish(number)
         if closed is not None:
             yield closed

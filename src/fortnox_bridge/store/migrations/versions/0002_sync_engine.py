@@ -18,6 +18,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_leases_and_conflicts()
+    _create_connection_tables()
+    _create_cursors_and_flow_configs()
+    _create_mappings_and_problems()
+    _create_push_operations()
+    _create_runs()
+    _create_notifications_and_run_items()
+    _alter_existing_tables()
+
+
+def _create_leases_and_conflicts() -> None:
     op.create_table(
         "leases",
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -51,6 +62,8 @@ def upgrade() -> None:
             "ix_conflicts_record", ["tenant_id", "entity_type", "external_id"], unique=False
         )
 
+
+def _create_connection_tables() -> None:
     op.create_table(
         "connection_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -100,6 +113,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", name=op.f("uq_connections_tenant_id")),
         sa.UniqueConstraint("token_key", name=op.f("uq_connections_token_key")),
     )
+
+
+def _create_cursors_and_flow_configs() -> None:
     op.create_table(
         "cursors",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -133,6 +149,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_flow_configs")),
         sa.UniqueConstraint("tenant_id", "flow", name=op.f("uq_flow_configs_tenant_id")),
     )
+
+
+def _create_mappings_and_problems() -> None:
     op.create_table(
         "mappings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -179,6 +198,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_problems")),
         sa.UniqueConstraint("tenant_id", "dedupe_key", name=op.f("uq_problems_tenant_id")),
     )
+
+
+def _create_push_operations() -> None:
     op.create_table(
         "push_operations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -216,6 +238,8 @@ def upgrade() -> None:
             postgresql_where=sa.text("status IN ('pending', 'processing')"),
         )
 
+
+def _create_runs() -> None:
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -243,6 +267,8 @@ def upgrade() -> None:
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.create_index("ix_runs_tenant", ["tenant_id", "started_at"], unique=False)
 
+
+def _create_notifications_and_run_items() -> None:
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -293,6 +319,8 @@ def upgrade() -> None:
     with op.batch_alter_table("run_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_run_items_run_id"), ["run_id"], unique=False)
 
+
+def _alter_existing_tables() -> None:
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("origin", sa.String(length=10), nullable=False, server_default="created")

@@ -17,6 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_admin_keys()
+    _create_change_operations()
+    _create_events()
+    _create_idempotency_records()
+    _create_webhook_endpoints()
+    _create_webhook_deliveries()
+    _create_webhook_attempts()
+    _alter_api_keys()
+    _alter_tenants()
+
+
+def _create_admin_keys() -> None:
     op.create_table(
         "admin_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -29,6 +41,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_keys")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_admin_keys_key_hash")),
     )
+
+
+def _create_change_operations() -> None:
     op.create_table(
         "change_operations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +77,8 @@ def upgrade() -> None:
             unique=False,
         )
 
+
+def _create_events() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,6 +98,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         sa.UniqueConstraint("tenant_id", "seq", name=op.f("uq_events_tenant_id")),
     )
+
+
+def _create_idempotency_records() -> None:
     op.create_table(
         "idempotency_records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -101,6 +121,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
         sa.UniqueConstraint("tenant_id", "key", name=op.f("uq_idempotency_records_tenant_id")),
     )
+
+
+def _create_webhook_endpoints() -> None:
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -125,6 +148,8 @@ def upgrade() -> None:
             batch_op.f("ix_webhook_endpoints_tenant_id"), ["tenant_id"], unique=False
         )
 
+
+def _create_webhook_deliveries() -> None:
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -171,6 +196,8 @@ def upgrade() -> None:
             batch_op.f("ix_webhook_deliveries_tenant_id"), ["tenant_id"], unique=False
         )
 
+
+def _create_webhook_attempts() -> None:
     op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -194,6 +221,8 @@ def upgrade() -> None:
             batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False
         )
 
+
+def _alter_api_keys() -> None:
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("scope", sa.String(length=20), server_default="read_write", nullable=False)
@@ -203,6 +232,8 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
 
+
+def _alter_tenants() -> None:
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("event_seq", sa.Integer(), server_default="0", nullable=False)

@@ -19,6 +19,11 @@ ACTIVE = sa.text("status IN ('open', 'applying')")
 
 
 def upgrade() -> None:
+    _create_first_sync_plans()
+    _create_first_sync_items()
+
+
+def _create_first_sync_plans() -> None:
     op.create_table(
         "first_sync_plans",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,6 +57,8 @@ def upgrade() -> None:
             postgresql_where=ACTIVE,
         )
 
+
+def _create_first_sync_items() -> None:
     op.create_table(
         "first_sync_items",
         sa.Column("id", sa.Integer(), nullable=False),

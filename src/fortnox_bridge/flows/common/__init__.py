@@ -1,0 +1,1 @@
+"""What more than one flow family needs; it imports no family, so the families stay independent."""
