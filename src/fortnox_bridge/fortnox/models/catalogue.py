@@ -13,6 +13,10 @@ class ResourceDescription:
     """How one Fortnox resource is reached and wrapped."""
 
     module: str
+    #: The client's attribute that serves the resource (``client.customers``).
+    attribute: str
+    #: The Fortnox scope an app must be granted to reach the resource.
+    scope: str
     path: str
     single_path: str | None
     id_field: str | None
@@ -28,6 +32,8 @@ class ResourceDescription:
 CATALOGUE: tuple[ResourceDescription, ...] = (
     ResourceDescription(
         module="company_information",
+        attribute="company_information",
+        scope="companyinformation",
         path="/3/companyinformation",
         single_path=None,
         id_field=None,
@@ -41,6 +47,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="company_settings",
+        attribute="company_settings",
+        scope="settings",
         path="/3/settings/company",
         single_path=None,
         id_field=None,
@@ -54,6 +62,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="locked_period",
+        attribute="locked_period",
+        scope="settings",
         path="/3/settings/lockedperiod",
         single_path=None,
         id_field=None,
@@ -67,6 +77,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="me",
+        attribute="me",
+        scope="profile",
         path="/3/me",
         single_path=None,
         id_field=None,
@@ -80,6 +92,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="financial_year",
+        attribute="financial_years",
+        scope="bookkeeping",
         path="/3/financialyears",
         single_path="/3/financialyears/{Id}",
         id_field="Id",
@@ -93,6 +107,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="employee",
+        attribute="employees",
+        scope="salary",
         path="/3/employees",
         single_path="/3/employees/{EmployeeId}",
         id_field="EmployeeId",
@@ -106,6 +122,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="absence_transaction",
+        attribute="absence_transactions",
+        scope="salary",
         path="/3/absencetransactions",
         single_path="/3/absencetransactions/{id}",
         id_field="id",
@@ -119,6 +137,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="attendance_transaction",
+        attribute="attendance_transactions",
+        scope="salary",
         path="/3/attendancetransactions",
         single_path="/3/attendancetransactions/{id}",
         id_field="id",
@@ -132,6 +152,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="salary_transaction",
+        attribute="salary_transactions",
+        scope="salary",
         path="/3/salarytransactions",
         single_path="/3/salarytransactions/{SalaryRow}",
         id_field="SalaryRow",
@@ -145,6 +167,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="schedule_time",
+        attribute="schedule_times",
+        scope="salary",
         path="/3/scheduletimes",
         single_path="/3/scheduletimes/{EmployeeId}/{Date}",
         id_field=None,
@@ -158,6 +182,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="expense",
+        attribute="expenses",
+        scope="salary",
         path="/3/expenses",
         single_path="/3/expenses/{ExpenseCode}",
         id_field="ExpenseCode",
@@ -171,6 +197,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="project",
+        attribute="projects",
+        scope="project",
         path="/3/projects",
         single_path="/3/projects/{ProjectNumber}",
         id_field="ProjectNumber",
@@ -184,6 +212,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="cost_center",
+        attribute="cost_centers",
+        scope="costcenter",
         path="/3/costcenters",
         single_path="/3/costcenters/{Code}",
         id_field="Code",
@@ -197,6 +227,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="customer",
+        attribute="customers",
+        scope="customer",
         path="/3/customers",
         single_path="/3/customers/{CustomerNumber}",
         id_field="CustomerNumber",
@@ -210,6 +242,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="supplier",
+        attribute="suppliers",
+        scope="supplier",
         path="/3/suppliers",
         single_path="/3/suppliers/{SupplierNumber}",
         id_field="SupplierNumber",
@@ -223,6 +257,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="article",
+        attribute="articles",
+        scope="article",
         path="/3/articles",
         single_path="/3/articles/{ArticleNumber}",
         id_field="ArticleNumber",
@@ -236,6 +272,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="order",
+        attribute="orders",
+        scope="order",
         path="/3/orders",
         single_path="/3/orders/{DocumentNumber}",
         id_field="DocumentNumber",
@@ -256,6 +294,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="invoice",
+        attribute="invoices",
+        scope="invoice",
         path="/3/invoices",
         single_path="/3/invoices/{DocumentNumber}",
         id_field="DocumentNumber",
@@ -281,6 +321,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="terms_of_payment",
+        attribute="terms_of_payments",
+        scope="settings",
         path="/3/termsofpayments",
         single_path="/3/termsofpayments/{Code}",
         id_field="Code",
@@ -294,6 +336,8 @@ CATALOGUE: tuple[ResourceDescription, ...] = (
     ),
     ResourceDescription(
         module="unit",
+        attribute="units",
+        scope="settings",
         path="/3/units",
         single_path="/3/units/{Code}",
         id_field="Code",
