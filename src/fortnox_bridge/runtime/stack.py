@@ -35,6 +35,7 @@ from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.metrics import Metrics
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.connections import ConnectionService, Transition
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher, encrypted_in_store, load_secret_key
@@ -52,15 +53,8 @@ from fortnox_bridge.store.db import migrate, open_engine, session_factory
 from fortnox_bridge.store.tenants import TenantRepository
 
 log = logging.getLogger(__name__)
-#: What the engine's flows and pre-flight need from a sandbox company.
-SANDBOX_SCOPES = [
-    "salary",
-    "bookkeeping",
-    "settings",
-    "companyinformation",
-    "project",
-    "costcenter",
-]
+#: What the engine's flows and pre-flight need from a sandbox company (see engine/sync/scopes.py).
+SANDBOX_SCOPES = list(requested_scopes())
 #: The in-process sandbox's state file in the data directory.
 SANDBOX_FILE = "sandbox.sqlite"
 #: The base URL the in-process sandbox answers on (through its transport, no network).

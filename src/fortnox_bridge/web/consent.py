@@ -23,14 +23,15 @@ from typing import Literal
 import httpx
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.web.i18n import N_
 
 #: Where Fortnox sends the browser back, under the UI's mount.
 CALLBACK_PATH = "/connection/callback"
-#: Scopes the bridge's flows and pre-flight check need.
-SCOPES = ("bookkeeping", "companyinformation", "costcenter", "project", "salary", "settings")
+#: Scopes the bridge's flows and pre-flight check need (from the flows' declarations).
+SCOPES = requested_scopes()
 #: How long a started consent may take before its answer is refused.
 STATE_AGE_SECONDS = 30 * 60
 #: How long a connection link for a tenant's Fortnox administrator works.

@@ -32,6 +32,7 @@ from fortnox_bridge.clock import Clock, SystemClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.sync.runner import Runner
+from fortnox_bridge.engine.sync.scopes import needed_scopes
 from fortnox_bridge.files import private_dir, private_file
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
@@ -42,7 +43,7 @@ from fortnox_bridge.services.passwords import hash_password, verify_password
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
 DEMO_ADMIN = "admin@demo-ab.se"
-DEMO_SCOPES = ["salary", "companyinformation", "project", "costcenter"]
+DEMO_SCOPES = list(needed_scopes())
 DEMO_FILE = "demo.json"
 
 

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
+from fortnox_bridge.fortnox.models.catalogue import CATALOGUE
 
 NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+\.(push|pull)$")
 Period = Literal["day", "week", "month"]
@@ -116,6 +117,9 @@ class Flow:
     entity: ClassVar[str]
     #: The attribute of ``FortnoxClient`` that serves the resource, e.g. ``"employees"``.
     resource: ClassVar[str]
+    #: Other resources the flow reads (``FortnoxClient`` attributes, e.g. ``"schedule_times"``);
+    #: with :attr:`resource` they give the Fortnox scopes the flow needs (:meth:`scopes`).
+    reads: ClassVar[tuple[str, ...]] = ()
     direction: ClassVar[Literal["push", "pull"]]
     #: The field of the Fortnox model that identifies the record, e.g. ``"employee_id"``.
     fortnox_id_field: ClassVar[str]
@@ -249,6 +253,11 @@ class Flow:
         """
         return (disconnected, today) if cls.period is not None else None
 
+    @classmethod
+    def scopes(cls) -> frozenset[str]:
+        """The Fortnox scopes the flow needs: those of :attr:`resource` and :attr:`reads`."""
+        return frozenset(scope_of(resource) for resource in (cls.resource, *cls.reads))
+
     @property
     def family(self) -> str:
         """The flow family: the first part of :attr:`name`."""
@@ -282,6 +291,14 @@ class Flow:
             )
         if cls.direction == "pull" and not cls.pull_fields:
             raise FlowDefinitionError(f"pull flow {cls.name!r} declares no pull_fields")
+
+
+def scope_of(resource: str) -> str:
+    """The Fortnox scope that grants ``resource`` (a ``FortnoxClient`` attribute)."""
+    for description in CATALOGUE:
+        if description.attribute == resource:
+            return description.scope
+    raise FlowDefinitionError(f"Fortnox resource {resource!r} is not in the client's catalogue")
 
 
 def normalise(value: Any) -> Any:

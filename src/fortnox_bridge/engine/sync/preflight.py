@@ -119,8 +119,9 @@ class Checklist:
         }
 
 
-#: The flows that send absence transactions: from host absences, and from reported time.
-ABSENCE_SOURCES = ("hr.absence.push", "payroll.absence.push")
+#: The Fortnox records more than one flow writes: absence transactions, from host absences and
+#: from reported time (the flows that write them are found by their ``resource``).
+ABSENCE_RESOURCE = "absence_transactions"
 
 
 #: The checklist line of the register codes in use, and its texts (the UI translates them).
@@ -182,8 +183,13 @@ class Preflight:
     @staticmethod
     def _twice(context: TenantContext, checklist: Checklist) -> None:
         """Absence goes to Fortnox either from absences or from reported time, not both."""
-        both = [n for n in ABSENCE_SOURCES if n in context.enabled]
-        if len(both) == len(ABSENCE_SOURCES):
+        sources = sorted(
+            name
+            for name, flow in context.flows.items()
+            if flow.direction == "push" and flow.resource == ABSENCE_RESOURCE
+        )
+        both = [n for n in sources if n in context.enabled]
+        if len(sources) > 1 and len(both) == len(sources):
             checklist.add(
                 "absence sent once",
                 "warn",

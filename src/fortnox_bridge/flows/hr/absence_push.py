@@ -58,6 +58,8 @@ class AbsencePush(DerivedFlow):
     name: ClassVar[str] = "hr.absence.push"
     entity: ClassVar[str] = "absence"
     resource: ClassVar[str] = "absence_transactions"
+    # An absence is written on the days the employee's schedule has time.
+    reads: ClassVar[tuple[str, ...]] = ("schedule_times",)
     direction: ClassVar[Literal["push", "pull"]] = "push"
     fortnox_id_field: ClassVar[str] = "id"
     record_model: ClassVar[type[BaseModel]] = HostAbsence

@@ -145,6 +145,8 @@ class _SalaryDayPush(DerivedFlow):
     record_model: ClassVar[type[BaseModel]] = SalaryDay
     Settings: ClassVar[type[FlowSettings]] = PayrollSettings
     builder: ClassVar[Builder | None] = SALARY_DAYS
+    # The projects and cost centres the lines name are checked in Fortnox before writing.
+    reads: ClassVar[tuple[str, ...]] = tuple(register.resource for register in REGISTERS)
     references: ClassVar[Mapping[str, str]] = {"employee": "employee"}
     period: ClassVar[Period | None] = "month"
     date_field: ClassVar[str] = "date"

@@ -1,0 +1,51 @@
+"""The scopes the bridge asks for come from what its flows and the pre-flight check read."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from fortnox_bridge.engine.errors import FlowDefinitionError
+from fortnox_bridge.engine.flow.base import Flow, scope_of
+from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.sync.scopes import needed_scopes, requested_scopes
+from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.fortnox.models.catalogue import CATALOGUE
+
+
+def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
+    assert requested_scopes() == (
+        "bookkeeping",
+        "companyinformation",
+        "costcenter",
+        "project",
+        "salary",
+        "settings",
+    )
+    # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
+    assert needed_scopes() == ("companyinformation", "costcenter", "project", "salary")
+
+
+def test_each_flow_declares_the_resources_it_reads() -> None:
+    scopes = {flow.name: flow.scopes() for flow in discover_flows()}
+    assert scopes["hr.employee.push"] == {"salary"}
+    assert scopes["hr.absence.push"] == {"salary"}  # absences and schedule times
+    assert scopes["payroll.attendance.push"] == {"salary", "project", "costcenter"}
+
+
+def test_a_flow_reading_an_unknown_resource_is_refused() -> None:
+    class Reads(Flow):
+        name: ClassVar[str] = "test.thing.push"
+        resource: ClassVar[str] = "things"
+
+    with pytest.raises(FlowDefinitionError, match="things"):
+        Reads.scopes()
+
+
+def test_every_catalogue_resource_is_a_client_attribute() -> None:
+    client = FortnoxClient(access_token="token")
+    for description in CATALOGUE:
+        resource = getattr(client, description.attribute)
+        assert resource.description is description
+        assert scope_of(description.attribute) == description.scope
