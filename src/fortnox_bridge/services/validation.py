@@ -2,11 +2,11 @@
 
 The models of the flow families (``flows/<family>/records.py``) check types, required fields,
 their own lengths, patterns, enums and dates, and refuse unknown fields. On top of that, every
-host field that becomes a Fortnox field is checked against the limits Fortnox's OpenAPI document
-gives that field (``wire_limits`` of the generated models: maximum and minimum length, allowed
-values, numeric range) and against the characters Fortnox accepts in it
-(``fortnox/characters.py``), so a value Fortnox would refuse is refused here, with the field's
-path, before anything is stored.
+host field that becomes a Fortnox field (as its entity declares, ``HostEntity.fortnox_fields``)
+is checked against the limits Fortnox's OpenAPI document gives that field (``wire_limits`` of
+the generated models: maximum and minimum length, allowed values, numeric range) and against the
+characters Fortnox accepts in it (``fortnox/characters.py``), so a value Fortnox would refuse is
+refused here, with the field's path, before anything is stored.
 
 Every text field of every host record, whether it goes to Fortnox or not, is refused when it
 holds a character that breaks files and screens downstream: control characters (line feed,
@@ -20,18 +20,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ValidationError
 
-from fortnox_bridge.flows.hr import employee_fields
-from fortnox_bridge.fortnox.characters import CharacterRule, character_rule, describe
-from fortnox_bridge.fortnox.models.base import FortnoxModel
-from fortnox_bridge.fortnox.models.cost_center import CostCenter
-from fortnox_bridge.fortnox.models.employee import Employee
-from fortnox_bridge.fortnox.models.project import Project
+from fortnox_bridge.engine.flow.entities import discover_entities
+from fortnox_bridge.engine.flow.fortnox_fields import FortnoxField
+from fortnox_bridge.fortnox.characters import describe
 from fortnox_bridge.services.issues import FieldIssue, json_path, pydantic_issues
 
 #: Lengths above this are the OpenAPI document's way of saying "no limit".
@@ -118,52 +114,13 @@ def unsafe_text_issues(value: Any, location: tuple[str | int, ...] = ()) -> list
     return []
 
 
-@dataclass(frozen=True)
-class FortnoxField:
-    """The Fortnox field a host field becomes (or must match, for a reference to a register)."""
-
-    model: type[FortnoxModel]
-    #: The model's snake_case field name.
-    field: str
-
-    @cached_property
-    def wire(self) -> str:
-        """The field's name on the wire, ``Description``."""
-        return self.model.model_fields[self.field].alias or self.field
-
-    @cached_property
-    def label(self) -> str:
-        """``Project.Description``."""
-        return f"{self.model.__name__}.{self.wire}"
-
-    @cached_property
-    def limits(self) -> Mapping[str, Any]:
-        """What the OpenAPI document says about the field."""
-        return self.model.wire_limits.get(self.wire, {})
-
-    @cached_property
-    def characters(self) -> CharacterRule | None:
-        """The characters Fortnox accepts in the field, if it says."""
-        return character_rule(self.model.__name__, self.wire)
-
-
-#: Per entity: host field → the Fortnox field it becomes. Employees map through the fields the
-#: hr flows share; a project's number and name are Fortnox's ProjectNumber and Description; a
-#: time entry's project and cost centre must be a Fortnox project number and cost centre code.
-#: Cause codes are not checked here: the tenant's mappings translate host codes first.
-FORTNOX_FIELDS: dict[str, dict[str, FortnoxField]] = {
-    "employee": {
-        host: FortnoxField(Employee, fortnox) for host, fortnox in employee_fields.FIELDS.items()
-    },
-    "project": {
-        "number": FortnoxField(Project, "project_number"),
-        "name": FortnoxField(Project, "description"),
-    },
-    "time_entry": {
-        "project": FortnoxField(Project, "project_number"),
-        "cost_center": FortnoxField(CostCenter, "code"),
-    },
-}
+@cache
+def fortnox_fields_of(entity: str) -> Mapping[str, FortnoxField]:
+    """Host field → the Fortnox field it becomes, as the entity's family declares it."""
+    for declared in discover_entities():
+        if declared.entity == entity:
+            return declared.fortnox_fields
+    return {}
 
 
 def fortnox_issues(
@@ -240,7 +197,7 @@ class RecordValidator:
         #: The host fields whose Fortnox field has limits, with those limits (read once).
         self.fortnox_fields = {
             name: target
-            for name, target in FORTNOX_FIELDS.get(entity, {}).items()
+            for name, target in fortnox_fields_of(entity).items()
             if target.limits or target.characters
         }
 

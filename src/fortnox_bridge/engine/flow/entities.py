@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
 from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.fortnox_fields import FortnoxField
 from fortnox_bridge.store.unique import unique_fields
 
 FLOWS_PACKAGE = "fortnox_bridge.flows"
@@ -43,6 +44,9 @@ class HostEntity:
     #: (see ``fortnox_bridge.store.unique``, which must list the same fields: the database keeps
     #: the values): a record that repeats one is refused with a 422 naming the other record.
     unique_fields: tuple[str, ...] = ()
+    #: Host field → the Fortnox field it becomes (or must match), whose limits a record's value
+    #: is checked against at the edge (see :mod:`~fortnox_bridge.engine.flow.fortnox_fields`).
+    fortnox_fields: Mapping[str, FortnoxField] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

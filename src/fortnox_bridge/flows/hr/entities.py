@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.engine.flow.fortnox_fields import fortnox_fields
+from fortnox_bridge.flows.hr import employee_fields
 from fortnox_bridge.flows.hr.records import HostAbsence, HostAbsenceType, HostEmployee
 
 ENTITIES = (
@@ -14,6 +16,9 @@ ENTITIES = (
         description="Employees, kept equal with Fortnox's employee register in both directions.",
         # E-mail, phone and employment id must be unique within a tenant.
         unique_fields=("email", "phone", "employment_id"),
+        # The fields the hr flows compare both ways. Cause codes of absences are not checked
+        # here: the tenant's mappings translate host codes first.
+        fortnox_fields=fortnox_fields("employees", employee_fields.FIELDS),
     ),
     HostEntity(
         entity="absence_type",
