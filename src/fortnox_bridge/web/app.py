@@ -124,7 +124,7 @@ def create_web_app(context: WebContext) -> FastAPI:
         context.throttle = SignInThrottle(context.clock)
     app.state.device = DeviceCookie(context.secret, secure=context.secure_cookies)
     app.include_router(signin)
-    for pages in page_routers():
+    for pages in page_routers(context.pages):
         app.include_router(pages, dependencies=[Csrf])
     return app
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.config import Settings
@@ -19,6 +20,7 @@ from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.passwords import PasswordChecks
 from fortnox_bridge.services.root import Services
 from fortnox_bridge.web.consent import FortnoxConsent
+from fortnox_bridge.web.pages import page_modules
 from fortnox_bridge.web.throttle import SignInThrottle
 
 
@@ -54,6 +56,8 @@ class WebContext:
     throttle: SignInThrottle | None = None
     #: The bound on password checks running at once.
     password_checks: PasswordChecks = field(default_factory=PasswordChecks)
+    #: The page modules the UI serves, with the tabs they declare (default: every page module).
+    pages: Sequence[ModuleType] = field(default_factory=page_modules)
 
     @property
     def settings(self) -> Settings:

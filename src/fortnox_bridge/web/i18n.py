@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALES = Path(__file__).parent / "locales"
+#: Where the catalogues are read from, in order (the package's own; a test may add a folder).
+LOCALE_DIRS: list[Path] = [LOCALES]
 #: Languages the UI speaks, with their names in themselves.
 LANGUAGES = {"en": "English", "sv": "Svenska"}
 DEFAULT_LANGUAGE = "en"
@@ -25,7 +27,11 @@ DEFAULT_LANGUAGE = "en"
 @cache
 def translations(language: str) -> NullTranslations:
     """The gettext translations of ``language`` (English: the text as written)."""
-    files = sorted((LOCALES / language / "LC_MESSAGES").glob("*.po"))
+    files = [
+        path
+        for base in LOCALE_DIRS
+        for path in sorted((base / language / "LC_MESSAGES").glob("*.po"))
+    ]
     if language == DEFAULT_LANGUAGE or not files:
         return NullTranslations()
     merged: Translations | None = None

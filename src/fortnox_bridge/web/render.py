@@ -11,16 +11,20 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fortnox_bridge.web.i18n import LANGUAGES, pick_language, translations
+from fortnox_bridge.web.menu import MenuEntry, tenant_menu
+from fortnox_bridge.web.pages import page_modules
 from fortnox_bridge.web.security import SignedIn, csrf_token, root
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Where templates are looked up, in order (the package's own; a test may add a folder).
+TEMPLATE_DIRS: list[Path] = [TEMPLATES]
 
 
 @cache
 def environment(language: str) -> Environment:
     """The templates speaking ``language`` (``_()``, ``ngettext`` and ``{% trans %}``)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(TEMPLATE_DIRS),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -52,6 +56,12 @@ def gettext(request: Request, message: str, **values: Any) -> str:
     return text % values if values else text
 
 
+def _menu(request: Request) -> tuple[MenuEntry, ...]:
+    """The tabs of a tenant's pages, as the page modules the UI serves declare them."""
+    web = getattr(request.app.state, "web", None)
+    return tenant_menu(web.pages if web is not None else page_modules())
+
+
 def render(
     request: Request,
     template: str,
@@ -72,6 +82,7 @@ def render(
         languages=LANGUAGES,
         flashes=request.session.pop("flash", []),
         path=request.url.path,
+        menu=_menu(request),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)

@@ -28,6 +28,8 @@ from fortnox_bridge.services.first_sync import (
     PlanView,
 )
 from fortnox_bridge.web.context import WebContext
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     RecordId,
     TenantId,
@@ -42,6 +44,8 @@ from fortnox_bridge.web.security import User, root
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("conflicts", N_("Conflicts"), 60, "/conflicts")
 
 #: What went wrong in the last background apply of a tenant's plan (shown on the page).
 _apply_errors: dict[int, str] = {}

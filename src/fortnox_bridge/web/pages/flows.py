@@ -15,11 +15,15 @@ from fortnox_bridge.engine.sync.context import is_enabled_by_default
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("flows", N_("Flows"), 20, "/flows")
 #: Settings fields are posted as ``setting-<name>`` (never clashing with ``enabled``).
 PREFIX = "setting-"
 

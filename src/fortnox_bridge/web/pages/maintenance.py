@@ -19,6 +19,8 @@ from fortnox_bridge.engine.maintenance.resync_targets import MAX_RESYNC_DAYS, Re
 from fortnox_bridge.services.errors import InvalidInput, ServiceError
 from fortnox_bridge.services.resync import ResyncRefused, ResyncService
 from fortnox_bridge.web.forms import FieldErrors, parse_form
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     TenantId,
     context,
@@ -31,6 +33,8 @@ from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("maintenance", N_("Maintenance"), 70, "/maintenance")
 
 #: The longest interval one re-sync may cover (a year and a day), as the API has it.
 MAX_DAYS = MAX_RESYNC_DAYS

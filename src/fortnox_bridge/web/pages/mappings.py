@@ -12,11 +12,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import ServiceError, Unavailable
 from fortnox_bridge.services.payroll_codes import EXCLUDE, PayrollCodes
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("mappings", N_("Mappings"), 30, "/mappings")
 
 
 def _codes(request: Request) -> PayrollCodes:

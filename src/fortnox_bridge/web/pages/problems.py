@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.problems import ProblemState
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     RecordId,
     TenantId,
@@ -19,6 +21,8 @@ from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("problems", N_("Problems"), 50, "/problems")
 
 STATES: tuple[ProblemState, ...] = ("open", "resolved", "ignored")
 LIST_LIMIT = 200

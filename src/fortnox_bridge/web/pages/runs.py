@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.runs import Run, RunService
 from fortnox_bridge.web.charts import Series, daily_bars
+from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     RecordId,
     TenantId,
@@ -24,6 +26,8 @@ from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("runs", N_("Runs"), 40, "/runs")
 
 KINDS = ("sweep", "push", "resync", "repair")
 #: The run detail's filter: what happened to an item.

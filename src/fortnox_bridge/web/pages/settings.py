@@ -24,6 +24,7 @@ from fortnox_bridge.services.webhooks import MAX_ENDPOINTS, outbound_policy
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     RecordId,
     TenantId,
@@ -37,6 +38,8 @@ from fortnox_bridge.web.security import User, root
 from fortnox_bridge.web.views import KeyForm, delivery_view, key_view, webhook_view
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("settings", N_("Settings"), 80, "/settings")
 
 MAX_RECIPIENTS = 20
 #: How long an old webhook secret keeps signing beside a new one.

@@ -21,6 +21,7 @@ from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
@@ -32,6 +33,8 @@ from fortnox_bridge.web.status import (
 )
 
 router = APIRouter()
+#: This page's tab in a tenant's menu.
+MENU = MenuEntry("overview", N_("Overview"), 10, "")
 #: Planned actions a preview counts, in the order shown.
 ACTIONS = ("create", "update", "delete", "skip", "unchanged")
 
