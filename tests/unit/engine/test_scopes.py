@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import pytest
+from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
 from fortnox_bridge.engine.flow.base import Flow, scope_of
@@ -49,3 +50,17 @@ def test_every_catalogue_resource_is_a_client_attribute() -> None:
         resource = getattr(client, description.attribute)
         assert resource.description is description
         assert scope_of(description.attribute) == description.scope
+
+
+def test_discovery_refuses_a_flow_reading_a_resource_the_client_lacks() -> None:
+    class Typo(Flow):
+        name: ClassVar[str] = "test.thing.push"
+        entity: ClassVar[str] = "thing"
+        resource: ClassVar[str] = "employees"
+        reads: ClassVar[tuple[str, ...]] = ("schedule_time",)
+        direction: ClassVar[Literal["push", "pull"]] = "push"
+        fortnox_id_field: ClassVar[str] = "id"
+        record_model: ClassVar[type[BaseModel]] = BaseModel
+
+    with pytest.raises(FlowDefinitionError, match="'schedule_time'"):
+        Typo.check_definition()

@@ -291,6 +291,7 @@ class Flow:
             )
         if cls.direction == "pull" and not cls.pull_fields:
             raise FlowDefinitionError(f"pull flow {cls.name!r} declares no pull_fields")
+        cls.scopes()  # every resource it reads is one the client has
 
 
 def scope_of(resource: str) -> str:
