@@ -24,7 +24,7 @@ from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry, tenant_menu
 from fortnox_bridge.web.pages import page_modules
-from fortnox_bridge.web.pages._ops import TenantId, context, tenant_or_404, tenant_page
+from fortnox_bridge.web.pages._ops import TenantId, tenant_of, tenant_page
 from fortnox_bridge.web.security import User
 from integration.web.support import csrf_of
 
@@ -50,8 +50,7 @@ def probe_module() -> types.ModuleType:
 
     @router.get("/tenants/{tenant_id}/probe", response_class=HTMLResponse)
     def probe_page(request: Request, tenant_id: TenantId, user: User) -> Response:
-        with context(request).sessions.begin() as session:
-            tenant = tenant_or_404(request, session, tenant_id)
+        tenant = tenant_of(request, tenant_id)
         return tenant_page(request, "probe.html", user=user, tenant=tenant, tab="probe")
 
     module.router = router  # type: ignore[attr-defined]
