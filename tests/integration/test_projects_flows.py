@@ -11,12 +11,12 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge, Inbox
 
@@ -43,7 +43,7 @@ async def api(
             )
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
-        transport=httpx.ASGITransport(app=create_app(sessions, clock=clock)),
+        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
         headers={"Authorization": f"Bearer {key}"},
     ) as http:
         yield http
