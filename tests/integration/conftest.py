@@ -23,6 +23,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
@@ -38,7 +39,8 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 SANDBOX_URL = "http://sandbox.test"
 #: Everything the engine's flows and pre-flight read or write.
-ENGINE_SCOPES = ["salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"]
+#: What the bridge asks a company for: derived from the flows, as serve does.
+ENGINE_SCOPES = list(requested_scopes())
 
 
 @pytest.fixture

@@ -209,8 +209,13 @@ class Stack(Store):
 
 
 @contextlib.contextmanager
-def open_store(settings: Settings, *, clock: Clock | None = None) -> Iterator[Store]:
-    """Open the store (migrated) alone; the data directory is not created here."""
+def open_store(
+    settings: Settings, *, clock: Clock | None = None, create: bool = False
+) -> Iterator[Store]:
+    """Open the store (migrated) alone; ``create``: make the data directory first (and so the
+    SQLite store), for commands that may be the first of a new bridge."""
+    if create:
+        private_dir(settings.data_dir)
     engine = open_engine(settings.effective_database_url)
     try:
         migrate(engine)

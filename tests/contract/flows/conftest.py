@@ -13,6 +13,7 @@ from sandbox.openapi_check import checked
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.retry import RetryPolicy
 from fortnox_bridge.sandbox import SandboxState, create_app
@@ -23,7 +24,8 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 URL = "http://sandbox.test"
 REFERENCE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
-SCOPES = ["salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"]
+#: What the bridge asks a company for: derived from the flows, as serve does.
+SCOPES = list(requested_scopes())
 
 
 @pytest.fixture

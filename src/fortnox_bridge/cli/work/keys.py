@@ -8,42 +8,21 @@ service (:mod:`fortnox_bridge.services.keys`) does the work.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from fortnox_bridge.cli.work.output import local_time
 from fortnox_bridge.cli.work.runtime import refuse, settings
-from fortnox_bridge.config import Settings
-from fortnox_bridge.files import private_dir
-from fortnox_bridge.runtime.stack import Store, open_store
+from fortnox_bridge.runtime.stack import open_store
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.keys import API_KEY_SCOPES, KeyInfo
 
 
-@contextlib.contextmanager
-def _opened(config: Settings, *, create: bool = False) -> Iterator[Store]:
-    """The migrated store of ``config``; ``create``: make the data directory (and so the
-    SQLite store) if there is none."""
-    if create:
-        private_dir(config.data_dir)
-    with open_store(config) as store:
-        yield store
-
-
-@contextlib.contextmanager
-def _store(config: Settings, *, create: bool = False) -> Iterator[Any]:
-    """The sessions of the store of ``config`` (what ``users`` still opens itself)."""
-    with _opened(config, create=create) as store:
-        yield store.sessions
-
-
-def _when(moment: datetime | None) -> str:
+def when(moment: datetime | None) -> str:
+    """A stored moment in local time, to the minute; empty for none."""
     return local_time(moment, seconds=False)
 
 
@@ -58,7 +37,7 @@ def create_key(tenant: str, scope: str, label: str, data_dir: Path | None) -> No
         raise refuse(console, f"--scope must be one of {', '.join(API_KEY_SCOPES)}, not {scope!r}")
     if not 1 <= len(label) <= 100:
         raise refuse(console, "--label must be 1 to 100 characters")
-    with _opened(config) as store:
+    with open_store(config) as store:
         try:
             issued = store.services.keys.create_api_key(tenant, label=label, scope=scope)
         except NotFound:
@@ -70,7 +49,7 @@ def create_key(tenant: str, scope: str, label: str, data_dir: Path | None) -> No
 def list_keys(tenant: str, data_dir: Path | None) -> None:
     """``keys list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _opened(config) as store:
+    with open_store(config) as store:
         try:
             name, rows = store.services.keys.api_keys(tenant)
         except NotFound:
@@ -81,7 +60,7 @@ def list_keys(tenant: str, data_dir: Path | None) -> None:
 def revoke_key(key_id: int, data_dir: Path | None) -> None:
     """``keys revoke``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _opened(config) as store:
+    with open_store(config) as store:
         try:
             revoked = store.services.keys.revoke_api_key(key_id)
         except NotFound:
@@ -96,7 +75,7 @@ def create_admin_key(label: str, data_dir: Path | None) -> None:
     config, console = settings(need="new", data_dir=data_dir), Console()
     if not 1 <= len(label) <= 100:
         raise refuse(console, "--label must be 1 to 100 characters")
-    with _opened(config, create=True) as store:
+    with open_store(config, create=True) as store:
         issued = store.services.keys.create_admin_key(label=label)
     console.print(f"Admin key {issued.id} ({label!r}).")
     console.print(f"Key (shown once): {issued.key}", soft_wrap=True)
@@ -105,14 +84,14 @@ def create_admin_key(label: str, data_dir: Path | None) -> None:
 def list_admin_keys(data_dir: Path | None) -> None:
     """``admin-keys list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _opened(config) as store:
+    with open_store(config) as store:
         console.print(_table("Admin keys", store.services.keys.admin_keys()))
 
 
 def revoke_admin_key(key_id: int, data_dir: Path | None) -> None:
     """``admin-keys revoke``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _opened(config) as store:
+    with open_store(config) as store:
         try:
             revoked = store.services.keys.revoke_admin_key(key_id)
         except NotFound:
@@ -132,8 +111,8 @@ def _table(title: str, rows: list[KeyInfo]) -> Table:
             row.label,
             row.prefix,
             row.scope,
-            _when(row.created_at),
-            _when(row.last_used_at),
-            _when(row.revoked_at),
+            when(row.created_at),
+            when(row.last_used_at),
+            when(row.revoked_at),
         )
     return table

@@ -14,9 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fortnox_bridge.cli.work.keys import _store, _when
+from fortnox_bridge.cli.work.keys import when
 from fortnox_bridge.cli.work.runtime import refuse, settings
 from fortnox_bridge.clock import SystemClock
+from fortnox_bridge.runtime.stack import open_store
 from fortnox_bridge.services.users import (
     InvalidUser,
     UserExists,
@@ -41,7 +42,8 @@ def create_user(
     """``users create``: may be the first command of a new bridge."""
     config, console = settings(need="new", data_dir=data_dir), Console()
     password = _password(password_stdin)
-    with _store(config, create=True) as sessions:
+    with open_store(config, create=True) as store:
+        sessions = store.sessions
         try:
             user = create_admin(
                 sessions,
@@ -59,7 +61,8 @@ def create_user(
 def list_users(data_dir: Path | None) -> None:
     """``users list``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions:
+    with open_store(config) as store:
+        sessions = store.sessions
         table = Table("id", "e-mail", "name", "language", "state", "last sign-in")
         for user in all_admins(sessions):
             state = "disabled" if user.disabled else "active"
@@ -69,7 +72,7 @@ def list_users(data_dir: Path | None) -> None:
                 user.name,
                 user.language,
                 state,
-                _when(user.last_login_at),
+                when(user.last_login_at),
             )
     console.print(table)
 
@@ -78,7 +81,8 @@ def change_password(email: str, password_stdin: bool, data_dir: Path | None) -> 
     """``users password``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
     password = _password(password_stdin)
-    with _store(config) as sessions:
+    with open_store(config) as store:
+        sessions = store.sessions
         try:
             set_password(sessions, email=email, password=password)
         except (WeakPassword, LookupError) as exc:
@@ -89,7 +93,8 @@ def change_password(email: str, password_stdin: bool, data_dir: Path | None) -> 
 def disable_user(email: str, enable: bool, data_dir: Path | None) -> None:
     """``users disable``."""
     config, console = settings(need="store", data_dir=data_dir), Console()
-    with _store(config) as sessions:
+    with open_store(config) as store:
+        sessions = store.sessions
         try:
             set_disabled(sessions, email=email, disabled=not enable)
         except LookupError as exc:
