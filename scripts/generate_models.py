@@ -43,7 +43,7 @@ class ResourceSpec:
 
 
 RESOURCES = (
-    ResourceSpec("company_information", "company_information", "companyinformation", "/3/companyinformation", None, "Company information (read only)."),
+    ResourceSpec("company_information", "company_information", "companyinformation", "/3/companyinformation", None, "Company information (read only): name, organisation number, address, database number."),
     ResourceSpec("company_settings", "company_settings", "settings", "/3/settings/company", None, "Company settings (read only)."),
     ResourceSpec("locked_period", "locked_period", "settings", "/3/settings/lockedperiod", None, "The locked period: nothing on or before EndDate can be written."),
     ResourceSpec("me", "me", "profile", "/3/me", None, "The user behind the access token."),
@@ -53,10 +53,10 @@ RESOURCES = (
     ResourceSpec("attendance_transaction", "attendance_transactions", "salary", "/3/attendancetransactions", "id", "Attendance transactions (one per employee, day and cause)."),
     ResourceSpec("salary_transaction", "salary_transactions", "salary", "/3/salarytransactions", "SalaryRow", "Salary transactions."),
     ResourceSpec("schedule_time", "schedule_times", "salary", "/3/scheduletimes", None, "Schedule time of one employee on one day."),
-    ResourceSpec("expense", "expenses", "salary", "/3/expenses", "ExpenseCode", "Expense types."),
-    ResourceSpec("project", "projects", "project", "/3/projects", "ProjectNumber", "Projects."),
-    ResourceSpec("cost_center", "cost_centers", "costcenter", "/3/costcenters", "Code", "Cost centres."),
-    ResourceSpec("customer", "customers", "customer", "/3/customers", "CustomerNumber", "Customers."),
+    ResourceSpec("expense", "expenses", "salary", "/3/expenses", "ExpenseCode", "Expense types (list, get, create)."),
+    ResourceSpec("project", "projects", "project", "/3/projects", "ProjectNumber", "Projects (number at most 20 characters, description at most 50)."),
+    ResourceSpec("cost_center", "cost_centers", "costcenter", "/3/costcenters", "Code", "Cost centres (code at most 6 characters)."),
+    ResourceSpec("customer", "customers", "customer", "/3/customers", "CustomerNumber", "Customers; numbers stay reserved after delete."),
     ResourceSpec("supplier", "suppliers", "supplier", "/3/suppliers", "SupplierNumber", "Suppliers; no DELETE."),
     ResourceSpec("article", "articles", "article", "/3/articles", "ArticleNumber", "Articles."),
     ResourceSpec("order", "orders", "order", "/3/orders", "DocumentNumber", "Orders."),
@@ -330,22 +330,72 @@ def resource_class(module: str) -> str:
     return "".join(part.title() for part in module.split("_")) + "Resource"
 
 
-def render_attributes() -> str:
-    """The client's resource attributes: one per row of :data:`RESOURCES`, typed."""
-    specs = sorted(RESOURCES, key=lambda spec: spec.attribute)
-    names = [(spec.module, resource_class(spec.module)) for spec in RESOURCES]
-    imports = "\n".join(
-        f"from fortnox_bridge.fortnox.resources.{module} import {name}"
-        for module, name in sorted([*names, ("base", "Requester")])
+RESOURCE_MODULES = ATTRIBUTES.parent
+
+
+def hand_written(module: str) -> bool:
+    """Whether ``fortnox/resources/<module>.py`` exists: a resource with behaviour of its own
+    (extra calls, special paths); the others get a plain generated class."""
+    return (RESOURCE_MODULES / f"{module}.py").exists()
+
+
+def plain_resource(info: ResourceInfo) -> str:
+    """The generated class of a resource with no behaviour of its own: its models and its
+    catalogue entry, nothing more."""
+    spec, name = info.spec, resource_class(info.spec.module)
+    model = class_name(info.single_model or "")
+    if spec.id_param is None or info.list_model is None:
+        head = f"class {name}(Singleton[{model}]):\n"
+        models = f"    model = {model}\n"
+    else:
+        listed = class_name(info.list_model)
+        head = f"class {name}(Resource[{model}, {listed}]):\n"
+        models = f"    model = {model}\n    list_model = {listed}\n"
+    return (
+        head
+        + f'    """{spec.doc}"""\n\n'
+        + f"    description = describe({spec.module!r})\n"
+        + models
     )
+
+
+def _model_imports(info: ResourceInfo) -> list[str]:
+    names = [class_name(info.single_model or "")]
+    if info.spec.id_param is not None and info.list_model is not None:
+        names.append(class_name(info.list_model))
+    names = sorted(set(names))
+    return [f"from fortnox_bridge.fortnox.models.{info.spec.module} import {', '.join(names)}"]
+
+
+def render_attributes(infos: list[ResourceInfo]) -> str:
+    """The client's resource attributes, one per row of :data:`RESOURCES`, typed: the class of a
+    hand-written resource module, else a plain class written here."""
+    plain = [info for info in infos if not hand_written(info.spec.module)]
+    imports = sorted(
+        [
+            *(
+                f"from fortnox_bridge.fortnox.resources.{info.spec.module} import "
+                f"{resource_class(info.spec.module)}"
+                for info in infos
+                if hand_written(info.spec.module)
+            ),
+            *(line for info in plain for line in _model_imports(info)),
+            "from fortnox_bridge.fortnox.resources.base import Requester, Resource, Singleton, "
+            "describe",
+        ]
+    )
+    classes = "\n\n".join(plain_resource(info) for info in plain)
+    specs = sorted(RESOURCES, key=lambda spec: spec.attribute)
     lines = "\n".join(
         f"        self.{spec.attribute} = {resource_class(spec.module)}(client)" for spec in specs
     )
     return (
         HEADER.format(doc="The resources of a client, one attribute each (``client.customers``).")
         + "\nfrom __future__ import annotations\n\n"
-        + imports
-        + "\n\n\nclass ResourceAttributes:\n"
+        + "\n".join(imports)
+        + "\n\n\n"
+        + classes
+        + "\n\nclass ResourceAttributes:\n"
         '    """One attribute per resource of the catalogue, each sending through ``client``."""\n\n'
         "    def __init__(self, client: Requester) -> None:\n" + lines + "\n"
     )
@@ -357,7 +407,7 @@ def generate(document_path: Path) -> dict[Path, str]:
     infos = [inspect_resource(document, spec) for spec in RESOURCES]
     files = {TARGET / f"{info.spec.module}.py": render_module(document, info) for info in infos}
     files[TARGET / "catalogue.py"] = render_catalogue(infos)
-    files[ATTRIBUTES] = render_attributes()
+    files[ATTRIBUTES] = render_attributes(infos)
     return files
 
 

@@ -1,9 +1,11 @@
-"""One module per Fortnox resource; :class:`Resources` puts one of each on the client.
+"""The Fortnox resources of a client; :class:`Resources` puts one of each on the client.
 
 Adding a resource: add its row to ``scripts/generate_models.py`` (module, client attribute, scope,
-path), add its module here (a :class:`~.base.Resource` subclass ``<Module>Resource`` naming its
-catalogue entry and models) and run the script: it writes the models, the catalogue and the
-client's attributes (``attributes.py``).
+path, id parameter) and run the script: it writes the models, the catalogue and the client's
+attributes (``attributes.py``), with a plain :class:`~.base.Resource` (or
+:class:`~.base.Singleton`) class for the resource. Only a resource with calls of its own (actions
+such as bookkeeping an invoice, paths beside the catalogue's) gets a hand-written module here, a
+subclass named ``<Module>Resource``; the script then uses that class instead.
 """
 
 from __future__ import annotations
