@@ -20,13 +20,13 @@ from fortnox_bridge.engine.sync.planning import DateChecks
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
-from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.fortnox.retry import RetryPolicy
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.services.absence_rewrites import absences_to_rewrite
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mappings import MappingRepository

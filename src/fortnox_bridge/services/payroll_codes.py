@@ -23,9 +23,9 @@ from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
 from fortnox_bridge.flows.hr.absence_causes import CAUSE_CODES, MAPPING_KIND, default_cause
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
-from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 from fortnox_bridge.flows.payroll.codes import VALID_CODES
 from fortnox_bridge.fortnox.errors import FortnoxError
+from fortnox_bridge.services.absence_rewrites import absences_to_rewrite
 from fortnox_bridge.services.errors import Conflict, no_engine
 from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.services.records import EntityWriter, Incoming, Outcome

@@ -17,8 +17,8 @@ from fortnox_bridge.cli.work.runtime import run, settings
 from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.maintenance.rewriting import rewrite_records
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
-from fortnox_bridge.flows.hr.absences import absences_to_rewrite
 from fortnox_bridge.runtime.stack import open_stack
+from fortnox_bridge.services.absence_rewrites import absences_to_rewrite
 
 
 def rewrite_absences(

@@ -21,7 +21,7 @@ it); the other entries and days go on. How the changes stand after a run is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Builder
@@ -41,9 +41,6 @@ from fortnox_bridge.flows.payroll.salary_day_build import (
 )
 from fortnox_bridge.flows.payroll.salary_day_status import Operation
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
 #: The builder's name: what it built in is kept under it (``built_sources``).
 CURSOR = "payroll.salary_days"
 
@@ -61,7 +58,10 @@ GROUPING = Grouping(
 
 
 class SalaryDays(Builder):
-    """The builder of salary days (the engine calls :meth:`refresh` before the payroll flows)."""
+    """The builder of salary days (the engine calls :meth:`refresh` before the payroll flows).
+
+    The engine hands it the store's sessions, typed loosely as its :class:`Builder` interface
+    does: the family reads and writes only through the engine's grouped build and stored view."""
 
     name = CURSOR
     entity = "salary_day"
@@ -69,7 +69,7 @@ class SalaryDays(Builder):
 
     def settle(
         self,
-        session: Session,
+        session: Any,
         tenant_id: int,
         operations: Sequence[Operation],
         results: Sequence[FlowResult],
@@ -78,9 +78,7 @@ class SalaryDays(Builder):
         stand after a run, from their salary days."""
         return salary_day_status.settle(StoredView(session, tenant_id), operations, results)
 
-    def refresh(
-        self, sessions: sessionmaker[Session], tenant_id: int, clock: Clock
-    ) -> RefreshResult:
+    def refresh(self, sessions: Any, tenant_id: int, clock: Clock) -> RefreshResult:
         """Recompute the days touched since the last refresh and store those that changed."""
         return refresh_grouped(sessions, tenant_id, clock, GROUPING)
 
