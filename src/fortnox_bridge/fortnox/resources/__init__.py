@@ -1,6 +1,6 @@
 """The Fortnox resources of a client; :class:`Resources` puts one of each on the client.
 
-Adding a resource: add its row to ``scripts/generate_models.py`` (module, client attribute, scope,
+Adding a resource: add its row to ``scripts/fortnox_resources.py`` (module, client attribute, scope,
 path, id parameter) and run the script: it writes the models, the catalogue and the client's
 attributes (``attributes.py``), with a plain :class:`~.base.Resource` (or
 :class:`~.base.Singleton`) class for the resource. Only a resource with calls of its own (actions
