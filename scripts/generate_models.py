@@ -63,6 +63,10 @@ RESOURCES = (
     ResourceSpec("invoice", "invoices", "invoice", "/3/invoices", "DocumentNumber", "Customer invoices."),
     ResourceSpec("terms_of_payment", "terms_of_payments", "settings", "/3/termsofpayments", "Code", "Terms of payment."),
     ResourceSpec("unit", "units", "settings", "/3/units", "Code", "Units."),
+    ResourceSpec("account", "accounts", "bookkeeping", "/3/accounts", "Number", "Accounts of the chart; each financial year has its own (``financialyear``)."),
+    ResourceSpec("account_chart", "account_charts", "bookkeeping", "/3/accountcharts", None, "The charts of accounts a financial year can use (read only)."),
+    ResourceSpec("voucher_series", "voucher_series", "bookkeeping", "/3/voucherseries", "Code", "Voucher series; no DELETE."),
+    ResourceSpec("voucher", "vouchers", "bookkeeping", "/3/vouchers", "VoucherNumber", "Vouchers: series, number and financial year identify one; no update or delete."),
 )  # fmt: skip
 
 
@@ -145,7 +149,8 @@ def inspect_resource(document: dict[str, Any], spec: ResourceSpec) -> ResourceIn
                 elif found and method == "POST":
                     info.single_key, info.single_model = found
                     info.operations.add("create")
-            elif len(parts) == 1 and parts[0].startswith("{"):
+            elif all(p.startswith("{") for p in parts) and (len(parts) == 1 or spec.id_param):
+                # one record: /{Code}, or /{VoucherSeries}/{VoucherNumber} for vouchers
                 info.single_path = path
                 info.operations.add(
                     {"GET": "get", "PUT": "update", "DELETE": "delete"}.get(method, method)
