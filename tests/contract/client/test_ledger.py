@@ -137,6 +137,10 @@ async def test_voucher_numbers_start_again_in_each_financial_year(fortnox: Fortn
         voucher("A", "2025-12-30", *BALANCED), financial_year=LAST_YEAR
     )
     assert (old.voucher_number, old.year) == (1, LAST_YEAR)
+    assert fortnox.vouchers.key(old) == "1/A/1"
+    by_key = await fortnox.vouchers.get(fortnox.vouchers.key(old))  # one text, as links keep it
+    assert (by_key.year, by_key.transaction_date) == (LAST_YEAR, date(2025, 12, 30))
+    assert (await fortnox.vouchers.get("A/2")).transaction_date == date(2026, 2, 2)
     assert (await fortnox.vouchers.get("A", 1, financial_year=LAST_YEAR)).transaction_date == (
         date(2025, 12, 30)
     )

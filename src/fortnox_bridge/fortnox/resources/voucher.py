@@ -17,6 +17,20 @@ def _year(financial_year: int | None) -> dict[str, Any] | None:
     return None if financial_year is None else {"financialyear": str(financial_year)}
 
 
+def _parts(
+    record_id: str | int, number: int | None, financial_year: int | None
+) -> tuple[str, int, int | None]:
+    """Series, number and year from ``get``'s arguments (one key or series and number)."""
+    if number is not None:
+        return str(record_id), int(number), financial_year
+    parts = str(record_id).split("/")
+    if len(parts) == 3:
+        return parts[1], int(parts[2]), int(parts[0])
+    if len(parts) == 2:
+        return parts[0], int(parts[1]), financial_year
+    raise ValueError(f"a voucher is named by series and number, got {record_id!r}")
+
+
 class VoucherResource(Resource[Voucher, VoucherListItem]):
     """Voucher operations; ``list_page(financialyear=...)`` lists one year."""
 
@@ -24,13 +38,24 @@ class VoucherResource(Resource[Voucher, VoucherListItem]):
     model = Voucher
     list_model = VoucherListItem
 
-    async def get(  # type: ignore[override]
-        self, series: str, number: int, *, financial_year: int | None = None
+    async def get(
+        self,
+        record_id: str | int,
+        number: int | None = None,
+        *,
+        financial_year: int | None = None,
     ) -> Voucher:
-        """One voucher with its rows, in the current financial year or ``financial_year``."""
+        """One voucher with its rows: ``get("A", 7)``, in the current financial year or
+        ``financial_year``; or by one key, ``get("A/7")`` or ``get("2/A/7")`` (see :meth:`key`)."""
         self._require("get")
-        path = f"{self.description.path}/{quote(series, safe='')}/{int(number)}"
+        series, number, financial_year = _parts(record_id, number, financial_year)
+        path = f"{self.description.path}/{quote(series, safe='')}/{number}"
         return self._parse(await self._client.request("GET", path, params=_year(financial_year)))
+
+    @staticmethod
+    def key(voucher: Voucher | VoucherListItem) -> str:
+        """One text that identifies a voucher: ``"<year id>/<series>/<number>"``."""
+        return f"{voucher.year}/{voucher.voucher_series}/{voucher.voucher_number}"
 
     async def create(
         self, record: Mapping[str, Any] | FortnoxModel, *, financial_year: int | None = None
