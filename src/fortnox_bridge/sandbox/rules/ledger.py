@@ -56,12 +56,19 @@ def chosen_year(ctx: Ctx, params: Mapping[str, str] | None = None) -> Record:
 
 def voucher_counter(ctx: Ctx, series: str, year: Record) -> Register:
     """The number series of vouchers in ``series`` in ``year`` (shared with invoice bookkeeping)."""
-    return ctx.register(f"vouchers-{series}-{year['Id']}")
+    return ctx.register(_counter_name(series, year))
+
+
+def _counter_name(series: str, year: Record) -> str:
+    return f"vouchers-{series}-{year['Id']}"
 
 
 def next_voucher_number(ctx: Ctx, series: str, year: Record) -> int:
-    """The number the next voucher of ``series`` in ``year`` gets (without taking it)."""
-    counter = voucher_counter(ctx, series, year)
+    """The number the next voucher of ``series`` in ``year`` gets (without taking it, and
+    without creating the counter: a read changes nothing)."""
+    counter = ctx.company.registers.get(_counter_name(series, year))
+    if counter is None:
+        return 1
     number = counter.next_number
     while str(number) in counter.used:
         number += 1
