@@ -64,6 +64,15 @@ async def test_numbering_is_per_series_and_financial_year(client: httpx.AsyncCli
         body = created.json()["Voucher"]
         numbers.append((body["VoucherSeries"], body["VoucherNumber"], body["Year"]))
     assert numbers == [("A", 1, 2), ("A", 2, 2), ("D", 1, 2), ("A", 1, 1)]
+    since = await client.get("/3/vouchers", params={"fromdate": "2026-02-11"})
+    assert [(v["VoucherSeries"], v["VoucherNumber"]) for v in since.json()["Vouchers"]] == [
+        ("A", 2),
+        ("D", 1),
+    ]
+    newest = await client.get(
+        "/3/vouchers", params={"sortby": "vouchernumber", "sortorder": "descending"}
+    )
+    assert [v["VoucherNumber"] for v in newest.json()["Vouchers"]] == [2, 1, 1]
     sublist = await client.get("/3/vouchers/sublist/A")
     assert [v["VoucherNumber"] for v in sublist.json()["Vouchers"]] == [1, 2]
     old = await client.get("/3/vouchers/sublist/A", params={"financialyear": 1})
