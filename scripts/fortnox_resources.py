@@ -43,4 +43,8 @@ RESOURCES = (
     ResourceSpec("invoice", "invoices", "invoice", "/3/invoices", "DocumentNumber", "Customer invoices."),
     ResourceSpec("terms_of_payment", "terms_of_payments", "settings", "/3/termsofpayments", "Code", "Terms of payment."),
     ResourceSpec("unit", "units", "settings", "/3/units", "Code", "Units."),
+    ResourceSpec("account", "accounts", "bookkeeping", "/3/accounts", "Number", "Accounts of the chart; each financial year has its own (``financialyear``)."),
+    ResourceSpec("account_chart", "account_charts", "bookkeeping", "/3/accountcharts", None, "The charts of accounts a financial year can use (read only)."),
+    ResourceSpec("voucher_series", "voucher_series", "bookkeeping", "/3/voucherseries", "Code", "Voucher series; no DELETE."),
+    ResourceSpec("voucher", "vouchers", "bookkeeping", "/3/vouchers", "VoucherNumber", "Vouchers: series, number and financial year identify one; no update or delete."),
 )  # fmt: skip

@@ -113,7 +113,8 @@ def inspect_resource(document: dict[str, Any], spec: ResourceSpec) -> ResourceIn
                 elif found and method == "POST":
                     info.single_key, info.single_model = found
                     info.operations.add("create")
-            elif len(parts) == 1 and parts[0].startswith("{"):
+            elif all(p.startswith("{") for p in parts) and (len(parts) == 1 or spec.id_param):
+                # one record: /{Code}, or /{VoucherSeries}/{VoucherNumber} for vouchers
                 info.single_path = path
                 info.operations.add(
                     {"GET": "get", "PUT": "update", "DELETE": "delete"}.get(method, method)

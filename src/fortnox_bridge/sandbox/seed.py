@@ -4,7 +4,7 @@ Every company starts as a new Fortnox company does: a BAS chart of accounts, the
 payment and units, and a financial year for the current calendar year (``empty``). ``demo`` adds a
 plausible small Swedish company: last year's financial year too, company details, cost centres,
 projects, two employees with schedules (Astrid Lindqvist and Nils Bergström, ids 1 and 2),
-customers, articles and expense codes.
+customers, articles, expense codes and the voucher series A, B and D.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def _demo(company: Company) -> None:
     _put(company, "customers", "CustomerNumber", seed_data.CUSTOMERS)
     _put(company, "articles", "ArticleNumber", seed_data.ARTICLES)
     _put(company, "expenses", "Code", seed_data.EXPENSES)
+    _put(company, "voucherseries", "Code", seed_data.VOUCHER_SERIES)
 
 
 def _year(year: int, year_id: int) -> dict[str, Any]:

@@ -25,9 +25,18 @@ _CHART = (
     (7331, "Skattefria bilersättningar"), (7510, "Arbetsgivaravgifter"),
     (8310, "Ränteintäkter från omsättningstillgångar"), (8410, "Räntekostnader för skulder"),
     (8999, "Årets resultat"),
+    # What booking supplier invoices and project costs reaches for.
+    (1790, "Övriga förutbetalda kostnader och upplupna intäkter"),
+    (2890, "Övriga kortfristiga skulder"), (3041, "Försäljning tjänster inom Sverige, 25 % moms"),
+    (4010, "Inköp material och varor"), (5460, "Förbrukningsmaterial"), (6540, "IT-tjänster"),
+    (6550, "Konsultarvoden"),
 )  # fmt: skip
+#: The VAT codes of the sales accounts (25, 12 and 6 % and exempt).
+_VAT_CODES = {3001: "MP1", 3002: "MP2", 3003: "MP3", 3004: "MF", 3041: "MP1"}
 ACCOUNTS: tuple[dict[str, Any], ...] = tuple(
-    {"Number": number, "Description": name, "Active": True} for number, name in _CHART
+    {"Number": number, "Description": name, "Active": True}
+    | ({"VATCode": _VAT_CODES[number]} if number in _VAT_CODES else {})
+    for number, name in sorted(_CHART)
 )
 TERMS_OF_PAYMENT: tuple[dict[str, Any], ...] = tuple(
     {"Code": str(days), "Description": f"{days} dagar"} for days in (0, 10, 15, 20, 30, 45, 60)
@@ -111,6 +120,13 @@ ARTICLES: tuple[dict[str, Any], ...] = tuple(
         {"ArticleNumber": "301", "Description": "Frakt", "Type": "SERVICE", "Unit": "st"},
     )
 )  # fmt: skip
+#: Voucher series of the demo company (the usual Swedish letters): general, customer invoices,
+#: supplier invoices.
+VOUCHER_SERIES: tuple[dict[str, Any], ...] = (
+    {"Code": "A", "Description": "Redovisning", "Manual": True},
+    {"Code": "B", "Description": "Kundfakturor", "Manual": False},
+    {"Code": "D", "Description": "Leverantörsfakturor", "Manual": False},
+)
 EXPENSES: tuple[dict[str, Any], ...] = (
     {"Code": "1", "Text": "Utlägg kontorsmateriel", "Account": 6110},
     {"Code": "2", "Text": "Utlägg mobiltelefon", "Account": 6212},

@@ -34,9 +34,10 @@ SCOPES = frozenset(
 KNOWN_IDS = {
     "EmployeeId": "1", "CustomerNumber": "1", "ArticleNumber": "101", "ProjectNumber": "1",
     "DocumentNumber": "1", "SalaryRow": "1", "ExpenseCode": "1", "Id": "1", "Date": "2026-01-05",
-    "SupplierNumber": "1",
+    "SupplierNumber": "1", "Number": "1930", "VoucherSeries": "A", "VoucherNumber": "1",
 }  # fmt: skip
-CODES = {"/3/units": "st", "/3/costcenters": "ADM", "/3/termsofpayments": "30"}
+CODES = {"/3/units": "st", "/3/costcenters": "ADM", "/3/termsofpayments": "30",
+         "/3/voucherseries": "A"}  # fmt: skip
 
 
 def _in_scope(document: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +71,9 @@ async def _setup(app: Any, token: str) -> dict[str, str]:
             "/3/invoices", json={"Invoice": {"CustomerNumber": "1", "InvoiceRows": [row]}}
         )
         await client.post("/3/suppliers", json={"Supplier": {"Name": "Fuzz Leverantör"}})
+        rows = [{"Account": 1930, "Debit": 100}, {"Account": 3001, "Credit": 100}]
+        voucher = {"Description": "Fuzz", "TransactionDate": "2026-01-05", "VoucherSeries": "A"}
+        await client.post("/3/vouchers", json={"Voucher": {**voucher, "VoucherRows": rows}})
         day = {"EmployeeId": "1", "Date": "2026-01-05"}
         absence = await client.post(
             "/3/absencetransactions", json={"AbsenceTransaction": {**day, "CauseCode": "SJK"}}

@@ -18,7 +18,10 @@ from fortnox_bridge.fortnox.models.project import Project, ProjectListItem
 from fortnox_bridge.fortnox.models.supplier import Supplier, SupplierListItem
 from fortnox_bridge.fortnox.models.terms_of_payment import TermsOfPayment
 from fortnox_bridge.fortnox.models.unit import Unit
+from fortnox_bridge.fortnox.models.voucher_series import VoucherSeries, VoucherSeriesListItem
 from fortnox_bridge.fortnox.resources.absence_transaction import AbsenceTransactionResource
+from fortnox_bridge.fortnox.resources.account import AccountResource
+from fortnox_bridge.fortnox.resources.account_chart import AccountChartResource
 from fortnox_bridge.fortnox.resources.attendance_transaction import AttendanceTransactionResource
 from fortnox_bridge.fortnox.resources.base import Requester, Resource, Singleton, describe
 from fortnox_bridge.fortnox.resources.financial_year import FinancialYearResource
@@ -26,6 +29,7 @@ from fortnox_bridge.fortnox.resources.invoice import InvoiceResource
 from fortnox_bridge.fortnox.resources.order import OrderResource
 from fortnox_bridge.fortnox.resources.salary_transaction import SalaryTransactionResource
 from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
+from fortnox_bridge.fortnox.resources.voucher import VoucherResource
 
 
 class CompanyInformationResource(Singleton[CompanyInfo]):
@@ -128,11 +132,21 @@ class UnitResource(Resource[Unit, Unit]):
     list_model = Unit
 
 
+class VoucherSeriesResource(Resource[VoucherSeries, VoucherSeriesListItem]):
+    """Voucher series; no DELETE."""
+
+    description = describe("voucher_series")
+    model = VoucherSeries
+    list_model = VoucherSeriesListItem
+
+
 class ResourceAttributes:
     """One attribute per resource of the catalogue, each sending through ``client``."""
 
     def __init__(self, client: Requester) -> None:
         self.absence_transactions = AbsenceTransactionResource(client)
+        self.account_charts = AccountChartResource(client)
+        self.accounts = AccountResource(client)
         self.articles = ArticleResource(client)
         self.attendance_transactions = AttendanceTransactionResource(client)
         self.company_information = CompanyInformationResource(client)
@@ -152,3 +166,5 @@ class ResourceAttributes:
         self.suppliers = SupplierResource(client)
         self.terms_of_payments = TermsOfPaymentResource(client)
         self.units = UnitResource(client)
+        self.voucher_series = VoucherSeriesResource(client)
+        self.vouchers = VoucherResource(client)
