@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
 
-from .conftest import Bridge
+from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge
 
 PROJECTS = "projects.construction_project.push"
 WORK = "projects.work_order.push"
@@ -154,3 +155,111 @@ async def test_numbering_per_project_sends_no_orders_and_a_deleted_order_is_dele
     (held,) = [i for i in result(summary, CHANGE).items if i.external_id == "c2"]
     assert "booked on their project" in held.reason
     assert not held.problem
+
+
+DAY = 24 * 3600
+
+
+async def statuses(
+    control: SandboxControl, company: int, transport: httpx.AsyncBaseTransport, *numbers: str
+) -> list[str | None]:
+    """The Fortnox statuses of projects ``numbers``, read with fresh tokens (the clock moved past
+    the test client's)."""
+    issued = await control.issue_tokens(company, ENGINE_SCOPES)
+    client = FortnoxClient(
+        access_token=issued["access_token"], api_url=SANDBOX_URL, transport=transport
+    )
+    try:
+        return [(await client.projects.get(number)).status for number in numbers]
+    finally:
+        await client.aclose()
+
+
+async def test_a_completed_project_waits_out_the_delay_on_the_clock(
+    api: httpx.AsyncClient,
+    bridge: Bridge,
+    engine_client: FortnoxClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    control: SandboxControl,
+    faulty_transport: httpx.AsyncBaseTransport,
+) -> None:
+    with sessions.begin() as session:
+        for flow in (PROJECTS, WORK):
+            FlowConfigRepository(session).put(
+                bridge.tenant,
+                flow,
+                enabled=True,
+                settings={"completion_delay_days": 10},
+                now=clock.now(),
+            )
+    today = clock.now().date().isoformat()
+    await put(
+        api,
+        "construction-projects",
+        "p1",
+        number="10000",
+        name="Skolan",
+        status_code=90,
+        completed_on=today,
+        end_date="2026-12-31",
+    )
+    await order(api, "work-orders", "w1", status_code=95, completed_on=today)
+    await order(api, "work-orders", "w2", number="2", status_code=95)  # no day: at once
+    await bridge.service.sweep(bridge.tenant)
+    assert (await engine_client.projects.get("10000")).status == "ONGOING"
+    assert (await engine_client.projects.get("10000_1")).status == "ONGOING"
+    assert (await engine_client.projects.get("10000_2")).status == "COMPLETED"
+    clock.advance(9 * DAY)
+    early = await bridge.service.sweep(bridge.tenant)
+    assert (result(early, PROJECTS).requests, result(early, WORK).requests) == (0, 0)
+    clock.advance(1 * DAY)
+    due = await bridge.service.sweep(bridge.tenant)
+    assert (result(due, PROJECTS).updated, result(due, WORK).updated) == (1, 1)
+    found = await statuses(control, bridge.company, faulty_transport, "10000", "10000_1")
+    assert found == ["COMPLETED", "COMPLETED"]
+
+
+async def test_without_an_end_date_projects_close_after_twelve_months_and_orders_follow(
+    api: httpx.AsyncClient,
+    bridge: Bridge,
+    engine_client: FortnoxClient,
+    clock: ManualClock,
+    control: SandboxControl,
+    faulty_transport: httpx.AsyncBaseTransport,
+) -> None:
+    await put(
+        api,
+        "construction-projects",
+        "p1",
+        number="10000",
+        name="Skolan",
+        status_code=50,
+        start_date="2025-01-20",
+    )
+    await order(api, "change-orders", "c1")
+    await bridge.service.sweep(bridge.tenant)
+    assert (await engine_client.projects.get("10000")).status == "ONGOING"
+    change = await engine_client.projects.get("10000_Ä001")
+    assert (change.status, str(change.start_date)) == ("ONGOING", "2025-01-20")
+    clock.advance(18 * DAY)  # 2026-01-19: the day before
+    early = await bridge.service.sweep(bridge.tenant)
+    assert result(early, PROJECTS).requests == 0
+    clock.advance(1 * DAY)  # 2026-01-20: twelve months after the start
+    await bridge.service.sweep(bridge.tenant)
+    found = await statuses(control, bridge.company, faulty_transport, "10000", "10000_Ä001")
+    assert found == ["COMPLETED", "COMPLETED"]
+
+
+async def test_a_changed_project_end_date_reaches_its_orders(
+    api: httpx.AsyncClient, bridge: Bridge, engine_client: FortnoxClient
+) -> None:
+    project = {"number": "10000", "name": "Skolan", "status_code": 50, "end_date": "2026-06-30"}
+    await put(api, "construction-projects", "p1", **project)
+    await order(api, "work-orders", "w1")
+    await bridge.service.sweep(bridge.tenant)
+    assert str((await engine_client.projects.get("10000_1")).end_date) == "2026-06-30"
+    await put(api, "construction-projects", "p1", **{**project, "end_date": "2026-09-30"})
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert (result(summary, WORK).updated, result(summary, WORK).write_requests) == (1, 1)
+    assert str((await engine_client.projects.get("10000_1")).end_date) == "2026-09-30"

@@ -4,9 +4,11 @@ projects becomes a Fortnox project of its own (``/3/projects``), numbered after 
 Each order is one Fortnox project (the one part of the order, key ``project``), created, updated
 with the fields that changed and deleted when the order is deleted, by the engine's derived
 push. What the project holds is :mod:`~fortnox_bridge.flows.projects.order_projects`: the
-number, the name, the status from the order's status code, the project's start date (else the
-order's creation date), the project's end date and the leader. With the setting ``numbering``
-at ``project`` the orders are booked on their project and none is sent.
+number, the name, the status from the order's status code and the day (the completion delay,
+twelve months without an end date), the project's start date (else the order's creation date),
+the project's end date and the leader. Every run looks at every order, so a change of the
+project (its dates, its number) reaches the orders without the orders changing. With the
+setting ``numbering`` at ``project`` the orders are booked on their project and none is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from fortnox_bridge.flows.projects.order_projects import (
     order_number,
     project_fields,
 )
+from fortnox_bridge.flows.projects.project_status import CompletionSettings, delay_of
 from fortnox_bridge.flows.projects.records import HostProjectOrder
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -42,7 +45,7 @@ class OrderProjectPart(PartFlow):
     create_only: ClassVar[frozenset[str]] = frozenset({"project_number"})
 
 
-class OrderExportSettings(FlowSettings):
+class OrderExportSettings(CompletionSettings):
     """Settings of the work-order and change-order exports."""
 
     numbering: Numbering = Field(
@@ -70,6 +73,9 @@ class OrderExport(DerivedFlow):
     # Off until a tenant of a project application turns it on, like the project export.
     default_enabled: ClassVar[bool] = False
     lookups: ClassVar[Mapping[str, str]] = {"project": "construction_project"}
+    # The status depends on the day, and the dates and number on the project: every run looks
+    # at every order (a changed project end date reaches its orders' Fortnox projects).
+    replan_all: ClassVar[bool] = True
     part: ClassVar[type[PartFlow]] = OrderProjectPart
     # The shared base is not a flow of its own; the two subclasses are.
     standalone: ClassVar[bool] = False
@@ -87,7 +93,13 @@ class OrderExport(DerivedFlow):
         if getattr(self.settings, "numbering", "own_project") == "project":
             return Head({}, False, "excluded: orders are booked on their project (numbering)")
         try:
-            fields = project_fields(self.kind, record, related.get("project"))
+            fields = project_fields(
+                self.kind,
+                record,
+                related.get("project"),
+                today=self.today,
+                delay_days=delay_of(self.settings),
+            )
         except Excluded as exc:
             return Head({}, False, f"excluded: {exc}")
         return Head(fields, True, f"Fortnox project {fields['project_number']}")

@@ -6,19 +6,18 @@ digits only is written ``Ä`` and three digits; one with letters is taken as it 
 around either number are dropped; a number Fortnox still cannot take (more than 20 characters,
 or a character other than letters A–Ö, digits and ``_ / + -``: never a dot) is refused with a
 message naming the order and its project. The order takes its project's start date (its own
-creation date when the project has none) and always its project's end date.
+creation date when the project has none) and always its project's end date; its status is
+its own, by its status code and the day (see :mod:`~fortnox_bridge.flows.projects.project_status`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Literal
 
-from fortnox_bridge.flows.projects.project_export import (
-    NAME_LIMIT,
-    NUMBER_LIMIT,
-    fortnox_status,
-)
+from fortnox_bridge.flows.projects.project_export import NAME_LIMIT, NUMBER_LIMIT
+from fortnox_bridge.flows.projects.project_status import fortnox_status
 from fortnox_bridge.fortnox.characters import PROJECT_NUMBER, describe
 
 OrderKind = Literal["work_order", "change_order"]
@@ -69,18 +68,28 @@ def project_number(
 
 
 def project_fields(
-    kind: OrderKind, order: Mapping[str, Any], project: Mapping[str, Any] | None
+    kind: OrderKind,
+    order: Mapping[str, Any],
+    project: Mapping[str, Any] | None,
+    *,
+    today: date | None = None,
+    delay_days: int = 0,
 ) -> dict[str, Any]:
-    """The Fortnox project fields of ``order`` (empty values left out); raises
-    :class:`~fortnox_bridge.engine.flow.base.Excluded` below status 40."""
+    """The Fortnox project fields of ``order`` on ``today`` (empty values left out); raises
+    :class:`~fortnox_bridge.engine.flow.base.Excluded` below status 40. The status follows the
+    order's status code, with the day's rules of
+    :mod:`~fortnox_bridge.flows.projects.project_status`."""
     number = project_number(kind, order, project)
     assert project is not None  # project_number refused a missing project
+    start = project.get("start_date") or order.get("created_on")
+    end = project.get("end_date")
+    status = fortnox_status(order, start=start, end=end, today=today, delay_days=delay_days)
     fields = {
         "project_number": number,
         "description": str(order["name"])[:NAME_LIMIT].rstrip(),
-        "status": fortnox_status(int(order["status_code"])),
-        "start_date": project.get("start_date") or order.get("created_on"),
-        "end_date": project.get("end_date"),
+        "status": status,
+        "start_date": start,
+        "end_date": end,
         "project_leader": order.get("leader") or project.get("leader"),
     }
     return {key: value for key, value in fields.items() if value not in (None, "")}

@@ -46,6 +46,11 @@ class HostConstructionProject(BaseModel):
         max_length=50,
         description="The project leader (a name or initials) as Fortnox's ProjectLeader.",
     )
+    completed_on: date | None = Field(
+        default=None,
+        description="The day the status code reached 90; the tenant's completion delay counts "
+        "from it (without it, a project of status 90 is completed in Fortnox at once).",
+    )
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> HostConstructionProject:
@@ -110,6 +115,11 @@ class HostProjectOrder(BaseModel):
         min_length=1,
         max_length=50,
         description="The order's leader as Fortnox's ProjectLeader; without one, the project's.",
+    )
+    completed_on: date | None = Field(
+        default=None,
+        description="The day the order's status code reached 90; the completion delay counts "
+        "from it (without it, an order of status 90 is completed in Fortnox at once).",
     )
 
 
