@@ -77,6 +77,20 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
         "project": {"number": "P1", "name": f"{marker} bygget"},
         "time_entry": {"employee": ref, "date": "2026-03-02", "hours": "8"},
         "construction_project": {"number": "10000", "name": f"{marker} skolan", "status_code": 50},
+        "work_order": {
+            "project": ref,
+            "number": "1",
+            "name": f"{marker} order",
+            "status_code": 50,
+            "created_on": "2026-03-02",
+        },
+        "change_order": {
+            "project": ref,
+            "number": "1",
+            "name": f"{marker} order",
+            "status_code": 50,
+            "created_on": "2026-03-02",
+        },
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

@@ -60,6 +60,20 @@ RECORDS: dict[str, dict[str, Any]] = {
     "projects": {"number": "P1", "name": "Bygget"},
     "time-entries": {"employee": "known", "date": "2026-03-02", "hours": "8"},
     "construction-projects": {"number": "10000", "name": "Skolan", "status_code": 50},
+    "work-orders": {
+        "project": "known",
+        "number": "1",
+        "name": "Order",
+        "status_code": 50,
+        "created_on": "2026-03-02",
+    },
+    "change-orders": {
+        "project": "known",
+        "number": "1",
+        "name": "Order",
+        "status_code": 50,
+        "created_on": "2026-03-02",
+    },
 }
 
 

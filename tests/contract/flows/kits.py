@@ -15,8 +15,10 @@ from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as PayrollAbsencePush
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
+from fortnox_bridge.flows.projects.change_order_export import ChangeOrderExport
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
 from fortnox_bridge.flows.projects.project_export import ProjectExport
+from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
 from fortnox_bridge.fortnox import FortnoxClient
 
 Records = dict[str, dict[str, Any]]
@@ -82,6 +84,22 @@ def project(number: int, **extra: Any) -> dict[str, Any]:
         "start_date": "2026-01-05",
         **extra,
     }
+
+
+def project_order(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid host work or change order, ongoing, of project ``p0`` (``10000``)."""
+    return {
+        "project": "p0",
+        "number": str(number),
+        "name": f"Kontraktsorder {number}",
+        "status_code": 50,
+        "created_on": "2026-02-02",
+        **extra,
+    }
+
+
+#: The project the orders of the order kits belong to.
+ORDER_PROJECTS = {"construction_project": {"p0": project(0)}}
 
 
 async def delete_cost_center(client: FortnoxClient, code: str) -> None:
@@ -211,6 +229,21 @@ KITS: dict[str, Kit] = {
         # Fortnox refuses a project leader over 50 characters (an older host version could
         # have stored one).
         bad=("p-bad", project(9, leader="L" * 60)),
+    ),
+    "projects.work_order.push": Kit(
+        flows=[WorkOrderExport],
+        prerequisites=ORDER_PROJECTS,
+        records={f"w{n}": project_order(n) for n in range(1, 5)},
+        change=("w2", project_order(2, name="Ändrad order"), "description", "Ändrad order"),
+        # Fortnox refuses a project leader over 50 characters.
+        bad=("w-bad", project_order(9, leader="L" * 60)),
+    ),
+    "projects.change_order.push": Kit(
+        flows=[ChangeOrderExport],
+        prerequisites=ORDER_PROJECTS,
+        records={f"c{n}": project_order(n) for n in range(1, 5)},
+        change=("c3", project_order(3, status_code=90), "status", "COMPLETED"),
+        bad=("c-bad", project_order(9, leader="L" * 60)),
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],

@@ -163,6 +163,11 @@ class Flow:
     #: The builder of :attr:`entity` when the bridge builds its records from other host
     #: entities instead of the host sending them (see :class:`Builder`).
     builder: ClassVar[Builder | None] = None
+    #: What the flow sends depends on the day (a status that changes once a delay has run out)
+    #: or on other host records it reads: every run looks at every live record, not only those
+    #: that changed, with :attr:`today` set from the run's clock. Costs store reads every sweep
+    #: (the probe never calls the tenant idle), no request while nothing changed.
+    replan_all: ClassVar[bool] = False
 
     #: Pull: the push flow whose ``map()`` gives the local side of a two-way entity.
     counterpart: ClassVar[str | None] = None
@@ -191,6 +196,8 @@ class Flow:
     ) -> None:
         self.settings = settings if settings is not None else self.Settings()
         self.mappings: Mappings = mappings or {}
+        #: The run's day, from its clock: set by the engine before it plans the flow's records.
+        self.today: date | None = None
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host record payload → Fortnox model fields (snake_case). Pure: no I/O."""

@@ -43,10 +43,12 @@ class Probe:
 
     @property
     def idle(self) -> bool:
-        """No pull flow to read, nothing for any push flow and nothing to build: a sweep would
-        do nothing."""
+        """No pull flow to read, nothing for any push flow (none that looks at every record
+        every run) and nothing to build: a sweep would do nothing."""
         return not self.unbuilt and all(
-            flow.direction == "push" and self.counts.get(flow.entity, (0, 0))[1] == 0
+            flow.direction == "push"
+            and not flow.replan_all
+            and self.counts.get(flow.entity, (0, 0))[1] == 0
             for flow in self.enabled
         )
 

@@ -33,8 +33,11 @@ Row = tuple[MirrorRecord, Link | None]
 def push_rows(
     scope: RunScope, flow: Flow, *, only_dirty: bool, wanted: Collection[str] | None
 ) -> tuple[list[Row], int]:
-    """The records of ``flow``'s entity (those needing a look, or all; of ``wanted`` only when
-    given) with their links, and how many live records the entity has."""
+    """The records of ``flow``'s entity (those needing a look, or all — always all for a flow
+    that :attr:`~Flow.replan_all` —; of ``wanted`` only when given) with their links, and how
+    many live records the entity has. Sets the flow's :attr:`~Flow.today` from the clock."""
+    flow.today = scope.clock.now().date()
+    only_dirty = only_dirty and not flow.replan_all
     with scope.sessions.begin() as session:
         mirror = MirrorRepository(session)
         rows = mirror.with_links(

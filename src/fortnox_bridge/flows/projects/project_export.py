@@ -1,9 +1,12 @@
 """``projects.construction_project.push``: host projects → Fortnox projects (``/3/projects``).
 
 A project is exported once its status code reaches 40: from 40 to 89 it is ongoing in Fortnox,
-from 90 on completed. Fortnox's project number is the host's number, which must fit Fortnox's
-rule (at most 20 characters of letters A–Ö, digits and ``_ / + -``; a dot is refused): a
-project whose number does not is held back with a problem that names it, and nothing is sent.
+from 90 on completed (after the tenant's completion delay, counted from ``completed_on``), and a
+project without an end date is completed twelve months after its start (see
+:mod:`~fortnox_bridge.flows.projects.project_status`). Fortnox's project number is the
+host's number, which must fit Fortnox's rule (at most 20 characters of letters A–Ö, digits and
+``_ / + -``; a dot is refused): a project whose number does not is held back with a problem
+that names it, and nothing is sent.
 The name is cut to Fortnox's 50 characters. Start and end date and the project leader follow.
 """
 
@@ -14,14 +17,15 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow.base import Excluded, ExistingPolicy, Flow
+from fortnox_bridge.engine.flow.base import ExistingPolicy, Flow, FlowSettings
+from fortnox_bridge.flows.projects.project_status import (
+    CompletionSettings,
+    delay_of,
+    fortnox_status,
+)
 from fortnox_bridge.flows.projects.records import HostConstructionProject
 from fortnox_bridge.fortnox.characters import PROJECT_NUMBER, describe
 
-#: The lowest status code exported, as an ongoing project.
-ONGOING_FROM = 40
-#: The lowest status code exported as a completed project.
-COMPLETED_FROM = 90
 #: Fortnox's limits of ProjectNumber and Description.
 NUMBER_LIMIT = 20
 NAME_LIMIT = 50
@@ -49,13 +53,6 @@ def fortnox_number(number: str) -> str:
     return text
 
 
-def fortnox_status(status_code: int) -> str:
-    """Fortnox's Status of a project with ``status_code`` (raises :class:`Excluded` below 40)."""
-    if status_code < ONGOING_FROM:
-        raise Excluded(f"status code {status_code} is below {ONGOING_FROM}: not exported yet")
-    return "COMPLETED" if status_code >= COMPLETED_FROM else "ONGOING"
-
-
 class ProjectExport(Flow):
     """Creates and updates Fortnox projects from the host's projects.
 
@@ -71,7 +68,10 @@ class ProjectExport(Flow):
     direction: ClassVar[Literal["push", "pull"]] = "push"
     fortnox_id_field: ClassVar[str] = "project_number"
     record_model: ClassVar[type[BaseModel]] = HostConstructionProject
+    Settings: ClassVar[type[FlowSettings]] = CompletionSettings
     order: ClassVar[int] = 210
+    # The status depends on the day (the completion delay, twelve months without an end date).
+    replan_all: ClassVar[bool] = True
     # Off until a tenant of a project application turns it on (with the cost-centre import):
     # other tenants neither send projects nor grant the project scope the pre-flight checks.
     default_enabled: ClassVar[bool] = False
@@ -81,13 +81,16 @@ class ProjectExport(Flow):
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host project payload → Fortnox project fields; empty values are left out."""
-        status = fortnox_status(int(record["status_code"]))
+        start, end = record.get("start_date"), record.get("end_date")
+        status = fortnox_status(
+            record, start=start, end=end, today=self.today, delay_days=delay_of(self.settings)
+        )
         fields = {
             "project_number": fortnox_number(str(record.get("number", ""))),
             "description": str(record["name"])[:NAME_LIMIT].rstrip(),
             "status": status,
-            "start_date": record.get("start_date"),
-            "end_date": record.get("end_date"),
+            "start_date": start,
+            "end_date": end,
             "project_leader": record.get("leader"),
         }
         return {key: value for key, value in fields.items() if value not in (None, "")}
