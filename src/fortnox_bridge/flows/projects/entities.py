@@ -17,5 +17,6 @@ ENTITIES = (
         family="projects",
         description="Projects of a project application, with their status code; those with "
         "status 40 and above become Fortnox projects.",
+        reference_fields=("number", "name"),
     ),
 )
