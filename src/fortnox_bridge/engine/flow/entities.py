@@ -80,6 +80,14 @@ def discover_entities(package: str = FLOWS_PACKAGE) -> list[HostEntity]:
                 )
             found[entity.entity] = entity
     for entity in found.values():
+        unknown = [
+            name for name in entity.reference_fields if name not in entity.model.model_fields
+        ]
+        if unknown:
+            raise FlowDefinitionError(
+                f"entity {entity.entity!r} names its records by {unknown}, which "
+                f"{entity.model.__qualname__} does not have"
+            )
         kept = tuple(unique.name for unique in unique_fields(entity.entity))
         if entity.unique_fields != kept:
             raise FlowDefinitionError(
