@@ -113,3 +113,23 @@ async def test_no_failure_no_email_in_either_mode(
         _setup(bridge, sessions, clock, mode)
         assert await _sweep(bridge, clock) == []
     assert bridge.inbox.subjects() == ["[fortnox-bridge] Engine AB: Fortnox connection active"]
+
+
+async def test_remind_tells_an_event_driven_push_s_new_failure_and_reminds_at_the_sweep(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, put: Put
+) -> None:
+    await bridge.connect()
+    _setup(bridge, sessions, clock, "remind")
+    await bridge.service.sweep(bridge.tenant)  # nothing to send yet
+    put("employee", "e007", {"email": "utan.efternamn@engine.se", "given_name": "Utan"})
+    before = len(bridge.inbox.messages)
+    await bridge.service.push(bridge.tenant, {"employee": ["e007"]})
+    await bridge.service.push(bridge.tenant, {"employee": ["e007"]})  # told already
+    assert bridge.inbox.subjects()[before:] == [
+        f"[fortnox-bridge] Engine AB: {EMPLOYEE} was not synchronised"
+    ]
+    (reminder,) = await _sweep(bridge, clock)
+    assert (
+        str(reminder["Subject"]) == f"[fortnox-bridge] Engine AB: {EMPLOYEE} was not synchronised"
+    )
+    assert "e-mails you again after each sweep" in Inbox.text(reminder)

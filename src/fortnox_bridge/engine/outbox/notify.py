@@ -113,13 +113,18 @@ class Notifier:
             lstrip_blocks=True,
         )
 
-    async def after_run(self, tenant_id: int, summary: RunSummary) -> None:
+    async def after_run(self, tenant_id: int, summary: RunSummary, *, kind: str = "sweep") -> None:
         """The e-mails a finished run (not a dry run) calls for, as the tenant's
-        ``problem_mail`` says: a reminder of every failure of the run, or the new problems
-        and the digest. The people a flow names hear of new refusals once either way."""
+        ``problem_mail`` says: after a sweep a reminder of every failure of the run, or the new
+        problems and the digest. An event-driven push (``kind="push"``) of a tenant that wants
+        reminders tells only of new failures: the next sweep reminds of all. The people a flow
+        names hear of new refusals once either way."""
         with self.sessions.begin() as session:
             tenant = TenantRepository(session).get(tenant_id)
             mode = tenant.problem_mail if tenant else "digest"
+        if mode == "remind" and kind != "sweep":
+            await self.problems_opened(tenant_id, summary.new_problems)
+            return
         if mode != "remind":
             await self.problems_opened(tenant_id, summary.new_problems)
             await self.digest(tenant_id, after_run=bool(summary.flows))
