@@ -62,6 +62,7 @@ def _changes(body: TenantSettings) -> TenantChanges:
         sweep_interval_minutes=body.sweep_interval_minutes,
         recipients=[str(a) for a in body.recipients] if body.recipients is not None else None,
         digest=body.digest,
+        problem_mail=body.problem_mail,
     )
 
 
@@ -96,7 +97,8 @@ def get_tenant(tenant_id: TenantId, admin: AdminDep, tenants: Tenants) -> Tenant
 def change_tenant(
     tenant_id: TenantId, body: TenantSettings, admin: AdminDep, tenants: Tenants
 ) -> TenantOut:
-    """Change a tenant's name, conflict policy, sweep interval, recipients or digest."""
+    """Change a tenant's name, conflict policy, sweep interval, recipients, digest or problem
+    e-mails."""
     return tenant_out(tenants.change(tenant_id, _changes(body)))
 
 
@@ -141,7 +143,8 @@ def get_own(caller: ReaderDep, tenants: Tenants) -> TenantOut:
 
 @router.patch("/tenant", response_model=TenantOut, tags=["tenant"])
 def change_own(body: TenantSettings, caller: WriterDep, tenants: Tenants) -> TenantOut:
-    """Change the caller's tenant: name, conflict policy, sweep interval, recipients, digest."""
+    """Change the caller's tenant: name, conflict policy, sweep interval, recipients, digest,
+    problem e-mails."""
     return tenant_out(tenants.change(caller.tenant_id, _changes(body)))
 
 
@@ -188,6 +191,7 @@ def tenant_out(view: TenantView) -> TenantOut:
             "sweep_interval_minutes": tenant.sweep_interval_minutes,
             "recipients": list(tenant.notify_emails),
             "digest": tenant.digest,
+            "problem_mail": tenant.problem_mail,
             "connection": view.connection,
             "created_at": tenant.created_at,
         }

@@ -31,6 +31,14 @@ Digest = Annotated[
     str | None,
     typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
 ]
+ProblemMail = Annotated[
+    str | None,
+    typer.Option(
+        help="How failures are e-mailed: digest (new ones once, then the digest) or remind "
+        "(after every run, each failure while it stands).",
+        show_default=False,
+    ),
+]
 
 
 @tenants_app.callback()
@@ -60,13 +68,14 @@ def add(
     policy: Policy = None,
     interval: Interval = None,
     digest: Digest = None,
+    problem_mail: ProblemMail = None,
     data_dir: DataDir = None,
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
     """Add a tenant and print its API key (shown once). Creates the store if there is none."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
-    tenants_work.add(name, email, policy, interval, digest, data_dir)
+    tenants_work.add(name, email, policy, interval, digest, data_dir, problem_mail=problem_mail)
 
 
 @tenants_app.command("set")
@@ -76,6 +85,7 @@ def change(
     policy: Policy = None,
     interval: Interval = None,
     digest: Digest = None,
+    problem_mail: ProblemMail = None,
     enable: Annotated[
         list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
     ] = None,
@@ -93,10 +103,22 @@ def change(
     data_dir: DataDir = None,
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
-    """Change a tenant's recipients, conflict policy, sweep interval, digest or flows."""
+    """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails
+    or flows."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
-    tenants_work.change(name, email, policy, interval, digest, enable, disable, setting, data_dir)
+    tenants_work.change(
+        name,
+        email,
+        policy,
+        interval,
+        digest,
+        enable,
+        disable,
+        setting,
+        data_dir,
+        problem_mail=problem_mail,
+    )
 
 
 @tenants_app.command("map")

@@ -40,6 +40,7 @@ class TenantRow:
     sweep_interval_minutes: int
     conflict_policy: str
     digest: str
+    problem_mail: str
     notify_emails: list[str]
     enabled_flows: list[str]
     open_problems: int
@@ -54,6 +55,7 @@ class TenantSetup:
     policy: str | None = None
     interval: int | None = None
     digest: str | None = None
+    problem_mail: str | None = None
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -132,6 +134,7 @@ class TenantAdmin:
         tenant.conflict_policy = setup.policy or tenant.conflict_policy
         tenant.sweep_interval_minutes = setup.interval or tenant.sweep_interval_minutes
         tenant.digest = setup.digest or tenant.digest
+        tenant.problem_mail = setup.problem_mail or tenant.problem_mail
         for change in planned:
             configs.put(
                 tenant.id,
@@ -182,6 +185,7 @@ class TenantAdmin:
             sweep_interval_minutes=tenant.sweep_interval_minutes,
             conflict_policy=tenant.conflict_policy,
             digest=tenant.digest,
+            problem_mail=tenant.problem_mail,
             notify_emails=list(tenant.notify_emails),
             enabled_flows=enabled,
             open_problems=len(ProblemRepository(session).open(tenant.id)),

@@ -38,6 +38,8 @@ class TenantChanges:
     sweep_interval_minutes: int | None = None
     recipients: Sequence[str] | None = None
     digest: str | None = None
+    #: ``digest`` or ``remind`` (see ``engine/outbox/notify.py``).
+    problem_mail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class TenantService:
             return _view(session, tenant)
 
     def change(self, tenant_id: int, changes: TenantChanges) -> TenantView:
-        """Change a tenant's name, conflict policy, sweep interval, recipients or digest."""
+        """Change a tenant's name, conflict policy, sweep interval, recipients, digest or
+        problem e-mails."""
         with self.sessions.begin() as session:
             tenant = _tenant(session, tenant_id)
             if changes.name is not None:
@@ -176,6 +179,7 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
         "conflict_policy": changes.conflict_policy,
         "sweep_interval_minutes": changes.sweep_interval_minutes,
         "digest": changes.digest,
+        "problem_mail": changes.problem_mail,
     }
     for field, value in values.items():
         if value is not None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 Policy = Literal["bridge_wins", "fortnox_wins", "ask"]
 Digest = Literal["per_run", "daily"]
+ProblemMail = Literal["digest", "remind"]
 
 
 class TenantOut(BaseModel):
@@ -21,6 +22,10 @@ class TenantOut(BaseModel):
     sweep_interval_minutes: int
     recipients: list[str] = Field(description="Who gets e-mail about problems and connections.")
     digest: Digest
+    problem_mail: ProblemMail = Field(
+        description="How failures are e-mailed: digest (new ones once, then the digest) or "
+        "remind (after every run, each failure of the run while it stands)."
+    )
     connection: str = Field(description="The connection's state (not_connected if none).")
     created_at: datetime
 
@@ -35,6 +40,7 @@ class TenantSettings(BaseModel):
     sweep_interval_minutes: int | None = Field(default=None, ge=1, le=1440)
     recipients: list[EmailStr] | None = None
     digest: Digest | None = None
+    problem_mail: ProblemMail | None = None
 
 
 class TenantCreate(TenantSettings):

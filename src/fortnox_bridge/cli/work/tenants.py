@@ -27,6 +27,7 @@ from fortnox_bridge.services.errors import Conflict, InvalidInput
 from fortnox_bridge.services.tenant_admin import TenantSetup
 
 DIGESTS = ("per_run", "daily")
+PROBLEM_MAILS = ("digest", "remind")
 
 
 def list_tenants(data_dir: Path | None) -> None:
@@ -45,6 +46,7 @@ async def _list(config: Settings, console: Console) -> int:
             "every",
             "policy",
             "digest",
+            "problem mail",
             "e-mail",
             "flows",
             "open problems",
@@ -58,6 +60,7 @@ async def _list(config: Settings, console: Console) -> int:
                 f"{tenant.sweep_interval_minutes} min",
                 tenant.conflict_policy,
                 tenant.digest,
+                tenant.problem_mail,
                 ", ".join(tenant.notify_emails),
                 ", ".join(tenant.enabled_flows),
                 str(tenant.open_problems),
@@ -73,10 +76,14 @@ def add(
     interval: int | None,
     digest: str | None,
     data_dir: Path | None,
+    *,
+    problem_mail: str | None = None,
 ) -> None:
     """``tenants add``: the first command of a new bridge, so it may create the store."""
     config, console = settings(need="new", data_dir=data_dir), Console()
-    setup = TenantSetup(emails=email, policy=policy, interval=interval, digest=digest)
+    setup = TenantSetup(
+        emails=email, policy=policy, interval=interval, digest=digest, problem_mail=problem_mail
+    )
 
     async def work() -> int:
         private_dir(config.data_dir)
@@ -105,6 +112,8 @@ def change(
     disable: list[str] | None,
     setting: list[str] | None,
     data_dir: Path | None,
+    *,
+    problem_mail: str | None = None,
 ) -> None:
     """``tenants set``: only the store is needed. Everything is checked before anything is
     saved: a refused part leaves the tenant as it was."""
@@ -118,6 +127,7 @@ def change(
                 policy=policy,
                 interval=interval,
                 digest=digest,
+                problem_mail=problem_mail,
                 enable=enable or [],
                 disable=disable or [],
             )
@@ -142,6 +152,8 @@ def _check(store: Store, setup: TenantSetup) -> None:
         raise CommandError(f"--policy must be one of {', '.join(POLICIES)}")
     if setup.digest is not None and setup.digest not in DIGESTS:
         raise CommandError("--digest must be per_run or daily")
+    if setup.problem_mail is not None and setup.problem_mail not in PROBLEM_MAILS:
+        raise CommandError("--problem-mail must be digest or remind")
     flows = {f.name for f in store.flows}
     unknown = sorted((set(setup.enable) | set(setup.disable)) - flows)
     if unknown:

@@ -146,6 +146,10 @@ class Flow:
     match_existing: ClassVar[bool] = False
     #: How an admin makes the first-synchronization plan of this entity (shown in reasons).
     first_sync_hint: ClassVar[str] = "make the first-synchronization plan"
+    #: Fields of the flow's record that people recognise it by, in order (a project's number
+    #: and name); the problem e-mails name a failing record with them. Empty: the entity's
+    #: :attr:`HostEntity.reference_fields`, else :meth:`reference` as the run wrote it.
+    reference_fields: ClassVar[tuple[str, ...]] = ()
     #: Host fields that hold the host id of another entity; before ``map()`` the engine puts the
     #: linked Fortnox id there (``{"employee": "employee"}``). Unlinked → the item waits.
     references: ClassVar[Mapping[str, str]] = {}

@@ -40,6 +40,9 @@ class HostEntity:
     description: str
     #: Fields that hold the host id of another entity: ``{"employee": "employee"}``.
     references: Mapping[str, str] = field(default_factory=dict)
+    #: Fields people recognise a record by, in order (a customer's number and name): the problem
+    #: e-mails name a failing record with them (see ``engine/outbox/references.py``).
+    reference_fields: tuple[str, ...] = ()
     #: Fields whose value must be unique among the tenant's live records, compared normalised
     #: (see ``fortnox_bridge.store.unique``, which must list the same fields: the database keeps
     #: the values): a record that repeats one is refused with a 422 naming the other record.
@@ -77,6 +80,14 @@ def discover_entities(package: str = FLOWS_PACKAGE) -> list[HostEntity]:
                 )
             found[entity.entity] = entity
     for entity in found.values():
+        unknown = [
+            name for name in entity.reference_fields if name not in entity.model.model_fields
+        ]
+        if unknown:
+            raise FlowDefinitionError(
+                f"entity {entity.entity!r} names its records by {unknown}, which "
+                f"{entity.model.__qualname__} does not have"
+            )
         kept = tuple(unique.name for unique in unique_fields(entity.entity))
         if entity.unique_fields != kept:
             raise FlowDefinitionError(

@@ -286,8 +286,7 @@ class SyncService:
         if summary.cause is not None:
             await self.connections.after_error(tenant_id, summary.cause)
         if self.notifier is not None and not dry_run:
-            await self.notifier.problems_opened(tenant_id, summary.new_problems)
-            await self.notifier.digest(tenant_id, after_run=bool(summary.flows))
+            await self.notifier.after_run(tenant_id, summary, kind=kind)
         self._observe(summary, kind, started)
         log.info(
             "run finished",

@@ -1,9 +1,16 @@
-"""E-mail to a tenant's recipients: new problems, a digest of open problems, connection changes.
+"""E-mail to a tenant's recipients: failures, a digest of open problems, connection changes.
 
-No e-mail storm: a problem is e-mailed when it is first seen (or comes back after it was
-resolved), never again while it stays open; the digest is sent per run only when the list of open
-problems changed since the last digest, or once a day (the tenant's ``digest`` setting). Every
-e-mail, sent or not, is kept in the notification log. A failing mail server never fails a run.
+How failures are e-mailed is the tenant's ``problem_mail`` setting:
+
+- ``digest`` (the default; no e-mail storm): a problem is e-mailed when it is first seen (or
+  comes back after it was resolved), never again while it stays open; the digest is sent per run
+  only when the list of open problems changed since the last digest, or once a day (the tenant's
+  ``digest`` setting);
+- ``remind``: every run that met failures sends one e-mail listing each of them, for as long as
+  it stands; no digest (the reminder already lists what is open).
+
+Each failure is named by its reference in words (see ``references.py``). Every e-mail, sent or
+not, is kept in the notification log. A failing mail server never fails a run.
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.entities import HostEntity, discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.outbox.concerned import concerned_people
+from fortnox_bridge.engine.outbox.references import ReferenceBook
 from fortnox_bridge.engine.tenancy.connections import Transition
 from fortnox_bridge.store.models import Problem
 from fortnox_bridge.store.notifications import NotificationRepository
@@ -84,6 +94,7 @@ class Notifier:
         sender: str,
         base_url: str | None = None,
         flows: Sequence[type[Flow]] | None = None,
+        entities: Sequence[HostEntity] | None = None,
     ) -> None:
         self.sessions = sessions
         self.mailer = mailer
@@ -92,12 +103,68 @@ class Notifier:
         self.base_url = base_url
         #: The flows whose ``concerned()`` names further people to tell (discovered when None).
         self.flows = list(flows) if flows is not None else None
+        #: The host entities whose declarations name failing records (discovered when None).
+        self.entities = list(entities) if entities is not None else None
+        self._book: ReferenceBook | None = None
         self.templates = Environment(
             loader=PackageLoader("fortnox_bridge.engine.outbox", "templates"),
             autoescape=select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    async def after_run(self, tenant_id: int, summary: RunSummary, *, kind: str = "sweep") -> None:
+        """The e-mails a finished run (not a dry run) calls for, as the tenant's
+        ``problem_mail`` says: after a sweep a reminder of every failure of the run, or the new
+        problems and the digest. An event-driven push (``kind="push"``) of a tenant that wants
+        reminders tells only of new failures: the next sweep reminds of all. The people a flow
+        names hear of new refusals once either way."""
+        with self.sessions.begin() as session:
+            tenant = TenantRepository(session).get(tenant_id)
+            mode = tenant.problem_mail if tenant else "digest"
+        if mode == "remind" and kind != "sweep":
+            await self.problems_opened(tenant_id, summary.new_problems)
+            return
+        if mode != "remind":
+            await self.problems_opened(tenant_id, summary.new_problems)
+            await self.digest(tenant_id, after_run=bool(summary.flows))
+            return
+        await self.remind(tenant_id, since=summary.started_at)
+        if summary.new_problems:
+            await self._tell_concerned(tenant_id, summary.new_problems)
+
+    async def remind(self, tenant_id: int, *, since: datetime) -> bool:
+        """One e-mail listing every failure a run met (open problems seen at ``since`` or
+        later), whether it is new or stood already; nothing when the run met none."""
+        with self.sessions.begin() as session:
+            open_ = ProblemRepository(session).open(tenant_id)
+            problems = [p for p in open_ if p.last_seen >= since]
+            rows = self._rows(session, problems)
+        if not rows:
+            return False
+        if len(rows) == 1:
+            subject = f"{rows[0]['reference']} was not synchronised"
+        else:
+            subject = f"{len(rows)} records were not synchronised"
+        return await self._deliver(
+            tenant_id,
+            "reminder",
+            subject,
+            "problem",
+            {"problems": rows, "remind": True},
+            problem_ids=[int(r["id"]) for r in rows],
+        )
+
+    def _rows(self, session: Session, problems: Sequence[Problem]) -> list[dict[str, Any]]:
+        """The problems as the templates show them, each named by its reference in words."""
+        if self._book is None:
+            if self.flows is None:
+                self.flows = discover_flows()
+            if self.entities is None:
+                self.entities = discover_entities()
+            self._book = ReferenceBook(self.flows, self.entities)
+        words = self._book.references(session, problems)
+        return [{**_row(p), "reference": words.get(p.id, p.reference)} for p in problems]
 
     async def problems_opened(self, tenant_id: int, problem_ids: Sequence[int]) -> bool:
         """One e-mail listing the problems a run saw for the first time."""
@@ -106,7 +173,7 @@ class Notifier:
         with self.sessions.begin() as session:
             repo = ProblemRepository(session)
             problems = [p for p in (repo.get(i) for i in problem_ids) if p and not p.notified_at]
-            rows = [_row(p) for p in problems]
+            rows = self._rows(session, problems)
         if not rows:
             return False
         if len(rows) == 1:
@@ -133,7 +200,7 @@ class Notifier:
         for email, ids in people.items():
             with self.sessions.begin() as session:
                 repo = ProblemRepository(session)
-                rows = [_row(p) for p in (repo.get(i) for i in ids) if p is not None]
+                rows = self._rows(session, [p for p in (repo.get(i) for i in ids) if p])
             subject = (
                 f"{rows[0]['reference']} was not synchronised"
                 if len(rows) == 1
@@ -150,7 +217,7 @@ class Notifier:
             tenant = TenantRepository(session).get(tenant_id)
             problems = ProblemRepository(session).open(tenant_id)
             last = NotificationRepository(session).last(tenant_id, "digest")
-            rows = [_row(p) for p in problems]
+            rows = self._rows(session, problems)
             mode = tenant.digest if tenant else "daily"
         if not rows:
             return False

@@ -21,6 +21,7 @@ ENTITIES: tuple[HostEntity, ...] = (
         family="projects",
         description="Projects of a project application, with their status code; those with "
         "status 40 and above become Fortnox projects.",
+        reference_fields=("number", "name"),
     ),
 )
 

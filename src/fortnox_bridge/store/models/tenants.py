@@ -31,6 +31,9 @@ class Tenant(Base):
     sweep_interval_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     #: When open problems are summarised by e-mail: ``per_run`` or ``daily``.
     digest: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    #: How failures are e-mailed: ``digest`` (new ones once, then the digest) or ``remind`` (one
+    #: e-mail per run listing every failure of the run, for as long as it stands).
+    problem_mail: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
     notify_emails: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     #: The last event sequence number handed out for this tenant (see :class:`Event`).
     event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,0 +1,35 @@
+"""How a tenant's failures are e-mailed, chosen on its settings page (``PATCH /api/v1/tenant``
+``problem_mail`` does the same): ``digest``, each failure once and then the digest of open
+problems, or ``remind``, after every sweep each failure of the sweep for as long as it stands.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fortnox_bridge.services.errors import NotFound
+from fortnox_bridge.services.tenants import TenantChanges
+from fortnox_bridge.web.pages._ops import TenantId, context, no_tenant
+from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.security import User, root
+
+router = APIRouter()
+#: The choices (the page lists them with their words; the first is the default).
+CHOICES = ("digest", "remind")
+
+
+@router.post("/tenants/{tenant_id}/settings/problem-mail")
+async def save_problem_mail(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Save the choice; anything but a listed choice is refused and nothing is saved."""
+    chosen = str((await request.form()).get("problem_mail", ""))
+    if chosen not in CHOICES:
+        raise HTTPException(400, gettext(request, "Choose one of the listed ways."))
+    try:
+        context(request).services.tenants.change(tenant_id, TenantChanges(problem_mail=chosen))
+    except NotFound:
+        raise no_tenant(request, tenant_id) from None
+    flash(request, gettext(request, "Problem e-mails saved."))
+    return RedirectResponse(
+        f"{root(request)}/tenants/{tenant_id}/settings#problem-mail", status_code=303
+    )
