@@ -24,6 +24,7 @@ from fortnox_bridge.fortnox.resources.project import ProjectResource
 from fortnox_bridge.fortnox.resources.salary_transaction import SalaryTransactionResource
 from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
 from fortnox_bridge.fortnox.resources.supplier import SupplierResource
+from fortnox_bridge.fortnox.resources.supplier_invoice import SupplierInvoiceResource
 from fortnox_bridge.fortnox.resources.terms_of_payment import TermsOfPaymentResource
 from fortnox_bridge.fortnox.resources.unit import UnitResource
 
@@ -49,6 +50,7 @@ class ResourceAttributes:
         self.projects = ProjectResource(client)
         self.salary_transactions = SalaryTransactionResource(client)
         self.schedule_times = ScheduleTimeResource(client)
+        self.supplier_invoices = SupplierInvoiceResource(client)
         self.suppliers = SupplierResource(client)
         self.terms_of_payments = TermsOfPaymentResource(client)
         self.units = UnitResource(client)
