@@ -77,6 +77,14 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
         "project": {"number": "P1", "name": f"{marker} bygget"},
         "time_entry": {"employee": ref, "date": "2026-03-02", "hours": "8"},
         "construction_project": {"number": "10000", "name": f"{marker} skolan", "status_code": 50},
+        "supplier_invoice": {
+            "supplier": {"number": "L1", "name": f"{marker} bygg"},
+            "invoice_number": "F-1",
+            "invoice_date": "2026-03-02",
+            "due_date": "2026-04-01",
+            "total": "100",
+            "rows": [{"account": 4000, "amount": "100"}],
+        },
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

@@ -60,6 +60,14 @@ RECORDS: dict[str, dict[str, Any]] = {
     "projects": {"number": "P1", "name": "Bygget"},
     "time-entries": {"employee": "known", "date": "2026-03-02", "hours": "8"},
     "construction-projects": {"number": "10000", "name": "Skolan", "status_code": 50},
+    "supplier-invoices": {
+        "supplier": {"number": "L1", "name": "Bygg AB"},
+        "invoice_number": "F-1",
+        "invoice_date": "2026-03-02",
+        "due_date": "2026-04-01",
+        "total": "100",
+        "rows": [{"account": 4000, "amount": "100"}],
+    },
 }
 
 

@@ -17,6 +17,7 @@ from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as Payrol
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
 from fortnox_bridge.flows.projects.project_export import ProjectExport
+from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.fortnox import FortnoxClient
 
 Records = dict[str, dict[str, Any]]
@@ -51,6 +52,10 @@ class Kit:
     bad: tuple[str, dict[str, Any]] | None = None
     #: Push: whether a deleted record is gone from Fortnox (else: deactivated).
     deletes: bool = True
+    #: Push, a deleted record that stays in Fortnox: the field and value that say so.
+    deleted_as: tuple[str, Any] = ("inactive", True)
+    #: Push: Fortnox reads a create costs besides its write (a supplier invoice's supplier).
+    create_reads: int = 0
     #: Pull: Fortnox records to create before the first run (snake_case fields).
     remote: list[dict[str, Any]] = field(default_factory=list)
     #: Pull: a Fortnox-side change (field, value) and the host field it lands in.
@@ -80,6 +85,21 @@ def project(number: int, **extra: Any) -> dict[str, Any]:
         "name": f"Kontraktsprojekt {number}",
         "status_code": 50,
         "start_date": "2026-01-05",
+        **extra,
+    }
+
+
+def supplier_invoice(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid approved host supplier invoice of 125 kr (100 + 25 VAT); two suppliers."""
+    return {
+        "supplier": {"number": f"L{number % 2 + 1}", "name": f"Leverantör {number % 2 + 1}"},
+        "invoice_number": f"F-{number}",
+        "invoice_date": "2026-01-05",
+        "due_date": "2026-02-04",
+        "total": "125",
+        "vat": "25",
+        "approved": True,
+        "rows": [{"account": 4000, "amount": "100", "description": f"Rad {number}"}],
         **extra,
     }
 
@@ -211,6 +231,17 @@ KITS: dict[str, Kit] = {
         # Fortnox refuses a project leader over 50 characters (an older host version could
         # have stored one).
         bad=("p-bad", project(9, leader="L" * 60)),
+    ),
+    "projects.supplier_invoice.push": Kit(
+        flows=[SupplierInvoiceExport],
+        records={f"si{n}": supplier_invoice(n) for n in range(1, 5)},
+        change=("si2", supplier_invoice(2, comments="Levererat"), "comments", "Levererat"),
+        fortnox_edit=("our_reference", "Anna"),
+        # Fortnox refuses a project it does not have.
+        bad=("si-bad", supplier_invoice(9, project="P-404")),
+        deletes=False,  # Fortnox deletes no supplier invoices: they are cancelled
+        deleted_as=("cancelled", True),
+        create_reads=1,  # the supplier is looked up before the invoice is created
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],
