@@ -38,6 +38,7 @@ RESOURCES = (
     ResourceSpec("cost_center", "cost_centers", "costcenter", "/3/costcenters", "Code", "Cost centres (code at most 6 characters)."),
     ResourceSpec("customer", "customers", "customer", "/3/customers", "CustomerNumber", "Customers; numbers stay reserved after delete."),
     ResourceSpec("supplier", "suppliers", "supplier", "/3/suppliers", "SupplierNumber", "Suppliers; no DELETE."),
+    ResourceSpec("supplier_invoice", "supplier_invoices", "supplierinvoice", "/3/supplierinvoices", "GivenNumber", "Supplier invoices, numbered by Fortnox (GivenNumber); no DELETE."),
     ResourceSpec("article", "articles", "article", "/3/articles", "ArticleNumber", "Articles."),
     ResourceSpec("order", "orders", "order", "/3/orders", "DocumentNumber", "Orders."),
     ResourceSpec("invoice", "invoices", "invoice", "/3/invoices", "DocumentNumber", "Customer invoices."),

@@ -91,6 +91,14 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
             "status_code": 50,
             "created_on": "2026-03-02",
         },
+        "supplier_invoice": {
+            "supplier": {"number": "L1", "name": f"{marker} bygg"},
+            "invoice_number": "F-1",
+            "invoice_date": "2026-03-02",
+            "due_date": "2026-04-01",
+            "total": "100",
+            "rows": [{"account": 4000, "amount": "100"}],
+        },
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

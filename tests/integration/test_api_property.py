@@ -74,6 +74,14 @@ RECORDS: dict[str, dict[str, Any]] = {
         "status_code": 50,
         "created_on": "2026-03-02",
     },
+    "supplier-invoices": {
+        "supplier": {"number": "L1", "name": "Bygg AB"},
+        "invoice_number": "F-1",
+        "invoice_date": "2026-03-02",
+        "due_date": "2026-04-01",
+        "total": "100",
+        "rows": [{"account": 4000, "amount": "100"}],
+    },
 }
 
 

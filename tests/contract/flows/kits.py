@@ -18,6 +18,7 @@ from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.flows.projects.change_order_export import ChangeOrderExport
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
 from fortnox_bridge.flows.projects.project_export import ProjectExport
+from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -53,6 +54,10 @@ class Kit:
     bad: tuple[str, dict[str, Any]] | None = None
     #: Push: whether a deleted record is gone from Fortnox (else: deactivated).
     deletes: bool = True
+    #: Push, a deleted record that stays in Fortnox: the field and value that say so.
+    deleted_as: tuple[str, Any] = ("inactive", True)
+    #: Push: Fortnox reads a create costs besides its write (a supplier invoice's supplier).
+    create_reads: int = 0
     #: Pull: Fortnox records to create before the first run (snake_case fields).
     remote: list[dict[str, Any]] = field(default_factory=list)
     #: Pull: a Fortnox-side change (field, value) and the host field it lands in.
@@ -94,6 +99,21 @@ def project_order(number: int, **extra: Any) -> dict[str, Any]:
         "name": f"Kontraktsorder {number}",
         "status_code": 50,
         "created_on": "2026-02-02",
+        **extra,
+    }
+
+
+def supplier_invoice(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid approved host supplier invoice of 125 kr (100 + 25 VAT); two suppliers."""
+    return {
+        "supplier": {"number": f"L{number % 2 + 1}", "name": f"Leverantör {number % 2 + 1}"},
+        "invoice_number": f"F-{number}",
+        "invoice_date": "2026-01-05",
+        "due_date": "2026-02-04",
+        "total": "125",
+        "vat": "25",
+        "approved": True,
+        "rows": [{"account": 4000, "amount": "100", "description": f"Rad {number}"}],
         **extra,
     }
 
@@ -244,6 +264,17 @@ KITS: dict[str, Kit] = {
         records={f"c{n}": project_order(n) for n in range(1, 5)},
         change=("c3", project_order(3, status_code=90), "status", "COMPLETED"),
         bad=("c-bad", project_order(9, leader="L" * 60)),
+    ),
+    "projects.supplier_invoice.push": Kit(
+        flows=[SupplierInvoiceExport],
+        records={f"si{n}": supplier_invoice(n) for n in range(1, 5)},
+        change=("si2", supplier_invoice(2, comments="Levererat"), "comments", "Levererat"),
+        fortnox_edit=("our_reference", "Anna"),
+        # Fortnox refuses a project it does not have.
+        bad=("si-bad", supplier_invoice(9, project="P-404")),
+        deletes=False,  # Fortnox deletes no supplier invoices: they are cancelled
+        deleted_as=("cancelled", True),
+        create_reads=1,  # the supplier is looked up before the invoice is created
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],

@@ -28,13 +28,14 @@ pytestmark = pytest.mark.reference
 EXAMPLES_PER_OPERATION = 4
 SCOPES = frozenset(
     {"article", "bookkeeping", "companyinformation", "costcenter", "customer", "invoice",
-     "order", "profile", "project", "salary", "settings", "supplier"}
+     "order", "profile", "project", "salary", "settings", "supplier", "supplierinvoice"}
 )  # fmt: skip
 #: Path parameters of records the demo company (plus the setup below) has.
 KNOWN_IDS = {
     "EmployeeId": "1", "CustomerNumber": "1", "ArticleNumber": "101", "ProjectNumber": "1",
     "DocumentNumber": "1", "SalaryRow": "1", "ExpenseCode": "1", "Id": "1", "Date": "2026-01-05",
     "SupplierNumber": "1", "Number": "1930", "VoucherSeries": "A", "VoucherNumber": "1",
+    "GivenNumber": "1",
 }  # fmt: skip
 CODES = {"/3/units": "st", "/3/costcenters": "ADM", "/3/termsofpayments": "30",
          "/3/voucherseries": "A"}  # fmt: skip
@@ -74,6 +75,9 @@ async def _setup(app: Any, token: str) -> dict[str, str]:
         rows = [{"Account": 1930, "Debit": 100}, {"Account": 3001, "Credit": 100}]
         voucher = {"Description": "Fuzz", "TransactionDate": "2026-01-05", "VoucherSeries": "A"}
         await client.post("/3/vouchers", json={"Voucher": {**voucher, "VoucherRows": rows}})
+        await client.post(
+            "/3/supplierinvoices", json={"SupplierInvoice": {"SupplierNumber": "1", "Total": "10"}}
+        )
         day = {"EmployeeId": "1", "Date": "2026-01-05"}
         absence = await client.post(
             "/3/absencetransactions", json={"AbsenceTransaction": {**day, "CauseCode": "SJK"}}

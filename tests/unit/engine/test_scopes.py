@@ -23,9 +23,13 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "project",
         "salary",
         "settings",
+        "supplier",
+        "supplierinvoice",
     )
     # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
-    assert needed_scopes() == ("companyinformation", "costcenter", "project", "salary")
+    assert needed_scopes() == (
+        "companyinformation", "costcenter", "project", "salary", "supplier", "supplierinvoice"
+    )  # fmt: skip
 
 
 def test_each_flow_declares_the_resources_it_reads() -> None:

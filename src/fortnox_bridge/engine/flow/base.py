@@ -234,6 +234,11 @@ class Flow:
         adopted) as ``fortnox_id`` (an employee's employment id); empty: nothing. Pure."""
         return {}
 
+    def write_resource(self, client: Any) -> Any:
+        """What a push writes this flow's records through: the client's :attr:`resource`,
+        unless the flow wraps it (to write what a record needs first, or act on it after)."""
+        return getattr(client, self.resource)
+
     def concerned(self, external_id: str, lookup: Lookup) -> list[str]:
         """E-mail addresses to tell, besides the tenant's recipients, when Fortnox refuses this
         record (e.g. the employee's manager). Pure: host records come through ``lookup``."""

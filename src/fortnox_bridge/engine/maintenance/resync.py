@@ -256,7 +256,7 @@ class Resync:
             return await self._write_derived(job, flow, done)
         writer = PushWriter(self.runner.scope(context.tenant_id))
         writes = self._writes(context, flow, start, end, claim=True)
-        resource: Any = getattr(await source.get(), flow.resource) if writes else None
+        resource: Any = flow.write_resource(await source.get()) if writes else None
         for planned in writes:
             if planned.external_id in done:
                 continue

@@ -76,7 +76,7 @@ class PushStrategy:
                 _count_planned(result, item, scope.dry_run)
             else:
                 if resource is None:
-                    resource = getattr(await run.source.get(), flow.resource)
+                    resource = flow.write_resource(await run.source.get())
                 counter, outcome = await writer.apply(flow, resource, item)
                 result.count(counter, outcome)
             if run.progress is not None:
@@ -177,7 +177,7 @@ async def _meet_existing(
     adopt it. Returns the resource when it had to be read, and the items."""
     if not reads_existing(flow, items):
         return None, items
-    resource: WriteResource = getattr(await run.source.get(), flow.resource)
+    resource: WriteResource = flow.write_resource(await run.source.get())
     with scope.sessions.begin() as session:
         taken = LinkRepository(session).by_fortnox_id(scope.tenant_id, flow.entity)
     try:

@@ -10,6 +10,7 @@ from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.flows.projects.records import (
     HostChangeOrder,
     HostConstructionProject,
+    HostSupplierInvoice,
     HostWorkOrder,
 )
 
@@ -45,5 +46,18 @@ ENTITIES += (
         description="Change orders (extra or changed work) under a construction project; with "
         "the change-order export on, each becomes a Fortnox project of its own (10000_Ä001).",
         references={"project": "construction_project"},
+    ),
+)
+
+# -- supplier invoices ---------------------------------------------------------------------------
+
+ENTITIES += (
+    HostEntity(
+        entity="supplier_invoice",
+        collection="supplier-invoices",
+        model=HostSupplierInvoice,
+        family="projects",
+        description="Supplier invoices of a project application, with their supplier and cost "
+        "rows; approved ones become Fortnox supplier invoices.",
     ),
 )

@@ -4,6 +4,7 @@ and the form the Fortnox registers it imports take in the bridge."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -130,3 +131,112 @@ class HostWorkOrder(HostProjectOrder):
 class HostChangeOrder(HostProjectOrder):
     """A change order (extra or changed work) under one of the host's projects (``number``
     ``1`` or ``Ä001`` → ``10000_Ä001``)."""
+
+
+# -- supplier invoices ---------------------------------------------------------------------------
+
+
+class HostInvoiceSupplier(BaseModel):
+    """The supplier a supplier invoice is from, as the project application knows it; the export
+    creates it in Fortnox when Fortnox does not have its number (and, by setting, updates it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: str = Field(
+        min_length=1,
+        max_length=50,
+        description="The supplier number, the same in both systems (Fortnox's SupplierNumber).",
+    )
+    name: str = Field(min_length=1, max_length=1024, description="The supplier's name.")
+    organisation_number: str | None = Field(default=None, min_length=1, max_length=30)
+    address1: str | None = Field(default=None, min_length=1, max_length=1024)
+    address2: str | None = Field(default=None, min_length=1, max_length=1024)
+    zip_code: str | None = Field(default=None, min_length=1, max_length=10)
+    city: str | None = Field(default=None, min_length=1, max_length=1024)
+    country_code: str | None = Field(
+        default=None, min_length=2, max_length=2, description="ISO country code, e.g. SE."
+    )
+    phone: str | None = Field(default=None, min_length=1, max_length=1024)
+    email: str | None = Field(default=None, min_length=3, max_length=1024)
+    bankgiro: str | None = Field(default=None, min_length=1, max_length=20)
+    plusgiro: str | None = Field(default=None, min_length=1, max_length=20)
+    vat_number: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class HostSupplierInvoiceRow(BaseModel):
+    """One cost row of a supplier invoice: an amount excluding VAT on an account."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account: int = Field(ge=1000, le=9999, description="The cost account (BAS), e.g. 4000.")
+    amount: Decimal = Field(
+        max_digits=14,
+        decimal_places=2,
+        description="The amount excluding VAT; positive is a cost (debit), negative a credit.",
+    )
+    project: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="The Fortnox project number the cost is put on; the invoice's own project "
+        "when left out.",
+    )
+    cost_center: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=6,
+        description="The cost centre's code; the invoice's own when left out. Sent only when "
+        "the tenant's export includes cost centres.",
+    )
+    description: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="What the row is for (Fortnox's transaction information).",
+    )
+
+
+class HostSupplierInvoice(BaseModel):
+    """A supplier invoice as the project application holds it (an e-invoice, say). Only an
+    approved invoice is exported; its total is its rows plus VAT."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    supplier: HostInvoiceSupplier
+    invoice_number: str = Field(
+        min_length=1, max_length=64, description="The supplier's own invoice number."
+    )
+    invoice_date: date
+    due_date: date
+    total: Decimal = Field(
+        max_digits=14,
+        decimal_places=2,
+        description="The amount to pay, VAT included; negative for a credit invoice.",
+    )
+    vat: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    ocr: str | None = Field(default=None, min_length=2, max_length=25)
+    project: str | None = Field(default=None, min_length=1, max_length=20)
+    cost_center: str | None = Field(default=None, min_length=1, max_length=6)
+    comments: str | None = Field(default=None, min_length=1, max_length=1000)
+    approved: bool = Field(
+        default=False, description="Whether the invoice is approved; only approved ones go."
+    )
+    rows: list[HostSupplierInvoiceRow] = Field(min_length=1, max_length=500)
+    fortnox_given_number: str | None = Field(
+        default=None,
+        description="Fortnox's number of the exported invoice (its GivenNumber), written back "
+        "by the bridge.",
+    )
+
+    @model_validator(mode="after")
+    def _rows_and_vat_make_the_total(self) -> HostSupplierInvoice:
+        rows = sum((row.amount for row in self.rows), Decimal(0))
+        if rows + self.vat != self.total:
+            raise ValueError(
+                f"the rows ({rows}) and the VAT ({self.vat}) make {rows + self.vat}, not the "
+                f"total {self.total}; correct the rows, the VAT or the total"
+            )
+        if self.due_date < self.invoice_date:
+            raise ValueError(f"due_date {self.due_date} is before invoice_date {self.invoice_date}")
+        return self

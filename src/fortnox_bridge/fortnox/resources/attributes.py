@@ -29,6 +29,7 @@ from fortnox_bridge.fortnox.resources.invoice import InvoiceResource
 from fortnox_bridge.fortnox.resources.order import OrderResource
 from fortnox_bridge.fortnox.resources.salary_transaction import SalaryTransactionResource
 from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
+from fortnox_bridge.fortnox.resources.supplier_invoice import SupplierInvoiceResource
 from fortnox_bridge.fortnox.resources.voucher import VoucherResource
 
 
@@ -163,6 +164,7 @@ class ResourceAttributes:
         self.projects = ProjectResource(client)
         self.salary_transactions = SalaryTransactionResource(client)
         self.schedule_times = ScheduleTimeResource(client)
+        self.supplier_invoices = SupplierInvoiceResource(client)
         self.suppliers = SupplierResource(client)
         self.terms_of_payments = TermsOfPaymentResource(client)
         self.units = UnitResource(client)
