@@ -5,6 +5,7 @@ this is what the front ends ask of it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,9 +47,14 @@ class Consent(Protocol):
     redirect_uri: str | None
 
     async def authorize_url(
-        self, tenant_id: int, state: str, redirect_uri: str, bridge_base: str
+        self,
+        tenant_id: int,
+        state: str,
+        redirect_uri: str,
+        bridge_base: str,
+        scopes: Sequence[str] | None = None,
     ) -> str:
-        """The approval page for ``tenant_id``."""
+        """The approval page for ``tenant_id``, asking for ``scopes`` (default: every flow's)."""
         ...
 
     async def exchange(self, code: str, redirect_uri: str) -> tuple[TokenSet, Any]:
@@ -93,9 +99,16 @@ _NO_APP = (
 class ConnectionAdmin:
     """Reads and changes tenants' Fortnox connections."""
 
-    def __init__(self, sessions: sessionmaker[Session], hooks: EngineHooks) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        hooks: EngineHooks,
+        scopes_of: Callable[[int], Sequence[str]] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.hooks = hooks
+        #: The scopes to ask a tenant's company for: those of the flows it has on.
+        self.scopes_of = scopes_of
 
     @property
     def engine(self) -> SyncService | None:
@@ -186,7 +199,8 @@ class ConnectionAdmin:
             new = ConnectionRepository(session).for_tenant(tenant_id) is None
         if new:
             await connections.transition(tenant_id, "pending_auth", "approval asked for")
-        url = await consent.authorize_url(tenant_id, state, redirect_uri, base)
+        scopes = self.scopes_of(tenant_id) if self.scopes_of else None
+        url = await consent.authorize_url(tenant_id, state, redirect_uri, base, scopes)
         return url, redirect_uri
 
     async def connect(

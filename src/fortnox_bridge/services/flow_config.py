@@ -13,6 +13,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.sync.context import is_enabled_by_default
+from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.services.errors import InvalidInput, NotFound
 from fortnox_bridge.services.paging import in_memory, keyset
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -76,6 +77,23 @@ class FlowConfigService:
     def unknown(self, names: Sequence[str]) -> list[str]:
         """The names that are no flow of this bridge."""
         return [name for name in names if name not in self.by_name]
+
+    def enabled_flows(self, tenant_id: int) -> list[type[Flow]]:
+        """The flows that run for the tenant: those it turned on, and those on by default that
+        it did not turn off."""
+        configs = self.configs(tenant_id)
+        return [
+            flow
+            for flow in self.flows
+            if (configs[flow.name].enabled if flow.name in configs else is_enabled_by_default(flow))
+        ]
+
+    def consent_scopes(self, tenant_id: int) -> tuple[str, ...]:
+        """The Fortnox scopes to ask the tenant's company for: those of the flows it runs and
+        of the pre-flight check. Fortnox refuses the whole approval when the company lacks the
+        licence of one asked-for scope, so a payroll customer is never asked for supplier
+        invoices."""
+        return requested_scopes(self.enabled_flows(tenant_id))
 
     def configs(self, tenant_id: int) -> dict[str, FlowConfig]:
         """The tenant's stored configuration of each flow it configured, by flow name."""

@@ -95,7 +95,9 @@ class Services:
         self.resync = ResyncService(
             self.sessions, self.clock, hooks, jobs=self.jobs, flows=self.flows
         )
-        self.connection = ConnectionAdmin(self.sessions, hooks)
+        self.connection = ConnectionAdmin(
+            self.sessions, hooks, scopes_of=self.flow_config.consent_scopes
+        )
         self.webhooks = WebhookService(self.sessions, self.clock, hooks, self.settings)
         self.problems = ProblemService(self.sessions, self.clock)
         self.conflicts = ConflictService(self.sessions, self.clock, hooks, self.flows)

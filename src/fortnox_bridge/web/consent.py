@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,9 +99,15 @@ class FortnoxConsent:
         return self._apps[redirect_uri]
 
     async def authorize_url(
-        self, tenant_id: int, state: str, redirect_uri: str, bridge_base: str
+        self,
+        tenant_id: int,
+        state: str,
+        redirect_uri: str,
+        bridge_base: str,
+        scopes: Sequence[str] | None = None,
     ) -> str:
-        """The consent page for ``tenant_id`` (preparing the sandbox company first)."""
+        """The consent page for ``tenant_id`` (preparing the sandbox company first), asking
+        for ``scopes`` (default: :attr:`scopes`)."""
         if self.prepare is not None:
             await self.prepare(tenant_id)
         app = await self.app_for(redirect_uri)
@@ -110,7 +116,7 @@ class FortnoxConsent:
             base = f"{bridge_base.rstrip('/')}{base}"
         oauth = OAuthApp(app.client_id, app.client_secret, redirect_uri=redirect_uri, auth_url=base)
         try:
-            return oauth.authorize_url(sorted(self.scopes), state)
+            return oauth.authorize_url(sorted(self.scopes if scopes is None else scopes), state)
         finally:
             await oauth.aclose()
 

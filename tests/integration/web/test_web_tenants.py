@@ -19,6 +19,7 @@ from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -383,3 +384,32 @@ def test_a_proposed_re_sync_after_a_reconnect_shows_a_banner_to_maintenance(
     page = signed_in.get(f"/ui/tenants/{tenant_id}").text
     assert f'<a href="/ui/tenants/{tenant_id}/maintenance">Review the re-sync</a>' in page
     assert f"The connection was broken from {day}." in page
+
+
+def test_the_consent_link_asks_only_for_the_scopes_of_the_flows_the_tenant_runs(
+    consenting: WebContext,
+    signed_in: TestClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    # Fortnox refuses the whole approval when the company lacks the licence of one asked-for
+    # scope, so a payroll customer must not be asked for supplier invoices.
+    tenant_id = _tenant(sessions, clock, "Lön AB")
+
+    def asked_scopes() -> set[str]:
+        overview = signed_in.get(f"/ui/tenants/{tenant_id}")
+        started = signed_in.post(
+            f"/ui/tenants/{tenant_id}/connection/connect",
+            data={"csrf_token": csrf_of(overview.text)},
+        )
+        assert started.status_code == 303
+        return set(parse_qs(urlsplit(started.headers["location"]).query)["scope"][0].split())
+
+    first = asked_scopes()
+    assert {"salary", "companyinformation"} <= first
+    assert not {"supplier", "supplierinvoice"} & first
+    with sessions.begin() as session:
+        FlowConfigRepository(session).put(
+            tenant_id, "projects.supplier_invoice.push", enabled=True, settings={}, now=clock.now()
+        )
+    assert asked_scopes() - first == {"supplier", "supplierinvoice"}

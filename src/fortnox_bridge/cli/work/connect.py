@@ -157,7 +157,6 @@ async def _connect_service_account(
 async def _connect_fortnox(
     stack: Stack, console: Console, tenant_id: int, code: str | None, shared: bool
 ) -> Any:
-    from fortnox_bridge.engine.sync.scopes import requested_scopes
     from fortnox_bridge.fortnox.oauth import OAuthApp
 
     config = stack.settings
@@ -170,7 +169,7 @@ async def _connect_fortnox(
     )
     try:
         if code is None:
-            scopes = list(requested_scopes(stack.flows))
+            scopes = list(stack.services.flow_config.consent_scopes(tenant_id))
             url = app.authorize_url(scopes, state=f"tenant-{tenant_id}")
             await stack.connections.transition(tenant_id, "pending_auth", "consent requested")
             console.print("Send the Fortnox administrator to this page to approve the bridge:")

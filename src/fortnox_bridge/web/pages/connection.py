@@ -87,7 +87,8 @@ async def _start(request: Request, context: WebContext, tenant_id: int, via: Via
         )
     base = bridge_base(request, context)
     redirect_uri = consent.callback_uri(base, root(request))
-    url = await consent.authorize_url(tenant_id, state, redirect_uri, base)
+    scopes = context.services.flow_config.consent_scopes(tenant_id)
+    url = await consent.authorize_url(tenant_id, state, redirect_uri, base, scopes)
     return RedirectResponse(url, status_code=303)
 
 
