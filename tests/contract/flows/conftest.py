@@ -24,6 +24,7 @@ from fortnox_bridge.store.tenants import TenantRepository
 URL = "http://sandbox.test"
 REFERENCE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
 SCOPES = ["salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"]
+SCOPES += ["customer", "supplier"]  # the projects family's customers and suppliers
 
 
 @pytest.fixture
