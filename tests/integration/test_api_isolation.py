@@ -77,6 +77,8 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
         "project": {"number": "P1", "name": f"{marker} bygget"},
         "time_entry": {"employee": ref, "date": "2026-03-02", "hours": "8"},
         "construction_project": {"number": "10000", "name": f"{marker} skolan", "status_code": 50},
+        "project_customer": {"number": "1001", "name": f"{marker} bygg"},
+        "project_supplier": {"number": "2001", "name": f"{marker} lager"},
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

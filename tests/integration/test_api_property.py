@@ -60,6 +60,8 @@ RECORDS: dict[str, dict[str, Any]] = {
     "projects": {"number": "P1", "name": "Bygget"},
     "time-entries": {"employee": "known", "date": "2026-03-02", "hours": "8"},
     "construction-projects": {"number": "10000", "name": "Skolan", "status_code": 50},
+    "project-customers": {"number": "1001", "name": "Bygg AB"},
+    "project-suppliers": {"number": "2001", "name": "Bygglager AB"},
 }
 
 

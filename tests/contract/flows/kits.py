@@ -277,4 +277,3 @@ KITS: dict[str, Kit] = {
         # Fortnox cannot delete a supplier: remote_delete stays None.
     ),
 }
-

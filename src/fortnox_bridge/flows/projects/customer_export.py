@@ -68,9 +68,7 @@ class CustomerExport(Flow):
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host customer payload → Fortnox customer fields; empty values are left out."""
-        fields = {
-            target: record.get(source) for source, target in {**FIELDS, **ON_CREATE}.items()
-        }
+        fields = {target: record.get(source) for source, target in {**FIELDS, **ON_CREATE}.items()}
         kind = record.get("type")
         fields["type"] = str(kind).upper() if kind else None
         return {key: value for key, value in fields.items() if value not in (None, "")}

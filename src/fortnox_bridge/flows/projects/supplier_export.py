@@ -62,9 +62,7 @@ class SupplierExport(Flow):
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host supplier payload → Fortnox supplier fields; empty values are left out."""
-        fields = {
-            target: record.get(source) for source, target in {**FIELDS, **ON_CREATE}.items()
-        }
+        fields = {target: record.get(source) for source, target in {**FIELDS, **ON_CREATE}.items()}
         return {key: value for key, value in fields.items() if value not in (None, "")}
 
     def existing_policy(self) -> ExistingPolicy:
