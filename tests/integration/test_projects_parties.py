@@ -1,6 +1,7 @@
 """Customers and suppliers of the projects family against the in-process sandbox, through the
 host API and a sweep (SQLite and PostgreSQL): what a new and a changed customer send, a customer
-Fortnox already has, a deleted customer, suppliers exported, and suppliers imported instead."""
+Fortnox already has, a deleted customer, two customers with one number, suppliers exported, and
+suppliers imported instead."""
 
 from __future__ import annotations
 
@@ -256,3 +257,17 @@ async def test_suppliers_imported_from_fortnox_land_in_the_bridge(
     page = await importing.get("/api/v1/events", params={"types": "record.changed"})
     changed = [e["data"]["changed"] for e in page.json()["data"] if e["external_id"] == "2001"]
     assert changed == [{"active": False}]
+
+
+async def test_two_customers_with_one_number_are_one_fortnox_customer_and_a_problem(
+    exporting: httpx.AsyncClient, bridge: Bridge, fortnox: FortnoxClient
+) -> None:
+    await exporting.put("/api/v1/project-customers/c1", json=CUSTOMER)
+    await exporting.put("/api/v1/project-customers/c2", json={**CUSTOMER, "name": "Dubblett AB"})
+    summary = await bridge.service.sweep(bridge.tenant)
+    result = result_of(summary, CUSTOMERS)
+    assert (result.created, result.failed) == (1, 1)
+    (failed,) = [i for i in result.items if i.outcome == "failed"]
+    assert (failed.external_id, failed.code, failed.problem) == ("c2", 2000637, True)
+    numbers = [row.customer_number async for row in fortnox.customers.iterate()]
+    assert numbers.count("1001") == 1
