@@ -99,6 +99,8 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
             "total": "100",
             "rows": [{"account": 4000, "amount": "100"}],
         },
+        "project_customer": {"number": "1001", "name": f"{marker} bygg"},
+        "project_supplier": {"number": "2001", "name": f"{marker} lager"},
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

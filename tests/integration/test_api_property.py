@@ -82,6 +82,8 @@ RECORDS: dict[str, dict[str, Any]] = {
         "total": "100",
         "rows": [{"account": 4000, "amount": "100"}],
     },
+    "project-customers": {"number": "1001", "name": "Bygg AB"},
+    "project-suppliers": {"number": "2001", "name": "Bygglager AB"},
 }
 
 

@@ -17,7 +17,10 @@ from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as Payrol
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.flows.projects.change_order_export import ChangeOrderExport
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
+from fortnox_bridge.flows.projects.customer_export import CustomerExport
 from fortnox_bridge.flows.projects.project_export import ProjectExport
+from fortnox_bridge.flows.projects.supplier_export import SupplierExport
+from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
 from fortnox_bridge.fortnox import FortnoxClient
@@ -99,6 +102,18 @@ def project_order(number: int, **extra: Any) -> dict[str, Any]:
         "name": f"Kontraktsorder {number}",
         "status_code": 50,
         "created_on": "2026-02-02",
+        **extra,
+    }
+
+
+def party(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid host customer or supplier of a project application."""
+    return {
+        "number": f"{2000 + number}",
+        "name": f"Kontraktspart {number} AB",
+        "address1": f"Byggvägen {number}",
+        "zip_code": "75320",
+        "city": "Uppsala",
         **extra,
     }
 
@@ -287,5 +302,40 @@ KITS: dict[str, Kit] = {
         # Longer than the bridge keeps a cost centre's name.
         remote_bad={"description": "Kostnadsställe " * 10},
         remote_delete=delete_cost_center,
+    ),
+    # -- customers and suppliers of the projects family --------------------------------------
+    "projects.project_customer.push": Kit(
+        flows=[CustomerExport],
+        records={f"c{n}": party(n, organisation_number=f"556000-000{n}") for n in range(1, 5)},
+        change=("c2", party(2, city="Kiruna"), "city", "Kiruna"),
+        fortnox_edit=("comments", "Ändrat i Fortnox"),
+        # Fortnox refuses a post code over 10 characters (an older host version could have
+        # stored one).
+        bad=("c-bad", party(9, zip_code="1" * 12)),
+        deletes=False,  # customers are made inactive: Fortnox keeps their invoices
+        deleted_as=("active", False),
+    ),
+    "projects.project_supplier.push": Kit(
+        flows=[SupplierExport],
+        records={f"s{n}": party(n, bankgiro=f"5050-100{n}") for n in range(1, 5)},
+        change=("s2", party(2, city="Kiruna"), "city", "Kiruna"),
+        fortnox_edit=("comments", "Ändrat i Fortnox"),
+        # Fortnox refuses a name over 1024 characters (an older host version could have
+        # stored one).
+        bad=("s-bad", party(9, name="L" * 1100)),
+        deletes=False,  # Fortnox has no DELETE for suppliers: they are made inactive
+        deleted_as=("active", False),
+    ),
+    "projects.project_supplier.pull": Kit(
+        flows=[SupplierImport],
+        remote=[
+            {"supplier_number": "2001", "name": "Bygglager AB", "city": "Uppsala"},
+            {"supplier_number": "2002", "name": "Ställning och Lift AB", "bg": "5050-1002"},
+            {"supplier_number": "2003", "name": "Gamla Åkeriet AB", "active": False},
+        ],
+        remote_change=("name", "Bygglager i Uppsala AB", "name"),
+        # Longer than the bridge keeps a post code.
+        remote_bad={"zip_code": "1" * 12},
+        # Fortnox cannot delete a supplier: remote_delete stays None.
     ),
 }

@@ -96,8 +96,9 @@ async def test_import_change_and_new_record_in_fortnox_reach_the_bridge(
 
 @pytest.mark.parametrize("harness", IMPORT, indirect=True)
 async def test_import_delete_in_fortnox_deletes_in_the_bridge(harness: Harness) -> None:
+    if harness.kit.remote_delete is None:
+        pytest.skip(f"Fortnox cannot delete records of {harness.flow.resource}")
     await _import_first(harness)
-    assert harness.kit.remote_delete is not None
     external_id = _remote_ids(harness)[0]
     await harness.kit.remote_delete(harness.fortnox, external_id)
     result, _ = await harness.run()

@@ -20,6 +20,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "bookkeeping",
         "companyinformation",
         "costcenter",
+        "customer",
         "project",
         "salary",
         "settings",
@@ -28,8 +29,14 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     )
     # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
     assert needed_scopes() == (
-        "companyinformation", "costcenter", "project", "salary", "supplier", "supplierinvoice"
-    )  # fmt: skip
+        "companyinformation",
+        "costcenter",
+        "customer",
+        "project",
+        "salary",
+        "supplier",
+        "supplierinvoice",
+    )
 
 
 def test_each_flow_declares_the_resources_it_reads() -> None:
@@ -37,6 +44,8 @@ def test_each_flow_declares_the_resources_it_reads() -> None:
     assert scopes["hr.employee.push"] == {"salary"}
     assert scopes["hr.absence.push"] == {"salary"}  # absences and schedule times
     assert scopes["payroll.attendance.push"] == {"salary", "project", "costcenter"}
+    assert scopes["projects.project_customer.push"] == {"customer"}
+    assert scopes["projects.project_supplier.pull"] == {"supplier"}
 
 
 def test_a_flow_reading_an_unknown_resource_is_refused() -> None:

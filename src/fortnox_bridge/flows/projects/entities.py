@@ -7,9 +7,12 @@ the store and the host learns of them from the event feed.
 from __future__ import annotations
 
 from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.engine.flow.fortnox_fields import fortnox_fields
 from fortnox_bridge.flows.projects.records import (
     HostChangeOrder,
     HostConstructionProject,
+    HostProjectCustomer,
+    HostProjectSupplier,
     HostSupplierInvoice,
     HostWorkOrder,
 )
@@ -59,5 +62,44 @@ ENTITIES += (
         family="projects",
         description="Supplier invoices of a project application, with their supplier and cost "
         "rows; approved ones become Fortnox supplier invoices.",
+    ),
+    # -- customers and suppliers ---------------------------------------------------------------
+    # Named after the family, not plain "customer" and "supplier": the entity name is shared by
+    # every family, and the service family's customers (an article and order register) are other
+    # records with other fields and rules; a family that took the plain name first would force
+    # the other to rename a collection hosts already use.
+    HostEntity(
+        entity="project_customer",
+        collection="project-customers",
+        model=HostProjectCustomer,
+        family="projects",
+        description="Customers of a project application, matched with Fortnox customers by "
+        "customer number.",
+        fortnox_fields=fortnox_fields(
+            "customers",
+            {
+                "name": "name",
+                "address1": "address1",
+                "address2": "address2",
+                "zip_code": "zip_code",
+                "city": "city",
+                "phone": "phone1",
+                "mobile": "phone2",
+                "organisation_number": "organisation_number",
+                "country_code": "country_code",
+            },
+        ),
+    ),
+    HostEntity(
+        entity="project_supplier",
+        collection="project-suppliers",
+        model=HostProjectSupplier,
+        family="projects",
+        description="Suppliers of a project application, matched with Fortnox suppliers by "
+        "supplier number: exported to Fortnox or imported from it, as the tenant chose.",
+        fortnox_fields=fortnox_fields(
+            "suppliers",
+            {"name": "name", "phone": "phone1", "country_code": "country_code"},
+        ),
     ),
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 
 class HostConstructionProject(BaseModel):
@@ -240,3 +241,81 @@ class HostSupplierInvoice(BaseModel):
         if self.due_date < self.invoice_date:
             raise ValueError(f"due_date {self.due_date} is before invoice_date {self.invoice_date}")
         return self
+
+
+# -- customers and suppliers -------------------------------------------------------------------
+
+#: The characters Fortnox takes in a customer or supplier number: letters, digits, ``_ + / . -``
+#: and the en dash.
+PARTY_NUMBER = r"^[\w+/.\-–]+$"
+#: Fortnox's VAT types of a customer.
+CustomerVatType = Literal["SEVAT", "SEREVERSEDVAT", "EUREVERSEDVAT", "EUVAT", "EXPORT"]
+
+
+class _Party(BaseModel):
+    """What a customer and a supplier of the project application have in common."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=PARTY_NUMBER,
+        description="The number both systems know the party by: letters, digits and _ + / . - "
+        "only. A Fortnox record with the same number is taken over, never created twice.",
+    )
+    name: str = Field(min_length=1, max_length=1024)
+    address1: str | None = Field(default=None, min_length=1, max_length=1024)
+    address2: str | None = Field(default=None, min_length=1, max_length=1024)
+    zip_code: str | None = Field(default=None, min_length=1, max_length=10)
+    city: str | None = Field(default=None, min_length=1, max_length=1024)
+    phone: str | None = Field(
+        default=None, min_length=1, max_length=1024, description="Fortnox's Phone1."
+    )
+    email: EmailStr | None = None
+    organisation_number: str | None = Field(default=None, min_length=1, max_length=30)
+    country_code: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 country code in capitals, SE for Sweden.",
+    )
+
+
+class HostProjectCustomer(_Party):
+    """A customer of the project application, exported to Fortnox's customer register."""
+
+    mobile: str | None = Field(
+        default=None, min_length=1, max_length=1024, description="Fortnox's Phone2."
+    )
+    terms_of_payment: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="The code of a Fortnox terms of payment (30, say).",
+    )
+    vat_number: str | None = Field(
+        default=None, min_length=1, max_length=30, description="The VAT registration number."
+    )
+    type: Literal["company", "private"] | None = Field(
+        default=None, description="A company or a private person (Fortnox: COMPANY, PRIVATE)."
+    )
+    vat_type: CustomerVatType | None = Field(
+        default=None,
+        description="Fortnox's VAT type, sent when the customer is created (Fortnox: SEVAT).",
+    )
+
+
+class HostProjectSupplier(_Party):
+    """A supplier of the project application: exported to Fortnox's supplier register, or
+    imported from it, as the tenant chose."""
+
+    bankgiro: str | None = Field(default=None, min_length=1, max_length=20)
+    plusgiro: str | None = Field(default=None, min_length=1, max_length=20)
+    vat_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        description="The VAT registration number (exported only: Fortnox's supplier list does "
+        "not show it).",
+    )
+    active: bool = Field(default=True, description="Whether Fortnox takes new invoices from it.")
