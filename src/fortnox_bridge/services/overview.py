@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.paging import MAX_ID
-from fortnox_bridge.services.status import SYNC_KINDS, LightFacts, light_facts
+from fortnox_bridge.services.status import LightFacts, light_facts
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import ApiKey, Connection, Run, Tenant
 from fortnox_bridge.store.tenants import TenantRepository
@@ -38,10 +38,10 @@ class TenantDetail:
 
 
 def last_sweep(session: Session, tenant_id: int) -> Run | None:
-    """The tenant's last finished sync run (a sweep or a push)."""
+    """The tenant's last finished sweep (not a push of records the host sent, nor a re-sync)."""
     return session.scalar(
         select(Run)
-        .where(Run.tenant_id == tenant_id, Run.kind.in_(SYNC_KINDS), Run.status != "running")
+        .where(Run.tenant_id == tenant_id, Run.kind == "sweep", Run.status != "running")
         .order_by(Run.started_at.desc(), Run.id.desc())
         .limit(1)
     )

@@ -3,6 +3,8 @@ opens again if it comes back) or ignored (counted, never reopened)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import Select, select
@@ -11,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.paging import keyset
-from fortnox_bridge.store.models import Problem
+from fortnox_bridge.store.models import Problem, Run, RunItem
 from fortnox_bridge.store.problems import ProblemRepository
 
-__all__ = ["Problem", "ProblemService", "ProblemState", "problems_query"]
+__all__ = ["Attempt", "Problem", "ProblemService", "ProblemState", "problems_query"]
 
 ProblemState = Literal["open", "resolved", "ignored"]
 
@@ -34,6 +36,16 @@ def state_of(problem: Problem) -> ProblemState:
     if problem.ignored_at is not None:
         return "ignored"
     return "resolved" if problem.resolved_at is not None else "open"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the bridge last tried with a problem's record: ``action`` (``create``, ``update``,
+    ``delete``, ``skip``, ``pull``...; ``run`` for a whole flow) and ``outcome`` (``failed``,
+    ``skipped``; empty when no run kept the record)."""
+
+    action: str
+    outcome: str = ""
 
 
 class ProblemService:
@@ -75,6 +87,33 @@ class ProblemService:
             problem = _problem(session, tenant_id, problem_id)
             ProblemRepository(session).ignore(problem, now=self.clock.now())
             return problem
+
+    def attempts(self, tenant_id: int, problems: Sequence[Problem]) -> dict[int, Attempt]:
+        """What the bridge last tried with the record of each of ``problems`` (by id), read
+        from the latest run item of the record."""
+        ids = {problem.external_id for problem in problems if problem.external_id}
+        last: dict[tuple[str, str], Attempt] = {}
+        if ids:
+            query = (
+                select(RunItem.flow, RunItem.external_id, RunItem.action, RunItem.outcome)
+                .join(Run, Run.id == RunItem.run_id)
+                .where(Run.tenant_id == tenant_id, RunItem.external_id.in_(ids))
+                .order_by(RunItem.id.desc())
+            )
+            with self.sessions.begin() as session:
+                for flow, external_id, action, outcome in session.execute(query):
+                    last.setdefault((flow, external_id), Attempt(action, outcome))
+        return {problem.id: _attempt(problem, last) for problem in problems}
+
+
+def _attempt(problem: Problem, last: dict[tuple[str, str], Attempt]) -> Attempt:
+    if not problem.external_id:
+        return Attempt("run", "failed")
+    found = last.get((problem.flow, problem.external_id))
+    if found is not None:
+        return found
+    kind = problem.dedupe_key.rsplit(":", 1)[-1]  # the action when Fortnox gave no code
+    return Attempt("" if kind.isdigit() else kind)
 
 
 def _problem(session: Session, tenant_id: int, problem_id: int) -> Problem:

@@ -43,11 +43,18 @@ class LightFacts:
     open_conflicts: int = 0
     #: ``succeeded``, ``partial``, ``failed`` (or another run status); ``None``: no run yet.
     last_run: str | None = None
+    #: Whether a re-sync proposed after a reconnect waits for a decision.
+    resync_proposed: bool = False
 
 
 def light_facts(session: Session, tenant_id: int) -> LightFacts:
     """Read a tenant's connection state, open problems and conflicts, and last sync run."""
-    state = session.scalar(select(Connection.state).where(Connection.tenant_id == tenant_id))
+    connection = session.execute(
+        select(Connection.state, Connection.resync_proposals).where(
+            Connection.tenant_id == tenant_id
+        )
+    ).first()
+    state, proposals = connection if connection is not None else (None, None)
     problems = session.scalar(
         select(func.count())
         .select_from(Problem)
@@ -64,7 +71,13 @@ def light_facts(session: Session, tenant_id: int) -> LightFacts:
         .order_by(Run.started_at.desc(), Run.id.desc())
         .limit(1)
     )
-    return LightFacts(state or NOT_CONNECTED, int(problems or 0), int(conflicts or 0), last)
+    return LightFacts(
+        state or NOT_CONNECTED,
+        int(problems or 0),
+        int(conflicts or 0),
+        last,
+        resync_proposed=bool(proposals),
+    )
 
 
 class StatusService:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -18,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from fortnox_bridge.headers import SecuredFastAPI, ui_headers
 from fortnox_bridge.services.passwords import SignInBusy
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.i18n import LANGUAGES
+from fortnox_bridge.web.i18n import LANGUAGES, N_
 from fortnox_bridge.web.pages import page_routers
 from fortnox_bridge.web.render import gettext, render
 from fortnox_bridge.web.security import (
@@ -147,6 +154,24 @@ async def _csrf_rejected(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status_code=403, title="403", message=message)
 
 
+#: What the pages say instead of the framework's words for a status.
+FRAMEWORK_WORDS = {
+    404: N_("There is no such page. Check the address."),
+    405: N_(
+        "This address is not a page to open: it takes a form's answer. Go back and use the "
+        "page's buttons."
+    ),
+}
+SOMETHING_WRONG = N_("This request could not be answered. Go back and try again.")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     try:
         user = current_user(request)
@@ -154,8 +179,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
         if exc.status_code == 404:  # which pages exist is no business of a visitor
             return await _to_login(request, missing)
         user = None
-    if exc.status_code == 404 and exc.detail == "Not Found":  # the framework's own words
-        message = gettext(request, "There is no such page. Check the address.")
+    if exc.detail == _phrase(exc.status_code):  # the framework's own (English) words
+        message = gettext(request, FRAMEWORK_WORDS.get(exc.status_code, SOMETHING_WRONG))
     else:
         message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
     return render(
@@ -319,3 +344,8 @@ def install_web(api: FastAPI, context: WebContext) -> None:
     @api.get("/", include_in_schema=False)
     def to_ui() -> RedirectResponse:
         return RedirectResponse(f"{MOUNT}/", status_code=307)
+
+    @api.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The bridge's icon where browsers look for one without a page naming it."""
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")

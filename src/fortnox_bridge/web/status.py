@@ -2,8 +2,9 @@
 
 - **red**: the bridge cannot work for the tenant — the connection needs a new consent
   (``needs_reauth``), was revoked, lacks a licence (``missing_licence``), or the last run failed;
-- **amber**: it works, but something needs a look — open problems or conflicts, a last run with
-  failed records, or the connection is paused;
+- **amber**: it works, but something needs a look — the connection is paused, a re-sync proposed
+  after a reconnect waits for a decision, open problems or conflicts, or a last run with failed
+  records;
 - **green**: connected and nothing open;
 - **grey**: not connected yet (no connection, or waiting for the consent).
 """
@@ -46,6 +47,11 @@ STATE_WORDS: dict[str, str] = {
 }
 
 
+#: Why the light is amber while a proposed re-sync waits.
+RESYNC_WAITS = N_(
+    "A re-sync of the time the connection was broken is proposed: review it under Maintenance"
+)
+
 #: What the light is made of (read by the status service).
 TenantStatus = LightFacts
 
@@ -69,6 +75,8 @@ def light_for(status: TenantStatus) -> Light:
         return Light("red", N_("The last run failed"))
     if state == "paused":
         return Light("amber", STATE_WORDS[state])
+    if status.resync_proposed:
+        return Light("amber", RESYNC_WAITS)
     if status.open_problems or status.open_conflicts:
         return Light("amber", N_("Open problems or conflicts need a look"))
     if status.last_run == "partial":

@@ -34,6 +34,12 @@ from fortnox_bridge.web.status import Light, TenantStatus, light_for
             "Some records failed in the last run",
         ),
         (TenantStatus("paused"), "amber", "Paused"),
+        (
+            TenantStatus("active", last_run="succeeded", resync_proposed=True),
+            "amber",
+            "A re-sync of the time the connection was broken is proposed: review it under "
+            "Maintenance",
+        ),
         (TenantStatus("active", last_run="failed"), "red", "The last run failed"),
         (TenantStatus("active", 3, 1, "failed"), "red", "The last run failed"),
         (TenantStatus("needs_reauth"), "red", "Needs a new approval in Fortnox"),

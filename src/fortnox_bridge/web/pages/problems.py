@@ -17,6 +17,7 @@ from fortnox_bridge.web.pages._ops import (
     tenant_of,
     tenant_page,
 )
+from fortnox_bridge.web.problem_texts import problem_text
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -40,6 +41,8 @@ def problems_page(
             wanted = name
     tenant = tenant_of(request, tenant_id)
     problems = web.services.problems.recent(tenant.id, wanted, LIST_LIMIT)
+    attempts = web.services.problems.attempts(tenant.id, problems)
+    texts = {p.id: problem_text(request, p, attempts[p.id]) for p in problems}
     return tenant_page(
         request,
         "problems.html",
@@ -47,6 +50,7 @@ def problems_page(
         tenant=tenant,
         tab="problems",
         problems=problems,
+        texts=texts,
         state=wanted,
         states=STATES,
     )

@@ -4,7 +4,6 @@ checklist, last and next sweep, "Sync now" and "Preview (dry run)"."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
+from fortnox_bridge.web.pages._overview import FlowPlan, checklist_now, plan_of
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
@@ -35,8 +35,6 @@ from fortnox_bridge.web.status import (
 router = APIRouter()
 #: This page's tab in a tenant's menu.
 MENU = MenuEntry("overview", N_("Overview"), 10, "")
-#: Planned actions a preview counts, in the order shown.
-ACTIONS = ("create", "update", "delete", "skip", "unchanged")
 
 
 class NewTenant(BaseModel):
@@ -151,7 +149,7 @@ def overview_page(
     user: Any,
     tenant_id: int,
     *,
-    preview: list[dict[str, Any]] | None = None,
+    preview: list[FlowPlan] | None = None,
     status_code: int = 200,
 ) -> Response:
     """The overview (with a preview's plan when given)."""
@@ -176,7 +174,7 @@ def overview_page(
         status_code=status_code,
         connection=connection,
         proposal=proposal,
-        checklist=context.checklists.get(tenant_id),
+        checklist=checklist_now(context.checklists.get(tenant_id), connection),
         last_run=last_run,
         next_sweep=_next_sweep(context, tenant, connection["state"]),
         preview=preview,
@@ -310,27 +308,3 @@ async def preview(request: Request, tenant_id: TenantId, user: User) -> Response
         )
         return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
     return overview_page(request, user, tenant_id, preview=plan_of(summary))
-
-
-def plan_of(summary: RunSummary) -> list[dict[str, Any]]:
-    """Per flow: how many records each action would touch, and the records themselves."""
-    plan = []
-    for result in summary.flows:
-        counts = Counter(item.action for item in result.items)
-        plan.append(
-            {
-                "flow": result.flow,
-                "counts": {action: counts.get(action, 0) for action in ACTIONS},
-                "items": [
-                    {
-                        "action": item.action,
-                        "record": item.reference or item.external_id,
-                        "reason": item.reason,
-                    }
-                    for item in result.items
-                    if item.action != "unchanged"
-                ][:50],
-                "error": result.error,
-            }
-        )
-    return plan
