@@ -195,7 +195,7 @@ class EntityWriter:
             if len(incoming) > 1:
                 mirror.plan_each_query()
             wanted = {item.external_id for item in incoming if not item.issues}
-            existing = mirror.rows(tenant_id, name, wanted)
+            existing = mirror.rows(tenant_id, name, wanted, for_update=True)
             for item in incoming:
                 if item.op == "patch" and not item.issues:
                     self._merge(item, existing.get(item.external_id))

@@ -230,23 +230,44 @@ class MirrorRepository:
         return {str(entity): (int(live or 0), int(dirty or 0)) for entity, live, dirty in rows}
 
     def rows(
-        self, tenant_id: int, entity_type: str, external_ids: Collection[str]
+        self,
+        tenant_id: int,
+        entity_type: str,
+        external_ids: Collection[str],
+        *,
+        for_update: bool = False,
     ) -> dict[str, StoredRow]:
-        """The stored records among ``external_ids`` (deleted ones included), by host id."""
+        """The stored records among ``external_ids`` (deleted ones included), by host id.
+
+        ``for_update``: the caller writes them next from what it reads (a merge patch, the next
+        version), so no other transaction may change them in between: the rows are locked on
+        PostgreSQL, and on SQLite the transaction takes the database's write lock first."""
         found: dict[str, StoredRow] = {}
         ids = sorted(set(external_ids))
+        if for_update:
+            self._lock_for_writing()
         for start in range(0, len(ids), CHUNK):
-            result = self.session.execute(
-                select(*ROW_COLUMNS).where(
-                    MirrorRecord.tenant_id == tenant_id,
-                    MirrorRecord.entity_type == entity_type,
-                    MirrorRecord.external_id.in_(ids[start : start + CHUNK]),
-                )
+            query = select(*ROW_COLUMNS).where(
+                MirrorRecord.tenant_id == tenant_id,
+                MirrorRecord.entity_type == entity_type,
+                MirrorRecord.external_id.in_(ids[start : start + CHUNK]),
             )
+            if for_update:
+                query = query.with_for_update()
+            result = self.session.execute(query)
             for row in result:
                 stored = StoredRow(*row)
                 found[stored.external_id] = stored
         return found
+
+    def _lock_for_writing(self) -> None:
+        """On SQLite, begin the transaction with a write (to no row) so that it holds the write
+        lock before it reads: SQLite has no row locks, and a transaction that read first would
+        read what another one is about to change. PostgreSQL locks the rows read instead."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(
+                update(MirrorRecord).where(false()).values(version=MirrorRecord.version)
+            )
 
     def write_many(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from fortnox_bridge.store.db import open_engine
 from fortnox_bridge.store.models import Base
@@ -36,15 +36,37 @@ def run_migrations_online() -> None:
     """Run every pending migration in one transaction."""
     engine = _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            include_name=_ours,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A change SQLite cannot make in place copies the table and drops the old one;
+            # with foreign keys enforced, that drop would delete every row referring to it
+            # (ON DELETE CASCADE). They are checked after the migrations instead. The pragma
+            # only takes effect outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            _migrate(connection, sqlite=sqlite)
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _migrate(connection: Connection, *, sqlite: bool) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=sqlite,
+        include_name=_ours,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"a migration left rows without their parent row: {broken}")
+    connection.commit()
 
 
 run_migrations_online()
