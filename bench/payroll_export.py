@@ -3,17 +3,18 @@
     python bench/payroll_export.py [--employees 100] [--month 2026-03] [--real-time]
                                    [--database-url URL]
 
-A tenant with ``--employees`` employees (created in Fortnox first, not measured), five projects
-with cost centres and a month of time entries: 8 hours of project work every weekday, overtime
-(ÖT1) on some days, vacation, sick days and half days of VAB. Then one sweep of the payroll flows
-(``payroll.attendance.push``, ``payroll.absence.push``) through the engine, the store and the
-in-process sandbox with its rate limit ON (25 requests per sliding 5 s, as Fortnox), and the
-client's limiter pacing the requests. Prints one JSON line: transactions written, Fortnox
-requests (and 429 answers), the time the export took on the Fortnox clock, the theoretical
-minimum (requests / 25 × 5 s) and their ratio, the wall time spent by the bridge itself, an idle
-re-run (must make 0 requests), and a re-sync of the whole month (``payroll``: every transaction
-deleted and written again) with its requests and time. Exits 1 when Fortnox does not hold
-exactly the expected transactions.
+A tenant with ``--employees`` employees, five projects and four cost centres (all created in
+Fortnox first, as a real company has them, not measured) and a month of time entries: 8 hours of
+project work every weekday, overtime (ÖT1) on some days, vacation, sick days and half days of VAB.
+Then one sweep of the payroll flows (``payroll.attendance.push``, ``payroll.absence.push``)
+through the engine, the store and the in-process sandbox with its rate limit ON (25 requests per
+sliding 5 s, as Fortnox), and the client's limiter pacing the requests. Prints one JSON line:
+transactions written, Fortnox requests (one per transaction, plus one listing each of the projects
+and cost centres the lines are checked against) and 429 answers, the time the export took on the
+Fortnox clock, the theoretical minimum (requests / 25 × 5 s) and their ratio, the wall time spent
+by the bridge itself, an idle re-run (must make 0 requests), and a re-sync of the whole month
+(``payroll``: every transaction deleted and written again) with its requests and time. Exits 1
+when Fortnox does not hold exactly the expected transactions.
 
 By default the sandbox, the limiter and the retries share a manual clock that moves when the
 client waits for the budget, so the run takes seconds of wall time while the pacing is exactly
@@ -60,8 +61,9 @@ from fortnox_bridge.store.tenants import TenantRepository
 URL = "http://sandbox.bench"
 BUDGET = RateLimit(25, 5.0)
 PAYROLL = ("payroll.attendance.push", "payroll.absence.push")
-SCOPES = ["salary", "bookkeeping", "settings", "companyinformation"]
+SCOPES = ["salary", "bookkeeping", "settings", "companyinformation", "project", "costcenter"]
 PROJECTS = {f"p{n}": f"P{n}00" for n in range(1, 6)}
+COST_CENTERS = [f"CC{n}" for n in range(1, 5)]
 ABSENCE_TYPES = {
     "semester": {"code": "semester", "name": "Semester"},
     "sjuk": {"code": "sjuk", "name": "Sjuk", "paxml_code": "SJK"},
@@ -81,7 +83,7 @@ def month_of_time(employees: int, first: date) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     for number in range(1, employees + 1):
         person = f"emp-{number:04d}"
-        cost_center = f"CC{number % 4 + 1}"
+        cost_center = COST_CENTERS[number % len(COST_CENTERS)]
         vacation = set(rng.sample(days, 5)) if number % 7 == 0 else set()
         sick = {rng.choice(days)} if rng.random() < 0.2 else set()
         vab = {rng.choice(days)} if rng.random() < 0.1 else set()
@@ -140,6 +142,7 @@ async def measure(
     async with client:
         setup = await runner.run_cycle(tenant_id, client, only=["hr.employee.push"])
         assert setup.total("created") == employees, setup.to_dict()
+        await _registers(client)
         stats = state.stats_by_tenant[company]
         export, exported = await _export(runner, tenant_id, client, state, stats, clock)
         # The month re-synced ("send Fortnox salary data" again): delete and write it all.
@@ -181,6 +184,15 @@ async def measure(
         "resync_minimum_s": round(resync_requests / BUDGET.requests * BUDGET.seconds, 1),
         "resync_exact": resynced["after"] == want,
     }
+
+
+async def _registers(client: FortnoxClient) -> None:
+    """The projects and cost centres the time is reported on, in Fortnox as in a real company
+    (otherwise the payroll flows hold the days back)."""
+    for number in PROJECTS.values():
+        await client.projects.create({"project_number": number, "description": number})
+    for code in COST_CENTERS:
+        await client.cost_centers.create({"code": code, "description": code})
 
 
 async def _sandbox(clock: Clock) -> tuple[SandboxState, httpx.ASGITransport, int, str]:

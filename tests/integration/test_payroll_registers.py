@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.flows.payroll.registers import REGISTERS_TTL
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import FortnoxApiError
+from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -126,6 +128,38 @@ async def test_a_day_on_a_project_fortnox_lacks_is_held_until_the_project_is_the
         "ok",
         "Every project and cost centre in use is in Fortnox.",
     )
+
+
+async def test_a_sweep_with_only_held_days_costs_no_request(
+    api: httpx.AsyncClient,
+    bridge: Bridge,
+    clock: ManualClock,
+    control: SandboxControl,
+    engine_client: Any,
+) -> None:
+    """The projects and cost centres read for a held day are kept on the connection: the sweeps
+    after it make no request while the day waits; once the copy is older than REGISTERS_TTL a
+    sweep reads each register once more (2 requests) and writes the day if the codes came."""
+
+    async def requests_of_a_sweep() -> int:
+        before = (await control.stats(bridge.company))["requests_total"]
+        await bridge.service.sweep(bridge.tenant)
+        return int((await control.stats(bridge.company))["requests_total"] - before)
+
+    operation_id = await report(api, cost_center="CC1")
+    await bridge.service.check(bridge.tenant)  # as on connect: the cached facts are fresh
+    assert await requests_of_a_sweep() == 2  # one listing of each register, the day held
+    assert (await operation(api, operation_id))["status"] == "held"
+    assert [await requests_of_a_sweep() for _ in range(3)] == [0, 0, 0]
+    assert (await operation(api, operation_id))["status"] == "held"
+
+    await engine_client.projects.create({"project_number": "P1", "description": "Bygget"})
+    await engine_client.cost_centers.create({"code": "CC1", "description": "Bygg"})
+    clock.advance(REGISTERS_TTL.total_seconds() + 1)
+    assert await requests_of_a_sweep() == 2 + 1  # both registers read, the day written
+    assert await transactions(engine_client) == [(DAY, "8", "P1", "CC1")]
+    assert (await operation(api, operation_id))["status"] == "succeeded"
+    assert await requests_of_a_sweep() == 0
 
 
 async def test_create_makes_the_project_in_fortnox_and_writes_the_day(

@@ -1,13 +1,15 @@
 """The register check of payroll lines: what a missing project or cost centre does, per setting,
-and that Fortnox is read once per run, and only when a line names a code."""
+that Fortnox is read once per run, and only when a line names a code, and that what was read
+serves later runs for REGISTERS_TTL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from fortnox_bridge.flows.payroll.registers import KnownCodes, check_lines, creator
+from fortnox_bridge.flows.payroll.registers import REGISTERS_TTL, KnownCodes, check_lines, creator
 
 FLOW = "payroll.attendance.push"
 
@@ -74,3 +76,26 @@ async def test_create_makes_each_missing_code_once() -> None:
     await creator(checked.creates, known, fortnox)()  # type: ignore[arg-type]  # another day
     assert fortnox.projects.created == [{"project_number": "P9", "description": "P9"}]
     assert fortnox.cost_centers.created == [{"code": "CC9", "description": "CC9"}]
+
+
+async def test_what_a_run_read_serves_the_next_runs_until_it_is_old() -> None:
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    fortnox, first = _Fortnox(projects=("P1",)), KnownCodes()
+    lines = [line("8", "P1"), line("2", "P2")]
+    held = await check_lines(lines, {}, FLOW, first, fortnox)  # type: ignore[arg-type]
+    assert held.held
+    assert fortnox.projects.reads == 1
+    kept = first.to_facts(now)
+    assert kept == {"project": {"read_at": now.isoformat(), "codes": ["P1"]}}
+
+    later = KnownCodes()
+    later.load(kept, now + REGISTERS_TTL)
+    again = await check_lines(lines, {}, FLOW, later, fortnox)  # type: ignore[arg-type]
+    assert (again.held, fortnox.projects.reads) == (held.held, 1)  # no read
+    assert later.to_facts(now + REGISTERS_TTL) == kept  # still read at the first run
+
+    fortnox.projects.codes.append("P2")
+    stale = KnownCodes()
+    stale.load(kept, now + REGISTERS_TTL * 2)
+    fresh = await check_lines(lines, {}, FLOW, stale, fortnox)  # type: ignore[arg-type]
+    assert (fresh.held, fortnox.projects.reads) == ([], 2)

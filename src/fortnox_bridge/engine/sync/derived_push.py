@@ -22,6 +22,7 @@ from fortnox_bridge.engine.sync.push_plan import push_rows
 from fortnox_bridge.engine.sync.pushing import PushWriter
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.engine.tenancy.workers import triage_active
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
@@ -63,6 +64,7 @@ class DerivedPusher:
             self, run, flow, part, result, references, related, recover, in_flight,
             rewrite=rewrite,
         )  # fmt: skip
+        cached = self._use_facts(flow)
         try:
             for done, (record, link) in enumerate(rows, start=1):
                 await state.record(record, link)
@@ -70,8 +72,35 @@ class DerivedPusher:
                     run.progress(flow.name, done, len(rows))
         finally:
             flow.group_problems(result)
+            self._keep_facts(flow, cached)
 
     # -- reading the store -------------------------------------------------------------------
+
+    def _use_facts(self, flow: DerivedFlow) -> dict[str, Any]:
+        """Hand the flow what earlier runs kept of Fortnox on the connection (its
+        ``facts_key``), so a pass over records that still wait reads nothing again."""
+        if flow.facts_key is None:
+            return {}
+        with self.scope.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(self.scope.tenant_id)
+            facts = connection.facts if connection is not None else {}
+            cached = facts.get(flow.facts_key)
+        cached = dict(cached) if isinstance(cached, dict) else {}
+        flow.use_facts(cached, self.scope.clock.now())
+        return cached
+
+    def _keep_facts(self, flow: DerivedFlow, cached: dict[str, Any]) -> None:
+        """Keep what the flow read of Fortnox on the connection for later runs (not in a dry
+        run, and only when it changed)."""
+        if flow.facts_key is None or self.scope.dry_run:
+            return
+        keep = flow.facts_to_keep(self.scope.clock.now())
+        if keep is None or keep == cached:
+            return
+        with self.scope.sessions.begin() as session:
+            connection = ConnectionRepository(session).for_tenant(self.scope.tenant_id)
+            if connection is not None:
+                connection.facts = {**connection.facts, flow.facts_key: keep}
 
     def _references(
         self, flow: Flow, rows: list[tuple[MirrorRecord, Link | None]]

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeGuard
 
@@ -106,6 +107,9 @@ class DerivedFlow(Flow):
     own_fields: ClassVar[tuple[str, ...]] = ()
     #: How an admin re-writes disconnected records (shown in the run log).
     rewrite_hint: ClassVar[str] = "re-write the record"
+    #: Where on the connection's cached facts the flow keeps what it read of Fortnox between runs
+    #: (``None``: it keeps nothing); see :meth:`use_facts` and :meth:`facts_to_keep`.
+    facts_key: ClassVar[str | None] = None
 
     @classmethod
     def flow_kind(cls) -> FlowKind:
@@ -130,6 +134,15 @@ class DerivedFlow(Flow):
     ) -> str:
         """How people recognise the record, with what ``related`` adds (an employee's e-mail)."""
         return self.reference(external_id, record)
+
+    def use_facts(self, cached: Mapping[str, Any], now: datetime) -> None:
+        """Before a pass: what earlier runs kept under :attr:`facts_key` (``{}``: nothing).
+        No-op here."""
+
+    def facts_to_keep(self, now: datetime) -> dict[str, Any] | None:
+        """After a pass: what to keep under :attr:`facts_key` for later runs (``None``:
+        nothing). Nothing here."""
+        return None
 
     def group_problems(self, result: FlowResult) -> None:
         """After a run: merge the items of one cause into one problem where people think of

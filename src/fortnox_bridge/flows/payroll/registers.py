@@ -3,11 +3,15 @@
 A salary day's line carries the Fortnox number of its project and a cost-centre code. Fortnox
 refuses an attendance or absence transaction whose project or cost centre it does not have, so
 before the payroll flows write a day they check each code against ``/3/projects`` and
-``/3/costcenters``, read at most once per run and flow, and only when a line names one. A code
-Fortnox lacks is handled as the flow's setting for that register says:
+``/3/costcenters``, read only when a line names one. What was read is kept on the connection's
+cached facts for :data:`REGISTERS_TTL`, so the runs in between read neither register again: days
+held back cost no request on every sweep. A pre-flight check (on connect, daily and on demand)
+drops the kept copy, so the next run reads the registers afresh. A code Fortnox lacks is handled
+as the flow's setting for that register says:
 
 - ``hold`` (the default): the whole day is held back, nothing of it is written, with a problem
-  that names the code and how to fix it; the next run looks again;
+  that names the code and how to fix it; runs look again once the kept copy is older than
+  :data:`REGISTERS_TTL` (or after a pre-flight check);
 - ``create``: the bridge creates the project (the code as number and name) or the cost centre
   (the code as code and name) in Fortnox, then writes the day;
 - ``omit``: the lines are written without the project (or cost centre), and the run item says so.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -73,12 +78,55 @@ COST_CENTER = Register(
 REGISTERS = (PROJECT, COST_CENTER)
 
 
+#: How long the codes read of a register are trusted by later runs.
+REGISTERS_TTL = timedelta(minutes=15)
+
+
 class KnownCodes:
-    """The codes of each register Fortnox has, read on first need and kept for the run."""
+    """The codes of each register Fortnox has, read on first need and kept for the run (and,
+    through :meth:`load` and :meth:`to_facts`, for the runs of the next :data:`REGISTERS_TTL`)."""
 
     def __init__(self) -> None:
         self._codes: dict[str, set[str]] = {}
         self._unreadable: set[str] = set()
+        #: When each register kept from an earlier run was read (ISO time); the registers read
+        #: in this run have none until :meth:`to_facts` stamps them.
+        self._read_at: dict[str, str] = {}
+
+    def load(self, cached: Mapping[str, Any], now: datetime) -> None:
+        """Take the registers an earlier run read (``{"project": {"read_at": ..., "codes":
+        [...] or None when unreadable}}``) that are younger than :data:`REGISTERS_TTL`."""
+        for register in REGISTERS:
+            entry = cached.get(register.field)
+            if not isinstance(entry, Mapping) or register.field in self._read_at:
+                continue
+            read_at = entry.get("read_at")
+            if (
+                not isinstance(read_at, str)
+                or now - datetime.fromisoformat(read_at) > REGISTERS_TTL
+            ):
+                continue
+            codes = entry.get("codes")
+            if codes is None:
+                self._unreadable.add(register.field)
+            else:
+                self._codes[register.field] = {str(code) for code in codes}
+            self._read_at[register.field] = read_at
+
+    def to_facts(self, now: datetime) -> dict[str, Any]:
+        """What to keep for later runs: every register known, with when it was read (``now``
+        for those read in this run)."""
+        kept: dict[str, Any] = {}
+        for register in REGISTERS:
+            name = register.field
+            if name in self._unreadable:
+                codes = None
+            elif name in self._codes:
+                codes = sorted(self._codes[name])
+            else:
+                continue
+            kept[name] = {"read_at": self._read_at.get(name, now.isoformat()), "codes": codes}
+        return kept
 
     async def of(self, register: Register, client: FortnoxClient) -> set[str] | None:
         """The codes Fortnox has (one list read per run); ``None`` when the connection may not

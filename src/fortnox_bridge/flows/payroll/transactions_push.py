@@ -15,6 +15,7 @@ A tenant sends absence either from absences (``hr.absence.push``) or from report
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -151,6 +152,8 @@ class _SalaryDayPush(DerivedFlow):
     period: ClassVar[Period | None] = "month"
     date_field: ClassVar[str] = "date"
     rewrite_hint: ClassVar[str] = "re-sync the salary period to write the days again"
+    # The projects and cost centres read are kept between runs (both flows share them).
+    facts_key: ClassVar[str | None] = "payroll_registers"
     # The shared base is not a flow of its own; the two below are.
     standalone: ClassVar[bool] = False
     #: ``attendance`` or ``absence``: the lines this flow writes.
@@ -214,6 +217,14 @@ class _SalaryDayPush(DerivedFlow):
         if known is None:
             known = self.__dict__["_known_codes"] = KnownCodes()
         return known
+
+    def use_facts(self, cached: Mapping[str, Any], now: datetime) -> None:
+        """The projects and cost centres an earlier run read, while still fresh."""
+        self.known_codes().load(cached, now)
+
+    def facts_to_keep(self, now: datetime) -> dict[str, Any] | None:
+        """The projects and cost centres known now, for the next runs."""
+        return self.known_codes().to_facts(now) or None
 
     async def parts(self, record: Mapping[str, Any], head: Head, client: FortnoxClient) -> Parts:
         """One transaction per line; the entries whose code could not be resolved are a warning
