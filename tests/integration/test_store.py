@@ -16,6 +16,7 @@ from fortnox_bridge.store.events import EventRepository, NewEvent
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import ApiKey, Base
+from fortnox_bridge.store.problems import REFERENCE_LENGTH, ProblemReport, ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -159,3 +160,26 @@ def test_events_are_numbered_per_tenant_and_read_after_a_cursor(
     with sessions.begin() as session:
         found = EventRepository(session).after(ids[0], 3, limit=10)
         assert [(e.seq, e.data["n"]) for e in found] == [(4, 3), (5, 4), (6, 5), (7, 6)]
+
+
+def test_a_problem_with_a_long_reference_is_kept_with_the_reference_shortened(
+    sessions: sessionmaker[Session],
+) -> None:
+    # A record's name may be long (a supplier's name up to 1,024 characters); the run that
+    # reports its problem must not fail on the column's 400 characters.
+    reference = "supplier s1 (" + "Byggleverantören " * 60 + ")"
+    report = ProblemReport(
+        dedupe_key="projects.project_supplier.push:s1:failed",
+        flow="projects.project_supplier.push",
+        entity_type="project_supplier",
+        external_id="s1",
+        reference=reference,
+        message="Fortnox refused the supplier",
+    )
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Lång AB", now=NOW)
+        problem, first = ProblemRepository(session).record(tenant.id, report, now=NOW)
+        assert first
+        assert len(problem.reference) == REFERENCE_LENGTH
+        assert problem.reference.startswith("supplier s1 (Byggleverantören ")
+        assert problem.reference.endswith("…")

@@ -17,6 +17,10 @@ from fortnox_bridge.store.models import Problem
 RESOLVE_CHUNK = 500
 
 
+#: The longest reference a problem keeps (the column's size); a longer one is cut, ending in "…".
+REFERENCE_LENGTH = 400
+
+
 @dataclass(frozen=True)
 class ProblemReport:
     """What went wrong with one entity, as the engine reports it."""
@@ -67,7 +71,7 @@ class ProblemRepository:
         problem.flow = report.flow
         problem.entity_type = report.entity_type
         problem.external_id = report.external_id
-        problem.reference = report.reference
+        problem.reference = _fitted(report.reference)
         problem.code = report.code
         problem.status = report.status
         problem.message = report.message
@@ -131,3 +135,11 @@ class ProblemRepository:
             problem.ignored_at = now
             problem.resolved_at = problem.resolved_at or now
         self.session.flush()
+
+
+def _fitted(reference: str) -> str:
+    """``reference``, cut to :data:`REFERENCE_LENGTH` characters when longer (a record named
+    at length must not fail the run that reports it)."""
+    if len(reference) <= REFERENCE_LENGTH:
+        return reference
+    return reference[: REFERENCE_LENGTH - 1] + "…"
