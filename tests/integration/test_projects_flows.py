@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.sync.recording import HELD_EXPLANATION, HELD_FIX
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemRepository
@@ -116,6 +117,11 @@ async def test_a_number_fortnox_cannot_take_is_one_problem_naming_the_project(
     with sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(bridge.tenant)
         assert (problem.flow, problem.external_id) == (EXPORT, "p9")
+        # Each part says something of its own: the message what is wrong, the explanation
+        # what it means for the data, the fix what to do; none repeats another.
+        assert problem.explanation == HELD_EXPLANATION
+        assert problem.fix == HELD_FIX
+        assert len({problem.message, problem.explanation, problem.fix}) == 3
     mails = [m for _, m in bridge.inbox.messages if "not synchronised" in str(m["Subject"])]
     (mail,) = mails
     assert "project p9 (10000.1 Tillbyggnad)" in str(mail["Subject"])

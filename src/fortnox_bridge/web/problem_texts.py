@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from fortnox_bridge.engine.sync.recording import HELD_EXPLANATION, HELD_FIX
 from fortnox_bridge.services.problems import Attempt, Problem
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.render import gettext, language_of
 
-#: What the engine wrote when it held a record back and had nothing better to say.
-_GENERIC_EXPLANATION = "The bridge did not send this record."
+#: What the engine writes when it held a record back and had nothing better to say (and what
+#: it wrote before): the page says it per action instead.
+_GENERIC_EXPLANATIONS = frozenset({HELD_EXPLANATION, "The bridge did not send this record."})
 
 HAPPENED = {
     "create": N_("The bridge tried to create %(ref)s in Fortnox, and it did not go through."),
@@ -102,9 +104,9 @@ def problem_text(request: Request, problem: Problem, attempt: Attempt) -> Proble
     """What the problems page says of ``problem``."""
     kind = _kind(problem, attempt)
     answered = problem.code is not None or problem.status is not None
-    explanation = "" if problem.explanation == _GENERIC_EXPLANATION else problem.explanation
+    explanation = "" if problem.explanation in _GENERIC_EXPLANATIONS else problem.explanation
     said_by_bridge = [] if answered else [problem.message, explanation]
-    specific = problem.fix
+    specific = "" if problem.fix == HELD_FIX else problem.fix  # generic: the page's own
     if any(_same(specific, text) for text in (problem.message, explanation) if text):
         specific = ""  # the engine repeated itself: the fix is ours
     if specific:

@@ -99,12 +99,22 @@ class RunRecorder:
                 summary.new_problems.append(problem.id)
 
 
+#: What a problem of a record the bridge held back means, when its flow says nothing more.
+HELD_EXPLANATION = (
+    "Nothing of this record was sent to Fortnox: Fortnox has it as it was before, or not at all."
+)
+#: How to fix it, when its flow says nothing more (the message says what is wrong).
+HELD_FIX = (
+    "Correct the record where it comes from, as the message says; the bridge sends it at the "
+    "next sweep."
+)
+
+
 def report(flow: str, item: ItemOutcome) -> ProblemReport:
     """The problem an item stands for; the key ignores details that vary between runs."""
     kind = str(item.code) if item.code is not None else item.action
-    explanation = item.explanation or (
-        "The bridge did not send this record." if item.outcome == "skipped" else ""
-    )
+    held = item.outcome == "skipped"
+    explanation = item.explanation or (HELD_EXPLANATION if held else "")
     return ProblemReport(
         dedupe_key=f"{flow}:{item.external_id}:{kind}",
         flow=flow,
@@ -115,5 +125,5 @@ def report(flow: str, item: ItemOutcome) -> ProblemReport:
         code=item.code,
         status=item.status,
         explanation=explanation,
-        fix=item.fix or (item.reason if item.outcome == "skipped" else ""),
+        fix=item.fix or (HELD_FIX if held else ""),
     )
