@@ -50,6 +50,9 @@ class Rewritten:
 class PayrollCodes:
     """Reads and changes a tenant's absence cause and PAXml codes."""
 
+    #: The mapping kind of the absence cause codes (the mappings page has its own section).
+    cause_kind = MAPPING_KIND
+
     def __init__(
         self,
         sessions: sessionmaker[Session],

@@ -30,6 +30,7 @@ from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.idempotency import IdempotencyService
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
+from fortnox_bridge.services.mappings import TenantMappings
 from fortnox_bridge.services.operations import OperationService
 from fortnox_bridge.services.overview import TenantOverview
 from fortnox_bridge.services.paxml import PaxmlService
@@ -72,6 +73,7 @@ class Services:
     status: StatusService = field(init=False)
     tenants: TenantService = field(init=False)
     payroll_codes: PayrollCodes = field(init=False)
+    mappings: TenantMappings = field(init=False)
     events: EventFeed = field(init=False)
     operations: OperationService = field(init=False)
     paxml: PaxmlService = field(init=False)
@@ -111,6 +113,7 @@ class Services:
         self.payroll_codes = PayrollCodes(
             self.sessions, self.clock, hooks, self.flows, self.entities
         )
+        self.mappings = TenantMappings(self.sessions, self.clock, self.flows)
         self.first_sync = FirstSyncService(self.sessions, self.clock, hooks)
         self.keys = KeyAdmin(self.sessions, self.clock)
         self.tenant_admin = TenantAdmin(self.sessions, self.clock, self.flows)

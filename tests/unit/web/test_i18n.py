@@ -3,7 +3,8 @@
 The texts are found the way Babel extracts them: ``_()``, ``gettext()`` and ``ngettext()`` in the
 templates (Jinja2's Babel extractor), ``gettext(request, "...")`` and ``N_("...")`` (texts marked
 for translation where they are defined) in the pages' Python code; and the labels, help and
-choices of the flows' settings forms, which come from the flows' settings models.
+choices of the flows' settings forms, which come from the flows' settings models; and what the
+flows' mapping kinds map, in words (the mappings page's sections are made from them).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def _texts() -> dict[str, str]:
     for flow in discover_flows():  # the settings forms are made from the flows' models
         for text in settings_texts(flow):
             found.setdefault(text, f"settings of {flow.name}")
+        for kind in flow.mapping_kinds:  # the mappings page words its sections with these
+            for text in (kind.local, kind.fortnox):
+                found.setdefault(text, f"mapping kind {kind.kind} of {flow.name}")
     return found
 
 

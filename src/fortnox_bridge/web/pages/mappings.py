@@ -1,6 +1,7 @@
 """A tenant's mappings: absence types → Fortnox absence cause codes, PAXml codes of projects and
 absence types, and re-writing absences under a changed mapping (all through the payroll codes
-service)."""
+service); and a section of its own for every other mapping kind the flows declare, made from the
+declaration (see ``_mapping_kinds.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import ServiceError, Unavailable
+from fortnox_bridge.services.mappings import KindMappings
 from fortnox_bridge.services.payroll_codes import EXCLUDE, PayrollCodes
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
+from fortnox_bridge.web.pages import _mapping_kinds
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
@@ -25,6 +28,12 @@ MENU = MenuEntry("mappings", N_("Mappings"), 30, "/mappings")
 
 def _codes(request: Request) -> PayrollCodes:
     return web_context(request).services.payroll_codes
+
+
+def _kinds(request: Request, tenant_id: int) -> list[KindMappings]:
+    """The declared mapping kinds the page has no section of its own for."""
+    services = web_context(request).services
+    return services.mappings.kinds(tenant_id, skip=(services.payroll_codes.cause_kind,))
 
 
 def _mappings_page(
@@ -58,6 +67,9 @@ def _mappings_page(
         errors=errors or {},
         errors_of=errors_of,
         engine=codes.hooks.service is not None,
+        kinds=[
+            _mapping_kinds.section(request, kind, posted) for kind in _kinds(request, tenant_id)
+        ],
     )
 
 
@@ -156,6 +168,46 @@ async def save_paxml(request: Request, tenant_id: TenantId, user: User) -> Respo
     count = sum(len(outcomes) for outcomes in written.values())
     flash(request, gettext(request, "Saved the PAXml codes (%(count)s changed).", count=count))
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/mappings#paxml", status_code=303)
+
+
+@router.post("/tenants/{tenant_id}/mappings/kinds/{kind}", response_class=HTMLResponse)
+async def save_kind(request: Request, tenant_id: TenantId, kind: str, user: User) -> Response:
+    """Add, change or remove (``action=remove``) one mapping of a declared kind, checked against
+    the flows' declarations; a refused value is shown next to its field, with nothing saved."""
+    form = await request.form()
+    local = str(form.get(_mapping_kinds.local_input(kind), "")).strip()
+    fortnox = str(form.get(_mapping_kinds.fortnox_input(kind), "")).strip()
+    ensure_tenant(request, tenant_id)
+    store = web_context(request).services.mappings
+    declared = {k.kind: k for k in _kinds(request, tenant_id)}
+    errors: dict[str, str] = {}
+    if form.get("action") == "remove":
+        if kind not in declared or not store.remove(tenant_id, kind, local):
+            errors["__all__"] = gettext(request, "There is no such mapping (reload the page).")
+        message = gettext(request, "Removed the mapping of %(value)s.", value=local)
+    else:
+        errors = _mapping_kinds.missing(request, kind, local, fortnox) or _mapping_kinds.save(
+            request, store, tenant_id, declared.get(kind), local, fortnox
+        )
+        message = gettext(request, "Mapped %(local)s to %(fortnox)s.", local=local, fortnox=fortnox)
+    if errors:
+        posted = {
+            _mapping_kinds.local_input(kind): local,
+            _mapping_kinds.fortnox_input(kind): fortnox,
+        }
+        return _mappings_page(
+            request,
+            user,
+            tenant_id,
+            posted=posted,
+            errors=errors,
+            errors_of=f"kind-{kind}" if kind in declared else "kinds",
+            status_code=400,
+        )
+    flash(request, message)
+    return RedirectResponse(
+        f"{root(request)}/tenants/{tenant_id}/mappings#kind-{kind}", status_code=303
+    )
 
 
 @router.post("/tenants/{tenant_id}/mappings/rewrite", response_class=HTMLResponse)
