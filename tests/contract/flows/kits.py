@@ -15,6 +15,7 @@ from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as PayrollAbsencePush
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
+from fortnox_bridge.flows.projects.account_import import AccountImport
 from fortnox_bridge.flows.projects.change_order_export import ChangeOrderExport
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
 from fortnox_bridge.flows.projects.customer_export import CustomerExport
@@ -135,6 +136,11 @@ def supplier_invoice(number: int, **extra: Any) -> dict[str, Any]:
 
 #: The project the orders of the order kits belong to.
 ORDER_PROJECTS = {"construction_project": {"p0": project(0)}}
+
+
+async def delete_account(client: FortnoxClient, number: str) -> None:
+    """Delete a Fortnox account (one no voucher uses)."""
+    await client.accounts.delete(number)
 
 
 async def delete_cost_center(client: FortnoxClient, code: str) -> None:
@@ -302,6 +308,19 @@ KITS: dict[str, Kit] = {
         # Longer than the bridge keeps a cost centre's name.
         remote_bad={"description": "Kostnadsställe " * 10},
         remote_delete=delete_cost_center,
+    ),
+    "projects.account.pull": Kit(
+        flows=[AccountImport],
+        # Class 9, which the seeded chart leaves empty: the range keeps the seeded accounts
+        # out, so the suite sees only these.
+        remote=[
+            {"number": 9101, "description": "Internt konto 1"},
+            {"number": 9102, "description": "Internt konto 2"},
+            {"number": 9103, "description": "Internt konto 3"},
+        ],
+        # No change or bad-record scenario: an imported account is never updated.
+        remote_delete=delete_account,
+        settings={"projects.account.pull": {"first_account": 9000}},
     ),
     # -- customers and suppliers of the projects family --------------------------------------
     "projects.project_customer.push": Kit(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 
@@ -29,6 +30,19 @@ DELETABLE = [
     if f.flow_kind() == "import" and KITS[f.name].remote_delete is not None
 ]
 
+#: The imports that update a record Fortnox changed (an account keeps its first name): the
+#: change scenario and the bad-record scenario (a bad change must fail alone).
+UPDATING = [
+    pytest.param(f, id=f.name)
+    for f in FLOWS
+    if f.flow_kind() == "import" and f.import_updates and KITS[f.name].remote_change is not None
+]
+REFUSABLE = [
+    pytest.param(f, id=f.name)
+    for f in FLOWS
+    if f.flow_kind() == "import" and f.import_updates and KITS[f.name].remote_bad is not None
+]
+
 
 @pytest.fixture
 def harness(
@@ -39,7 +53,13 @@ def harness(
     fortnox: FortnoxClient,
     host: Host,
 ) -> Harness:
-    return Harness(request.param, sessions, clock, tenant, fortnox, host)
+    harness = Harness(request.param, sessions, clock, tenant, fortnox, host)
+    with sessions.begin() as session:  # the kit's settings (an account import's range)
+        for name, settings in harness.kit.settings.items():
+            FlowConfigRepository(session).put(
+                tenant, name, enabled=True, settings=settings, now=clock.now()
+            )
+    return harness
 
 
 async def _import_first(harness: Harness) -> Any:
@@ -81,7 +101,7 @@ async def test_import_idle_rerun_reads_once_and_writes_nothing(
     assert (await control.stats(company))["write_requests"] == before["write_requests"]
 
 
-@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+@pytest.mark.parametrize("harness", UPDATING, indirect=True)
 async def test_import_change_and_new_record_in_fortnox_reach_the_bridge(
     harness: Harness,
 ) -> None:
@@ -154,7 +174,7 @@ async def test_import_crash_while_reading_changes_nothing_and_resumes(
     assert summary.requests <= 1
 
 
-@pytest.mark.parametrize("harness", IMPORT, indirect=True)
+@pytest.mark.parametrize("harness", REFUSABLE, indirect=True)
 async def test_import_bad_fortnox_record_fails_alone(harness: Harness) -> None:
     await _import_first(harness)
     assert harness.kit.remote_bad is not None

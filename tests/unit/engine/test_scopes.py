@@ -29,6 +29,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     )
     # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
     assert needed_scopes() == (
+        "bookkeeping",  # the account import
         "companyinformation",
         "costcenter",
         "customer",

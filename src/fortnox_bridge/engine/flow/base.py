@@ -177,6 +177,9 @@ class Flow:
     counterpart: ClassVar[str | None] = None
     #: Pull: the Fortnox fields read and compared (two-way) or imported.
     pull_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Import: whether a record changed in Fortnox after its first import is updated in the
+    #: bridge (``False``: the bridge keeps what it first imported).
+    import_updates: ClassVar[bool] = True
     #: Pull: the list parameter for incremental reads (``"lastmodified"``), if Fortnox has one.
     cursor_param: ClassVar[str | None] = None
     #: Pull: how far before the cursor an incremental read starts (clock skew, late commits).
@@ -210,6 +213,11 @@ class Flow:
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox fields (JSON values) → host payload fields; ``None`` removes a field."""
         raise NotImplementedError
+
+    def imports(self, fortnox_id: str, fields: Mapping[str, Any]) -> bool:
+        """Import: whether the Fortnox record belongs in the bridge at all (one left out, or
+        no longer wanted, is not stored or is deleted from the bridge). Pure."""
+        return True
 
     @classmethod
     def flow_kind(cls) -> FlowKind:

@@ -36,9 +36,11 @@ class Importer:
             }
         seen = set()
         for record in remote:
+            if not flow.imports(record.fortnox_id, record.fields):
+                continue
             seen.add(record.fortnox_id)
             known = snapshots.get(record.fortnox_id)
-            if known is not None and known[1] == record.fields:
+            if known is not None and (known[1] == record.fields or not flow.import_updates):
                 result.unchanged += 1
                 continue
             external_id = known[0] if known else record.fortnox_id

@@ -1,7 +1,8 @@
 """The host entities of the ``projects`` family.
 
 Cost centres are not a host entity: Fortnox owns them, the cost-centre import reads them into
-the store and the host learns of them from the event feed.
+the store and the host learns of them from the event feed. Nor are accounts: the account import
+reads the new accounts of Fortnox's chart into the store the same way.
 """
 
 from __future__ import annotations

@@ -77,6 +77,25 @@ class HostCostCenter(BaseModel):
     active: bool = Field(default=True, description="Whether Fortnox takes bookkeeping on it.")
 
 
+# -- accounts ------------------------------------------------------------------------------------
+
+
+class HostAccount(BaseModel):
+    """An account of Fortnox's chart of accounts as the bridge keeps it: Fortnox owns the chart,
+    the account import reads its new accounts (from 3000 up) into the store and hands them on
+    to the project application."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: int = Field(ge=1000, le=9999, description="The account number (BAS), e.g. 4010.")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The account's name (its Description) as first imported; a later rename "
+        "in Fortnox is not imported.",
+    )
+
+
 # -- Work orders and change orders ----------------------------------------------------------
 
 
