@@ -59,6 +59,28 @@ class CrashAfterWrites(httpx.AsyncBaseTransport):
         return response
 
 
+class CrashOnRead(httpx.AsyncBaseTransport):
+    """Dies at the first read (GET); lets anything else through to ``inner``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            raise Crash
+        return await self.inner.handle_async_request(request)
+
+
+async def crashing_reader(
+    control: SandboxControl, company: int, inner: httpx.AsyncBaseTransport, scopes: list[str]
+) -> FortnoxClient:
+    """A client of ``company`` whose process dies at its first read."""
+    issued = await control.issue_tokens(company, scopes)
+    return FortnoxClient(
+        access_token=issued["access_token"], api_url=URL, transport=CrashOnRead(inner)
+    )
+
+
 class Harness:
     """Runs one flow (and the flows it depends on) for the contract scenarios."""
 

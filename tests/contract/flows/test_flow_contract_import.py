@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,9 +17,9 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 
-from .conftest import SCOPES, URL, Host
+from .conftest import SCOPES, Host
 from .kits import KITS
-from .test_flow_contract import FLOWS, Crash, Harness
+from .test_flow_contract import FLOWS, Crash, Harness, crashing_reader
 
 IMPORT = [pytest.param(f, id=f.name) for f in FLOWS if f.flow_kind() == "import"]
 #: The imports of registers Fortnox can delete from (suppliers it cannot): the delete scenario.
@@ -151,19 +150,10 @@ async def test_import_429_storm_is_ridden_out(
 async def test_import_crash_while_reading_changes_nothing_and_resumes(
     harness: Harness, control: SandboxControl, company: int, faulty: Any
 ) -> None:
-    class CrashOnRead(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "GET":
-                raise Crash
-            return await faulty.handle_async_request(request)
-
     resource = getattr(harness.fortnox, harness.flow.resource)
     for fields in harness.kit.remote:
         await resource.create(fields)
-    issued = await control.issue_tokens(company, SCOPES)
-    crashing = FortnoxClient(
-        access_token=issued["access_token"], api_url=URL, transport=CrashOnRead()
-    )
+    crashing = await crashing_reader(control, company, faulty, SCOPES)
     with pytest.raises(Crash):
         await harness.run(crashing)
     await crashing.aclose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,8 +19,8 @@ from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
-from .conftest import URL, Host
-from .test_flow_contract import FLOWS, Crash, Harness
+from .conftest import Host
+from .test_flow_contract import FLOWS, Crash, Harness, crashing_reader
 
 PULL = [pytest.param(f, id=f.name) for f in FLOWS if f.flow_kind() == "pull"]
 
@@ -151,20 +150,11 @@ async def test_pull_429_storm_is_ridden_out(
 async def test_pull_crash_while_reading_changes_nothing_and_resumes(
     harness: Harness, control: SandboxControl, company: int, faulty: Any
 ) -> None:
-    class CrashOnRead(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "GET":
-                raise Crash
-            return await faulty.handle_async_request(request)
-
     resource = getattr(harness.fortnox, harness.flow.resource)
     for fields in harness.kit.remote:
         await resource.create(fields)
     harness.host.put(harness.flow.entity, dict(harness.kit.records))
-    issued = await control.issue_tokens(company, ["salary"])
-    crashing = FortnoxClient(
-        access_token=issued["access_token"], api_url=URL, transport=CrashOnRead()
-    )
+    crashing = await crashing_reader(control, company, faulty, ["salary"])
     with pytest.raises(Crash):
         await harness.run(crashing)
     await crashing.aclose()
