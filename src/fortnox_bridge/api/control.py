@@ -46,7 +46,7 @@ from fortnox_bridge.engine.errors import InvalidSettingsError
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
-from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
+from fortnox_bridge.engine.sync.context import is_enabled, validate_settings
 from fortnox_bridge.services.connection import NOT_CONNECTED, ConnectionView
 from fortnox_bridge.services.flow_config import FlowConfig, Mapping, save_flow_config
 from fortnox_bridge.services.resync import StartedJob
@@ -300,7 +300,7 @@ def flow_out(flow: type[Flow], config: FlowConfig | None) -> FlowOut:
         entity=flow.entity,
         direction=flow.direction,
         description=doc.split("\n\n", 1)[0].replace("\n", " "),
-        enabled=config.enabled if config else is_enabled_by_default(flow),
+        enabled=is_enabled(flow, config),
         configured=config is not None,
         settings=settings,
         settings_schema=flow.Settings.model_json_schema(),

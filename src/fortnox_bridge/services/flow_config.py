@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
-from fortnox_bridge.engine.sync.context import is_enabled_by_default
+from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled
 from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.services.errors import InvalidInput, NotFound
 from fortnox_bridge.services.paging import in_memory, keyset
@@ -50,7 +50,7 @@ def save_flow_config(
     stored = {} if replace or row is None else dict(row.settings)
     checked = flow.Settings.model_validate({**stored, **(settings or {})})
     if enabled is None:
-        enabled = row.enabled if row else is_enabled_by_default(flow)
+        enabled = is_enabled(flow, row)
     return configs.put(
         tenant_id, flow.name, enabled=enabled, settings=checked.model_dump(mode="json"), now=now
     )
@@ -81,12 +81,7 @@ class FlowConfigService:
     def enabled_flows(self, tenant_id: int) -> list[type[Flow]]:
         """The flows that run for the tenant: those it turned on, and those on by default that
         it did not turn off."""
-        configs = self.configs(tenant_id)
-        return [
-            flow
-            for flow in self.flows
-            if (configs[flow.name].enabled if flow.name in configs else is_enabled_by_default(flow))
-        ]
+        return enabled_flows(self.flows, self.configs(tenant_id))
 
     def consent_scopes(self, tenant_id: int) -> tuple[str, ...]:
         """The Fortnox scopes to ask the tenant's company for: those of the flows it runs and

@@ -18,7 +18,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import InvalidSettingsError
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
-from fortnox_bridge.engine.sync.context import is_enabled_by_default, validate_settings
+from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled, validate_settings
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -165,7 +165,7 @@ class TenantAdmin:
                 raise InvalidInput(
                     str(exc), code="invalid_settings", field=("settings", name)
                 ) from None
-            default = row.enabled if row else is_enabled_by_default(flow)
+            default = is_enabled(flow, row)
             saved = checked.model_dump(mode="json") if changes else stored
             planned.append(_FlowChange(name, switches.get(name, default), saved))
         return planned
@@ -173,11 +173,7 @@ class TenantAdmin:
     def _row(self, session: Session, tenant: Tenant) -> TenantRow:
         connection = ConnectionRepository(session).for_tenant(tenant.id)
         configs = FlowConfigRepository(session).for_tenant(tenant.id)
-        enabled = [
-            f.name
-            for f in self.flows
-            if (configs[f.name].enabled if f.name in configs else is_enabled_by_default(f))
-        ]
+        enabled = [flow.name for flow in enabled_flows(self.flows, configs)]
         return TenantRow(
             id=tenant.id,
             name=tenant.name,

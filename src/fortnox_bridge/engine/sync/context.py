@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ from fortnox_bridge.engine.sync.planning import DateChecks
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
+from fortnox_bridge.store.models import FlowConfig
 from fortnox_bridge.store.tenants import TenantRepository
 
 
@@ -50,9 +51,17 @@ def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings
         raise InvalidSettingsError(f"settings of {flow_cls.name}: {problems}") from exc
 
 
-def is_enabled_by_default(flow_cls: type[Flow]) -> bool:
-    """Whether a flow runs for a tenant that has not configured it."""
-    return flow_cls.default_enabled
+def is_enabled(flow_cls: type[Flow], config: FlowConfig | None = None) -> bool:
+    """Whether a flow runs for a tenant whose stored configuration of it is ``config``
+    (``None``: the tenant has not configured it, and the flow's default decides)."""
+    return config.enabled if config is not None else flow_cls.default_enabled
+
+
+def enabled_flows(
+    flows: Iterable[type[Flow]], configs: Mapping[str, FlowConfig]
+) -> list[type[Flow]]:
+    """The ``flows`` that run for a tenant whose configurations by flow name are ``configs``."""
+    return [flow for flow in flows if is_enabled(flow, configs.get(flow.name))]
 
 
 def load_context(
@@ -74,7 +83,7 @@ def load_context(
         config = configs.get(flow_cls.name)
         settings = validate_settings(flow_cls, config.settings if config else {})
         context.flows[flow_cls.name] = flow_cls(settings, mappings)
-        if config.enabled if config else is_enabled_by_default(flow_cls):
+        if is_enabled(flow_cls, config):
             context.enabled.append(flow_cls.name)
     context.holds = load_holds(session, tenant_id)
     connection = ConnectionRepository(session).for_tenant(tenant_id)

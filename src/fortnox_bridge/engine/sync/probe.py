@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.flow.base import Builder, Flow
 from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
-from fortnox_bridge.engine.sync.context import is_enabled_by_default
+from fortnox_bridge.engine.sync.context import is_enabled
 from fortnox_bridge.store.built import unbuilt_exists
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -66,9 +66,7 @@ def read_probe(
         configs = FlowConfigRepository(session).enabled(tenant_id)
         counts = MirrorRepository(session).counts(tenant_id)
         enabled = tuple(
-            flow_cls()
-            for flow_cls in flows
-            if configs.get(flow_cls.name, is_enabled_by_default(flow_cls))
+            flow_cls() for flow_cls in flows if configs.get(flow_cls.name, is_enabled(flow_cls))
         )
         builders = {f.builder.name: f.builder for f in enabled if f.builder is not None}
         unbuilt = frozenset(

@@ -31,7 +31,7 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.results import describe_error
 from fortnox_bridge.engine.maintenance.resync_targets import target_of
 from fortnox_bridge.engine.outbox.events import resync_proposed
-from fortnox_bridge.engine.sync.context import is_enabled_by_default
+from fortnox_bridge.engine.sync.context import enabled_flows
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.fortnox.errors import (
     AuthenticationError,
@@ -336,8 +336,4 @@ class ConnectionService:
 
 def _enabled_names(session: Session, tenant_id: int, flows: Sequence[type[Flow]]) -> set[str]:
     configs = FlowConfigRepository(session).for_tenant(tenant_id)
-    return {
-        flow.name
-        for flow in flows
-        if (configs[flow.name].enabled if flow.name in configs else is_enabled_by_default(flow))
-    }
+    return {flow.name for flow in enabled_flows(flows, configs)}

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.sync.context import is_enabled_by_default
+from fortnox_bridge.engine.sync.context import is_enabled
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
@@ -100,7 +100,7 @@ def _flows_view(
     rows = []
     for flow in context.flows:
         config = configs.get(flow.name)
-        enabled = config.enabled if config else is_enabled_by_default(flow)
+        enabled = is_enabled(flow, config)
         values: Mapping[str, Any] = config.settings if config else {}
         errors: dict[str, str] = {}
         if posted is not None and posted[0] == flow.name:
