@@ -199,17 +199,20 @@ class CustomerInvoiceWriter:
         return created
 
     async def update(self, record_id: str, changes: Mapping[str, Any]) -> Any:
-        """The changed invoice fields (none once Fortnox has booked it: a booked invoice is
-        corrected by a credit invoice in Fortnox), the PDF, then the booking."""
+        """The changed invoice fields, the PDF, then the booking. When the booking is still to
+        do (an adopted invoice), the invoice is read first: one Fortnox booked already is not
+        changed or booked again. Otherwise Fortnox refuses a change of a booked invoice (it is
+        corrected by a credit invoice there), which fails the record."""
         fields = dict(changes)
         pdf, booked = fields.pop(PDF, None), fields.pop(BOOKED, None)
         fields.pop(PAID, None)
-        current = await self.invoices.get(record_id)
-        if fields and not current.booked:
+        current = await self.invoices.get(record_id) if booked else None
+        done = bool(current is not None and current.booked)
+        if fields and not done:
             current = await self.invoices.update(record_id, fields)
         if pdf:
             await self.attach(record_id, pdf)
-        if booked and not current.booked:
+        if booked and not done:
             return await self.invoices.bookkeep(record_id)
         return current
 
