@@ -214,6 +214,25 @@ async def test_an_invoice_whose_answer_was_lost_is_adopted_and_finished(
     assert host["data"]["fortnox_document_number"] == str(stored.document_number)
 
 
+async def test_a_pdf_whose_upload_answer_was_lost_is_uploaded_once(
+    api: httpx.AsyncClient,
+    bridge: Bridge,
+    fortnox: FortnoxClient,
+    control: SandboxControl,
+    sandbox_state: SandboxState,
+) -> None:
+    await control.add_fault("drop_response", method="POST", path_prefix="/3/inbox", count=1)
+    await send(api, "ci1", invoice())
+    await sweep(bridge, EXPORT)
+    again = await sweep(bridge, EXPORT)
+    assert again.failed == 0
+    (stored,) = await invoices(fortnox)
+    assert len(await fortnox.inbox.attachments("F", str(stored.document_number))) == 1
+    files = sandbox_state.companies[bridge.company].register("inbox").records
+    assert len(files) == 1  # found in the folder by its name, not uploaded again
+    assert attached_files(sandbox_state, bridge.company) == [PDF]
+
+
 async def test_a_pdf_above_5_mb_is_replaced_by_a_notice(
     api: httpx.AsyncClient, bridge: Bridge, sandbox_state: SandboxState
 ) -> None:
