@@ -17,7 +17,7 @@ from pydantic import Field
 
 from fortnox_bridge.fortnox.models.base import FortnoxModel, WireBool, WireInt, WireStr
 from fortnox_bridge.fortnox.models.inbox import FolderFileRow
-from fortnox_bridge.fortnox.resources.base import Singleton, describe
+from fortnox_bridge.fortnox.resources.base import Requester, describe
 
 #: Fortnox's limit on one attached file ("5 MB"; taken as 5,000,000 bytes to be safe).
 MAX_ATTACHMENT_BYTES = 5_000_000
@@ -53,11 +53,16 @@ class FileAttachment(FortnoxModel):
     include_on_send: WireBool = Field(default=None, alias="includeOnSend")
 
 
-class InboxResource(Singleton[FolderFileRow]):
-    """The inbox's folders and files, and the attachments made from them."""
+class InboxResource:
+    """The inbox's folders and files, and the attachments made from them. (Not a plain
+    register: ``GET /3/inbox`` answers the root folder, ``GET /3/inbox/{Id}`` a folder or a
+    file's bytes.)"""
 
     description = describe("inbox")
     model = FolderFileRow
+
+    def __init__(self, client: Requester) -> None:
+        self._client = client
 
     async def folder(self, folder_id: str | None = None) -> Folder:
         """A folder with its files (the inbox's root without ``folder_id``)."""
