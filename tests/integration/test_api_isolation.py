@@ -99,6 +99,12 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
             "total": "100",
             "rows": [{"account": 4000, "amount": "100"}],
         },
+        "customer_invoice": {
+            "invoice_number": f"{marker}-1",
+            "customer_number": "1001",
+            "invoice_date": "2026-03-02",
+            "rows": [{"account": 3001, "amount": "100", "vat": 25}],
+        },
         "project_customer": {"number": "1001", "name": f"{marker} bygg"},
         "project_supplier": {"number": "2001", "name": f"{marker} lager"},
     }

@@ -82,6 +82,13 @@ RECORDS: dict[str, dict[str, Any]] = {
         "total": "100",
         "rows": [{"account": 4000, "amount": "100"}],
     },
+    "customer-invoices": {
+        "invoice_number": "H-1",
+        "customer_number": "1001",
+        "invoice_date": "2026-03-02",
+        "rows": [{"account": 3001, "amount": "100", "vat": 25}],
+        "pdf": "JVBERi0xLjQK",
+    },
     "project-customers": {"number": "1001", "name": "Bygg AB"},
     "project-suppliers": {"number": "2001", "name": "Bygglager AB"},
 }

@@ -8,6 +8,7 @@ raise :class:`OutcomeUnknown` and are never re-sent blindly.
 from __future__ import annotations
 
 import json
+import secrets
 from types import TracebackType
 from typing import Any
 
@@ -120,13 +121,15 @@ class FortnoxClient(Resources):
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         idempotent: bool | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
-        """Send one request (with retries); return the successful response as it came."""
+        """Send one request (with retries); return the successful response as it came.
+        ``files``: a multipart body instead of JSON (``{"file": (name, content, type)}``)."""
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         async for attempt in self._retry.retrying():
             with attempt:
-                return await self._once(method, path, params, body, safe)
+                return await self._once(method, path, params, body, safe, files)
         raise AssertionError("unreachable: the retry policy re-raises")  # pragma: no cover
 
     async def _once(
@@ -136,6 +139,7 @@ class FortnoxClient(Resources):
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         safe: bool,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         # The place in the rate-limit window is held until the answer is in (see ratelimit).
         async with self._limiter.slot(self._limiter_key):
@@ -143,7 +147,9 @@ class FortnoxClient(Resources):
             if method in WRITE_METHODS:
                 self.write_requests_made += 1
             try:
-                response = await self._http.request(method, path, params=params, json=body)
+                response = await self._http.request(
+                    method, path, params=params, json=body, files=files, headers=_form(files)
+                )
             except _NOT_SENT as exc:
                 raise FortnoxTransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
             except httpx.TransportError as exc:
@@ -164,6 +170,14 @@ class FortnoxClient(Resources):
         if isinstance(error, ServerError) and not safe and response.status_code != 503:
             raise OutcomeUnknown(method, path, str(error)) from error
         raise error
+
+
+def _form(files: dict[str, tuple[str, bytes, str]] | None) -> dict[str, str] | None:
+    """The Content-Type of a multipart body (the client's default is JSON); httpx takes the
+    boundary from it."""
+    if not files:
+        return None
+    return {"Content-Type": f"multipart/form-data; boundary={secrets.token_hex(16)}"}
 
 
 def _decode(response: httpx.Response) -> Any:

@@ -5,6 +5,7 @@ Adding a flow means adding its kit here; ``test_every_flow_has_a_kit`` fails unt
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,12 @@ from fortnox_bridge.flows.projects.account_import import AccountImport
 from fortnox_bridge.flows.projects.change_order_export import ChangeOrderExport
 from fortnox_bridge.flows.projects.cost_center_import import CostCenterImport
 from fortnox_bridge.flows.projects.customer_export import CustomerExport
+from fortnox_bridge.flows.projects.customer_invoice_export import CustomerInvoiceExport
+from fortnox_bridge.flows.projects.invoice_payments import (
+    CustomerInvoicePaidDates,
+    SupplierInvoicePaidDates,
+)
+from fortnox_bridge.flows.projects.placeholder_pdf import text_pdf
 from fortnox_bridge.flows.projects.project_export import ProjectExport
 from fortnox_bridge.flows.projects.supplier_export import SupplierExport
 from fortnox_bridge.flows.projects.supplier_import import SupplierImport
@@ -78,6 +85,9 @@ class Kit:
     #: Fortnox registers the records name, by sandbox register and code, there before the
     #: first run (the projects and cost centres of time entries).
     registers: dict[str, Records] = field(default_factory=dict)
+    #: Where the flow's scenarios are when the generic ones do not fit it (a pull that
+    #: compares one read-only field Fortnox's payments set); the kit then only registers it.
+    own_scenarios: str | None = None
     #: Built flows: the host entity of ``records`` (time entries for salary days) ...
     source: str | None = None
     #: ... and the id of the built record each becomes.
@@ -132,6 +142,21 @@ def supplier_invoice(number: int, **extra: Any) -> dict[str, Any]:
         "rows": [{"account": 4000, "amount": "100", "description": f"Rad {number}"}],
         **extra,
     }
+
+
+def customer_invoice(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid locked host customer invoice of customer ``k1`` (2001), with its PDF."""
+    pdf = text_pdf([f"Faktura H-{number}"])
+    return {
+        "invoice_number": f"H-{number}",
+        "customer_number": "2001",
+        "invoice_date": "2026-01-05",
+        "locked": True,
+        "rows": [{"description": f"Rad {number}", "quantity": "2", "price": "50", "account": 3001,
+                  "vat": 25}],
+        "pdf": base64.b64encode(pdf).decode(),
+        **extra,
+    }  # fmt: skip
 
 
 #: The project the orders of the order kits belong to.
@@ -296,6 +321,27 @@ KITS: dict[str, Kit] = {
         deletes=False,  # Fortnox deletes no supplier invoices: they are cancelled
         deleted_as=("cancelled", True),
         create_reads=1,  # the supplier is looked up before the invoice is created
+    ),
+    "projects.customer_invoice.push": Kit(
+        flows=[CustomerExport, CustomerInvoiceExport],
+        prerequisites={"project_customer": {"k1": party(1)}},
+        records={f"ci{n}": customer_invoice(n) for n in range(1, 5)},
+        change=("ci2", customer_invoice(2, our_reference="Bo"), "our_reference", "Bo"),
+        fortnox_edit=("comments", "Ändrat i Fortnox"),
+        # Fortnox refuses a customer it does not have.
+        bad=("ci-bad", customer_invoice(9, customer_number="9404")),
+        deletes=False,  # Fortnox deletes no invoices: they are cancelled
+        deleted_as=("cancelled", True),
+        # The PDF's reads (the invoice's attachments, the inbox folder) come after the create,
+        # so a refused create costs none.
+    ),
+    "projects.customer_invoice.pull": Kit(
+        flows=[CustomerInvoiceExport, CustomerInvoicePaidDates],
+        own_scenarios="tests/integration/test_projects_customer_invoices.py",
+    ),
+    "projects.supplier_invoice.pull": Kit(
+        flows=[SupplierInvoiceExport, SupplierInvoicePaidDates],
+        own_scenarios="tests/integration/test_projects_customer_invoices.py",
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],

@@ -20,9 +20,15 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
 
 from .conftest import Host
+from .kits import KITS
 from .test_flow_contract import FLOWS, Crash, Harness, crashing_reader
 
-PULL = [pytest.param(f, id=f.name) for f in FLOWS if f.flow_kind() == "pull"]
+# A pull whose kit names scenarios of its own is tested there.
+PULL = [
+    pytest.param(f, id=f.name)
+    for f in FLOWS
+    if f.flow_kind() == "pull" and KITS[f.name].own_scenarios is None
+]
 
 
 @pytest.fixture

@@ -19,8 +19,11 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     assert requested_scopes() == (
         "bookkeeping",
         "companyinformation",
+        "connectfile",
         "costcenter",
         "customer",
+        "inbox",
+        "invoice",
         "project",
         "salary",
         "settings",
@@ -31,8 +34,11 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     assert needed_scopes() == (
         "bookkeeping",  # the account import
         "companyinformation",
+        "connectfile",  # the customer invoice's PDF attached
         "costcenter",
         "customer",
+        "inbox",  # the customer invoice's PDF uploaded
+        "invoice",  # the customer invoice export and its paid dates
         "project",
         "salary",
         "supplier",
@@ -47,6 +53,8 @@ def test_each_flow_declares_the_resources_it_reads() -> None:
     assert scopes["payroll.attendance.push"] == {"salary", "project", "costcenter"}
     assert scopes["projects.project_customer.push"] == {"customer"}
     assert scopes["projects.project_supplier.pull"] == {"supplier"}
+    # The invoice, its PDF in the inbox and the attachment (connectfile, declared by the flow).
+    assert scopes["projects.customer_invoice.push"] == {"invoice", "inbox", "connectfile"}
 
 
 def test_a_flow_reading_an_unknown_resource_is_refused() -> None:

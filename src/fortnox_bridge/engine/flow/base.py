@@ -216,8 +216,15 @@ class Flow:
 
     def imports(self, fortnox_id: str, fields: Mapping[str, Any]) -> bool:
         """Import: whether the Fortnox record belongs in the bridge at all (one left out, or
-        no longer wanted, is not stored or is deleted from the bridge). Pure."""
+        no longer wanted, is not stored or is deleted from the bridge). Two-way pull: whether
+        the record is compared at all (one left out is as if the read had not shown it). Pure."""
         return True
+
+    def pull_params(self) -> dict[str, Any]:
+        """Pull: list parameters every read sends besides the cursor (a window, such as the
+        invoices fully paid in the last six months, from :attr:`today`). A read with them sees
+        part of the register only, so nothing it leaves out is taken as deleted in Fortnox."""
+        return {}
 
     @classmethod
     def flow_kind(cls) -> FlowKind:

@@ -169,7 +169,10 @@ class PullReconciler:
         record = local.records.get(link.external_id)
         if record is None or record.deleted or link.state == "deleted":
             return  # deleted by the host: the push flow deals with it
-        bridge = counterpart.map(record.payload)
+        try:
+            bridge = counterpart.map(record.payload)
+        except Excluded:
+            return  # the push no longer sends it (the tenant excluded it): nothing to compare
         open_fields = local.conflicts.get(record.external_id)
         merge = three_way(
             bridge, remote.fields, link.snapshot, remote.known, self.policy, open_fields
@@ -344,8 +347,8 @@ async def read_in_full(
 def _key(counterpart: Flow, payload: Mapping[str, Any]) -> str | None:
     try:
         return counterpart.key_of(counterpart.map(payload))
-    except (KeyError, ValueError, TypeError):
-        return None
+    except (Excluded, KeyError, ValueError, TypeError):
+        return None  # the push does not send it: nothing to match
 
 
 def with_fortnox_values(

@@ -119,16 +119,19 @@ class PullStrategy:
             await IMPORT.apply(scope, run, flow, result, wanted)
             return
         reconciler = PullReconciler(scope, policy=run.context.policy)
-        params = reconciler.cursor_params(flow)
+        flow.today = scope.clock.now().date()
+        params = {**flow.pull_params(), **reconciler.cursor_params(flow)}
         started = scope.clock.now()
         resource = getattr(await run.source.get(), flow.resource)
-        remote = [remote_record(flow, row) async for row in resource.iterate(**params)]
+        listed = [remote_record(flow, row) async for row in resource.iterate(**params)]
+        remote = [r for r in listed if flow.imports(r.fortnox_id, r.fields)]
         hold = run.context.holds.get(flow.entity)  # first synchronization
         remote = hold_unlinked(scope.sessions, scope.tenant_id, hold, remote, result)
         local = reconciler.local_side(flow, counterpart)
         wanted_full = reconciler.wanting_full_read(flow, counterpart, local, remote)
         remote = await read_in_full(flow, remote, wanted_full, resource.get)
-        reconciler.reconcile(flow, counterpart, remote, result, complete=not params, local=local)
+        complete = not params and len(remote) == len(listed)
+        reconciler.reconcile(flow, counterpart, remote, result, complete=complete, local=local)
         reconciler.advance(flow, started)
 
 
@@ -206,6 +209,8 @@ async def _reconcile_some(
         return
     resource = getattr(await run.source.get(), flow.resource)
     remote = [remote_record(flow, await resource.get(fortnox_id)) for fortnox_id in targets]
+    flow.today = scope.clock.now().date()
+    remote = [r for r in remote if flow.imports(r.fortnox_id, r.fields)]
     reconciler = PullReconciler(scope, policy=run.context.policy)
     reconciler.reconcile(flow, counterpart, remote, result, complete=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fortnox_bridge.engine.flow.entities import HostEntity
 from fortnox_bridge.engine.flow.fortnox_fields import fortnox_fields
+from fortnox_bridge.flows.projects.invoice_records import HostCustomerInvoice
 from fortnox_bridge.flows.projects.records import (
     HostChangeOrder,
     HostConstructionProject,
@@ -102,5 +103,19 @@ ENTITIES += (
             "suppliers",
             {"name": "name", "phone": "phone1", "country_code": "country_code"},
         ),
+    ),
+)
+
+# -- customer invoices -----------------------------------------------------------------------
+
+ENTITIES += (
+    HostEntity(
+        entity="customer_invoice",
+        collection="customer-invoices",
+        model=HostCustomerInvoice,
+        family="projects",
+        description="Customer invoices of a project application, with their revenue rows and "
+        "PDF; locked ones become Fortnox invoices, and their paid date comes back.",
+        reference_fields=("invoice_number", "customer_number"),
     ),
 )

@@ -248,6 +248,11 @@ class HostSupplierInvoice(BaseModel):
         description="Fortnox's number of the exported invoice (its GivenNumber), written back "
         "by the bridge.",
     )
+    paid_on: date | None = Field(
+        default=None,
+        description="The day the invoice was fully paid (Fortnox's FinalPayDate), written back "
+        "by the bridge for invoices paid within the last six months.",
+    )
 
     @model_validator(mode="after")
     def _rows_and_vat_make_the_total(self) -> HostSupplierInvoice:

@@ -36,9 +36,10 @@ SUPPLIER_FIELDS = {
     "country_code": "country_code", "phone": "phone1", "email": "email", "bankgiro": "bg",
     "plusgiro": "pg", "vat_number": "vat_number",
 }  # fmt: skip
-#: The mapped fields that are no Fortnox supplier-invoice fields: the supplier it needs, and
-#: whether it is to be booked (done by the bookkeep action).
-SUPPLIER, BOOKED = "supplier", "booked"
+#: The mapped fields that are no Fortnox supplier-invoice fields: the supplier it needs,
+#: whether it is to be booked (done by the bookkeep action) and the paid date the pull brings
+#: back (``paid_on``, never sent).
+SUPPLIER, BOOKED, PAID = "supplier", "booked", "final_pay_date"
 
 
 class SupplierInvoiceExportSettings(FlowSettings):
@@ -138,6 +139,7 @@ class SupplierInvoiceExport(Flow):
             "comments": record.get("comments"),
             "supplier_invoice_rows": self._rows(record, settings),
             SUPPLIER: supplier,
+            PAID: str(record["paid_on"]) if record.get("paid_on") else None,
         }
         if settings.bookkeep:
             fields[BOOKED] = True
@@ -219,6 +221,7 @@ class SupplierInvoiceWriter:
         finds the invoice by its numbers and books it then)."""
         fields = dict(record)
         supplier, booked = fields.pop(SUPPLIER, None), fields.pop(BOOKED, None)
+        fields.pop(PAID, None)
         if supplier:
             await self.supplier(supplier)
         created = await self.invoices.create(fields)
@@ -230,6 +233,7 @@ class SupplierInvoiceWriter:
         """The supplier when it changed, the invoice's changed fields, then the booking."""
         fields = dict(changes)
         supplier, booked = fields.pop(SUPPLIER, None), fields.pop(BOOKED, None)
+        fields.pop(PAID, None)
         if supplier:
             await self.supplier(supplier)
         stored = await self.invoices.update(record_id, fields) if fields else None

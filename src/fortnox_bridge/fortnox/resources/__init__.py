@@ -46,6 +46,7 @@ class Resources(ResourceAttributes):
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         idempotent: bool | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send a request; return the raw response (implemented by the client)."""
         raise NotImplementedError

@@ -25,11 +25,14 @@ from fortnox_bridge.fortnox.resources.account_chart import AccountChartResource
 from fortnox_bridge.fortnox.resources.attendance_transaction import AttendanceTransactionResource
 from fortnox_bridge.fortnox.resources.base import Requester, Resource, Singleton, describe
 from fortnox_bridge.fortnox.resources.financial_year import FinancialYearResource
+from fortnox_bridge.fortnox.resources.inbox import InboxResource
 from fortnox_bridge.fortnox.resources.invoice import InvoiceResource
+from fortnox_bridge.fortnox.resources.invoice_payment import InvoicePaymentResource
 from fortnox_bridge.fortnox.resources.order import OrderResource
 from fortnox_bridge.fortnox.resources.salary_transaction import SalaryTransactionResource
 from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
 from fortnox_bridge.fortnox.resources.supplier_invoice import SupplierInvoiceResource
+from fortnox_bridge.fortnox.resources.supplier_invoice_payment import SupplierInvoicePaymentResource
 from fortnox_bridge.fortnox.resources.voucher import VoucherResource
 
 
@@ -157,6 +160,8 @@ class ResourceAttributes:
         self.employees = EmployeeResource(client)
         self.expenses = ExpenseResource(client)
         self.financial_years = FinancialYearResource(client)
+        self.inbox = InboxResource(client)
+        self.invoice_payments = InvoicePaymentResource(client)
         self.invoices = InvoiceResource(client)
         self.locked_period = LockedPeriodResource(client)
         self.me = MeResource(client)
@@ -164,6 +169,7 @@ class ResourceAttributes:
         self.projects = ProjectResource(client)
         self.salary_transactions = SalaryTransactionResource(client)
         self.schedule_times = ScheduleTimeResource(client)
+        self.supplier_invoice_payments = SupplierInvoicePaymentResource(client)
         self.supplier_invoices = SupplierInvoiceResource(client)
         self.suppliers = SupplierResource(client)
         self.terms_of_payments = TermsOfPaymentResource(client)

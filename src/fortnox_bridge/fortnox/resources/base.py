@@ -47,6 +47,7 @@ class Requester(Protocol):
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         idempotent: bool | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send a request; return the response as it came."""
         ...

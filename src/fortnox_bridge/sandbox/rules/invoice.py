@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from fortnox_bridge.sandbox.messages import ACTION_REFUSED, DOCUMENT_LOCKED, refuse, refuse_code
@@ -21,6 +22,7 @@ from fortnox_bridge.sandbox.registers.ops import (
 from fortnox_bridge.sandbox.registers.render import number_text, to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record
 from fortnox_bridge.sandbox.rules.documents import TERMS, DocumentRules, totals
+from fortnox_bridge.sandbox.rules.payments import final_pay_dates
 
 VOUCHER_SERIES = "B"  # customer invoices
 
@@ -43,6 +45,12 @@ class InvoiceRules(DocumentRules):
             record["DueDate"] = (invoice_date + timedelta(days=due_days(terms))).isoformat()
         if not record.get("OCR"):
             record["OCR"] = ocr(str(record["DocumentNumber"]))
+
+    def narrow(
+        self, ctx: Ctx, params: QueryParams, rows: list[tuple[str, Record]]
+    ) -> list[tuple[str, Record]]:
+        """``fromfinalpaydate`` / ``tofinalpaydate``: invoices fully paid within the dates."""
+        return final_pay_dates(params, rows)
 
     def dated(self, record: Record) -> date | None:
         """Invoices are checked against financial years and the locked period by invoice date."""
