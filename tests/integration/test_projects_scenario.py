@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
@@ -67,6 +68,10 @@ class Register:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Open problems: (flow, host id) → the reference the problem e-mail names them by.
     problems: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Records held back without a problem: (flow, host id) → why, as the run log says.
+    held: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The run's counts per flow: (created, updated, imported, skipped, failed).
+    counts: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
 
 
 # -- reading Fortnox back ------------------------------------------------------------------------
@@ -142,6 +147,7 @@ REGISTERS: tuple[Register, ...] = (
         read=read_cost_centres,
         fortnox=data.FORTNOX_COST_CENTRES,
         records={"cost_center": data.EXPECTED_COST_CENTRES},
+        counts={data.COST_CENTRES: (0, 0, 4, 0, 0)},
     ),
     Register(
         "accounts",
@@ -150,6 +156,7 @@ REGISTERS: tuple[Register, ...] = (
         records={
             "account": {n: {"number": int(n), "name": a} for n, a in data.EXPECTED_ACCOUNTS.items()}
         },
+        counts={data.ACCOUNTS: (0, 0, 29, 0, 0)},
     ),
     Register(
         "projects",
@@ -163,6 +170,12 @@ REGISTERS: tuple[Register, ...] = (
         fortnox=data.EXPECTED_PROJECTS,
         links=data.EXPECTED_PROJECT_LINKS,
         problems=data.PROJECT_PROBLEMS,
+        held=data.PROJECTS_HELD,
+        counts={
+            data.PROJECTS: (29, 0, 0, 3, 0),  # the dot and the two below 40 skipped
+            data.WORK: (3, 0, 0, 2, 0),
+            data.CHANGE: (4, 0, 0, 0, 0),
+        },
     ),
     Register(
         "customers",
@@ -171,6 +184,7 @@ REGISTERS: tuple[Register, ...] = (
         read=read_customers,
         fortnox=data.EXPECTED_CUSTOMERS,
         links=data.EXPECTED_CUSTOMER_LINKS,
+        counts={data.CUSTOMERS: (20, 0, 0, 0, 0)},
     ),
     Register(
         "suppliers",
@@ -179,6 +193,7 @@ REGISTERS: tuple[Register, ...] = (
         read=read_suppliers,
         fortnox=data.EXPECTED_SUPPLIERS,
         links=data.EXPECTED_SUPPLIER_LINKS,
+        counts={data.SUPPLIERS: (10, 0, 0, 0, 0)},
     ),
     Register(
         "supplier invoices",
@@ -190,6 +205,8 @@ REGISTERS: tuple[Register, ...] = (
             for key, (total, vat, project, centre, rows) in data.EXPECTED_SUPPLIER_INVOICES.items()
         },
         problems=data.INVOICE_PROBLEMS,
+        held=data.INVOICES_HELD,
+        counts={data.INVOICES: (8, 0, 0, 3, 1)},
     ),
     # Extension point: Register("vouchers", flows={"projects.voucher.pull": ...}, ...) and
     # Register("customer invoices", flows={"projects.customer_invoice.push": ...}, ...) go here,
@@ -278,6 +295,20 @@ def given_numbers(sessions: sessionmaker[Session], tenant: int) -> dict[str, str
         }
 
 
+def assert_run_log(summary: RunSummary) -> None:
+    """Each flow's counts, and why each record held back without a problem was held."""
+    results = {r.flow: r for r in summary.flows}
+    counts = {flow: (r.created, r.updated, r.imported, r.skipped, r.failed)
+              for flow, r in results.items()}  # fmt: skip
+    expected = {flow: c for r in REGISTERS for flow, c in r.counts.items()}
+    assert {flow: counts[flow] for flow in expected} == expected
+    for register in REGISTERS:
+        for (flow, external_id), why in register.held.items():
+            (item,) = [i for i in results[flow].items if i.external_id == external_id]
+            assert why in item.reason, (flow, external_id, item.reason)
+            assert not item.problem
+
+
 def expected_bridge() -> dict[str, Any]:
     return {
         "links": {e: ids for r in REGISTERS for e, ids in r.links.items()},
@@ -306,6 +337,7 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     sent = len(bridge.inbox.messages)
     summary = await bridge.service.sweep(bridge.tenant)
     assert [r.flow for r in summary.flows if r.error] == []
+    assert_run_log(summary)
 
     async with fortnox(control, company, faulty_transport) as client:
         after_first = await read_fortnox(client)
@@ -334,10 +366,16 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     clock.advance(1800)
     logged = len(await control.requests(company, limit=10_000))
     before = bridge_state(sessions, bridge.tenant), record_versions(sessions, bridge.tenant)
-    await bridge.service.sweep(bridge.tenant)
+    mailed = len(bridge.inbox.messages)
+    idle = await bridge.service.sweep(bridge.tenant)
     rerun = (await control.requests(company, limit=10_000))[logged:]
     writes = [(e["method"], e["path"], e["status"]) for e in rerun if e["method"] != "GET"]
     assert writes == [("POST", "/3/supplierinvoices", 400)]
+    changed = {r.flow: (r.created, r.updated, r.deleted, r.imported, r.adopted) for r in idle.flows}
+    assert {flow: c for flow, c in changed.items() if any(c)} == {}
+    (reminder,) = [message for _, message in bridge.inbox.messages[mailed:]]
+    assert str(reminder["Subject"]) == str(mail["Subject"])
+    assert Inbox.text(reminder).count("Seen 2 times") == len(problems)
     assert (bridge_state(sessions, bridge.tenant), record_versions(sessions, bridge.tenant)) == (
         before
     )
@@ -349,9 +387,8 @@ def record_versions(sessions: sessionmaker[Session], tenant: int) -> dict[tuple[
     """The version of every record the bridge keeps of the tenant."""
     with sessions.begin() as session:
         mirror = MirrorRepository(session)
-        entities = {e for r in REGISTERS for e in (*r.links, *r.records)} | {"supplier_invoice"}
         return {
             (entity, row.external_id): row.version
-            for entity in sorted(entities)
+            for entity in sorted(mirror.counts(tenant))
             for row in mirror.live(tenant, entity)
         }
