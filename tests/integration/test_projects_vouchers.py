@@ -110,8 +110,10 @@ async def test_a_voucher_on_a_project_is_imported_with_its_rows(
     assert voucher["description"] == "Inköp"
     first, second = voucher["rows"]
     assert (first["account"], first["project"], first["note"]) == (4010, "P-1", "Virke")
-    assert float(first["debit"]) == 1000 and float(second["credit"]) == 1000
-    assert second["removed"] is False and "project" not in second
+    assert float(first["debit"]) == 1000
+    assert float(second["credit"]) == 1000
+    assert second["removed"] is False
+    assert "project" not in second
     with sessions.begin() as session:
         events = EventRepository(session).after(connected.tenant, 0, limit=100)
         assert [(e.type, e.external_id) for e in events if e.entity_type == "voucher"] == [

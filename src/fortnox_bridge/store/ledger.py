@@ -24,9 +24,7 @@ def series_entity(entity: str) -> str:
     return f"{entity}.series"
 
 
-def oldest(
-    session: Session, tenant_id: int, entity: str, state: str, limit: int
-) -> list[Link]:
+def oldest(session: Session, tenant_id: int, entity: str, state: str, limit: int) -> list[Link]:
     """At most ``limit`` links of ``entity`` in ``state``, least recently read first."""
     if limit <= 0:
         return []

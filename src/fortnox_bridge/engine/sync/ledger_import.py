@@ -74,7 +74,10 @@ class LedgerReader:
         if not page.items:
             return
         last = page.items[0]
-        year, top = int(getattr(last, self.flow.year_field)), int(getattr(last, self.flow.number_field))
+        year, top = (
+            int(getattr(last, self.flow.year_field)),
+            int(getattr(last, self.flow.number_field)),
+        )
         start = position[1] if position is not None and position[0] == year else 0
         for number in range(start + 1, top + 1):
             fields = await self._read(f"{year}/{series}/{number}")
@@ -208,4 +211,3 @@ class LedgerReader:
 
     def _fortnox_id(self, fields: Mapping[str, Any]) -> str:
         return "/".join(str(part) for part in self._parts(fields))
-
