@@ -26,6 +26,9 @@ from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError, NotFoundError
 
+#: New records are read this many at a time, then stored in one transaction.
+CHUNK = 100
+
 
 class LedgerStrategy:
     """Applies a :class:`LedgerFlow` (see the module)."""
@@ -79,11 +82,14 @@ class LedgerReader:
             int(getattr(last, self.flow.number_field)),
         )
         start = position[1] if position is not None and position[0] == year else 0
-        for number in range(start + 1, top + 1):
-            fields = await self._read(f"{year}/{series}/{number}")
-            if fields is not None:
-                self._first_look(fields)
-            self.store.advance(series, year, number)
+        for first in range(start + 1, top + 1, CHUNK):
+            numbers = range(first, min(first + CHUNK, top + 1))
+            read = [await self._read(f"{year}/{series}/{number}") for number in numbers]
+            with self.store.batch():  # one transaction per chunk read, none held while reading
+                for fields in read:
+                    if fields is not None:
+                        self._first_look(fields)
+                self.store.advance(series, year, numbers[-1])
 
     async def _read(self, fortnox_id: str) -> dict[str, Any] | None:
         """A record's compared fields, or ``None`` when Fortnox has no such record."""

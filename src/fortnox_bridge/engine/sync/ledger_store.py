@@ -1,13 +1,18 @@
 """What a ledger import reads and writes in the store (the layout is in ``store/ledger.py``):
 positions per series, pending and imported records, and the ``record.*`` events of what it
-stores. Each write is its own short transaction, so a sweep stopped half-way keeps what it did.
+stores. Each write is a short transaction of its own, or of a batch (:meth:`LedgerStore.batch`:
+the new records of one chunk read), so a sweep stopped half-way keeps what it did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.flow.base import fingerprint
 from fortnox_bridge.engine.flow.ledger import LedgerFlow
@@ -33,6 +38,25 @@ class LedgerStore:
     def __init__(self, scope: RunScope, flow: LedgerFlow) -> None:
         self.scope, self.flow = scope, flow
         self.tenant, self.entity = scope.tenant_id, flow.entity
+        self._open: Session | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside goes into one transaction (committed at the end)."""
+        with self.scope.sessions.begin() as session:
+            self._open = session
+            try:
+                yield
+            finally:
+                self._open = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        if self._open is not None:
+            yield self._open
+            return
+        with self.scope.sessions.begin() as session:
+            yield session
 
     def positions(self) -> dict[str, tuple[int, int]]:
         """``{series: (year id, highest number read)}``."""
@@ -56,7 +80,7 @@ class LedgerStore:
         if self.scope.dry_run:
             return
         snapshot = {"year": year, "highest": number}
-        with self.scope.sessions.begin() as session:
+        with self._tx() as session:
             LinkRepository(session).save(
                 self.tenant, ledger.series_entity(self.entity), series,
                 fortnox_id=str(year), version=0, snapshot=snapshot,
@@ -66,7 +90,7 @@ class LedgerStore:
 
     def wait(self, external_id: str, fortnox_id: str) -> None:
         """A record not ready yet: read again in later sweeps."""
-        with self.scope.sessions.begin() as session:
+        with self._tx() as session:
             LinkRepository(session).save(
                 self.tenant, self.entity, external_id, fortnox_id=fortnox_id, version=0,
                 snapshot={}, snapshot_hash="", now=self.scope.clock.now(), state="pending",
@@ -134,7 +158,7 @@ class LedgerStore:
         record_date: date | None = None,
     ) -> None:
         now, snapshot = self.scope.clock.now(), {"rows": rows}
-        with self.scope.sessions.begin() as session:
+        with self._tx() as session:
             mirror = MirrorRepository(session)
             existing = mirror.get(self.tenant, self.entity, external_id)
             before = None if existing is None or existing.deleted else dict(existing.payload)
