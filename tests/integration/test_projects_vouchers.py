@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,8 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import Bridge
 
@@ -269,3 +272,30 @@ def test_the_series_setting_takes_one_character_each(series: list[str]) -> None:
 def test_the_series_setting_defaults_and_normalises() -> None:
     assert validate_settings(VoucherImport, {}).model_dump()["series"] == ["A", "B", "D"]
     assert validate_settings(VoucherImport, {"series": [" d "]}).model_dump()["series"] == ["D"]
+
+
+async def test_the_host_reads_imported_vouchers(
+    connected: Bridge,
+    engine_client: FortnoxClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    key = await book(engine_client, "D")
+    await sweep(connected, clock)
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.get(connected.tenant)
+        assert tenant is not None
+        api_key = tenants.issue_api_key(tenant, label="test", now=clock.now())
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
+        headers={"Authorization": f"Bearer {api_key}"},
+    ) as http:
+        listed = await http.get("/api/v1/vouchers")
+        one = await http.get(f"/api/v1/vouchers/{bridge_id(key)}")
+    assert listed.status_code == 200
+    assert [item["external_id"] for item in listed.json()["data"]] == [bridge_id(key)]
+    assert one.status_code == 200
+    assert one.json()["origin"] == "fortnox"
+    assert one.json()["data"]["rows"][0]["note"] == "Virke"

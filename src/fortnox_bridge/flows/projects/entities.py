@@ -17,6 +17,7 @@ from fortnox_bridge.flows.projects.records import (
     HostSupplierInvoice,
     HostWorkOrder,
 )
+from fortnox_bridge.flows.projects.voucher_records import HostVoucher
 
 ENTITIES: tuple[HostEntity, ...] = (
     HostEntity(
@@ -102,5 +103,21 @@ ENTITIES += (
             "suppliers",
             {"name": "name", "phone": "phone1", "country_code": "country_code"},
         ),
+    ),
+)
+
+# -- vouchers ---------------------------------------------------------------------------------
+# Fortnox owns them: the voucher import stores them and the host reads them (GET); a record the
+# host writes here reaches no flow.
+
+ENTITIES += (
+    HostEntity(
+        entity="voucher",
+        collection="vouchers",
+        model=HostVoucher,
+        family="projects",
+        description="Fortnox vouchers with a row on a project, imported by the voucher import "
+        "(read them; the bridge never sends vouchers to Fortnox).",
+        reference_fields=("series", "number"),
     ),
 )
