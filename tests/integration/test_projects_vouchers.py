@@ -23,6 +23,7 @@ from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from fortnox_bridge.web.pages.flows import settings_fields
 from integration.bridge_api import api_app
 
 from .conftest import Bridge
@@ -272,6 +273,13 @@ def test_the_series_setting_takes_one_character_each(series: list[str]) -> None:
 def test_the_series_setting_defaults_and_normalises() -> None:
     assert validate_settings(VoucherImport, {}).model_dump()["series"] == ["A", "B", "D"]
     assert validate_settings(VoucherImport, {"series": [" d "]}).model_dump()["series"] == ["D"]
+    # the admin UI's form sends and shows the series as one text
+    assert validate_settings(VoucherImport, {"series": "a, D"}).model_dump()["series"] == [
+        "A",
+        "D",
+    ]
+    (field,) = [f for f in settings_fields(VoucherImport, {}) if f["name"] == "series"]
+    assert (field["kind"], field["value"]) == ("text", "A, B, D")
 
 
 async def test_the_host_reads_imported_vouchers(

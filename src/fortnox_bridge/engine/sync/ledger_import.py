@@ -115,10 +115,10 @@ class LedgerReader:
 
     async def _look_again(self, known: Known) -> None:
         fields = await self._read(known.fortnox_id)
-        if fields is None:  # never imported: nothing of it in the bridge to report
-            self.store.forget(known.external_id)
+        if fields is None or not self.flow.imports(known.external_id, fields):
+            self.store.forget(known.external_id)  # never imported: nothing to report
             return
-        if self.flow.ready(fields) and self.flow.imports(known.external_id, fields):
+        if self.flow.ready(fields):
             self._import(known.external_id, fields, waited=True)
         else:
             self.result.unchanged += 1

@@ -85,6 +85,14 @@ class VoucherImportSettings(FlowSettings):
         "added or removed in Fortnox, the least recently checked first (one request each).",
     )
 
+    @field_validator("series", mode="before")
+    @classmethod
+    def _from_text(cls, value: object) -> object:
+        """The settings form sends one text: ``"A, B, D"`` (commas or blanks between)."""
+        if isinstance(value, str):
+            return [item for item in value.replace(",", " ").split() if item]
+        return value
+
     @field_validator("series")
     @classmethod
     def _one_letter_each(cls, value: list[str]) -> list[str]:
