@@ -45,6 +45,7 @@ FLOWS = (
     "projects.project_customer.push",
     "projects.voucher.pull",
 )
+VOUCHERS = ("projects.voucher.pull",)
 SCOPES = ["bookkeeping", "project", "customer", "costcenter"]
 
 
@@ -138,6 +139,7 @@ async def measure(
             assert exports.total("created") == projects + customers, exports.to_dict()
             assert imports.total("imported") == vouchers, imports.to_dict()
             idle = [await _idle(runner, tenant_id, client) for _ in range(3)]
+            alone = [await _idle(runner, tenant_id, client, VOUCHERS) for _ in range(3)]
             naive = await naive_read(client)
     return {
         "benchmark": "projects_idle_sweep",
@@ -152,14 +154,18 @@ async def measure(
         "idle_write_requests": sum(r["writes"] for r in idle),
         "idle_cpu_s_median": round(statistics.median(r["cpu_s"] for r in idle), 3),
         "idle_wall_s_median": round(statistics.median(r["wall_s"] for r in idle), 3),
+        "voucher_import_alone_requests": [r["requests"] for r in alone],
+        "voucher_import_alone_cpu_s_median": round(statistics.median(r["cpu_s"] for r in alone), 3),
         "naive_requests": naive["requests"],
         "naive_cpu_s": round(naive["cpu_s"], 2),
     }
 
 
-async def _idle(runner: Runner, tenant_id: int, client: FortnoxClient) -> dict[str, float]:
+async def _idle(
+    runner: Runner, tenant_id: int, client: FortnoxClient, only: tuple[str, ...] | None = None
+) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()
-    summary = await runner.run_cycle(tenant_id, client)
+    summary = await runner.run_cycle(tenant_id, client, only=only)
     cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
     assert summary.total("imported") + summary.total("created") == 0, summary.to_dict()
     writes = sum(flow.write_requests for flow in summary.flows)
