@@ -49,8 +49,3 @@ class HostVoucher(BaseModel):
         default=None, description="The number of what booked it (a supplier invoice's, say)."
     )
     rows: list[HostVoucherRow] = Field(description="The rows in the order Fortnox lists them.")
-    image: str | None = Field(
-        default=None,
-        description="The id of the voucher's image (a supplier invoice's scanned document) once "
-        "the bridge has stored it; read it from the voucher's image route.",
-    )
