@@ -107,6 +107,14 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
         },
         "project_customer": {"number": "1001", "name": f"{marker} bygg"},
         "project_supplier": {"number": "2001", "name": f"{marker} lager"},
+        "voucher": {
+            "series": "A",
+            "number": 1,
+            "year": 1,
+            "date": "2026-03-02",
+            "description": f"{marker} inköp",
+            "rows": [{"account": 4010, "debit": "100", "project": "P1"}],
+        },
     }
     if entity not in records:
         pytest.fail(f"add a record for the host entity {entity!r} to _record() in this file")

@@ -40,3 +40,12 @@ def test_killed_workers_leave_exactly_the_expected_records() -> None:
     assert (result["kills"], result["duplicates"], result["missing"]) == (2, 0, 0)
     assert result["writes_still_in_flight"] == 0
     assert result["idle_sync_requests"] == 0
+
+
+def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(db_url: str) -> None:
+    result = _run("projects_idle_sweep.py", "--quick", "--database-url", db_url)
+    assert (result["vouchers"], result["first_import_requests"]) == (300, 3 + 300)
+    # the three series' lists and the default 20 imported vouchers re-checked, no write
+    assert result["idle_requests"] == [23, 23, 23]
+    assert result["idle_write_requests"] == 0
+    assert result["naive_requests"] == 3 + 300 + 2

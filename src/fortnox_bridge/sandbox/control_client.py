@@ -139,3 +139,27 @@ class SandboxControl:
         if not settings:
             return await self._call("GET", path)
         return await self._call("PUT", path, json=settings)
+
+    async def amend_voucher(
+        self,
+        tenant_id: int,
+        voucher: str,
+        *,
+        set_rows: dict[int, dict[str, Any]] | None = None,
+        add_rows: list[dict[str, Any]] | None = None,
+        remove_rows: list[int] | None = None,
+    ) -> dict[str, Any]:
+        """``PATCH /_sandbox/companies/{tenant_id}/vouchers/...``: change a booked voucher as a
+        person does in Fortnox's screens; ``voucher`` is ``"<year id>/<series>/<number>"``."""
+        body: dict[str, Any] = {
+            "set": {str(index): fields for index, fields in (set_rows or {}).items()},
+            "add_rows": add_rows or [],
+            "remove_rows": remove_rows or [],
+        }
+        return await self._call(
+            "PATCH", f"/_sandbox/companies/{tenant_id}/vouchers/{voucher}", json=body
+        )
+
+    async def cancel_voucher(self, tenant_id: int, voucher: str) -> dict[str, Any]:
+        """``DELETE /_sandbox/companies/{tenant_id}/vouchers/...``: the voucher disappears."""
+        return await self._call("DELETE", f"/_sandbox/companies/{tenant_id}/vouchers/{voucher}")

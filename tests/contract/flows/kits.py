@@ -30,6 +30,7 @@ from fortnox_bridge.flows.projects.project_export import ProjectExport
 from fortnox_bridge.flows.projects.supplier_export import SupplierExport
 from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
+from fortnox_bridge.flows.projects.voucher_import import VoucherImport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -368,6 +369,10 @@ KITS: dict[str, Kit] = {
         remote_delete=delete_account,
         settings={"projects.account.pull": {"first_account": 9000}},
     ),
+    # A ledger flow: no push, pull or import scenario applies; its reads (new numbers once,
+    # pending and imported vouchers in bounded turns) are held by
+    # tests/integration/test_projects_vouchers.py.
+    "projects.voucher.pull": Kit(flows=[VoucherImport]),
     # -- customers and suppliers of the projects family --------------------------------------
     "projects.project_customer.push": Kit(
         flows=[CustomerExport],

@@ -100,8 +100,9 @@ class MappingKind:
 #: How the runner applies a flow (one strategy per kind, see ``engine/sync/strategies.py``):
 #: ``push`` one host record → one Fortnox record; ``derived`` one host record → several Fortnox
 #: records; ``pull`` a two-way register compared with its push counterpart; ``import`` a
-#: register Fortnox owns, read into the store.
-FlowKind = Literal["push", "derived", "pull", "import"]
+#: register Fortnox owns, read into the store; ``ledger`` a register numbered per series and year,
+#: read one record at a time (see ``engine/flow/ledger.py``).
+FlowKind = Literal["push", "derived", "pull", "import", "ledger"]
 
 
 class FlowSettings(BaseModel):

@@ -18,6 +18,7 @@ from fortnox_bridge.flows.projects.records import (
     HostSupplierInvoice,
     HostWorkOrder,
 )
+from fortnox_bridge.flows.projects.voucher_records import HostVoucher
 
 ENTITIES: tuple[HostEntity, ...] = (
     HostEntity(
@@ -117,5 +118,21 @@ ENTITIES += (
         description="Customer invoices of a project application, with their revenue rows and "
         "PDF; locked ones become Fortnox invoices, and their paid date comes back.",
         reference_fields=("invoice_number", "customer_number"),
+    ),
+)
+
+# -- vouchers ---------------------------------------------------------------------------------
+# Fortnox owns them: the voucher import stores them and the host reads them (GET); a record the
+# host writes here reaches no flow.
+
+ENTITIES += (
+    HostEntity(
+        entity="voucher",
+        collection="vouchers",
+        model=HostVoucher,
+        family="projects",
+        description="Fortnox vouchers with a row on a project, imported by the voucher import "
+        "(read them; the bridge never sends vouchers to Fortnox).",
+        reference_fields=("series", "number"),
     ),
 )

@@ -75,12 +75,16 @@ class VoucherResource(Resource[Voucher, VoucherListItem]):
         financial_year: int | None = None,
         page: int = 1,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> Page[VoucherListItem]:
-        """One page of the vouchers of one series (or of every series) in one financial year."""
+        """One page of the vouchers of one series (or of every series) in one financial year;
+        ``newest_first`` sorts by number, highest first (``limit=1``: the last voucher)."""
         path = f"{self.description.path}/sublist"
         if series is not None:
             path += f"/{quote(series, safe='')}"
         params = {"page": str(page), "limit": str(limit), **(_year(financial_year) or {})}
+        if newest_first:
+            params.update(sortby="vouchernumber", sortorder="descending")
         data = await self._client.request("GET", path, params=params)
         rows = data.get(str(self.description.list_key), [])
         return Page(

@@ -68,6 +68,8 @@ def settings_fields(
         elif main.get("format") == "date":
             kind = "date"
         value = values.get(name, spec.get("default"))
+        if isinstance(value, list):  # a list setting is typed as one text: "A, B, D"
+            value = ", ".join(str(item) for item in value)
         limits = []
         for key, attr in (("minimum", "min"), ("maximum", "max")):
             if key in main:
