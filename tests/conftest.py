@@ -6,7 +6,9 @@ trust auth). Without one they skip with a clear message, except under ``CI=true`
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +26,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
-from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.db import MIGRATIONS_DIR, migrate, open_engine, session_factory
 
 SANDBOX_URL = "http://sandbox.test"
 REDIS_URL = os.environ.get("FORTNOX_BRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -129,20 +133,82 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The store URL, once per backend: a SQLite file and a PostgreSQL database (cleared)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    url: str = request.getfixturevalue("postgres_database")
-    if url.startswith("unavailable:"):
-        unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {url.removeprefix('unavailable:')}")
+#: What the per-process PostgreSQL test database holds now: ``"migrated"`` (the schema at the
+#: newest migration, perhaps with a test's rows) or anything else (unknown: cleared before use).
+_POSTGRES_STATE = {"schema": "unknown"}
+#: Store URLs a fixture has already migrated for the running test (``sessions`` skips them).
+_PREPARED: set[str] = set()
+
+
+def _clear_postgres(url: str) -> None:
+    """An empty ``public`` schema in the test database."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    return url
+    _POSTGRES_STATE["schema"] = "unknown"
+
+
+def _empty_postgres_tables(url: str) -> None:
+    """Every table of the migrated schema emptied, identities restarted (the schema kept)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        tables = conn.scalars(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).all()
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once per test process; tests that want a migrated store get a
+    copy of it instead of running every migration again."""
+    path = tmp_path_factory.mktemp("store-template") / "store.sqlite"
+    engine = open_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The store URL, once per backend: a SQLite file and a PostgreSQL database.
+
+    The store is empty (no schema), except for a test that also uses :func:`sessions`: it gets
+    the store already migrated and empty, made from a migrated copy (SQLite) or by emptying the
+    tables of the schema the previous test left at the newest migration (PostgreSQL), which is
+    much cheaper than migrating from nothing for every test.
+    """
+    migrated = "sessions" in request.fixturenames
+    if request.param == "sqlite":
+        path = tmp_path / "store.sqlite"
+        url = f"sqlite:///{path}"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    else:
+        url = request.getfixturevalue("postgres_database")
+        if url.startswith("unavailable:"):
+            unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {url.removeprefix('unavailable:')}")
+        if migrated and _POSTGRES_STATE["schema"] == "migrated":
+            _empty_postgres_tables(url)
+        else:
+            _clear_postgres(url)
+            if migrated:
+                engine = open_engine(url)
+                migrate(engine)
+                engine.dispose()
+        # Until the test is over, nothing is known of what it does to the schema.
+        _POSTGRES_STATE["schema"] = "unknown"
+    if migrated:
+        _PREPARED.add(url)
+    yield url
+    _PREPARED.discard(url)
 
 
 @pytest.fixture
@@ -151,21 +217,41 @@ def postgres_url(postgres_database: str) -> str:
     if postgres_database.startswith("unavailable:"):
         reason = postgres_database.removeprefix("unavailable:")
         unavailable("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {reason}")
-    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    _clear_postgres(postgres_database)
     return postgres_database
 
 
 @pytest.fixture
 def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a freshly migrated store (SQLite and PostgreSQL)."""
+    """Sessions on a freshly migrated, empty store (SQLite and PostgreSQL)."""
     engine = open_engine(db_url)
-    migrate(engine)
+    if db_url not in _PREPARED:
+        migrate(engine)
     yield session_factory(engine)
     engine.dispose()
+    if db_url.startswith("postgresql") and _schema_at_head(db_url):
+        _POSTGRES_STATE["schema"] = "migrated"
+
+
+def _schema_at_head(url: str) -> bool:
+    """Whether the PostgreSQL test database's schema is at the newest migration."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception:  # no version table: the test dropped or replaced the schema
+        return False
+    finally:
+        engine.dispose()
+    return current == _head_revision()
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration's revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 @pytest.fixture
