@@ -90,13 +90,13 @@ def test_consent_links_ask_only_for_the_scopes_of_the_chosen_families(
 ) -> None:
     tenant_id, _ = _tenant(sessions, clock)
     services = build_services(sessions, clock=clock)
-    assert "project" not in services.flow_config.consent_scopes(tenant_id)
+    assert "customer" not in services.flow_config.consent_scopes(tenant_id)
     assert not any(f.name in BASE for f in services.flow_config.enabled_flows(tenant_id))
     with sessions.begin() as session:
         tenant = TenantRepository(session).get(tenant_id)
         assert tenant is not None
         tenant.families = ["projects"]
-    assert "project" in services.flow_config.consent_scopes(tenant_id)
+    assert "customer" in services.flow_config.consent_scopes(tenant_id)
     running = {flow.name for flow in services.flow_config.enabled_flows(tenant_id)}
     assert running == set(BASE)
 

@@ -30,7 +30,8 @@ def test_families_are_chosen_and_the_flows_page_follows(
     with sessions.begin() as session:
         tenant = TenantRepository(session).create("Bygg AB", now=clock.now()).id
     flows = signed_in.get(f"/ui/tenants/{tenant}/flows").text
-    assert 'id="family-hr"' in flows and 'id="family-payroll"' in flows
+    assert 'id="family-hr"' in flows
+    assert 'id="family-payroll"' in flows
     assert "projects." not in flows
     page = signed_in.get(f"/ui/tenants/{tenant}/settings")
     assert 'id="families"' in page.text
@@ -45,7 +46,8 @@ def test_families_are_chosen_and_the_flows_page_follows(
     assert _families(sessions, tenant) == ["hr", "projects"]
 
     flows = signed_in.get(f"/ui/tenants/{tenant}/flows").text
-    assert 'id="family-projects"' in flows and 'id="family-payroll"' not in flows
+    assert 'id="family-projects"' in flows
+    assert 'id="family-payroll"' not in flows
     assert f'data-testid="always-on-{PROJECT_EXPORT}"' in flows
     assert f'data-testid="always-on-{SUPPLIER_PUSH}"' not in flows
     assert f'id="f-{PROJECT_EXPORT}-completion_delay_days"' in flows  # from its Settings
@@ -73,5 +75,6 @@ def test_families_are_chosen_and_the_flows_page_follows(
     assert stored[SUPPLIER_PUSH].enabled
     assert SUPPLIER_PULL not in stored
     swedish = signed_in.get(f"/ui/tenants/{tenant}/flows").text
-    assert "Alltid på" in swedish and "Projekt" in swedish
+    assert "Alltid på" in swedish
+    assert "Projekt" in swedish
     assert "Flödesfamiljer" in signed_in.get(f"/ui/tenants/{tenant}/settings").text
