@@ -35,8 +35,9 @@ PROJECTS = 3
 #: The projects family's records: 3 construction projects, 3 work orders and 2 change orders
 #: (projects of their own), 3 customers, 2 suppliers and a supplier invoice, one write each.
 CONSTRUCTION = 14
-#: The base imports of the projects family (cost centres, accounts) read Fortnox every cycle.
-IMPORT_READS = 2
+#: The base imports of the projects family (cost centres, accounts) read Fortnox every cycle:
+#: the demo company's 3 cost centres and the 27 accounts of its chart from 3000 up.
+IMPORT_READS, IMPORTED = 2, 3 + 27
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -66,7 +67,7 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     assert (totals["created"], totals["requests"], totals["unchanged"]) == (
         0,
         IMPORT_READS,
-        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION,
+        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED,
     )
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
