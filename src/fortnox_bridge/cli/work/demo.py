@@ -158,7 +158,7 @@ class Demo:
         records += [("project", key, value) for key, value in DEMO_PROJECTS]
         time = demo_time_entries(min(5, self.employee_count))
         records += [("time_entry", key, value) for key, value in time]
-        flows = [
+        flows: list[tuple[str, bool, dict[str, Any]]] = [
             ("hr.employee.push", True, {"default_schedule": "HEL"}),
             ("hr.absence.push", True, {}),
             # Absence reaches Fortnox from the absences above, so not from reported time too.
