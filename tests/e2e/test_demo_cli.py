@@ -32,6 +32,12 @@ ATTENDANCE_TRANSACTIONS, SALARY_DAYS = 26, 25
 TRANSACTIONS = ABSENCE_TRANSACTIONS + ATTENDANCE_TRANSACTIONS
 #: The demo's three projects, which the bridge creates in the sandbox company first.
 PROJECTS = 3
+#: The projects family's records: 3 construction projects, 3 work orders and 2 change orders
+#: (projects of their own), 3 customers, 2 suppliers and a supplier invoice, one write each.
+CONSTRUCTION = 14
+#: The base imports of the projects family (cost centres, accounts) read Fortnox every cycle:
+#: the demo company's 3 cost centres and the 27 accounts of its chart from 3000 up.
+IMPORT_READS, IMPORTED = 2, 3 + 27
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -42,10 +48,11 @@ def _totals(output: str) -> dict[str, int]:
 def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     first = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION
     assert "hr.employee.push" in first.stdout
     assert "hr.absence.push" in first.stdout
     assert "payroll.attendance.push" in first.stdout
+    assert "projects.work_order.push" in first.stdout
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert set(info) >= DEMO_KEYS
     assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
@@ -59,12 +66,13 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     totals = _totals(second.stdout)
     assert (totals["created"], totals["requests"], totals["unchanged"]) == (
         0,
-        0,
-        EMPLOYEES + ABSENCES + SALARY_DAYS,
+        IMPORT_READS,
+        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED,
     )
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
-    assert again["last_run"]["flows"][0]["unchanged"] == 25
+    flows = {flow["flow"]: flow for flow in again["last_run"]["flows"]}
+    assert flows["hr.employee.push"]["unchanged"] == 25
 
 
 def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
@@ -77,10 +85,11 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
 
     first = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_first["write_requests"] == EMPLOYEES + TRANSACTIONS + PROJECTS
+    writes = EMPLOYEES + TRANSACTIONS + PROJECTS + CONSTRUCTION
+    assert after_first["write_requests"] == writes
     # The sandbox enforces Fortnox's 25 requests per 5 s, and the bridge keeps to it.
     assert after_first["requests_total"] > 25
     assert "429" not in after_first["responses_by_status"]
@@ -89,8 +98,8 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     assert second.returncode == 0, second.stdout + second.stderr
     assert _totals(second.stdout)["created"] == 0
     after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    assert after_second["write_requests"] == EMPLOYEES + TRANSACTIONS + PROJECTS
-    assert after_second["requests_total"] == after_first["requests_total"]
+    assert after_second["write_requests"] == writes
+    assert after_second["requests_total"] == after_first["requests_total"] + IMPORT_READS
 
 
 def test_demo_serves_healthz_and_the_api_until_interrupted(

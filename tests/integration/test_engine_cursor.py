@@ -21,6 +21,7 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.cursors import CursorRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from integration.families import use_family
 
 from .conftest import SANDBOX_URL
 
@@ -66,6 +67,8 @@ async def test_reads_restart_at_the_cursor_minus_the_overlap(
     )
     for number in ("P1", "P2"):
         await client.projects.create({"project_number": number, "description": f"Bygge {number}"})
+    with sessions.begin() as session:
+        use_family(session, tenant)
     runner = Runner(sessions, clock=clock, flows=[ProjectImport])
     first = await runner.run_cycle(tenant, client)
     assert (first.total("imported"), first.requests) == (2, 1)

@@ -12,6 +12,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.notifications import NotificationRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.families import use_family
 
 from .conftest import RECIPIENTS, Bridge, Inbox, Put, employee
 
@@ -25,6 +26,7 @@ def _setup(bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, 
         tenant = TenantRepository(session).get(bridge.tenant)
         assert tenant is not None
         tenant.problem_mail = mode
+        use_family(session, bridge.tenant)
         FlowConfigRepository(session).put(
             bridge.tenant, EXPORT, enabled=True, settings={}, now=clock.now()
         )

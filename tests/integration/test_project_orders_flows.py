@@ -17,6 +17,7 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge
 
@@ -32,6 +33,7 @@ async def api(
     """The host API of a connected tenant with the project and order exports turned on."""
     await bridge.connect()
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
         assert tenant is not None
@@ -144,6 +146,7 @@ async def test_numbering_per_project_sends_no_orders_and_a_deleted_order_is_dele
     assert (await engine_client.projects.get("10000_1")).status == "ONGOING"
     await api.delete("/api/v1/work-orders/w1")
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         FlowConfigRepository(session).put(
             bridge.tenant, CHANGE, enabled=True, settings={"numbering": "project"}, now=clock.now()
         )
@@ -184,6 +187,7 @@ async def test_a_completed_project_waits_out_the_delay_on_the_clock(
     faulty_transport: httpx.AsyncBaseTransport,
 ) -> None:
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         for flow in (PROJECTS, WORK):
             FlowConfigRepository(session).put(
                 bridge.tenant,

@@ -15,6 +15,7 @@ from fortnox_bridge.engine.flow.results import FlowResult
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from integration.families import use_family
 
 from .conftest import Bridge
 
@@ -26,6 +27,7 @@ async def connected(bridge: Bridge, sessions: sessionmaker[Session], clock: Manu
     """A connected tenant with the account import turned on."""
     await bridge.connect()
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         FlowConfigRepository(session).put(
             bridge.tenant, IMPORT, enabled=True, settings={}, now=clock.now()
         )

@@ -18,6 +18,7 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import Bridge, Inbox
 
@@ -33,6 +34,7 @@ async def api(
     """The host API of a connected tenant with both flows of the family turned on."""
     await bridge.connect()
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
         assert tenant is not None

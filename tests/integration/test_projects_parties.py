@@ -20,6 +20,7 @@ from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge
 
@@ -56,6 +57,7 @@ async def host_api(
     API's app and a key."""
     await bridge.connect(**await control.issue_tokens(bridge.company, SCOPES))
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
         assert tenant is not None

@@ -22,6 +22,7 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge
 
@@ -52,6 +53,7 @@ def configure(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int, **settings: Any
 ) -> None:
     with sessions.begin() as session:
+        use_family(session, tenant)
         FlowConfigRepository(session).put(
             tenant, EXPORT, enabled=True, settings=settings, now=clock.now()
         )

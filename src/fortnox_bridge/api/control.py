@@ -43,12 +43,12 @@ from fortnox_bridge.api.schemas import (
     SyncResult,
 )
 from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.base import family_of
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.maintenance.resync_targets import ResyncPlan
-from fortnox_bridge.engine.sync.context import is_enabled, validate_settings
+from fortnox_bridge.engine.sync.context import validate_settings
 from fortnox_bridge.services.connection import NOT_CONNECTED, ConnectionView
-from fortnox_bridge.services.flow_config import FlowConfig, Mapping, save_flow_config
+from fortnox_bridge.services.flow_config import Mapping, TenantFlow, save_flow_config
 from fortnox_bridge.services.resync import StartedJob
 
 __all__ = ["connection_out", "flow_out", "mapping_out", "router", "save_flow_config", "sync_result"]
@@ -110,18 +110,24 @@ async def check_connection(caller: WriterDep, sync: SyncDep) -> ChecklistOut:
 def list_flows(
     caller: ReaderDep, flows: FlowConfigDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[FlowOut]:
-    """Every flow, in sweep order, with whether it runs for the tenant and its settings."""
+    """Every flow of the families the tenant uses, in sweep order, with whether it runs for the
+    tenant and its settings."""
     chosen, after = flows.page(caller.tenant_id, limit=limit, cursor=cursor)
-    return Page(data=[flow_out(flow, config) for flow, config in chosen], next_cursor=after)
+    return Page(data=[flow_out(each) for each in chosen], next_cursor=after)
 
 
 @router.patch("/flows/{flow_name}", response_model=FlowOut)
 def change_flow(
     flow_name: str, body: FlowPatch, caller: WriterDep, flows: FlowConfigDep
 ) -> FlowOut:
-    """Turn a flow on or off and change settings (checked by the flow's settings model)."""
+    """Turn a flow on or off and change settings (checked by the flow's settings model).
+
+    409 ``base_flow`` for turning off a base flow of a family the tenant uses,
+    ``family_not_chosen`` for turning on a flow of a family it does not use, and
+    ``flows_exclusive`` for turning on a flow beside one it excludes (a supplier export beside
+    the supplier import)."""
     try:
-        flow, saved = flows.change(
+        changed = flows.change(
             caller.tenant_id, flow_name, enabled=body.enabled, settings=body.settings
         )
     except ValidationError as exc:
@@ -131,7 +137,7 @@ def change_flow(
                 for error in exc.errors(include_url=False)
             ]
         ) from None
-    return flow_out(flow, saved)
+    return flow_out(changed)
 
 
 @router.get("/mappings", response_model=Page[MappingOut])
@@ -286,8 +292,9 @@ def started_job(started: StartedJob) -> ResyncJob:
     return resync_job(started.plan, started.run_id, "running", progress)
 
 
-def flow_out(flow: type[Flow], config: FlowConfig | None) -> FlowOut:
+def flow_out(tenant_flow: TenantFlow) -> FlowOut:
     """A flow as the tenant has it configured."""
+    flow, config = tenant_flow.flow, tenant_flow.config
     raw = config.settings if config else {}
     try:
         settings = validate_settings(flow, raw).model_dump(mode="json")
@@ -296,11 +303,12 @@ def flow_out(flow: type[Flow], config: FlowConfig | None) -> FlowOut:
     doc = inspect.getdoc(flow) or ""
     return FlowOut(
         name=flow.name,
-        family=flow.name.split(".", 1)[0],
+        family=family_of(flow),
+        base=flow.base,
         entity=flow.entity,
         direction=flow.direction,
         description=doc.split("\n\n", 1)[0].replace("\n", " "),
-        enabled=is_enabled(flow, config),
+        enabled=tenant_flow.enabled,
         configured=config is not None,
         settings=settings,
         settings_schema=flow.Settings.model_json_schema(),

@@ -63,6 +63,7 @@ def _changes(body: TenantSettings) -> TenantChanges:
         recipients=[str(a) for a in body.recipients] if body.recipients is not None else None,
         digest=body.digest,
         problem_mail=body.problem_mail,
+        families=body.families,
     )
 
 
@@ -97,8 +98,8 @@ def get_tenant(tenant_id: TenantId, admin: AdminDep, tenants: Tenants) -> Tenant
 def change_tenant(
     tenant_id: TenantId, body: TenantSettings, admin: AdminDep, tenants: Tenants
 ) -> TenantOut:
-    """Change a tenant's name, conflict policy, sweep interval, recipients, digest or problem
-    e-mails."""
+    """Change a tenant's name, conflict policy, sweep interval, recipients, digest, problem
+    e-mails or flow families."""
     return tenant_out(tenants.change(tenant_id, _changes(body)))
 
 
@@ -192,6 +193,7 @@ def tenant_out(view: TenantView) -> TenantOut:
             "recipients": list(tenant.notify_emails),
             "digest": tenant.digest,
             "problem_mail": tenant.problem_mail,
+            "families": list(tenant.families),
             "connection": view.connection,
             "created_at": tenant.created_at,
         }

@@ -40,6 +40,16 @@ ProblemMail = Annotated[
     ),
 ]
 
+Families = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--family",
+        help="A flow family the tenant uses: hr, payroll or projects (repeatable; replaces). "
+        "Only their flows run; their base flows always do.",
+        show_default=False,
+    ),
+]
+
 
 @tenants_app.callback()
 def tenants(
@@ -69,13 +79,16 @@ def add(
     interval: Interval = None,
     digest: Digest = None,
     problem_mail: ProblemMail = None,
+    family: Families = None,
     data_dir: DataDir = None,
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
     """Add a tenant and print its API key (shown once). Creates the store if there is none."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
-    tenants_work.add(name, email, policy, interval, digest, data_dir, problem_mail=problem_mail)
+    tenants_work.add(
+        name, email, policy, interval, digest, data_dir, problem_mail=problem_mail, family=family
+    )
 
 
 @tenants_app.command("set")
@@ -86,6 +99,7 @@ def change(
     interval: Interval = None,
     digest: Digest = None,
     problem_mail: ProblemMail = None,
+    family: Families = None,
     enable: Annotated[
         list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
     ] = None,
@@ -103,8 +117,8 @@ def change(
     data_dir: DataDir = None,
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
-    """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails
-    or flows."""
+    """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails,
+    flow families or flows."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
     tenants_work.change(
@@ -118,6 +132,7 @@ def change(
         setting,
         data_dir,
         problem_mail=problem_mail,
+        family=family,
     )
 
 

@@ -4,7 +4,8 @@ Every company starts as a new Fortnox company does: a BAS chart of accounts, the
 payment and units, and a financial year for the current calendar year (``empty``). ``demo`` adds a
 plausible small Swedish company: last year's financial year too, company details, cost centres,
 projects, two employees with schedules (Astrid Lindqvist and Nils Bergström, ids 1 and 2),
-customers, articles, expense codes and the voucher series A, B and D.
+customers, articles, expense codes, the voucher series A, B and D and a few of last year's
+vouchers in them (some rows on the projects).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def apply_seed(company: Company, seed: str, *, today: date | None = None) -> Non
     company.profile = {"Name": company.name, **seed_data.EMPTY_PROFILE}
     if seed == "demo":
         _demo(company)
+        _vouchers(company, today.year - 1, year_id=1)
 
 
 def _demo(company: Company) -> None:
@@ -45,6 +47,18 @@ def _demo(company: Company) -> None:
     _put(company, "articles", "ArticleNumber", seed_data.ARTICLES)
     _put(company, "expenses", "Code", seed_data.EXPENSES)
     _put(company, "voucherseries", "Code", seed_data.VOUCHER_SERIES)
+
+
+def _vouchers(company: Company, year: int, *, year_id: int) -> None:
+    """Last year's demo vouchers, stored as the voucher rules store them (keyed by year, series
+    and number), with each series' counter moved past them."""
+    vouchers = company.register("vouchers")
+    for voucher in seed_data.demo_vouchers(year):
+        series, number = voucher["VoucherSeries"], voucher["VoucherNumber"]
+        vouchers.put(f"{year_id}/{series}/{number}", {**voucher, "Year": year_id}, EPOCH_STAMP)
+        counter = company.register(f"vouchers-{series}-{year_id}")
+        counter.next_number = max(counter.next_number, number + 1)
+        counter.series_dirty = True
 
 
 def _year(year: int, year_id: int) -> dict[str, Any]:

@@ -131,3 +131,41 @@ EXPENSES: tuple[dict[str, Any], ...] = (
     {"Code": "1", "Text": "Utlägg kontorsmateriel", "Account": 6110},
     {"Code": "2", "Text": "Utlägg mobiltelefon", "Account": 6212},
 )
+
+
+def demo_vouchers(year: int) -> list[dict[str, Any]]:
+    """The demo company's vouchers of ``year`` (last year's books, so a new voucher of this
+    year is still number 1): general (A), a customer invoice (B) and a supplier invoice with its
+    payment (D), costs and income put on the seeded projects."""
+    rows = {
+        ("A", 1, f"{year}-10-03", "Förbrukningsmaterial Kontorsflytt"): (
+            (5460, 1200, 0, "1", "PROD"), (1930, 0, 1200, None, None)),
+        ("A", 2, f"{year}-10-17", "Konsultarvode Webbshop 2.0"): (
+            (6550, 5000, 0, "2", "SALJ"), (1930, 0, 5000, None, None)),
+        ("B", 1, f"{year}-10-31", "Kundfaktura 1, Bygg & Montage i Uppsala AB"): (
+            (1510, 12500, 0, None, None), (3041, 0, 10000, "1", "PROD"),
+            (2610, 0, 2500, None, None)),
+        ("D", 1, f"{year}-11-05", "Leverantörsfaktura 1, material Kontorsflytt"): (
+            (4010, 8000, 0, "1", "PROD"), (2640, 2000, 0, None, None),
+            (2440, 0, 10000, None, None)),
+        ("D", 2, f"{year}-12-04", "Betalning leverantörsfaktura 1"): (
+            (2440, 10000, 0, None, None), (1930, 0, 10000, None, None)),
+    }  # fmt: skip
+    return [
+        {
+            "VoucherSeries": series, "VoucherNumber": number, "Description": text,
+            "TransactionDate": day, "ApprovalState": 0, "ReferenceType": "MANUAL",
+            "Comments": "",
+            "VoucherRows": [
+                {"Account": account, "Debit": debit, "Credit": credit, "Removed": False,
+                 "Description": _ACCOUNT_NAMES[account]}
+                | ({"Project": project} if project else {})
+                | ({"CostCenter": center} if center else {})
+                for account, debit, credit, project, center in lines
+            ],
+        }
+        for (series, number, day, text), lines in rows.items()
+    ]  # fmt: skip
+
+
+_ACCOUNT_NAMES = dict(_CHART)

@@ -47,11 +47,13 @@ class Passwords:
 
 @dataclass(frozen=True)
 class DemoData:
-    """What a new demo tenant starts with: host records (entity, external id, payload) and flow
-    configurations (flow, enabled, settings), written in this order."""
+    """What a new demo tenant starts with: host records (entity, external id, payload), flow
+    configurations (flow, enabled, settings), written in this order, and the flow families it
+    uses."""
 
     records: Sequence[tuple[str, str, dict[str, Any]]]
     flows: Sequence[tuple[str, bool, dict[str, Any]]]
+    families: Sequence[str] = ("hr", "payroll")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ class DemoSeeder:
             created = tenant is None
             if tenant is None:
                 tenant = tenants.create(plan.tenant, now=self.clock.now())
-                self._write(session, tenant.id, plan.data())
+                data = plan.data()
+                tenant.families = list(data.families)
+                self._write(session, tenant.id, data)
             api_key = plan.known_key
             owner = tenants.tenant_for_api_key(api_key) if api_key else None
             if not (api_key and getattr(owner, "id", None) == tenant.id):

@@ -4,23 +4,25 @@ to Fortnox values (or exclusions)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
-from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled
+from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled, refuse_switch
 from fortnox_bridge.engine.sync.scopes import requested_scopes
-from fortnox_bridge.services.errors import InvalidInput, NotFound
+from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.services.paging import in_memory, keyset
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import FlowConfig, Mapping
+from fortnox_bridge.store.tenants import TenantRepository
 
-__all__ = ["FlowConfig", "FlowConfigService", "Mapping", "save_flow_config"]
+__all__ = ["FlowConfig", "FlowConfigService", "Mapping", "TenantFlow", "save_flow_config"]
 
 #: Where each part of a refused mapping was given (its path, or the body).
 _MAPPING_PARTS: dict[str, tuple[str, str]] = {
@@ -28,6 +30,16 @@ _MAPPING_PARTS: dict[str, tuple[str, str]] = {
     "local_value": ("path", "local_value"),
     "fortnox_value": ("body", "fortnox_value"),
 }
+
+
+@dataclass(frozen=True)
+class TenantFlow:
+    """A flow as one tenant has it: its stored configuration (``None``: never configured) and
+    whether it runs (the one rule, ``engine/sync/context.py`` ``is_enabled``)."""
+
+    flow: type[Flow]
+    config: FlowConfig | None
+    enabled: bool
 
 
 def save_flow_config(
@@ -38,19 +50,30 @@ def save_flow_config(
     enabled: bool | None,
     settings: dict[str, Any] | None,
     now: Any,
+    flows: Sequence[type[Flow]],
     replace: bool = False,
 ) -> FlowConfig:
     """Turn a flow on or off (``None``: as it is) and change its settings, checked by the flow's
     settings model: merged onto the stored ones, or ``replace``-ing them (a whole form).
+    ``flows`` are the bridge's flows (which the tenant runs decides what may be turned on).
 
-    Raises :class:`pydantic.ValidationError` (nothing is saved) for settings the model refuses.
+    Raises :class:`Conflict` (nothing is saved) for a switch the tenant's families or flows do
+    not allow (see ``refuse_switch``), :class:`pydantic.ValidationError` for settings the model
+    refuses.
     """
     configs = FlowConfigRepository(session)
-    row = configs.for_tenant(tenant_id).get(flow.name)
+    current = configs.for_tenant(tenant_id)
+    row = current.get(flow.name)
+    if enabled is not None:
+        families = TenantRepository(session).families(tenant_id)
+        running = {f.name for f in enabled_flows(flows, current, families=families)}
+        refused = refuse_switch(flow, enabled, families=families, running=running)
+        if refused is not None:
+            raise Conflict(refused.message, code=refused.code)
     stored = {} if replace or row is None else dict(row.settings)
     checked = flow.Settings.model_validate({**stored, **(settings or {})})
     if enabled is None:
-        enabled = is_enabled(flow, row)
+        enabled = row.enabled if row is not None else flow.default_enabled
     return configs.put(
         tenant_id, flow.name, enabled=enabled, settings=checked.model_dump(mode="json"), now=now
     )
@@ -79,9 +102,28 @@ class FlowConfigService:
         return [name for name in names if name not in self.by_name]
 
     def enabled_flows(self, tenant_id: int) -> list[type[Flow]]:
-        """The flows that run for the tenant: those it turned on, and those on by default that
-        it did not turn off."""
-        return enabled_flows(self.flows, self.configs(tenant_id))
+        """The flows that run for the tenant: of the families it chose, the base flows, those
+        it turned on, and those on by default that it did not turn off."""
+        return [each.flow for each in self.tenant_flows(tenant_id) if each.enabled]
+
+    def tenant_flows(self, tenant_id: int) -> list[TenantFlow]:
+        """The flows of the families the tenant chose, in sweep order, as it has them."""
+        with self.sessions.begin() as session:
+            families = TenantRepository(session).families(tenant_id)
+            configs = dict(FlowConfigRepository(session).for_tenant(tenant_id))
+        return [
+            TenantFlow(
+                flow,
+                configs.get(flow.name),
+                is_enabled(flow, configs.get(flow.name), families=families),
+            )
+            for flow in self.flows
+            if family_of(flow) in families
+        ]
+
+    def families(self) -> list[str]:
+        """The flow families of the bridge, by name."""
+        return sorted({family_of(flow) for flow in self.flows})
 
     def consent_scopes(self, tenant_id: int) -> tuple[str, ...]:
         """The Fortnox scopes to ask the tenant's company for: those of the flows it runs and
@@ -97,11 +139,11 @@ class FlowConfigService:
 
     def page(
         self, tenant_id: int, *, limit: int, cursor: str | None
-    ) -> tuple[list[tuple[type[Flow], FlowConfig | None]], str | None]:
-        """One page of the flows in sweep order, each with the tenant's configuration."""
-        chosen, after = in_memory(self.flows, lambda f: f.name, limit=limit, cursor=cursor)
-        configs = self.configs(tenant_id)
-        return [(flow, configs.get(flow.name)) for flow in chosen], after
+    ) -> tuple[list[TenantFlow], str | None]:
+        """One page of the flows of the tenant's families in sweep order, as it has them."""
+        return in_memory(
+            self.tenant_flows(tenant_id), lambda f: f.flow.name, limit=limit, cursor=cursor
+        )
 
     def change(
         self,
@@ -111,7 +153,7 @@ class FlowConfigService:
         enabled: bool | None,
         settings: dict[str, Any] | None,
         replace: bool = False,
-    ) -> tuple[type[Flow], FlowConfig]:
+    ) -> TenantFlow:
         """Turn the flow on or off and change its settings (see :func:`save_flow_config`)."""
         flow = self.flow(name)
         with self.sessions.begin() as session:
@@ -122,9 +164,11 @@ class FlowConfigService:
                 enabled=enabled,
                 settings=settings,
                 now=self.clock.now(),
+                flows=self.flows,
                 replace=replace,
             )
-        return flow, saved
+            families = TenantRepository(session).families(tenant_id)
+        return TenantFlow(flow, saved, is_enabled(flow, saved, families=families))
 
     # Mappings.
 

@@ -105,7 +105,7 @@ class Services:
         self.conflicts = ConflictService(self.sessions, self.clock, hooks, self.flows)
         self.runs = RunService(self.sessions)
         self.status = StatusService(self.sessions)
-        self.tenants = TenantService(self.sessions, self.clock)
+        self.tenants = TenantService(self.sessions, self.clock, self.flow_config.families())
         self.events = EventFeed(self.sessions, self.clock, hooks)
         self.operations = OperationService(self.sessions, self.entities)
         self.records = RecordReader(self.sessions)

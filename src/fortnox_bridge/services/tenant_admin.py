@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
-from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled, validate_settings
+from fortnox_bridge.engine.sync.context import (
+    enabled_flows,
+    is_enabled,
+    refuse_switch,
+    validate_settings,
+)
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
+from fortnox_bridge.services.tenants import checked_families
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
@@ -42,6 +48,7 @@ class TenantRow:
     digest: str
     problem_mail: str
     notify_emails: list[str]
+    families: list[str]
     enabled_flows: list[str]
     open_problems: int
 
@@ -56,6 +63,8 @@ class TenantSetup:
     interval: int | None = None
     digest: str | None = None
     problem_mail: str | None = None
+    #: The flow families the tenant uses, all of them (replaces).
+    families: Sequence[str] | None = None
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -128,7 +137,12 @@ class TenantAdmin:
     def _save(self, session: Session, tenant: Tenant, setup: TenantSetup) -> None:
         """Check every flow change first, then write the tenant's fields and the flows."""
         configs = FlowConfigRepository(session)
-        planned = self._planned(configs.for_tenant(tenant.id), setup)
+        families = list(tenant.families)
+        if setup.families is not None:
+            known = sorted({family_of(flow) for flow in self.flows})
+            families = checked_families(known, setup.families)
+        planned = self._planned(configs.for_tenant(tenant.id), setup, families)
+        tenant.families = families
         if setup.emails is not None:
             tenant.notify_emails = list(setup.emails)
         tenant.conflict_policy = setup.policy or tenant.conflict_policy
@@ -144,9 +158,12 @@ class TenantAdmin:
                 now=self.clock.now(),
             )
 
-    def _planned(self, current: dict[str, FlowConfig], setup: TenantSetup) -> list[_FlowChange]:
-        """The flows to write, each checked by its settings model; flows turned on or off keep
-        their stored settings unless ``setup`` changes them."""
+    def _planned(
+        self, current: dict[str, FlowConfig], setup: TenantSetup, families: list[str]
+    ) -> list[_FlowChange]:
+        """The flows to write, each checked by its settings model and the switches by the
+        tenant's ``families`` and the flows it will run (see ``refuse_switch``); flows turned on
+        or off keep their stored settings unless ``setup`` changes them."""
         switches = dict.fromkeys(setup.enable, True)
         switches.update(dict.fromkeys(setup.disable, False))
         planned: list[_FlowChange] = []
@@ -165,15 +182,36 @@ class TenantAdmin:
                 raise InvalidInput(
                     str(exc), code="invalid_settings", field=("settings", name)
                 ) from None
-            default = is_enabled(flow, row)
+            default = row.enabled if row is not None else flow.default_enabled
             saved = checked.model_dump(mode="json") if changes else stored
             planned.append(_FlowChange(name, switches.get(name, default), saved))
+        self._check_switches(current, switches, families)
         return planned
+
+    def _check_switches(
+        self, current: dict[str, FlowConfig], switches: dict[str, bool], families: list[str]
+    ) -> None:
+        """:class:`Conflict` for a switch the tenant's families or flows (as they will be)
+        do not allow."""
+        after = {
+            flow.name: switches.get(
+                flow.name, is_enabled(flow, current.get(flow.name), families=families)
+            )
+            for flow in self.flows
+        }
+        running = {name for name, on in after.items() if on}
+        for name, enabled in switches.items():
+            refused = refuse_switch(
+                self.by_name[name], enabled, families=families, running=running - {name}
+            )
+            if refused is not None:
+                raise Conflict(refused.message, code=refused.code)
 
     def _row(self, session: Session, tenant: Tenant) -> TenantRow:
         connection = ConnectionRepository(session).for_tenant(tenant.id)
         configs = FlowConfigRepository(session).for_tenant(tenant.id)
-        enabled = [flow.name for flow in enabled_flows(self.flows, configs)]
+        families = list(tenant.families)
+        enabled = [flow.name for flow in enabled_flows(self.flows, configs, families=families)]
         return TenantRow(
             id=tenant.id,
             name=tenant.name,
@@ -183,6 +221,7 @@ class TenantAdmin:
             digest=tenant.digest,
             problem_mail=tenant.problem_mail,
             notify_emails=list(tenant.notify_emails),
+            families=families,
             enabled_flows=enabled,
             open_problems=len(ProblemRepository(session).open(tenant.id)),
         )

@@ -4,7 +4,7 @@ revoked). A new key is handed out once; lists show its prefix, never the key or 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.services.connection import NOT_CONNECTED
-from fortnox_bridge.services.errors import Conflict, NotFound
+from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.services.paging import MAX_ID, keyset
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import ApiKey, Tenant
@@ -40,6 +40,8 @@ class TenantChanges:
     digest: str | None = None
     #: ``digest`` or ``remind`` (see ``engine/outbox/notify.py``).
     problem_mail: str | None = None
+    #: The flow families the tenant uses (all of them: replaces).
+    families: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,13 @@ class IssuedKey:
 class TenantService:
     """Manages the bridge's tenants and their API keys."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, families: Sequence[str]
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        #: The bridge's flow families, the ones a tenant may choose.
+        self.families = list(families)
 
     def get(self, tenant_id: int) -> Tenant:
         """The tenant ``tenant_id``; :class:`NotFound` when there is none."""
@@ -79,20 +85,28 @@ class TenantService:
             tenants = TenantRepository(session)
             _name_free(tenants, name, None)
             tenant = tenants.create(name, now=self.clock.now())
-            _apply(tenant, changes)
+            _apply(tenant, self._checked(changes))
             session.flush()
             return _view(session, tenant)
 
     def change(self, tenant_id: int, changes: TenantChanges) -> TenantView:
-        """Change a tenant's name, conflict policy, sweep interval, recipients, digest or
-        problem e-mails."""
+        """Change a tenant's name, conflict policy, sweep interval, recipients, digest,
+        problem e-mails or flow families."""
+        checked = self._checked(changes)
         with self.sessions.begin() as session:
             tenant = _tenant(session, tenant_id)
             if changes.name is not None:
                 _name_free(TenantRepository(session), changes.name, tenant.id)
-            _apply(tenant, changes)
+            _apply(tenant, checked)
             session.flush()
             return _view(session, tenant)
+
+    def _checked(self, changes: TenantChanges) -> TenantChanges:
+        """``changes`` with the families in the bridge's order; :class:`InvalidInput` for an
+        unknown family or none."""
+        if changes.families is None:
+            return changes
+        return replace(changes, families=checked_families(self.families, changes.families))
 
     def set_fortnox_tenant_id(self, tenant_id: int, fortnox_tenant_id: int) -> None:
         """Note the Fortnox company (TenantId) the tenant is connected to."""
@@ -154,6 +168,24 @@ class TenantService:
             return row
 
 
+def checked_families(known: Sequence[str], chosen: Sequence[str]) -> list[str]:
+    """The ``chosen`` families in the order of ``known``; :class:`InvalidInput` when one is no
+    family of the bridge or none is chosen."""
+    unknown = [family for family in chosen if family not in known]
+    if unknown:
+        raise InvalidInput(
+            f"no flow family {unknown[0]!r}; the families are: {', '.join(known)}",
+            code="unknown_family",
+            field=("body", "families"),
+            value=list(chosen),
+        )
+    if not chosen:
+        raise InvalidInput(
+            "choose at least one flow family", code="no_family", field=("body", "families")
+        )
+    return [family for family in known if family in chosen]
+
+
 def _tenant(session: Session, tenant_id: int) -> Tenant:
     tenant = TenantRepository(session).get(tenant_id) if 0 < tenant_id <= MAX_ID else None
     if tenant is None:
@@ -186,3 +218,5 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
             setattr(tenant, field, value)
     if changes.recipients is not None:
         tenant.notify_emails = [str(address) for address in changes.recipients]
+    if changes.families is not None:
+        tenant.families = list(changes.families)

@@ -13,16 +13,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.store.models import AdminKey, ApiKey, Tenant
+from fortnox_bridge.store.models.tenants import DEFAULT_FAMILIES
 
 API_KEY_PREFIX = "fbk_"
 ADMIN_KEY_PREFIX = "fba_"
 API_KEY_SCOPES = ("read", "read_write")
 #: ``last_used_at`` is written when it is older than this.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+_FAMILIES = select(Tenant.families).where(Tenant.id == bindparam("tenant_id"))
 #: How many characters of a key are kept in the clear (its prefix plus 8).
 SHOWN_CHARACTERS = 12
 
@@ -60,6 +62,12 @@ class TenantRepository:
     def get(self, tenant_id: int) -> Tenant | None:
         """The tenant with ``tenant_id``."""
         return self.session.get(Tenant, tenant_id)
+
+    def families(self, tenant_id: int) -> list[str]:
+        """The flow families the tenant uses (a cheap read; a tenant that is gone: the
+        default ones)."""
+        found = self.session.execute(_FAMILIES, {"tenant_id": tenant_id}).scalar()
+        return list(found) if found is not None else list(DEFAULT_FAMILIES)
 
     def all(self) -> list[Tenant]:
         """Every tenant, by id."""

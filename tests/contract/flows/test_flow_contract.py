@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
-from fortnox_bridge.engine.flow.base import Flow
+from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
 from fortnox_bridge.engine.sync.deriving import DerivedFlow
@@ -23,6 +23,7 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
+from integration.families import use_family
 
 from .conftest import SCOPES, URL, Host
 from .kits import KITS
@@ -97,6 +98,7 @@ class Harness:
         self.sessions, self.clock, self.tenant = sessions, clock, tenant
         self.fortnox, self.host = fortnox, host
         with sessions.begin() as session:
+            use_family(session, tenant, family_of(flow))
             for each in self.kit.flows:
                 FlowConfigRepository(session).put(
                     tenant, each.name, enabled=True, settings={}, now=clock.now()

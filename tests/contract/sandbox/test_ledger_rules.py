@@ -4,6 +4,7 @@ accounts that vouchers use."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ async def test_numbering_is_per_series_and_financial_year(client: httpx.AsyncCli
         assert created.headers["Location"] == "vouchers"
         body = created.json()["Voucher"]
         numbers.append((body["VoucherSeries"], body["VoucherNumber"], body["Year"]))
-    assert numbers == [("A", 1, 2), ("A", 2, 2), ("D", 1, 2), ("A", 1, 1)]
+    # last year's books hold the demo company's vouchers A 1 and A 2 already
+    assert numbers == [("A", 1, 2), ("A", 2, 2), ("D", 1, 2), ("A", 3, 1)]
     since = await client.get("/3/vouchers", params={"fromdate": "2026-02-11"})
     assert [(v["VoucherSeries"], v["VoucherNumber"]) for v in since.json()["Vouchers"]] == [
         ("A", 2),
@@ -76,9 +78,13 @@ async def test_numbering_is_per_series_and_financial_year(client: httpx.AsyncCli
     sublist = await client.get("/3/vouchers/sublist/A")
     assert [v["VoucherNumber"] for v in sublist.json()["Vouchers"]] == [1, 2]
     old = await client.get("/3/vouchers/sublist/A", params={"financialyear": 1})
-    assert [v["TransactionDate"] for v in old.json()["Vouchers"]] == ["2025-11-30"]
+    assert [v["TransactionDate"] for v in old.json()["Vouchers"]] == [
+        "2025-10-03",
+        "2025-10-17",
+        "2025-11-30",
+    ]
     series = await client.get("/3/voucherseries/A", params={"financialyear": 1})
-    assert series.json()["VoucherSeries"]["NextVoucherNumber"] == 2
+    assert series.json()["VoucherSeries"]["NextVoucherNumber"] == 4
     missing = await client.get("/3/vouchers/A/3")
     assert missing.status_code == 404
     assert missing.json()["ErrorInformation"]["Code"] == 2990121
@@ -187,3 +193,19 @@ async def test_vouchers_and_their_numbers_survive_a_restart(
         assert kept.json()["Voucher"]["VoucherRows"][0]["Account"] == 1930
         following = await api.post("/3/vouchers", json=voucher())
         assert following.json()["Voucher"]["VoucherNumber"] == 2
+
+
+async def test_the_demo_company_has_last_years_vouchers_with_project_rows(
+    client: httpx.AsyncClient,
+) -> None:
+    listed = await client.get("/3/vouchers", params={"financialyear": 1})
+    found = [(v["VoucherSeries"], v["VoucherNumber"]) for v in listed.json()["Vouchers"]]
+    assert found == [("A", 1), ("A", 2), ("B", 1), ("D", 1), ("D", 2)]
+    supplier = (await client.get("/3/vouchers/D/1", params={"financialyear": 1})).json()
+    rows = supplier["Voucher"]["VoucherRows"]
+    assert sum(Decimal(str(r["Debit"])) for r in rows) == sum(
+        Decimal(str(r["Credit"])) for r in rows
+    )
+    assert [(r["Account"], r.get("Project")) for r in rows if r.get("Project")] == [(4010, "1")]
+    this_year = await client.get("/3/vouchers")
+    assert this_year.json()["MetaInformation"]["@TotalResources"] == 0

@@ -26,9 +26,10 @@ Changes = list[tuple[int, str, str]]
 
 @pytest.fixture
 def tenant_id(sessions: sessionmaker[Session], clock: ManualClock) -> int:
-    """A tenant with three absence types and a project."""
+    """A tenant of every family with three absence types and a project."""
     with sessions.begin() as session:
         tenant = TenantRepository(session).create("Mappings AB", now=clock.now())
+        tenant.families = ["hr", "payroll", "projects"]
         mirror = MirrorRepository(session)
         for code, name in (("sick", "Sick leave"), ("gym", "Gym hour"), ("course", "Course day")):
             mirror.upsert(

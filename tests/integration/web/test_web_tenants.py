@@ -20,6 +20,7 @@ from fortnox_bridge.sandbox.auth import KNOWN_SCOPES
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.models import Tenant
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
@@ -408,8 +409,14 @@ def test_the_consent_link_asks_only_for_the_scopes_of_the_flows_the_tenant_runs(
     first = asked_scopes()
     assert {"salary", "companyinformation"} <= first
     assert not {"supplier", "supplierinvoice"} & first
-    with sessions.begin() as session:
+    with sessions.begin() as session:  # a flow of a family the tenant does not use: no scope
         FlowConfigRepository(session).put(
             tenant_id, "projects.supplier_invoice.push", enabled=True, settings={}, now=clock.now()
         )
-    assert asked_scopes() - first == {"supplier", "supplierinvoice"}
+    assert asked_scopes() == first
+    with sessions.begin() as session:  # the family chosen: its base flows' and that flow's
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        tenant.families = ["hr", "payroll", "projects"]
+    added = {"project", "customer", "costcenter", "supplier", "supplierinvoice"}
+    assert asked_scopes() - first == added - first

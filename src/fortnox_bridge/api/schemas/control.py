@@ -250,7 +250,11 @@ class FlowOut(BaseModel):
     """A flow and its configuration for the tenant."""
 
     name: str
-    family: str
+    family: str = Field(description="The flow family (hr, payroll, projects).")
+    base: bool = Field(
+        description="A base flow of its family: on whenever the tenant uses the family, and "
+        "cannot be turned off."
+    )
     entity: str
     direction: Literal["push", "pull"]
     description: str

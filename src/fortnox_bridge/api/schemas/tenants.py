@@ -26,6 +26,10 @@ class TenantOut(BaseModel):
         description="How failures are e-mailed: digest (new ones once, then the digest) or "
         "remind (after every run, each failure of the run while it stands)."
     )
+    families: list[str] = Field(
+        description="The flow families the tenant uses (hr, payroll, projects): only their "
+        "flows run, and a consent link asks only for their scopes."
+    )
     connection: str = Field(description="The connection's state (not_connected if none).")
     created_at: datetime
 
@@ -41,6 +45,11 @@ class TenantSettings(BaseModel):
     recipients: list[EmailStr] | None = None
     digest: Digest | None = None
     problem_mail: ProblemMail | None = None
+    families: list[str] | None = Field(
+        default=None,
+        description="The flow families the tenant uses, all of them (replaces): the base "
+        "flows of a family run as soon as it is chosen; flows of the others stop.",
+    )
 
 
 class TenantCreate(TenantSettings):

@@ -21,6 +21,7 @@ from rich.table import Table
 from fortnox_bridge.cli.errors import EXIT_ITEMS_FAILED, EXIT_OK
 from fortnox_bridge.cli.work.demo_data import (
     DEMO_ABSENCE_TYPES,
+    DEMO_CONSTRUCTION,
     DEMO_PROJECTS,
     demo_absences,
     demo_employees,
@@ -118,7 +119,8 @@ class Demo:
         if setup.created:
             self.console.print(
                 f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
-                "their absences and a week of reported time."
+                "their absences, a week of reported time and three construction projects with "
+                "their orders, customers, suppliers and a supplier invoice."
             )
         if setup.lost_company is not None:
             self.console.print(
@@ -139,9 +141,12 @@ class Demo:
 
     def _data(self) -> DemoData:
         """The new demo tenant's records: employees, absence types and absences, projects and a
-        week of reported time (written as attendance transactions); and its flows: absences on,
-        with a working-time schedule for the employees the bridge creates (else Fortnox gives
-        them 0 hours)."""
+        week of reported time (written as attendance transactions), and a building contractor's
+        construction projects with their orders, customers, suppliers and a supplier invoice;
+        its families (all three) and flows: absences on, with a working-time schedule for the
+        employees the bridge creates (else Fortnox gives them 0 hours); of the projects family
+        besides its base flows, work and change orders, the supplier export and the supplier
+        invoice export."""
         records = [("employee", key, value) for key, value in demo_employees(self.employee_count)]
         records += [("absence_type", key, value) for key, value in DEMO_ABSENCE_TYPES]
         employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
@@ -153,15 +158,22 @@ class Demo:
         records += [("project", key, value) for key, value in DEMO_PROJECTS]
         time = demo_time_entries(min(5, self.employee_count))
         records += [("time_entry", key, value) for key, value in time]
-        flows = [
+        flows: list[tuple[str, bool, dict[str, Any]]] = [
             ("hr.employee.push", True, {"default_schedule": "HEL"}),
             ("hr.absence.push", True, {}),
             # Absence reaches Fortnox from the absences above, so not from reported time too.
             ("payroll.absence.push", False, {}),
             # The sandbox company has other projects: the bridge creates the demo's there first.
             ("payroll.attendance.push", True, {"missing_project": "create"}),
+            # A completed project stays open for late invoices for a month.
+            ("projects.construction_project.push", True, {"completion_delay_days": 30}),
+            ("projects.work_order.push", True, {}),
+            ("projects.change_order.push", True, {}),
+            ("projects.project_supplier.push", True, {}),
+            ("projects.supplier_invoice.push", True, {}),
         ]
-        return DemoData(records, flows)
+        records += list(DEMO_CONSTRUCTION)
+        return DemoData(records, flows, families=("hr", "payroll", "projects"))
 
     async def _cycle(
         self,

@@ -48,6 +48,7 @@ async def _list(config: Settings, console: Console) -> int:
             "digest",
             "problem mail",
             "e-mail",
+            "families",
             "flows",
             "open problems",
         ):
@@ -62,6 +63,7 @@ async def _list(config: Settings, console: Console) -> int:
                 tenant.digest,
                 tenant.problem_mail,
                 ", ".join(tenant.notify_emails),
+                ", ".join(tenant.families),
                 ", ".join(tenant.enabled_flows),
                 str(tenant.open_problems),
             )
@@ -78,11 +80,17 @@ def add(
     data_dir: Path | None,
     *,
     problem_mail: str | None = None,
+    family: list[str] | None = None,
 ) -> None:
     """``tenants add``: the first command of a new bridge, so it may create the store."""
     config, console = settings(need="new", data_dir=data_dir), Console()
     setup = TenantSetup(
-        emails=email, policy=policy, interval=interval, digest=digest, problem_mail=problem_mail
+        emails=email,
+        policy=policy,
+        interval=interval,
+        digest=digest,
+        problem_mail=problem_mail,
+        families=family or None,
     )
 
     async def work() -> int:
@@ -91,7 +99,7 @@ def add(
             _check(store, setup)
             try:
                 added = store.services.tenant_admin.add(name, setup)
-            except Conflict as exc:
+            except (Conflict, InvalidInput) as exc:
                 refuse(console, exc.detail)
                 return EXIT_FATAL
         console.print("Saved.")
@@ -114,6 +122,7 @@ def change(
     data_dir: Path | None,
     *,
     problem_mail: str | None = None,
+    family: list[str] | None = None,
 ) -> None:
     """``tenants set``: only the store is needed. Everything is checked before anything is
     saved: a refused part leaves the tenant as it was."""
@@ -128,6 +137,7 @@ def change(
                 interval=interval,
                 digest=digest,
                 problem_mail=problem_mail,
+                families=family or None,
                 enable=enable or [],
                 disable=disable or [],
             )
@@ -135,7 +145,7 @@ def change(
             setup = replace(setup, settings=_assignments(store, setting or []))
             try:
                 store.services.tenant_admin.change(tenant_id, setup)
-            except InvalidInput as exc:
+            except (Conflict, InvalidInput) as exc:
                 refuse(console, exc.detail)
                 return EXIT_FATAL
         console.print("Saved.")

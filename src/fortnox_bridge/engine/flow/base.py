@@ -132,6 +132,12 @@ class Flow:
     order: ClassVar[int] = 100
     #: Whether the flow runs for a tenant that has not configured it.
     default_enabled: ClassVar[bool] = True
+    #: A base flow of its family: it runs for every tenant that chose the family and cannot be
+    #: turned off (see ``engine/sync/context.py`` ``is_enabled``).
+    base: ClassVar[bool] = False
+    #: Flows that may not run beside this one (a register is either exported or imported):
+    #: turning this flow on while one of them is on is refused.
+    excludes: ClassVar[tuple[str, ...]] = ()
     #: The API collection of the host records (``/api/v1/<collection>``), default ``<entity>s``.
     collection: ClassVar[str | None] = None
 
@@ -292,8 +298,8 @@ class Flow:
 
     @property
     def family(self) -> str:
-        """The flow family: the first part of :attr:`name`."""
-        return self.name.split(".", 1)[0]
+        """The flow family (see :func:`family_of`)."""
+        return family_of(type(self))
 
     @classmethod
     def api_collection(cls) -> str:
@@ -321,9 +327,23 @@ class Flow:
             raise FlowDefinitionError(
                 f"flow {cls.__qualname__}: name {cls.name!r} does not end with its direction"
             )
+        if family_of(cls) != cls.name.split(".", 1)[0]:
+            raise FlowDefinitionError(
+                f"flow {cls.__qualname__}: name {cls.name!r} does not start with its family "
+                f"{family_of(cls)!r} (the package it is in)"
+            )
         if cls.direction == "pull" and not cls.pull_fields:
             raise FlowDefinitionError(f"pull flow {cls.name!r} declares no pull_fields")
         cls.scopes()  # every resource it reads is one the client has
+
+
+def family_of(flow: type[Flow]) -> str:
+    """The family of a flow: the package of ``fortnox_bridge.flows`` it is declared in (a flow
+    declared elsewhere, as in a test: the first part of its name)."""
+    parts = flow.__module__.split(".")
+    if parts[:2] == ["fortnox_bridge", "flows"] and len(parts) > 3:
+        return parts[2]
+    return flow.name.split(".", 1)[0]
 
 
 def scope_of(resource: str) -> str:

@@ -42,4 +42,10 @@ def discover_flows(package: str = FLOWS_PACKAGE) -> list[type[Flow]]:
                 f"and {flow.__qualname__}"
             )
         names[flow.name] = flow
+    for flow in flows:
+        for other in flow.excludes:
+            if other not in names or flow.name not in names[other].excludes:
+                raise FlowDefinitionError(
+                    f"flow {flow.name!r} excludes {other!r}, which is no flow excluding it"
+                )
     return sorted(flows, key=lambda f: (f.order, f.name))

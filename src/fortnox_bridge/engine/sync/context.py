@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.errors import InvalidSettingsError, UnknownTenantError
-from fortnox_bridge.engine.flow.base import Flow, FlowSettings, Mappings
+from fortnox_bridge.engine.flow.base import Flow, FlowSettings, Mappings, family_of
 from fortnox_bridge.engine.sync.first_sync import Hold, load_holds
 from fortnox_bridge.engine.sync.merge import POLICIES, Policy
 from fortnox_bridge.engine.sync.planning import DateChecks
@@ -51,17 +51,68 @@ def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings
         raise InvalidSettingsError(f"settings of {flow_cls.name}: {problems}") from exc
 
 
-def is_enabled(flow_cls: type[Flow], config: FlowConfig | None = None) -> bool:
-    """Whether a flow runs for a tenant whose stored configuration of it is ``config``
-    (``None``: the tenant has not configured it, and the flow's default decides)."""
-    return config.enabled if config is not None else flow_cls.default_enabled
+def is_enabled(
+    flow_cls: type[Flow], config: FlowConfig | bool | None, *, families: Collection[str]
+) -> bool:
+    """Whether a flow runs for a tenant that chose ``families`` and whose stored configuration
+    of it is ``config`` (or only whether it is on; ``None``: the tenant has not configured it).
+
+    A flow of a family the tenant did not choose never runs; a base flow of a chosen family
+    always does; any other runs as the tenant turned it, else as its ``default_enabled`` says.
+    """
+    if family_of(flow_cls) not in families:
+        return False
+    if flow_cls.base:
+        return True
+    if config is None:
+        return flow_cls.default_enabled
+    return config if isinstance(config, bool) else config.enabled
 
 
 def enabled_flows(
-    flows: Iterable[type[Flow]], configs: Mapping[str, FlowConfig]
+    flows: Iterable[type[Flow]],
+    configs: Mapping[str, FlowConfig],
+    *,
+    families: Collection[str],
 ) -> list[type[Flow]]:
-    """The ``flows`` that run for a tenant whose configurations by flow name are ``configs``."""
-    return [flow for flow in flows if is_enabled(flow, configs.get(flow.name))]
+    """The ``flows`` that run for a tenant that chose ``families`` and whose configurations by
+    flow name are ``configs``."""
+    return [flow for flow in flows if is_enabled(flow, configs.get(flow.name), families=families)]
+
+
+@dataclass(frozen=True)
+class SwitchRefusal:
+    """Why a flow may not be turned on or off: a stable ``code`` and a sentence."""
+
+    code: str
+    message: str
+
+
+def refuse_switch(
+    flow_cls: type[Flow], enabled: bool, *, families: Collection[str], running: Collection[str]
+) -> SwitchRefusal | None:
+    """Why turning ``flow_cls`` on (``enabled``) or off may not be done for a tenant that chose
+    ``families`` and runs the flows named ``running`` (``None``: it may)."""
+    family = family_of(flow_cls)
+    if enabled and family not in families:
+        return SwitchRefusal(
+            "family_not_chosen",
+            f"{flow_cls.name} belongs to the {family} family, which the tenant does not use; "
+            f"choose the family first (its families: {', '.join(families) or 'none'})",
+        )
+    if not enabled and flow_cls.base and family in families:
+        return SwitchRefusal(
+            "base_flow",
+            f"{flow_cls.name} is a base flow of the {family} family: it runs whenever the "
+            "family is chosen and cannot be turned off",
+        )
+    clashing = [name for name in flow_cls.excludes if name in running]
+    if enabled and clashing:
+        return SwitchRefusal(
+            "flows_exclusive",
+            f"{flow_cls.name} cannot run beside {', '.join(clashing)}: turn that off first",
+        )
+    return None
 
 
 def load_context(
@@ -79,11 +130,12 @@ def load_context(
         kind: {local: (None if v.excluded else v.fortnox_value) for local, v in table.items()}
         for kind, table in mapped.items()
     }
+    families = list(tenant.families)
     for flow_cls in flow_classes:
         config = configs.get(flow_cls.name)
         settings = validate_settings(flow_cls, config.settings if config else {})
         context.flows[flow_cls.name] = flow_cls(settings, mappings)
-        if is_enabled(flow_cls, config):
+        if is_enabled(flow_cls, config, families=families):
             context.enabled.append(flow_cls.name)
     context.holds = load_holds(session, tenant_id)
     connection = ConnectionRepository(session).for_tenant(tenant_id)

@@ -1,7 +1,7 @@
 """The probe: what one cheap read tells about a tenant before a sweep.
 
 Every tenant is swept every 30 minutes and nearly every sweep finds nothing to do; the probe lets
-such a sweep end after one read transaction of three precompiled statements (see
+such a sweep end after one read transaction of four precompiled statements (see
 ``docs/benchmarks.md``: 0.45 ms CPU per tenant on SQLite), plus one per builder of the enabled
 flows (salary days): whether a record they are built from changed after the last build.
 """
@@ -23,6 +23,7 @@ from fortnox_bridge.store.built import unbuilt_exists
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+from fortnox_bridge.store.tenants import TenantRepository
 
 _CHANGED_SINCE_BUILD: dict[str, Select[tuple[bool]]] = {}
 
@@ -64,9 +65,12 @@ def read_probe(
     with sessions.begin() as session:
         found = ConnectionRepository(session).state_and_facts(tenant_id)
         configs = FlowConfigRepository(session).enabled(tenant_id)
+        families = TenantRepository(session).families(tenant_id)
         counts = MirrorRepository(session).counts(tenant_id)
         enabled = tuple(
-            flow_cls() for flow_cls in flows if configs.get(flow_cls.name, is_enabled(flow_cls))
+            flow_cls()
+            for flow_cls in flows
+            if is_enabled(flow_cls, configs.get(flow_cls.name), families=families)
         )
         builders = {f.builder.name: f.builder for f in enabled if f.builder is not None}
         unbuilt = frozenset(

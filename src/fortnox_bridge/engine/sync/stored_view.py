@@ -11,6 +11,7 @@ from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import Link, MirrorRecord
+from fortnox_bridge.store.tenants import TenantRepository
 
 
 class StoredView:
@@ -21,6 +22,7 @@ class StoredView:
         self._mirror = MirrorRepository(session)
         self._links = LinkRepository(session)
         self._configs = FlowConfigRepository(session)
+        self._tenants = TenantRepository(session)
 
     def record(self, entity: str, external_id: str) -> MirrorRecord | None:
         """One mirror record (deleted ones included) by its host id."""
@@ -45,6 +47,10 @@ class StoredView:
         )
 
     def flow_enabled(self, flow: str) -> bool:
-        """Whether the tenant has ``flow`` configured and on."""
+        """Whether the tenant has ``flow`` configured and on, and uses its family (the first
+        part of its name). For a flow of another family, known here by name only, that is off
+        by default and no base flow; the rule for any flow is ``context.is_enabled``."""
+        if flow.split(".", 1)[0] not in self._tenants.families(self.tenant_id):
+            return False
         config = self._configs.for_tenant(self.tenant_id).get(flow)
         return config is not None and config.enabled

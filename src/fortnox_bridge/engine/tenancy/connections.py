@@ -336,4 +336,5 @@ class ConnectionService:
 
 def _enabled_names(session: Session, tenant_id: int, flows: Sequence[type[Flow]]) -> set[str]:
     configs = FlowConfigRepository(session).for_tenant(tenant_id)
-    return {flow.name for flow in enabled_flows(flows, configs)}
+    families = TenantRepository(session).families(tenant_id)
+    return {flow.name for flow in enabled_flows(flows, configs, families=families)}

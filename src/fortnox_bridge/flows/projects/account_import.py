@@ -61,7 +61,8 @@ class AccountImport(Flow):
     order: ClassVar[int] = 115
     # Off until a tenant turns it on: a read costs a request every sweep, and tenants of other
     # families do not need the chart of accounts.
-    default_enabled: ClassVar[bool] = False
+    #: A base flow: runs for every tenant of the projects family.
+    base: ClassVar[bool] = True
     pull_fields: ClassVar[frozenset[str]] = frozenset(FIELDS)
     # The bridge keeps an account's first name: a rename in Fortnox is not imported.
     import_updates: ClassVar[bool] = False

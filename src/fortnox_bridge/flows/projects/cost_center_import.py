@@ -34,7 +34,8 @@ class CostCenterImport(Flow):
     order: ClassVar[int] = 110
     # Off until a tenant turns it on: a read costs a request every sweep, and tenants of other
     # families neither need cost centres nor grant the costcenter scope.
-    default_enabled: ClassVar[bool] = False
+    #: A base flow: runs for every tenant of the projects family.
+    base: ClassVar[bool] = True
     pull_fields: ClassVar[frozenset[str]] = frozenset(FIELDS)
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -58,7 +58,8 @@ class CustomerExport(Flow):
     order: ClassVar[int] = 205
     # Off until a tenant of a project application turns it on: other tenants send no such
     # customers and need not grant the customer scope.
-    default_enabled: ClassVar[bool] = False
+    #: A base flow: runs for every tenant of the projects family.
+    base: ClassVar[bool] = True
     natural_key: ClassVar[tuple[str, ...]] = ("customer_number",)
     natural_key_search: ClassVar[Mapping[str, str]] = {"customer_number": "customernumber"}
     match_existing: ClassVar[bool] = True

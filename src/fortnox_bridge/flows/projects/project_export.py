@@ -74,7 +74,8 @@ class ProjectExport(Flow):
     replan_all: ClassVar[bool] = True
     # Off until a tenant of a project application turns it on (with the cost-centre import):
     # other tenants neither send projects nor grant the project scope the pre-flight checks.
-    default_enabled: ClassVar[bool] = False
+    #: A base flow: runs for every tenant of the projects family.
+    base: ClassVar[bool] = True
     natural_key: ClassVar[tuple[str, ...]] = ("project_number",)
     match_existing: ClassVar[bool] = True
     create_only: ClassVar[frozenset[str]] = frozenset({"project_number"})

@@ -52,6 +52,8 @@ class SupplierExport(Flow):
     order: ClassVar[int] = 206
     # Off until a tenant chooses to export its suppliers (or to import them: the other flow).
     default_enabled: ClassVar[bool] = False
+    #: Suppliers are either exported to Fortnox or imported from it, never both.
+    excludes: ClassVar[tuple[str, ...]] = ("projects.project_supplier.pull",)
     natural_key: ClassVar[tuple[str, ...]] = ("supplier_number",)
     natural_key_search: ClassVar[Mapping[str, str]] = {"supplier_number": "suppliernumber"}
     match_existing: ClassVar[bool] = True

@@ -50,6 +50,8 @@ class SupplierImport(Flow):
     order: ClassVar[int] = 120
     # Off until a tenant chooses to import its suppliers (or to export them: the other flow).
     default_enabled: ClassVar[bool] = False
+    #: Suppliers are either imported from Fortnox or exported to it, never both.
+    excludes: ClassVar[tuple[str, ...]] = ("projects.project_supplier.push",)
     pull_fields: ClassVar[frozenset[str]] = frozenset(FIELDS)
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:

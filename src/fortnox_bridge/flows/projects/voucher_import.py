@@ -118,8 +118,8 @@ class VoucherImport(LedgerFlow):
     # A Fortnox document: read after the exports, so a supplier invoice the sweep booked (its
     # voucher in series D) is imported in the same sweep.
     order: ClassVar[int] = 310
-    # Off until a tenant turns it on, as every projects flow.
-    default_enabled: ClassVar[bool] = False
+    #: A base flow: runs for every tenant of the projects family.
+    base: ClassVar[bool] = True
     pull_fields: ClassVar[frozenset[str]] = frozenset(HEAD) | {"voucher_rows"}
 
     def imports(self, fortnox_id: str, fields: Mapping[str, Any]) -> bool:

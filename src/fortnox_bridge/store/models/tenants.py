@@ -16,6 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fortnox_bridge.store.models.base import Base
 
+#: The families of a tenant that chose none (every tenant before families could be chosen).
+DEFAULT_FAMILIES = ("hr", "payroll")
+DEFAULT_FAMILIES_JSON = '["hr", "payroll"]'
+
 
 class Tenant(Base):
     """A customer company of the host application, with its own Fortnox connection."""
@@ -35,6 +39,11 @@ class Tenant(Base):
     #: e-mail per run listing every failure of the run, for as long as it stands).
     problem_mail: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
     notify_emails: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    #: The flow families the tenant uses (``hr``, ``payroll``, ``projects``): flows of other
+    #: families never run for it. A new tenant uses the hr and payroll families.
+    families: Mapped[list[Any]] = mapped_column(
+        default=lambda: list(DEFAULT_FAMILIES), server_default=DEFAULT_FAMILIES_JSON
+    )
     #: The last event sequence number handed out for this tenant (see :class:`Event`).
     event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

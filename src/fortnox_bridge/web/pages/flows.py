@@ -10,14 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.sync.context import is_enabled
-from fortnox_bridge.services.errors import NotFound
+from fortnox_bridge.engine.flow.base import Flow, family_of
+from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
+from fortnox_bridge.web.pages.families import family_title
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 
@@ -98,20 +98,24 @@ def _flows_view(
     tenant_id: int,
     posted: tuple[str, dict[str, Any], bool, dict[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    configs = context.services.flow_config.configs(tenant_id)
-    rows = []
-    for flow in context.flows:
-        config = configs.get(flow.name)
-        enabled = is_enabled(flow, config)
+    """The flows of the tenant's families, grouped by family (in sweep order within each)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for each in context.services.flow_config.tenant_flows(tenant_id):
+        flow, config, enabled = each.flow, each.config, each.enabled
         values: Mapping[str, Any] = config.settings if config else {}
         errors: dict[str, str] = {}
         if posted is not None and posted[0] == flow.name:
             _, values, enabled, errors = posted
         doc = (flow.__doc__ or "").strip().split("\n\n", 1)[0].replace("\n", " ")
-        rows.append(
+        family = family_of(flow)
+        group = groups.setdefault(
+            family, {"family": family, "title": family_title(request, family), "flows": []}
+        )
+        group["flows"].append(
             {
                 "name": flow.name,
-                "family": flow.name.split(".", 1)[0],
+                "family": family,
+                "base": flow.base,
                 "direction": flow.direction,
                 "description": doc,
                 "enabled": enabled,
@@ -119,12 +123,37 @@ def _flows_view(
                 "errors": errors,
             }
         )
-    return rows
+    return list(groups.values())
+
+
+def _refused(request: Request, flow_name: str, refusal: Conflict) -> str:
+    """Why the switch was refused, in the request's language."""
+    flow = web_context(request).services.flow_config.flow(flow_name)
+    if refusal.code == "base_flow":
+        return gettext(
+            request,
+            "%(flow)s is a base flow of the %(family)s family: it is always on.",
+            flow=flow_name,
+            family=family_title(request, family_of(flow)),
+        )
+    if refusal.code == "flows_exclusive":
+        return gettext(
+            request,
+            "%(flow)s cannot run beside %(other)s: turn that one off first.",
+            flow=flow_name,
+            other=", ".join(flow.excludes),
+        )
+    return gettext(
+        request,
+        "%(flow)s belongs to the %(family)s family, which this tenant does not use.",
+        flow=flow_name,
+        family=family_title(request, family_of(flow)),
+    )
 
 
 @router.get("/tenants/{tenant_id}/flows", response_class=HTMLResponse)
 def flows(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Every flow of the tenant: on or off, and its settings."""
+    """Every flow of the tenant's families: on or off (base flows always on), its settings."""
     context = web_context(request)
     tenant = tenant_of(request, tenant_id)
     return tenant_page(
@@ -133,7 +162,7 @@ def flows(request: Request, tenant_id: TenantId, user: User) -> Response:
         user=user,
         tenant=tenant,
         tab="flows",
-        flows=_flows_view(request, context, tenant_id),
+        families=_flows_view(request, context, tenant_id),
     )
 
 
@@ -156,6 +185,11 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
     except NotFound:
         flash(request, gettext(request, "There is no flow %(name)s.", name=flow_name), "error")
         return RedirectResponse(f"{root(request)}/tenants/{tenant_id}/flows", status_code=303)
+    except Conflict as exc:  # nothing saved
+        flash(request, _refused(request, flow_name, exc), "error")
+        return RedirectResponse(
+            f"{root(request)}/tenants/{tenant_id}/flows#flow-{flow_name}", status_code=303
+        )
     except ValidationError as exc:  # the transaction was rolled back: nothing saved
         errors = {PREFIX + key: value for key, value in field_errors(exc).items()}
         posted = (flow_name, settings, enabled, errors)
@@ -166,7 +200,7 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
             tenant=tenant_of(request, tenant_id),
             tab="flows",
             status_code=400,
-            flows=_flows_view(request, context, tenant_id, posted),
+            families=_flows_view(request, context, tenant_id, posted),
         )
     flash(request, gettext(request, "Saved the settings of %(flow)s.", flow=flow_name))
     return RedirectResponse(

@@ -33,6 +33,7 @@ from fortnox_bridge.web.pages._ops import (
     tenant_of,
     tenant_page,
 )
+from fortnox_bridge.web.pages.families import family_choices
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 from fortnox_bridge.web.views import KeyForm, delivery_view, key_view, webhook_view
@@ -117,6 +118,7 @@ def _page(
         keys=keys,
         webhooks=hooks,
         event_types=EVENT_TYPES,
+        families=family_choices(request, tenant),
         errors=values.pop("errors", {}),
         can_sign=web.hooks.cipher is not None,
         **values,
