@@ -19,6 +19,7 @@ from typing import Any
 from fortnox_bridge.engine.flow.ledger import LedgerFlow
 from fortnox_bridge.engine.sync.ledger_store import LedgerStore
 from fortnox_bridge.engine.sync.scope import RunScope
+from fortnox_bridge.fortnox.errors import NotFoundError
 from fortnox_bridge.store.documents import DocumentInfo
 
 #: The media type of a file Fortnox sends as bytes without saying (named ``*.pdf``).
@@ -71,7 +72,10 @@ class DocumentFetcher:
         if not found or not found[0].file_id:
             return  # no file yet: looked for again at the record's next re-check
         connection = found[0]
-        archived = await self.client.archive.file(str(connection.file_id))
+        try:
+            archived = await self.client.archive.file(str(connection.file_id))
+        except NotFoundError:
+            return  # connected but gone from the archive: looked for again at the re-check
         name = str(connection.name or connection.file_id)
         kind = archived.content_type or OCTETS
         if kind == OCTETS and name.lower().endswith(".pdf"):
