@@ -58,7 +58,9 @@ async def file_requests(control: SandboxControl, company: int) -> list[str]:
     return [e["path"] for e in log if str(e["path"]).startswith(FILE_PATHS)]
 
 
-def host_api(bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, data: Path) -> Any:
+def host_api(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, data: Path
+) -> Any:
     with sessions.begin() as session:
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)

@@ -39,8 +39,10 @@ def document_routes(router: APIRouter, entity: HostEntity) -> None:
             tags=[entity.collection],
             summary=f"The {kind} of one {entity.label}, as Fortnox keeps it (its bytes)",
             responses={
-                200: {"content": {"application/pdf": {}, "application/octet-stream": {}},
-                      "description": f"The {kind}'s bytes, with their media type"},
+                200: {
+                    "content": {"application/pdf": {}, "application/octet-stream": {}},
+                    "description": f"The {kind}'s bytes, with their media type",
+                },
                 401: {"model": Problem},
                 404: {"model": Problem, "description": f"No such record, or it has no {kind}"},
             },  # fmt: skip

@@ -28,7 +28,9 @@ class DocumentReader:
     def __init__(self, sessions: sessionmaker[Session], files: DocumentFiles) -> None:
         self.sessions, self.files = sessions, files
 
-    def get(self, tenant_id: int, entity: HostEntity, external_id: str, kind: str) -> StoredDocument:
+    def get(
+        self, tenant_id: int, entity: HostEntity, external_id: str, kind: str
+    ) -> StoredDocument:
         """The record's document of ``kind``; 404 when the record or the document is missing."""
         with self.sessions.begin() as session:
             record = MirrorRepository(session).get(tenant_id, entity.entity, external_id)
