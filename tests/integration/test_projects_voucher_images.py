@@ -101,7 +101,8 @@ async def test_a_supplier_invoice_voucher_brings_its_image_once(
     assert "image" not in vouchers[manual]
     with sessions.begin() as session:
         document = DocumentRepository(session).get(connected.tenant, "voucher", booked, "image")
-        assert document is not None and document.size == len(PDF)
+        assert document is not None
+        assert (document.size, document.content_type) == (len(PDF), "application/pdf")
     # both vouchers re-checked (recheck_per_sweep=2): nothing more asked about the image
     again = await sweep(connected, clock)
     assert (again.unchanged, again.requests) == (2, 5)

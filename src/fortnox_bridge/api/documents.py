@@ -45,7 +45,7 @@ def document_routes(router: APIRouter, entity: HostEntity) -> None:
                 },
                 401: {"model": Problem},
                 404: {"model": Problem, "description": f"No such record, or it has no {kind}"},
-            },  # fmt: skip
+            },
             response_class=Response,
         )
 

@@ -23,6 +23,7 @@ from fortnox_bridge.services.access import ApiAccess
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
 from fortnox_bridge.services.demo import DemoSeeder
+from fortnox_bridge.services.documents import DocumentReader
 from fortnox_bridge.services.events import EventFeed
 from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
@@ -37,7 +38,6 @@ from fortnox_bridge.services.paxml import PaxmlService
 from fortnox_bridge.services.payroll_codes import PayrollCodes
 from fortnox_bridge.services.problems import ProblemService
 from fortnox_bridge.services.record_reads import RecordReader
-from fortnox_bridge.services.documents import DocumentReader
 from fortnox_bridge.services.record_writes import RecordWrites
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService

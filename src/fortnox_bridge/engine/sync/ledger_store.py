@@ -23,7 +23,6 @@ from fortnox_bridge.store.documents import DocumentInfo, DocumentRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 
-
 #: The kind of document a ledger record's image is (``documents.kind``).
 IMAGE = "image"
 
