@@ -25,6 +25,8 @@ from fortnox_bridge.store.documents import DocumentInfo
 #: The media type of a file Fortnox sends as bytes without saying (named ``*.pdf``).
 PDF = "application/pdf"
 OCTETS = "application/octet-stream"
+#: The longest file name kept (the ``documents`` table's column).
+NAME_MAX = 200
 
 
 @dataclass
@@ -41,8 +43,6 @@ class DocumentFetcher:
     def __init__(self, scope: RunScope, flow: LedgerFlow, client: Any, store: LedgerStore):
         self.scope, self.flow, self.client, self.store = scope, flow, client, store
         self.waiting: list[Wanted] = []
-        #: What this sweep asked Fortnox: ``(looked for, fetched)``.
-        self.looked, self.fetched = 0, 0
 
     @property
     def active(self) -> bool:
@@ -63,7 +63,6 @@ class DocumentFetcher:
                 await self._fetch_one(wanted)
 
     async def _fetch_one(self, wanted: Wanted) -> None:
-        self.looked += 1
         page = await self.client.supplier_invoice_file_connections.list_page(
             search={"supplierinvoicenumber": wanted.source}
         )
@@ -83,8 +82,8 @@ class DocumentFetcher:
         assert self.scope.documents is not None  # checked by ``active``
         sha256 = self.scope.documents.put(archived.content)
         info = DocumentInfo(
-            name=name, content_type=kind, size=len(archived.content), sha256=sha256,
-            fortnox_file_id=str(connection.file_id), fetched_at=self.scope.clock.now(),
+            name=name[:NAME_MAX], content_type=kind[:100], size=len(archived.content),
+            sha256=sha256, fortnox_file_id=str(connection.file_id),
+            fetched_at=self.scope.clock.now(),
         )  # fmt: skip
-        self.fetched += 1
         self.store.image(wanted.external_id, info)
