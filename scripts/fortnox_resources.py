@@ -45,6 +45,8 @@ RESOURCES = (
     ResourceSpec("invoice_payment", "invoice_payments", "payment", "/3/invoicepayments", "Number", "Payments of customer invoices; a full payment sets the invoice's FinalPayDate."),
     ResourceSpec("supplier_invoice_payment", "supplier_invoice_payments", "payment", "/3/supplierinvoicepayments", "Number", "Payments of supplier invoices; a full payment sets the invoice's FinalPayDate."),
     ResourceSpec("inbox", "inbox", "inbox", "/3/inbox", "Id", "The inbox: folders and the files uploaded to them (multipart)."),
+    ResourceSpec("archive", "archive", "archive", "/3/archive", "id", "The archive: a file's bytes by its id, and multipart upload (the inbox's files are in it)."),
+    ResourceSpec("supplier_invoice_file_connection", "supplier_invoice_file_connections", "connectfile", "/3/supplierinvoicefileconnections", "FileId", "Files of the archive connected to supplier invoices (the scanned invoice)."),
     ResourceSpec("terms_of_payment", "terms_of_payments", "settings", "/3/termsofpayments", "Code", "Terms of payment."),
     ResourceSpec("unit", "units", "settings", "/3/units", "Code", "Units."),
     ResourceSpec("account", "accounts", "bookkeeping", "/3/accounts", "Number", "Accounts of the chart; each financial year has its own (``financialyear``)."),

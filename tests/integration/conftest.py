@@ -11,6 +11,7 @@ from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as email_policy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
+from fortnox_bridge.store.documents import LocalDocumentFiles
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -212,8 +214,10 @@ async def bridge(
     faulty_transport: SandboxTransport,
     sleep: ManualClock,
     smtp: tuple[Inbox, int],
+    tmp_path: Path,
 ) -> Bridge:
-    """Store, vault, connections, clients, notifier and service for :func:`tenant`."""
+    """Store, vault, connections, clients, notifier and service for :func:`tenant`; documents
+    fetched from Fortnox are kept under ``tmp_path`` (the data directory of ``Settings``)."""
     inbox, port = smtp
     with sessions.begin() as session:
         found = TenantRepository(session).get(tenant)
@@ -245,6 +249,7 @@ async def bridge(
         notifier=notifier,
         flows=flows,
         sleep=sleep.sleep,
+        documents=LocalDocumentFiles.in_data_dir(tmp_path),
     )
     issued = await control.issue_tokens(company, ENGINE_SCOPES)
     return Bridge(service, connections, notifier, inbox, company, tenant, issued)

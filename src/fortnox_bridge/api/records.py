@@ -30,6 +30,7 @@ from pydantic import (
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
 from fortnox_bridge.api.deps import services_of
+from fortnox_bridge.api.documents import document_routes, refused_writes
 from fortnox_bridge.api.errors import RecordRejected
 from fortnox_bridge.api.idempotency import Idempotency, IdempotencyDep
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit
@@ -85,7 +86,6 @@ def record_router(entities: Sequence[HostEntity], flows: Sequence[type[Flow]]) -
 
 def _entity_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) -> None:
     collection, label = entity.collection, entity.label
-    path = f"/{collection}/{{external_id}}"
     tags: list[str | Enum] = [collection]
     router.add_api_route(
         f"/{collection}",
@@ -96,6 +96,26 @@ def _entity_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) 
         summary=f"List {collection}, oldest change first",
         responses={401: {"model": Problem}},
     )
+    router.add_api_route(
+        f"/{collection}/{{external_id}}",
+        _get(entity),
+        methods=["GET"],
+        response_model=RecordOut,
+        tags=tags,
+        summary=f"One {label} as the bridge holds it",
+        responses={401: {"model": Problem}, 404: {"model": Problem}},
+    )
+    document_routes(router, entity)
+    if entity.fortnox_owned:
+        refused_writes(router, entity)
+    else:
+        _write_routes(router, entity, writer)
+
+
+def _write_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) -> None:
+    collection, label = entity.collection, entity.label
+    path = f"/{collection}/{{external_id}}"
+    tags: list[str | Enum] = [collection]
     router.add_api_route(
         f"/{collection}:batch",
         batch_route(entity, writer),
@@ -122,15 +142,6 @@ def _entity_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) 
         tags=tags,
         summary=f"Change some fields of one {label} (JSON merge patch)",
         responses=_WRITE_ERRORS,
-    )
-    router.add_api_route(
-        path,
-        _get(entity),
-        methods=["GET"],
-        response_model=RecordOut,
-        tags=tags,
-        summary=f"One {label} as the bridge holds it",
-        responses={401: {"model": Problem}, 404: {"model": Problem}},
     )
     router.add_api_route(
         path,

@@ -50,6 +50,7 @@ from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.services.root import Services, build_services
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.db import migrate, open_engine, session_factory
+from fortnox_bridge.store.documents import LocalDocumentFiles
 from fortnox_bridge.store.tenants import TenantRepository
 
 log = logging.getLogger(__name__)
@@ -341,6 +342,7 @@ def _assemble(
         notifier=notifier,
         flows=flows,
         observer=metrics,
+        documents=LocalDocumentFiles.in_data_dir(settings.data_dir),
     )
     return Stack(
         settings,

@@ -23,6 +23,7 @@ from fortnox_bridge.services.access import ApiAccess
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
 from fortnox_bridge.services.demo import DemoSeeder
+from fortnox_bridge.services.documents import DocumentReader
 from fortnox_bridge.services.events import EventFeed
 from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
@@ -47,6 +48,7 @@ from fortnox_bridge.services.tenant_admin import TenantAdmin
 from fortnox_bridge.services.tenant_status import TenantStatusReader
 from fortnox_bridge.services.tenants import TenantService
 from fortnox_bridge.services.webhooks import WebhookService
+from fortnox_bridge.store.documents import LocalDocumentFiles
 
 __all__ = ["EngineHooks", "OnChange", "Services", "build_services"]
 
@@ -89,6 +91,7 @@ class Services:
     access: ApiAccess = field(init=False)
     idempotency: IdempotencyService = field(init=False)
     record_writes: RecordWrites = field(init=False)
+    documents: DocumentReader = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -129,6 +132,8 @@ class Services:
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         self.idempotency = IdempotencyService(self.sessions, self.clock, retention)
         self.record_writes = RecordWrites(self.sessions, self.clock)
+        files = LocalDocumentFiles.in_data_dir(self.settings.data_dir)
+        self.documents = DocumentReader(self.sessions, files)
 
 
 def build_services(

@@ -91,6 +91,7 @@ async def _setup(app: Any, token: str) -> dict[str, str]:
     return {
         "absencetransactions": absence.json()["AbsenceTransaction"]["id"],
         "attendancetransactions": attendance.json()["AttendanceTransaction"]["id"],
+        "archive": "00000000-0000-4000-8000-000000000000",  # no such file: the 404 is checked
     }
 
 

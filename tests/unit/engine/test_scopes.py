@@ -17,6 +17,7 @@ from fortnox_bridge.fortnox.models.catalogue import CATALOGUE
 
 def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     assert requested_scopes() == (
+        "archive",
         "bookkeeping",
         "companyinformation",
         "connectfile",
@@ -32,6 +33,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     )
     # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
     assert needed_scopes() == (
+        "archive",  # the images of vouchers booked from supplier invoices
         "bookkeeping",  # the account import
         "companyinformation",
         "connectfile",  # the customer invoice's PDF attached
@@ -55,6 +57,8 @@ def test_each_flow_declares_the_resources_it_reads() -> None:
     assert scopes["projects.project_supplier.pull"] == {"supplier"}
     # The invoice, its PDF in the inbox and the attachment (connectfile, declared by the flow).
     assert scopes["projects.customer_invoice.push"] == {"invoice", "inbox", "connectfile"}
+    # The vouchers, and the files connected to their supplier invoices (read from the archive).
+    assert scopes["projects.voucher.pull"] == {"bookkeeping", "connectfile", "archive"}
 
 
 def test_a_flow_reading_an_unknown_resource_is_refused() -> None:

@@ -50,6 +50,11 @@ class HostEntity:
     #: Host field → the Fortnox field it becomes (or must match), whose limits a record's value
     #: is checked against at the edge (see :mod:`~fortnox_bridge.engine.flow.fortnox_fields`).
     fortnox_fields: Mapping[str, FortnoxField] = field(default_factory=dict)
+    #: Fortnox owns the records (an import stores them): the host API reads them and refuses
+    #: writes with ``405 fortnox_owned``.
+    fortnox_owned: bool = False
+    #: Kinds of document a record may have, each served at ``GET /{collection}/{id}/{kind}``.
+    documents: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

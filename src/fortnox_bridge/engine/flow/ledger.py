@@ -29,6 +29,9 @@ class LedgerFlow(Flow):
     rows_field: ClassVar[str] = "rows"
     #: Row fields that do not identify a row (a flag Fortnox may set later).
     row_flags: ClassVar[frozenset[str]] = frozenset({"removed"})
+    #: The bridge record's field that describes its image once fetched (see
+    #: :meth:`document_source` and ``engine/sync/ledger_documents.py``).
+    image_field: ClassVar[str] = "image"
 
     @classmethod
     def flow_kind(cls) -> FlowKind:
@@ -57,6 +60,11 @@ class LedgerFlow(Flow):
     def ready(self, fields: Mapping[str, Any]) -> bool:
         """Whether a Fortnox record (snake-case fields) is imported now; else it waits."""
         return True
+
+    def document_source(self, fields: Mapping[str, Any]) -> str | None:
+        """The Fortnox supplier invoice whose connected file is the record's image (its
+        ``GivenNumber``), from the record's Fortnox or bridge fields; ``None``: no image."""
+        return None
 
     def describe_row(self, row: Mapping[str, Any]) -> str:
         """A bridge row in words, for a problem."""

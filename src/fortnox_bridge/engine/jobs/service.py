@@ -36,6 +36,7 @@ from fortnox_bridge.engine.tenancy.connections import ConnectionService, Transit
 from fortnox_bridge.engine.tenancy.writer import Sleep, TenantWriters
 from fortnox_bridge.fortnox.oauth import OAuthApp
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.documents import DocumentFiles
 from fortnox_bridge.store.models import Run
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,16 @@ class SyncService:
         write_lease: timedelta = WRITE_LEASE,
         observer: RunObserver | None = None,
         sleep: Sleep = asyncio.sleep,
+        documents: DocumentFiles | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.clients = clients
         self.connections = connections
         self.notifier = notifier
-        self.runner = Runner(sessions, clock=clock, flows=flows, owner=owner, lease=write_lease)
+        self.runner = Runner(
+            sessions, clock=clock, flows=flows, owner=owner, lease=write_lease, documents=documents
+        )
         self.preflight = Preflight(sessions, clock, self.runner.flows)
         self.resyncs = Resync(sessions, clock, self.runner)
         self.observer = observer

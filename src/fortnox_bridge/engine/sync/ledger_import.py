@@ -9,6 +9,9 @@ What a sweep reads, so an idle sweep stays cheap (see ``docs/flows/projects.md``
 3. at most ``recheck_per_sweep`` imported records, the least recently read first: rows new in
    Fortnox are added; rows removed and records gone are reported, never applied.
 
+A record booked from a supplier invoice brings its image (``ledger_documents.py``): looked for
+when it is imported and, until found, at its re-checks; fetched once.
+
 What it keeps between sweeps is described in ``store/ledger.py``. The lists of records to read
 again are taken before the new records are read, so a record is read once per sweep at most.
 """
@@ -21,6 +24,7 @@ from typing import Any, cast
 from fortnox_bridge.engine.flow.base import Flow, normalise
 from fortnox_bridge.engine.flow.ledger import LedgerFlow
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
+from fortnox_bridge.engine.sync.ledger_documents import DocumentFetcher
 from fortnox_bridge.engine.sync.ledger_store import Known, LedgerStore
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
@@ -44,9 +48,9 @@ class LedgerStrategy:
         if wanted is not None:  # an event-driven push concerns host records; nothing to read
             return
         ledger = cast(LedgerFlow, flow)  # only a LedgerFlow is of kind "ledger"
-        resource = getattr(await run.source.get(), flow.resource)
+        client = await run.source.get()
         try:
-            await LedgerReader(scope, ledger, resource, result).sweep()
+            await LedgerReader(scope, ledger, client, result).sweep()
         except (*RUN_STOPPERS, MissingScopeError):
             raise
         except FortnoxError as exc:  # the rest waits for the next sweep, from where it stopped
@@ -56,9 +60,11 @@ class LedgerStrategy:
 class LedgerReader:
     """One sweep of one ledger flow for one tenant."""
 
-    def __init__(self, scope: RunScope, flow: LedgerFlow, resource: Any, result: FlowResult):
-        self.scope, self.flow, self.resource, self.result = scope, flow, resource, result
+    def __init__(self, scope: RunScope, flow: LedgerFlow, client: Any, result: FlowResult):
+        self.scope, self.flow, self.result = scope, flow, result
+        self.resource = getattr(client, flow.resource)
         self.store = LedgerStore(scope, flow)
+        self.documents = DocumentFetcher(scope, flow, client, self.store)
 
     async def sweep(self) -> None:
         """New records per series, then the pending ones, then imported ones in turn."""
@@ -90,6 +96,7 @@ class LedgerReader:
                     if fields is not None:
                         self._first_look(fields)
                 self.store.advance(series, year, numbers[-1])
+            await self.documents.fetch()
 
     async def _read(self, fortnox_id: str) -> dict[str, Any] | None:
         """A record's compared fields, or ``None`` when Fortnox has no such record."""
@@ -120,6 +127,7 @@ class LedgerReader:
             return
         if self.flow.ready(fields):
             self._import(known.external_id, fields, waited=True)
+            await self.documents.fetch()
         else:
             self.result.unchanged += 1
             self.store.touch(known.external_id)
@@ -132,6 +140,7 @@ class LedgerReader:
             return
         if not self.scope.dry_run:
             self.store.imported(external_id, self._fortnox_id(fields), payload, fields)
+            self.documents.want(external_id, payload)
         self.result.count("imported", item)
 
     async def _recheck(self, known: Known) -> None:
@@ -153,6 +162,8 @@ class LedgerReader:
         if removed:
             rows = "; ".join(self.flow.describe_row(row) for row in removed)
             self._report(known, reference, f"rows were removed in Fortnox ({rows})")
+        self.documents.want(known.external_id, record)
+        await self.documents.fetch()
 
     def _add_rows(
         self,

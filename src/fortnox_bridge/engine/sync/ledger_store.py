@@ -19,8 +19,12 @@ from fortnox_bridge.engine.flow.ledger import LedgerFlow
 from fortnox_bridge.engine.outbox.events import changed_values, record_event
 from fortnox_bridge.engine.sync.scope import RunScope
 from fortnox_bridge.store import ledger
+from fortnox_bridge.store.documents import DocumentInfo, DocumentRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
+
+#: The kind of document a ledger record's image is (``documents.kind``).
+IMAGE = "image"
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,27 @@ class LedgerStore:
             external_id, fortnox_id, payload, rows,
             record_date=date.fromisoformat(when) if isinstance(when, str) else None,
         )  # fmt: skip
+
+    def has_image(self, external_id: str) -> bool:
+        """Whether the record's image has been fetched."""
+        with self.scope.sessions.begin() as session:
+            found = DocumentRepository(session).get(self.tenant, self.entity, external_id, IMAGE)
+            return found is not None
+
+    def image(self, external_id: str, info: DocumentInfo) -> None:
+        """Record the record's fetched image and describe it on the bridge's record."""
+        with self.scope.sessions.begin() as session:
+            DocumentRepository(session).save(self.tenant, self.entity, external_id, IMAGE, info)
+        record = self.record(external_id)
+        if record is None:
+            return
+        shown = {"name": info.name, "content_type": info.content_type, "size": info.size}
+        record[self.flow.image_field] = shown
+        with self.scope.sessions.begin() as session:
+            link = LinkRepository(session).get(self.tenant, self.entity, external_id)
+            rows = list((link.snapshot if link is not None else {}).get("rows") or [])
+            fortnox_id = link.fortnox_id if link is not None else external_id
+        self._write(external_id, fortnox_id, record, rows)
 
     def rows_added(self, external_id: str, payload: dict[str, Any], rows: list[Any]) -> None:
         """Store an imported record with the rows Fortnox added."""

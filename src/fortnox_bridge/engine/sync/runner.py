@@ -34,6 +34,7 @@ from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.engine.tenancy.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.errors import MissingScopeError
+from fortnox_bridge.store.documents import DocumentFiles
 
 
 class Runner:
@@ -47,12 +48,14 @@ class Runner:
         flows: Sequence[type[Flow]] | None = None,
         owner: str | None = None,
         lease: timedelta = WRITE_LEASE,
+        documents: DocumentFiles | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.flows = list(flows) if flows is not None else discover_flows()
         self._owner = owner or new_worker_id()
         self.lease = lease
+        self.documents = documents
 
     @property
     def owner(self) -> str:
@@ -142,6 +145,7 @@ class Runner:
             owner=self.owner,
             lease=self.lease,
             dry_run=dry_run,
+            documents=self.documents,
         )
 
     def probe(self, tenant_id: int) -> Probe:

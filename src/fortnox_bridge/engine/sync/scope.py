@@ -21,6 +21,7 @@ from fortnox_bridge.clock import Clock
 if TYPE_CHECKING:
     from fortnox_bridge.engine.flow.sources import ClientSource
     from fortnox_bridge.engine.sync.context import TenantContext
+    from fortnox_bridge.store.documents import DocumentFiles
 
 #: How long a write may be in flight before another worker takes it over (above the client's
 #: 30 s timeout, so a request still on the wire is never duplicated by an impatient worker).
@@ -43,6 +44,8 @@ class RunScope:
     lease: timedelta = WRITE_LEASE
     #: Plan and read, but write nothing (to Fortnox or to the store).
     dry_run: bool = False
+    #: Where documents fetched from Fortnox are kept (voucher images); ``None``: none fetched.
+    documents: DocumentFiles | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -122,8 +122,8 @@ ENTITIES += (
 )
 
 # -- vouchers ---------------------------------------------------------------------------------
-# Fortnox owns them: the voucher import stores them and the host reads them (GET); a record the
-# host writes here reaches no flow.
+# Fortnox owns them: the voucher import stores them and the host reads them (GET), with the
+# image of a voucher booked from a supplier invoice; host writes are refused.
 
 ENTITIES += (
     HostEntity(
@@ -134,5 +134,7 @@ ENTITIES += (
         description="Fortnox vouchers with a row on a project, imported by the voucher import "
         "(read them; the bridge never sends vouchers to Fortnox).",
         reference_fields=("series", "number"),
+        fortnox_owned=True,
+        documents=("image",),
     ),
 )

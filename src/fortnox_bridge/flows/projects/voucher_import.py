@@ -11,7 +11,10 @@ of that one voucher. The import therefore reads in a bounded way each sweep (the
 - imported vouchers are read again in turns (the least recently checked first, at most
   ``recheck_per_sweep``): rows added in Fortnox are added to the bridge's voucher; rows removed
   in Fortnox and vouchers cancelled are reported as problems and the bridge keeps what it
-  imported.
+  imported;
+- a voucher booked from a supplier invoice brings its image: the file connected to the supplier
+  invoice, fetched once when the voucher is imported (or, while the invoice has no file yet, at
+  the voucher's later re-checks).
 
 This module holds the declaration and the pure rules; the reading is the engine's.
 """
@@ -31,6 +34,8 @@ from fortnox_bridge.flows.projects.voucher_records import HostVoucher
 #: The series imported unless the tenant chooses: the usual Swedish letters of manual vouchers
 #: (A), customer invoices (B) and supplier invoices (D).
 DEFAULT_SERIES = ("A", "B", "D")
+#: Fortnox's ``ReferenceType`` of a voucher booked from a supplier invoice.
+SUPPLIER_INVOICE = "SUPPLIERINVOICE"
 #: Fortnox voucher row field → the bridge's row field.
 ROW_FIELDS = {
     "account": "account",
@@ -121,6 +126,9 @@ class VoucherImport(LedgerFlow):
     #: A base flow: runs for every tenant of the projects family.
     base: ClassVar[bool] = True
     pull_fields: ClassVar[frozenset[str]] = frozenset(HEAD) | {"voucher_rows"}
+    # The image of a voucher booked from a supplier invoice: the file connected to the invoice
+    # (connectfile), read from the archive.
+    reads: ClassVar[tuple[str, ...]] = ("supplier_invoice_file_connections", "archive")
 
     def imports(self, fortnox_id: str, fields: Mapping[str, Any]) -> bool:
         """Only vouchers dated from the tenant's first day (every one when none is set)."""
@@ -138,6 +146,13 @@ class VoucherImport(LedgerFlow):
         out = {host: fields.get(name) for name, host in HEAD.items()}
         out["rows"] = [host_row(row) for row in _rows(fields)]
         return out
+
+    def document_source(self, fields: Mapping[str, Any]) -> str | None:
+        """A voucher booked from a supplier invoice brings the invoice's scanned file."""
+        number = fields.get("reference_number")
+        if fields.get("reference_type") == SUPPLIER_INVOICE and number not in (None, ""):
+            return str(number)
+        return None
 
     def describe_row(self, row: Mapping[str, Any]) -> str:
         """A row in words for a problem."""

@@ -28,6 +28,17 @@ class HostVoucherRow(BaseModel):
     )
 
 
+class VoucherImage(BaseModel):
+    """The image of a voucher (the scanned supplier invoice), fetched once from Fortnox; its
+    bytes are at ``GET /api/v1/vouchers/{id}/image``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The file's name in Fortnox.")
+    content_type: str = Field(description="The file's media type, e.g. application/pdf.")
+    size: int = Field(ge=0, description="The file's size in bytes.")
+
+
 class HostVoucher(BaseModel):
     """A Fortnox voucher with at least one row on a project, as the voucher import keeps it.
 
@@ -49,3 +60,7 @@ class HostVoucher(BaseModel):
         default=None, description="The number of what booked it (a supplier invoice's, say)."
     )
     rows: list[HostVoucherRow] = Field(description="The rows in the order Fortnox lists them.")
+    image: VoucherImage | None = Field(
+        default=None,
+        description="The scanned supplier invoice of a voucher booked from one, once fetched.",
+    )

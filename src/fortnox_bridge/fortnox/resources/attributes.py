@@ -16,12 +16,16 @@ from fortnox_bridge.fortnox.models.locked_period import LockedPeriod
 from fortnox_bridge.fortnox.models.me import Me
 from fortnox_bridge.fortnox.models.project import Project, ProjectListItem
 from fortnox_bridge.fortnox.models.supplier import Supplier, SupplierListItem
+from fortnox_bridge.fortnox.models.supplier_invoice_file_connection import (
+    SupplierInvoiceFileConnection,
+)
 from fortnox_bridge.fortnox.models.terms_of_payment import TermsOfPayment
 from fortnox_bridge.fortnox.models.unit import Unit
 from fortnox_bridge.fortnox.models.voucher_series import VoucherSeries, VoucherSeriesListItem
 from fortnox_bridge.fortnox.resources.absence_transaction import AbsenceTransactionResource
 from fortnox_bridge.fortnox.resources.account import AccountResource
 from fortnox_bridge.fortnox.resources.account_chart import AccountChartResource
+from fortnox_bridge.fortnox.resources.archive import ArchiveResource
 from fortnox_bridge.fortnox.resources.attendance_transaction import AttendanceTransactionResource
 from fortnox_bridge.fortnox.resources.base import Requester, Resource, Singleton, describe
 from fortnox_bridge.fortnox.resources.financial_year import FinancialYearResource
@@ -120,6 +124,16 @@ class ArticleResource(Resource[Article, ArticleListItem]):
     list_model = ArticleListItem
 
 
+class SupplierInvoiceFileConnectionResource(
+    Resource[SupplierInvoiceFileConnection, SupplierInvoiceFileConnection]
+):
+    """Files of the archive connected to supplier invoices (the scanned invoice)."""
+
+    description = describe("supplier_invoice_file_connection")
+    model = SupplierInvoiceFileConnection
+    list_model = SupplierInvoiceFileConnection
+
+
 class TermsOfPaymentResource(Resource[TermsOfPayment, TermsOfPayment]):
     """Terms of payment."""
 
@@ -151,6 +165,7 @@ class ResourceAttributes:
         self.absence_transactions = AbsenceTransactionResource(client)
         self.account_charts = AccountChartResource(client)
         self.accounts = AccountResource(client)
+        self.archive = ArchiveResource(client)
         self.articles = ArticleResource(client)
         self.attendance_transactions = AttendanceTransactionResource(client)
         self.company_information = CompanyInformationResource(client)
@@ -169,6 +184,7 @@ class ResourceAttributes:
         self.projects = ProjectResource(client)
         self.salary_transactions = SalaryTransactionResource(client)
         self.schedule_times = ScheduleTimeResource(client)
+        self.supplier_invoice_file_connections = SupplierInvoiceFileConnectionResource(client)
         self.supplier_invoice_payments = SupplierInvoicePaymentResource(client)
         self.supplier_invoices = SupplierInvoiceResource(client)
         self.suppliers = SupplierResource(client)

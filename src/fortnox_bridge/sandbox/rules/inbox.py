@@ -124,7 +124,12 @@ def _folder(ctx: Ctx, folder_id: str | None) -> Record:
 
 
 def _file(ctx: Ctx, file_id: str) -> Record:
-    record = ctx.register(ctx.resource.name).records.get(file_id)
+    return find_file(ctx, file_id, ctx.resource.name)
+
+
+def find_file(ctx: Ctx, file_id: str, register: str) -> Record:
+    """A stored file by its ``Id``, or the resource's not-found answer."""
+    record = ctx.register(register).records.get(file_id)
     if record is None:
         raise not_found(ctx.resource.spec.not_found)
     return record
@@ -133,7 +138,11 @@ def _file(ctx: Ctx, file_id: str) -> Record:
 def _one(ctx: Ctx, record_id: str) -> Response:
     if record_id in FOLDERS or record_id == "root":
         return JSONResponse({"Folder": _folder(ctx, None if record_id == "root" else record_id)})
-    record = _file(ctx, record_id)
+    return file_response(_file(ctx, record_id))
+
+
+def file_response(record: Record) -> Response:
+    """A stored file's bytes (a PDF by its name, else ``application/octet-stream``)."""
     kind = "application/pdf" if str(record["Name"]).lower().endswith(".pdf") else None
     return Response(content(record), media_type=kind or "application/octet-stream")
 
@@ -147,11 +156,16 @@ async def _upload(ctx: Ctx, request: Request) -> Response:
     folder_id = request.query_params.get("folderId") or request.query_params.get("path")
     if folder_id not in FOLDERS:
         raise refuse(UNKNOWN_FOLDER, value=folder_id)
+    return await upload(ctx, request, folder_id, ctx.resource.name)
+
+
+async def upload(ctx: Ctx, request: Request, folder_id: str, register: str) -> Response:
+    """Store the multipart ``file`` of ``request`` in ``folder_id`` (201 with the file)."""
     async with request.form(max_part_size=2 * MAX_FILE_BYTES) as form:
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
+        part = form.get("file")
+        if part is None or isinstance(part, str):
             raise refuse(NO_FILE)
-        data, name = await upload.read(), upload.filename or "file"
+        data, name = await part.read(), part.filename or "file"
     if len(data) > MAX_FILE_BYTES:
         raise refuse(FILE_TOO_LARGE, size=len(data), limit=MAX_FILE_BYTES)
     file_id = str(uuid.uuid4())
@@ -160,7 +174,7 @@ async def _upload(ctx: Ctx, request: Request) -> Response:
         "Size": len(data), "Comments": None, "Folder": folder_id,
         "Content": base64.b64encode(data).decode("ascii"),
     }  # fmt: skip
-    store(ctx, file_id, record)
+    store(ctx, file_id, record, register=register)
     return JSONResponse({"File": _row(record)}, status_code=201)
 
 

@@ -1,6 +1,7 @@
 """Supplier invoice rules: the supplier must exist (its name is copied), projects, cost centres
 and row accounts must exist, rows and totals agree, and the actions — bookkeep (the invoice
-becomes immutable and gets a voucher in series D), cancel, credit and the two approvals.
+becomes immutable and gets a voucher in series D, referring to it: ``ReferenceType``
+``SUPPLIERINVOICE``, ``ReferenceNumber`` its ``GivenNumber``), cancel, credit and the two approvals.
 
 Rows: an invoice sent without rows gets the three Fortnox makes from the totals (the payable on
 2440 as credit, code ``TOT``; the VAT on 2640 as debit, code ``VAT``; the rest as debit on the
@@ -35,9 +36,12 @@ from fortnox_bridge.sandbox.registers.ops import (
 from fortnox_bridge.sandbox.registers.render import to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record, Rules
 from fortnox_bridge.sandbox.rules.transactions import check_registers
+from fortnox_bridge.sandbox.rules.voucher import voucher_key
 
 SUPPLIERS, ACCOUNTS = "suppliers", "accounts"
 VOUCHER_SERIES = "D"  # supplier invoices
+#: The fields of a supplier invoice row its voucher row keeps.
+VOUCHER_ROW_FIELDS = ("Account", "Debit", "Credit", "Project", "CostCenter")
 PAYABLE_ACCOUNT, VAT_ACCOUNT, COST_ACCOUNT = 2440, 2640, 4000
 DEFAULT_DAYS = 30
 #: Where the sandbox keeps the payment approval (Fortnox shows it only as the list's
@@ -177,7 +181,26 @@ def _bookkeep(ctx: Ctx, number: str, record: Record) -> Response:
         "Vouchers": [*record.get("Vouchers", []), voucher],
     }
     store(ctx, number, booked)
+    _book_voucher(ctx, number, booked, voucher)
     return answer(ctx, booked)
+
+
+def _book_voucher(ctx: Ctx, number: str, invoice: Record, voucher: Record) -> None:
+    """The invoice's voucher in the voucher register: its rows, referring to the invoice."""
+    rows = []
+    for row in invoice.get("SupplierInvoiceRows") or []:
+        account = ctx.record(ACCOUNTS, str(to_number(row.get("Account")))) or {}
+        kept = {k: row[k] for k in VOUCHER_ROW_FIELDS if row.get(k) not in (None, "")}
+        rows.append({"Debit": 0, "Credit": 0, **kept,
+                     "Description": account.get("Description"), "Removed": False})  # fmt: skip
+    record = {
+        "VoucherSeries": voucher["Series"], "VoucherNumber": voucher["Number"],
+        "Year": voucher["Year"], "TransactionDate": invoice.get("InvoiceDate"),
+        "Description": f"Leverantörsfaktura {number}", "ReferenceType": "SUPPLIERINVOICE",
+        "ReferenceNumber": number, "ApprovalState": 0, "Comments": "", "VoucherRows": rows,
+    }  # fmt: skip
+    key = voucher_key(voucher["Year"], voucher["Series"], voucher["Number"])
+    store(ctx, key, record, register="vouchers")
 
 
 def _approve_payment(ctx: Ctx, number: str, record: Record) -> Response:

@@ -16,6 +16,7 @@ from fortnox_bridge.store.models.config import (
     FlowConfig,
     Mapping,
 )
+from fortnox_bridge.store.models.documents import Document
 from fortnox_bridge.store.models.host import (
     ChangeOperation,
     Event,
@@ -67,6 +68,7 @@ __all__ = [
     "Connection",
     "ConnectionEvent",
     "Cursor",
+    "Document",
     "Event",
     "FirstSyncItem",
     "FirstSyncPlan",
