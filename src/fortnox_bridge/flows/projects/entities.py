@@ -117,7 +117,6 @@ ENTITIES += (
         family="projects",
         description="Customer invoices of a project application, with their revenue rows and "
         "PDF; locked ones become Fortnox invoices, and their paid date comes back.",
-        reference_fields=("invoice_number", "customer_number"),
     ),
 )
 
