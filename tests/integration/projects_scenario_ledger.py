@@ -240,6 +240,10 @@ EXPECTED_FORTNOX_PROJECTS: dict[str, tuple[str, str, str | None, str | None, str
     "9002": ("Administration", "ONGOING", None, None, None),
 }
 
+#: Cancelled in Fortnox after the second sweep: kept by the bridge, a problem named so.
+CANCELLED_VOUCHER = "1/B/1"
+CANCELLED_REFERENCE = "voucher B 1 (2026)"
+
 
 async def seed_vouchers(client: FortnoxClient) -> None:
     for number, description in FORTNOX_PROJECTS.items():
@@ -276,7 +280,7 @@ EXPECTED_VOUCHERS: dict[str, dict[str, Any]] = {
         _r(2640, debit="250.0")]),
 }  # fmt: skip
 
-#: … and after the changes in Fortnox and one more sweep.
+#: … and after the changes in Fortnox and one more sweep (the cancelled B 1 kept as it was).
 EXPECTED_VOUCHERS_LATER: dict[str, dict[str, Any]] = {
     **EXPECTED_VOUCHERS,
     "1-A-2": _voucher("A", 2, "Kontorsmaterial", [

@@ -453,13 +453,18 @@ async def assert_vouchers_changed_in_fortnox_come_later(
 ) -> None:
     """A project set in Fortnox on the waiting voucher, and rows added to an imported one, are
     imported by the next sweep (every imported voucher is re-checked each sweep: see
-    ``recheck_per_sweep`` in the voucher settings)."""
+    ``recheck_per_sweep`` in the voucher settings); a voucher cancelled in Fortnox is kept and
+    named in the problem e-mail."""
     for key, change in ledger.FORTNOX_CHANGES.items():
         await control.amend_voucher(bridge.company, key, **change)
+    await control.cancel_voucher(bridge.company, ledger.CANCELLED_VOUCHER)
     clock.advance(1800)
+    mailed = len(bridge.inbox.messages)
     later = await bridge.service.sweep(bridge.tenant)
     (result,) = [r for r in later.flows if r.flow == ledger.VOUCHERS]
-    assert (result.imported, result.updated, result.failed) == (1, 1, 0)
+    assert (result.imported, result.updated, result.failed) == (1, 1, 1)
+    (mail,) = [message for _, message in bridge.inbox.messages[mailed:]]
+    assert f"Reference: {ledger.CANCELLED_REFERENCE} — {ledger.VOUCHERS}" in Inbox.text(mail)
     with sessions.begin() as session:
         rows = MirrorRepository(session).live(bridge.tenant, "voucher")
         assert {row.external_id: dict(row.payload) for row in rows} == (
