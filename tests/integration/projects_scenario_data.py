@@ -4,8 +4,8 @@ flows — what Fortnox and the bridge must hold after one sweep.
 
 The sweep's day is the test clock's first day, 2026-01-01. Each register has its own block:
 the host records it sends, the Fortnox records it expects, the bridge links and records it
-expects and the problems it expects. Registers still to come (vouchers, customer invoices) add a
-block of their own here and a :class:`~integration.test_projects_scenario.Register` there.
+expects and the problems it expects. The customer invoices and vouchers have theirs in
+``projects_scenario_ledger``.
 """
 
 from __future__ import annotations
@@ -463,8 +463,3 @@ EXPECTED_ACCOUNTS: dict[str, str] = {
     "8410": "Räntekostnader för skulder",
     "8999": "Årets resultat",
 }
-
-# -- still to come -------------------------------------------------------------------------------
-# Extension point: the voucher import (projects.voucher.pull) and the customer invoice export
-# (projects.customer_invoice.push) add their blocks here: host records, what Fortnox holds
-# beforehand, the expected Fortnox and bridge records, and their problems.

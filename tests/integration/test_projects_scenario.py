@@ -1,15 +1,16 @@
 """The projects family end to end against the in-process sandbox (SQLite and PostgreSQL): a
-tenant with every flow of the family on sends its projects, work orders, change orders,
-customers, suppliers and supplier invoices through the host API; Fortnox has cost centres and
-accounts of its own. After one sweep Fortnox and the bridge hold exactly the hand-written
-expectation of ``projects_scenario_data``, every failing record is an open problem named in the
-problem e-mail (received by a real local SMTP server), and a second sweep with nothing changed
-writes nothing that succeeds.
+tenant that chose the family, every flow of it on, sends its projects, work orders, change
+orders, customers, suppliers, supplier invoices and customer invoices (with their PDFs) through
+the host API; Fortnox has cost centres, accounts, projects and vouchers of its own. After one
+sweep Fortnox and the bridge hold exactly the hand-written expectation of
+``projects_scenario_data`` and ``projects_scenario_ledger``, every failing record is an open
+problem named in the problem e-mail (received by a real local SMTP server), and a second sweep
+with nothing changed writes nothing that succeeds. Then two vouchers are changed in Fortnox's
+UI, and the next sweep imports what changed.
 
 Each register is a :class:`Register`: its flows and settings, what it seeds in Fortnox, the
 host records it sends, how its Fortnox records are read back and what they must be, and the
-bridge links, records and problems it expects. The voucher import and the customer invoice
-export join the scenario as registers of their own (see :data:`REGISTERS`).
+bridge links, records and problems it expects.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -35,7 +38,9 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration import projects_scenario_data as data
+from integration import projects_scenario_ledger as ledger
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox
 
@@ -167,7 +172,7 @@ REGISTERS: tuple[Register, ...] = (
         },
         host=data.host_projects(),
         read=read_projects,
-        fortnox=data.EXPECTED_PROJECTS,
+        fortnox=data.EXPECTED_PROJECTS | ledger.EXPECTED_FORTNOX_PROJECTS,
         links=data.EXPECTED_PROJECT_LINKS,
         problems=data.PROJECT_PROBLEMS,
         held=data.PROJECTS_HELD,
@@ -208,9 +213,32 @@ REGISTERS: tuple[Register, ...] = (
         held=data.INVOICES_HELD,
         counts={data.INVOICES: (8, 0, 0, 3, 1)},
     ),
-    # Extension point: Register("vouchers", flows={"projects.voucher.pull": ...}, ...) and
-    # Register("customer invoices", flows={"projects.customer_invoice.push": ...}, ...) go here,
-    # with their expectation in projects_scenario_data.
+    Register(
+        "customer invoices",
+        flows={
+            ledger.CUSTOMER_INVOICES: ledger.CUSTOMER_INVOICE_SETTINGS,
+            ledger.CUSTOMER_PAID: {},
+            ledger.SUPPLIER_PAID: {},
+        },
+        host=ledger.host_customer_invoices(),
+        read=ledger.read_customer_invoices,
+        fortnox=ledger.as_decimals(ledger.EXPECTED_CUSTOMER_INVOICES),
+        problems=ledger.CUSTOMER_INVOICE_PROBLEMS,
+        held=ledger.CUSTOMER_INVOICES_HELD,
+        counts={
+            ledger.CUSTOMER_INVOICES: (12, 0, 0, 2, 1),
+            ledger.CUSTOMER_PAID: (0, 0, 0, 0, 0),  # nothing paid yet
+            ledger.SUPPLIER_PAID: (0, 0, 0, 0, 0),
+        },
+    ),
+    Register(
+        "vouchers",
+        flows={ledger.VOUCHERS: ledger.VOUCHER_SETTINGS},
+        seed=ledger.seed_vouchers,
+        records={"voucher": ledger.EXPECTED_VOUCHERS},
+        held=ledger.VOUCHERS_HELD,
+        counts={ledger.VOUCHERS: (0, 0, 3, 1, 0)},
+    ),
 )
 
 
@@ -236,10 +264,11 @@ async def fortnox(
 async def api(
     bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The host API of the connected tenant, every register's flows on, failures e-mailed after
-    every sweep."""
+    """The host API (bodies up to 20 MB: a PDF of 6 MB) of the connected tenant, which chose the
+    projects family, every register's flows on, failures e-mailed after every sweep."""
     await bridge.connect()
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
         assert tenant is not None
@@ -252,7 +281,9 @@ async def api(
                 )
     async with httpx.AsyncClient(
         base_url="http://bridge.test",
-        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
+        transport=httpx.ASGITransport(
+            app=api_app(sessions, clock=clock, settings=Settings(api_max_body_bytes=20_000_000))
+        ),
         headers={"Authorization": f"Bearer {key}"},
     ) as http:
         yield http
@@ -284,15 +315,16 @@ def bridge_state(sessions: sessionmaker[Session], tenant: int) -> dict[str, Any]
         }  # fmt: skip
 
 
-def given_numbers(sessions: sessionmaker[Session], tenant: int) -> dict[str, str]:
-    """``fortnox_given_number`` of the host's supplier invoices that have one."""
+def given_numbers(
+    sessions: sessionmaker[Session],
+    tenant: int,
+    entity: str = "supplier_invoice",
+    field: str = "fortnox_given_number",
+) -> dict[str, str]:
+    """``field`` (Fortnox's number written back) of the host's records that have one."""
     with sessions.begin() as session:
-        rows = MirrorRepository(session).live(tenant, "supplier_invoice")
-        return {
-            row.external_id: str(row.payload["fortnox_given_number"])
-            for row in rows
-            if row.payload.get("fortnox_given_number")
-        }
+        rows = MirrorRepository(session).live(tenant, entity)
+        return {row.external_id: str(row.payload[field]) for row in rows if row.payload.get(field)}
 
 
 def assert_run_log(summary: RunSummary) -> None:
@@ -324,6 +356,7 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     clock: ManualClock,
     control: SandboxControl,
     faulty_transport: SandboxTransport,
+    sandbox_state: SandboxState,
 ) -> None:
     company = bridge.company
     async with fortnox(control, company, faulty_transport) as client:
@@ -341,16 +374,10 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
 
     async with fortnox(control, company, faulty_transport) as client:
         after_first = await read_fortnox(client)
-        invoice_numbers = {
-            str(i.given_number): str(i.invoice_number)
-            async for i in client.supplier_invoices.iterate()
-        }
+        await assert_numbers_back(client, sessions, bridge.tenant)
+        await assert_attached_pdfs(client, sandbox_state, company)
     assert after_first == {r.name: r.fortnox for r in REGISTERS if r.read is not None}
     assert bridge_state(sessions, bridge.tenant) == expected_bridge()
-    numbers = given_numbers(sessions, bridge.tenant)
-    assert {host: invoice_numbers[given] for host, given in numbers.items()} == (
-        data.EXPECTED_GIVEN_NUMBERS
-    )
 
     (mail,) = [message for _, message in bridge.inbox.messages[sent:]]
     problems = {key: ref for r in REGISTERS for key, ref in r.problems.items()}
@@ -361,8 +388,8 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     for (flow, _), reference in problems.items():
         assert f"Reference: {reference} — {flow}" in text
 
-    # Nothing changed: the second sweep writes nothing in Fortnox nor in the bridge. The one
-    # write it sends is the refused invoice tried again, which Fortnox refuses again.
+    # Nothing changed: the second sweep writes nothing in Fortnox nor in the bridge. The writes
+    # it sends are the refused invoices tried again, which Fortnox refuses again.
     clock.advance(1800)
     logged = len(await control.requests(company, limit=10_000))
     before = bridge_state(sessions, bridge.tenant), record_versions(sessions, bridge.tenant)
@@ -370,7 +397,7 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     idle = await bridge.service.sweep(bridge.tenant)
     rerun = (await control.requests(company, limit=10_000))[logged:]
     writes = [(e["method"], e["path"], e["status"]) for e in rerun if e["method"] != "GET"]
-    assert writes == [("POST", "/3/supplierinvoices", 400)]
+    assert writes == [("POST", "/3/supplierinvoices", 400), ("POST", "/3/invoices", 400)]
     changed = {r.flow: (r.created, r.updated, r.deleted, r.imported, r.adopted) for r in idle.flows}
     assert {flow: c for flow, c in changed.items() if any(c)} == {}
     (reminder,) = [message for _, message in bridge.inbox.messages[mailed:]]
@@ -381,6 +408,68 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     )
     async with fortnox(control, company, faulty_transport) as client:
         assert await read_fortnox(client) == after_first
+
+    await assert_vouchers_changed_in_fortnox_come_later(bridge, sessions, clock, control)
+
+
+async def assert_numbers_back(
+    client: FortnoxClient, sessions: sessionmaker[Session], tenant: int
+) -> None:
+    """Fortnox's numbers written back to the host's invoices are those of the right invoices."""
+    invoice_numbers = {
+        str(i.given_number): str(i.invoice_number) async for i in client.supplier_invoices.iterate()
+    }
+    numbers = given_numbers(sessions, tenant)
+    assert {host: invoice_numbers[given] for host, given in numbers.items()} == (
+        data.EXPECTED_GIVEN_NUMBERS
+    )
+    references = {}
+    async for row in client.invoices.iterate():
+        invoice = await client.invoices.get(str(row.document_number))
+        references[str(invoice.document_number)] = str(invoice.external_invoice_reference1)
+    numbers = given_numbers(sessions, tenant, "customer_invoice", "fortnox_document_number")
+    assert {host: references[number] for host, number in numbers.items()} == (
+        ledger.EXPECTED_DOCUMENT_NUMBERS
+    )
+
+
+async def assert_attached_pdfs(client: FortnoxClient, state: SandboxState, company: int) -> None:
+    """Each exported invoice has its PDF attached as sent; the 6 MB one a notice under 5 MB."""
+    attached = await ledger.attached_pdfs(client, state, company)
+    notice = attached.pop("H-2005")
+    assert attached == {
+        number: ledger.sent_pdf(host)
+        for host, number in ledger.EXPECTED_DOCUMENT_NUMBERS.items()
+        if host != "ci05"
+    }
+    assert notice.startswith(b"%PDF")
+    assert len(notice) < 5_000_000
+    assert b"Invoice H-2005" in notice
+    assert b"The original is kept in the host application." in notice
+
+
+async def assert_vouchers_changed_in_fortnox_come_later(
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, control: SandboxControl
+) -> None:
+    """A project set in Fortnox on the waiting voucher, and rows added to an imported one, are
+    imported by the next sweep (every imported voucher is re-checked each sweep: see
+    ``recheck_per_sweep`` in the voucher settings); a voucher cancelled in Fortnox is kept and
+    named in the problem e-mail."""
+    for key, change in ledger.FORTNOX_CHANGES.items():
+        await control.amend_voucher(bridge.company, key, **change)
+    await control.cancel_voucher(bridge.company, ledger.CANCELLED_VOUCHER)
+    clock.advance(1800)
+    mailed = len(bridge.inbox.messages)
+    later = await bridge.service.sweep(bridge.tenant)
+    (result,) = [r for r in later.flows if r.flow == ledger.VOUCHERS]
+    assert (result.imported, result.updated, result.failed) == (1, 1, 1)
+    (mail,) = [message for _, message in bridge.inbox.messages[mailed:]]
+    assert f"Reference: {ledger.CANCELLED_REFERENCE} — {ledger.VOUCHERS}" in Inbox.text(mail)
+    with sessions.begin() as session:
+        rows = MirrorRepository(session).live(bridge.tenant, "voucher")
+        assert {row.external_id: dict(row.payload) for row in rows} == (
+            ledger.EXPECTED_VOUCHERS_LATER
+        )
 
 
 def record_versions(sessions: sessionmaker[Session], tenant: int) -> dict[tuple[str, str], int]:

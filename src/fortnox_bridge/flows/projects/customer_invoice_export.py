@@ -99,7 +99,8 @@ class CustomerInvoiceExport(Flow):
         "external_invoice_reference1": "externalinvoicereference1"
     }
     match_existing: ClassVar[bool] = True
-    reference_fields: ClassVar[tuple[str, ...]] = ("invoice_number", "customer_number")
+    # No reference_fields: the e-mail names an invoice as :meth:`reference` does ("H-9 to
+    # customer 1001"), which fields joined by spaces ("H-9 1001") cannot say.
 
     @classmethod
     def scopes(cls) -> frozenset[str]:
