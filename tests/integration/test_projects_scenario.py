@@ -379,8 +379,7 @@ async def test_one_sweep_makes_fortnox_and_the_bridge_as_expected_and_a_rerun_wr
     assert (refused.outcome, refused.problem) == ("skipped", False)
     assert refused.reason.startswith("not sent again: Fortnox refused it on ")
     assert refused.reason.endswith(
-        "it is sent again when the record changes, when the problem is resolved, or after "
-        "24 hours"
+        "it is sent again when the record changes, when the problem is resolved, or after 24 hours"
     )
     # The reminder lists the records the bridge held back again; the refused invoice was not
     # tried, so Fortnox did not refuse it again.

@@ -28,8 +28,8 @@ from fortnox_bridge.engine.sync.importing import Importer
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pulling import PullReconciler, read_in_full
 from fortnox_bridge.engine.sync.push_plan import plan_rows, push_rows
-from fortnox_bridge.engine.sync.refusals import Refusals, hold_refused, keep_basis
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter, WriteResource
+from fortnox_bridge.engine.sync.refusals import Refusals, hold_refused, keep_basis
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
 from fortnox_bridge.store.links import LinkRepository
