@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
@@ -19,9 +20,10 @@ from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.services.problems import ProblemService
 from fortnox_bridge.store.mappings import MappingRepository
-from fortnox_bridge.store.models import Problem
+from fortnox_bridge.store.models import Problem, Tenant
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Put, employee
 
@@ -246,3 +248,27 @@ async def test_transient_failures_are_tried_again_at_the_next_sweep(
         assert problem.refused_version is None
     calm = await runner.run_cycle(tenant, engine_client)
     assert (calm.total("created"), calm.total("failed")) == (1, 0)
+
+
+async def test_the_tenant_api_reads_and_changes_the_retry_time(
+    sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.create("Bygg AB", now=clock.now())
+        key = tenants.issue_api_key(tenant, label="test", now=clock.now())
+        tenant_id = tenant.id
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
+        headers={"Authorization": f"Bearer {key}"},
+    ) as api:
+        assert (await api.get("/api/v1/tenant")).json()["refusal_retry_hours"] == 24
+        changed = await api.patch("/api/v1/tenant", json={"refusal_retry_hours": 6})
+        assert (changed.status_code, changed.json()["refusal_retry_hours"]) == (200, 6)
+        refused = await api.patch("/api/v1/tenant", json={"refusal_retry_hours": 0})
+        assert refused.status_code == 422
+    with sessions.begin() as session:
+        stored = session.get(Tenant, tenant_id)
+        assert stored is not None
+        assert stored.refusal_retry_hours == 6

@@ -63,6 +63,7 @@ def _changes(body: TenantSettings) -> TenantChanges:
         recipients=[str(a) for a in body.recipients] if body.recipients is not None else None,
         digest=body.digest,
         problem_mail=body.problem_mail,
+        refusal_retry_hours=body.refusal_retry_hours,
     )
 
 
@@ -192,6 +193,7 @@ def tenant_out(view: TenantView) -> TenantOut:
             "recipients": list(tenant.notify_emails),
             "digest": tenant.digest,
             "problem_mail": tenant.problem_mail,
+            "refusal_retry_hours": tenant.refusal_retry_hours,
             "connection": view.connection,
             "created_at": tenant.created_at,
         }

@@ -40,6 +40,8 @@ class TenantChanges:
     digest: str | None = None
     #: ``digest`` or ``remind`` (see ``engine/outbox/notify.py``).
     problem_mail: str | None = None
+    #: Hours after which a write Fortnox refused is sent again (see ``engine/sync/refusals.py``).
+    refusal_retry_hours: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
         "sweep_interval_minutes": changes.sweep_interval_minutes,
         "digest": changes.digest,
         "problem_mail": changes.problem_mail,
+        "refusal_retry_hours": changes.refusal_retry_hours,
     }
     for field, value in values.items():
         if value is not None:

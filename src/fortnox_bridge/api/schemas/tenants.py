@@ -26,6 +26,11 @@ class TenantOut(BaseModel):
         description="How failures are e-mailed: digest (new ones once, then the digest) or "
         "remind (after every run, each failure of the run while it stands)."
     )
+    refusal_retry_hours: int = Field(
+        description="Hours after which a write Fortnox refused is sent again although neither "
+        "the record nor the flow's settings or mappings changed (resolving its problem sends it "
+        "at the next sweep)."
+    )
     connection: str = Field(description="The connection's state (not_connected if none).")
     created_at: datetime
 
@@ -41,6 +46,7 @@ class TenantSettings(BaseModel):
     recipients: list[EmailStr] | None = None
     digest: Digest | None = None
     problem_mail: ProblemMail | None = None
+    refusal_retry_hours: int | None = Field(default=None, ge=1, le=720)
 
 
 class TenantCreate(TenantSettings):
