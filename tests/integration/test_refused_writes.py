@@ -272,3 +272,26 @@ async def test_the_tenant_api_reads_and_changes_the_retry_time(
         stored = session.get(Tenant, tenant_id)
         assert stored is not None
         assert stored.refusal_retry_hours == 6
+
+
+async def test_an_ignored_refusal_is_sent_once_more_then_waits_again(
+    sessions: sessionmaker[Session],
+    engine_client: FortnoxClient,
+    control: SandboxControl,
+    company: int,
+    clock: ManualClock,
+    tenant: int,
+    put: Put,
+    employees: Callable[[int], None],
+) -> None:
+    runner = await _refused_once(sessions, engine_client, clock, tenant, put, employees)
+    ProblemService(sessions, clock).ignore(tenant, _problem(sessions, tenant).id)
+    clock.advance(60)
+    posted = await _posts(control, company)
+    again = await runner.run_cycle(tenant, engine_client)
+    assert (await _posts(control, company) - posted, again.total("failed")) == (1, 1)
+    clock.advance(60)
+    held = await runner.run_cycle(tenant, engine_client)
+    assert (held.requests, held.total("skipped")) == (0, 1)
+    with sessions.begin() as session:
+        assert ProblemRepository(session).open(tenant) == []  # ignored: counted, not reopened

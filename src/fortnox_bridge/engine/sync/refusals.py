@@ -3,7 +3,8 @@
 When Fortnox refuses a record's write with an error code (a 4xx that is not about the token,
 permissions, the rate limit or a locked period), the record's problem keeps the host record's
 version and a fingerprint of the flow's settings and mappings (``refused_version``,
-``refused_config``). While that problem stays open, later sweeps send nothing for the record
+``refused_config``). While that problem stays open (or ignored, once refused again after it was
+ignored), later sweeps send nothing for the record
 unless its version or the fingerprint changed, or the tenant's ``refusal_retry_hours`` have
 passed since Fortnox last refused it (the problem's ``last_seen``). Resolving (or ignoring) the
 problem closes it, so the next sweep sends the record again. Transient failures (429, 5xx, no
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from fortnox_bridge.engine.flow.base import Flow, fingerprint
 from fortnox_bridge.engine.flow.results import ItemOutcome
@@ -70,7 +71,12 @@ class Refusals:
             .where(
                 Problem.tenant_id == scope.tenant_id,
                 Problem.flow == flow.name,
-                Problem.resolved_at.is_(None),
+                # Open, or ignored and refused again since (an ignored problem is sent once
+                # more, then waits like an open one; it is only counted, not reopened).
+                or_(
+                    Problem.resolved_at.is_(None),
+                    and_(Problem.ignored_at.is_not(None), Problem.last_seen > Problem.ignored_at),
+                ),
                 Problem.refused_version.is_not(None),
             )
             .order_by(Problem.last_seen, Problem.id)
