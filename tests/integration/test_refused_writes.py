@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
+from click.testing import Result
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.sync.runner import Runner
@@ -19,6 +23,7 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.services.problems import ProblemService
+from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import Problem, Tenant
 from fortnox_bridge.store.problems import ProblemRepository
@@ -295,3 +300,17 @@ async def test_an_ignored_refusal_is_sent_once_more_then_waits_again(
     assert (held.requests, held.total("skipped")) == (0, 1)
     with sessions.begin() as session:
         assert ProblemRepository(session).open(tenant) == []  # ignored: counted, not reopened
+
+
+def test_tenants_set_changes_the_retry_time(tmp_path: Path) -> None:
+    def cli(*args: str) -> Result:
+        return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
+
+    assert cli("tenants", "add", "Bygg AB").exit_code == 0
+    assert cli("tenants", "set", "Bygg AB", "--refusal-retry-hours", "0").exit_code == 2
+    saved = cli("tenants", "set", "Bygg AB", "--refusal-retry-hours", "6")
+    assert saved.exit_code == 0, saved.output
+    engine = open_engine(f"sqlite:///{tmp_path / 'fortnox-bridge.sqlite'}")
+    with session_factory(engine).begin() as session:
+        assert TenantRepository(session).by_name("Bygg AB").refusal_retry_hours == 6  # type: ignore[union-attr]
+    engine.dispose()

@@ -27,6 +27,16 @@ Policy = Annotated[str | None, typer.Option(help=POLICY_HELP, show_default=False
 Interval = Annotated[
     int | None, typer.Option(min=1, max=1440, help="Minutes between sweeps.", show_default=False)
 ]
+RetryHours = Annotated[
+    int | None,
+    typer.Option(
+        "--refusal-retry-hours",
+        min=1,
+        max=720,
+        help="Hours after which a write Fortnox refused is sent again although nothing changed.",
+        show_default=False,
+    ),
+]
 Digest = Annotated[
     str | None,
     typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
@@ -86,6 +96,7 @@ def change(
     interval: Interval = None,
     digest: Digest = None,
     problem_mail: ProblemMail = None,
+    refusal_retry_hours: RetryHours = None,
     enable: Annotated[
         list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
     ] = None,
@@ -103,8 +114,8 @@ def change(
     data_dir: DataDir = None,
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
-    """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails
-    or flows."""
+    """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails,
+    the retry time of refused writes or flows."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
     tenants_work.change(
@@ -118,6 +129,7 @@ def change(
         setting,
         data_dir,
         problem_mail=problem_mail,
+        refusal_retry_hours=refusal_retry_hours,
     )
 
 

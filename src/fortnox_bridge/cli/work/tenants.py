@@ -114,6 +114,7 @@ def change(
     data_dir: Path | None,
     *,
     problem_mail: str | None = None,
+    refusal_retry_hours: int | None = None,
 ) -> None:
     """``tenants set``: only the store is needed. Everything is checked before anything is
     saved: a refused part leaves the tenant as it was."""
@@ -128,6 +129,7 @@ def change(
                 interval=interval,
                 digest=digest,
                 problem_mail=problem_mail,
+                refusal_retry_hours=refusal_retry_hours,
                 enable=enable or [],
                 disable=disable or [],
             )
