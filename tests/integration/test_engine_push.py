@@ -204,16 +204,18 @@ async def test_a_record_fortnox_refuses_fails_alone_and_is_one_problem(
     employees(3)
     put("employee", "e002", {"email": "bad@example.se", "given_name": "Utan"})  # no family name
     runner = _runner(sessions, clock)
-    for _ in range(3):
-        summary = await runner.run_cycle(tenant, engine_client)
-        clock.advance(60)
-    assert (summary.total("created"), summary.total("failed")) == (0, 1)
+    summary = await runner.run_cycle(tenant, engine_client)
+    assert (summary.total("created"), summary.total("failed")) == (2, 1)
     (failure,) = summary.flows[0].failures
     assert (failure.external_id, failure.status) == ("e002", 400)
     assert failure.reference == "employee e002 (bad@example.se)"
+    for _ in range(2):  # nothing changed: not sent again, the problem stays open
+        clock.advance(60)
+        idle = await runner.run_cycle(tenant, engine_client)
+        assert (idle.requests, idle.total("failed"), idle.total("skipped")) == (0, 0, 1)
     with sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(tenant)
-        assert (problem.external_id, problem.count, problem.status) == ("e002", 3, 400)
+        assert (problem.external_id, problem.count, problem.status) == ("e002", 1, 400)
         assert problem.reference == "employee e002 (bad@example.se)"
         assert problem.message
     put("employee", "e002", employee(2))

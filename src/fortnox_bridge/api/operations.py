@@ -95,7 +95,9 @@ def list_problems(
 
 @router.post("/problems/{problem_id}/resolve", response_model=ProblemOut)
 def resolve_problem(problem_id: ProblemId, caller: WriterDep, problems: Problems) -> ProblemOut:
-    """Close a problem that was fixed; it opens again (and is e-mailed) if it comes back."""
+    """Close a problem that was fixed: the record is tried again at the next sweep (a write
+    Fortnox refused is otherwise not sent again until the record changes or the tenant's
+    retry time passes); it opens again (and is e-mailed) if it comes back."""
     return problem_out(problems.resolve(caller.tenant_id, problem_id))
 
 

@@ -64,6 +64,7 @@ def _changes(body: TenantSettings) -> TenantChanges:
         digest=body.digest,
         problem_mail=body.problem_mail,
         families=body.families,
+        refusal_retry_hours=body.refusal_retry_hours,
     )
 
 
@@ -194,6 +195,7 @@ def tenant_out(view: TenantView) -> TenantOut:
             "digest": tenant.digest,
             "problem_mail": tenant.problem_mail,
             "families": list(tenant.families),
+            "refusal_retry_hours": tenant.refusal_retry_hours,
             "connection": view.connection,
             "created_at": tenant.created_at,
         }

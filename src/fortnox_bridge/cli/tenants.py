@@ -27,6 +27,16 @@ Policy = Annotated[str | None, typer.Option(help=POLICY_HELP, show_default=False
 Interval = Annotated[
     int | None, typer.Option(min=1, max=1440, help="Minutes between sweeps.", show_default=False)
 ]
+RetryHours = Annotated[
+    int | None,
+    typer.Option(
+        "--refusal-retry-hours",
+        min=1,
+        max=720,
+        help="Hours after which a write Fortnox refused is sent again although nothing changed.",
+        show_default=False,
+    ),
+]
 Digest = Annotated[
     str | None,
     typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
@@ -100,6 +110,7 @@ def change(
     digest: Digest = None,
     problem_mail: ProblemMail = None,
     family: Families = None,
+    refusal_retry_hours: RetryHours = None,
     enable: Annotated[
         list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
     ] = None,
@@ -118,7 +129,7 @@ def change(
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
     """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails,
-    flow families or flows."""
+    flow families, the retry time of refused writes or flows."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
     tenants_work.change(
@@ -133,6 +144,7 @@ def change(
         data_dir,
         problem_mail=problem_mail,
         family=family,
+        refusal_retry_hours=refusal_retry_hours,
     )
 
 

@@ -65,6 +65,8 @@ class TenantSetup:
     problem_mail: str | None = None
     #: The flow families the tenant uses, all of them (replaces).
     families: Sequence[str] | None = None
+    #: Hours after which a write Fortnox refused is sent again (see ``engine/sync/refusals.py``).
+    refusal_retry_hours: int | None = None
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -149,6 +151,7 @@ class TenantAdmin:
         tenant.sweep_interval_minutes = setup.interval or tenant.sweep_interval_minutes
         tenant.digest = setup.digest or tenant.digest
         tenant.problem_mail = setup.problem_mail or tenant.problem_mail
+        tenant.refusal_retry_hours = setup.refusal_retry_hours or tenant.refusal_retry_hours
         for change in planned:
             configs.put(
                 tenant.id,

@@ -42,6 +42,8 @@ class TenantChanges:
     problem_mail: str | None = None
     #: The flow families the tenant uses (all of them: replaces).
     families: Sequence[str] | None = None
+    #: Hours after which a write Fortnox refused is sent again (see ``engine/sync/refusals.py``).
+    refusal_retry_hours: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
         "sweep_interval_minutes": changes.sweep_interval_minutes,
         "digest": changes.digest,
         "problem_mail": changes.problem_mail,
+        "refusal_retry_hours": changes.refusal_retry_hours,
     }
     for field, value in values.items():
         if value is not None:

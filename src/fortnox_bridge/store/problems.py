@@ -35,6 +35,10 @@ class ProblemReport:
     status: int | None = None
     explanation: str = ""
     fix: str = ""
+    #: Fortnox refused the record's write: the record's version and the flow's configuration
+    #: fingerprint then (the write is held back while both stay and the problem is open).
+    refused_version: int | None = None
+    refused_config: str | None = None
 
 
 class ProblemRepository:
@@ -77,6 +81,8 @@ class ProblemRepository:
         problem.message = report.message
         problem.explanation = report.explanation
         problem.fix = report.fix
+        problem.refused_version = report.refused_version
+        problem.refused_config = report.refused_config
         problem.last_seen = now
         problem.count += 1
         self.session.flush()

@@ -49,8 +49,9 @@ MEANS = {
 }
 FIX = {
     "push": N_(
-        "Correct the record in the application it comes from (or add what Fortnox lacks). The "
-        "bridge sends it again at the next sweep."
+        "Correct the record in the application it comes from: the bridge sends it again at the "
+        "next sweep. If Fortnox lacks something, add it there and resolve the problem: a write "
+        "Fortnox refused is sent again when the record changes or the problem is resolved."
     ),
     "pull": N_("Check the record in Fortnox. The bridge reads it again at the next sweep."),
     "run": N_(

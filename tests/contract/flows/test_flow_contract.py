@@ -313,10 +313,17 @@ async def test_push_bad_record_fails_alone_and_is_one_problem(harness: Harness) 
     assert (failure.external_id, failure.status) == (external_id, 400)
     assert failure.message
     assert failure.reference
+    held, _ = await harness.run()  # nothing changed: Fortnox is not asked again
+    assert (held.failed, held.skipped, held.requests) == (0, 1, 0)
+    with harness.sessions.begin() as session:
+        (problem,) = ProblemRepository(session).open(harness.tenant)
+        assert (problem.external_id, problem.count) == (external_id, 1)
+        ProblemRepository(session).resolve(problem, now=harness.clock.now())
     again, _ = await harness.run()
-    # The create again; a flow that matches existing Fortnox records reads their list first.
+    # Resolved: the create again; a flow that matches existing Fortnox records reads their list
+    # first.
     reads = (1 if harness.flow.match_existing else 0) + harness.kit.create_reads
     assert (again.failed, again.requests) == (1, 1 + reads)
     with harness.sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(harness.tenant)
-        assert (problem.external_id, problem.count) == (external_id, 2)
+        assert (problem.external_id, problem.count) == (external_id, 1)

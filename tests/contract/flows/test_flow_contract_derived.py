@@ -172,8 +172,14 @@ async def test_derived_bad_record_fails_alone_and_is_one_problem(harness: Derive
     assert (failure.external_id, failure.status) == (harness.built_id(external_id), 400)
     assert failure.message
     assert failure.reference
-    again, _ = await harness.run()
+    held, _ = await harness.run()  # nothing changed: Fortnox is not asked again
+    assert (held.failed, held.skipped, held.requests) == (0, 1, 0)
+    with harness.sessions.begin() as session:
+        (problem,) = ProblemRepository(session).open(harness.tenant)
+        assert (problem.external_id, problem.count) == (harness.built_id(external_id), 1)
+        ProblemRepository(session).resolve(problem, now=harness.clock.now())
+    again, _ = await harness.run()  # resolved: tried again, refused again
     assert again.failed == 1
     with harness.sessions.begin() as session:
         (problem,) = ProblemRepository(session).open(harness.tenant)
-        assert (problem.external_id, problem.count) == (harness.built_id(external_id), 2)
+        assert (problem.external_id, problem.count) == (harness.built_id(external_id), 1)

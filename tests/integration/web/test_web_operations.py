@@ -149,7 +149,7 @@ def test_problems_show_fortnox_words_and_are_resolved_and_ignored(
     assert done.status_code == 303
     after = signed_in.get(done.headers["location"])
     assert "No open problems" in after.text
-    assert "Resolved: Employee emp-4 (Eva Ek)." in after.text
+    assert "Resolved: Employee emp-4 (Eva Ek). It is tried again at the next sweep." in after.text
     assert "Employee emp-4" in signed_in.get(f"/ui/tenants/{tenant}/problems?state=resolved").text
     signed_in.post(f"/ui/tenants/{tenant}/problems/{problem_id}/ignore", data={"csrf_token": token})
     assert "Employee emp-4" in signed_in.get(f"/ui/tenants/{tenant}/problems?state=ignored").text

@@ -30,6 +30,11 @@ class TenantOut(BaseModel):
         description="The flow families the tenant uses (hr, payroll, projects): only their "
         "flows run, and a consent link asks only for their scopes."
     )
+    refusal_retry_hours: int = Field(
+        description="Hours after which a write Fortnox refused is sent again although neither "
+        "the record nor the flow's settings or mappings changed (resolving its problem sends it "
+        "at the next sweep)."
+    )
     connection: str = Field(description="The connection's state (not_connected if none).")
     created_at: datetime
 
@@ -50,6 +55,7 @@ class TenantSettings(BaseModel):
         description="The flow families the tenant uses, all of them (replaces): the base "
         "flows of a family run as soon as it is chosen; flows of the others stop.",
     )
+    refusal_retry_hours: int | None = Field(default=None, ge=1, le=720)
 
 
 class TenantCreate(TenantSettings):

@@ -123,6 +123,7 @@ def change(
     *,
     problem_mail: str | None = None,
     family: list[str] | None = None,
+    refusal_retry_hours: int | None = None,
 ) -> None:
     """``tenants set``: only the store is needed. Everything is checked before anything is
     saved: a refused part leaves the tenant as it was."""
@@ -138,6 +139,7 @@ def change(
                 digest=digest,
                 problem_mail=problem_mail,
                 families=family or None,
+                refusal_retry_hours=refusal_retry_hours,
                 enable=enable or [],
                 disable=disable or [],
             )

@@ -6,7 +6,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fortnox_bridge.fortnox.errors import FortnoxApiError, FortnoxError
+from fortnox_bridge.fortnox.errors import (
+    AuthenticationError,
+    FortnoxApiError,
+    FortnoxError,
+    LockedPeriodError,
+    MissingFinancialYearError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 
 COUNTERS = (
     "created",
@@ -39,6 +48,11 @@ class ItemOutcome:
     fix: str = ""
     #: Whether a failed or skipped item is a problem to report (and e-mail).
     problem: bool = False
+    #: Fortnox refused the write for the record itself (a 4xx with an error code): it is not
+    #: sent again while nothing that decides it changed (see ``engine/sync/refusals.py``).
+    refused: bool = False
+    #: The host record's version and the flow's configuration fingerprint of a refusal.
+    basis: tuple[int, str] | None = None
 
     def fail(self, exc: BaseException) -> ItemOutcome:
         """Mark this item failed with everything a log or e-mail needs from ``exc``."""
@@ -47,6 +61,7 @@ class ItemOutcome:
         if isinstance(exc, FortnoxApiError):
             self.status, self.code, self.message = exc.status, exc.code, exc.message
             self.explanation, self.fix = exc.explanation, exc.fix
+            self.refused = is_refusal(exc)
         else:
             self.message = str(exc)
             if isinstance(exc, FortnoxError):
@@ -137,6 +152,22 @@ class RunSummary:
             "counts": self.counts(),
             "flows": [asdict(result) for result in self.flows],
         }
+
+
+#: 4xx answers that are not about the record: the token, permissions, a gone record, the rate.
+_NOT_REFUSALS = (AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitedError)
+
+
+def is_refusal(exc: FortnoxApiError) -> bool:
+    """Whether Fortnox refused a write for the record itself: a 4xx with an error code that is
+    not about access, the rate limit or a date (a locked period or a missing financial year is
+    held back by the date checks instead, and sent when the dates allow)."""
+    return (
+        exc.code is not None
+        and 400 <= exc.status < 500
+        and not isinstance(exc, _NOT_REFUSALS)
+        and not isinstance(exc, (LockedPeriodError, MissingFinancialYearError))
+    )
 
 
 def describe_error(exc: BaseException) -> str:

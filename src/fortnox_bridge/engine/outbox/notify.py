@@ -135,10 +135,11 @@ class Notifier:
 
     async def remind(self, tenant_id: int, *, since: datetime) -> bool:
         """One e-mail listing every failure a run met (open problems seen at ``since`` or
-        later), whether it is new or stood already; nothing when the run met none."""
+        later, and writes Fortnox refused that wait, not sent again: they stand too), whether
+        it is new or stood already; nothing when the run met none."""
         with self.sessions.begin() as session:
             open_ = ProblemRepository(session).open(tenant_id)
-            problems = [p for p in open_ if p.last_seen >= since]
+            problems = [p for p in open_ if p.last_seen >= since or p.refused_version is not None]
             rows = self._rows(session, problems)
         if not rows:
             return False

@@ -37,6 +37,9 @@ class TenantContext:
     connection_state: str | None = None
     #: Unlinked records a first synchronization holds back from the flows, by entity.
     holds: dict[str, Hold] = field(default_factory=dict)
+    #: Hours after which a write Fortnox refused is sent again although nothing changed
+    #: (``None``: always sent, as a re-sync does; see ``refusals.py``).
+    refusal_retry_hours: int | None = 24
 
 
 def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings:
@@ -124,6 +127,7 @@ def load_context(
         raise UnknownTenantError(f"no tenant with id {tenant_id}")
     policy = tenant.conflict_policy if tenant.conflict_policy in POLICIES else "ask"
     context = TenantContext(tenant_id, tenant.name, policy)
+    context.refusal_retry_hours = tenant.refusal_retry_hours
     configs = FlowConfigRepository(session).for_tenant(tenant_id)
     mapped = MappingRepository(session).for_tenant(tenant_id)
     mappings: Mappings = {

@@ -62,6 +62,7 @@ def report(
         item.action = action_word(done) or first.action
         item.outcome, item.problem = "failed", True
         item.status, item.code = first.status, first.code
+        item.refused = first.refused
         item.message = f"Fortnox refused {days(failed)}: {first.message}"
         item.explanation, item.fix = first.explanation, first.fix
         item.reason = summary or reason

@@ -29,6 +29,7 @@ from fortnox_bridge.engine.sync.deriving import (
 )
 from fortnox_bridge.engine.sync.planning import PlannedItem, resolve_references
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
+from fortnox_bridge.engine.sync.refusals import Refusals, keep_basis
 from fortnox_bridge.engine.sync.scope import RunInputs
 from fortnox_bridge.fortnox.errors import FortnoxError, NotFoundError
 from fortnox_bridge.store.connections import ConnectionRepository
@@ -65,6 +66,8 @@ class DerivedRun:
         #: What the current record's parts need made in Fortnox before they are written.
         self._prepare: Callable[[], Awaitable[None]] | None = None
         self.links = PartLinks(pusher.scope, flow, part)
+        hours = None if rewrite else run.context.refusal_retry_hours
+        self.refusals = Refusals.load(pusher.scope, flow, hours)
 
     async def resource(self) -> NumericResource:
         """The part resource (opens the client on first use)."""
@@ -119,7 +122,11 @@ class DerivedRun:
                 self.links.touch(link, record.version)
             self.result.count("unchanged")
             return None
+        refusal = self.refusals.holding(record.external_id, record.version)
+        if refusal is not None:  # Fortnox refused it and nothing changed since
+            return skip(self.result, item, self.refusals.reason(refusal))
         await self._write(record, link, head, resolved, item, (connected, disconnected))
+        keep_basis(flow, item, record.version)
         return None
 
     def _agrees(self, record: MirrorRecord, link: Link, head: Head | None) -> bool:
@@ -156,6 +163,7 @@ class DerivedRun:
                     self.links.settle_parent(record, link, head, complete=False)
                     item.action = "read"
                     self.result.count("failed", item.fail(exc))
+                    item.refused = False  # a read, not a write: tried again next sweep
                     return
                 if derived.held is not None:
                     skip(self.result, item, f"held back: {derived.held}", problem=True)

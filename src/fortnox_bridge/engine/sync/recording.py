@@ -126,4 +126,6 @@ def report(flow: str, item: ItemOutcome) -> ProblemReport:
         status=item.status,
         explanation=explanation,
         fix=item.fix or (HELD_FIX if held else ""),
+        refused_version=item.basis[0] if item.basis is not None else None,
+        refused_config=item.basis[1] if item.basis is not None else None,
     )

@@ -30,6 +30,7 @@ from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pulling import PullReconciler, read_in_full
 from fortnox_bridge.engine.sync.push_plan import plan_rows, push_rows
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter, WriteResource
+from fortnox_bridge.engine.sync.refusals import Refusals, hold_refused, keep_basis
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
 from fortnox_bridge.store.links import LinkRepository
@@ -65,6 +66,8 @@ class PushStrategy:
         rows, live_total = push_rows(scope, flow, only_dirty=True, wanted=wanted)
         items = plan_rows(scope, flow, rows, run.context, claim=not scope.dry_run)
         items = hold_creates(run.context.holds.get(flow.entity), items)  # first synchronization
+        refusals = Refusals.load(scope, flow, run.context.refusal_retry_hours)
+        items = hold_refused(refusals, items)  # refused by Fortnox, nothing changed since
         resource, items = await _meet_existing(scope, run, flow, items)
         dirty_live = sum(1 for record, _ in rows if not record.deleted)
         if wanted is None:
@@ -79,6 +82,7 @@ class PushStrategy:
                 if resource is None:
                     resource = flow.write_resource(await run.source.get())
                 counter, outcome = await writer.apply(flow, resource, item)
+                keep_basis(flow, outcome, item.version)
                 result.count(counter, outcome)
             if run.progress is not None:
                 run.progress(flow.name, done, len(items))

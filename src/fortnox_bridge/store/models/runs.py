@@ -91,6 +91,12 @@ class Problem(Base):
     #: Set when the tenant ignored the problem (``resolved_at`` too): it no longer counts as open,
     #: and when it happens again only ``last_seen`` and ``count`` move (no reopening, no e-mail).
     ignored_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Set when Fortnox refused the record's write (a 4xx with an error code): the host record's
+    #: version and the fingerprint of the flow's settings and mappings then. While the problem
+    #: is open and neither changed, the write is not sent again (until the tenant's
+    #: ``refusal_retry_hours`` have passed since ``last_seen``).
+    refused_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    refused_config: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Notification(Base):

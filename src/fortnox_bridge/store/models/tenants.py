@@ -38,6 +38,8 @@ class Tenant(Base):
     #: How failures are e-mailed: ``digest`` (new ones once, then the digest) or ``remind`` (one
     #: e-mail per run listing every failure of the run, for as long as it stands).
     problem_mail: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
+    #: Hours after which a write Fortnox refused is sent again although nothing changed.
+    refusal_retry_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     notify_emails: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     #: The flow families the tenant uses (``hr``, ``payroll``, ``projects``): flows of other
     #: families never run for it. A new tenant uses the hr and payroll families.

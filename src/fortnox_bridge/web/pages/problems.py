@@ -60,7 +60,8 @@ def problems_page(
 def close_problem(
     request: Request, tenant_id: TenantId, problem_id: RecordId, action: str, user: User
 ) -> Response:
-    """``resolve``: it was fixed (it opens again if it comes back); ``ignore``: close it for
+    """``resolve``: it was fixed, try the record again at the next sweep (it opens again if it
+    comes back); ``ignore``: close it for
     good (if it comes back it is counted, not reopened or e-mailed)."""
     if action not in ("resolve", "ignore"):
         raise HTTPException(404, gettext(request, "There is no such action."))
@@ -74,7 +75,9 @@ def close_problem(
             404, gettext(request, "This tenant has no problem %(id)s.", id=problem_id)
         ) from None
     if action == "resolve":
-        message = gettext(request, "Resolved: %(ref)s.", ref=reference)
+        message = gettext(
+            request, "Resolved: %(ref)s. It is tried again at the next sweep.", ref=reference
+        )
     else:
         message = gettext(request, "Ignored: %(ref)s.", ref=reference)
     flash(request, message)

@@ -23,6 +23,7 @@ from fortnox_bridge.web.pages._ops import (
     tenant_page,
 )
 from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.run_texts import run_reason
 from fortnox_bridge.web.security import User, root
 
 router = APIRouter()
@@ -162,6 +163,7 @@ def run_page(
         tab="runs",
         run=row,
         items=items,
+        reasons=[run_reason(request, item.reason) for item in items],
         outcome=wanted,
         outcomes=OUTCOMES,
         limit=ITEM_LIMIT,
