@@ -36,6 +36,7 @@ from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration import projects_scenario_data as data
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge, Inbox
 
@@ -240,6 +241,7 @@ async def api(
     every sweep."""
     await bridge.connect()
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         tenants = TenantRepository(session)
         tenant = tenants.get(bridge.tenant)
         assert tenant is not None
