@@ -35,9 +35,10 @@ PROJECTS = 3
 #: The projects family's records: 3 construction projects, 3 work orders and 2 change orders
 #: (projects of their own), 3 customers, 2 suppliers and a supplier invoice, one write each.
 CONSTRUCTION = 14
-#: The base imports of the projects family (cost centres, accounts) read Fortnox every cycle:
-#: the demo company's 3 cost centres and the 27 accounts of its chart from 3000 up.
-IMPORT_READS, IMPORTED = 2, 3 + 27
+#: The base imports of the projects family read Fortnox every cycle: one list each of cost
+#: centres and accounts (the demo company's 3 cost centres and the 27 accounts of its chart from
+#: 3000 up) and the voucher import's lists of series A, B and D (no voucher on a project).
+IMPORT_READS, IMPORTED = 2 + 3, 3 + 27
 
 
 def _totals(output: str) -> dict[str, int]:

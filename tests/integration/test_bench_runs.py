@@ -44,8 +44,10 @@ def test_killed_workers_leave_exactly_the_expected_records() -> None:
 
 def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(db_url: str) -> None:
     result = _run("projects_idle_sweep.py", "--quick", "--database-url", db_url)
-    assert (result["vouchers"], result["first_import_requests"]) == (300, 3 + 300)
+    # + one list each of the family's cost centre and account imports (base flows)
+    assert (result["vouchers"], result["first_import_requests"]) == (300, 3 + 300 + 2)
     # the three series' lists and the default 20 imported vouchers re-checked, no write
-    assert result["idle_requests"] == [23, 23, 23]
+    assert result["voucher_import_alone_requests"] == [23, 23, 23]
+    assert result["idle_requests"] == [23 + 2, 23 + 2, 23 + 2]
     assert result["idle_write_requests"] == 0
     assert result["naive_requests"] == 3 + 300 + 2

@@ -22,6 +22,7 @@ BASE = (
     "projects.project_customer.push",
     "projects.cost_center.pull",
     "projects.account.pull",
+    "projects.voucher.pull",
 )
 SUPPLIER_PUSH = "projects.project_supplier.push"
 SUPPLIER_PULL = "projects.project_supplier.pull"
@@ -90,13 +91,17 @@ def test_consent_links_ask_only_for_the_scopes_of_the_chosen_families(
 ) -> None:
     tenant_id, _ = _tenant(sessions, clock)
     services = build_services(sessions, clock=clock)
-    assert "customer" not in services.flow_config.consent_scopes(tenant_id)
+    assert not {"customer", "archive", "connectfile"} & set(
+        services.flow_config.consent_scopes(tenant_id)
+    )
     assert not any(f.name in BASE for f in services.flow_config.enabled_flows(tenant_id))
     with sessions.begin() as session:
         tenant = TenantRepository(session).get(tenant_id)
         assert tenant is not None
         tenant.families = ["projects"]
-    assert "customer" in services.flow_config.consent_scopes(tenant_id)
+    scopes = services.flow_config.consent_scopes(tenant_id)
+    # the voucher import's too, with the images of supplier invoices' vouchers
+    assert {"customer", "bookkeeping", "archive", "connectfile"} <= set(scopes)
     running = {flow.name for flow in services.flow_config.enabled_flows(tenant_id)}
     assert running == set(BASE)
 

@@ -29,6 +29,7 @@ from fortnox_bridge.sandbox.transport import SandboxTransport
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import ENGINE_SCOPES, SANDBOX_URL, Bridge
 
@@ -66,6 +67,7 @@ def configure(
     sessions: sessionmaker[Session], clock: ManualClock, tenant: int, flow: str, **settings: Any
 ) -> None:
     with sessions.begin() as session:
+        use_family(session, tenant)
         FlowConfigRepository(session).put(
             tenant, flow, enabled=True, settings=settings, now=clock.now()
         )

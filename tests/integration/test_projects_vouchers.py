@@ -25,6 +25,7 @@ from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.web.pages.flows import settings_fields
 from integration.bridge_api import api_app
+from integration.families import use_family
 
 from .conftest import Bridge
 
@@ -52,6 +53,7 @@ def configure(
     bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, **settings: Any
 ) -> None:
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)
         FlowConfigRepository(session).put(
             bridge.tenant, IMPORT, enabled=True, settings=settings, now=clock.now()
         )

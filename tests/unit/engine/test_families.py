@@ -46,6 +46,7 @@ def test_the_base_flows_of_the_projects_family() -> None:
         "projects.project_customer.push",
         "projects.cost_center.pull",
         "projects.account.pull",
+        "projects.voucher.pull",
     }
 
 
