@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
-from fortnox_bridge.flows.projects.placeholder_pdf import text_pdf
+from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.resources.inbox import MAX_ATTACHMENT_BYTES
 from fortnox_bridge.fortnox.retry import RetryPolicy

@@ -25,13 +25,13 @@ from fortnox_bridge.flows.projects.invoice_payments import (
     CustomerInvoicePaidDates,
     SupplierInvoicePaidDates,
 )
-from fortnox_bridge.flows.projects.placeholder_pdf import text_pdf
 from fortnox_bridge.flows.projects.project_export import ProjectExport
 from fortnox_bridge.flows.projects.supplier_export import SupplierExport
 from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.flows.projects.voucher_import import VoucherImport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
+from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.fortnox import FortnoxClient
 
 Records = dict[str, dict[str, Any]]

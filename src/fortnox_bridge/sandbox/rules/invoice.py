@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.sandbox.messages import ACTION_REFUSED, DOCUMENT_LOCKED, refuse, refuse_code
-from fortnox_bridge.sandbox.pdf import document_pdf
 from fortnox_bridge.sandbox.registers.ops import (
     answer,
     check_dated,
@@ -187,7 +187,7 @@ def _preview(ctx: Ctx, number: str, record: Record) -> Response:
         f"OCR {record.get('OCR', '')}",
         f"Att betala {record.get('TotalToPay', 0)} {record.get('Currency', 'SEK')}",
     ]
-    return Response(document_pdf(lines), media_type="application/pdf")
+    return Response(text_pdf(lines), media_type="application/pdf")
 
 
 def _reminder(ctx: Ctx, number: str, record: Record) -> Response:
@@ -198,4 +198,4 @@ def _reminder(ctx: Ctx, number: str, record: Record) -> Response:
         "LastRemindDate": ctx.today.isoformat(),
     }
     store(ctx, number, reminded)
-    return Response(document_pdf([f"Påminnelse faktura {number}"]), media_type="application/pdf")
+    return Response(text_pdf([f"Påminnelse faktura {number}"]), media_type="application/pdf")

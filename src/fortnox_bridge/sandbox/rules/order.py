@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
+from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.sandbox.messages import ACTION_REFUSED, DOCUMENT_LOCKED, refuse
-from fortnox_bridge.sandbox.pdf import document_pdf
 from fortnox_bridge.sandbox.registers.ops import answer, check_dated, store
 from fortnox_bridge.sandbox.registers.render import number_text, to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record
@@ -108,4 +108,4 @@ def _preview(ctx: Ctx, number: str, record: Record) -> Response:
         f"Orderdatum {record.get('OrderDate', '')}",
         f"Summa {record.get('Total', 0)} {record.get('Currency', 'SEK')}",
     ]
-    return Response(document_pdf(lines), media_type="application/pdf")
+    return Response(text_pdf(lines), media_type="application/pdf")

@@ -1,10 +1,16 @@
-"""A minimal, valid one-page PDF for print and preview answers (``application/pdf``)."""
+"""A minimal, valid one-page PDF of a few lines of text.
+
+Used where the bridge or the sandbox must produce a small document without a layout: the notice
+that stands in for an invoice PDF too big for Fortnox, and the sandbox's print previews. Pure:
+builds bytes, no I/O.
+"""
 
 from __future__ import annotations
 
 
-def document_pdf(lines: list[str]) -> bytes:
-    """A PDF 1.4 page showing ``lines`` in Helvetica (Latin-1 text)."""
+def text_pdf(lines: list[str]) -> bytes:
+    """A valid one-page A4 PDF 1.4 showing ``lines`` in Helvetica (Latin-1 text: Swedish
+    letters included, others shown as ``?``)."""
     text = "".join(
         f"BT /F1 12 Tf 56 {780 - 18 * i} Td ({_escape(line)}) Tj ET\n"
         for i, line in enumerate(lines)
