@@ -1,6 +1,8 @@
 """How a tenant's failures are e-mailed, chosen on its settings page (``PATCH /api/v1/tenant``
 ``problem_mail`` does the same): ``digest``, each failure once and then the digest of open
 problems, or ``remind``, after every sweep each failure of the sweep for as long as it stands.
+The same page sets after how many hours a write Fortnox refused is sent again although nothing
+changed (``refusal_retry_hours``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from fortnox_bridge.web.security import User, root
 router = APIRouter()
 #: The choices (the page lists them with their words; the first is the default).
 CHOICES = ("digest", "remind")
+#: The hours a refused write may wait before it is sent again: an hour to thirty days.
+RETRY_HOURS = range(1, 721)
 
 
 @router.post("/tenants/{tenant_id}/settings/problem-mail")
@@ -32,4 +36,23 @@ async def save_problem_mail(request: Request, tenant_id: TenantId, user: User) -
     flash(request, gettext(request, "Problem e-mails saved."))
     return RedirectResponse(
         f"{root(request)}/tenants/{tenant_id}/settings#problem-mail", status_code=303
+    )
+
+
+@router.post("/tenants/{tenant_id}/settings/refusal-retry")
+async def save_refusal_retry(request: Request, tenant_id: TenantId, user: User) -> Response:
+    """Save the retry time of refused writes; a number outside 1-720 saves nothing."""
+    given = str((await request.form()).get("refusal_retry_hours", "")).strip()
+    hours = int(given) if given.isdigit() else 0
+    if hours not in RETRY_HOURS:
+        raise HTTPException(400, gettext(request, "Give a whole number of hours from 1 to 720."))
+    try:
+        context(request).services.tenants.change(
+            tenant_id, TenantChanges(refusal_retry_hours=hours)
+        )
+    except NotFound:
+        raise no_tenant(request, tenant_id) from None
+    flash(request, gettext(request, "Retry time of refused writes saved."))
+    return RedirectResponse(
+        f"{root(request)}/tenants/{tenant_id}/settings#refusal-retry", status_code=303
     )
