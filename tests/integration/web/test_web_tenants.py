@@ -418,5 +418,7 @@ def test_the_consent_link_asks_only_for_the_scopes_of_the_flows_the_tenant_runs(
         tenant = session.get(Tenant, tenant_id)
         assert tenant is not None
         tenant.families = ["hr", "payroll", "projects"]
+    # (archive and connectfile: the voucher import fetches supplier-invoice vouchers' images)
     added = {"project", "customer", "costcenter", "supplier", "supplierinvoice"}
+    added |= {"archive", "connectfile"}
     assert asked_scopes() - first == added - first
