@@ -25,6 +25,17 @@ from fortnox_bridge.store.models.host import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from fortnox_bridge.store.models.ledger import (
+    DOCUMENT_KINDS,
+    LEDGER_DOCUMENT_ENTITY,
+    LEDGER_SOURCES,
+    LedgerAccount,
+    LedgerObject,
+    LedgerRow,
+    LedgerVoucher,
+    LedgerVoucherDocument,
+    LedgerYear,
+)
 from fortnox_bridge.store.models.runs import (
     ACTIVE_FIRST_SYNC,
     FirstSyncItem,
@@ -56,6 +67,9 @@ from fortnox_bridge.store.models.tenants import (
 __all__ = [
     "ACTIVE_FIRST_SYNC",
     "ACTIVE_OPERATION",
+    "DOCUMENT_KINDS",
+    "LEDGER_DOCUMENT_ENTITY",
+    "LEDGER_SOURCES",
     "NAMING",
     "AdminKey",
     "AdminSession",
@@ -75,6 +89,12 @@ __all__ = [
     "FlowConfig",
     "IdempotencyRecord",
     "Lease",
+    "LedgerAccount",
+    "LedgerObject",
+    "LedgerRow",
+    "LedgerVoucher",
+    "LedgerVoucherDocument",
+    "LedgerYear",
     "Link",
     "Mapping",
     "MirrorRecord",
