@@ -16,7 +16,8 @@ The shapes of these four are fixed because external tools rely on them::
 
 ``GET /_sandbox/companies/{tenant_id}`` tells whether a company exists. The simulation controls
 (apps, clock, faults, rate limit, request log, company settings) are in
-:mod:`fortnox_bridge.sandbox.control_sim`; ``docs/sandbox.md`` lists them all.
+:mod:`fortnox_bridge.sandbox.control_sim`, the consent page's users in
+:mod:`fortnox_bridge.sandbox.control_users`; ``docs/sandbox.md`` lists them all.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fortnox_bridge.sandbox import control_sim, control_vouchers
+from fortnox_bridge.sandbox import control_sim, control_users, control_vouchers
 from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_id_of
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
@@ -58,6 +59,8 @@ def routes(state: SandboxState) -> list[Route]:
           for path, method, handler in control_sim.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_vouchers.HANDLERS),
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_users.HANDLERS),
     ]  # fmt: skip
 
 
