@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
 from fortnox_bridge.engine.flow.base import Flow, scope_of
-from fortnox_bridge.engine.flow.families import family_scopes, families_of, reading_families
+from fortnox_bridge.engine.flow.families import families_of, family_scopes, reading_families
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.sync.scopes import needed_scopes, requested_scopes
 from fortnox_bridge.fortnox import FortnoxClient
