@@ -78,7 +78,7 @@ async def test_each_family_s_light_says_whether_it_works_and_why_not(
         "name": "connection",
         "ok": False,
         "code": "not_connected",
-        "detail": "The Fortnox connection is not_connected.",
+        "detail": "The Fortnox connection: not_connected.",
     }
     assert [check["name"] for check in ledger["checks"]] == [
         "connection",

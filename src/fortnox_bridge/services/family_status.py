@@ -34,7 +34,7 @@ LEDGER = "ledger"
 
 #: The texts of the checks (English message ids; their values in ``%(...)s``).
 CONNECTED = "Connected to Fortnox."
-NOT_ACTIVE = "The Fortnox connection is %(state)s."
+NOT_ACTIVE = "The Fortnox connection: %(state)s."
 SCOPES_OK = "Approved for everything the family reads and writes."
 SCOPES_MISSING = "The connection was not approved for: %(scopes)s. Connect again to approve them."
 LICENCE_UNKNOWN = "The bookkeeping licence has not been checked yet."

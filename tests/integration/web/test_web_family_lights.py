@@ -42,7 +42,7 @@ def test_the_overview_shows_each_family_s_light_and_reason_in_both_languages(
     assert _lights(page.text)["ledger"] == (
         "red",
         "not_connected",
-        "The Fortnox connection is not connected.",
+        "The Fortnox connection: Not connected.",
     )
     with sessions.begin() as session:
         connection = ConnectionRepository(session).create(tenant, "lamps", now=clock.now())

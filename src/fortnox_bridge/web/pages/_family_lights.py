@@ -37,5 +37,5 @@ def _values(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     """A connection state in words (the service names it by its code)."""
     state = values.get("state")
     if state in STATE_WORDS:
-        return {**values, "state": gettext(request, STATE_WORDS[state]).lower()}
+        return {**values, "state": gettext(request, STATE_WORDS[state])}
     return values
