@@ -106,7 +106,7 @@ async def test_a_bureau_user_connects_its_second_company_and_the_tenant_reads_th
     consent = urlsplit(started.headers["location"])
     assert consent.path == "/sandbox/oauth-v1/auth"
     asked = set(parse_qs(consent.query)["scope"][0].split())
-    assert {"bookkeeping", "connectfile", "archive", "invoice"} <= asked  # the ledger family's
+    assert {"bookkeeping", "connectfile", "archive"} <= asked  # the ledger family's
 
     with TestClient(create_sandbox(sandbox_state), follow_redirects=False) as fortnox:
         params = {k: v[0] for k, v in parse_qs(consent.query).items()}

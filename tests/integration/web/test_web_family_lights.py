@@ -63,21 +63,21 @@ def test_the_overview_shows_each_family_s_light_and_reason_in_both_languages(
     assert english["ledger"] == (
         "red",
         "scopes_missing",
-        "The connection was not approved for: archive, bookkeeping, connectfile, invoice. "
+        "The connection was not approved for: archive, bookkeeping, connectfile. "
         "Connect again to approve them.",
     )
     signed_in.post("/ui/language", data={"language": "sv", "csrf_token": csrf_of(page.text)})
     swedish = signed_in.get(f"/ui/tenants/{tenant}").text
     assert "Flödesfamiljer" in swedish
     assert _lights(swedish)["ledger"][2] == (
-        "Anslutningen godkändes inte för: archive, bookkeeping, connectfile, invoice. Anslut "
+        "Anslutningen godkändes inte för: archive, bookkeeping, connectfile. Anslut "
         "igen och godkänn dem."
     )
     assert 'aria-label="Familjen fungerar inte"' in swedish
     with sessions.begin() as session:
         connection = ConnectionRepository(session).for_tenant(tenant)
         assert connection is not None
-        connection.scopes = "archive bookkeeping companyinformation connectfile invoice salary"
+        connection.scopes = "archive bookkeeping companyinformation connectfile salary"
     failed = _lights(signed_in.get(f"/ui/tenants/{tenant}").text)["ledger"]
     assert failed == (
         "red",

@@ -443,12 +443,12 @@ def test_the_consent_link_of_a_ledger_tenant_asks_for_what_the_ledger_reads(
     assert started.status_code == 303
     asked = parse_qs(urlsplit(started.headers["location"]).query)["scope"][0].split()
     # bookkeeping: financial years, vouchers, SIE; connectfile and archive: the voucher files;
-    # invoice: customer invoices as PDF; companyinformation and settings: always, pre-flight.
+    # companyinformation and settings: always, and the pre-flight check; no invoice scope (the
+    # customer invoices come as files connected to their vouchers).
     assert sorted(asked) == [
         "archive",
         "bookkeeping",
         "companyinformation",
         "connectfile",
-        "invoice",
         "settings",
     ]

@@ -99,13 +99,12 @@ def test_a_family_that_reads_without_a_flow_asks_for_the_scopes_of_what_it_reads
     # The ledger family reads whole financial years through a service, not through flows.
     assert "ledger" in reading_families()
     assert "ledger" in families_of(discover_flows())
-    assert family_scopes(["ledger"]) == {"bookkeeping", "connectfile", "archive", "invoice"}
+    assert family_scopes(["ledger"]) == {"bookkeeping", "connectfile", "archive"}
     assert requested_scopes([], ["ledger"]) == (
         "archive",  # the files connected to vouchers
         "bookkeeping",  # financial years, vouchers, the SIE export
         "companyinformation",
         "connectfile",  # the voucher file connections
-        "invoice",  # customer invoices printed as PDF
         "settings",  # the pre-flight check's locked period
     )
     assert family_scopes(["hr", "payroll"]) == set()  # their scopes come from their flows

@@ -21,13 +21,6 @@ router = APIRouter()
 #: What each family is called, and what it holds.
 FAMILIES = {
     "hr": (N_("HR"), N_("Employees and their absence.")),
-    "ledger": (
-        N_("Ledger"),
-        N_(
-            "Each financial year's general ledger read from Fortnox, with the documents "
-            "behind its vouchers."
-        ),
-    ),
     "payroll": (N_("Payroll"), N_("Salary transactions, salary days and PAXml files.")),
     "projects": (
         N_("Projects"),
