@@ -104,3 +104,23 @@ def test_every_text_of_the_lights_and_of_the_licence_check_is_in_swedish() -> No
     ]
     missing = [text for text in texts if swedish.gettext(text) == text]
     assert missing == []
+
+
+def test_the_licence_problem_reads_in_swedish_on_the_problems_page(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    refused = ledger_licence.LicenceCheck(
+        "missing_licence", clock.now(), 2001101, "Det finns ingen aktiv licens för önskat scope."
+    )
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Utan Bokföring AB", now=clock.now()).id
+        ledger_licence.report_check(session, tenant, refused)
+    english = signed_in.get(f"/ui/tenants/{tenant}/problems")
+    assert english.status_code == 200
+    assert "Ask the company&#39;s Fortnox administrator to add the bookkeeping licence" in (
+        english.text
+    )
+    signed_in.post("/ui/language", data={"language": "sv", "csrf_token": csrf_of(english.text)})
+    swedish = signed_in.get(f"/ui/tenants/{tenant}/problems").text
+    assert "Be företagets Fortnox-administratör att lägga till licensen för bokföring" in swedish
+    assert "Det finns ingen aktiv licens för önskat scope." in swedish  # Fortnox's own words

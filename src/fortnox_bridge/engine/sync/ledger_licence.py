@@ -185,7 +185,7 @@ class BookkeepingLicence:
             connection = ConnectionRepository(session).for_tenant(tenant_id)
             if connection is not None:
                 connection.facts = {**(connection.facts or {}), FACT: found.to_fact()}
-            _report(session, tenant_id, found)
+            report_check(session, tenant_id, found)
         return found
 
     async def require(self, tenant_id: int, client: Any) -> None:
@@ -203,7 +203,9 @@ class BookkeepingLicence:
             return FAMILY in TenantRepository(session).families(tenant_id)
 
 
-def _report(session: Session, tenant_id: int, found: LicenceCheck) -> None:
+def report_check(session: Session, tenant_id: int, found: LicenceCheck) -> None:
+    """Open (or count again) the tenant's licence problem for a refusal; resolve it for a pass.
+    The problem is the family's, not a record's: its page says the family could not run."""
     now = found.checked_at
     problems = ProblemRepository(session)
     if not found.ok:
@@ -211,7 +213,7 @@ def _report(session: Session, tenant_id: int, found: LicenceCheck) -> None:
             dedupe_key=DEDUPE_KEY,
             flow=FAMILY,
             entity_type="ledger",
-            external_id=FACT,
+            external_id="",
             reference="the ledger (bookkeeping)",
             message=found.fortnox_message or found.detail,
             code=found.fortnox_code,
