@@ -28,7 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fortnox_bridge.sandbox import control_sim, control_users, control_vouchers
+from fortnox_bridge.sandbox import (
+    control_ledger,
+    control_sim,
+    control_users,
+    control_vouchers,
+)
 from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_id_of
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
@@ -61,6 +66,8 @@ def routes(state: SandboxState) -> list[Route]:
           for path, method, handler in control_vouchers.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_users.HANDLERS),
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_ledger.HANDLERS),
     ]  # fmt: skip
 
 

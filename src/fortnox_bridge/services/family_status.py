@@ -2,7 +2,7 @@
 with the reason when it does not.
 
 Per family, in order: the connection is active; it was approved for every scope the family
-needs (its flows the tenant runs and what the family reads without a flow); for the ledger
+needs (those of its flows the tenant runs); for the ledger
 family, the bookkeeping licence (the last check's answer, ``engine/sync/ledger_licence.py``) and
 the last ledger sync (``ledger_years``: the latest year's ``last_error``, else when it was
 synced). The first check that fails makes the light red and gives its reason. Texts are English
@@ -107,7 +107,7 @@ class FamilyStatus:
         lights = []
         for family in families:
             own = [flow for flow in flows if family_of(flow) == family]
-            checks = [_connection(state), _scopes(needed_scopes(own, [family]), granted)]
+            checks = [_connection(state), _scopes(needed_scopes(own), granted)]
             if family == LEDGER:
                 checks += [_licence(facts.get(LICENCE_FACT)), _last_sync(latest)]
             lights.append(light_of(family, checks))

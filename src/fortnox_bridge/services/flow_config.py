@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow, family_of
-from fortnox_bridge.engine.flow.families import families_of
 from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
 from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled, refuse_switch
 from fortnox_bridge.engine.sync.scopes import requested_scopes
@@ -123,17 +122,15 @@ class FlowConfigService:
         ]
 
     def families(self) -> list[str]:
-        """The flow families of the bridge, by name (those that read without a flow too)."""
-        return families_of(self.flows)
+        """The flow families of the bridge, by name."""
+        return sorted({family_of(flow) for flow in self.flows})
 
     def consent_scopes(self, tenant_id: int) -> tuple[str, ...]:
-        """The Fortnox scopes to ask the tenant's company for: those of the flows it runs, of
-        what its families read without a flow (the ledger family) and of the pre-flight check.
-        Fortnox refuses the whole approval when the company lacks the licence of one asked-for
-        scope, so a payroll customer is never asked for supplier invoices."""
-        with self.sessions.begin() as session:
-            families = TenantRepository(session).families(tenant_id)
-        return requested_scopes(self.enabled_flows(tenant_id), families)
+        """The Fortnox scopes to ask the tenant's company for: those of the flows it runs and
+        of the pre-flight check. Fortnox refuses the whole approval when the company lacks the
+        licence of one asked-for scope, so a payroll customer is never asked for supplier
+        invoices."""
+        return requested_scopes(self.enabled_flows(tenant_id))
 
     def configs(self, tenant_id: int) -> dict[str, FlowConfig]:
         """The tenant's stored configuration of each flow it configured, by flow name."""

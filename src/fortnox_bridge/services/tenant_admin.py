@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.errors import InvalidSettingsError
-from fortnox_bridge.engine.flow.base import Flow
-from fortnox_bridge.engine.flow.families import families_of
+from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
 from fortnox_bridge.engine.sync.context import (
     enabled_flows,
@@ -142,7 +141,7 @@ class TenantAdmin:
         configs = FlowConfigRepository(session)
         families = list(tenant.families)
         if setup.families is not None:
-            known = families_of(self.flows)
+            known = sorted({family_of(flow) for flow in self.flows})
             families = checked_families(known, setup.families)
         planned = self._planned(configs.for_tenant(tenant.id), setup, families)
         tenant.families = families

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import ClassVar, Literal
 
 import pytest
@@ -11,7 +9,6 @@ from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
 from fortnox_bridge.engine.flow.base import Flow, scope_of
-from fortnox_bridge.engine.flow.families import families_of, family_scopes, reading_families
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.sync.scopes import needed_scopes, requested_scopes
 from fortnox_bridge.fortnox import FortnoxClient
@@ -95,31 +92,15 @@ def test_discovery_refuses_a_flow_reading_a_resource_the_client_lacks() -> None:
         Typo.check_definition()
 
 
-def test_a_family_that_reads_without_a_flow_asks_for_the_scopes_of_what_it_reads() -> None:
-    # The ledger family reads whole financial years through a service, not through flows.
-    assert "ledger" in reading_families()
-    assert "ledger" in families_of(discover_flows())
-    assert family_scopes(["ledger"]) == {"bookkeeping", "connectfile", "archive"}
-    assert requested_scopes([], ["ledger"]) == (
-        "archive",  # the files connected to vouchers
-        "bookkeeping",  # financial years, vouchers, the SIE export
+def test_the_ledger_family_asks_for_what_its_year_import_reads() -> None:
+    (ledger,) = [flow for flow in discover_flows() if flow.name == "ledger.year.pull"]
+    # bookkeeping: financial years, vouchers, the SIE export; connectfile: the voucher file
+    # connections; archive: the files. No invoice scope: customer invoices come as files.
+    assert ledger.scopes() == {"bookkeeping", "connectfile", "archive"}
+    assert requested_scopes([ledger]) == (
+        "archive",
+        "bookkeeping",
         "companyinformation",
-        "connectfile",  # the voucher file connections
+        "connectfile",
         "settings",  # the pre-flight check's locked period
     )
-    assert family_scopes(["hr", "payroll"]) == set()  # their scopes come from their flows
-
-
-def test_a_family_s_reads_must_be_resources_of_the_client(tmp_path: Path) -> None:
-    package = tmp_path / "fake_flows"
-    (package / "odd").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "odd" / "__init__.py").write_text('READS = ("no_such_register",)\n')
-    sys.path.insert(0, str(tmp_path))
-    try:
-        with pytest.raises(FlowDefinitionError, match="no_such_register"):
-            reading_families("fake_flows")
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [m for m in sys.modules if m.startswith("fake_flows")]:
-            del sys.modules[name]

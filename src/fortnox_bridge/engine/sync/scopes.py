@@ -2,9 +2,8 @@
 
 Each flow needs the scopes of the resources it reads (:meth:`Flow.scopes
 <fortnox_bridge.engine.flow.base.Flow.scopes>`); besides those, the bridge reads the few
-resources declared here for every tenant, and what a family reads without a flow (its
-package's ``READS``, see ``engine/flow/families.py``). Adding a flow, or a resource a flow or
-family reads, changes what is asked for without a list to keep in step.
+resources declared here for every tenant. Adding a flow, or a resource a flow reads, changes
+what is asked for without a list to keep in step.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fortnox_bridge.engine.flow.base import Flow, scope_of
-from fortnox_bridge.engine.flow.families import family_scopes, reading_families
 from fortnox_bridge.engine.flow.registry import discover_flows
 
 #: Read for every tenant whatever its flows: the company the connection is to.
@@ -22,24 +20,17 @@ ALWAYS_READS = ("company_information",)
 PREFLIGHT_READS = ("financial_years", "locked_period")
 
 
-def needed_scopes(
-    flows: Iterable[type[Flow]] | None = None, families: Iterable[str] | None = None
-) -> tuple[str, ...]:
-    """The scopes without which the bridge, one of ``flows`` (default: every flow) or what
-    ``families`` read without a flow (default: with every flow, every family's; with flows
-    given, none) cannot work, sorted."""
+def needed_scopes(flows: Iterable[type[Flow]] | None = None) -> tuple[str, ...]:
+    """The scopes without which the bridge or one of ``flows`` (default: every flow) cannot
+    work, sorted."""
     scopes = {scope_of(resource) for resource in ALWAYS_READS}
     for flow in discover_flows() if flows is None else flows:
         scopes |= flow.scopes()
-    if families is None and flows is None:
-        families = reading_families()
-    return tuple(sorted(scopes | family_scopes(families or ())))
+    return tuple(sorted(scopes))
 
 
-def requested_scopes(
-    flows: Iterable[type[Flow]] | None = None, families: Iterable[str] | None = None
-) -> tuple[str, ...]:
-    """What the bridge asks for: the needed scopes of ``flows`` and ``families`` (see
-    :func:`needed_scopes`) and those the pre-flight check uses."""
+def requested_scopes(flows: Iterable[type[Flow]] | None = None) -> tuple[str, ...]:
+    """What the bridge asks for: the needed scopes of ``flows`` (default: every flow) and
+    those the pre-flight check uses."""
     checks = {scope_of(resource) for resource in PREFLIGHT_READS}
-    return tuple(sorted({*needed_scopes(flows, families), *checks}))
+    return tuple(sorted({*needed_scopes(flows), *checks}))
