@@ -1,15 +1,19 @@
 """The bookkeeping licence is checked before the first ledger sync: a company without it costs
-one request and gives one clear problem, not a failure on every request; the pre-flight check
-of a ledger tenant says so too, and once a year is synced the check costs nothing."""
+one request and gives one clear problem, not a failure on every request (nor a stopped sweep);
+the pre-flight check of a ledger tenant says so too, and once a year is synced the check costs
+nothing."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.sync.ledger_licence import (
     CHECK_NAME,
     DEDUPE_KEY,
@@ -18,6 +22,9 @@ from fortnox_bridge.engine.sync.ledger_licence import (
 )
 from fortnox_bridge.sandbox.company import DEFAULT_LICENCES
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.services.hooks import EngineHooks
+from fortnox_bridge.services.root import Services, build_services
+from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models.ledger import LedgerYear
 from fortnox_bridge.store.problems import ProblemRepository
 from integration.conftest import Bridge
@@ -41,6 +48,57 @@ async def ledger_bridge(bridge: Bridge, sessions: sessionmaker[Session]) -> Brid
         use_family(session, bridge.tenant, "ledger")
     await bridge.connect()
     return bridge
+
+
+@pytest.fixture
+async def services(
+    ledger_bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Services]:
+    built = build_services(
+        sessions,
+        clock=clock,
+        settings=Settings(data_dir=tmp_path),
+        hooks=EngineHooks(service=ledger_bridge.service),
+    )
+    yield built
+    await built.jobs.stop()
+
+
+async def test_a_ledger_sync_of_a_company_without_the_licence_stops_after_one_request(
+    ledger_bridge: Bridge,
+    services: Services,
+    control: SandboxControl,
+    sessions: sessionmaker[Session],
+) -> None:
+    bridge = ledger_bridge
+    await control.company_settings(bridge.company, licences=WITHOUT_BOOKKEEPING)
+    before = await _requests(control, bridge.company)
+    started = services.ledger_sync.start_sync(bridge.tenant)
+    await services.jobs.join()
+    done = services.ledger_sync.operation(bridge.tenant, started.id)
+    assert done.status == "failed"
+    assert done.error is not None
+    assert done.error.startswith("The company has no bookkeeping licence in Fortnox (Bokföring)")
+    assert await _requests(control, bridge.company) == before + 1  # the years list, refused
+    assert _open_problems(sessions, bridge.tenant) == [(DEDUPE_KEY, 2001101)]
+
+    # A sweep: the other families' flows run and the connection stays active.
+    summary = await bridge.service.sweep(bridge.tenant)
+    assert summary.error is None
+    with sessions.begin() as session:
+        connection = ConnectionRepository(session).for_tenant(bridge.tenant)
+        assert connection is not None
+        assert connection.state == "active"
+    ledger = next(r for r in summary.flows if r.flow == "ledger.year.pull")
+    assert ledger.error is None
+    assert _open_problems(sessions, bridge.tenant) == [(DEDUPE_KEY, 2001101)]
+
+    # The licence added: the next sync goes through and the problem is resolved.
+    await control.company_settings(bridge.company, licences=list(DEFAULT_LICENCES))
+    started = services.ledger_sync.start_sync(bridge.tenant)
+    await services.jobs.join()
+    assert services.ledger_sync.operation(bridge.tenant, started.id).status == "succeeded"
+    assert _open_problems(sessions, bridge.tenant) == []
 
 
 async def test_without_the_licence_the_first_sync_stops_after_one_request_with_a_problem(

@@ -1,25 +1,28 @@
 """Before the first ledger sync: does the company hold the bookkeeping licence?
 
 Fortnox answers every bookkeeping request of a company without the bookkeeping module
-(Bokföring) with 403 and code 2001101 ("Det finns ingen aktiv licens för önskat scope"); one
-approved without the bookkeeping permission answers 2000663, and one without the integration
-licence 2001103. A ledger sync of such a company would fail on every request, so the ledger
-family reads one page of financial years first (one request) and, when Fortnox refuses, stops
-there with one clear problem instead.
+(Bokföring) with 403 and code 2001101 ("Det finns ingen aktiv licens för önskat scope"), and one
+approved without the bookkeeping permission with 2000663. A ledger sync of such a company would
+fail on every request (and a missing module licence stops a sweep), so before the first ledger
+sync the family reads the financial years list — the request that sync makes anyway — and, when
+Fortnox refuses, stops there with one clear problem instead (``engine/sync/ledger_years.py``).
+A missing integration licence (2001103) is the connection's problem, not the family's: it goes
+through as before.
 
 The answer is kept on the connection's facts (``facts["bookkeeping"]``): the check runs before
 every sync until a year of the tenant has been synced from Fortnox and the last check passed,
-at each pre-flight check of a tenant that uses the ledger family (it adds a line to the
-checklist), and again whenever it failed last time. A failed check opens a problem (flow
-``ledger``) and a passing one resolves it. The texts are English here; the admin UI shows them in
-Swedish too (``web/locales``).
+at each pre-flight check of a tenant that uses the ledger family (one page of financial years;
+it adds a line to the checklist), and again whenever it failed last time. A failed check opens
+a problem (flow ``ledger``) and a passing one resolves it. The texts are English here; the admin
+UI shows them in Swedish too (``web/locales``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +36,8 @@ from fortnox_bridge.store.models.ledger import LedgerYear
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
-LicenceState = Literal["ok", "missing_licence", "missing_scope", "no_api_licence"]
+T = TypeVar("T")
+LicenceState = Literal["ok", "missing_licence", "missing_scope"]
 #: The family that needs the licence, and the key of its fact on the connection.
 FAMILY = "ledger"
 FACT = "bookkeeping"
@@ -50,7 +54,6 @@ DETAILS: dict[LicenceState, str] = {
     "missing_scope": (
         "The connection was not approved for bookkeeping: the ledger cannot be read."
     ),
-    "no_api_licence": "The company has no integration licence in Fortnox: nothing can be read.",
 }
 #: How to fix each refusal.
 FIXES: dict[LicenceState, str] = {
@@ -60,17 +63,12 @@ FIXES: dict[LicenceState, str] = {
         "then sync the ledger again."
     ),
     "missing_scope": "Connect the tenant again and approve the bookkeeping permission.",
-    "no_api_licence": (
-        "Ask the company's Fortnox administrator to activate the integration licence, then "
-        "sync the ledger again."
-    ),
 }
 #: The stable codes of the refusals (API error codes, status reasons).
 CODES: dict[LicenceState, str] = {
     "ok": "bookkeeping_licence_ok",
     "missing_licence": "bookkeeping_licence_missing",
     "missing_scope": "bookkeeping_scope_missing",
-    "no_api_licence": "integration_licence_missing",
 }
 
 
@@ -135,15 +133,29 @@ class LedgerLicenceMissing(EngineError):
         self.code = check.code
 
 
+#: The integration licence's code: the connection's problem, not the ledger's.
+NO_INTEGRATION_LICENCE = 2001103
+
+
+def refusal(exc: MissingLicenceError | MissingScopeError, now: datetime) -> LicenceCheck | None:
+    """What a refused bookkeeping read means; ``None`` for a missing integration licence."""
+    if isinstance(exc, MissingScopeError):
+        return LicenceCheck("missing_scope", now, exc.code, exc.message)
+    if exc.code == NO_INTEGRATION_LICENCE:
+        return None
+    return LicenceCheck("missing_licence", now, exc.code, exc.message)
+
+
 async def read_bookkeeping(client: Any, now: datetime) -> LicenceCheck:
-    """One request: a page of one financial year. Other errors (5xx, network) go through."""
+    """One request: a page of one financial year. Other errors (5xx, network, no integration
+    licence) go through."""
     try:
         await client.financial_years.list_page(limit=1)
-    except MissingLicenceError as exc:
-        state: LicenceState = "no_api_licence" if exc.code == 2001103 else "missing_licence"
-        return LicenceCheck(state, now, exc.code, exc.message)
-    except MissingScopeError as exc:
-        return LicenceCheck("missing_scope", now, exc.code, exc.message)
+    except (MissingLicenceError, MissingScopeError) as exc:
+        found = refusal(exc, now)
+        if found is None:
+            raise
+        return found
     return LicenceCheck("ok", now)
 
 
@@ -179,18 +191,37 @@ class BookkeepingLicence:
         return synced is None
 
     async def check(self, tenant_id: int, client: Any) -> LicenceCheck:
-        """Ask Fortnox, keep the answer, open or resolve the problem."""
+        """Ask Fortnox (one page of financial years), keep the answer, open or resolve the
+        problem."""
         found = await read_bookkeeping(client, self.clock.now())
+        self.record(tenant_id, found)
+        return found
+
+    def record(self, tenant_id: int, found: LicenceCheck) -> None:
+        """Keep an answer on the connection and open or resolve the problem."""
         with self.sessions.begin() as session:
             connection = ConnectionRepository(session).for_tenant(tenant_id)
             if connection is not None:
                 connection.facts = {**(connection.facts or {}), FACT: found.to_fact()}
             report_check(session, tenant_id, found)
-        return found
+
+    async def guarded(self, tenant_id: int, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()`` (a bookkeeping read the sync makes anyway) taken as the check: its refusal
+        is kept and raised as :class:`LedgerLicenceMissing`, its answer passes the check."""
+        try:
+            answer = await read()
+        except (MissingLicenceError, MissingScopeError) as exc:
+            found = refusal(exc, self.clock.now())
+            if found is None:
+                raise
+            self.record(tenant_id, found)
+            raise LedgerLicenceMissing(found) from None
+        self.record(tenant_id, LicenceCheck("ok", self.clock.now()))
+        return answer
 
     async def require(self, tenant_id: int, client: Any) -> None:
-        """Before a ledger sync: check when needed; :class:`LedgerLicenceMissing` when the
-        ledger cannot be read."""
+        """Before a ledger sync that reads nothing else first: check when needed;
+        :class:`LedgerLicenceMissing` when the ledger cannot be read."""
         if not self.needs_check(tenant_id):
             return
         found = await self.check(tenant_id, client)
