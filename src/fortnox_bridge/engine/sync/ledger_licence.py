@@ -10,7 +10,7 @@ A missing integration licence (2001103) is the connection's problem, not the fam
 through as before.
 
 The answer is kept on the connection's facts (``facts["bookkeeping"]``): the check runs before
-every sync until a year of the tenant has been synced from Fortnox and the last check passed,
+every sync until a year of the tenant has been synced from Fortnox,
 at each pre-flight check of a tenant that uses the ledger family (one page of financial years;
 it adds a line to the checklist), and again whenever it failed last time. A failed check opens
 a problem (flow ``ledger``) and a passing one resolves it. The texts are English here; the admin
@@ -174,9 +174,10 @@ class BookkeepingLicence:
         return LicenceCheck.from_fact(facts.get(FACT))
 
     def needs_check(self, tenant_id: int) -> bool:
-        """Whether a sync checks first: no year synced from Fortnox yet, or no passing check."""
+        """Whether a sync checks first: no year synced from Fortnox yet, or the last check
+        failed."""
         known = self.known(tenant_id)
-        if known is None or not known.ok:
+        if known is not None and not known.ok:
             return True
         with self.sessions.begin() as session:
             synced = session.scalar(
