@@ -132,3 +132,20 @@ async def test_each_family_s_light_says_whether_it_works_and_why_not(
     synced = (await _families(status_api))["ledger"]
     assert (synced["light"], synced["reason"]["code"]) == ("green", "synced")
     assert [check["ok"] for check in synced["checks"]] == [True, True, True, True]
+
+    # Another year whose sync failed makes it red, whichever was synced last.
+    with sessions.begin() as session:
+        session.add(
+            LedgerYear(
+                tenant_id=bridge.tenant, fortnox_id=2, from_date=date(2026, 1, 1),
+                to_date=date(2026, 12, 31), last_error="the SIE export timed out",
+                created_at=clock.now(), updated_at=clock.now(),
+            )
+        )  # fmt: skip
+    clock.advance(60)
+    with sessions.begin() as session:
+        year = session.query(LedgerYear).filter_by(tenant_id=bridge.tenant, fortnox_id=1).one()
+        year.synced_at = year.updated_at = clock.now()
+    other = (await _families(status_api))["ledger"]
+    assert (other["light"], other["reason"]["code"]) == ("red", "sync_failed")
+    assert other["reason"]["detail"].endswith("(2026-01-01 – 2026-12-31): the SIE export timed out")

@@ -4,7 +4,7 @@ with the reason when it does not.
 Per family, in order: the connection is active; it was approved for every scope the family
 needs (those of its flows the tenant runs); for the ledger
 family, the bookkeeping licence (the last check's answer, ``engine/sync/ledger_licence.py``) and
-the last ledger sync (``ledger_years``: the latest year's ``last_error``, else when it was
+the last ledger sync (``ledger_years``: a year's ``last_error``, else when the latest was
 synced). The first check that fails makes the light red and gives its reason. Texts are English
 with ``%(name)s`` values, so the admin UI can show them in Swedish (``web/locales``); the API
 answers the English and a stable code per check.
@@ -115,11 +115,20 @@ class FamilyStatus:
 
 
 def _latest_year(session: Session, tenant_id: int) -> LedgerYear | None:
-    """The year whose sync (or failed sync) is the latest."""
+    """The year whose last sync failed (the latest changed of them), else the latest synced."""
+    years = LedgerYear.tenant_id == tenant_id
+    failed = session.scalars(
+        select(LedgerYear)
+        .where(years, LedgerYear.last_error.is_not(None))
+        .order_by(LedgerYear.updated_at.desc(), LedgerYear.id.desc())
+        .limit(1)
+    ).first()
+    if failed is not None:
+        return failed
     return session.scalars(
         select(LedgerYear)
-        .where(LedgerYear.tenant_id == tenant_id)
-        .order_by(LedgerYear.updated_at.desc(), LedgerYear.id.desc())
+        .where(years, LedgerYear.synced_at.is_not(None))
+        .order_by(LedgerYear.synced_at.desc(), LedgerYear.id.desc())
         .limit(1)
     ).first()
 
