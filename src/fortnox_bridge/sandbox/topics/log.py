@@ -15,9 +15,9 @@ connections' event loop: the log is guarded by a lock, and waiting connections a
 from __future__ import annotations
 
 import asyncio
+import bisect
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -91,7 +91,8 @@ class TopicLog:
     def __init__(self, clock: SandboxClock) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._events: dict[str, deque[Event]] = {}
+        #: Per topic, the kept events in number order (the oldest first).
+        self._events: dict[str, list[Event]] = {}
         self._base = time.time_ns() // 1000
         self._last: dict[str, int] = {}
         self._serial = 0
@@ -114,7 +115,7 @@ class TopicLog:
             self._serial += 1
             event = Event(topic, number, self._serial, tenant_id, type_, entity_id, now,
                           dict(extra or {}))  # fmt: skip
-            self._events.setdefault(topic, deque()).append(event)
+            self._events.setdefault(topic, []).append(event)
             waiters = list(self._waiters)
         for loop, waiter in waiters:
             try:
@@ -133,12 +134,10 @@ class TopicLog:
         """The kept events after each topic's cursor, in publication order."""
         with self._lock:
             self._prune(self.clock.now())
-            found = [
-                event
-                for topic, cursor in cursors.items()
-                for event in self._events.get(topic, ())
-                if event.number > cursor
-            ]
+            found: list[Event] = []
+            for topic, cursor in cursors.items():
+                kept = self._events.get(topic, [])
+                found += kept[bisect.bisect_right(kept, cursor, key=lambda e: e.number) :]
         return sorted(found, key=lambda event: event.serial)
 
     def events(self, topic: str | None = None, tenant_id: int | None = None) -> list[Event]:
@@ -174,5 +173,8 @@ class TopicLog:
     def _prune(self, now: datetime) -> None:
         oldest = now - RETENTION
         for kept in self._events.values():
-            while kept and kept[0].at < oldest:
-                kept.popleft()
+            expired = 0
+            while expired < len(kept) and kept[expired].at < oldest:
+                expired += 1
+            if expired:
+                del kept[:expired]
