@@ -3,18 +3,19 @@ as over a socket, and the admin server's browser-pages wrapper keeping the endpo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import pytest
-from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.app import BrowserPages
 
-# Starlette's test client warns that it prefers httpx2; the warning says nothing about the sandbox.
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+with warnings.catch_warnings():  # it prefers httpx2, which says nothing about the sandbox
+    warnings.simplefilter("ignore", UserWarning)
+    from starlette.testclient import TestClient
 
 
 @pytest.fixture

@@ -167,6 +167,8 @@ async def test_bad_secret_and_bad_frames_are_refused(live: Live, companies: list
         assert (unknown["response"], unknown["result"]) == ("dance-v1", "error")
         await ws.send("{not json")
         assert (await _next(ws))["result"] == "error"
+        await ws.send(json.dumps({"command": "list-tenants-v1"}).encode())  # a binary frame
+        assert (await _next(ws))["response"] == "list-tenants-v1"
         wrong = await _ask(ws, {"command": "remove-tenants-v1", "tenants": "1"})
         assert wrong["result"] == "error"
         listed = await _ask(ws, {"command": "list-tenants-v1"})  # still open, nothing added

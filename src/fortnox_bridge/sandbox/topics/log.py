@@ -74,15 +74,15 @@ class Event:
 
     def message(self) -> dict[str, Any]:
         """The event as the stream sends it."""
-        return {
+        message = {
             "topic": self.topic,
             "offset": self.offset,
             "type": self.type,
             "tenantId": self.tenant_id,
             "entityId": self.entity_id,
             "timestamp": self.at.isoformat(timespec="milliseconds"),
-            **self.extra,
         }
+        return {**message, **{k: v for k, v in self.extra.items() if k not in message}}
 
 
 class TopicLog:

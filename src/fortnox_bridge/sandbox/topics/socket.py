@@ -73,10 +73,13 @@ class Connection:
     async def _read(self, group: TaskGroup, published: asyncio.Event) -> None:
         try:
             while True:
-                text = await self.websocket.receive_text()
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                raw = message.get("text") or message.get("bytes") or b""
                 try:
-                    frame: Any = json.loads(text)
-                except json.JSONDecodeError:
+                    frame: Any = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError):
                     await self._send(error(None, "not JSON"))
                     continue
                 await self._send(answer(self.state, self.session, frame))
