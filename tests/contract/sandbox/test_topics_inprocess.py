@@ -1,17 +1,23 @@
-"""``/topics-v1`` in-process (Starlette's test client, no port): the same commands and events
-as over a socket, and the admin server's browser-pages wrapper keeping the endpoint closed."""
+"""``/topics-v1`` in-process (no port): Starlette's test client, the sandbox's own async
+in-process client with the faults and a resume, and the admin server's browser-pages wrapper
+keeping the endpoint closed."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosedError
 
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.sandbox import SandboxState, create_app
 from fortnox_bridge.sandbox.app import BrowserPages
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.sandbox.topics.inprocess import connect
 
 with warnings.catch_warnings():  # it prefers httpx2, which says nothing about the sandbox
     warnings.simplefilter("ignore", UserWarning)
@@ -50,3 +56,48 @@ def test_browser_pages_keep_the_topics_closed(clock: ManualClock) -> None:
     with TestClient(app) as client, pytest.raises(WebSocketDisconnect):  # noqa: SIM117
         with client.websocket_connect("/topics-v1") as ws:
             ws.receive_json()
+
+
+async def test_async_in_process_connection_streams_and_drops(clock: ManualClock) -> None:
+    """``topics.inprocess.connect``: the websockets-like client over ASGI, in the test's loop."""
+    app = create_app(SandboxState(clock=clock))
+    transport = httpx.ASGITransport(app=app)
+    async with SandboxControl("http://sandbox.test", transport=transport) as control:
+        tenant = int((await control.create_company("A", seed="demo"))["tenant_id"])
+        tokens = await control.issue_tokens(tenant, ["costcenter"])
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        api = httpx.AsyncClient(base_url="http://sandbox.test", transport=transport, headers=auth)
+        async with api, connect(app) as ws:
+            for command in (
+                {"command": "add-tenants-v1", "clientSecret": tokens["client_secret"],
+                 "accessTokens": [f"Bearer {tokens['access_token']}"]},
+                {"command": "add-topics-v1", "topics": [{"topic": "cost-centers"}]},
+                {"command": "subscribe-v1"},
+            ):  # fmt: skip
+                await ws.send(json.dumps(command))
+                assert json.loads(await ws.recv())["result"] == "ok"
+            await control.duplicate_events(1)
+            await control.drop_connections(after=1)  # a duplicate is still one event
+            for code in ("A1", "A2"):
+                body = {"CostCenter": {"Code": code, "Description": code}}
+                assert (await api.post("/3/costcenters", json=body)).status_code == 201
+            got = [json.loads(await ws.recv()) for _ in range(2)]
+            assert [event["entityId"] for event in got] == ["A1", "A1"]  # sent twice
+            with pytest.raises(ConnectionClosedError) as closed:
+                await ws.recv()
+            assert ws.close_code == 1011
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1011
+        # A2 waits for the next connection, after the offset of the last event received
+        async with connect(app) as ws:
+            for command in (
+                {"command": "add-tenants-v1", "clientSecret": tokens["client_secret"],
+                 "accessTokens": [tokens["access_token"]]},
+                {"command": "add-topics-v1",
+                 "topics": [{"topic": "cost-centers", "offset": got[-1]["offset"]}]},
+                {"command": "subscribe-v1"},
+            ):  # fmt: skip
+                await ws.send(json.dumps(command))
+                await ws.recv()
+            assert json.loads(await ws.recv())["entityId"] == "A2"
+        assert ws.close_code == 1000
