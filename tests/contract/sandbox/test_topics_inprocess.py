@@ -101,3 +101,50 @@ async def test_async_in_process_connection_streams_and_drops(clock: ManualClock)
                 await ws.recv()
             assert json.loads(await ws.recv())["entityId"] == "A2"
         assert ws.close_code == 1000
+
+
+async def test_tenants_and_topics_change_while_streaming(clock: ManualClock) -> None:
+    app = create_app(SandboxState(clock=clock))
+    transport = httpx.ASGITransport(app=app)
+    async with SandboxControl("http://sandbox.test", transport=transport) as control:
+        apis, tokens = [], []
+        for name in ("A", "B"):
+            tenant = int((await control.create_company(name, seed="demo"))["tenant_id"])
+            issued = await control.issue_tokens(tenant, ["costcenter", "bookkeeping"])
+            tokens.append(issued)
+            auth = {"Authorization": f"Bearer {issued['access_token']}"}
+            apis.append(httpx.AsyncClient(base_url="http://sandbox.test", transport=transport,
+                                          headers=auth))  # fmt: skip
+        first, second = apis
+
+        async def cost_center(api: httpx.AsyncClient, code: str) -> None:
+            body = {"CostCenter": {"Code": code, "Description": code}}
+            assert (await api.post("/3/costcenters", json=body)).status_code == 201
+
+        async with first, second, connect(app) as ws:
+
+            async def ask(command: dict[str, object]) -> dict[str, object]:
+                await ws.send(json.dumps(command))
+                reply: dict[str, object] = json.loads(await ws.recv())
+                assert reply["response"] == command["command"]
+                return reply
+
+            await ask({"command": "add-tenants-v1", "clientSecret": tokens[0]["client_secret"],
+                       "accessTokens": [t["access_token"] for t in tokens]})  # fmt: skip
+            await ask({"command": "add-topics-v1", "topics": ["cost-centers"]})
+            await ask({"command": "subscribe-v1"})
+            await cost_center(second, "B1")
+            assert json.loads(await ws.recv())["entityId"] == "B1"
+            listed = await ask({"command": "list-tenants-v1"})
+            assert listed["tenants"] == [1, 2]
+            await ask({"command": "remove-tenants-v1", "tenants": [2]})
+            await cost_center(second, "B2")  # removed: not heard
+            await cost_center(first, "A1")
+            assert json.loads(await ws.recv())["entityId"] == "A1"
+            await ask({"command": "add-topics-v1", "topics": [{"topic": "vouchers"}]})
+            voucher = {"Description": "K", "TransactionDate": "2026-02-10", "VoucherSeries": "A",
+                       "VoucherRows": [{"Account": 1930, "Debit": 5}, {"Account": 3001,
+                                                                        "Credit": 5}]}  # fmt: skip
+            assert (await first.post("/3/vouchers", json={"Voucher": voucher})).status_code == 201
+            event = json.loads(await ws.recv())
+            assert (event["topic"], event["type"]) == ("vouchers", "voucher-created-v1")
