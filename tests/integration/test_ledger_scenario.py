@@ -180,6 +180,13 @@ async def test_syncing_the_two_latest_years_makes_the_bridge_equal_to_fortnox(
     assert [y["status"] for y in again.counts["years"]] == ["unchanged", "unchanged"]
     assert event_seq(sessions, ledger.bridge.tenant) == seq  # nothing written
 
+    refreshed_before = ledger.requests()
+    years = await ledger.services.ledger_sync.refresh_years(ledger.bridge.tenant)
+    assert [(y.label, y.fortnox_id, y.voucher_count > 0) for y in years] == [
+        ("2026-01-01", 2, True), ("2025-01-01", 1, True)
+    ]  # fmt: skip
+    assert ledger.requests() - refreshed_before == 1
+
     swept_before = ledger.requests()
     summary = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=["ledger.year.pull"])
     (result,) = summary.flows

@@ -151,6 +151,8 @@ class LedgerYearSync:
         """Sync the years of ``request``; one outcome per year, in the order synced."""
         targets = self.targets(await self.known_years(request.refresh), request)
         outcomes: list[YearOutcome] = []
+        if self.progress is not None:
+            self.progress(0, len(targets))
         for done, year in enumerate(targets, start=1):
             outcomes.append(await self.year(year, request))
             if self.progress is not None:
