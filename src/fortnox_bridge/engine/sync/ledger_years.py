@@ -20,6 +20,7 @@ overwrite; a sweep leaves it alone (its documents are still fetched).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -185,10 +186,10 @@ class LedgerYearSync:
         except EXPORT_UNAVAILABLE:
             read = await read_vouchers(self.client, year.fortnox_id)
             return self._store(year, read, "vouchers")
-        read = read_sie(content)
-        if year.source == "fortnox" and read.sha256 == year.sie_sha256:
+        if year.source == "fortnox" and hashlib.sha256(content).hexdigest() == year.sie_sha256:
+            # the file the year was stored from: not even read
             return YearOutcome(year.label, read_from="export", unchanged=year.voucher_count)
-        return self._store(year, read, "export")
+        return self._store(year, read_sie(content), "export")
 
     def _store(self, year: YearInfo, read: YearRead, read_from: str) -> YearOutcome:
         return store_year(
