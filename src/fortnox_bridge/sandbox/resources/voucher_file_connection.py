@@ -72,6 +72,15 @@ RESOURCE = ResourceSpec(
     read_only=frozenset({"VoucherDescription", "VoucherYear", "Name"}),
     required=("FileId", "VoucherNumber", "VoucherSeries"),
     extra_fields={"Name": None},
+    list_fields=(
+        "@url",
+        "FileId",
+        "Name",
+        "VoucherDescription",
+        "VoucherNumber",
+        "VoucherSeries",
+        "VoucherYear",
+    ),
     search={"voucherdescription": "VoucherDescription"},
     exact_search={
         "vouchernumber": "VoucherNumber",
