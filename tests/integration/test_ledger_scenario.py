@@ -66,7 +66,8 @@ class Ledger:
 
     def requests(self) -> int:
         """The API requests the sandbox has answered for the company so far."""
-        return self.state.stats_by_tenant[self.bridge.company].requests_total
+        stats = self.state.stats_by_tenant.get(self.bridge.company)
+        return stats.requests_total if stats is not None else 0
 
     async def sync(self, **request: Any) -> LedgerOperation:
         """Start a sync, wait for its job, and give its final state."""
@@ -78,7 +79,7 @@ class Ledger:
 @pytest.fixture
 async def ledger(
     bridge: Bridge,
-    engine_client: FortnoxClient,
+    control: SandboxControl,
     sandbox_state: SandboxState,
     sessions: sessionmaker[Session],
     clock: ManualClock,
@@ -87,8 +88,8 @@ async def ledger(
     await bridge.connect()
     with sessions.begin() as session:
         use_family(session, bridge.tenant, "ledger")
-    data.seed_vouchers(sandbox_state, bridge.company)
-    documents = await data.connect_documents(engine_client)
+    await data.seed_vouchers(control, sandbox_state, bridge.company)
+    documents = await data.connect_documents(control, bridge.company)
     services = build_services(
         sessions, clock=clock, settings=Settings(data_dir=tmp_path),
         hooks=EngineHooks(service=bridge.service),
