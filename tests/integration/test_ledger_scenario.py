@@ -274,8 +274,24 @@ async def test_a_year_loaded_from_a_sie_file_is_synced_only_when_confirmed(
         assert confirmed.status_code == 202
         await ledger.services.jobs.join()
         followed = await http.get(f"/api/v1/ledger/operations/{confirmed.json()['id']}")
-    assert followed.json()["status"] == "succeeded"
-    assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "fortnox"
+        assert followed.json()["status"] == "succeeded"
+        assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "fortnox"
+        unknown = await http.get("/api/v1/ledger/operations/999999")
+        assert unknown.status_code == 404
+        sie = {"Content-Type": "application/octet-stream"}
+        other = await http.put("/api/v1/ledger/years/2026/sie", content=content, headers=sie)
+        assert other.status_code == 422
+        assert other.json()["errors"][0]["type"] == "sie_year_mismatch"
+        over = await http.put("/api/v1/ledger/years/2025-01-01/sie", content=content, headers=sie)
+        assert (over.status_code, over.json()["error"]) == (409, "ledger_fortnox_overwrite")
+        again = await http.put(
+            "/api/v1/ledger/years/2025/sie?overwrite=true&name=igen.se", content=content,
+            headers=sie,
+        )  # fmt: skip
+    assert again.status_code == 200
+    body = again.json()
+    assert (body["year"]["source"], body["outcome"]["changed"]) == ("sie", 0)
+    assert body["year"]["voucher_count"] == data.count(ledger.state, ledger.bridge.company, 1)
 
 
 async def test_without_the_export_the_vouchers_one_by_one_give_the_same_ledger(
