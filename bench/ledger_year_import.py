@@ -7,12 +7,12 @@ One sandbox company (in process, no rate limit) whose current financial year hol
 vouchers of ``rows`` rows each over series A, B and D (copied into its register: booking them
 one by one would measure the sandbox). The ledger family's sync of that year is timed three
 ways: the first sync (the list of years, the export; documents off), the next one with nothing
-changed, and the bridge's own share of the first (reading the file, diffing, storing: wall time,
-and in a second run its peak of Python memory by tracemalloc), beside the in-process sandbox's
-time to write and send the file (part of every sync's wall time here). The per-voucher way (the
-fallback when the export is unavailable: the list of vouchers, each voucher read, the chart) is
-run too, for its requests; its time is computed at Fortnox's limit of 25 requests per 5 s.
-``--quick`` is a small size for the tests. Prints one JSON line.
+changed, and the bridge's own share of the first (reading the file, diffing, storing: wall and
+CPU time, and in a second run its peak of Python memory by tracemalloc), beside the in-process
+sandbox's time to write and send the file (part of every sync's time here). The per-voucher way
+(the fallback when the export is unavailable: the list of vouchers, each voucher read, the
+chart) is run too, for its requests; its time is computed at Fortnox's limit of 25 requests per
+5 s. ``--quick`` is a small size for the tests. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -100,13 +100,13 @@ def _flow() -> LedgerYearPull:
 
 
 async def sync(sessions: Any, tenant_id: int, client: FortnoxClient) -> dict[str, Any]:
-    before, wall = client.requests_made, time.perf_counter()
-    outcomes = await LedgerYearSync(sessions, SystemClock(), tenant_id, client, _flow(), None).run(
-        SyncRequest()
-    )
+    before, wall, cpu = client.requests_made, time.perf_counter(), time.process_time()
+    sync = LedgerYearSync(sessions, SystemClock(), tenant_id, client, _flow(), None)
+    outcomes = await sync.run(SyncRequest())
     return {
         "requests": client.requests_made - before,
         "wall_s": round(time.perf_counter() - wall, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
         "outcome": outcomes[0].to_dict(),
     }
 
@@ -121,16 +121,20 @@ def import_alone(sessions: Any, content: bytes, traced: bool) -> dict[str, Any]:
         info = YearInfo.of(year)
     if traced:
         tracemalloc.start()
-    wall = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     read = read_sie(content)
+    read_cpu = time.process_time() - cpu
     outcome = store_year(sessions, SystemClock(), tenant_id, info, read, source="fortnox",
                          read_from="export")  # fmt: skip
-    seconds = time.perf_counter() - wall
+    seconds, cpu_s = time.perf_counter() - wall, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     if traced:
         tracemalloc.stop()
     assert outcome.new == len(read.vouchers)
-    return {"wall_s": round(seconds, 2), "peak_mib": round(peak / 2**20, 1)}
+    return {
+        "wall_s": round(seconds, 2), "cpu_s": round(cpu_s, 2), "read_cpu_s": round(read_cpu, 2),
+        "peak_mib": round(peak / 2**20, 1),
+    }  # fmt: skip
 
 
 def _dates(content: bytes) -> tuple[Any, Any, None]:
@@ -152,9 +156,9 @@ async def measure(vouchers: int, rows: int, database_url: str) -> dict[str, Any]
             tenant_id = tenant(sessions)
             first = await sync(sessions, tenant_id, client)
             again = await sync(sessions, tenant_id, client)
-            wall = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             content = await client.sie.export(year_id, type=4)
-            export_s = time.perf_counter() - wall
+            export_s, export_cpu = time.perf_counter() - wall, time.process_time() - cpu
             alone = import_alone(sessions, content, traced=False)
             memory = import_alone(sessions, content, traced=True)
             before, wall = client.requests_made, time.perf_counter()
@@ -171,11 +175,16 @@ async def measure(vouchers: int, rows: int, database_url: str) -> dict[str, Any]
         "sie_bytes": len(content),
         "first_sync_requests": first["requests"],
         "first_sync_wall_s": first["wall_s"],
+        "first_sync_cpu_s": first["cpu_s"],
         "unchanged_sync_requests": again["requests"],
         "unchanged_sync_wall_s": again["wall_s"],
+        "unchanged_sync_cpu_s": again["cpu_s"],
         "unchanged_sync_status": again["outcome"]["status"],
         "export_in_process_wall_s": round(export_s, 2),
+        "export_in_process_cpu_s": round(export_cpu, 2),
         "import_wall_s": alone["wall_s"],
+        "import_cpu_s": alone["cpu_s"],
+        "import_read_cpu_s": alone["read_cpu_s"],
         "import_peak_python_mib": memory["peak_mib"],
         "per_voucher_requests": fallback_requests,
         "per_voucher_in_process_wall_s": round(fallback_wall, 1),
