@@ -298,9 +298,13 @@ async def test_without_the_export_the_vouchers_one_by_one_give_the_same_ledger(
     ledger: Ledger, control: SandboxControl, sessions: sessionmaker[Session]
 ) -> None:
     await control.add_fault("403", path_prefix="/3/sie")
+    await control.add_fault("403", path_prefix="/3/voucherfileconnections")
     fallback = await ledger.sync()
     assert fallback.status == "succeeded"
     assert {y["read_from"] for y in fallback.counts["years"]} == {"vouchers"}
+    # the documents could not be listed: the ledger stands, they are looked for next time
+    assert {y["error"].split(":")[0] for y in fallback.counts["years"]} == {"documents not fetched"}
+    assert fallback.counts["documents_fetched"] == 0
     assert_equal_to_fortnox(ledger, sessions)
     rows = ledger_rows(sessions, ledger.bridge.tenant)
     await control.clear_faults()
@@ -308,4 +312,5 @@ async def test_without_the_export_the_vouchers_one_by_one_give_the_same_ledger(
     assert {y["read_from"] for y in export.counts["years"]} == {"export"}
     # the export finds every voucher as the fallback stored it
     assert (export.counts["new"], export.counts["changed"], export.counts["removed"]) == (0, 0, 0)
+    assert export.counts["documents_fetched"] == 40
     assert ledger_rows(sessions, ledger.bridge.tenant) == rows

@@ -219,7 +219,16 @@ class LedgerYearSync:
         fetcher = LedgerDocuments(
             self.sessions, self.clock, self.tenant_id, self.client, self.files, self.flow
         )
-        counts = await fetcher.sync(wanted)
+        try:
+            counts = await fetcher.sync(wanted)
+        except RUN_STOPPERS:
+            raise
+        except FortnoxError as exc:  # the ledger stands; the documents are looked for next time
+            refs = {ref.year_id for ref in wanted}
+            for year, outcome in zip(years, outcomes, strict=True):
+                if year.id in refs:
+                    outcome.error = f"documents not fetched: {exc}"
+            return
         for year, outcome in zip(years, outcomes, strict=True):
             if year.id in counts:
                 outcome.documents_fetched = counts[year.id].fetched
