@@ -44,6 +44,8 @@ from integration.families import use_family
 
 from .conftest import Bridge
 
+FLOW = "ledger.year.pull"
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -189,7 +191,7 @@ async def test_syncing_the_two_latest_years_makes_the_bridge_equal_to_fortnox(
     assert ledger.requests() - refreshed_before == 1
 
     swept_before = ledger.requests()
-    summary = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=["ledger.year.pull"])
+    summary = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=[FLOW])
     (result,) = summary.flows
     assert (result.error, result.requests, result.imported) == (None, 2, 0)
     assert ledger.requests() - swept_before == 2
@@ -261,6 +263,13 @@ async def test_a_year_loaded_from_a_sie_file_is_synced_only_when_confirmed(
         assert followed.json()["status"] == "succeeded"
         assert followed.json()["counts"]["documents_linked"] == 20
         assert ledger_rows(sessions, ledger.bridge.tenant) == rows  # the ledger untouched
+        # a scheduled sweep leaves the loaded year alone and syncs the other
+        swept = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=[FLOW])
+        (result,) = swept.flows
+        assert (result.error, result.skipped) == (None, 1)
+        assert result.imported == data.count(ledger.state, ledger.bridge.company, 2)
+        held = [row for row in ledger_rows(sessions, ledger.bridge.tenant) if row[0].year == 2025]
+        assert held == rows
         assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "sie"
         upload = await http.put(
             "/api/v1/ledger/years/2025/sie", content=b"#FLAGGA 0\r\n#VER A 1\r\n",
