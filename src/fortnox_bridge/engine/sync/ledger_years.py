@@ -73,7 +73,7 @@ def resolve(years: Sequence[YearInfo], label: str) -> YearInfo:
     if len(text) == 4 and text.isdigit():
         found = [y for y in years if y.from_date.year == int(text)]
         if len(found) > 1:
-            raise AmbiguousYear(text, [y.label for y in found])
+            raise AmbiguousYear(text, sorted(y.label for y in found))
     else:
         try:
             day = dt.date.fromisoformat(text)
