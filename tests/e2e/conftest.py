@@ -38,9 +38,12 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def wait_until_up(url: str, process: subprocess.Popen[str]) -> httpx.Response:
-    """Poll ``url`` until the server behind it answers (the server process starts for real)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+def wait_until_up(
+    url: str, process: subprocess.Popen[str], seconds: float = STARTUP_TIMEOUT
+) -> httpx.Response:
+    """Poll ``url`` until the server behind it answers (the server process starts for real)
+    or ``seconds`` passed."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read() if process.stdout else ""
@@ -49,7 +52,7 @@ def wait_until_up(url: str, process: subprocess.Popen[str]) -> httpx.Response:
             return httpx.get(url, timeout=1.0)
         except httpx.TransportError:
             time.sleep(0.05)
-    raise AssertionError(f"{url} did not answer within {STARTUP_TIMEOUT} s")
+    raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
 @pytest.fixture

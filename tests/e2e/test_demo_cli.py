@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import free_port, run_cli, start, wait_until_up
+from .conftest import STARTUP_TIMEOUT, free_port, run_cli, start, wait_until_up
 
 DEMO_KEYS = {
     "tenant_id",
@@ -39,6 +39,15 @@ CONSTRUCTION = 14
 #: centres and accounts (the demo company's 3 cost centres and the 27 accounts of its chart from
 #: 3000 up) and the voucher import's lists of series A, B and D (no voucher on a project).
 IMPORT_READS, IMPORTED = 2 + 3, 3 + 27
+#: The ledger family's two financial years: the demo company's five vouchers of last year and
+#: the demo's 20 per year in series A, B and D, with 14 documents per year (the customer and
+#: supplier invoices and two receipts). Once read, each year costs one request (its SIE export).
+LEDGER_YEARS, LEDGER_VOUCHERS, LEDGER_DOCUMENTS = 2, 5 + 2 * 20, 2 * 14
+LEDGER_READS = LEDGER_YEARS
+LEDGER_LINE = (
+    f"Ledger: {LEDGER_YEARS} financial years, {LEDGER_VOUCHERS} vouchers, "
+    f"{LEDGER_DOCUMENTS} documents"
+)
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -54,7 +63,14 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     assert "hr.absence.push" in first.stdout
     assert "payroll.attendance.push" in first.stdout
     assert "projects.work_order.push" in first.stdout
+    assert "ledger.year.pull" in first.stdout
+    assert LEDGER_LINE in first.stdout
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert info["ledger"] == {
+        "years": LEDGER_YEARS,
+        "vouchers": LEDGER_VOUCHERS,
+        "documents": LEDGER_DOCUMENTS,
+    }
     assert set(info) >= DEMO_KEYS
     assert info["api_url"] == "http://127.0.0.1:8000/api/v1"
     assert info["api_key"] in first.stdout  # printed as well as written
@@ -67,9 +83,10 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     totals = _totals(second.stdout)
     assert (totals["created"], totals["requests"], totals["unchanged"]) == (
         0,
-        IMPORT_READS,
-        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED,
+        IMPORT_READS + LEDGER_READS,
+        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED + LEDGER_VOUCHERS,
     )
+    assert LEDGER_LINE in second.stdout
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
     flows = {flow["flow"]: flow for flow in again["last_run"]["flows"]}
@@ -87,6 +104,7 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     first = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION
+    assert LEDGER_LINE in first.stdout
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
     writes = EMPLOYEES + TRANSACTIONS + PROJECTS + CONSTRUCTION
@@ -100,7 +118,9 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     assert _totals(second.stdout)["created"] == 0
     after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
     assert after_second["write_requests"] == writes
-    assert after_second["requests_total"] == after_first["requests_total"] + IMPORT_READS
+    assert after_second["requests_total"] == (
+        after_first["requests_total"] + IMPORT_READS + LEDGER_READS
+    )
 
 
 def test_demo_serves_healthz_and_the_api_until_interrupted(
@@ -108,7 +128,8 @@ def test_demo_serves_healthz_and_the_api_until_interrupted(
 ) -> None:
     port = free_port()
     demo = start(spawn, "demo", "--data-dir", "var", "--port", str(port), cwd=tmp_path)
-    health = wait_until_up(f"http://127.0.0.1:{port}/healthz", demo)
+    # The demo serves after its first cycle, which also reads the ledger's two years.
+    health = wait_until_up(f"http://127.0.0.1:{port}/healthz", demo, seconds=3 * STARTUP_TIMEOUT)
     assert health.status_code == 200
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert info["api_url"] == f"http://127.0.0.1:{port}/api/v1"

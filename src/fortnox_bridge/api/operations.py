@@ -16,6 +16,8 @@ from fortnox_bridge.api.deps import services_of
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, MAX_ID, Cursor, Limit
 from fortnox_bridge.api.schemas import (
     ConflictOut,
+    FamilyCheckOut,
+    FamilyStatusOut,
     Page,
     ProblemOut,
     Progress,
@@ -28,6 +30,7 @@ from fortnox_bridge.api.schemas import (
 )
 from fortnox_bridge.services.conflicts import Conflict, ConflictService
 from fortnox_bridge.services.connection import NOT_CONNECTED
+from fortnox_bridge.services.family_status import FamilyCheck, FamilyStatus
 from fortnox_bridge.services.problems import Problem, ProblemService, ProblemState, state_of
 from fortnox_bridge.services.runs import Run, RunService
 from fortnox_bridge.services.status import StatusService
@@ -58,15 +61,21 @@ def _status(request: Request) -> StatusService:
     return services_of(request).status
 
 
+def _family_status(request: Request) -> FamilyStatus:
+    return services_of(request).family_status
+
+
 Problems = Annotated[ProblemService, Depends(_problems)]
 Conflicts = Annotated[ConflictService, Depends(_conflicts)]
 Runs = Annotated[RunService, Depends(_runs)]
 Statuses = Annotated[StatusService, Depends(_status)]
+FamilyStatuses = Annotated[FamilyStatus, Depends(_family_status)]
 
 
 @router.get("/status", response_model=StatusOut)
-def get_status(caller: ReaderDep, statuses: Statuses) -> StatusOut:
-    """Connection state, proposed re-syncs, open problems and conflicts, last runs."""
+def get_status(caller: ReaderDep, statuses: Statuses, families: FamilyStatuses) -> StatusOut:
+    """Connection state, proposed re-syncs, open problems and conflicts, last runs, and a
+    light per flow family the tenant uses (green when it works, red with the reason)."""
     found = statuses.of(caller.tenant_id)
     return StatusOut(
         tenant=caller.tenant.name,
@@ -77,6 +86,24 @@ def get_status(caller: ReaderDep, statuses: Statuses) -> StatusOut:
         open_problems=found.open_problems,
         open_conflicts=found.open_conflicts,
         last_runs=[run_out(run) for run in found.last_runs],
+        families=[
+            FamilyStatusOut(
+                family=light.family,
+                light=light.color,
+                reason=_check_out(light.reason),
+                checks=[_check_out(check) for check in light.checks],
+            )
+            for light in families.lights(caller.tenant_id)
+        ],
+    )
+
+
+def _check_out(check: FamilyCheck) -> FamilyCheckOut:
+    return FamilyCheckOut(
+        name=check.name,
+        ok=check.ok,
+        code=check.code,
+        detail=check.detail,
     )
 
 

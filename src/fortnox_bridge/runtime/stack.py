@@ -116,6 +116,11 @@ class Store:
             self.sessions, clock=self.clock, settings=self.settings, flows=self.flows
         )
 
+    @functools.cached_property
+    def documents(self) -> LocalDocumentFiles:
+        """Where the files fetched from Fortnox are kept (``<data dir>/documents``)."""
+        return LocalDocumentFiles.in_data_dir(self.settings.data_dir)
+
     def tenant_id(self, name: str) -> int:
         """The id of the tenant called ``name`` (or with that id); ``KeyError`` if none."""
         with self.sessions.begin() as session:

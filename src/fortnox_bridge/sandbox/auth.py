@@ -78,6 +78,26 @@ class AuthCode:
 
 
 @dataclass(frozen=True)
+class SandboxUser:
+    """A Fortnox user who can sign in on the consent page: an accounting bureau's user belongs
+    to several companies and chooses one of them at consent; another user has one company."""
+
+    user_id: int
+    name: str
+    #: The companies (tenant ids) the user may approve an integration for, in their order.
+    companies: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"user_id": self.user_id, "name": self.name, "companies": list(self.companies)}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SandboxUser:
+        """Inverse of :meth:`to_dict`."""
+        return cls(int(raw["user_id"]), str(raw["name"]), tuple(int(c) for c in raw["companies"]))
+
+
+@dataclass(frozen=True)
 class Consent:
     """A company's consent to an app: from a user (refresh tokens) or a service account."""
 
@@ -117,6 +137,8 @@ class AuthRegistry:
         self.refresh: dict[str, TokenGrant] = {}
         self.codes: dict[str, AuthCode] = {}
         self.consents: dict[tuple[str, int], Consent] = {}
+        #: Users who sign in on the consent page, by id.
+        self.users: dict[int, SandboxUser] = {}
         self.dirty = True
         self.default_app = self.register_app(
             (DEFAULT_REDIRECT_URI,), KNOWN_SCOPES, client_id=DEFAULT_CLIENT_ID
@@ -137,12 +159,20 @@ class AuthRegistry:
         return app
 
     def reset(self) -> None:
-        """Forget consents, codes and tokens; the apps stay."""
+        """Forget consents, codes, tokens and users; the apps stay."""
         self.access.clear()
         self.refresh.clear()
         self.codes.clear()
         self.consents.clear()
+        self.users.clear()
         self.dirty = True
+
+    def add_user(self, name: str, companies: tuple[int, ...]) -> SandboxUser:
+        """A new user of ``companies`` with the next user id."""
+        user = SandboxUser(max(self.users, default=0) + 1, name, companies)
+        self.users[user.user_id] = user
+        self.dirty = True
+        return user
 
     def client(self, client_id: str, client_secret: str) -> DeveloperApp:
         """The app these credentials belong to, or 401 ``invalid_client``."""

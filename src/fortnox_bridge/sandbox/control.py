@@ -17,7 +17,8 @@ The shapes of these four are fixed because external tools rely on them::
 ``GET /_sandbox/companies/{tenant_id}`` tells whether a company exists. The simulation controls
 (apps, clock, faults, rate limit, request log, company settings) are in
 :mod:`fortnox_bridge.sandbox.control_sim`, those of the WebSocket topics in
-:mod:`fortnox_bridge.sandbox.topics.control`; ``docs/sandbox.md`` lists them all.
+:mod:`fortnox_bridge.sandbox.topics.control`, the consent page's users in
+:mod:`fortnox_bridge.sandbox.control_users`; ``docs/sandbox.md`` lists them all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fortnox_bridge.sandbox import control_ledger, control_sim, control_vouchers
+from fortnox_bridge.sandbox import (
+    control_ledger,
+    control_sim,
+    control_users,
+    control_vouchers,
+)
 from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_id_of
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
@@ -60,6 +66,8 @@ def routes(state: SandboxState) -> list[Route]:
           for path, method, handler in control_sim.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_vouchers.HANDLERS),
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_users.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_ledger.HANDLERS),
         *(Route(path, control(handler), methods=[method])

@@ -60,6 +60,13 @@ class SandboxControl:
             body["licences"] = licences
         return await self._call("POST", "/_sandbox/companies", json=body)
 
+    async def create_user(self, name: str, companies: list[int | dict[str, Any]]) -> dict[str, Any]:
+        """``POST /_sandbox/users``: a user of the consent page who belongs to ``companies``
+        (tenant ids of existing companies, or ``{"name", "seed"?, "licences"?}`` to create)."""
+        return await self._call(
+            "POST", "/_sandbox/users", json={"name": name, "companies": companies}
+        )
+
     async def company_exists(self, tenant_id: int) -> bool:
         """Whether the sandbox has a company with ``tenant_id``."""
         response = await self._http.get(f"/_sandbox/companies/{tenant_id}")

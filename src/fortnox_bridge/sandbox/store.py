@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fortnox_bridge.files import private_sqlite
-from fortnox_bridge.sandbox.auth import AuthCode, Consent, DeveloperApp, TokenGrant
+from fortnox_bridge.sandbox.auth import AuthCode, Consent, DeveloperApp, SandboxUser, TokenGrant
 from fortnox_bridge.sandbox.company import Company, Register
 
 if TYPE_CHECKING:
@@ -123,6 +123,8 @@ class SqliteStore:
         for table in ("apps", "tokens", "consents"):
             db.execute(f"DELETE FROM {table}")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('signing_key', ?)", (auth.signing_key,))
+        users = json.dumps([user.to_dict() for user in auth.users.values()])
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('users', ?)", (users,))
         db.executemany(
             "INSERT INTO apps VALUES (?, ?)",
             [(a.client_id, json.dumps(_app_dict(a))) for a in auth.apps.values()],
@@ -234,6 +236,8 @@ class SqliteStore:
         auth.apps = {app.client_id: app for app in apps}
         if auth.default_app.client_id in auth.apps:
             auth.default_app = auth.apps[auth.default_app.client_id]
+        users = [SandboxUser.from_dict(raw) for raw in json.loads(self._meta("users") or "[]")]
+        auth.users = {user.user_id: user for user in users}
         auth.access, auth.refresh, auth.codes = {}, {}, {}
         with closing(self._db.execute("SELECT token, kind, data FROM tokens")) as cur:
             for token, kind, data in cur.fetchall():

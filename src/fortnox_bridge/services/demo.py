@@ -2,7 +2,8 @@
 time, with an API key, a sandbox company and an admin user of the web UI that still work.
 
 Running the demo again on the same store reuses what is there: the tenant, a key and a password
-the caller still holds, the sandbox company while it exists.
+the caller still holds, the sandbox company while it exists. A new company gets the demo's
+bookkeeping (vouchers and the documents behind them) for the ledger family to read.
 """
 
 from __future__ import annotations
@@ -12,17 +13,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
-from fortnox_bridge.store.models import Tenant
+from fortnox_bridge.store.models import LedgerVoucher, LedgerVoucherDocument, LedgerYear, Tenant
 from fortnox_bridge.store.tenants import TenantRepository
 from fortnox_bridge.store.users import AdminUserRepository
 
-__all__ = ["Companies", "DemoData", "DemoPlan", "DemoSeeder", "DemoSetup", "Passwords"]
+__all__ = [
+    "Companies",
+    "DemoData",
+    "DemoLedger",
+    "DemoPlan",
+    "DemoSeeder",
+    "DemoSetup",
+    "LedgerCounts",
+    "Passwords",
+]
 
 
 class Companies(Protocol):
@@ -35,6 +46,16 @@ class Companies(Protocol):
         self, name: str, *, seed: str = "empty", licences: list[str] | None = None
     ) -> dict[str, Any]:
         """A new company; its id is ``["tenant_id"]``."""
+
+    async def seed_vouchers(
+        self, tenant_id: int, vouchers: list[dict[str, Any]], *, financial_year: int | None = None
+    ) -> list[str]:
+        """Book vouchers (the wire fields of ``POST /3/vouchers``); their keys."""
+
+    async def connect_voucher_files(
+        self, tenant_id: int, files: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Connect new archive files to vouchers (``{"voucher": key, "name"}`` each)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,24 @@ class DemoData:
 
 
 @dataclass(frozen=True)
+class DemoLedger:
+    """The bookkeeping a new demo company gets: vouchers (the wire fields of ``POST
+    /3/vouchers``) and the documents connected to them (``(index of the voucher, file name)``)."""
+
+    vouchers: Sequence[dict[str, Any]]
+    documents: Sequence[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    """What the bridge holds of a tenant's ledger: years synced, vouchers, documents."""
+
+    years: int
+    vouchers: int
+    documents: int
+
+
+@dataclass(frozen=True)
 class DemoPlan:
     """The demo to set up: the tenant's name, its data (made only for a new tenant), the admin
     user, the company's name and seed, and the key and password the caller kept last time."""
@@ -69,6 +108,8 @@ class DemoPlan:
     company_seed: str
     known_key: str | None = None
     known_password: str | None = None
+    #: The bookkeeping a new company gets (``None``: none beyond its seed).
+    ledger: Callable[[], DemoLedger] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +178,39 @@ class DemoSeeder:
         forgotten = LinkRepository(session).forget_tenant(tenant.id) if company is not None else 0
         made = await companies.create_company(plan.company_name, seed=plan.company_seed)
         tenant.fortnox_tenant_id = int(made["tenant_id"])
+        if plan.ledger is not None:
+            await self._book(companies, tenant.fortnox_tenant_id, plan.ledger())
         return company, forgotten
+
+    @staticmethod
+    async def _book(companies: Companies, company: int, ledger: DemoLedger) -> None:
+        """Book the demo's vouchers in the new company and connect their documents."""
+        keys = await companies.seed_vouchers(company, list(ledger.vouchers))
+        files = [{"voucher": keys[index], "name": name} for index, name in ledger.documents]
+        if files:
+            await companies.connect_voucher_files(company, files)
+
+    def ledger_counts(self, tenant_id: int) -> LedgerCounts:
+        """The tenant's synced years, their vouchers and the documents linked to them."""
+        with self.sessions.begin() as session:
+            years = session.scalar(
+                select(func.count())
+                .select_from(LedgerYear)
+                .where(LedgerYear.tenant_id == tenant_id, LedgerYear.synced_at.is_not(None))
+            )
+            vouchers = session.scalar(
+                select(func.count())
+                .select_from(LedgerVoucher)
+                .join(LedgerYear, LedgerYear.id == LedgerVoucher.year_id)
+                .where(LedgerYear.tenant_id == tenant_id)
+            )
+            documents = session.scalar(
+                select(func.count(func.distinct(LedgerVoucherDocument.document_id)))
+                .join(LedgerVoucher, LedgerVoucher.id == LedgerVoucherDocument.voucher_id)
+                .join(LedgerYear, LedgerYear.id == LedgerVoucher.year_id)
+                .where(LedgerYear.tenant_id == tenant_id)
+            )
+        return LedgerCounts(int(years or 0), int(vouchers or 0), int(documents or 0))
 
     def _admin(self, session: Session, plan: DemoPlan, passwords: Passwords) -> str:
         """The admin user's password: the known one while it still signs in, else a new one

@@ -25,6 +25,7 @@ from fortnox_bridge.services.connection import ConnectionAdmin
 from fortnox_bridge.services.demo import DemoSeeder
 from fortnox_bridge.services.documents import DocumentReader
 from fortnox_bridge.services.events import EventFeed
+from fortnox_bridge.services.family_status import FamilyStatus
 from fortnox_bridge.services.first_sync import FirstSyncService
 from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.services.hooks import EngineHooks, OnChange
@@ -74,6 +75,7 @@ class Services:
     conflicts: ConflictService = field(init=False)
     runs: RunService = field(init=False)
     status: StatusService = field(init=False)
+    family_status: FamilyStatus = field(init=False)
     tenants: TenantService = field(init=False)
     payroll_codes: PayrollCodes = field(init=False)
     mappings: TenantMappings = field(init=False)
@@ -110,6 +112,7 @@ class Services:
         self.conflicts = ConflictService(self.sessions, self.clock, hooks, self.flows)
         self.runs = RunService(self.sessions)
         self.status = StatusService(self.sessions)
+        self.family_status = FamilyStatus(self.sessions, self.flow_config.enabled_flows)
         self.tenants = TenantService(self.sessions, self.clock, self.flow_config.families())
         self.events = EventFeed(self.sessions, self.clock, hooks)
         self.operations = OperationService(self.sessions, self.entities)

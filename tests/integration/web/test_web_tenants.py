@@ -422,3 +422,33 @@ def test_the_consent_link_asks_only_for_the_scopes_of_the_flows_the_tenant_runs(
     added = {"project", "customer", "costcenter", "supplier", "supplierinvoice"}
     added |= {"archive", "connectfile"}
     assert asked_scopes() - first == added - first
+
+
+def test_the_consent_link_of_a_ledger_tenant_asks_for_what_the_ledger_reads(
+    consenting: WebContext,
+    signed_in: TestClient,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    # The ledger family has no flows of its own: its package declares what it reads.
+    tenant_id = _tenant(sessions, clock, "Huvudbok AB")
+    with sessions.begin() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        tenant.families = ["ledger"]
+    overview = signed_in.get(f"/ui/tenants/{tenant_id}")
+    started = signed_in.post(
+        f"/ui/tenants/{tenant_id}/connection/connect", data={"csrf_token": csrf_of(overview.text)}
+    )
+    assert started.status_code == 303
+    asked = parse_qs(urlsplit(started.headers["location"]).query)["scope"][0].split()
+    # bookkeeping: financial years, vouchers, SIE; connectfile and archive: the voucher files;
+    # companyinformation and settings: always, and the pre-flight check; no invoice scope (the
+    # customer invoices come as files connected to their vouchers).
+    assert sorted(asked) == [
+        "archive",
+        "bookkeeping",
+        "companyinformation",
+        "connectfile",
+        "settings",
+    ]

@@ -90,3 +90,17 @@ def test_discovery_refuses_a_flow_reading_a_resource_the_client_lacks() -> None:
 
     with pytest.raises(FlowDefinitionError, match="'schedule_time'"):
         Typo.check_definition()
+
+
+def test_the_ledger_family_asks_for_what_its_year_import_reads() -> None:
+    (ledger,) = [flow for flow in discover_flows() if flow.name == "ledger.year.pull"]
+    # bookkeeping: financial years, vouchers, the SIE export; connectfile: the voucher file
+    # connections; archive: the files. No invoice scope: customer invoices come as files.
+    assert ledger.scopes() == {"bookkeeping", "connectfile", "archive"}
+    assert requested_scopes([ledger]) == (
+        "archive",
+        "bookkeeping",
+        "companyinformation",
+        "connectfile",
+        "settings",  # the pre-flight check's locked period
+    )

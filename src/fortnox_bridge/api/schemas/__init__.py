@@ -38,6 +38,8 @@ from fortnox_bridge.api.schemas.events import (
 )
 from fortnox_bridge.api.schemas.operations import (
     ConflictOut,
+    FamilyCheckOut,
+    FamilyStatusOut,
     ProblemOut,
     Progress,
     Resolution,
@@ -85,6 +87,8 @@ __all__ = [
     "DisconnectOut",
     "EventOut",
     "EventPage",
+    "FamilyCheckOut",
+    "FamilyStatusOut",
     "FieldErrorOut",
     "FlowOut",
     "FlowPatch",

@@ -105,6 +105,26 @@ class RunDetail(RunOut):
     params: dict[str, Any]
 
 
+class FamilyCheckOut(BaseModel):
+    """One part of a family's light."""
+
+    name: Literal["connection", "scopes", "licence", "last_sync"]
+    ok: bool
+    code: str = Field(description="A stable code of the answer, e.g. ``scopes_missing``.")
+    detail: str
+
+
+class FamilyStatusOut(BaseModel):
+    """The light of one flow family the tenant uses."""
+
+    family: str
+    light: Literal["green", "red"]
+    reason: FamilyCheckOut = Field(
+        description="Why the light is red (the first failed check), else the last check."
+    )
+    checks: list[FamilyCheckOut]
+
+
 class StatusOut(BaseModel):
     """The tenant's connection, last runs and what needs attention."""
 
@@ -116,3 +136,6 @@ class StatusOut(BaseModel):
     open_problems: int
     open_conflicts: int
     last_runs: list[RunOut]
+    families: list[FamilyStatusOut] = Field(
+        description="Per flow family the tenant uses: green when it works, red with the reason."
+    )

@@ -1,8 +1,9 @@
 """``fortnox-bridge demo``: the whole bridge on embedded defaults, with demo data.
 
-One cycle pushes the demo tenant's employees and absences into a sandbox company and prints what
-happened. Without ``--once`` the command then hands the data directory to ``serve``'s engine
-(API, scheduler, event-driven pushes, webhook deliveries) until Ctrl-C.
+One cycle pushes the demo tenant's employees and absences into a sandbox company, reads its two
+financial years' ledger with the documents behind the vouchers, and prints what happened.
+Without ``--once`` the command then hands the data directory to ``serve``'s engine (API,
+scheduler, event-driven pushes, webhook deliveries) until Ctrl-C.
 Re-running on the same data directory reuses the tenant, its API key and the sandbox company.
 """
 
@@ -27,6 +28,7 @@ from fortnox_bridge.cli.work.demo_data import (
     demo_employees,
     demo_time_entries,
 )
+from fortnox_bridge.cli.work.demo_ledger import demo_ledger
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, settings
 from fortnox_bridge.cli.work.serve import serve_until_stopped
 from fortnox_bridge.clock import Clock, SystemClock
@@ -93,9 +95,19 @@ class Demo:
         with open_store(self.settings, clock=self.clock) as store:
             async with sandbox_link(self.settings) as sandbox:
                 info = await self._prepare(store, sandbox)
-                runner = Runner(store.sessions, clock=self.clock)
+                runner = Runner(store.sessions, clock=self.clock, documents=store.documents)
                 summary = await self._cycle(runner, sandbox, info, show_progress=True)
                 self._print_summary(summary)
+                ledger = store.services.demo.ledger_counts(info["tenant_id"])
+                self.console.print(
+                    f"Ledger: {ledger.years} financial years, {ledger.vouchers} vouchers, "
+                    f"{ledger.documents} documents"
+                )
+                info["ledger"] = {
+                    "years": ledger.years,
+                    "vouchers": ledger.vouchers,
+                    "documents": ledger.documents,
+                }
                 info["last_run"] = summary.to_dict()
                 self._write_info(info)
                 self._print_info(info)
@@ -113,6 +125,7 @@ class Demo:
             company_seed="demo",
             known_key=known_key if isinstance(known_key, str) else None,
             known_password=known_password if isinstance(known_password, str) else None,
+            ledger=lambda: demo_ledger(self.clock.now().date()),
         )
         passwords = Passwords(hash=hash_password, verify=verify_password)
         setup = await store.services.demo.prepare(plan, sandbox.control, passwords)
@@ -120,7 +133,8 @@ class Demo:
             self.console.print(
                 f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
                 "their absences, a week of reported time and three construction projects with "
-                "their orders, customers, suppliers and a supplier invoice."
+                "their orders, customers, suppliers and a supplier invoice; its Fortnox "
+                "company has two financial years of vouchers with their documents."
             )
         if setup.lost_company is not None:
             self.console.print(
@@ -143,7 +157,8 @@ class Demo:
         """The new demo tenant's records: employees, absence types and absences, projects and a
         week of reported time (written as attendance transactions), and a building contractor's
         construction projects with their orders, customers, suppliers and a supplier invoice;
-        its families (all three) and flows: absences on, with a working-time schedule for the
+        its families (all four: the ledger family reads the company's two financial years) and
+        flows: absences on, with a working-time schedule for the
         employees the bridge creates (else Fortnox gives them 0 hours); of the projects family
         besides its base flows, work and change orders, the supplier export and the supplier
         invoice export."""
@@ -171,9 +186,12 @@ class Demo:
             ("projects.change_order.push", True, {}),
             ("projects.project_supplier.push", True, {}),
             ("projects.supplier_invoice.push", True, {}),
+            # The company's bookkeeping is the ledger family's to read: the projects family's
+            # voucher import looks once at each voucher not on a project, not at every sweep.
+            ("projects.voucher.pull", True, {"pending_per_sweep": 0}),
         ]
         records += list(DEMO_CONSTRUCTION)
-        return DemoData(records, flows, families=("hr", "payroll", "projects"))
+        return DemoData(records, flows, families=("hr", "payroll", "projects", "ledger"))
 
     async def _cycle(
         self,
@@ -232,7 +250,7 @@ class Demo:
                 )
 
     def _print_info(self, info: dict[str, Any]) -> None:
-        shown = {key: value for key, value in info.items() if key != "last_run"}
+        shown = {key: value for key, value in info.items() if key not in ("last_run", "ledger")}
         self.console.print(f"Written to {self.demo_file}:")
         self.console.print_json(json.dumps(shown))
         self.console.print(

@@ -32,6 +32,7 @@ from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.ledger_year import LedgerYearFlow
 from fortnox_bridge.engine.flow.results import FlowResult
+from fortnox_bridge.engine.sync.ledger_licence import BookkeepingLicence, LedgerLicenceMissing
 from fortnox_bridge.engine.sync.ledger_year_documents import LedgerDocuments, YearRef
 from fortnox_bridge.engine.sync.ledger_year_fallback import EXPORT_UNAVAILABLE, read_vouchers
 from fortnox_bridge.engine.sync.ledger_year_read import YearRead, read_sie
@@ -148,9 +149,18 @@ class LedgerYearSync:
         begun = [y for y in fortnox if y.from_date <= today] or fortnox
         return begun[: request.latest or self.flow.latest_years]
 
+    async def checked_years(self, refresh: bool = False) -> list[YearInfo]:
+        """:meth:`known_years`; before the tenant's first sync the list is read from Fortnox
+        and taken as the check of the bookkeeping licence (``ledger_licence.py``): a refusal
+        raises :class:`LedgerLicenceMissing` after that one request."""
+        licence = BookkeepingLicence(self.sessions, self.clock)
+        if not licence.needs_check(self.tenant_id):
+            return await self.known_years(refresh)
+        return await licence.guarded(self.tenant_id, lambda: self.known_years(refresh=True))
+
     async def run(self, request: SyncRequest) -> list[YearOutcome]:
         """Sync the years of ``request``; one outcome per year, in the order synced."""
-        targets = self.targets(await self.known_years(request.refresh), request)
+        targets = self.targets(await self.checked_years(request.refresh), request)
         outcomes: list[YearOutcome] = []
         if self.progress is not None:
             self.progress(0, len(targets))
@@ -258,6 +268,8 @@ class LedgerYearStrategy:
                               cast(LedgerYearFlow, flow), scope.documents)  # fmt: skip
         try:
             outcomes = await sync.run(SyncRequest())
+        except LedgerLicenceMissing:  # its problem is open; the other flows go on
+            return
         except (*RUN_STOPPERS, MissingScopeError):
             raise
         except FortnoxError as exc:  # the next sweep tries again

@@ -4,7 +4,8 @@ A checklist, each item with a status and the fix:
 
 - the connection is active;
 - the integration licence (2001103) and, per enabled flow, the scope (2000663) and the module
-  licence (2001101), each read with one cheap list call;
+  licence (2001101), each read with one cheap list call; for a tenant of the ledger family, the
+  bookkeeping licence (``ledger_licence.py``);
 - no date a dated flow is about to write is in the locked period (``/3/settings/lockedperiod``);
 - a financial year covers every such date of a flow that needs one
   (:attr:`~fortnox_bridge.engine.flow.base.Flow.needs_financial_year`; salary data does not);
@@ -30,6 +31,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.engine.sync.context import TenantContext, checks_from_facts, load_context
+from fortnox_bridge.engine.sync.ledger_licence import CHECK_NAME, BookkeepingLicence
 from fortnox_bridge.engine.sync.planning import PlanContext, RecordState, plan_record
 from fortnox_bridge.fortnox.errors import (
     FortnoxError,
@@ -173,6 +175,7 @@ class Preflight:
             return checklist
         facts = await self._facts(client, checklist)
         self._save_facts(tenant_id, facts)
+        await self._ledger(tenant_id, client, checklist)  # after: it keeps a fact of its own
         context.checks = checks_from_facts(facts)
         self._twice(context, checklist)
         self._build(context)
@@ -224,6 +227,15 @@ class Preflight:
             else:
                 checklist.add(f"access for {name}", "ok", f"{flow.resource}: readable")
         return True
+
+    async def _ledger(self, tenant_id: int, client: Any, checklist: Checklist) -> None:
+        """The bookkeeping licence, for a tenant of the ledger family."""
+        licence = BookkeepingLicence(self.sessions, self.clock)
+        if licence.uses_ledger(tenant_id):
+            found = await licence.check(tenant_id, client)
+            texts = {"detail": found.detail, "fix": found.fix, "values": {}}
+            status: Status = "ok" if found.ok else "fail"
+            checklist.add(CHECK_NAME, status, found.detail, found.fix, texts=texts)
 
     async def _facts(self, client: Any, checklist: Checklist) -> dict[str, Any]:
         facts: dict[str, Any] = {"checked_at": self.clock.now().isoformat()}

@@ -21,6 +21,7 @@ from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
+from fortnox_bridge.web.pages._family_lights import family_lights
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
 from fortnox_bridge.web.pages._overview import FlowPlan, checklist_now, plan_of
 from fortnox_bridge.web.render import flash, gettext, render
@@ -183,6 +184,7 @@ def overview_page(
         # Client credentials need the engine (it asks Fortnox for the token).
         service_account=context.hooks.service is not None,
         link=_connection_link(request, context, tenant_id),
+        families=family_lights(request, tenant_id),
     )
 
 
