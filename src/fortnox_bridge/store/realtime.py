@@ -60,11 +60,9 @@ class RealtimeRepository:
         }
         dialect = postgresql if self._postgres else sqlite
         table = cast(Table, RealtimeEvent.__table__)
-        inserted = cast(
-            CursorResult[Any],
-            self.session.execute(dialect.insert(table).values(values).on_conflict_do_nothing()),
-        )
-        if not inserted.rowcount:
+        statement = dialect.insert(table).values(values).on_conflict_do_nothing()
+        inserted = self.session.execute(statement.returning(table.c.id)).first()
+        if inserted is None:
             return False
         self.move_offset(app, event.topic, event.offset, now=now)
         return True
