@@ -1,0 +1,10 @@
+"""Fortnox's WebSocket topics, emulated: the event log every register write feeds
+(:mod:`.log`, :mod:`.catalogue`), the ``/topics-v1`` endpoint (:mod:`.socket`, :mod:`.commands`)
+and the stream faults the control API sets (:mod:`.hub`, :mod:`.control`)."""
+
+from __future__ import annotations
+
+from fortnox_bridge.sandbox.topics.hub import TopicsHub
+from fortnox_bridge.sandbox.topics.log import Event, TopicLog
+
+__all__ = ["Event", "TopicLog", "TopicsHub"]
