@@ -31,12 +31,15 @@ def listened_topics(settings: Settings, flows: Sequence[type[Flow]]) -> list[str
 def open_realtime(
     stack: Stack, dispatcher: Dispatcher, *, defer_in: DeferIn | None = None
 ) -> RealtimeService | None:
-    """The process's real-time service, or ``None`` when it is off or there is no stream to
-    listen to (an in-process sandbox)."""
+    """The process's real-time service, or ``None`` when it is off, there is no stream to
+    listen to (an in-process sandbox) or no topic to listen for."""
     config = stack.settings
     url = config.effective_realtime_url
     clients = stack.service.clients
-    if not config.realtime_enabled or url is None or not isinstance(clients, ConnectionClients):
+    topics = listened_topics(config, stack.flows)
+    if not config.realtime_enabled or url is None or not topics:
+        return None
+    if not isinstance(clients, ConnectionClients):
         return None
     return RealtimeService(
         stack.sessions,
@@ -45,7 +48,7 @@ def open_realtime(
         holder=new_worker_id(),
         clock=stack.clock,
         url=url,
-        topics=listened_topics(config, stack.flows),
+        topics=topics,
         ttl=timedelta(seconds=config.realtime_lease_seconds),
         renew=timedelta(seconds=config.realtime_renew_seconds),
     )

@@ -7,11 +7,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher
+from fortnox_bridge.engine.realtime.intake import Intake
 from fortnox_bridge.engine.realtime.leader import lease_name
 from fortnox_bridge.engine.realtime.service import RealtimeService
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.models import RealtimeEvent
-from fortnox_bridge.store.realtime import RealtimeRepository
+from fortnox_bridge.store.realtime import RealtimeRepository, StreamEvent
 
 from .conftest import APP, SECRET, World, eventually
 
@@ -198,3 +200,30 @@ async def test_only_the_leader_connects_and_another_takes_over_after_the_ttl(
     await two.stop()
     with world.sessions.begin() as session:
         assert LeaseRepository(session).holder(lease_name(APP)) is None  # given back
+
+
+async def test_embedded_reads_owed_when_the_process_stopped_are_run_by_the_next_leader(
+    world: World,
+) -> None:
+    tenant = await world.connect("Alfa AB", 501, "token-a")
+    # A process whose in-memory jobs never ran: the events were accepted, offsets moved.
+    stopped = InProcessDispatcher(world.dispatcher.handler)
+    gone = Intake(world.sessions, world.clock, stopped)
+    for number in (1, 2):
+        offset = world.topics.publish("vouchers", 501, f"A-{number}")
+        event = StreamEvent("vouchers", offset, "voucher-updated-v1", 501, f"A-{number}")
+        assert await gone.accept(APP, event, tenant)
+    assert world.read_ids() == []
+    assert _offsets(world) == {"vouchers": "00000002"}
+
+    service = world.realtime("process-2")
+    await _leading(world, service)  # the new leader hands the owed reads to its dispatcher
+    await world.settle(2)
+    assert world.read_ids() == [(tenant, "vouchers", "A-1"), (tenant, "vouchers", "A-2")]
+    assert _events(world.sessions) == (2, 2)
+    # Resumed from the stored offset: nothing is read twice.
+    assert world.topics.sent("add-topics-v1")[0]["topics"][1] == {
+        "topic": "vouchers",
+        "offset": "00000002",
+    }
+    await service.stop()

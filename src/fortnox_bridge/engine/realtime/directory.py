@@ -48,33 +48,35 @@ class TenantDirectory:
 
     def apps(self) -> list[str]:
         """The client ids of the apps with at least one active connection."""
-        return sorted({app for app, *_ in self._active()})
+        return sorted({row.client_id for row in self._active()})
 
     async def app(self, client_id: str) -> AppTenants | None:
         """The app's tenants with valid access tokens (renewed when they ran out); ``None`` when
         it has no active connection left. A tenant whose token cannot be had is left out (its
         connection's state tells why; the sweeps still cover it)."""
         found: AppTenants | None = None
-        for app, tenant_id, fortnox_id, key, ciphertext in self._active():
-            if app != client_id:
+        now = self.clients.clock.now()
+        for row in self._active():
+            if row.client_id != client_id:
                 continue
-            credentials = self.clients.app_of(ciphertext)
+            credentials = self.clients.app_of(row.app_ciphertext)
             if credentials is None:
                 continue
             if found is None:
                 found = AppTenants(*credentials)
-            try:
-                tokens = await self.clients.tokens(key, ciphertext).valid()
-            except FortnoxError as exc:
-                log.warning("no access token for the stream", extra={"tenant_id": tenant_id})
-                log.debug("token refused", exc_info=exc)
-                continue
-            found.tenants[tenant_id] = TenantToken(tenant_id, fortnox_id, tokens.access_token)
+            tokens = self.clients.cipher.decrypt_tokens(row.tokens_ciphertext)
+            if tokens.expired(now):  # renewed as the client would, under the refresh lock
+                try:
+                    tokens = await self.clients.tokens(row.token_key, row.app_ciphertext).valid()
+                except FortnoxError as exc:
+                    log.warning("no access token for the stream", extra={"tenant_id": row.tenant})
+                    log.debug("token refused", exc_info=exc)
+                    continue
+            found.tenants[row.tenant] = TenantToken(row.tenant, row.company, tokens.access_token)
         return found
 
-    def _active(self) -> list[tuple[str, int, int | None, str, str | None]]:
-        """``(client id, tenant, Fortnox tenant, token key, app ciphertext)`` of every active
-        connection whose app is known."""
+    def _active(self) -> list[_Row]:
+        """Every active connection with tokens whose app is known."""
         with self.sessions.begin() as session:
             rows = session.execute(
                 select(
@@ -84,6 +86,7 @@ class TenantDirectory:
                     Tenant.fortnox_tenant_id,
                     Connection.token_key,
                     Connection.app_ciphertext,
+                    Connection.tokens_ciphertext,
                 )
                 .join(Tenant, Tenant.id == Connection.tenant_id)
                 .where(Connection.state == "active", Connection.tokens_ciphertext.is_not(None))
@@ -91,8 +94,18 @@ class TenantDirectory:
             ).all()
         default = self.clients.endpoints.client_id
         found = []
-        for app, tenant, own, company, key, ciphertext in rows:
+        for app, tenant, own, company, key, ciphertext, tokens in rows:
             client_id = app or default
-            if client_id:
-                found.append((client_id, tenant, own or company, key, ciphertext))
+            if client_id and tokens:
+                found.append(_Row(client_id, tenant, own or company, key, ciphertext, tokens))
         return found
+
+
+@dataclass(frozen=True)
+class _Row:
+    client_id: str
+    tenant: int
+    company: int | None
+    token_key: str
+    app_ciphertext: str | None
+    tokens_ciphertext: str
