@@ -69,8 +69,10 @@ class RealtimeService:
             while True:
                 try:
                     await self.step()
-                except Exception:  # the store may be away for a moment: try next round
+                except Exception:  # the store is away: no lease is renewed, so stop listening
                     log.exception("realtime round failed")
+                    for app in list(self.led):
+                        await self._stop(app, release=False)
                 await self.sleep(self.renew.total_seconds())
         finally:
             await self.stop()
