@@ -9,6 +9,7 @@ not yet safe, and a restart from the stored offset finds nothing missing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,26 @@ class StreamEvent:
     type: str
     fortnox_tenant_id: int
     entity_id: str
+    #: The extras of its type, sorted (a voucher's ``year``, ``series``, ``id``).
+    extras: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """What names the entity: its ``entityId``, or with extras the JSON of the event's
+        ``entityId`` and extras (a voucher is named by year, series and number)."""
+        if not self.extras:
+            return self.entity_id
+        return json.dumps({"entityId": self.entity_id, **dict(self.extras)}, sort_keys=True)
+
+
+def entity_of(key: str) -> str | dict[str, Any]:
+    """The inverse of :attr:`StreamEvent.key`: an ``entityId``, or the event's ``entityId``
+    and extras."""
+    if key.startswith("{"):
+        found = json.loads(key)
+        if isinstance(found, dict):
+            return found
+    return key
 
 
 class RealtimeRepository:
@@ -55,7 +76,7 @@ class RealtimeRepository:
             "offset": event.offset,
             "tenant_id": tenant_id,
             "type": event.type,
-            "entity_id": event.entity_id,
+            "entity_id": event.key,
             "received_at": now,
         }
         dialect = postgresql if self._postgres else sqlite

@@ -20,7 +20,6 @@ from fortnox_bridge.engine.realtime.directory import TenantDirectory
 from fortnox_bridge.engine.realtime.fetch import run_fetch
 from fortnox_bridge.engine.realtime.intake import DeferIn, Intake
 from fortnox_bridge.engine.realtime.service import RealtimeService
-from fortnox_bridge.engine.sync.targeted import TargetedResult
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.connections import ConnectionService
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
@@ -47,8 +46,8 @@ class World:
     directory: TenantDirectory
     service: SyncService
     dispatcher: InProcessDispatcher
-    #: Every targeted read the fetch jobs made, in order.
-    reads: list[TargetedResult] = field(default_factory=list)
+    #: Every fetch job run, in order.
+    fetches: list[Job] = field(default_factory=list)
 
     async def connect(self, name: str, company: int, token: str) -> int:
         """A tenant connected to ``company`` with access token ``token``; its id."""
@@ -89,8 +88,10 @@ class World:
         )
 
     def read_ids(self) -> list[tuple[int, str, str]]:
-        """``(tenant, topic, entity id)`` of every read, in order."""
-        return [(r.tenant_id, r.topic, i) for r in self.reads for i in r.entity_ids]
+        """``(tenant, topic, entity)`` of every entity the fetch jobs read, in order."""
+        return [
+            (j.tenant_id, t, key) for j in self.fetches for t, keys in j.records for key in keys
+        ]
 
     async def settle(self, reads: int) -> None:
         """Wait until this many entities were read and every job ran."""
@@ -115,11 +116,12 @@ async def world(sessions: sessionmaker[Session], clock: ManualClock) -> AsyncIte
     connections = ConnectionService(sessions, clock, cipher, flows=flows)
     clients = ConnectionClients(sessions, vault, cipher, clock=clock, endpoints=FortnoxEndpoints())
     service = SyncService(sessions, clock=clock, clients=clients, connections=connections)
-    reads: list[TargetedResult] = []
+    fetches: list[Job] = []
 
     async def handle(job: Job) -> None:
         assert job.kind == "fetch"
-        reads.extend(await run_fetch(service, job))
+        await run_fetch(service, job)
+        fetches.append(job)
 
     dispatcher = InProcessDispatcher(handle, workers=2)
     dispatcher.start()
@@ -133,6 +135,6 @@ async def world(sessions: sessionmaker[Session], clock: ManualClock) -> AsyncIte
             TenantDirectory(sessions, clients),
             service,
             dispatcher,
-            reads,
+            fetches,
         )
     await dispatcher.stop()

@@ -33,8 +33,10 @@ class FakeTopics:
         self.twice: set[str] = set()
         self._wakers: set[asyncio.Event] = set()
 
-    def publish(self, topic: str, company: int, entity_id: str, kind: str = "updated") -> str:
-        """A change in Fortnox: its event; returns its offset."""
+    def publish(
+        self, topic: str, company: int, entity_id: str, kind: str = "updated", **extra: Any
+    ) -> str:
+        """A change in Fortnox: its event (with the extras of its type); returns its offset."""
         events = self.log.setdefault(topic, [])
         offset = f"{len(events) + 1:08d}"
         singular = topic.rstrip("s")
@@ -46,6 +48,7 @@ class FakeTopics:
                 "tenantId": company,
                 "entityId": entity_id,
                 "timestamp": "2026-01-01T00:00:00+01:00",
+                **extra,
             }
         )
         for waker in self._wakers:

@@ -13,7 +13,7 @@ from fortnox_bridge.engine.realtime.leader import lease_name
 from fortnox_bridge.engine.realtime.service import RealtimeService
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.models import RealtimeEvent
-from fortnox_bridge.store.realtime import RealtimeRepository, StreamEvent
+from fortnox_bridge.store.realtime import RealtimeRepository, StreamEvent, entity_of
 
 from .conftest import APP, SECRET, World, eventually
 
@@ -72,6 +72,20 @@ async def test_commands_are_sent_and_events_become_fetch_jobs(world: World) -> N
 async def _closed(world: World) -> bool:
     await eventually(lambda: world.topics.open == 0)
     return True
+
+
+async def test_a_voucher_event_s_year_and_series_reach_the_read(world: World) -> None:
+    tenant = await world.connect("Alfa AB", 501, "token-a")
+    service = world.realtime("process-1")
+    await _leading(world, service)
+
+    world.topics.publish("vouchers", 501, "7", "created", year=3, series="A", id=7)
+    await world.settle(1)
+    ((reader, topic, key),) = world.read_ids()
+    assert (reader, topic) == (tenant, "vouchers")
+    assert entity_of(key) == {"entityId": "7", "year": 3, "series": "A", "id": 7}
+    assert _events(world.sessions) == (1, 1)
+    await service.stop()
 
 
 async def test_a_duplicate_is_ignored(world: World) -> None:

@@ -14,7 +14,6 @@ from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.queue import FETCH_TASK, JobQueue
 from fortnox_bridge.engine.jobs.queue_schema import ensure_schema
 from fortnox_bridge.engine.realtime.fetch import run_fetch
-from fortnox_bridge.engine.sync.targeted import TargetedResult
 from fortnox_bridge.store.realtime import RealtimeRepository, StreamEvent
 
 from .conftest import APP, World
@@ -66,14 +65,15 @@ async def test_an_event_is_queued_with_its_offset_and_run_by_a_worker(
         assert RealtimeRepository(session).offsets(APP) == {"vouchers": "00000002"}
     assert (intake.accepted, intake.duplicates) == (2, 1)
 
-    reads: list[TargetedResult] = []
+    fetched: list[Job] = []
 
     async def handle(job: Job) -> None:
-        reads.extend(await run_fetch(world.service, job))
+        await run_fetch(world.service, job)
+        fetched.append(job)
 
     await queue.run_worker(handle, concurrency=1, wait=False)
-    assert [(r.tenant_id, r.topic, r.entity_ids) for r in reads] == [
-        (tenant, "vouchers", ["A-1", "A-2"])
+    assert [(j.tenant_id, j.record_map()) for j in fetched] == [
+        (tenant, {"vouchers": ["A-1", "A-2"]})
     ]
     assert _fetches(world.sessions) == []
     with world.sessions.begin() as session:

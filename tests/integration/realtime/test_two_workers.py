@@ -173,13 +173,13 @@ def test_the_leader_killed_mid_stream_is_replaced_and_no_change_is_lost_or_doubl
             text("SELECT entity_id, count(*) FROM realtime_events GROUP BY entity_id")
         ).all()
     assert {str(e): int(c) for e, c in rows} == {f"CC{n}": 1 for n in range(1, CHANGES + 1)}
-    # The targeted reads asked by both processes: each change once (a job the killed worker
-    # was running when it died is run again by the other; allowed for, and counted apart).
+    # The fetch jobs run by both processes: each change once (a job the killed worker was
+    # running when it died is run again by the other; allowed for, and counted apart).
     asked: Counter[str] = Counter()
     for worker in workers:
         for line in worker.lines():
-            if line.get("message") == "targeted read asked":
-                asked.update(line["entity_ids"])
+            if line.get("message") == "fetch finished":
+                asked.update(line["fetched"].get("cost-centers", []))
     rerun = [e for e, n in asked.items() if n > 1]
     assert set(asked) == {f"CC{n}" for n in range(1, CHANGES + 1)}
     recovered = sum(w.text().count("job of a dead worker") for w in workers)

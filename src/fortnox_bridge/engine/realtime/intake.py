@@ -54,7 +54,7 @@ class Intake:
 
     async def accept(self, app: str, event: StreamEvent, tenant_id: int) -> bool:
         """Make the event's read durable work of ``tenant_id``; ``False`` for a duplicate."""
-        job = fetch_job(tenant_id, [(event.topic, event.entity_id)])
+        job = fetch_job(tenant_id, [(event.topic, event.key)])
         stored = await asyncio.to_thread(self._store, app, event, tenant_id, job)
         if not stored:
             self.duplicates += 1

@@ -20,6 +20,8 @@ ADD_TENANTS = "add-tenants-v1"
 REMOVE_TENANTS = "remove-tenants-v1"
 ADD_TOPICS = "add-topics-v1"
 SUBSCRIBE = "subscribe-v1"
+#: The fields every event has; the others are extras of its type.
+HEAD = frozenset({"topic", "offset", "type", "tenantId", "entityId", "timestamp"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def read(frame: str | bytes) -> Response | StreamEvent | None:
             type=str(data.get("type", "")),
             fortnox_tenant_id=int(data["tenantId"]),
             entity_id=str(data["entityId"]),
+            extras=tuple(sorted((k, v) for k, v in data.items() if k not in HEAD)),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -7,8 +7,9 @@ to read, so the real-time listener and its jobs can be built and tested around t
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fortnox_bridge.engine.jobs.service import SyncService
@@ -22,14 +23,18 @@ class TargetedResult:
 
     tenant_id: int
     topic: str
-    entity_ids: list[str]
+    entity_ids: list[Entity]
     #: The flows that read them (none: no enabled flow of the tenant listens to the topic).
     flows: list[str] = field(default_factory=list)
     error: str | None = None
 
 
+#: An event's ``entityId``, or the event (``entityId`` and the extras of its type).
+Entity = str | Mapping[str, Any]
+
+
 async def read_entities(
-    service: SyncService, tenant_id: int, topic: str, entity_ids: list[str]
+    service: SyncService, tenant_id: int, topic: str, entity_ids: Sequence[Entity]
 ) -> TargetedResult:
     """Run the tenant's flows that declare ``topic``, reading just ``entity_ids``."""
     log.info(
