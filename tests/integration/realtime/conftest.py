@@ -48,6 +48,8 @@ class World:
     dispatcher: InProcessDispatcher
     #: Every fetch job run, in order.
     fetches: list[Job] = field(default_factory=list)
+    #: The stream's health as the listeners told it: ``(client id, healthy)``.
+    marks: list[tuple[str, bool]] = field(default_factory=list)
 
     async def connect(self, name: str, company: int, token: str) -> int:
         """A tenant connected to ``company`` with access token ``token``; its id."""
@@ -85,6 +87,7 @@ class World:
             url=self.topics.url,
             topics=TOPICS,
             sleep=self.clock.sleep,
+            health=lambda app, healthy: self.marks.append((app, healthy)),
         )
 
     def read_ids(self) -> list[tuple[int, str, str]]:

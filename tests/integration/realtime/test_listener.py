@@ -123,6 +123,8 @@ async def test_a_dropped_connection_resumes_from_the_stored_offset(world: World)
     assert {"topic": "cost-centers", "offset": "00000003"} in topics_sent[1]["topics"]
     assert sorted(world.read_ids()) == [(tenant, "cost-centers", f"CC{n}") for n in range(1, 6)]
     assert intake.duplicates == 1  # the replayed third event
+    # Healthy once subscribed, not when dropped, healthy again (the sweeps stretch on it).
+    assert world.marks == [(APP, True), (APP, False), (APP, True)]
     assert _events(world.sessions) == (5, 5)
     assert _offsets(world)["cost-centers"] == "00000005"
     await service.stop()

@@ -27,6 +27,9 @@ from fortnox_bridge.store.realtime import StreamEvent
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+#: Told whether an app's stream is healthy: ``(client id, healthy)`` (the sweeps stretch while
+#: it is); called in a thread, it may write to the store.
+HealthMark = Callable[[str, bool], None]
 #: How long Fortnox may take to answer a command.
 ANSWER_SECONDS = 30.0
 #: The pauses before connecting again: 1 s, doubling, at most a minute.
@@ -49,8 +52,10 @@ class Listener:
         intake: Intake,
         topics: Sequence[str],
         sleep: Sleep = asyncio.sleep,
+        health: HealthMark | None = None,
     ) -> None:
         self.client_id = client_id
+        self.health = health
         self.url = url
         self.directory = directory
         self.intake = intake
@@ -83,6 +88,8 @@ class Listener:
                     extra={"app": self.client_id, "error": f"{type(exc).__name__}: {exc}"},
                 )
             failures = 0 if listened else failures + 1
+            if self.state == "connected" or not listened:
+                await self._mark(healthy=False)
             self.state = "waiting"
             await self.sleep(min(LAST_PAUSE, FIRST_PAUSE * 2 ** max(failures - 1, 0)))
 
@@ -101,6 +108,7 @@ class Listener:
                 await self._open(socket, app)
                 self.state = "connected"
                 self.connections += 1
+                await self._mark(healthy=True)
                 refreshing = asyncio.create_task(self._refresh_on_wake(socket))
                 try:
                     async for frame in socket:
@@ -160,6 +168,15 @@ class Listener:
                 await socket.close()  # no tenant left: the next round goes idle
                 return
             await self._refresh(socket, app)
+            await self._mark(healthy=True)  # still connected: marked again every round
+
+    async def _mark(self, *, healthy: bool) -> None:
+        if self.health is None:
+            return
+        try:
+            await asyncio.to_thread(self.health, self.client_id, healthy)
+        except Exception:  # the mark is advice for the sweeps; the stream goes on
+            log.exception("marking the stream's health failed")
 
     async def _refresh(self, socket: ClientConnection, app: AppTenants) -> None:
         changed = [t for i, t in app.tenants.items() if self.added.get(i) != t]

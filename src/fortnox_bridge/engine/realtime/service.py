@@ -22,7 +22,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.realtime.directory import TenantDirectory
 from fortnox_bridge.engine.realtime.intake import Intake
 from fortnox_bridge.engine.realtime.leader import Leadership
-from fortnox_bridge.engine.realtime.listener import Listener, Sleep
+from fortnox_bridge.engine.realtime.listener import HealthMark, Listener, Sleep
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,11 @@ class RealtimeService:
         ttl: timedelta = timedelta(seconds=30),
         renew: timedelta = timedelta(seconds=10),
         sleep: Sleep = asyncio.sleep,
+        health: HealthMark | None = None,
     ) -> None:
         self.sessions = sessions
+        #: Told when an app's stream is healthy or not (the sweeps stretch while it is).
+        self.health = health
         self.directory = directory
         self.intake = intake
         self.holder = holder
@@ -119,6 +122,7 @@ class RealtimeService:
             intake=self.intake,
             topics=self.topics,
             sleep=self.sleep,
+            health=self.health,
         )
         self.led[app] = _Led(leadership, listener, asyncio.create_task(listener.run()))
         log.info("realtime leader", extra={"app": app, "holder": self.holder, "owed": owed})
