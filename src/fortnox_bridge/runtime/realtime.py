@@ -14,6 +14,7 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher
 from fortnox_bridge.engine.realtime.directory import TenantDirectory
 from fortnox_bridge.engine.realtime.intake import DeferIn, Intake
+from fortnox_bridge.engine.realtime.metrics import RealtimeCollector
 from fortnox_bridge.engine.realtime.service import RealtimeService
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients
 from fortnox_bridge.engine.tenancy.workers import new_worker_id
@@ -41,7 +42,7 @@ def open_realtime(
         return None
     if not isinstance(clients, ConnectionClients):
         return None
-    return RealtimeService(
+    service = RealtimeService(
         stack.sessions,
         TenantDirectory(stack.sessions, clients),
         Intake(stack.sessions, stack.clock, dispatcher, defer_in=defer_in),
@@ -52,3 +53,5 @@ def open_realtime(
         ttl=timedelta(seconds=config.realtime_lease_seconds),
         renew=timedelta(seconds=config.realtime_renew_seconds),
     )
+    stack.metrics.registry.register(RealtimeCollector(service))  # served at /metrics
+    return service

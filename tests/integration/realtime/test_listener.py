@@ -4,12 +4,14 @@ tokens, tenants added and removed while it runs, and leader election between two
 
 from __future__ import annotations
 
+from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher
 from fortnox_bridge.engine.realtime.intake import Intake
 from fortnox_bridge.engine.realtime.leader import lease_name
+from fortnox_bridge.engine.realtime.metrics import RealtimeCollector
 from fortnox_bridge.engine.realtime.service import RealtimeService
 from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.models import RealtimeEvent
@@ -233,6 +235,12 @@ async def test_embedded_reads_owed_when_the_process_stopped_are_run_by_the_next_
     assert _offsets(world) == {"vouchers": "00000002"}
 
     service = world.realtime("process-2")
+    world.clock.advance(42)
+    registry = CollectorRegistry()
+    registry.register(RealtimeCollector(service))
+    scraped = generate_latest(registry).decode()
+    assert 'fortnox_bridge_realtime_lag_seconds{topic="vouchers"} 42.0' in scraped
+    assert 'fortnox_bridge_realtime_lag_seconds{topic="cost-centers"} 0.0' in scraped
     await _leading(world, service)  # the new leader hands the owed reads to its dispatcher
     await world.settle(2)
     assert world.read_ids() == [(tenant, "vouchers", "A-1"), (tenant, "vouchers", "A-2")]

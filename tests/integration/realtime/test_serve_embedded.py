@@ -73,6 +73,12 @@ async def test_changes_in_fortnox_reach_the_bridge_once_through_serve_s_jobs(
             assert isinstance(jobs, EmbeddedJobs)
             await jobs.in_process.join()
             assert listener.connections == 2  # the sandbox dropped the first one
+            scraped = stack.metrics.render().decode()
+            assert 'fortnox_bridge_realtime_connected{app="' in scraped
+            assert f'fortnox_bridge_realtime_events_total{{result="accepted"}} {CHANGES}.0' in (
+                scraped
+            )
+            assert 'fortnox_bridge_realtime_lag_seconds{topic="cost-centers"} 0.0' in scraped
         finally:
             await jobs.stop()
         with stack.sessions.begin() as session:
