@@ -4,6 +4,7 @@ tokens, tenants added and removed while it runs, and leader election between two
 
 from __future__ import annotations
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -250,4 +251,24 @@ async def test_embedded_reads_owed_when_the_process_stopped_are_run_by_the_next_
         "topic": "vouchers",
         "offset": "00000002",
     }
+    await service.stop()
+
+
+async def test_a_refused_app_is_tried_again_and_its_tokens_never_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.connect("Alfa AB", 501, "token-a")
+    world.topics.client_secret = "another-secret"  # Fortnox refuses the app's secret
+    service = world.realtime("process-1")
+    await service.step()
+    await eventually(lambda: len(world.topics.sent("add-tenants-v1")) >= 4)
+    assert service.status()[APP] != "connected"
+    assert world.topics.sent("subscribe-v1") == []
+    assert "realtime connection lost" in caplog.text
+    assert "token-a" not in caplog.text
+    pauses = [s for s in world.clock.slept if s >= 1]
+    assert pauses[:3] == [1.0, 2.0, 4.0]  # the pause doubles while it fails
+
+    world.topics.client_secret = SECRET
+    await eventually(lambda: service.status().get(APP) == "connected")
     await service.stop()

@@ -153,8 +153,8 @@ class Listener:
             while True:
                 read = protocol.read(await socket.recv())
                 if isinstance(read, protocol.Response) and read.command == command:
-                    if not read.ok:
-                        raise CommandRefused(f"{command}: {read.raw}")
+                    if not read.ok:  # the answer may list tokens: only its message is told
+                        raise CommandRefused(f"{command}: {read.raw.get('message', 'error')}")
                     return read
                 if read is not None:
                     await self._handle(read)
@@ -211,7 +211,10 @@ class Listener:
 
     def _on_response(self, response: protocol.Response) -> None:
         if not response.ok:
-            log.warning("realtime command refused", extra={"answer": response.raw})
+            message = response.raw.get("message", "error")
+            log.warning(
+                "realtime command refused", extra={"command": response.command, "answer": message}
+            )
         by_token = {t.access_token: t.tenant_id for t in self.added.values()}
         for token, company in response.tenant_ids.items():
             tenant_id = by_token.get(token.removeprefix("Bearer "))
