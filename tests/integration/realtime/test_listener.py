@@ -272,3 +272,26 @@ async def test_a_refused_app_is_tried_again_and_its_tokens_never_logged(
     world.topics.client_secret = SECRET
     await eventually(lambda: service.status().get(APP) == "connected")
     await service.stop()
+
+
+async def test_read_events_are_forgotten_after_fifteen_days_and_owed_ones_kept(
+    world: World,
+) -> None:
+    tenant = await world.connect("Alfa AB", 501, "token-a")
+    intake = world.intake()
+    for number in (1, 2):
+        event = StreamEvent("vouchers", f"0000000{number}", "voucher-updated-v1", 501, f"A{number}")
+        assert await intake.accept(APP, event, tenant)
+    await world.settle(2)
+    owed = StreamEvent("vouchers", "00000003", "voucher-updated-v1", 501, "A3")
+    assert await Intake(
+        world.sessions, world.clock, InProcessDispatcher(world.dispatcher.handler)
+    ).accept(APP, owed, tenant)
+
+    world.clock.advance(14 * 86400)
+    assert intake.forget_old() == 0  # Fortnox may still replay them
+    world.clock.advance(86400 + 3600)
+    assert intake.forget_old() == 2
+    assert _events(world.sessions) == (1, 0)  # the unread one stays owed
+    assert _offsets(world) == {"vouchers": "00000003"}
+    assert intake.forget_old() == 0  # at most once an hour

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from fortnox_bridge.store.realtime import RealtimeRepository, StreamEvent
 log = logging.getLogger(__name__)
 #: Fortnox replays 14 days; events read before that (and a day) are forgotten.
 KEEP = timedelta(days=15)
+FORGET_EVERY = timedelta(hours=1)
 
 DeferIn = Callable[[Session, Job], None]
 
@@ -46,6 +47,7 @@ class Intake:
         self.defer_in = defer_in
         self.accepted = 0
         self.duplicates = 0
+        self._forgotten_at: datetime | None = None
 
     def offsets(self, app: str) -> dict[str, str]:
         """Where each topic of the app's stream resumes."""
@@ -76,15 +78,25 @@ class Intake:
         if self.defer_in is not None:
             return 0
         with self.sessions.begin() as session:
-            repository = RealtimeRepository(session)
-            repository.forget_before(self.clock.now() - KEEP)
-            owed = [(e.tenant_id, e.topic, e.entity_id) for e in repository.owed(app)]
+            owed = [
+                (e.tenant_id, e.topic, e.entity_id) for e in RealtimeRepository(session).owed(app)
+            ]
         by_tenant: dict[int, list[tuple[str, str]]] = {}
         for tenant_id, topic, entity_id in owed:
             by_tenant.setdefault(tenant_id, []).append((topic, entity_id))
         for tenant_id, changes in sorted(by_tenant.items()):
             await self.dispatcher.submit(fetch_job(tenant_id, changes, reason="resume"))
         return len(owed)
+
+    def forget_old(self) -> int:
+        """Drop the events read more than :data:`KEEP` ago (Fortnox replays no older ones), at
+        most once an hour; how many."""
+        now = self.clock.now()
+        if self._forgotten_at is not None and now - self._forgotten_at < FORGET_EVERY:
+            return 0
+        self._forgotten_at = now
+        with self.sessions.begin() as session:
+            return RealtimeRepository(session).forget_before(now - KEEP)
 
     def _store(self, app: str, event: StreamEvent, tenant_id: int, job: Job) -> bool:
         with self.sessions.begin() as session:

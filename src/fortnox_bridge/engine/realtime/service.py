@@ -100,6 +100,8 @@ class RealtimeService:
                 await self._stop(app, release=False)
         for app in [a for a in self.led if a not in apps]:
             await self._stop(app, release=True)
+        if self.led:  # a leader keeps the kept events short
+            await asyncio.to_thread(self.intake.forget_old)
 
     async def stop(self) -> None:
         """Stop every listener and give the leases back."""
