@@ -22,6 +22,8 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "FORTNOX_BRIDGE_CONFIG"
+#: Fortnox's WebSocket topics.
+FORTNOX_TOPICS_URL = "wss://ws.fortnox.se/topics-v1"
 
 
 class Settings(BaseSettings):
@@ -132,6 +134,37 @@ class Settings(BaseSettings):
         description="A host change is pushed at most this long after it arrived.",
     )
 
+    # -- real time from Fortnox (WebSocket topics) --------------------------------------------
+    realtime_enabled: bool = Field(
+        default=True,
+        description="Listen to Fortnox's WebSocket topics: a change in Fortnox is read at once "
+        "instead of at the next sweep (one connection per Fortnox app, held by one process).",
+    )
+    realtime_url: str | None = Field(
+        default=None,
+        description="URL of Fortnox's WebSocket topics; unset: wss://ws.fortnox.se/topics-v1, "
+        "or the standalone sandbox's /topics-v1 when sandbox_url is set (an in-process sandbox "
+        "has no stream).",
+    )
+    realtime_topics: list[str] = Field(
+        default_factory=list,
+        description="Topics to listen to; empty: those the enabled flow families declare.",
+    )
+    realtime_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="The process holding an app's stream must renew its lease within this "
+        "time, or another process takes the stream over.",
+    )
+    realtime_renew_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="How often the stream's holder renews its lease (and looks for tenants "
+        "connected, disconnected or with renewed tokens).",
+    )
+
     # -- the host API --------------------------------------------------------------------------
     api_max_body_bytes: int = Field(
         default=5_000_000,
@@ -224,6 +257,19 @@ class Settings(BaseSettings):
     def fortnox_mode(self) -> Literal["fortnox", "sandbox"]:
         """Where the engine finds Fortnox: the real one (an app is configured) or a sandbox."""
         return "fortnox" if self.fortnox_client_id and not self.sandbox_url else "sandbox"
+
+    @property
+    def effective_realtime_url(self) -> str | None:
+        """Where the WebSocket topics are (``None``: nowhere to listen, an in-process
+        sandbox)."""
+        if self.realtime_url:
+            return self.realtime_url
+        if self.sandbox_url:
+            base = self.sandbox_url.rstrip("/")
+            return "ws" + base.removeprefix("http") + "/topics-v1"
+        if self.fortnox_mode == "fortnox":
+            return FORTNOX_TOPICS_URL
+        return None
 
     def queue_problem(self) -> str | None:
         """Why the distributed mode cannot run on these settings (``None``: it can, or it is

@@ -27,6 +27,8 @@ from fortnox_bridge.services.hooks import OnChange
 
 if TYPE_CHECKING:
     from fortnox_bridge.engine.jobs.queue import JobQueue
+    from fortnox_bridge.engine.realtime.intake import DeferIn
+    from fortnox_bridge.engine.realtime.service import RealtimeService
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,45 @@ def open_queue(stack: Stack) -> JobQueue:
     )
 
 
+def realtime_for(
+    stack: Stack, dispatcher: Dispatcher, *, defer_in: DeferIn | None = None
+) -> RealtimeService | None:
+    """The process's real-time listener (``None``: off, nothing to listen to, or the
+    ``websockets`` package is missing)."""
+    try:
+        from fortnox_bridge.runtime.realtime import open_realtime
+    except ImportError as exc:
+        log.warning("real time from Fortnox is off: %s (pip install websockets)", exc)
+        return None
+    return open_realtime(stack, dispatcher, defer_in=defer_in)
+
+
+class Listening:
+    """A real-time service run as a task of the process (nothing when there is none)."""
+
+    def __init__(self, realtime: RealtimeService | None) -> None:
+        self.realtime = realtime
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the rounds (claiming the leases, listening where held)."""
+        if self.realtime is not None and self._task is None:
+            self._task = asyncio.create_task(self.realtime.run())
+
+    async def stop(self) -> None:
+        """Stop listening and give the leases back."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
 class Jobs:
     """What ``serve`` needs of whoever runs the jobs."""
+
+    #: The real-time listener of this process.
+    listening: Listening = Listening(None)
 
     dispatcher: Dispatcher
     scheduler: Scheduler
@@ -118,14 +157,17 @@ class EmbeddedJobs(Jobs):
         debouncer.bind(asyncio.get_running_loop())
         self.on_change = debouncer.changed
         self._ticking: asyncio.Task[None] | None = None
+        self.listening = Listening(realtime_for(stack, self.dispatcher))
 
     async def start(self) -> None:
         self.in_process.start()
+        self.listening.start()
         for tenant_id, _ in self.scheduler.tenants():  # catch up at start, then on the slots
             await self.dispatcher.submit(Job("sweep", tenant_id, reason="start"))
         self._ticking = asyncio.create_task(self.scheduler.run())
 
     async def stop(self) -> None:
+        await self.listening.stop()
         if self._ticking is not None:
             self._ticking.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -152,10 +194,14 @@ class DistributedJobs(Jobs):
             offsets=self.queue.offset,
         )
         self._working: asyncio.Task[None] | None = None
+        if worker:
+            realtime = realtime_for(stack, self.queue, defer_in=self.queue.defer_in)
+            self.listening = Listening(realtime)
 
     async def start(self) -> None:
         if self.worker:
             self._working = asyncio.create_task(self._work())
+            self.listening.start()
 
     async def _work(self) -> None:
         try:
@@ -164,6 +210,7 @@ class DistributedJobs(Jobs):
             log.exception("the worker in this process stopped")
 
     async def stop(self) -> None:
+        await self.listening.stop()
         if self._working is not None:
             self._working.cancel()  # running jobs get a moment to finish, then are cancelled
             with contextlib.suppress(asyncio.CancelledError):

@@ -35,6 +35,7 @@ from fortnox_bridge.engine.jobs.dispatch import Job
 from fortnox_bridge.engine.jobs.metrics import Metrics
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.outbox.notify import Notifier, SmtpMailer
+from fortnox_bridge.engine.realtime.fetch import run_fetch
 from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.engine.tenancy.clients import ConnectionClients, FortnoxEndpoints
 from fortnox_bridge.engine.tenancy.connections import ConnectionService, Transition
@@ -156,9 +157,12 @@ class Stack(Store):
     sandbox: SandboxLink | None
 
     async def run_job(self, job: Job) -> None:
-        """Run a queued job: a sweep or a push of the tenant (what every worker does)."""
+        """Run a queued job: a sweep, a push or a fetch of the tenant (what every worker
+        does)."""
         if job.kind == "sweep":
             await self.service.sweep(job.tenant_id, only=job.only)
+        elif job.kind == "fetch":
+            await run_fetch(self.service, job)
         else:
             await self.service.push(job.tenant_id, job.record_map())
 

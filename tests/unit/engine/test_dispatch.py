@@ -11,6 +11,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.dispatch import (
     InProcessDispatcher,
     Job,
+    fetch_job,
     merge_sweeps,
     note_pushes,
     push_job,
@@ -120,6 +121,26 @@ async def test_queued_pushes_of_a_tenant_are_merged() -> None:
         (1, {"employee": ["e1", "e2"]}),
         (2, {"employee": ["e9"]}),
     ]
+
+
+async def test_waiting_fetches_of_a_tenant_merge_and_the_sweep_is_not_starved() -> None:
+    handler = Recorder()
+    dispatcher = InProcessDispatcher(handler, workers=1)
+    await dispatcher.submit(fetch_job(1, [("vouchers", "A-1")]))
+    await dispatcher.submit(Job("sweep", 1))
+    await dispatcher.submit(fetch_job(1, [("vouchers", "A-2"), ("cost-centers", "CC1")]))
+    await dispatcher.submit(push_job(1, [("employee", "e1")]))
+    await dispatcher.submit(fetch_job(1, [("vouchers", "A-1")]))
+    dispatcher.start()
+    await dispatcher.join()
+    await dispatcher.stop()
+    assert [(j.kind, j.record_map()) for j in handler.jobs] == [
+        ("push", {"employee": ["e1"]}),
+        ("sweep", {}),
+        ("fetch", {"cost-centers": ["CC1"], "vouchers": ["A-1", "A-2"]}),
+    ]
+    fetch = handler.jobs[-1]
+    assert Job.from_dict(fetch.to_dict()) == fetch
 
 
 async def test_a_failing_job_does_not_stop_the_workers() -> None:

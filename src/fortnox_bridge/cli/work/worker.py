@@ -16,7 +16,13 @@ from rich.console import Console
 from fortnox_bridge.cli.errors import EXIT_OK
 from fortnox_bridge.cli.work.runtime import missing_data, refuse, run, settings
 from fortnox_bridge.config import Settings
-from fortnox_bridge.runtime.jobs import distributed_problem, open_queue, queue_place
+from fortnox_bridge.runtime.jobs import (
+    Listening,
+    distributed_problem,
+    open_queue,
+    queue_place,
+    realtime_for,
+)
 from fortnox_bridge.runtime.stack import open_stack
 
 
@@ -51,11 +57,16 @@ async def work_until_stopped(config: Settings, console: Console) -> int:
             f"Worker {stack.service.owner} running {config.workers} jobs at once from the job "
             f"queue in {queue_place(config)} against {where}; Ctrl-C stops."
         )
-        await queue.run_worker(
-            stack.run_job,
-            concurrency=config.workers,
-            install_signal_handlers=True,
-            name=stack.service.owner,
-        )
+        listening = Listening(realtime_for(stack, queue, defer_in=queue.defer_in))
+        listening.start()  # the stream of Fortnox's changes, where this process holds it
+        try:
+            await queue.run_worker(
+                stack.run_job,
+                concurrency=config.workers,
+                install_signal_handlers=True,
+                name=stack.service.owner,
+            )
+        finally:
+            await listening.stop()
     console.print("Stopped.")
     return EXIT_OK

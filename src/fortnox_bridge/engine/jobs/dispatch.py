@@ -12,12 +12,12 @@ stores the records, so a stored change always has its push queued; in embedded m
 the notes and the API hands changes to the debouncer after the commit.
 
 In-process, a tenant has at most one job running, one sweep waiting and one push waiting: a sweep
-submitted while one waits is absorbed (a sweep of some flows widens the waiting one to them; a
-sweep of every flow widens it to every flow); one submitted while one runs is run once more
-afterwards.
-Event-driven pushes of a tenant are merged while they wait. Jobs of different tenants run side by
-side on the workers. Whatever the dispatcher, a writing job also holds the tenant's writer lease
-in the store (``writer.py``), so the rule holds across processes too.
+submitted while one waits is absorbed (a sweep of some flows widens the waiting one to them; a sweep
+of every flow widens it to every flow); one submitted while one runs is run once more afterwards.
+Event-driven pushes of a tenant are merged while they wait, and so are fetches (targeted reads of
+entities Fortnox announced on its WebSocket topics, ``engine/realtime/``). Jobs of different tenants
+run side by side on the workers. Whatever the dispatcher, a writing job also holds the tenant's
+writer lease in the store (``writer.py``), so the rule holds across processes too.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-JobKind = Literal["sweep", "push"]
+JobKind = Literal["sweep", "push", "fetch"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Job:
 
     kind: JobKind
     tenant_id: int
-    #: For pushes: ``((entity, (host id, ...)), ...)``.
+    #: For pushes: ``((entity, (host id, ...)), ...)``; for fetches ``((topic, (Fortnox id,
+    #: ...)), ...)``.
     records: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Why: ``schedule``, ``manual`` or ``event``.
     reason: str = "schedule"
@@ -92,11 +93,26 @@ def merge_sweeps(waiting: Job, job: Job) -> Job:
 
 def push_job(tenant_id: int, changes: Iterable[tuple[str, str]], reason: str = "event") -> Job:
     """A push of the changed ``(entity, host id)`` records of a tenant."""
+    return _grouped("push", tenant_id, changes, reason)
+
+
+def fetch_job(tenant_id: int, changes: Iterable[tuple[str, str]], reason: str = "event") -> Job:
+    """A targeted read of the ``(topic, Fortnox id)`` entities Fortnox said changed."""
+    return _grouped("fetch", tenant_id, changes, reason)
+
+
+def merge_records(waiting: Job, job: Job) -> Job:
+    """One push (or fetch) of the records of both."""
+    changes = [(e, i) for queued in (waiting, job) for e, ids in queued.records for i in ids]
+    return _grouped(waiting.kind, job.tenant_id, changes, waiting.reason)
+
+
+def _grouped(kind: JobKind, tenant_id: int, changes: Iterable[tuple[str, str]], reason: str) -> Job:
     by_entity: dict[str, set[str]] = {}
     for entity, external_id in changes:
         by_entity.setdefault(entity, set()).add(external_id)
     records = tuple((entity, tuple(sorted(ids))) for entity, ids in sorted(by_entity.items()))
-    return Job("push", tenant_id, records, reason)
+    return Job(kind, tenant_id, records, reason)
 
 
 #: Where a session keeps the pushes its transaction makes necessary: ``{tenant: {(entity, id)}}``.
@@ -134,17 +150,24 @@ class _TenantSlots:
     last: JobKind | None = None
     sweep: Job | None = None
     push: Job | None = None
+    fetch: Job | None = None
 
     def take(self) -> Job | None:
-        """The next job: a push first (a change waits least), unless a push just ran and a
-        sweep waits (a stream of changes never starves the sweep)."""
-        sweep_first = self.last == "push" and self.sweep is not None
+        """The next job: a push first (a change waits least), then a fetch, unless a push or
+        fetch just ran and a sweep waits (a stream of changes never starves the sweep)."""
+        sweep_first = self.last in ("push", "fetch") and self.sweep is not None
         job: Job | None
         if self.push is not None and not sweep_first:
             job, self.push = self.push, None
+        elif self.fetch is not None and not sweep_first:
+            job, self.fetch = self.fetch, None
         else:
             job, self.sweep = self.sweep, None
         return job
+
+    def waiting(self) -> bool:
+        """Whether a job of the tenant waits."""
+        return self.sweep is not None or self.push is not None or self.fetch is not None
 
 
 @dataclass
@@ -164,7 +187,7 @@ class InProcessDispatcher:
     done: int = 0
 
     async def submit(self, job: Job) -> None:
-        """Queue a job; duplicate sweeps are absorbed, queued pushes merged."""
+        """Queue a job; duplicate sweeps are absorbed, queued pushes (and fetches) merged."""
         slots = self._slots.setdefault(job.tenant_id, _TenantSlots())
         if job.kind == "sweep":
             if slots.sweep is None:
@@ -172,12 +195,10 @@ class InProcessDispatcher:
                 slots.sweep = replace(job, reason="again") if again else job
             else:  # one sweep waits: it also does what this one asks for
                 slots.sweep = merge_sweeps(slots.sweep, job)
+        elif job.kind == "fetch":
+            slots.fetch = job if slots.fetch is None else merge_records(slots.fetch, job)
         elif slots.push is not None:
-            slots.push = push_job(
-                job.tenant_id,
-                [(e, i) for queued in (slots.push, job) for e, ids in queued.records for i in ids],
-                job.reason,
-            )
+            slots.push = replace(merge_records(slots.push, job), reason=job.reason)
         else:
             slots.push = job
         self._enqueue(job.tenant_id, slots)
@@ -188,7 +209,7 @@ class InProcessDispatcher:
         return slots.running if slots else None
 
     def _enqueue(self, tenant_id: int, slots: _TenantSlots) -> None:
-        if not slots.active and (slots.sweep is not None or slots.push is not None):
+        if not slots.active and slots.waiting():
             slots.active = True
             self._queue.put_nowait(tenant_id)
 

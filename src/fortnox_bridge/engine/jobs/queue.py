@@ -7,11 +7,12 @@ and runs them with the same handler as the embedded mode.
 
 - **One job of a tenant at a time**, however many workers run: every job carries the lock
   ``tenant:<id>``, and procrastinate starts no job while another job with its lock runs.
-- **At most one sweep and one push waiting per tenant** (queueing locks ``sweep:<id>`` and
-  ``push:<id>``). A sweep submitted while one waits is absorbed. A push submitted while one waits
-  is merged into it: its records join the waiting job's, and the waiting job's row stays locked
-  until the submitting transaction commits, so the job cannot start before the records it has to
-  send are visible.
+- **At most one sweep, one push and one fetch waiting per tenant** (queueing locks ``sweep:<id>``,
+  ``push:<id>``, ``fetch:<id>``; a fetch is the targeted read of entities Fortnox announced on its
+  WebSocket topics, merged like pushes). A sweep submitted while one waits is absorbed. A push (or
+  fetch) submitted while one waits is merged into it: its records join the waiting job's, and the
+  waiting job's row stays locked until the submitting transaction commits, so the job cannot start
+  before the records it has to send are visible.
 - **Pushes are queued in the transaction that stores the change** (:meth:`JobQueue.attach`):
   writers note the records a push must send in their session (``dispatch.note_pushes``) and the
   push is deferred just before the commit. A change is never stored without its push, and a
@@ -48,7 +49,13 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from fortnox_bridge.engine.jobs.dispatch import Handler, Job, merge_sweeps, push_job, take_pushes
+from fortnox_bridge.engine.jobs.dispatch import (
+    Handler,
+    Job,
+    merge_records,
+    merge_sweeps,
+    take_pushes,
+)
 from fortnox_bridge.engine.jobs.queue_schema import analyze_jobs, libpq_url
 from fortnox_bridge.engine.jobs.scheduler import active_tenants, due_sweeps, fixed_offset
 
@@ -58,6 +65,8 @@ log = logging.getLogger(__name__)
 QUEUE = "fortnox-bridge"
 SWEEP_TASK = "fortnox_bridge.sweep"
 PUSH_TASK = "fortnox_bridge.push"
+FETCH_TASK = "fortnox_bridge.fetch"
+TASKS = {"sweep": SWEEP_TASK, "push": PUSH_TASK, "fetch": FETCH_TASK}
 TICK_TASK = "fortnox_bridge.sweep_tick"
 #: The sweep tick runs every minute and looks at the minute before its scheduled time.
 TICK_CRON = "* * * * *"
@@ -94,11 +103,6 @@ def _kwargs(job: Job) -> dict[str, Any]:
     if not data.get("flows", True):
         del data["flows"]  # a sweep of every flow
     return data
-
-
-def _merged(waiting: Job, job: Job) -> Job:
-    changes = [(e, i) for queued in (waiting, job) for e, ids in queued.records for i in ids]
-    return push_job(job.tenant_id, changes, waiting.reason)
 
 
 class JobQueue:
@@ -147,7 +151,7 @@ class JobQueue:
             # Nothing ran in the session's transaction yet, so psycopg has not begun it: its
             # transaction block below would be a transaction of its own, committed at once.
             session.execute(text("SELECT 1"))
-        queued = self.app.tasks[SWEEP_TASK if job.kind == "sweep" else PUSH_TASK].configure(
+        queued = self.app.tasks[TASKS[job.kind]].configure(
             lock=tenant_lock(job.tenant_id),
             queueing_lock=queueing_lock(job),
             task_kwargs=_kwargs(job),
@@ -178,7 +182,9 @@ class JobQueue:
                 return False
             job_id, args = row
             waiting = Job.from_dict({**args, "kind": job.kind})
-            merged = merge_sweeps(waiting, job) if job.kind == "sweep" else _merged(waiting, job)
+            merged = (
+                merge_sweeps(waiting, job) if job.kind == "sweep" else merge_records(waiting, job)
+            )
             if (merged.records, merged.flows) != (waiting.records, waiting.flows):
                 cursor.execute(
                     "UPDATE procrastinate_jobs SET args = %s WHERE id = %s",
@@ -297,9 +303,9 @@ class JobQueue:
         except queue_errors.UniqueViolation:
             # The same kind of job waits already for the tenant: it does this one's work (a
             # push takes this one's records first).
-            kind = "sweep" if job.task_name == SWEEP_TASK else "push"
-            if kind == "push":
-                await self.submit(Job.from_dict({**job.task_kwargs, "kind": "push"}))
+            kind = next(k for k, task in TASKS.items() if task == job.task_name)
+            if kind != "sweep":
+                await self.submit(Job.from_dict({**job.task_kwargs, "kind": kind}))
             await manager.finish_job(job, status=queue_jobs.Status.ABORTED, delete_job=True)
             log.warning("job of a dead worker merged into the waiting one", extra=extra)
             return True
@@ -342,6 +348,16 @@ class JobQueue:
             reason: str = "event",
         ) -> None:
             data = {"kind": "push", "tenant_id": tenant_id, "records": records or {}}
+            await self._run(context, Job.from_dict({**data, "reason": reason}))
+
+        @app.task(name=FETCH_TASK, queue=QUEUE, pass_context=True, priority=PUSH_PRIORITY)
+        async def fetch(
+            context: JobContext,
+            tenant_id: int,
+            records: dict[str, list[str]] | None = None,
+            reason: str = "event",
+        ) -> None:
+            data = {"kind": "fetch", "tenant_id": tenant_id, "records": records or {}}
             await self._run(context, Job.from_dict({**data, "reason": reason}))
 
         @app.task(name=TICK_TASK, queue=QUEUE, pass_context=True, queueing_lock=TICK_TASK)

@@ -99,14 +99,28 @@ class ConnectionClients:
         """A client for the tenant, opened on first use."""
         return LazyClient(self, tenant_id)
 
-    def _oauth(self, app_ciphertext: str | None) -> OAuthApp | None:
-        """The OAuth app of a connection: its own (a sandbox connection) or the bridge's."""
+    def app_of(self, app_ciphertext: str | None) -> tuple[str, str] | None:
+        """The client id and secret of a connection's app: its own (a sandbox connection) or
+        the bridge's; ``None`` when there is none."""
         client_id, secret = self.endpoints.client_id, self.endpoints.client_secret
         if app_ciphertext is not None:
             credentials = self.cipher.decrypt_json(app_ciphertext)
             client_id, secret = credentials["client_id"], credentials["client_secret"]
-        if not client_id or not secret:
+        return (client_id, secret) if client_id and secret else None
+
+    def tokens(self, token_key: str, app_ciphertext: str | None) -> TokenManager:
+        """The token manager of a connection (renews its access token when it runs out)."""
+        oauth = self._oauth(app_ciphertext)
+        return TokenManager(
+            token_key, store=self.vault, oauth=oauth, lock=self.vault, clock=self.clock
+        )
+
+    def _oauth(self, app_ciphertext: str | None) -> OAuthApp | None:
+        """The OAuth app of a connection: its own (a sandbox connection) or the bridge's."""
+        app = self.app_of(app_ciphertext)
+        if app is None:
             return None
+        client_id, secret = app
         return OAuthApp(
             client_id,
             secret,
@@ -158,12 +172,8 @@ class ConnectionClients:
                     state=state,
                 )
             key, app = connection.token_key, connection.app_ciphertext
-        oauth = self._oauth(app)
-        manager = TokenManager(
-            key, store=self.vault, oauth=oauth, lock=self.vault, clock=self.clock
-        )
         return FortnoxClient(
-            tokens=manager,
+            tokens=self.tokens(key, app),
             api_url=self.endpoints.api_url,
             transport=self.endpoints.transport,
             limiter=self.limiter,

@@ -36,6 +36,7 @@ from fortnox_bridge.store.models.ledger import (
     LedgerVoucherDocument,
     LedgerYear,
 )
+from fortnox_bridge.store.models.realtime import RealtimeEvent, RealtimeOffset
 from fortnox_bridge.store.models.runs import (
     ACTIVE_FIRST_SYNC,
     FirstSyncItem,
@@ -101,6 +102,8 @@ __all__ = [
     "Notification",
     "Problem",
     "PushOperation",
+    "RealtimeEvent",
+    "RealtimeOffset",
     "Run",
     "RunItem",
     "Tenant",

@@ -1,0 +1,99 @@
+"""The embedded mode as ``serve`` runs it, against a standalone sandbox's ``/topics-v1``: a
+change made in Fortnox is read by a fetch job of its tenant, an event the sandbox sends twice
+is read once, and a connection the sandbox drops resumes with nothing missed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from fortnox_bridge.config import Settings
+from fortnox_bridge.runtime.jobs import EmbeddedJobs, open_jobs
+from fortnox_bridge.runtime.stack import open_stack
+from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.store.tenants import TenantRepository
+
+from ..conftest import LiveSandbox
+
+CHANGES = 8
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("not true in time")
+
+
+async def test_changes_in_fortnox_reach_the_bridge_once_through_serve_s_jobs(
+    tmp_path: Path, live_sandbox: LiveSandbox
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        sandbox_url=live_sandbox.url,
+        realtime_topics=["cost-centers"],
+        realtime_renew_seconds=0.2,
+    )
+    assert settings.effective_realtime_url == f"ws{live_sandbox.url[4:]}/topics-v1"
+    async with open_stack(settings) as stack, SandboxControl(live_sandbox.url) as control:
+        with stack.sessions.begin() as session:
+            tenant = TenantRepository(session).create("Realtid AB", now=stack.clock.now()).id
+        await stack.connect_sandbox(tenant)
+        company = await stack.sandbox_company(tenant)
+        jobs = open_jobs(stack)
+        realtime = jobs.listening.realtime
+        assert realtime is not None
+        await jobs.start()
+        try:
+            await _until(lambda: "connected" in realtime.status().values())
+            (listener,) = [led.listener for led in realtime.led.values()]
+
+            def count(query: str) -> int:
+                with stack.sessions.begin() as session:
+                    return int(session.execute(text(query)).scalar() or 0)
+
+            issued = await control.issue_tokens(company, ["costcenter"])
+            headers = {"Authorization": f"Bearer {issued['access_token']}"}
+            async with httpx.AsyncClient(base_url=live_sandbox.url, headers=headers) as api:
+                await control.duplicate_events(2)
+                await control.drop_connections(after=CHANGES // 2)
+                for number in range(1, CHANGES + 1):
+                    made = await api.post(
+                        "/3/costcenters/",
+                        json={"CostCenter": {"Code": f"R{number}", "Description": "Realtid"}},
+                    )
+                    assert made.status_code == 201, made.text
+            read = "SELECT count(*) FROM realtime_events WHERE handled_at IS NOT NULL"
+            await _until(lambda: count(read) >= CHANGES)
+            assert isinstance(jobs, EmbeddedJobs)
+            await jobs.in_process.join()
+            assert listener.connections == 2  # the sandbox dropped the first one
+            scraped = stack.metrics.render().decode()
+            assert 'fortnox_bridge_realtime_connected{app="' in scraped
+            assert f'fortnox_bridge_realtime_events_total{{result="accepted"}} {CHANGES}.0' in (
+                scraped
+            )
+            assert 'fortnox_bridge_realtime_lag_seconds{topic="cost-centers"} 0.0' in scraped
+        finally:
+            await jobs.stop()
+        with stack.sessions.begin() as session:
+            rows = session.execute(
+                text("SELECT tenant_id, entity_id, count(*) FROM realtime_events GROUP BY 1, 2")
+            ).all()
+            stored = session.execute(text('SELECT "offset" FROM realtime_offsets')).scalar()
+            lease = session.execute(
+                text("SELECT count(*) FROM leases WHERE name LIKE 'realtime:%'")
+            )
+            assert lease.scalar() == 0  # given back on stop
+        assert {(t, e): c for t, e, c in rows} == {
+            (tenant, f"R{n}"): 1 for n in range(1, CHANGES + 1)
+        }
+        events = await control.topic_events("cost-centers")
+        assert stored == events[-1]["offset"]
+        assert realtime.intake.accepted == CHANGES
+        assert realtime.intake.duplicates >= 2  # sent twice by the sandbox
