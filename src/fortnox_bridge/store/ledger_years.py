@@ -170,12 +170,17 @@ class LedgerYearRepository:
 
     # -- vouchers ----------------------------------------------------------------------------
 
-    def stored_vouchers(self, year_id: int) -> dict[tuple[str, int], tuple[int, str]]:
-        """``{(series, number): (id, fingerprint)}`` of the year's vouchers."""
-        found = self.session.execute(
-            select(_VOUCHERS.c.series, _VOUCHERS.c.number, _VOUCHERS.c.id, _VOUCHERS.c.fingerprint)
-            .where(_VOUCHERS.c.year_id == year_id)
-        )  # fmt: skip
+    def stored_vouchers(
+        self, year_id: int, only: tuple[str, int] | None = None
+    ) -> dict[tuple[str, int], tuple[int, str]]:
+        """``{(series, number): (id, fingerprint)}`` of the year's vouchers (``only``: of that
+        one voucher)."""
+        query = select(
+            _VOUCHERS.c.series, _VOUCHERS.c.number, _VOUCHERS.c.id, _VOUCHERS.c.fingerprint
+        ).where(_VOUCHERS.c.year_id == year_id)
+        if only is not None:
+            query = query.where(_VOUCHERS.c.series == only[0], _VOUCHERS.c.number == only[1])
+        found = self.session.execute(query)
         return {(series, number): (ident, digest) for series, number, ident, digest in found}
 
     def apply(self, tenant_id: int, year_id: int, diff: VoucherDiff, *, now: dt.datetime) -> None:

@@ -100,6 +100,9 @@ class LedgerYearPull(LedgerYearFlow):
     base: ClassVar[bool] = True
     order: ClassVar[int] = 150
     collection: ClassVar[str | None] = "ledger/years"
+    #: A voucher changed in Fortnox is read at once into its stored year; a financial year
+    #: added or changed refreshes the stored list of years.
+    topics: ClassVar[tuple[str, ...]] = ("vouchers", "financial-years")
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A financial year of Fortnox's list as the family's record."""
