@@ -46,6 +46,7 @@ from fortnox_bridge.store.models.runs import (
     Run,
     RunItem,
 )
+from fortnox_bridge.store.models.stream_health import StreamHealth
 from fortnox_bridge.store.models.sync_state import (
     ACTIVE_OPERATION,
     BuiltSource,
@@ -103,6 +104,7 @@ __all__ = [
     "PushOperation",
     "Run",
     "RunItem",
+    "StreamHealth",
     "Tenant",
     "UniqueValue",
     "UtcDateTime",
