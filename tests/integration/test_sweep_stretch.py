@@ -1,21 +1,28 @@
 """Sweeps stretched while the stream of Fortnox's topics is healthy (SQLite and PostgreSQL): the
 scheduler multiplies each tenant's interval by its ``realtime_sweep_factor`` while the listener's
 mark says healthy, and goes back to the normal interval when the stream drops or its mark goes
-stale."""
+stale. The factor is set through the tenant API and ``tenants set``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
+from click.testing import Result
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from fortnox_bridge.cli.app import app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.engine.jobs.scheduler import Scheduler, active_tenants
 from fortnox_bridge.engine.realtime.health import FRESH, mark_stream, stream_healthy
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.db import open_engine, session_factory
 from fortnox_bridge.store.tenants import TenantRepository
+from integration.bridge_api import api_app
 from integration.test_engine_schedule import Submitted
 
 START = datetime(2026, 3, 2, 9, 10, tzinfo=UTC)
@@ -84,3 +91,44 @@ def test_a_stale_or_unhealthy_mark_gives_the_normal_interval(
     assert active_tenants(sessions, later) == [(half, 30), (hour, 60)]
     mark_stream(sessions, APP, False, clock.now())
     assert not stream_healthy(sessions, clock.now())
+
+
+async def test_the_tenant_api_reads_and_changes_the_sweep_factor(
+    sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.create("Bygg AB", now=clock.now())
+        key = tenants.issue_api_key(tenant, label="test", now=clock.now())
+        tenant_id = tenant.id
+    async with httpx.AsyncClient(
+        base_url="http://bridge.test",
+        transport=httpx.ASGITransport(app=api_app(sessions, clock=clock)),
+        headers={"Authorization": f"Bearer {key}"},
+    ) as api:
+        assert (await api.get("/api/v1/tenant")).json()["realtime_sweep_factor"] == 4
+        changed = await api.patch("/api/v1/tenant", json={"realtime_sweep_factor": 8})
+        assert (changed.status_code, changed.json()["realtime_sweep_factor"]) == (200, 8)
+        for bad in (0, 49):
+            refused = await api.patch("/api/v1/tenant", json={"realtime_sweep_factor": bad})
+            assert refused.status_code == 422
+    with sessions.begin() as session:
+        stored = TenantRepository(session).get(tenant_id)
+        assert stored is not None
+        assert stored.realtime_sweep_factor == 8
+
+
+def test_tenants_set_changes_the_sweep_factor(tmp_path: Path) -> None:
+    def cli(*args: str) -> Result:
+        return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
+
+    assert cli("tenants", "add", "Bygg AB").exit_code == 0
+    assert cli("tenants", "set", "Bygg AB", "--realtime-sweep-factor", "0").exit_code == 2
+    saved = cli("tenants", "set", "Bygg AB", "--realtime-sweep-factor", "2")
+    assert saved.exit_code == 0, saved.output
+    engine = open_engine(f"sqlite:///{tmp_path / 'fortnox-bridge.sqlite'}")
+    with session_factory(engine).begin() as session:
+        found = TenantRepository(session).by_name("Bygg AB")
+        assert found is not None
+        assert found.realtime_sweep_factor == 2
+    engine.dispose()
