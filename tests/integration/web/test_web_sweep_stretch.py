@@ -1,6 +1,6 @@
 """How much less often a tenant is swept while Fortnox's change events stream, set on its
 settings page in English or Swedish: 4 by default, a whole number from 1 to 48, anything else
-saves nothing."""
+saves nothing. The runs page lists the reads of Fortnox's change events as a kind of its own."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.store.runs import RunRepository
 from fortnox_bridge.store.tenants import TenantRepository
 from integration.web.support import csrf_of
 
@@ -47,3 +48,24 @@ def test_the_settings_page_sets_the_sweep_factor(
     assert "Svep medan ändringar strömmar" in swedish
     assert "Svep mer sällan med faktorn" in swedish
     assert "Sweep less often by" not in swedish
+
+
+def test_the_runs_page_lists_the_reads_of_changes_from_fortnox(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Händelse AB", now=clock.now()).id
+        runs = RunRepository(session)
+        read = runs.start(tenant, "event", now=clock.now())
+        runs.finish(read.id, "succeeded", now=clock.now(), counts={"imported": 1}, requests=1)
+        runs.start(tenant, "sweep", now=clock.now())
+    page = signed_in.get(f"/ui/tenants/{tenant}/runs", params={"kind": "event"})
+    assert page.status_code == 200
+    assert "Changes from Fortnox" in page.text
+    assert f"/runs/{read.id}" in page.text
+    assert page.text.count("<td>event") == 1
+    assert "<td>sweep" not in page.text
+    token = csrf_of(signed_in.get(f"/ui/tenants/{tenant}/settings").text)
+    signed_in.post("/ui/language", data={"csrf_token": token, "language": "sv"})
+    swedish = signed_in.get(f"/ui/tenants/{tenant}/runs", params={"kind": "event"}).text
+    assert "Ändringar från Fortnox" in swedish
