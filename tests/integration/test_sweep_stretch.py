@@ -112,6 +112,8 @@ async def test_the_tenant_api_reads_and_changes_the_sweep_factor(
         for bad in (0, 49):
             refused = await api.patch("/api/v1/tenant", json={"realtime_sweep_factor": bad})
             assert refused.status_code == 422
+        reads = await api.get("/api/v1/runs", params={"kind": "event"})
+        assert (reads.status_code, reads.json()["data"]) == (200, [])
     with sessions.begin() as session:
         stored = TenantRepository(session).get(tenant_id)
         assert stored is not None
