@@ -182,6 +182,11 @@ async def test_a_topic_no_flow_of_the_tenant_listens_to_costs_nothing(
     assert requests(sandbox_state, bridge.company) == before
     assert mirror(bridge, sessions, "cost_center") == {}
     with sessions.begin() as session:
+        use_family(session, bridge.tenant)  # the paid-date pulls stay off until turned on
+    for topic in ("invoices", "supplier-invoices"):
+        assert (await read_entities(bridge.service, bridge.tenant, topic, ["1"])).ignored
+    assert requests(sandbox_state, bridge.company) == before
+    with sessions.begin() as session:
         assert RunRepository(session).latest(bridge.tenant) == []
 
 
