@@ -1,8 +1,9 @@
 """A ledger-year flow's reads for events of Fortnox's topics: a voucher read into its stored year
 (``GET /3/vouchers/{series}/{number}?financialyear=``), and the company's list of financial years
 refreshed. A voucher is stored as a sweep would store it — diffed against the stored voucher,
-with its ``ledger.voucher.*`` event and the year's documents looked for — so the sweep that
-follows finds the same voucher in the year's export and writes nothing.
+with its ``ledger.voucher.*`` event, the accounts' closing balances moved by its rows (the
+vouchers API gives no balances) and the year's documents looked for — so the sweep that follows
+finds the same vouchers and balances in the year's export and writes nothing.
 
 Only a year a sweep stored from Fortnox is touched: one never synced, or loaded from a SIE file,
 is left to the sweeps (no request).
@@ -10,7 +11,9 @@ is left to the sweeps (no request).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import cast
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +30,7 @@ from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError, NotFoundError
 from fortnox_bridge.store.events import EventRepository
-from fortnox_bridge.store.ledger_data import VoucherData, diff_vouchers
+from fortnox_bridge.store.ledger_data import VoucherData, VoucherDiff, diff_vouchers
 from fortnox_bridge.store.ledger_years import LedgerYearRepository
 
 
@@ -50,11 +53,26 @@ def store_voucher(
         outcome.removed, outcome.unchanged = len(diff.removed), diff.unchanged
         if diff.empty:
             return outcome
+        deltas = _deltas(store, diff)
         store.apply(tenant_id, year.id, diff, now=now)
+        if year.sie_sha256 is not None:  # balances read from the export: keep them true
+            store.shift_closing(year.id, deltas)
         store.finish(year.id)  # the year's voucher count
         outcome.status = "synced"
         EventRepository(session).append_many(tenant_id, voucher_events(year, diff), now=now)
     return outcome
+
+
+def _deltas(store: LedgerYearRepository, diff: VoucherDiff) -> dict[str, Decimal]:
+    """How much each account's balance moves when ``diff`` is applied."""
+    deltas: dict[str, Decimal] = defaultdict(Decimal)
+    before = [ident for ident, _ in diff.changed] + [ident for ident, _, _ in diff.removed]
+    for account, total in store.row_sums(before).items():
+        deltas[account] -= total
+    for voucher in [*diff.new, *(voucher for _, voucher in diff.changed)]:
+        for row in voucher.rows:
+            deltas[row.account] += row.amount
+    return deltas
 
 
 class TargetedLedgerYear:
