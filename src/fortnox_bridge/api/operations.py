@@ -161,8 +161,8 @@ def list_runs(
     caller: ReaderDep,
     runs: Runs,
     kind: Annotated[
-        Literal["sweep", "push", "resync", "repair"] | None,
-        Query(description="Only this kind."),
+        Literal["sweep", "push", "resync", "repair", "event"] | None,
+        Query(description="Only this kind (event: reads of what Fortnox's change events named)."),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,

@@ -65,6 +65,7 @@ def _changes(body: TenantSettings) -> TenantChanges:
         problem_mail=body.problem_mail,
         families=body.families,
         refusal_retry_hours=body.refusal_retry_hours,
+        realtime_sweep_factor=body.realtime_sweep_factor,
     )
 
 
@@ -196,6 +197,7 @@ def tenant_out(view: TenantView) -> TenantOut:
             "problem_mail": tenant.problem_mail,
             "families": list(tenant.families),
             "refusal_retry_hours": tenant.refusal_retry_hours,
+            "realtime_sweep_factor": tenant.realtime_sweep_factor,
             "connection": view.connection,
             "created_at": tenant.created_at,
         }

@@ -37,6 +37,17 @@ RetryHours = Annotated[
         show_default=False,
     ),
 ]
+SweepFactor = Annotated[
+    int | None,
+    typer.Option(
+        "--realtime-sweep-factor",
+        min=1,
+        max=48,
+        help="While Fortnox's change events stream, sweep this many times less often "
+        "(1: as often as ever).",
+        show_default=False,
+    ),
+]
 Digest = Annotated[
     str | None,
     typer.Option(help="Digest of open problems: per_run or daily.", show_default=False),
@@ -111,6 +122,7 @@ def change(
     problem_mail: ProblemMail = None,
     family: Families = None,
     refusal_retry_hours: RetryHours = None,
+    realtime_sweep_factor: SweepFactor = None,
     enable: Annotated[
         list[str] | None, typer.Option(help="Turn a flow on (repeatable).", show_default=False)
     ] = None,
@@ -129,7 +141,8 @@ def change(
     sandbox_url: IgnoredSandboxUrl = None,
 ) -> None:
     """Change a tenant's recipients, conflict policy, sweep interval, digest, problem e-mails,
-    flow families, the retry time of refused writes or flows."""
+    flow families, the retry time of refused writes, how much less often to sweep while
+    Fortnox's change events stream, or flows."""
     from fortnox_bridge.cli.work import tenants as tenants_work
 
     tenants_work.change(
@@ -145,6 +158,7 @@ def change(
         problem_mail=problem_mail,
         family=family,
         refusal_retry_hours=refusal_retry_hours,
+        realtime_sweep_factor=realtime_sweep_factor,
     )
 
 

@@ -13,6 +13,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher
 from fortnox_bridge.engine.realtime.directory import TenantDirectory
+from fortnox_bridge.engine.realtime.health import mark_stream
 from fortnox_bridge.engine.realtime.intake import DeferIn, Intake
 from fortnox_bridge.engine.realtime.metrics import RealtimeCollector
 from fortnox_bridge.engine.realtime.service import RealtimeService
@@ -52,6 +53,8 @@ def open_realtime(
         topics=topics,
         ttl=timedelta(seconds=config.realtime_lease_seconds),
         renew=timedelta(seconds=config.realtime_renew_seconds),
+        # The scheduler stretches the sweeps while the stream is healthy.
+        health=lambda app, ok: mark_stream(stack.sessions, app, ok, stack.clock.now()),
     )
     stack.metrics.registry.register(RealtimeCollector(service))  # served at /metrics
     return service

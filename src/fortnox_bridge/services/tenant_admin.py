@@ -67,6 +67,9 @@ class TenantSetup:
     families: Sequence[str] | None = None
     #: Hours after which a write Fortnox refused is sent again (see ``engine/sync/refusals.py``).
     refusal_retry_hours: int | None = None
+    #: Sweeps this many times less often while Fortnox's change events stream (see
+    #: ``engine/jobs/scheduler.py``).
+    realtime_sweep_factor: int | None = None
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -152,6 +155,7 @@ class TenantAdmin:
         tenant.digest = setup.digest or tenant.digest
         tenant.problem_mail = setup.problem_mail or tenant.problem_mail
         tenant.refusal_retry_hours = setup.refusal_retry_hours or tenant.refusal_retry_hours
+        tenant.realtime_sweep_factor = setup.realtime_sweep_factor or tenant.realtime_sweep_factor
         for change in planned:
             configs.put(
                 tenant.id,

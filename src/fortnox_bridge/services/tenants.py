@@ -44,6 +44,9 @@ class TenantChanges:
     families: Sequence[str] | None = None
     #: Hours after which a write Fortnox refused is sent again (see ``engine/sync/refusals.py``).
     refusal_retry_hours: int | None = None
+    #: Sweeps this many times less often while the stream of Fortnox's topics is healthy (see
+    #: ``engine/jobs/scheduler.py``).
+    realtime_sweep_factor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
         "digest": changes.digest,
         "problem_mail": changes.problem_mail,
         "refusal_retry_hours": changes.refusal_retry_hours,
+        "realtime_sweep_factor": changes.realtime_sweep_factor,
     }
     for field, value in values.items():
         if value is not None:

@@ -11,7 +11,8 @@ written; an unchanged year writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
@@ -170,12 +171,17 @@ class LedgerYearRepository:
 
     # -- vouchers ----------------------------------------------------------------------------
 
-    def stored_vouchers(self, year_id: int) -> dict[tuple[str, int], tuple[int, str]]:
-        """``{(series, number): (id, fingerprint)}`` of the year's vouchers."""
-        found = self.session.execute(
-            select(_VOUCHERS.c.series, _VOUCHERS.c.number, _VOUCHERS.c.id, _VOUCHERS.c.fingerprint)
-            .where(_VOUCHERS.c.year_id == year_id)
-        )  # fmt: skip
+    def stored_vouchers(
+        self, year_id: int, only: tuple[str, int] | None = None
+    ) -> dict[tuple[str, int], tuple[int, str]]:
+        """``{(series, number): (id, fingerprint)}`` of the year's vouchers (``only``: of that
+        one voucher)."""
+        query = select(
+            _VOUCHERS.c.series, _VOUCHERS.c.number, _VOUCHERS.c.id, _VOUCHERS.c.fingerprint
+        ).where(_VOUCHERS.c.year_id == year_id)
+        if only is not None:
+            query = query.where(_VOUCHERS.c.series == only[0], _VOUCHERS.c.number == only[1])
+        found = self.session.execute(query)
         return {(series, number): (ident, digest) for series, number, ident, digest in found}
 
     def apply(self, tenant_id: int, year_id: int, diff: VoucherDiff, *, now: dt.datetime) -> None:
@@ -200,6 +206,28 @@ class LedgerYearRepository:
                 delete(LedgerVoucherDocument).where(LedgerVoucherDocument.voucher_id.in_(part))
             )
             self.session.execute(delete(_VOUCHERS).where(_VOUCHERS.c.id.in_(part)))
+
+    def row_sums(self, voucher_ids: Sequence[int]) -> dict[str, Decimal]:
+        """Per account, the sum of the rows of these stored vouchers."""
+        if not voucher_ids:
+            return {}
+        found = self.session.execute(
+            select(_ROWS.c.account, func.sum(_ROWS.c.amount))
+            .where(_ROWS.c.voucher_id.in_(voucher_ids))
+            .group_by(_ROWS.c.account)
+        )
+        return {account: Decimal(str(total)) for account, total in found}
+
+    def shift_closing(self, year_id: int, deltas: Mapping[str, Decimal]) -> None:
+        """Move the closing balances of the year's accounts by ``deltas`` (vouchers stored one
+        at a time change them as the year's next export will say)."""
+        for number, delta in deltas.items():
+            if delta:
+                self.session.execute(
+                    update(LedgerAccount)
+                    .where(LedgerAccount.year_id == year_id, LedgerAccount.number == number)
+                    .values(closing_balance=func.coalesce(LedgerAccount.closing_balance, 0) + delta)
+                )
 
     def clear(self, year_id: int) -> None:
         """Delete every voucher of the year (and its rows and document links)."""

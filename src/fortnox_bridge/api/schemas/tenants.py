@@ -35,6 +35,11 @@ class TenantOut(BaseModel):
         "the record nor the flow's settings or mappings changed (resolving its problem sends it "
         "at the next sweep)."
     )
+    realtime_sweep_factor: int = Field(
+        description="While the stream of Fortnox's change events is healthy, sweeps run this "
+        "many times less often (1: as often as ever); they are back to their interval as soon "
+        "as the stream is not."
+    )
     connection: str = Field(description="The connection's state (not_connected if none).")
     created_at: datetime
 
@@ -56,6 +61,7 @@ class TenantSettings(BaseModel):
         "flows of a family run as soon as it is chosen; flows of the others stop.",
     )
     refusal_retry_hours: int | None = Field(default=None, ge=1, le=720)
+    realtime_sweep_factor: int | None = Field(default=None, ge=1, le=48)
 
 
 class TenantCreate(TenantSettings):

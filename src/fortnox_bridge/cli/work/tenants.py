@@ -124,6 +124,7 @@ def change(
     problem_mail: str | None = None,
     family: list[str] | None = None,
     refusal_retry_hours: int | None = None,
+    realtime_sweep_factor: int | None = None,
 ) -> None:
     """``tenants set``: only the store is needed. Everything is checked before anything is
     saved: a refused part leaves the tenant as it was."""
@@ -140,6 +141,7 @@ def change(
                 problem_mail=problem_mail,
                 families=family or None,
                 refusal_retry_hours=refusal_retry_hours,
+                realtime_sweep_factor=realtime_sweep_factor,
                 enable=enable or [],
                 disable=disable or [],
             )

@@ -193,6 +193,12 @@ class Flow:
     #: Pull: how far before the cursor an incremental read starts (clock skew, late commits).
     cursor_overlap: ClassVar[timedelta] = timedelta(minutes=5)
 
+    #: Fortnox's WebSocket topics (``cost-centers``, ``vouchers`` ...) whose events this flow
+    #: reads: each event becomes a read of the one record it names, stored as a sweep would
+    #: store it (``engine/sync/targeted.py``); :meth:`topic_target` says which record. Empty:
+    #: the flow only sweeps.
+    topics: ClassVar[tuple[str, ...]] = ()
+
     #: The kinds of tenant mapping the flow reads (see :class:`MappingKind`).
     mapping_kinds: ClassVar[tuple[MappingKind, ...]] = ()
 
@@ -233,6 +239,11 @@ class Flow:
         invoices fully paid in the last six months, from :attr:`today`). A read with them sees
         part of the register only, so nothing it leaves out is taken as deleted in Fortnox."""
         return {}
+
+    def topic_target(self, topic: str, entity_id: str, extras: Mapping[str, Any]) -> str | None:
+        """The Fortnox id of the record an event of ``topic`` names (its ``entityId``, with
+        the event's other fields in ``extras``); ``None``: nothing for this flow to read. Pure."""
+        return entity_id or None
 
     @classmethod
     def flow_kind(cls) -> FlowKind:

@@ -16,6 +16,32 @@ from typing import Any, ClassVar
 from fortnox_bridge.engine.flow.base import Flow, FlowKind, fingerprint
 
 Row = dict[str, Any]
+#: Fortnox's topic of voucher events.
+VOUCHERS_TOPIC = "vouchers"
+
+
+def voucher_target(entity_id: str, extras: Mapping[str, Any]) -> str | None:
+    """The voucher an event names, as ``<year id>/<series>/<number>``; ``None`` when it names
+    none. The event's ``year``, ``series`` and ``id`` (or ``number``) say it; an entity id of
+    ``<year>/<series>/<number>``, ``<year>-<series>-<number>`` or ``<series>-<number>`` (with the
+    event's year) stands in for what they leave out."""
+    parts = [p for p in entity_id.replace("/", "-").split("-") if p] if entity_id else []
+    year = extras.get("year") or (parts[0] if len(parts) == 3 else None)
+    series = extras.get("series") or (parts[-2] if len(parts) >= 2 else None)
+    number = extras.get("id") or extras.get("number") or (parts[-1] if parts else None)
+    try:
+        year_id, voucher_number = int(str(year)), int(str(number))
+    except ValueError:
+        return None
+    if not series or year_id <= 0 or voucher_number <= 0:
+        return None
+    return f"{year_id}/{str(series).strip().upper()}/{voucher_number}"
+
+
+def voucher_parts(fortnox_id: str) -> tuple[int, str, int]:
+    """``(year id, series, number)`` of a ``<year id>/<series>/<number>`` voucher id."""
+    year, series, number = fortnox_id.split("/")
+    return int(year), series, int(number)
 
 
 class LedgerFlow(Flow):
@@ -60,6 +86,10 @@ class LedgerFlow(Flow):
     def ready(self, fields: Mapping[str, Any]) -> bool:
         """Whether a Fortnox record (snake-case fields) is imported now; else it waits."""
         return True
+
+    def topic_target(self, topic: str, entity_id: str, extras: Mapping[str, Any]) -> str | None:
+        """A voucher event names the voucher ``<year id>/<series>/<number>``."""
+        return voucher_target(entity_id, extras) if topic == VOUCHERS_TOPIC else None
 
     def document_source(self, fields: Mapping[str, Any]) -> str | None:
         """The Fortnox supplier invoice whose connected file is the record's image (its

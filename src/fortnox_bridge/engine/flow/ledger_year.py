@@ -8,9 +8,11 @@ reading and storing are ``engine/sync/ledger_years.py``'s.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from fortnox_bridge.engine.flow.base import Flow, FlowKind
+from fortnox_bridge.engine.flow.ledger import VOUCHERS_TOPIC, voucher_target
 
 #: The kinds of document behind a voucher.
 BOOKKEEPING = "bookkeeping"
@@ -23,6 +25,9 @@ REFERENCE_KINDS = {
     "INVOICE": CUSTOMER_INVOICE,
     "INVOICEPAYMENT": CUSTOMER_INVOICE,
 }
+#: Fortnox's topic of financial-year events; what such an event reads: the list of years.
+YEARS_TOPIC = "financial-years"
+YEARS_TARGET = "financial-years"
 
 
 class LedgerYearFlow(Flow):
@@ -35,6 +40,13 @@ class LedgerYearFlow(Flow):
     def flow_kind(cls) -> FlowKind:
         """Applied by the ledger-year strategy."""
         return "ledger_year"
+
+    def topic_target(self, topic: str, entity_id: str, extras: Mapping[str, Any]) -> str | None:
+        """A voucher event names its voucher (``<year id>/<series>/<number>``); a financial-year
+        event, the company's list of years (:data:`YEARS_TARGET`)."""
+        if topic == YEARS_TOPIC:
+            return YEARS_TARGET
+        return voucher_target(entity_id, extras) if topic == VOUCHERS_TOPIC else None
 
     @property
     def latest_years(self) -> int:

@@ -215,7 +215,7 @@ class JobQueue:
 
     def _tick(self, timestamp: int) -> list[int]:
         until = datetime.fromtimestamp(timestamp, UTC)
-        due = due_sweeps(active_tenants(self.sessions), until - TICK, until, self.offset)
+        due = due_sweeps(active_tenants(self.sessions, until), until - TICK, until, self.offset)
         for chunk in _chunks(due, 200):
             with self.sessions.begin() as session:
                 self.queue_sweeps(session, chunk, reason="schedule")

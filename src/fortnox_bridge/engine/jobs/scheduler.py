@@ -3,7 +3,11 @@
 Sweeps run on fixed slots of the day: with the default 30 minutes at :00 and :30 (UTC), with 45
 minutes at 00:00, 00:45, 01:30, ... A spread of N seconds shifts each tenant's slots by a fixed
 offset in ``[0, N)`` drawn once per tenant from the injected random generator, so thousands of
-tenants do not all start at :00. Only tenants with an active connection are swept.
+tenants do not all start at :00. Only tenants with an active connection are swept. While the
+stream of Fortnox's WebSocket topics is healthy (``engine/realtime/health.py``), events bring
+Fortnox's changes and the sweeps are the safety net: each tenant's interval is multiplied by
+its ``realtime_sweep_factor`` (4 unless set; 1 keeps it), and is back to normal as soon as the
+stream is not.
 
 In the distributed mode the same slots are used by a periodic job that runs once a minute on one
 of the workers (``engine/jobs/queue.py``): :func:`due_sweeps` finds the tenants whose slot
@@ -27,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.jobs.dispatch import Dispatcher, Job, push_job
+from fortnox_bridge.engine.realtime.health import stream_healthy
 from fortnox_bridge.store.models import Connection, Tenant
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -47,16 +52,24 @@ def fixed_offset(tenant_id: int, spread_seconds: float) -> float:
     return random.Random(tenant_id).uniform(0, spread_seconds) if spread_seconds else 0.0
 
 
-def active_tenants(sessions: sessionmaker[Session]) -> list[tuple[int, int]]:
-    """``(tenant id, interval in minutes)`` of tenants with an active connection."""
+def active_tenants(
+    sessions: sessionmaker[Session], now: datetime | None = None
+) -> list[tuple[int, int]]:
+    """``(tenant id, interval in minutes)`` of tenants with an active connection; given ``now``,
+    each interval is stretched by the tenant's ``realtime_sweep_factor`` while the stream of
+    Fortnox's topics is healthy (the sweeps are then the safety net only)."""
+    stretch = now is not None and stream_healthy(sessions, now)
     with sessions.begin() as session:
         rows = session.execute(
-            select(Tenant.id, Tenant.sweep_interval_minutes)
+            select(Tenant.id, Tenant.sweep_interval_minutes, Tenant.realtime_sweep_factor)
             .join(Connection, Connection.tenant_id == Tenant.id)
             .where(Connection.state == "active")
             .order_by(Tenant.id)
         )
-        return [(int(tenant_id), max(int(minutes), 1)) for tenant_id, minutes in rows]
+        return [
+            (int(tenant_id), max(int(minutes), 1) * (max(int(factor), 1) if stretch else 1))
+            for tenant_id, minutes, factor in rows
+        ]
 
 
 def due_sweeps(
@@ -107,8 +120,9 @@ class Scheduler:
         return self._offsets[tenant_id]
 
     def tenants(self) -> list[tuple[int, int]]:
-        """``(tenant id, interval in minutes)`` of tenants with an active connection."""
-        return active_tenants(self.sessions)
+        """``(tenant id, interval in minutes)`` of tenants with an active connection (stretched
+        while the stream of Fortnox's topics is healthy)."""
+        return active_tenants(self.sessions, self.clock.now())
 
     async def tick(self) -> float:
         """Submit every sweep that is due; returns seconds until the next slot (capped)."""

@@ -130,6 +130,19 @@ class SyncService:
         except TenantBusyError as exc:
             return self._failed(tenant_id, str(exc))
 
+    async def read(self, tenant_id: int, targets: Mapping[str, Sequence[str]]) -> RunSummary:
+        """Read some Fortnox records now (``{flow name: Fortnox ids}``: what events of Fortnox's
+        topics named, see ``engine/sync/targeted.py``) as the tenant's one writer — the job
+        that already holds it goes on as itself."""
+        refused = self._refusal(tenant_id)
+        if refused is not None:
+            return refused
+        try:
+            async with self.writers.hold(tenant_id, "read of changes"):
+                return await self._run(tenant_id, "event", records={}, targets=targets)
+        except TenantBusyError as exc:
+            return self._failed(tenant_id, str(exc))
+
     async def resync_plan(self, tenant_id: int, flow: str, first: date, last: date) -> ResyncPlan:
         """What a re-sync of ``first``..``last`` would do (the interval widened to periods)."""
         source = self.clients.source(tenant_id)
@@ -263,6 +276,7 @@ class SyncService:
         records: Mapping[str, Collection[str]] | None = None,
         progress: ProgressCallback | None = None,
         probe: Probe | None = None,
+        targets: Mapping[str, Sequence[str]] | None = None,
     ) -> RunSummary:
         started = self.clock.now()
         source = self.clients.source(tenant_id)
@@ -276,15 +290,18 @@ class SyncService:
                 summary = self._failed(tenant_id, describe_error(exc))
                 summary.cause = exc
             else:
-                summary = await self.runner.run_cycle(
-                    tenant_id,
-                    source,
-                    progress=progress,
-                    dry_run=dry_run,
-                    only=only,
-                    records=records,
-                    kind=kind,
-                )
+                if targets is not None:
+                    summary = await self.runner.read_targets(tenant_id, source, targets)
+                else:
+                    summary = await self.runner.run_cycle(
+                        tenant_id,
+                        source,
+                        progress=progress,
+                        dry_run=dry_run,
+                        only=only,
+                        records=records,
+                        kind=kind,
+                    )
         finally:
             await source.aclose()
         if summary.cause is not None:

@@ -48,6 +48,23 @@ class Importer:
         if complete:
             self._deletions(flow, snapshots, seen, result)
 
+    def some(
+        self, flow: Flow, remote: list[RemoteRecord], gone: list[str], result: FlowResult
+    ) -> None:
+        """Import just these records as :meth:`all` would (a targeted read); the Fortnox ids of
+        ``gone`` were not found in Fortnox, so the bridge's records of them are deleted."""
+        self.all(flow, remote, result, complete=False)
+        if not gone:
+            return
+        with self.scope.sessions.begin() as session:
+            links = LinkRepository(session).by_fortnox_id(self.scope.tenant_id, flow.entity)
+            snapshots = {
+                fid: (links[fid].external_id, dict(links[fid].snapshot))
+                for fid in gone
+                if fid in links
+            }
+        self._deletions(flow, snapshots, set(), result)
+
     def one(
         self,
         flow: Flow,

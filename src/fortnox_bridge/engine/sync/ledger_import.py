@@ -18,11 +18,11 @@ again are taken before the new records are read, so a record is read once per sw
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
 from fortnox_bridge.engine.flow.base import Flow, normalise
-from fortnox_bridge.engine.flow.ledger import LedgerFlow
+from fortnox_bridge.engine.flow.ledger import LedgerFlow, voucher_parts
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome
 from fortnox_bridge.engine.sync.ledger_documents import DocumentFetcher
 from fortnox_bridge.engine.sync.ledger_store import Known, LedgerStore
@@ -57,6 +57,26 @@ class LedgerStrategy:
             result.error = f"reading {flow.resource} stopped: {exc}"
 
 
+class TargetedLedger:
+    """A ledger flow's records named by an event (see :meth:`LedgerReader.some`)."""
+
+    async def read(
+        self,
+        scope: RunScope,
+        run: RunInputs,
+        flow: Flow,
+        result: FlowResult,
+        fortnox_ids: Sequence[str],
+    ) -> None:
+        client = await run.source.get()
+        try:
+            await LedgerReader(scope, cast(LedgerFlow, flow), client, result).some(fortnox_ids)
+        except (*RUN_STOPPERS, MissingScopeError):
+            raise
+        except FortnoxError as exc:  # the next sweep reads it
+            result.error = f"reading {flow.resource} stopped: {exc}"
+
+
 class LedgerReader:
     """One sweep of one ledger flow for one tenant."""
 
@@ -88,14 +108,47 @@ class LedgerReader:
             int(getattr(last, self.flow.number_field)),
         )
         start = position[1] if position is not None and position[0] == year else 0
+        # A record read already (an event of Fortnox's topics read it) is not read again here.
+        seen = self.store.known_ids() if top > start else set()
         for first in range(start + 1, top + 1, CHUNK):
             numbers = range(first, min(first + CHUNK, top + 1))
-            read = [await self._read(f"{year}/{series}/{number}") for number in numbers]
+            read = [
+                await self._read(f"{year}/{series}/{number}")
+                for number in numbers
+                if self.flow.record_id(year, series, number) not in seen
+            ]
             with self.store.batch():  # one transaction per chunk read, none held while reading
                 for fields in read:
                     if fields is not None:
                         self._first_look(fields)
                 self.store.advance(series, year, numbers[-1])
+            await self.documents.fetch()
+
+    async def some(self, fortnox_ids: Sequence[str]) -> None:
+        """Just these records (``<year id>/<series>/<number>``, an event of Fortnox's topics),
+        each read once and stored as a sweep would: a record seen before is looked at again
+        (pending) or re-checked (imported), a new one gets its first look; the series position
+        moves on when the record is the next number of the series."""
+        positions = self.store.positions()
+        for fortnox_id in dict.fromkeys(fortnox_ids):
+            year, series, number = voucher_parts(fortnox_id)
+            if series not in self.flow.series:
+                continue
+            seen = self.store.known(self.flow.record_id(year, series, number))
+            if seen is not None:
+                state, known = seen
+                if state == "pending":
+                    await self._look_again(known)
+                elif state == "linked":
+                    await self._recheck(known)
+                continue
+            fields = await self._read(fortnox_id)
+            with self.store.batch():
+                if fields is not None:
+                    self._first_look(fields)
+                if positions.get(series) == (year, number - 1):
+                    self.store.advance(series, year, number)
+                    positions[series] = (year, number)
             await self.documents.fetch()
 
     async def _read(self, fortnox_id: str) -> dict[str, Any] | None:

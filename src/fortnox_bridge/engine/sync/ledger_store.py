@@ -79,6 +79,19 @@ class LedgerStore:
             rows = ledger.oldest(session, self.tenant, self.entity, state, limit)
             return [Known(r.external_id, r.fortnox_id, dict(r.snapshot)) for r in rows]
 
+    def known(self, external_id: str) -> tuple[str, Known] | None:
+        """``(state, record)`` of a record the import has seen (``None``: never seen)."""
+        with self.scope.sessions.begin() as session:
+            link = LinkRepository(session).get(self.tenant, self.entity, external_id)
+            if link is None:
+                return None
+            return link.state, Known(external_id, link.fortnox_id, dict(link.snapshot))
+
+    def known_ids(self) -> set[str]:
+        """The ids of every record the import has seen (pending, imported or missing)."""
+        with self.scope.sessions.begin() as session:
+            return set(LinkRepository(session).by_external_id(self.tenant, self.entity))
+
     def advance(self, series: str, year: int, number: int) -> None:
         """Remember ``number`` as the highest read of ``series`` in ``year``."""
         if self.scope.dry_run:

@@ -109,6 +109,11 @@ def store_year(
         same = year.source == source and year.sie_sha256 == read.sha256 and not extra
         if diff.empty and not chart and same:
             return outcome
+        if diff.empty and not chart and year.source == source and not extra:
+            # Another file with the same ledger (a voucher an event read already is in it):
+            # the new digest is kept, and there is no news to tell.
+            store.finish(year.id, synced_at=now, last_error=None, **fields)
+            return outcome
         store.apply(tenant_id, year.id, diff, now=now)
         store.finish(year.id, synced_at=now, last_error=None, **fields)
         outcome.status = "synced"
@@ -134,18 +139,25 @@ def _events(
     }  # fmt: skip
     events = [NewEvent("ledger.year.synced", counts, "ledger.year", year.label)]
     if each:
-        for kind, vouchers in (
-            ("created", [(v.series, v.number) for v in diff.new]),
-            ("changed", [(v.series, v.number) for _, v in diff.changed]),
-            ("deleted", [(series, number) for _, series, number in diff.removed]),
-        ):
-            events.extend(
-                NewEvent(
-                    f"ledger.voucher.{kind}",
-                    {"year": year.label, "series": series, "number": number},
-                    "ledger.voucher",
-                    f"{year.label}/{series}/{number}",
-                )
-                for series, number in vouchers
-            )
+        events.extend(voucher_events(year, diff))
     EventRepository(session).append_many(tenant_id, events, now=now)
+
+
+def voucher_events(year: YearInfo, diff: VoucherDiff) -> list[NewEvent]:
+    """One ``ledger.voucher.created|changed|deleted`` event per voucher ``diff`` names."""
+    events: list[NewEvent] = []
+    for kind, vouchers in (
+        ("created", [(v.series, v.number) for v in diff.new]),
+        ("changed", [(v.series, v.number) for _, v in diff.changed]),
+        ("deleted", [(series, number) for _, series, number in diff.removed]),
+    ):
+        events.extend(
+            NewEvent(
+                f"ledger.voucher.{kind}",
+                {"year": year.label, "series": series, "number": number},
+                "ledger.voucher",
+                f"{year.label}/{series}/{number}",
+            )
+            for series, number in vouchers
+        )
+    return events

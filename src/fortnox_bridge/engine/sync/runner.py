@@ -30,6 +30,7 @@ from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
 from fortnox_bridge.engine.sync.recording import RunRecorder
 from fortnox_bridge.engine.sync.scope import WRITE_LEASE, ProgressCallback, RunInputs, RunScope
 from fortnox_bridge.engine.sync.strategies import strategy_for
+from fortnox_bridge.engine.sync.targeted_reads import read_targets
 from fortnox_bridge.engine.tenancy.workers import new_worker_id
 from fortnox_bridge.engine.tenancy.writer import current_job
 from fortnox_bridge.fortnox import FortnoxClient
@@ -123,6 +124,35 @@ class Runner:
             RunRecorder(scope).finish(summary, kind, list(builders.values()))
         return summary
 
+    async def read_targets(
+        self,
+        tenant_id: int,
+        client: FortnoxClient | ClientSource,
+        targets: Mapping[str, Sequence[str]],
+    ) -> RunSummary:
+        """Read just some Fortnox records (``{flow name: Fortnox ids}``) with the tenant's
+        enabled flows, stored as a sweep would store them (events of Fortnox's topics); the run
+        is kept as kind ``event``."""
+        source = FixedClient(client) if isinstance(client, FortnoxClient) else client
+        with self.sessions.begin() as session:
+            context = load_context(session, tenant_id, self.flows)
+        scope = self.scope(tenant_id)
+        run = RunInputs(context=context, source=source)
+        summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now())
+        try:
+            for name in context.enabled:
+                if targets.get(name):
+                    result = FlowResult(flow=name)
+                    summary.flows.append(result)
+                    await self._run_flow(
+                        scope, run, context.flows[name], result, None, targets[name]
+                    )
+        except (*RUN_STOPPERS, ConnectionStateError) as exc:
+            summary.error, summary.cause = describe_error(exc), exc
+        summary.finished_at = self.clock.now()
+        RunRecorder(scope).finish(summary, "event")
+        return summary
+
     def build(self, tenant_id: int, flows: Sequence[Flow]) -> None:
         """Refresh the records the bridge builds for ``flows`` (salary days), once per builder.
 
@@ -182,12 +212,16 @@ class Runner:
         flow: Flow,
         result: FlowResult,
         wanted: Collection[str] | None,
+        targets: Sequence[str] | None = None,
     ) -> None:
         source = run.source
         requests_before = source.requests_made
         writes_before = _writes(source)
         try:
-            await strategy_for(flow).apply(scope, run, flow, result, wanted)
+            if targets is not None:  # some records by Fortnox id (an event)
+                await read_targets(scope, run, flow, result, targets)
+            else:
+                await strategy_for(flow).apply(scope, run, flow, result, wanted)
         except MissingScopeError as exc:
             result.error = f"{exc.message} — {exc.explanation} {exc.fix}"
         finally:

@@ -33,6 +33,7 @@ from fortnox_bridge.engine.sync.push_plan import plan_rows, push_rows
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS, PushWriter, WriteResource
 from fortnox_bridge.engine.sync.refusals import Refusals, hold_refused, keep_basis
 from fortnox_bridge.engine.sync.scope import RunInputs, RunScope
+from fortnox_bridge.engine.sync.targeted_pull import reconcile_linked
 from fortnox_bridge.fortnox.errors import FortnoxError, MissingScopeError
 from fortnox_bridge.store.links import LinkRepository
 
@@ -213,14 +214,7 @@ async def _reconcile_some(
     with scope.sessions.begin() as session:
         links = LinkRepository(session).by_external_id(scope.tenant_id, flow.entity)
         targets = [links[i].fortnox_id for i in wanted if i in links]
-    if not targets:
-        return
-    resource = getattr(await run.source.get(), flow.resource)
-    remote = [remote_record(flow, await resource.get(fortnox_id)) for fortnox_id in targets]
-    flow.today = scope.clock.now().date()
-    remote = [r for r in remote if flow.imports(r.fortnox_id, r.fields)]
-    reconciler = PullReconciler(scope, policy=run.context.policy)
-    reconciler.reconcile(flow, counterpart, remote, result, complete=False)
+    await reconcile_linked(scope, run, flow, counterpart, result, targets)
 
 
 def _count_planned(result: FlowResult, item: PlannedItem, dry_run: bool) -> None:

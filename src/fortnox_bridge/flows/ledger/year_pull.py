@@ -99,6 +99,9 @@ class LedgerYearPull(LedgerYearFlow):
     #: The family is this flow: it runs for every tenant that chose the family.
     base: ClassVar[bool] = True
     order: ClassVar[int] = 150
+    #: A voucher changed in Fortnox is read at once into its stored year; a financial year
+    #: added or changed refreshes the stored list of years.
+    topics: ClassVar[tuple[str, ...]] = ("vouchers", "financial-years")
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A financial year of Fortnox's list as the family's record."""

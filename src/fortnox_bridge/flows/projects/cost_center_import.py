@@ -37,6 +37,8 @@ class CostCenterImport(Flow):
     #: A base flow: runs for every tenant of the projects family.
     base: ClassVar[bool] = True
     pull_fields: ClassVar[frozenset[str]] = frozenset(FIELDS)
+    #: A cost centre created, changed or deleted in Fortnox is read at once (its code).
+    topics: ClassVar[tuple[str, ...]] = ("cost-centers",)
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox cost-centre fields → the bridge's cost-centre fields."""

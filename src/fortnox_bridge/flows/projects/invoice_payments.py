@@ -76,6 +76,8 @@ class CustomerInvoicePaidDates(_PaidDates, Flow):
     fortnox_id_field: ClassVar[str] = "document_number"
     record_model: ClassVar[type[BaseModel]] = HostCustomerInvoice
     counterpart: ClassVar[str | None] = "projects.customer_invoice.push"
+    #: An invoice changed in Fortnox (a payment) is compared at once (its document number).
+    topics: ClassVar[tuple[str, ...]] = ("invoices",)
     # After the export, with the imports of Fortnox documents.
     order: ClassVar[int] = 310
 
@@ -93,6 +95,8 @@ class SupplierInvoicePaidDates(_PaidDates, Flow):
     fortnox_id_field: ClassVar[str] = "given_number"
     record_model: ClassVar[type[BaseModel]] = HostSupplierInvoice
     counterpart: ClassVar[str | None] = "projects.supplier_invoice.push"
+    #: A supplier invoice changed in Fortnox is compared at once (its given number).
+    topics: ClassVar[tuple[str, ...]] = ("supplier-invoices",)
     cursor_param: ClassVar[str | None] = "lastmodified"
     order: ClassVar[int] = 311
 

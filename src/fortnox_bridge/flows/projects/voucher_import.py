@@ -129,6 +129,8 @@ class VoucherImport(LedgerFlow):
     # The image of a voucher booked from a supplier invoice: the file connected to the invoice
     # (connectfile), read from the archive.
     reads: ClassVar[tuple[str, ...]] = ("supplier_invoice_file_connections", "archive")
+    #: A voucher created or changed in Fortnox is read at once (by year, series and number).
+    topics: ClassVar[tuple[str, ...]] = ("vouchers",)
 
     def imports(self, fortnox_id: str, fields: Mapping[str, Any]) -> bool:
         """Only vouchers dated from the tenant's first day (every one when none is set)."""

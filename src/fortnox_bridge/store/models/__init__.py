@@ -47,6 +47,7 @@ from fortnox_bridge.store.models.runs import (
     Run,
     RunItem,
 )
+from fortnox_bridge.store.models.stream_health import StreamHealth
 from fortnox_bridge.store.models.sync_state import (
     ACTIVE_OPERATION,
     BuiltSource,
@@ -106,6 +107,7 @@ __all__ = [
     "RealtimeOffset",
     "Run",
     "RunItem",
+    "StreamHealth",
     "Tenant",
     "UniqueValue",
     "UtcDateTime",

@@ -40,6 +40,9 @@ class Tenant(Base):
     problem_mail: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
     #: Hours after which a write Fortnox refused is sent again although nothing changed.
     refusal_retry_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    #: While the stream of Fortnox's WebSocket topics is healthy, sweeps run this many times
+    #: less often (1: as often as ever).
+    realtime_sweep_factor: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     notify_emails: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     #: The flow families the tenant uses (``hr``, ``payroll``, ``projects``): flows of other
     #: families never run for it. A new tenant uses the hr and payroll families.

@@ -30,7 +30,7 @@ router = APIRouter()
 #: This page's tab in a tenant's menu.
 MENU = MenuEntry("runs", N_("Runs"), 40, "/runs")
 
-KINDS = ("sweep", "push", "resync", "repair")
+KINDS = ("sweep", "push", "resync", "repair", "event")
 #: The run detail's filter: what happened to an item.
 OUTCOMES = ("created", "updated", "deleted", "skipped", "failed")
 #: How many runs the list shows.
