@@ -13,6 +13,7 @@ from fortnox_bridge.api import (
     events,
     first_sync,
     health,
+    ledger,
     operation_status,
     operations,
     paxml,
@@ -118,5 +119,6 @@ def _install_routes(app: FastAPI, services: Services) -> None:
         webhooks,
         first_sync,
         paxml,
+        ledger,
     ):
         app.include_router(module.router)

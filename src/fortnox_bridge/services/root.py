@@ -19,6 +19,7 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity, discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
+from fortnox_bridge.engine.tenancy.crypto import load_secret_key
 from fortnox_bridge.services.access import ApiAccess
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
@@ -31,6 +32,7 @@ from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.idempotency import IdempotencyService
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
+from fortnox_bridge.services.ledger import LedgerService
 from fortnox_bridge.services.mappings import TenantMappings
 from fortnox_bridge.services.operations import OperationService
 from fortnox_bridge.services.overview import TenantOverview
@@ -92,6 +94,7 @@ class Services:
     idempotency: IdempotencyService = field(init=False)
     record_writes: RecordWrites = field(init=False)
     documents: DocumentReader = field(init=False)
+    ledger: LedgerService = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -134,6 +137,21 @@ class Services:
         self.record_writes = RecordWrites(self.sessions, self.clock)
         files = LocalDocumentFiles.in_data_dir(self.settings.data_dir)
         self.documents = DocumentReader(self.sessions, files)
+        self.ledger = LedgerService(
+            self.sessions,
+            self.clock,
+            files,
+            secret_keys=self._secret_keys,
+            link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
+        )
+
+    def _secret_keys(self) -> str:
+        """The bridge's secret key(s), read when first needed (links to ledger documents are
+        signed with a key derived from them)."""
+        configured = self.settings.secret_key
+        return load_secret_key(
+            self.settings.data_dir, configured.get_secret_value() if configured else None
+        )
 
 
 def build_services(
