@@ -24,6 +24,7 @@ from fortnox_bridge.store.models import (
 from fortnox_bridge.store.models.ledger import LEDGER_DOCUMENT_ENTITY
 
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+PDF = b"%PDF-1.4 the supplier's invoice"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ class Row:
     cost_center: str | None = None
     project: str | None = None
     text: str | None = None
+
+
+#: The vouchers of 2025 in :func:`example_ledger`: series, number, date, text, rows.
+VOUCHERS_2025 = (
+    ("A", 1, dt.date(2025, 1, 15), "Försäljning",
+     [Row("1930", "2000.00"), Row("3001", "-2000.00", cost_center="100")]),
+    ("A", 2, dt.date(2025, 2, 1), "Hyra februari",
+     [Row("5010", "1000.00", "100", "P1"), Row("1930", "-1000.00")]),
+    ("B", 1, dt.date(2025, 1, 20), "Leverantörsfaktura",
+     [Row("5010", "3000.00", project="P1"), Row("2440", "-3000.00")]),
+    ("B", 2, dt.date(2025, 3, 5), "Betalning", [Row("2440", "3000.00"), Row("1930", "-3000.00")]),
+    ("C", 1, dt.date(2025, 2, 10), "Kontorsmaterial",
+     [Row("6110", "500.00"), Row("1930", "-500.00")]),
+)  # fmt: skip
 
 
 def add_year(
@@ -164,3 +179,41 @@ def add_document(
     )
     session.flush()
     return row.id
+
+
+def example_ledger(session: Session, files: DocumentFiles, tenant_id: int) -> int:
+    """Two years of a tenant: 2025 from Fortnox (a chart, two objects, five vouchers in three
+    series, a supplier invoice's document) and 2024 from a SIE file (one voucher); the
+    document's id."""
+    year = add_year(session, tenant_id, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    earlier = add_year(
+        session,
+        tenant_id,
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        source="sie",
+        sie_name="2024.se",
+    )
+    for number, name, opening, closing in (
+        ("1930", "Företagskonto", "10000.00", "7500.00"),
+        ("2440", "Leverantörsskulder", "-5000.00", "-5000.00"),
+        ("3001", "Försäljning 25 %", None, "-2000.00"),
+        ("5010", "Lokalhyra", None, "4000.00"),
+    ):
+        add_account(session, year, number, name, opening, closing)
+    add_object(session, year, 1, "100", "Nord")
+    add_object(session, year, 6, "P1", "Projekt Ett")
+    made = {
+        (series, number): add_voucher(session, year, series, number, date, rows, text=text)
+        for series, number, date, text, rows in VOUCHERS_2025
+    }
+    made[("B", 1)].reference_type = "SUPPLIERINVOICE"
+    add_voucher(
+        session,
+        earlier,
+        "A",
+        1,
+        dt.date(2024, 6, 1),
+        [Row("1930", "100.00"), Row("3001", "-100.00")],
+    )
+    return add_document(session, files, made[("B", 1)], "file-1", PDF, name="Faktura 17 åäö.pdf")

@@ -24,16 +24,15 @@ from fortnox_bridge.store.tenants import TenantRepository
 from integration.bridge_api import api_app
 from integration.ledger_data import (
     NOW,
+    PDF,
     Row,
-    add_account,
     add_document,
-    add_object,
     add_voucher,
     add_year,
+    example_ledger,
 )
 
 BASE = "http://bridge.test"
-PDF = b"%PDF-1.4 the supplier's invoice"
 D = dt.date
 
 
@@ -53,36 +52,6 @@ class Bridge:
         return {"Authorization": f"Bearer {key}"}
 
 
-def _ledger_a(session: Session, files: LocalDocumentFiles, tenant_id: int) -> int:
-    year = add_year(session, tenant_id, D(2025, 1, 1), D(2025, 12, 31))
-    earlier = add_year(
-        session, tenant_id, D(2024, 1, 1), D(2024, 12, 31), source="sie", sie_name="2024.se"
-    )
-    for number, name, opening, closing in (
-        ("1930", "Företagskonto", "10000.00", "7500.00"),
-        ("2440", "Leverantörsskulder", "-5000.00", "-5000.00"),
-        ("3001", "Försäljning 25 %", None, "-2000.00"),
-        ("5010", "Lokalhyra", None, "4000.00"),
-    ):
-        add_account(session, year, number, name, opening, closing)
-    add_object(session, year, 1, "100", "Nord")
-    add_object(session, year, 6, "P1", "Projekt Ett")
-    add_voucher(session, year, "A", 1, D(2025, 1, 15), [Row("1930", "2000.00"),
-                Row("3001", "-2000.00", cost_center="100")], text="Försäljning")  # fmt: skip
-    add_voucher(session, year, "A", 2, D(2025, 2, 1), [Row("5010", "1000.00", "100", "P1"),
-                Row("1930", "-1000.00")], text="Hyra februari")  # fmt: skip
-    supplier = add_voucher(session, year, "B", 1, D(2025, 1, 20), [Row("5010", "3000.00",
-                project="P1"), Row("2440", "-3000.00")], text="Leverantörsfaktura",
-                reference_type="SUPPLIERINVOICE")  # fmt: skip
-    add_voucher(session, year, "B", 2, D(2025, 3, 5), [Row("2440", "3000.00"),
-                Row("1930", "-3000.00")], text="Betalning")  # fmt: skip
-    add_voucher(session, year, "C", 1, D(2025, 2, 10), [Row("6110", "500.00"),
-                Row("1930", "-500.00")], text="Kontorsmaterial")  # fmt: skip
-    add_voucher(session, earlier, "A", 1, D(2024, 6, 1), [Row("1930", "100.00"),
-                Row("3001", "-100.00")])  # fmt: skip
-    return add_document(session, files, supplier, "file-1", PDF, name="Faktura 17 åäö.pdf")
-
-
 @pytest.fixture
 async def bridge(
     sessions: sessionmaker[Session], clock: ManualClock, tmp_path: Path
@@ -93,7 +62,7 @@ async def bridge(
         a, b = tenants.create("Bokföring AB", now=NOW), tenants.create("Annat AB", now=NOW)
         key_a = tenants.issue_api_key(a, label="a", now=NOW, scope="read")
         key_b = tenants.issue_api_key(b, label="b", now=NOW)
-        invoice = _ledger_a(session, files, a.id)
+        invoice = example_ledger(session, files, a.id)
         a_id = a.id
         theirs = add_year(session, b.id, D(2025, 1, 1), D(2025, 12, 31))
         voucher = add_voucher(session, theirs, "A", 1, D(2025, 1, 2), [Row("1930", "1.00"),

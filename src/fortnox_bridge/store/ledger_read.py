@@ -27,6 +27,7 @@ from fortnox_bridge.store.models import (
 )
 from fortnox_bridge.store.models.ledger import LEDGER_DOCUMENT_ENTITY
 
+CENT = Decimal("0.01")
 #: How many vouchers are read at a time when a whole year is walked (the SIE export).
 CHUNK = 500
 
@@ -104,14 +105,14 @@ def accounts(session: Session, tenant_id: int, year_id: int) -> list[AccountMove
         .where(LedgerVoucher.year_id == year_id, LedgerVoucher.tenant_id == tenant_id)
         .group_by(LedgerRow.account)
     ).all()
-    movement = {account: (Decimal(d or 0), Decimal(c or 0)) for account, d, c in moved}
+    movement = {account: (_cents(d), _cents(c)) for account, d, c in moved}
     chart = session.scalars(
         select(LedgerAccount).where(
             LedgerAccount.year_id == year_id, LedgerAccount.tenant_id == tenant_id
         )
     )
     found: dict[str, AccountMovement] = {}
-    zero = (Decimal(0), Decimal(0))
+    zero = (_cents(0), _cents(0))
     for row in chart:
         d, c = movement.get(row.number, zero)
         found[row.number] = AccountMovement(
@@ -121,6 +122,11 @@ def accounts(session: Session, tenant_id: int, year_id: int) -> list[AccountMove
         if number not in found:
             found[number] = AccountMovement(number, "", None, None, None, d, c)
     return [found[number] for number in sorted(found)]
+
+
+def _cents(value: object) -> Decimal:
+    """A sum as an amount with two decimals (SQLite hands sums back as floats or integers)."""
+    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def objects(session: Session, tenant_id: int, year_id: int) -> list[LedgerObject]:
