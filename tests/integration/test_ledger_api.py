@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
@@ -68,7 +69,7 @@ async def bridge(
         voucher = add_voucher(session, theirs, "A", 1, D(2025, 1, 2), [Row("1930", "1.00"),
                               Row("3001", "-1.00")])  # fmt: skip
         other = add_document(session, files, voucher, "file-9", b"theirs", name="b.pdf")
-    settings = Settings(data_dir=tmp_path)
+    settings = Settings(data_dir=tmp_path, secret_key=Fernet.generate_key().decode())
     transport = httpx.ASGITransport(app=api_app(sessions, clock=clock, settings=settings))
     async with httpx.AsyncClient(base_url=BASE, transport=transport) as api:
         yield Bridge(api, key_a, key_b, invoice, other, clock, a_id)
@@ -313,3 +314,24 @@ async def test_a_key_of_one_tenant_never_reads_another_s_ledger(bridge: Bridge) 
 
 def document_sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+async def test_without_a_secret_key_no_link_is_made(
+    sessions: sessionmaker[Session], clock: ManualClock, tmp_path: Path
+) -> None:
+    files = LocalDocumentFiles.in_data_dir(tmp_path)
+    with sessions.begin() as session:
+        tenants = TenantRepository(session)
+        tenant = tenants.create("Nyckellös AB", now=NOW)
+        key = tenants.issue_api_key(tenant, label="k", now=NOW)
+        document = example_ledger(session, files, tenant.id)
+    app = api_app(sessions, clock=clock, settings=Settings(data_dir=tmp_path))
+    async with httpx.AsyncClient(base_url=BASE, transport=httpx.ASGITransport(app=app)) as api:
+        made = await api.post(
+            f"/api/v1/ledger/documents/{document}/link", headers={"Authorization": f"Bearer {key}"}
+        )
+        shared = await api.get("/api/v1/ledger/shared/anything")
+
+    assert made.status_code == shared.status_code == 503
+    assert made.json()["error"] == "no_secret_key"
+    assert not (tmp_path / "secret.key").exists()

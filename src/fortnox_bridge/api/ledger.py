@@ -162,7 +162,10 @@ def get_document(
 @router.post(
     "/documents/{document_id}/link",
     response_model=DocumentLinkOut,
-    responses={404: {"model": Problem, "description": "No such document"}},
+    responses={
+        404: {"model": Problem, "description": "No such document"},
+        503: {"model": Problem, "description": "The bridge has no secret key to sign with"},
+    },
 )
 def link_document(
     document_id: DocumentId, caller: ReaderDep, ledger: Ledger, request: Request
@@ -186,6 +189,7 @@ def link_document(
         403: {"model": Problem, "description": "Not a valid link (changed, or another bridge's)"},
         404: {"model": Problem, "description": "The document is gone"},
         410: {"model": Problem, "description": "The link has expired"},
+        503: {"model": Problem, "description": "The bridge has no secret key to check with"},
     },
 )
 def shared_document(

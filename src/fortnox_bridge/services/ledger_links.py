@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from fortnox_bridge.clock import Clock
-from fortnox_bridge.services.errors import ServiceError
+from fortnox_bridge.config import Settings
+from fortnox_bridge.engine.tenancy.crypto import KEY_FILE, load_secret_key
+from fortnox_bridge.services.errors import ServiceError, Unavailable
 
 #: What the derived signing key is for (a different purpose gives a different key).
 PURPOSE = b"fortnox-bridge ledger document link"
@@ -51,6 +53,25 @@ class Link:
 
     token: str
     expires_at: datetime
+
+
+def secret_keys_of(settings: Settings) -> Callable[[], str]:
+    """Reads the bridge's secret key(s) when a link is first made or checked: the configured
+    ones, or the key file of the data directory (which ``serve`` makes at its start). Without
+    either: :class:`Unavailable` (no file is made here)."""
+
+    def read() -> str:
+        configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+        if not configured and not (settings.data_dir / KEY_FILE).exists():
+            raise Unavailable(
+                "this bridge has no secret key to sign links with: set "
+                "FORTNOX_BRIDGE_SECRET_KEY or start it with 'fortnox-bridge serve', which makes "
+                f"the key file {KEY_FILE} in its data directory",
+                code="no_secret_key",
+            )
+        return load_secret_key(settings.data_dir, configured)
+
+    return read
 
 
 def link_key(secret_key: str) -> str:

@@ -19,7 +19,6 @@ from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.entities import HostEntity, discover_entities
 from fortnox_bridge.engine.flow.registry import discover_flows
-from fortnox_bridge.engine.tenancy.crypto import load_secret_key
 from fortnox_bridge.services.access import ApiAccess
 from fortnox_bridge.services.conflicts import ConflictService
 from fortnox_bridge.services.connection import ConnectionAdmin
@@ -33,6 +32,7 @@ from fortnox_bridge.services.idempotency import IdempotencyService
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
 from fortnox_bridge.services.ledger import LedgerService
+from fortnox_bridge.services.ledger_links import secret_keys_of
 from fortnox_bridge.services.mappings import TenantMappings
 from fortnox_bridge.services.operations import OperationService
 from fortnox_bridge.services.overview import TenantOverview
@@ -141,16 +141,8 @@ class Services:
             self.sessions,
             self.clock,
             files,
-            secret_keys=self._secret_keys,
+            secret_keys=secret_keys_of(self.settings),
             link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
-        )
-
-    def _secret_keys(self) -> str:
-        """The bridge's secret key(s), read when first needed (links to ledger documents are
-        signed with a key derived from them)."""
-        configured = self.settings.secret_key
-        return load_secret_key(
-            self.settings.data_dir, configured.get_secret_value() if configured else None
         )
 
 
