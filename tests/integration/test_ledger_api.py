@@ -199,6 +199,11 @@ async def test_vouchers_page_by_date_without_gaps_or_repeats(bridge: Bridge) -> 
     bad = await get(bridge, "/vouchers", cursor="bm90LWEtY3Vyc29y")
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["type"] == "invalid_cursor"
+    year = await get(bridge, "/vouchers", year="2025-02-30")
+    assert year.status_code == 422
+    assert (year.json()["errors"][0]["path"], year.json()["errors"][0]["type"]) == (
+        "query.year", "invalid_year"
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(

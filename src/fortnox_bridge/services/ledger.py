@@ -39,6 +39,9 @@ from fortnox_bridge.store.tenants import TenantRepository
 
 __all__ = ["LedgerService", "VoucherQuery"]
 
+#: Where a list of vouchers names its year.
+QUERY_YEAR = ("query", "year")
+
 
 class LedgerService:
     """Reads the tenants' ledgers (see the module)."""
@@ -100,7 +103,7 @@ class LedgerService:
             years = ledger_read.years(session, tenant_id)
             keys = year_keys(years)
             wanted = VoucherFilter(
-                year_id=pick_year(years, query.year).id if query.year is not None else None,
+                year_id=None if query.year is None else pick_year(years, query.year, QUERY_YEAR).id,
                 series=query.series,
                 first=query.first,
                 last=query.last,

@@ -143,15 +143,18 @@ def year_keys(years: Sequence[LedgerYear]) -> dict[int, str]:
     }
 
 
-def pick_year(years: Sequence[LedgerYear], key: str) -> LedgerYear:
+def pick_year(
+    years: Sequence[LedgerYear], key: str, where: tuple[str, str] = ("path", "year")
+) -> LedgerYear:
     """The year ``key`` names: ``"2025"`` (the year starting in 2025) or ``"2025-07-01"`` (its
-    first day). 422 for another shape, 404 for no such year, 409 when ``"2025"`` names two."""
+    first day). 422 for another shape (``where``: the request's field), 404 for no such year,
+    409 when ``"2025"`` names two."""
     if not _YEAR_KEY.match(key):
         raise InvalidInput(
             f"{key!r} is not a financial year: give the year it starts in (2025) or its first "
             "day (2025-07-01)",
             code="invalid_year",
-            field=("path", "year"),
+            field=where,
             value=key,
         )
     if len(key) == 4:
@@ -163,7 +166,7 @@ def pick_year(years: Sequence[LedgerYear], key: str) -> LedgerYear:
             raise InvalidInput(
                 f"{key!r} is not a date: give the year's first day as YYYY-MM-DD",
                 code="invalid_year",
-                field=("path", "year"),
+                field=where,
                 value=key,
             ) from None
         found = [year for year in years if year.from_date == first]
