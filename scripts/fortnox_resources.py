@@ -53,4 +53,5 @@ RESOURCES = (
     ResourceSpec("account_chart", "account_charts", "bookkeeping", "/3/accountcharts", None, "The charts of accounts a financial year can use (read only)."),
     ResourceSpec("voucher_series", "voucher_series", "bookkeeping", "/3/voucherseries", "Code", "Voucher series; no DELETE."),
     ResourceSpec("voucher", "vouchers", "bookkeeping", "/3/vouchers", "VoucherNumber", "Vouchers: series, number and financial year identify one; no update or delete."),
+    ResourceSpec("voucher_file_connection", "voucher_file_connections", "connectfile", "/3/voucherfileconnections", "FileId", "Files of the archive connected to vouchers (receipts, invoices); one voucher per file."),
 )  # fmt: skip

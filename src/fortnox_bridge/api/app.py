@@ -14,6 +14,7 @@ from fortnox_bridge.api import (
     first_sync,
     health,
     ledger,
+    ledger_sync,
     operation_status,
     operations,
     paxml,
@@ -120,5 +121,6 @@ def _install_routes(app: FastAPI, services: Services) -> None:
         first_sync,
         paxml,
         ledger,
+        ledger_sync,
     ):
         app.include_router(module.router)

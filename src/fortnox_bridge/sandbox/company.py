@@ -68,6 +68,9 @@ class CompanySettings:
     noright_fields: dict[str, list[str]] = field(default_factory=dict)
     #: Without the API licence every call answers 2001103.
     api_licence: bool = True
+    #: A booked customer invoice makes its voucher in ``/3/vouchers`` with its PDF connected, as
+    #: Fortnox does; ``False`` books only the invoice (the sandbox's behaviour before).
+    invoice_vouchers: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -77,6 +80,7 @@ class CompanySettings:
             else None,
             "noright_fields": {k: list(v) for k, v in self.noright_fields.items()},
             "api_licence": self.api_licence,
+            "invoice_vouchers": self.invoice_vouchers,
         }
 
     @classmethod
@@ -87,6 +91,7 @@ class CompanySettings:
             locked_period_end=date.fromisoformat(end) if end else None,
             noright_fields={k: list(v) for k, v in data.get("noright_fields", {}).items()},
             api_licence=bool(data.get("api_licence", True)),
+            invoice_vouchers=bool(data.get("invoice_vouchers", True)),
         )
 
 

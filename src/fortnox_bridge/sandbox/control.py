@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fortnox_bridge.sandbox import control_sim, control_vouchers
+from fortnox_bridge.sandbox import control_ledger, control_sim, control_vouchers
 from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_id_of
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
@@ -58,6 +58,8 @@ def routes(state: SandboxState) -> list[Route]:
           for path, method, handler in control_sim.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_vouchers.HANDLERS),
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_ledger.HANDLERS),
     ]  # fmt: skip
 
 

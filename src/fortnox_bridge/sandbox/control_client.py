@@ -163,3 +163,32 @@ class SandboxControl:
     async def cancel_voucher(self, tenant_id: int, voucher: str) -> dict[str, Any]:
         """``DELETE /_sandbox/companies/{tenant_id}/vouchers/...``: the voucher disappears."""
         return await self._call("DELETE", f"/_sandbox/companies/{tenant_id}/vouchers/{voucher}")
+
+    async def seed_vouchers(
+        self,
+        tenant_id: int,
+        vouchers: list[dict[str, Any]],
+        *,
+        financial_year: int | None = None,
+    ) -> list[str]:
+        """``POST /_sandbox/companies/{tenant_id}/vouchers``: book many vouchers (the wire fields
+        of ``POST /3/vouchers``) in one call, through Fortnox's rules, all or nothing; without
+        ``financial_year`` (a year's ``Id``) each goes into the year of its date. Returns their
+        keys ``"<year id>/<series>/<number>"`` in the order given."""
+        body: dict[str, Any] = {"vouchers": vouchers}
+        if financial_year is not None:
+            body["financial_year"] = financial_year
+        path = f"/_sandbox/companies/{tenant_id}/vouchers"
+        answer = await self._call("POST", path, json=body)
+        return list(answer["vouchers"])
+
+    async def connect_voucher_files(
+        self, tenant_id: int, files: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``POST /_sandbox/companies/{tenant_id}/voucher-files``: archive files connected to
+        vouchers in one call; each item ``{"voucher": "<year id>/<series>/<number>", "name"?,
+        "content"?: base64, "file_id"?: an archive Id}``. Returns ``{"FileId", "voucher",
+        "Name"}`` of each."""
+        path = f"/_sandbox/companies/{tenant_id}/voucher-files"
+        answer = await self._call("POST", path, json={"files": files})
+        return list(answer["connected"])

@@ -17,7 +17,8 @@ Shapes (another engineer's client tests depend on them; keep them)::
     GET    /_sandbox/requests?tenant_id=&limit=  → [{"at", "method", "path", "query", "status",
                                                      "tenant_id", "fault", "fields"?}, ...]
     GET|PUT /_sandbox/companies/{tenant_id}/settings  {"locked_period_end", "licences",
-                                           "noright_fields", "api_licence"} → the settings
+                                           "noright_fields", "api_licence",
+                                           "invoice_vouchers"} → the settings
 """
 
 from __future__ import annotations
@@ -143,6 +144,11 @@ async def _requests(state: SandboxState, request: Request) -> Response:
     return JSONResponse(state.requests.tail(int(raw_limit), tenant))
 
 
+SETTINGS = frozenset(
+    {"locked_period_end", "licences", "noright_fields", "api_licence", "invoice_vouchers"}
+)
+
+
 async def _get_settings(state: SandboxState, request: Request) -> Response:
     company = state.companies[tenant_id_of(state, request)]
     return JSONResponse(_settings_body(state, company.tenant_id))
@@ -151,7 +157,7 @@ async def _get_settings(state: SandboxState, request: Request) -> Response:
 async def _put_settings(state: SandboxState, request: Request) -> Response:
     company = state.companies[tenant_id_of(state, request)]
     data = await json_object(request)
-    unknown = sorted(set(data) - {"locked_period_end", "licences", "noright_fields", "api_licence"})
+    unknown = sorted(set(data) - SETTINGS)
     if unknown:
         raise ControlError(400, "invalid_field", f"unknown settings {unknown}")
     settings = company.settings
@@ -162,10 +168,11 @@ async def _put_settings(state: SandboxState, request: Request) -> Response:
         company.licences = licences
     if "noright_fields" in data:
         settings.noright_fields = _noright(data["noright_fields"])
-    if "api_licence" in data:
-        if not isinstance(data["api_licence"], bool):
-            raise ControlError(400, "invalid_field", "'api_licence' must be true or false")
-        settings.api_licence = data["api_licence"]
+    for flag in ("api_licence", "invoice_vouchers"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise ControlError(400, "invalid_field", f"'{flag}' must be true or false")
+            setattr(settings, flag, data[flag])
     company.dirty = True
     return JSONResponse(_settings_body(state, company.tenant_id))
 

@@ -32,6 +32,18 @@ GRANT_KEY = "fortnox_bridge.grant"
 # Nobody has recorded the body or a Retry-After of a real Fortnox 429 (unconfirmed, see
 # docs/sandbox.md); the sandbox answers like its gateway-level 401: a bare message.
 RATE_LIMITED_BODY = b'{"message":"Too Many Requests"}'
+#: The 403 fault: the call refused as to a user without the right (code 2000663, "not authorised
+#: for scope"; the wording is the sandbox's).
+FORBIDDEN_BODY = json.dumps(
+    {
+        "ErrorInformation": {
+            "error": 1,
+            "message": "Saknar behörighet för anropet.",
+            "code": 2000663,
+        }
+    },
+    ensure_ascii=False,
+).encode()
 # Fortnox's code for a system exception on its side.
 SERVER_ERROR_BODY = json.dumps(
     {"ErrorInformation": {"error": 1, "message": "Ett internt fel uppstod.", "code": 1000003}}
@@ -101,7 +113,7 @@ class SandboxMiddleware:
         entry: dict[str, Any],
     ) -> int | None:
         kind = fault.kind if fault else None
-        if fault is not None and kind in ("429", "5xx"):
+        if fault is not None and kind in ("429", "5xx", "403"):
             return await _fault_answer(send, fault)
         if fault is not None and kind == "timeout":
             return await self._timeout(send, fault)
@@ -240,6 +252,8 @@ async def _fault_answer(send: Send, fault: FaultRule) -> int:
         if fault.retry_after is not None:
             extra.append((b"retry-after", retry_after_header(fault.retry_after).encode()))
         return await _send(send, 429, RATE_LIMITED_BODY, extra)
+    if fault.kind == "403":
+        return await _send(send, 403, FORBIDDEN_BODY, [])
     if fault.status == 500:
         return await _send(send, 500, SERVER_ERROR_BODY, [])
     # Gateways in front of Fortnox answer other 5xx with HTML pages.

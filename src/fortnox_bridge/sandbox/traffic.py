@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 #: Fault kinds the control API accepts (``POST /_sandbox/faults``).
-FAULT_KINDS = ("429", "5xx", "latency", "timeout", "drop_response")
+FAULT_KINDS = ("429", "5xx", "403", "latency", "timeout", "drop_response")
 #: Real Fortnox allows 25 requests per sliding 5 s per client id and tenant.
 FORTNOX_RATE = (25, 5.0)
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})

@@ -33,6 +33,7 @@ from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
 from fortnox_bridge.services.ledger import LedgerService
 from fortnox_bridge.services.ledger_links import secret_keys_of
+from fortnox_bridge.services.ledger_sync import LedgerSyncService
 from fortnox_bridge.services.mappings import TenantMappings
 from fortnox_bridge.services.operations import OperationService
 from fortnox_bridge.services.overview import TenantOverview
@@ -95,6 +96,7 @@ class Services:
     record_writes: RecordWrites = field(init=False)
     documents: DocumentReader = field(init=False)
     ledger: LedgerService = field(init=False)
+    ledger_sync: LedgerSyncService = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -127,6 +129,7 @@ class Services:
         self.demo = DemoSeeder(self.sessions, self.clock)
         self.sign_ins = SignInSessions(self.sessions)
         self.overview = TenantOverview(self.sessions)
+        self.ledger_sync = LedgerSyncService(self.sessions, self.clock, hooks, self.jobs)
         self._build_api_services()
 
     def _build_api_services(self) -> None:

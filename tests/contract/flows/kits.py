@@ -14,6 +14,7 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.flows.hr.absence_push import AbsencePush
 from fortnox_bridge.flows.hr.employee_pull import EmployeePull
 from fortnox_bridge.flows.hr.employee_push import EmployeePush
+from fortnox_bridge.flows.ledger.year_pull import LedgerYearPull
 from fortnox_bridge.flows.payroll.transactions_push import AbsencePush as PayrollAbsencePush
 from fortnox_bridge.flows.payroll.transactions_push import AttendancePush
 from fortnox_bridge.flows.projects.account_import import AccountImport
@@ -373,6 +374,10 @@ KITS: dict[str, Kit] = {
     # pending and imported vouchers in bounded turns) are held by
     # tests/integration/test_projects_vouchers.py.
     "projects.voucher.pull": Kit(flows=[VoucherImport]),
+    # A ledger-year flow: no push, pull or import scenario applies; a year's sync (the SIE
+    # export, the per-voucher fallback, documents, the request budget) is held by
+    # tests/integration/test_ledger_scenario.py.
+    "ledger.year.pull": Kit(flows=[LedgerYearPull]),
     # -- customers and suppliers of the projects family --------------------------------------
     "projects.project_customer.push": Kit(
         flows=[CustomerExport],

@@ -65,6 +65,7 @@ async def test_settings_round_trip_and_show_in_the_company(
         "locked_period_end": "2025-12-31",
         "noright_fields": {},
         "api_licence": True,
+        "invoice_vouchers": True,
     }
     assert (await control.company_settings(tenant))["locked_period_end"] == "2025-12-31"
     company = (await http.get(f"/_sandbox/companies/{tenant}")).json()

@@ -101,8 +101,9 @@ class MappingKind:
 #: ``push`` one host record → one Fortnox record; ``derived`` one host record → several Fortnox
 #: records; ``pull`` a two-way register compared with its push counterpart; ``import`` a
 #: register Fortnox owns, read into the store; ``ledger`` a register numbered per series and year,
-#: read one record at a time (see ``engine/flow/ledger.py``).
-FlowKind = Literal["push", "derived", "pull", "import", "ledger"]
+#: read one record at a time (see ``engine/flow/ledger.py``); ``ledger_year`` a financial year's
+#: whole general ledger read at once (see ``engine/flow/ledger_year.py``).
+FlowKind = Literal["push", "derived", "pull", "import", "ledger", "ledger_year"]
 
 
 class FlowSettings(BaseModel):

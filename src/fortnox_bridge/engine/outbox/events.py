@@ -35,6 +35,12 @@ EVENT_TYPES: dict[str, str] = {
     "operation.held": "A host change is held back before Fortnox (an employee not in Fortnox "
     "yet, a locked period, a code with no mapping); the message says why. It is sent once the "
     "cause is fixed, and ends as succeeded or failed.",
+    "ledger.year.synced": "A financial year's general ledger changed in the bridge (read from "
+    "Fortnox or an uploaded SIE file); the data counts the vouchers added, changed and removed.",
+    "ledger.voucher.created": "A voucher new in Fortnox was added to a year the bridge held.",
+    "ledger.voucher.changed": "A voucher changed in Fortnox was changed in the bridge.",
+    "ledger.voucher.deleted": "A voucher gone from Fortnox was removed from the bridge.",
+    "ledger.documents.synced": "Documents behind a year's vouchers were fetched or linked.",
     "resync.proposed": "The connection came back after a disconnection: the bridge proposes "
     "re-syncing the interval since the break (GET /api/v1/resync/proposal).",
 }

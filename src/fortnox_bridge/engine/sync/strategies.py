@@ -26,6 +26,7 @@ from fortnox_bridge.engine.sync.existing import (
 from fortnox_bridge.engine.sync.first_sync import hold_creates, hold_unlinked
 from fortnox_bridge.engine.sync.importing import Importer
 from fortnox_bridge.engine.sync.ledger_import import LedgerStrategy
+from fortnox_bridge.engine.sync.ledger_years import LedgerYearStrategy
 from fortnox_bridge.engine.sync.planning import PlannedItem
 from fortnox_bridge.engine.sync.pulling import PullReconciler, read_in_full
 from fortnox_bridge.engine.sync.push_plan import plan_rows, push_rows
@@ -171,6 +172,7 @@ STRATEGIES: Mapping[FlowKind, Strategy] = {
     "pull": PullStrategy(),
     "import": IMPORT,
     "ledger": LedgerStrategy(),
+    "ledger_year": LedgerYearStrategy(),
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from fortnox_bridge.fortnox.resources.attributes import ResourceAttributes
+from fortnox_bridge.fortnox.resources.sie import SieResource
 
 
 class Resources(ResourceAttributes):
@@ -25,6 +26,8 @@ class Resources(ResourceAttributes):
 
     def __init__(self) -> None:
         super().__init__(self)
+        #: The SIE export: a path beside the catalogue's registers (no model).
+        self.sie = SieResource(self)
 
     async def request(
         self,

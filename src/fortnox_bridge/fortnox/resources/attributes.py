@@ -38,6 +38,7 @@ from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
 from fortnox_bridge.fortnox.resources.supplier_invoice import SupplierInvoiceResource
 from fortnox_bridge.fortnox.resources.supplier_invoice_payment import SupplierInvoicePaymentResource
 from fortnox_bridge.fortnox.resources.voucher import VoucherResource
+from fortnox_bridge.fortnox.resources.voucher_file_connection import VoucherFileConnectionResource
 
 
 class CompanyInformationResource(Singleton[CompanyInfo]):
@@ -190,5 +191,6 @@ class ResourceAttributes:
         self.suppliers = SupplierResource(client)
         self.terms_of_payments = TermsOfPaymentResource(client)
         self.units = UnitResource(client)
+        self.voucher_file_connections = VoucherFileConnectionResource(client)
         self.voucher_series = VoucherSeriesResource(client)
         self.vouchers = VoucherResource(client)

@@ -1,4 +1,5 @@
-"""``/3/invoices``: invoices, with bookkeep, cancel, credit, externalprint and PDF preview."""
+"""``/3/invoices``: invoices, with bookkeep, cancel, credit, externalprint and the PDF (preview,
+print)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,7 @@ class InvoiceResource(Resource[Invoice, InvoiceListItem]):
     async def preview(self, document_number: str | int) -> bytes:
         """The invoice as a PDF, without marking it sent."""
         return await self._binary(document_number, "preview")
+
+    async def print(self, document_number: str | int) -> bytes:
+        """The invoice as a PDF (``GET /print``); Fortnox marks it sent."""
+        return await self._binary(document_number, "print")

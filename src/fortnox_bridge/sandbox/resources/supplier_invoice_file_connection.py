@@ -4,13 +4,15 @@
 
 Guesses (no recorded answers): the list narrows by ``?supplierinvoicenumber=`` (the OpenAPI
 document declares no parameter); an unknown file or supplier invoice is refused with the
-sandbox's own code below; a file is connected to one supplier invoice at a time.
+sandbox's own code below; a file is connected to one supplier invoice at a time. A file connected
+to a booked invoice is connected to the invoice's voucher too (``rules.voucher_documents``).
 """
 
 from __future__ import annotations
 
 from fortnox_bridge.sandbox.messages import refuse
 from fortnox_bridge.sandbox.registers.spec import Ctx, IdRule, Record, ResourceSpec, Rules
+from fortnox_bridge.sandbox.rules.voucher_documents import connect_to_voucher
 
 NOT_CONNECTABLE = (2990151, "Filen {file} kan inte kopplas till leverantörsfakturan: {reason}.")
 
@@ -29,6 +31,9 @@ class SupplierInvoiceFileConnectionRules(Rules):
             raise refuse(NOT_CONNECTABLE, file=file_id, reason="fakturan finns inte")
         record["Name"] = found.get("Name")
         record["SupplierName"] = invoice.get("SupplierName")
+        if invoice.get("Booked"):  # the file joins the booked invoice's voucher too
+            connect_to_voucher(ctx, found, invoice["VoucherYear"], str(invoice["VoucherSeries"]),
+                               invoice["VoucherNumber"])  # fmt: skip
 
 
 RESOURCE = ResourceSpec(

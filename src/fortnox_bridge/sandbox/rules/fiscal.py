@@ -12,11 +12,16 @@ from fortnox_bridge.sandbox.registers.engine import bind
 from fortnox_bridge.sandbox.registers.ops import parse_date
 from fortnox_bridge.sandbox.registers.resource import Resource
 from fortnox_bridge.sandbox.registers.spec import Ctx, Record, Rules
+from fortnox_bridge.sandbox.rules.sie import sie_routes
 from fortnox_bridge.sandbox.state import SandboxState
 
 
 class FinancialYearRules(Rules):
     """A year runs from ``FromDate`` to ``ToDate`` and overlaps no other year."""
+
+    def routes(self, state: SandboxState, resource: Resource) -> list[BaseRoute]:
+        """The SIE export of a year (:mod:`~fortnox_bridge.sandbox.rules.sie`)."""
+        return sie_routes(state, resource)
 
     def prepare(self, ctx: Ctx, record: Record, sent: Record, old: Record | None) -> None:
         """Refuse reversed or overlapping years."""

@@ -1,5 +1,6 @@
 """Invoice rules: OCR numbers, due dates from the terms of payment, and the actions — bookkeep
-(the invoice becomes immutable and gets a voucher in series B), cancel, credit, external print,
+(the invoice becomes immutable and gets a voucher in series B, with its PDF connected to it:
+``rules.voucher_documents``), cancel, credit, external print,
 send and print (PDF) — as Fortnox documents them."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fortnox_bridge.sandbox.registers.render import number_text, to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record
 from fortnox_bridge.sandbox.rules.documents import TERMS, DocumentRules, totals
 from fortnox_bridge.sandbox.rules.payments import final_pay_dates
+from fortnox_bridge.sandbox.rules.voucher_documents import book_customer_invoice
 
 VOUCHER_SERIES = "B"  # customer invoices
 
@@ -124,6 +126,8 @@ def _bookkeep(ctx: Ctx, number: str, record: Record) -> Response:
         "VoucherYear": int(year["Id"]),
     }
     store(ctx, number, booked)
+    if ctx.company.settings.invoice_vouchers:
+        book_customer_invoice(ctx, number, booked, invoice_pdf(number, booked))
     return answer(ctx, booked)
 
 
@@ -180,6 +184,11 @@ def _print(ctx: Ctx, number: str, record: Record) -> Response:
 
 
 def _preview(ctx: Ctx, number: str, record: Record) -> Response:
+    return Response(invoice_pdf(number, record), media_type="application/pdf")
+
+
+def invoice_pdf(number: str, record: Record) -> bytes:
+    """The one-page PDF of invoice ``number`` (print, preview, the booked invoice's document)."""
     lines = [
         f"Faktura {number}",
         f"Kund {record.get('CustomerNumber', '')} {record.get('CustomerName', '')}",
@@ -187,7 +196,7 @@ def _preview(ctx: Ctx, number: str, record: Record) -> Response:
         f"OCR {record.get('OCR', '')}",
         f"Att betala {record.get('TotalToPay', 0)} {record.get('Currency', 'SEK')}",
     ]
-    return Response(text_pdf(lines), media_type="application/pdf")
+    return text_pdf(lines)
 
 
 def _reminder(ctx: Ctx, number: str, record: Record) -> Response:

@@ -37,6 +37,7 @@ from fortnox_bridge.sandbox.registers.render import to_number
 from fortnox_bridge.sandbox.registers.spec import Action, Ctx, Record, Rules
 from fortnox_bridge.sandbox.rules.transactions import check_registers
 from fortnox_bridge.sandbox.rules.voucher import voucher_key
+from fortnox_bridge.sandbox.rules.voucher_documents import connect_supplier_invoice_files
 
 SUPPLIERS, ACCOUNTS = "suppliers", "accounts"
 VOUCHER_SERIES = "D"  # supplier invoices
@@ -182,6 +183,7 @@ def _bookkeep(ctx: Ctx, number: str, record: Record) -> Response:
     }
     store(ctx, number, booked)
     _book_voucher(ctx, number, booked, voucher)
+    connect_supplier_invoice_files(ctx, number, booked)
     return answer(ctx, booked)
 
 

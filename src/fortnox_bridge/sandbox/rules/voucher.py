@@ -127,21 +127,34 @@ async def _get(ctx: Ctx, request: Request) -> Response:
 
 async def _create(ctx: Ctx, request: Request) -> Response:
     resource = ctx.resource
-    sent = read_fields(resource, await read_wrapped(request, resource.single_key))
-    record = new_record(ctx, sent)
-    require(resource, record)
     year = chosen_year(ctx)
+    record = checked_voucher(ctx, await read_wrapped(request, resource.single_key), year)
+    book(ctx, record, year)
+    response = JSONResponse({resource.single_key: render(ctx, record)}, status_code=201)
+    response.headers["Location"] = resource.spec.location
+    return response
+
+
+def checked_voucher(ctx: Ctx, body: Record, year: Record) -> Record:
+    """The voucher ``body`` (wire fields) as it will be stored in ``year``, once every rule
+    passes (raises the Fortnox-style refusal otherwise); nothing is written or numbered."""
+    sent = read_fields(ctx.resource, body)
+    record = new_record(ctx, sent)
+    require(ctx.resource, record)
     series = str(record["VoucherSeries"])
     if ctx.record("voucherseries", series) is None:
         raise refuse(UNKNOWN_REFERENCE, what="Verifikationsserie", value=series)
     _check_date(ctx, record, year)
     record["VoucherRows"] = _rows(ctx, record.get("VoucherRows") or [])
+    return record
+
+
+def book(ctx: Ctx, record: Record, year: Record) -> None:
+    """Give a checked voucher the next number of its series in ``year`` and store it."""
+    series = str(record["VoucherSeries"])
     number = int(voucher_counter(ctx, series, year).take_number())
     record.update({"VoucherNumber": number, "Year": int(year["Id"])})
     store(ctx, voucher_key(year["Id"], series, number), record)
-    response = JSONResponse({resource.single_key: render(ctx, record)}, status_code=201)
-    response.headers["Location"] = resource.spec.location
-    return response
 
 
 def _check_date(ctx: Ctx, record: Record, year: Record) -> None:

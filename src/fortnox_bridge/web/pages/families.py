@@ -29,6 +29,13 @@ FAMILIES = {
             "and invoices, and the cost centres, accounts and vouchers of the bookkeeping."
         ),
     ),
+    "ledger": (
+        N_("Ledger"),
+        N_(
+            "Each financial year's general ledger, from Fortnox or a SIE file, with the "
+            "documents behind the vouchers."
+        ),
+    ),
 }
 
 
