@@ -453,6 +453,8 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "Decision": {"skip": True},
         "BulkDecision": {"host_only": "skip"},
         "RepairRequest": {"apply": True},
+        "LedgerSyncIn": {"latest": 2},
+        "LedgerYearSyncIn": {"documents_only": True},
         "bytes": (  # a PAXml file: 8 hours for the employee with this host id
             "<paxml><header><version>2.0</version></header><tidtransaktioner>"
             f'<tidtrans anstid="{params["external_id"]}"><tidkod>TID</tidkod>'

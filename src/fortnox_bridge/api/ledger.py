@@ -29,7 +29,7 @@ from fortnox_bridge.api.schemas.ledger import (
     DocumentLinkOut,
     LedgerAccountOut,
     LedgerVoucherOut,
-    LedgerYearOut,
+    LedgerYearSummary,
 )
 from fortnox_bridge.services.ledger import LedgerService
 from fortnox_bridge.services.ledger_links import LinkExpired, LinkRefused
@@ -62,20 +62,20 @@ def _ledger(request: Request) -> LedgerService:
 Ledger = Annotated[LedgerService, Depends(_ledger)]
 
 
-@router.get("/years", response_model=Page[LedgerYearOut])
+@router.get("/years", response_model=Page[LedgerYearSummary])
 def list_years(
     caller: ReaderDep, ledger: Ledger, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Page[LedgerYearOut]:
+) -> Page[LedgerYearSummary]:
     """The tenant's financial years, the latest first."""
     years = ledger.years(caller.tenant_id)
     chosen, after = in_memory(years, lambda y: y.key, limit=limit, cursor=cursor)
-    return Page(data=[LedgerYearOut.of(year) for year in chosen], next_cursor=after)
+    return Page(data=[LedgerYearSummary.of(year) for year in chosen], next_cursor=after)
 
 
-@router.get("/years/{year}", response_model=LedgerYearOut, responses=_YEAR_ERRORS)
-def get_year(year: Year, caller: ReaderDep, ledger: Ledger) -> LedgerYearOut:
+@router.get("/years/{year}", response_model=LedgerYearSummary, responses=_YEAR_ERRORS)
+def get_year(year: Year, caller: ReaderDep, ledger: Ledger) -> LedgerYearSummary:
     """One financial year."""
-    return LedgerYearOut.of(ledger.year(caller.tenant_id, year))
+    return LedgerYearSummary.of(ledger.year(caller.tenant_id, year))
 
 
 @router.get("/years/{year}/accounts", response_model=Page[LedgerAccountOut], responses=_YEAR_ERRORS)

@@ -17,7 +17,7 @@ from fortnox_bridge.services.ledger_views import (
 )
 
 
-class LedgerYearOut(BaseModel):
+class LedgerYearSummary(BaseModel):
     """A financial year: where its ledger came from, when it was read, what it holds."""
 
     year: str = Field(description='How the year is named in URLs: "2025", or "2025-07-01" when '
@@ -36,7 +36,7 @@ class LedgerYearOut(BaseModel):
     sie_findings: list[Any] = Field(description="What the SIE reader found in that file.")
 
     @classmethod
-    def of(cls, view: YearView) -> LedgerYearOut:
+    def of(cls, view: YearView) -> LedgerYearSummary:
         """The answer for ``view``."""
         return cls(
             year=view.key,
