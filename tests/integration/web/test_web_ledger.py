@@ -87,6 +87,10 @@ def test_the_ledger_page_lists_the_years(
     assert "SIE file" in second
     assert "2024.se" in second
     assert f"/ui/tenants/{ledger}/ledger/vouchers?year=2025" in first
+    # Without the engine beside the UI there is nothing to sync with: no buttons, a notice.
+    assert "The sync engine does not run beside this UI" in page.text
+    assert "Sync the two latest years" not in page.text
+    assert 'aria-label="Sync 2025"' not in page.text
 
     speak(signed_in, "sv")
     swedish = signed_in.get(f"/ui/tenants/{ledger}/ledger").text

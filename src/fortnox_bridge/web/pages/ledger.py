@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fortnox_bridge.services.errors import ServiceError
 from fortnox_bridge.services.ledger import LedgerService
+from fortnox_bridge.services.paging import MAX_ID
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, context, ensure_tenant, tenant_of, tenant_page
@@ -27,6 +28,8 @@ router = APIRouter()
 FAMILY = "ledger"
 #: This page's tab in a tenant's menu (tenants using the ledger family only).
 MENU = MenuEntry("ledger", N_("Ledger"), 35, "/ledger", family=FAMILY)
+#: The sync whose progress the page shows (just started).
+OperationParam = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 #: A year in a page's address: ``2025`` or ``2025-07-01``.
 YearKey = Annotated[str, Path(min_length=4, max_length=10)]
 #: What each source and status is called on the pages.
@@ -59,20 +62,47 @@ def refusal(request: Request, exc: ServiceError) -> HTTPException:
 
 
 @router.get("/tenants/{tenant_id}/ledger", response_class=HTMLResponse)
-def ledger_page(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """The tenant's financial years with their source, last sync, vouchers and status."""
+def ledger_page(
+    request: Request, tenant_id: TenantId, user: User, operation: OperationParam = None
+) -> Response:
+    """The tenant's financial years with their source, last sync, vouchers and status; the
+    progress of the sync ``operation`` when one was just started."""
+    return ledger_view(request, tenant_id, user, operation=operation)
+
+
+def ledger_view(
+    request: Request,
+    tenant_id: int,
+    user: User,
+    *,
+    operation: int | None = None,
+    upload_error: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The Ledger page (``upload_error``: why an uploaded file was refused, shown beside the
+    upload form)."""
     tenant = tenant_of(request, tenant_id)
-    years = ledger(request).years(tenant.id)
+    services = context(request).services
+    started = None
+    if operation is not None:
+        try:
+            started = services.ledger_sync.operation(tenant.id, operation)
+        except ServiceError:
+            started = None
     return tenant_page(
         request,
         "ledger.html",
         user=user,
         tenant=tenant,
         tab="ledger",
-        years=years,
+        status_code=status_code,
+        years=ledger(request).years(tenant.id),
         sources=SOURCES,
         statuses=STATUSES,
         uses_family=FAMILY in (tenant.families or ()),
+        engine=services.hooks.service is not None,
+        operation=started,
+        upload_error=upload_error,
     )
 
 
