@@ -84,3 +84,44 @@ def test_the_ledger_tab_is_left_out_for_a_tenant_without_the_family(
     tabs = page.get_by_role("navigation", name="Tenant")
     expect(tabs.get_by_role("link", name="Runs")).to_be_visible()
     expect(tabs.get_by_role("link", name="Ledger")).to_have_count(0)
+
+
+def test_the_ledger_buttons_confirm_and_show_progress(page: Page, bridge: Bridge) -> None:
+    tenant = with_ledger(bridge, "Ledger Buttons AB")
+    sign_in(page, bridge, f"/tenants/{tenant.id}/ledger")
+    base = bridge.url(f"/tenants/{tenant.id}/ledger")
+    sie = page.context.request.get(f"{base}/years/2025/sie").body()
+
+    # A file over a year synced from Fortnox waits for the confirmation.
+    page.get_by_label("Financial year", exact=True).fill("2025")
+    page.set_input_files(
+        "#f-sie-file", files=[{"name": "bokslut-2025.se", "mimeType": "text/plain", "buffer": sie}]
+    )
+    page.get_by_role("button", name="Load the file").click()
+    expect(
+        page.get_by_role("heading", name="Replace a ledger synced from Fortnox?")
+    ).to_be_visible()
+    shot(page, bridge, "ledger-confirm")
+    page.get_by_role("button", name="Replace it with the file").click()
+    expect(page.locator(".flash")).to_contain_text("bokslut-2025.se was loaded into 2025-01-01")
+    expect(page.locator('tr[data-year="2025"]')).to_contain_text("bokslut-2025.se")
+
+    # Syncing that year from Fortnox asks again; the started job shows its progress here.
+    page.get_by_role("button", name="Sync 2025").click()
+    expect(
+        page.get_by_role("heading", name="Replace a ledger loaded from a SIE file?")
+    ).to_be_visible()
+    page.get_by_role("button", name="Replace it with Fortnox's ledger").click()
+    expect(page.locator(".flash")).to_contain_text("The ledger sync started.")
+    progress = page.locator("#ledger-progress")
+    expect(progress).to_be_visible()
+    # The tenant is not connected to Fortnox: the job ends, and the page says so by itself.
+    expect(progress.locator("[data-operation-status]")).to_have_attribute(
+        "data-operation-status", "failed"
+    )
+    expect(page.locator("#ledger-progress[data-done]")).to_have_count(1)
+
+    page.get_by_label("Language").select_option("sv")
+    expect(page.get_by_role("button", name="Synka de två senaste åren")).to_be_visible()
+    expect(page.get_by_role("heading", name="Läs in ett år från en SIE-fil")).to_be_visible()
+    page.get_by_label("Språk").select_option("en")
