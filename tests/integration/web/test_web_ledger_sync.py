@@ -117,6 +117,7 @@ async def test_sync_the_two_latest_years_shows_its_progress(ui: Ui) -> None:
     assert "data-done" in page
     assert vouchers_of(page, "2026") >= 0
     assert vouchers_of(page, "2025") > 0
+    assert "Documents: 2026-07-01 08:00" in page  # when the year's documents were looked for
     operation = started.headers["location"].rsplit("=", 1)[1]
     progress = await ui.client.get(f"{ui.base}/operations/{operation}/progress")
     assert progress.status_code == 200
