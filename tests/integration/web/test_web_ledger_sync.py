@@ -152,6 +152,9 @@ async def test_a_file_and_a_sync_replace_the_other_source_only_when_confirmed(ui
     confirm = await ui.post("/sync", year="2025")
     assert confirm.status_code == 200
     assert "Replace a ledger loaded from a SIE file?" in confirm.text
+    assert "The ledger of 2025 was loaded from an uploaded SIE file." in confirm.text
+    latest = await ui.post("/sync")  # the two latest years hold 2025 too
+    assert "The ledger of 2025 was loaded from an uploaded SIE file." in latest.text
     assert 'name="overwrite" value="true"' in confirm.text
     replaced = await ui.finished(await ui.post("/sync", year="2025", overwrite="true"))
     assert 'data-operation-status="succeeded"' in replaced

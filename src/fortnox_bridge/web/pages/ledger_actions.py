@@ -20,7 +20,7 @@ from fortnox_bridge.services.paging import MAX_ID
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.pages._ops import TenantId, context, ensure_tenant, fragment, tenant_of
 from fortnox_bridge.web.pages._ops import tenant_page as page_of
-from fortnox_bridge.web.pages.ledger import ledger_view
+from fortnox_bridge.web.pages.ledger import ledger, ledger_view
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 from fortnox_bridge.web.uploads import Pending, PendingUploads
@@ -85,7 +85,9 @@ async def start_sync(request: Request, tenant_id: TenantId, user: User) -> Respo
     except Conflict as exc:
         if exc.code != "ledger_sie_overwrite":
             return _refused(request, tenant_id, exc)
-        return _confirm(request, user, tenant_id, kind="sync", year=year, detail=exc.detail)
+        named = [year] if year else [y.key for y in ledger(request).years(tenant_id)[:2]
+                                      if y.source == "sie"]  # fmt: skip
+        return _confirm(request, user, tenant_id, kind="sync", year=year, years=named)
     except ServiceError as exc:
         return _refused(request, tenant_id, exc)
     flash(request, gettext(request, "The ledger sync started."))
@@ -144,7 +146,7 @@ def _load(request: Request, user: User, pending: Pending, *, overwrite: bool) ->
             return _refused(request, tenant_id, exc)
         token = _uploads(request).keep(pending)
         return _confirm(request, user, tenant_id, kind="upload", year=pending.year,
-                        name=pending.name, upload=token, detail=exc.detail)  # fmt: skip
+                        name=pending.name, upload=token)  # fmt: skip
     except InvalidInput as exc:
         return _with_upload_error(request, tenant_id, user, exc)
     flash(
