@@ -7,13 +7,14 @@ from the bridge, what the bridge must hold: the totals per account of each year.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
+from fortnox_bridge.sandbox.control_client import SandboxControl
 
 #: The demo company's years: (Fortnox id, first day).
 YEARS = {1: dt.date(2025, 1, 1), 2: dt.date(2026, 1, 1)}
@@ -22,7 +23,6 @@ SERIES = ("A", "B", "D")
 VOUCHERS = 500
 #: Documents connected: (series, how many) per year.
 DOCUMENTS = {1: {"A": 6, "B": 7, "D": 7}, 2: {"A": 6, "B": 7, "D": 7}}
-EPOCH_STAMP = "1970-01-01 00:00:00"
 #: (debit account, credit account, cost centre, project) by series.
 _SHAPES = {
     "A": ((6110, 1930, "ADM", None), (6570, 1930, None, None), (5010, 1930, "PROD", "1")),
@@ -53,27 +53,20 @@ def _rows(series: str, index: int) -> list[dict[str, Any]]:
     return [first, vat_row, last]
 
 
-def seed_vouchers(state: SandboxState, company: int) -> None:
-    """Book the scenario's vouchers straight into the sandbox company's register (as its own
-    voucher rules store them), up to :data:`VOUCHERS` with the demo's."""
-    held = state.companies[company]
-    register = held.register("vouchers")
-    index = len(register.records)
-    while len(register.records) < VOUCHERS:
-        year_id = 1 + index % 2
-        series = SERIES[index % 3]
-        counter = held.register(f"vouchers-{series}-{year_id}")
-        number = max(counter.next_number, 1)
-        day = YEARS[year_id] + dt.timedelta(days=index % 180)
-        voucher = {
-            "VoucherSeries": series, "VoucherNumber": number, "Year": year_id,
-            "TransactionDate": day.isoformat(), "Description": f"Verifikation {index}",
-            "ReferenceType": "MANUAL", "Comments": "", "ApprovalState": 0,
-            "VoucherRows": _rows(series, index),
-        }  # fmt: skip
-        register.put(f"{year_id}/{series}/{number}", voucher, EPOCH_STAMP)
-        counter.next_number = number + 1
-        index += 1
+async def seed_vouchers(control: SandboxControl, state: SandboxState, company: int) -> None:
+    """Book the scenario's vouchers through the sandbox's seeding call (Fortnox's rules for
+    ``POST /3/vouchers``, one request), up to :data:`VOUCHERS` with the demo's."""
+    held = len(state.companies[company].register("vouchers").records)
+    for year_id in YEARS:
+        vouchers = []
+        for index in range(held + year_id - 1, VOUCHERS, 2):
+            series = SERIES[index % 3]
+            day = YEARS[year_id] + dt.timedelta(days=index % 180)
+            vouchers.append(
+                {"VoucherSeries": series, "TransactionDate": day.isoformat(),
+                 "Description": f"Verifikation {index}", "VoucherRows": _rows(series, index)}
+            )  # fmt: skip
+        await control.seed_vouchers(company, vouchers, financial_year=year_id)
 
 
 def pdf(label: str) -> bytes:
@@ -81,21 +74,18 @@ def pdf(label: str) -> bytes:
     return b"%PDF-1.4\n% underlag " + label.encode() + b"\n%%EOF\n"
 
 
-async def connect_documents(client: FortnoxClient) -> dict[str, str]:
-    """Upload and connect the scenario's 40 documents; ``{file id: "year/series/number"}``."""
-    connected: dict[str, str] = {}
-    for year_id, per_series in DOCUMENTS.items():
-        for series, count in per_series.items():
-            for number in range(1, count + 1):
-                label = f"{year_id}/{series}/{number}"
-                uploaded = await client.archive.upload(
-                    pdf(label), f"underlag-{year_id}-{series}-{number}.pdf"
-                )
-                await client.voucher_file_connections.connect(
-                    str(uploaded.id), series, number, financial_year=year_id
-                )
-                connected[str(uploaded.id)] = label
-    return connected
+async def connect_documents(control: SandboxControl, company: int) -> dict[str, str]:
+    """Connect the scenario's 40 documents; ``{file id: "year/series/number"}``."""
+    files = [
+        {"voucher": f"{year_id}/{series}/{number}",
+         "name": f"underlag-{year_id}-{series}-{number}.pdf",
+         "content": base64.b64encode(pdf(f"{year_id}/{series}/{number}")).decode()}
+        for year_id, per_series in DOCUMENTS.items()
+        for series, count in per_series.items()
+        for number in range(1, count + 1)
+    ]  # fmt: skip
+    connected = await control.connect_voucher_files(company, files)
+    return {str(item["FileId"]): str(item["voucher"]) for item in connected}
 
 
 def totals(state: SandboxState, company: int, year_id: int) -> dict[str, Decimal]:

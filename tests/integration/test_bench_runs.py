@@ -51,3 +51,13 @@ def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(db_url: str) 
     assert result["idle_requests"] == [23 + 2, 23 + 2, 23 + 2]
     assert result["idle_write_requests"] == 0
     assert result["naive_requests"] == 3 + 300 + 2
+
+
+def test_a_ledger_year_costs_one_export_and_nothing_more_when_unchanged(db_url: str) -> None:
+    result = _run("ledger_year_import.py", "--quick", "--database-url", db_url)
+    assert (result["vouchers"], result["rows"]) == (300, 1500)
+    # the list of years and the export; then the export alone, unchanged
+    assert (result["first_sync_requests"], result["unchanged_sync_requests"]) == (2, 1)
+    assert result["unchanged_sync_status"] == "unchanged"
+    # the vouchers listed (one page), each read, the chart listed
+    assert result["per_voucher_requests"] == 1 + 300 + 1

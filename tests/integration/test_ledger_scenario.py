@@ -44,6 +44,8 @@ from integration.families import use_family
 
 from .conftest import Bridge
 
+FLOW = "ledger.year.pull"
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -66,7 +68,8 @@ class Ledger:
 
     def requests(self) -> int:
         """The API requests the sandbox has answered for the company so far."""
-        return self.state.stats_by_tenant[self.bridge.company].requests_total
+        stats = self.state.stats_by_tenant.get(self.bridge.company)
+        return stats.requests_total if stats is not None else 0
 
     async def sync(self, **request: Any) -> LedgerOperation:
         """Start a sync, wait for its job, and give its final state."""
@@ -78,7 +81,7 @@ class Ledger:
 @pytest.fixture
 async def ledger(
     bridge: Bridge,
-    engine_client: FortnoxClient,
+    control: SandboxControl,
     sandbox_state: SandboxState,
     sessions: sessionmaker[Session],
     clock: ManualClock,
@@ -87,8 +90,8 @@ async def ledger(
     await bridge.connect()
     with sessions.begin() as session:
         use_family(session, bridge.tenant, "ledger")
-    data.seed_vouchers(sandbox_state, bridge.company)
-    documents = await data.connect_documents(engine_client)
+    await data.seed_vouchers(control, sandbox_state, bridge.company)
+    documents = await data.connect_documents(control, bridge.company)
     services = build_services(
         sessions, clock=clock, settings=Settings(data_dir=tmp_path),
         hooks=EngineHooks(service=bridge.service),
@@ -180,8 +183,15 @@ async def test_syncing_the_two_latest_years_makes_the_bridge_equal_to_fortnox(
     assert [y["status"] for y in again.counts["years"]] == ["unchanged", "unchanged"]
     assert event_seq(sessions, ledger.bridge.tenant) == seq  # nothing written
 
+    refreshed_before = ledger.requests()
+    years = await ledger.services.ledger_sync.refresh_years(ledger.bridge.tenant)
+    assert [(y.label, y.fortnox_id, y.voucher_count > 0) for y in years] == [
+        ("2026-01-01", 2, True), ("2025-01-01", 1, True)
+    ]  # fmt: skip
+    assert ledger.requests() - refreshed_before == 1
+
     swept_before = ledger.requests()
-    summary = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=["ledger.year.pull"])
+    summary = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=[FLOW])
     (result,) = summary.flows
     assert (result.error, result.requests, result.imported) == (None, 2, 0)
     assert ledger.requests() - swept_before == 2
@@ -253,6 +263,13 @@ async def test_a_year_loaded_from_a_sie_file_is_synced_only_when_confirmed(
         assert followed.json()["status"] == "succeeded"
         assert followed.json()["counts"]["documents_linked"] == 20
         assert ledger_rows(sessions, ledger.bridge.tenant) == rows  # the ledger untouched
+        # a scheduled sweep leaves the loaded year alone and syncs the other
+        swept = await ledger.bridge.service.sweep(ledger.bridge.tenant, only=[FLOW])
+        (result,) = swept.flows
+        assert (result.error, result.skipped) == (None, 1)
+        assert result.imported == data.count(ledger.state, ledger.bridge.company, 2)
+        held = [row for row in ledger_rows(sessions, ledger.bridge.tenant) if row[0].year == 2025]
+        assert held == rows
         assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "sie"
         upload = await http.put(
             "/api/v1/ledger/years/2025/sie", content=b"#FLAGGA 0\r\n#VER A 1\r\n",
@@ -266,17 +283,37 @@ async def test_a_year_loaded_from_a_sie_file_is_synced_only_when_confirmed(
         assert confirmed.status_code == 202
         await ledger.services.jobs.join()
         followed = await http.get(f"/api/v1/ledger/operations/{confirmed.json()['id']}")
-    assert followed.json()["status"] == "succeeded"
-    assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "fortnox"
+        assert followed.json()["status"] == "succeeded"
+        assert ledger.services.ledger_sync.year(ledger.bridge.tenant, "2025").source == "fortnox"
+        unknown = await http.get("/api/v1/ledger/operations/999999")
+        assert unknown.status_code == 404
+        sie = {"Content-Type": "application/octet-stream"}
+        other = await http.put("/api/v1/ledger/years/2026/sie", content=content, headers=sie)
+        assert other.status_code == 422
+        assert other.json()["errors"][0]["type"] == "sie_year_mismatch"
+        over = await http.put("/api/v1/ledger/years/2025-01-01/sie", content=content, headers=sie)
+        assert (over.status_code, over.json()["error"]) == (409, "ledger_fortnox_overwrite")
+        again = await http.put(
+            "/api/v1/ledger/years/2025/sie?overwrite=true&name=igen.se", content=content,
+            headers=sie,
+        )  # fmt: skip
+    assert again.status_code == 200
+    body = again.json()
+    assert (body["year"]["source"], body["outcome"]["changed"]) == ("sie", 0)
+    assert body["year"]["voucher_count"] == data.count(ledger.state, ledger.bridge.company, 1)
 
 
 async def test_without_the_export_the_vouchers_one_by_one_give_the_same_ledger(
     ledger: Ledger, control: SandboxControl, sessions: sessionmaker[Session]
 ) -> None:
     await control.add_fault("403", path_prefix="/3/sie")
+    await control.add_fault("403", path_prefix="/3/voucherfileconnections")
     fallback = await ledger.sync()
     assert fallback.status == "succeeded"
     assert {y["read_from"] for y in fallback.counts["years"]} == {"vouchers"}
+    # the documents could not be listed: the ledger stands, they are looked for next time
+    assert {y["error"].split(":")[0] for y in fallback.counts["years"]} == {"documents not fetched"}
+    assert fallback.counts["documents_fetched"] == 0
     assert_equal_to_fortnox(ledger, sessions)
     rows = ledger_rows(sessions, ledger.bridge.tenant)
     await control.clear_faults()
@@ -284,4 +321,5 @@ async def test_without_the_export_the_vouchers_one_by_one_give_the_same_ledger(
     assert {y["read_from"] for y in export.counts["years"]} == {"export"}
     # the export finds every voucher as the fallback stored it
     assert (export.counts["new"], export.counts["changed"], export.counts["removed"]) == (0, 0, 0)
+    assert export.counts["documents_fetched"] == 40
     assert ledger_rows(sessions, ledger.bridge.tenant) == rows

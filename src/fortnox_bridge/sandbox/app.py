@@ -1,5 +1,6 @@
-"""The sandbox ASGI app: the API host (``/3/...``), the apps host (``/oauth-v1/...``) and the
-control API (``/_sandbox/...``) in one app, usable in-process or under uvicorn."""
+"""The sandbox ASGI app: the API host (``/3/...``), the apps host (``/oauth-v1/...``), the
+WebSocket host (``/topics-v1``) and the control API (``/_sandbox/...``) in one app, usable
+in-process or under uvicorn."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from fortnox_bridge.sandbox import control, oauth
 from fortnox_bridge.sandbox.dispatch import CollectionRoutes
@@ -16,6 +18,7 @@ from fortnox_bridge.sandbox.middleware import SandboxMiddleware
 from fortnox_bridge.sandbox.registers.engine import api_routes, discover
 from fortnox_bridge.sandbox.registers.resource import Resource
 from fortnox_bridge.sandbox.state import SandboxState
+from fortnox_bridge.sandbox.topics import socket as topics_socket
 
 #: The sandbox pages a browser needs when it connects a company: the consent page (shown with GET,
 #: answered with POST). Codes are exchanged by the bridge itself, in-process.
@@ -38,6 +41,9 @@ class BrowserPages:
         path, root = scope.get("path", ""), scope.get("root_path", "")
         if root and path.startswith(root):  # mounted: the path below the mount point
             path = path[len(root) :]
+        if scope["type"] == "websocket":  # the topics endpoint is no browser page
+            await WebSocketClose()(scope, receive, send)
+            return
         if scope["type"] == "http" and path.rstrip("/") not in BROWSER_PATHS:
             await JSONResponse({"message": "not found"}, status_code=404)(scope, receive, send)
             return
@@ -63,6 +69,7 @@ def create_app(state: SandboxState, *, standalone: bool = False) -> Starlette:
     all_routes: list[BaseRoute] = [CollectionRoutes(api), Route("/", root, methods=["GET"])]
     all_routes += control.routes(state)
     all_routes += oauth.routes(state)
+    all_routes.append(topics_socket.route(state))
     middleware = [Middleware(SandboxMiddleware, state=state, standalone=standalone)]
     app = Starlette(routes=all_routes, middleware=middleware)
     app.state.sandbox = state

@@ -7,9 +7,15 @@ Records are stored as the wire fields that are set (``"Phone1"`` is absent once 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+#: Told of every change of a record: ``(register, record id, old, new)``; ``old`` is ``None``
+#: for a new record, ``new`` ``None`` for a deleted one.
+ChangeHook = Callable[[str, str, "dict[str, Any] | None", "dict[str, Any] | None"], None]
 
 #: Licences a company holds by default: every scope's product module.
 DEFAULT_LICENCES_SET = frozenset(
@@ -35,19 +41,28 @@ class Register:
     dirty: set[str] = field(default_factory=set, repr=False, compare=False)
     #: The series moved without a record changing (document row ids, voucher numbers).
     series_dirty: bool = field(default=False, repr=False, compare=False)
+    #: Told of each put and remove (the company's change hook, set by :meth:`Company.register`).
+    on_change: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def put(self, record_id: str, record: dict[str, Any], modified: str) -> None:
         """Store ``record`` under ``record_id``, stamped ``modified``."""
+        old = self.records.get(record_id)
         self.records[record_id] = record
         self.modified[record_id] = modified
         self.used.add(record_id)
         self.dirty.add(record_id)
+        if self.on_change is not None:
+            self.on_change(record_id, old, record)
 
     def remove(self, record_id: str) -> None:
         """Delete a record; its id stays used."""
-        self.records.pop(record_id, None)
+        old = self.records.pop(record_id, None)
         self.modified.pop(record_id, None)
         self.dirty.add(record_id)
+        if self.on_change is not None and old is not None:
+            self.on_change(record_id, old, None)
 
     def take_number(self) -> str:
         """The next free number of the series (never one used before)."""
@@ -107,6 +122,8 @@ class Company:
     #: Company information and settings fields (``/3/companyinformation``, ``/3/settings/company``).
     profile: dict[str, Any] = field(default_factory=dict)
     dirty: bool = field(default=True, repr=False, compare=False)
+    #: Told of every record change (the sandbox's event log); ``None`` changes go untold.
+    watch: ChangeHook | None = field(default=None, repr=False, compare=False)
 
     def register(self, name: str) -> Register:
         """The register of resource ``name`` (created empty on first use)."""
@@ -114,7 +131,26 @@ class Company:
         if register is None:
             register = self.registers[name] = Register()
             self.dirty = True
+        if register.on_change is None:
+            register.on_change = lambda record_id, old, new: self._changed(
+                name, record_id, old, new
+            )
         return register
+
+    def _changed(
+        self, name: str, record_id: str, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> None:
+        if self.watch is not None:
+            self.watch(name, record_id, old, new)
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Changes made inside tell nobody (a company's starting records)."""
+        watch, self.watch = self.watch, None
+        try:
+            yield
+        finally:
+            self.watch = watch
 
     @property
     def employees(self) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,8 @@ The shapes of these four are fixed because external tools rely on them::
 
 ``GET /_sandbox/companies/{tenant_id}`` tells whether a company exists. The simulation controls
 (apps, clock, faults, rate limit, request log, company settings) are in
-:mod:`fortnox_bridge.sandbox.control_sim`; ``docs/sandbox.md`` lists them all.
+:mod:`fortnox_bridge.sandbox.control_sim`, those of the WebSocket topics in
+:mod:`fortnox_bridge.sandbox.topics.control`; ``docs/sandbox.md`` lists them all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from fortnox_bridge.sandbox.control_io import json_object, string_list, tenant_i
 from fortnox_bridge.sandbox.errors import ControlError, SandboxError
 from fortnox_bridge.sandbox.seed import SEEDS, apply_seed
 from fortnox_bridge.sandbox.state import KNOWN_SCOPES, SandboxState, Stats
+from fortnox_bridge.sandbox.topics import control as control_topics
 
 ControlHandler = Callable[[SandboxState, Request], Awaitable[Response]]
 
@@ -60,6 +62,8 @@ def routes(state: SandboxState) -> list[Route]:
           for path, method, handler in control_vouchers.HANDLERS),
         *(Route(path, control(handler), methods=[method])
           for path, method, handler in control_ledger.HANDLERS),
+        *(Route(path, control(handler), methods=[method])
+          for path, method, handler in control_topics.HANDLERS),
     ]  # fmt: skip
 
 

@@ -192,3 +192,45 @@ class SandboxControl:
         path = f"/_sandbox/companies/{tenant_id}/voucher-files"
         answer = await self._call("POST", path, json={"files": files})
         return list(answer["connected"])
+
+    async def topic_events(
+        self, topic: str | None = None, *, tenant_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET /_sandbox/topics/events``: the kept WebSocket events, oldest first, as the
+        stream sends them."""
+        params: dict[str, Any] = {}
+        if topic is not None:
+            params["topic"] = topic
+        if tenant_id is not None:
+            params["tenant_id"] = tenant_id
+        return await self._call_list("GET", "/_sandbox/topics/events", params=params)
+
+    async def publish_event(
+        self, tenant_id: int, topic: str, type_: str, entity_id: str, **extra: Any
+    ) -> dict[str, Any]:
+        """``POST /_sandbox/topics/events``: publish one event no write makes (offers, ...)."""
+        body = {"tenant_id": tenant_id, "topic": topic, "type": type_, "entity_id": entity_id,
+                "extra": extra}  # fmt: skip
+        return await self._call("POST", "/_sandbox/topics/events", json=body)
+
+    async def duplicate_events(self, count: int = 1) -> dict[str, Any]:
+        """``POST /_sandbox/topics/faults``: each of the next ``count`` events is sent twice."""
+        return await self._call(
+            "POST", "/_sandbox/topics/faults", json={"kind": "duplicate", "count": count}
+        )
+
+    async def drop_connections(self, after: int | None = None) -> dict[str, Any]:
+        """``POST /_sandbox/topics/faults``: close the topics connection that sends the
+        ``after``-th next event, or (without ``after``) every open one now."""
+        body: dict[str, Any] = {"kind": "drop"}
+        if after is not None:
+            body["after"] = after
+        return await self._call("POST", "/_sandbox/topics/faults", json=body)
+
+    async def topic_faults(self) -> dict[str, Any]:
+        """``GET /_sandbox/topics/faults``: armed faults and open connections."""
+        return await self._call("GET", "/_sandbox/topics/faults")
+
+    async def clear_topic_faults(self) -> dict[str, Any]:
+        """``DELETE /_sandbox/topics/faults``."""
+        return await self._call("DELETE", "/_sandbox/topics/faults")

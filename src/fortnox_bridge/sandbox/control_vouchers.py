@@ -12,8 +12,10 @@ makes of a voucher "fixed later in Fortnox"::
     DELETE /_sandbox/companies/{tenant_id}/vouchers/{year}/{series}/{number}
                                                         → 200 {"cancelled": true}
 
-``year`` is the financial year's id. The voucher must stay balanced over its rows not removed
-(400 ``unbalanced`` otherwise), as Fortnox's screens demand. They are not part of Fortnox's API.
+``year`` is the financial year's id. Added rows are marked as added later (kept off the wire;
+the SIE export writes them as ``#RTRANS`` with their ``#TRANS`` copy). The voucher must stay
+balanced over its rows not removed (400 ``unbalanced`` otherwise), as Fortnox's screens demand.
+They are not part of Fortnox's API.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from fortnox_bridge.sandbox.state import SandboxState
 
 Handler = Callable[[SandboxState, Request], Awaitable[Response]]
 PATH = "/_sandbox/companies/{tenant_id}/vouchers/{year}/{series}/{number}"
+#: Marks a row added after booking (not on the wire: the SIE export writes it as ``#RTRANS``).
+ADDED_LATER = "_added_later"
 #: The row fields a person may set on a booked row.
 SETTABLE = frozenset({"Project", "CostCenter", "TransactionInformation"})
 
@@ -68,7 +72,7 @@ def _new_row(company: Company, row: object) -> dict[str, Any]:
     if account is None:
         raise ControlError(400, "invalid_field", f"no account {row['Account']!r}")
     return {"Debit": 0, "Credit": 0, **row, "Description": account.get("Description"),
-            "Removed": False}  # fmt: skip
+            "Removed": False, ADDED_LATER: True}  # fmt: skip
 
 
 def _amend(company: Company, voucher: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +100,8 @@ async def _patch(state: SandboxState, request: Request) -> Response:
     company, register, key = _target(state, request)
     amended = _amend(company, register.records[key], await json_object(request))
     register.put(key, amended, stockholm_stamp(state.clock.now()))
-    return JSONResponse({"Voucher": amended})
+    rows = [{k: v for k, v in row.items() if k != ADDED_LATER} for row in amended["VoucherRows"]]
+    return JSONResponse({"Voucher": {**amended, "VoucherRows": rows}})
 
 
 async def _cancel(state: SandboxState, request: Request) -> Response:

@@ -21,10 +21,17 @@ EPOCH_STAMP = "1970-01-01 00:00:00"
 
 
 def apply_seed(company: Company, seed: str, *, today: date | None = None) -> None:
-    """Fill ``company`` with the registers of ``seed`` (dates relative to ``today``)."""
+    """Fill ``company`` with the registers of ``seed`` (dates relative to ``today``).
+
+    A company's starting records are where it begins, not changes: they publish no events on
+    the WebSocket topics."""
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
-    today = today or date(2026, 1, 1)
+    with company.quiet():
+        _seed(company, seed, today or date(2026, 1, 1))
+
+
+def _seed(company: Company, seed: str, today: date) -> None:
     if seed == "demo":
         _put(company, "financialyears", "Id", [_year(today.year - 1, 1), _year(today.year, 2)])
     else:

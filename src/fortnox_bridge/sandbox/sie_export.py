@@ -13,9 +13,9 @@ formats writer put it on the wire (CP437, ``#FORMAT PC8``, CRLF, as Fortnox send
 - type 3 and up: ``#DIM 1`` cost centres and ``#DIM 6`` projects with their ``#OBJEKT``;
 - type 4: the year's vouchers (``#VER`` with ``#TRANS`` rows carrying ``{1 "<cost centre>"
   6 "<project>"}``, the row's ``TransactionInformation`` as text and its quantity). A row
-  marked ``Removed`` (struck later in Fortnox's screens) is written as ``#BTRANS``, so the
-  ``#TRANS`` rows alone are the voucher as it stands; rows added later are plain ``#TRANS``
-  (the sandbox does not know which rows came later).
+  marked ``Removed`` (struck later in Fortnox's screens) is written as ``#BTRANS`` alone and a
+  row added later as ``#RTRANS`` followed by its ``#TRANS`` copy, so the ``#TRANS`` rows are
+  the voucher as it stands (SIE 4's trail of corrections).
 
 Which records real Fortnox writes for each type, its ``#PROGRAM`` line and its ``#IB`` of a year
 whose previous year is in Fortnox too, are the sandbox's reading, not recorded exchanges.
@@ -34,6 +34,7 @@ from fortnox_bridge.formats.sie import records as r
 from fortnox_bridge.formats.sie.document import AccountInfo, Company, DimensionInfo, Document
 from fortnox_bridge.formats.sie.writer import write_document
 from fortnox_bridge.sandbox.company import Company as SandboxCompany
+from fortnox_bridge.sandbox.control_vouchers import ADDED_LATER
 
 Record = dict[str, Any]
 SIE_TYPES = (1, 2, 3, 4)
@@ -170,13 +171,18 @@ def _dimensions(company: SandboxCompany, document: Document) -> None:
 
 
 def _voucher(voucher: Record) -> r.Voucher:
-    rows = tuple(_row(row) for row in voucher.get("VoucherRows") or ())
+    rows: list[r.VoucherRow] = []
+    for stored in voucher.get("VoucherRows") or ():
+        row = _row(stored)
+        if stored.get(ADDED_LATER) and row.kind == "TRANS":
+            rows.append(row._replace(kind="RTRANS"))
+        rows.append(row)
     return r.Voucher(
         str(voucher["VoucherSeries"]),
         str(voucher["VoucherNumber"]),
         _date(voucher["TransactionDate"]),
         str(voucher.get("Description") or ""),
-        rows=rows,
+        rows=tuple(rows),
     )
 
 

@@ -24,6 +24,7 @@ from fortnox_bridge.sandbox.auth import (
 from fortnox_bridge.sandbox.clock import SandboxClock
 from fortnox_bridge.sandbox.company import DEFAULT_LICENCES, Company
 from fortnox_bridge.sandbox.store import SqliteStore
+from fortnox_bridge.sandbox.topics.hub import TopicsHub
 from fortnox_bridge.sandbox.traffic import FaultBook, RequestLog, SlidingWindowLimiter, Stats
 
 __all__ = [
@@ -63,6 +64,8 @@ class SandboxState:
         self.requests = RequestLog()
         self.store: SqliteStore | None = None
         self.clock_dirty = False
+        #: The WebSocket topics: the event log every register change feeds, faults, connections.
+        self.topics = TopicsHub(self.clock)
         if data_path is not None:
             self.attach(data_path)
 
@@ -84,6 +87,7 @@ class SandboxState:
         else:
             store.write_all(self)
         self.store = store
+        self._watch_companies()
 
     def close(self) -> None:
         """Write pending changes and close the attached file (no-op without one)."""
@@ -105,6 +109,7 @@ class SandboxState:
         self.stats_by_tenant.clear()
         self.faults.clear()
         self.requests.clear()
+        self.topics.reset()
         self.limiter.configure(enabled=self.limiter.enabled)
         if self.store is not None:
             self.store.write_all(self)
@@ -114,7 +119,13 @@ class SandboxState:
         tenant_id = max(self.companies, default=0) + 1
         company = Company(tenant_id, name, list(DEFAULT_LICENCES if licences is None else licences))
         self.companies[tenant_id] = company
+        company.watch = self.topics.watcher(tenant_id)
         return company
+
+    def _watch_companies(self) -> None:
+        """Publish the changes of every company (after companies were read from a file)."""
+        for company in self.companies.values():
+            company.watch = self.topics.watcher(company.tenant_id)
 
     def issue_tokens(self, company: Company, scopes: frozenset[str]) -> IssuedTokens:
         """Direct consent for the built-in app: an access token (1 h) and a refresh token."""
@@ -147,3 +158,4 @@ class SandboxState:
             store.read_into(self)
         finally:
             store.close()
+        self._watch_companies()

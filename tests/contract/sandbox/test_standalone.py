@@ -1,9 +1,10 @@
 """``fortnox-bridge sandbox`` as a real server: Fortnox's rate limit by default (and the flag that
-changes it), a dropped connection, and state that survives a hard restart (SQLite written
-through after every change)."""
+changes it), a dropped connection, state that survives a hard restart (SQLite written
+through after every change), and the WebSocket topics served by the same process."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 STARTUP_TIMEOUT = 30.0
 
@@ -141,3 +143,31 @@ def _refresh(url: str, tokens: dict[str, str]) -> str:
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+def test_standalone_serves_the_websocket_topics(
+    servers: list[subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    """``fortnox-bridge sandbox`` (uvicorn with WebSocket support) streams a company's changes
+    on ``/topics-v1``, also for a company read back from its ``--data`` file."""
+    url = _start(servers, "--data", str(tmp_path / "state.sqlite"), "--seed", "demo")
+    tokens = httpx.post(f"{url}/_sandbox/companies/1/tokens", json={"scopes": ["costcenter"]})
+    access, secret = tokens.json()["access_token"], tokens.json()["client_secret"]
+    with connect(url.replace("http://", "ws://") + "/topics-v1", open_timeout=10) as ws:
+        commands = [
+            {"command": "add-tenants-v1", "clientSecret": secret, "accessTokens": [access]},
+            {"command": "add-topics-v1", "topics": [{"topic": "cost-centers"}]},
+            {"command": "subscribe-v1"},
+        ]
+        for command in commands:
+            ws.send(json.dumps(command))
+            assert json.loads(ws.recv(timeout=10))["result"] == "ok"
+        created = httpx.post(
+            f"{url}/3/costcenters",
+            json={"CostCenter": {"Code": "WS1", "Description": "Ström"}},
+            headers={"Authorization": f"Bearer {access}"},
+        )
+        assert created.status_code == 201
+        event = json.loads(ws.recv(timeout=10))
+        assert (event["type"], event["tenantId"], event["entityId"]) == (
+            "cost-center-created-v1", 1, "WS1")  # fmt: skip

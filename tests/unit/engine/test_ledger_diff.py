@@ -130,7 +130,7 @@ def test_a_year_is_named_by_its_calendar_year_or_its_first_day() -> None:
     assert resolve(years, "2024-07-01").id == 2
     with pytest.raises(AmbiguousYear) as ambiguous:
         resolve(years, "2024")
-    assert ambiguous.value.days == ["2024-07-01", "2024-01-01"]
+    assert ambiguous.value.days == ["2024-01-01", "2024-07-01"]
     for unknown in ("2019", "2025-02-01", "last"):
         with pytest.raises(UnknownYear):
             resolve(years, unknown)

@@ -71,7 +71,10 @@ class LedgerOperationOut(BaseModel):
     """A ledger sync job."""
 
     id: int
-    status: str = Field(description="running, succeeded, partial (a year failed) or failed.")
+    status: str = Field(
+        description="running, succeeded, partial (a year failed), failed, or interrupted (the "
+        "bridge stopped: start the sync again)."
+    )
     done: int = Field(description="Years done.")
     total: int = Field(description="Years to do (0 until the job knows).")
     counts: dict[str, Any] = Field(

@@ -8,6 +8,7 @@ requests made to Fortnox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -78,6 +79,9 @@ class LedgerYearJobs:
                     await source.aclose()
         except TenantBusyError as exc:
             self._finish(run_id, [], 0, str(exc))
+        except asyncio.CancelledError:  # the server stops: start the sync again
+            self._finish(run_id, [], 0, "interrupted: the bridge stopped", status="interrupted")
+            raise
         except Exception as exc:
             log.warning("ledger sync stopped: %s", exc, extra={"tenant_id": tenant_id})
             self._finish(run_id, [], 0, str(exc) or type(exc).__name__)
@@ -105,9 +109,10 @@ class LedgerYearJobs:
         outcomes: Sequence[YearOutcome],
         requests: int,
         error: str | None = None,
+        status: str | None = None,
     ) -> None:
         failed = [o for o in outcomes if o.status == "failed"]
-        status = "failed" if error else ("partial" if failed else "succeeded")
+        status = status or ("failed" if error else ("partial" if failed else "succeeded"))
         counts: dict[str, Any] = {name: sum(getattr(o, name) for o in outcomes) for name in TOTALS}
         counts["years"] = [outcome.to_dict() for outcome in outcomes]
         with self.sessions.begin() as session:

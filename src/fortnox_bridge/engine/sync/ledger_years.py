@@ -20,6 +20,7 @@ overwrite; a sweep leaves it alone (its documents are still fetched).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -72,7 +73,7 @@ def resolve(years: Sequence[YearInfo], label: str) -> YearInfo:
     if len(text) == 4 and text.isdigit():
         found = [y for y in years if y.from_date.year == int(text)]
         if len(found) > 1:
-            raise AmbiguousYear(text, [y.label for y in found])
+            raise AmbiguousYear(text, sorted(y.label for y in found))
     else:
         try:
             day = dt.date.fromisoformat(text)
@@ -151,6 +152,8 @@ class LedgerYearSync:
         """Sync the years of ``request``; one outcome per year, in the order synced."""
         targets = self.targets(await self.known_years(request.refresh), request)
         outcomes: list[YearOutcome] = []
+        if self.progress is not None:
+            self.progress(0, len(targets))
         for done, year in enumerate(targets, start=1):
             outcomes.append(await self.year(year, request))
             if self.progress is not None:
@@ -183,10 +186,10 @@ class LedgerYearSync:
         except EXPORT_UNAVAILABLE:
             read = await read_vouchers(self.client, year.fortnox_id)
             return self._store(year, read, "vouchers")
-        read = read_sie(content)
-        if year.source == "fortnox" and read.sha256 == year.sie_sha256:
+        if year.source == "fortnox" and hashlib.sha256(content).hexdigest() == year.sie_sha256:
+            # the file the year was stored from: not even read
             return YearOutcome(year.label, read_from="export", unchanged=year.voucher_count)
-        return self._store(year, read, "export")
+        return self._store(year, read_sie(content), "export")
 
     def _store(self, year: YearInfo, read: YearRead, read_from: str) -> YearOutcome:
         return store_year(
@@ -216,7 +219,16 @@ class LedgerYearSync:
         fetcher = LedgerDocuments(
             self.sessions, self.clock, self.tenant_id, self.client, self.files, self.flow
         )
-        counts = await fetcher.sync(wanted)
+        try:
+            counts = await fetcher.sync(wanted)
+        except RUN_STOPPERS:
+            raise
+        except FortnoxError as exc:  # the ledger stands; the documents are looked for next time
+            refs = {ref.year_id for ref in wanted}
+            for year, outcome in zip(years, outcomes, strict=True):
+                if year.id in refs:
+                    outcome.error = f"documents not fetched: {exc}"
+            return
         for year, outcome in zip(years, outcomes, strict=True):
             if year.id in counts:
                 outcome.documents_fetched = counts[year.id].fetched

@@ -99,7 +99,6 @@ class LedgerYearPull(LedgerYearFlow):
     #: The family is this flow: it runs for every tenant that chose the family.
     base: ClassVar[bool] = True
     order: ClassVar[int] = 150
-    collection: ClassVar[str | None] = "ledger/years"
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A financial year of Fortnox's list as the family's record."""

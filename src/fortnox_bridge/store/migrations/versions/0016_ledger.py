@@ -43,6 +43,12 @@ def _in_voucher() -> list[Any]:
 
 def upgrade() -> None:
     when = sa.DateTime(timezone=True)
+    _years(when)
+    _chart()
+    _vouchers(when)
+
+
+def _years(when: sa.DateTime) -> None:
     op.create_table(
         "ledger_years",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -63,6 +69,9 @@ def upgrade() -> None:
         sa.Column("updated_at", when, nullable=False),
         sa.UniqueConstraint("tenant_id", "from_date"),
     )
+
+
+def _chart() -> None:
     op.create_table(
         "ledger_accounts",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -83,6 +92,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.UniqueConstraint("year_id", "dimension", "code"),
     )
+
+
+def _vouchers(when: sa.DateTime) -> None:
     op.create_table(
         "ledger_vouchers",
         sa.Column("id", sa.Integer(), primary_key=True),
