@@ -20,7 +20,6 @@ from fortnox_bridge.api import create_app
 from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.config import Settings
 from fortnox_bridge.formats.sie.document import read_document
-from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.services.hooks import EngineHooks
@@ -46,7 +45,7 @@ async def company(control: SandboxControl) -> int:
 
 async def test_what_the_api_reads_is_what_fortnox_holds(
     bridge: Bridge,
-    engine_client: FortnoxClient,
+    control: SandboxControl,
     sandbox_state: SandboxState,
     sessions: sessionmaker[Session],
     clock: ManualClock,
@@ -56,8 +55,8 @@ async def test_what_the_api_reads_is_what_fortnox_holds(
     with sessions.begin() as session:
         use_family(session, bridge.tenant, "ledger")
         key = TenantRepository(session).create_api_key(bridge.tenant, label="r", now=clock.now())
-    data.seed_vouchers(sandbox_state, bridge.company)
-    documents = await data.connect_documents(engine_client)
+    await data.seed_vouchers(control, sandbox_state, bridge.company)
+    documents = await data.connect_documents(control, bridge.company)
     settings = Settings(data_dir=tmp_path, secret_key=Fernet.generate_key().decode())
     services = build_services(
         sessions, clock=clock, settings=settings, hooks=EngineHooks(service=bridge.service)
