@@ -203,6 +203,13 @@ class Settings(BaseSettings):
         "refused.",
     )
 
+    ledger_link_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long a signed link to a ledger document works, in minutes.",
+    )
+
     # -- the admin web UI ------------------------------------------------------------------
     session_idle_minutes: int = Field(
         default=30,

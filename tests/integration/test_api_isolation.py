@@ -21,7 +21,7 @@ import types
 import typing
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,6 +41,7 @@ from fortnox_bridge.fortnox.tokens import TokenSet
 from fortnox_bridge.services.hooks import EngineHooks
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
+from fortnox_bridge.store.documents import DocumentInfo, DocumentRepository
 from fortnox_bridge.store.events import EventRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.mappings import MappingRepository
@@ -51,6 +52,7 @@ from fortnox_bridge.store.models import (
     Cursor,
     IdempotencyRecord,
     Lease,
+    LedgerVoucherDocument,
     Link,
     Notification,
     PushOperation,
@@ -58,10 +60,12 @@ from fortnox_bridge.store.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from fortnox_bridge.store.models.ledger import LEDGER_DOCUMENT_ENTITY
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 from fortnox_bridge.store.tenants import AdminKeyRepository, TenantRepository
 from integration.bridge_api import api_app
+from integration.ledger_data import NOW, Row, add_account, add_voucher, add_year
 
 TIME_FLOW = "payroll.attendance.push"
 PULL_FLOW = "hr.employee.pull"
@@ -121,8 +125,13 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
     return records[entity]
 
 
+#: Routes that ask for no key, and what takes its place: tested on their own.
+KEYLESS = {
+    "/api/v1/ledger/shared/{token}": "a signed, expiring link (test_ledger_api.py)",
+}
 #: Path parameters that name a resource of one tenant: another tenant's value must be a 403/404.
 OWNED = {
+    "document_id",
     "tenant_id",
     "key_id",
     "problem_id",
@@ -136,7 +145,7 @@ OWNED = {
 }
 #: Path parameters whose values live in the caller's own namespace (A may have or make its own
 #: ``b-...`` record): reading or deleting B's value is a 404; writing creates A's, never B's.
-NAMESPACED = {"external_id", "kind", "local_value"}
+NAMESPACED = {"external_id", "kind", "local_value", "year", "series", "number"}
 #: Path parameters that name something every tenant shares (a flow): A changes its own use of it.
 SHARED = {"flow_name"}
 
@@ -313,7 +322,7 @@ def seed_tenant(
         ]
     )
     session.flush()
-    extra = _first_sync(session, tid, ref, marker, now)
+    extra = _first_sync(session, tid, ref, marker, now) | _ledger(session, tid, marker, handle)
     return Seeded(
         tid,
         issued.key,
@@ -346,6 +355,34 @@ def seed_tenant(
             signing,
         ],
     )
+
+
+def _ledger(session: Session, tenant_id: int, marker: str, handle: str) -> dict[str, str]:
+    """A ledger year with an account, a voucher and its document; A's and B's years, series and
+    numbers differ, so B's values name nothing of A's."""
+    first = handle == "aa"
+    start = 2025 if first else 2023
+    year = add_year(
+        session, tenant_id, date(start, 1, 1), date(start, 12, 31), last_error=f"{marker} failed"
+    )
+    add_account(session, year, "1930", f"{marker} bank", "1.00", "2.00")
+    series, number = ("A", 1) if first else ("Q", 7)
+    rows = [Row("1930", "1.00", text=marker), Row("3001", "-1.00", project=f"{marker}-P")]
+    voucher = add_voucher(session, year, series, number, year.from_date, rows, text=marker)
+    info = DocumentInfo(f"{marker}.pdf", "application/pdf", 3, "0" * 64, f"{handle}-file", NOW)
+    document = DocumentRepository(session).save(
+        tenant_id, LEDGER_DOCUMENT_ENTITY, f"{handle}-file", "bookkeeping", info
+    )
+    session.add(
+        LedgerVoucherDocument(tenant_id=tenant_id, voucher_id=voucher.id, document_id=document.id)
+    )
+    session.flush()
+    return {
+        "year": str(year.from_date.year),
+        "series": series,
+        "number": str(number),
+        "document_id": str(document.id),
+    }
 
 
 def _first_sync(
@@ -416,6 +453,8 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "Decision": {"skip": True},
         "BulkDecision": {"host_only": "skip"},
         "RepairRequest": {"apply": True},
+        "LedgerSyncIn": {"latest": 2},
+        "LedgerYearSyncIn": {"documents_only": True},
         "bytes": (  # a PAXml file: 8 hours for the employee with this host id
             "<paxml><header><version>2.0</version></header><tidtransaktioner>"
             f'<tidtrans anstid="{params["external_id"]}"><tidkod>TID</tidkod>'
@@ -461,6 +500,8 @@ def walk(app: FastAPI) -> list[Call]:
         if not isinstance(route, APIRoute) or not path.startswith("/api/v1"):
             continue
         needs = _calls_of(route.dependant)
+        if path in KEYLESS:
+            continue
         assert needs & {caller_of, admin_of}, f"{path} answers without asking for a key"
         params = tuple(p.name for p in route.dependant.path_params)
         body = route.body_field.field_info.annotation if route.body_field is not None else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from schemathesis.core.failures import FailureGroup
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.config import Settings
 from fortnox_bridge.engine.jobs.dispatch import InProcessDispatcher, Job
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.sandbox import SandboxState
@@ -136,6 +138,7 @@ async def test_no_generated_request_breaks_the_document(
     clock: ManualClock,
     sandbox_state: SandboxState,
     faulty_transport: SandboxTransport,
+    tmp_path: Path,
 ) -> None:
     await bridge.connect()
     with sessions.begin() as session:
@@ -158,10 +161,11 @@ async def test_no_generated_request_breaks_the_document(
         app = sandbox_state.auth.register_app((redirect_uri,), KNOWN_SCOPES)
         return ConsentApp(app.client_id, app.client_secret)
 
+    secret_key = Fernet.generate_key().decode()
     hooks = EngineHooks(
         service=bridge.service,
         dispatcher=dispatcher,
-        cipher=TokenCipher(Fernet.generate_key().decode()),
+        cipher=TokenCipher(secret_key),
         consent=FortnoxConsent(
             browser_auth_url=SANDBOX_URL,
             token_url=SANDBOX_URL,
@@ -170,7 +174,9 @@ async def test_no_generated_request_breaks_the_document(
             sandbox=True,
         ),
     )
-    app = api_app(sessions, clock=clock, hooks=hooks)
+    # As serve has it: the secret key the cipher uses also signs links to ledger documents.
+    settings = Settings(data_dir=tmp_path, secret_key=secret_key)
+    app = api_app(sessions, clock=clock, hooks=hooks, settings=settings)
     problems: list[str] = []
     calls = 0
     async with httpx.AsyncClient(

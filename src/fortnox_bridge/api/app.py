@@ -13,6 +13,7 @@ from fortnox_bridge.api import (
     events,
     first_sync,
     health,
+    ledger,
     ledger_sync,
     operation_status,
     operations,
@@ -119,6 +120,7 @@ def _install_routes(app: FastAPI, services: Services) -> None:
         webhooks,
         first_sync,
         paxml,
+        ledger,
         ledger_sync,
     ):
         app.include_router(module.router)

@@ -25,6 +25,7 @@ from fortnox_bridge.engine.sync.ledger_years import (
     UnknownYear,
     resolve,
 )
+from fortnox_bridge.formats.errors import SieSyntaxError
 from fortnox_bridge.formats.findings import Finding
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, no_engine
 from fortnox_bridge.services.hooks import EngineHooks
@@ -184,7 +185,10 @@ class LedgerSyncService:
         """Load year ``year``'s ledger from a SIE 4 file (see the module)."""
         if self.jobs.running(_job_name(tenant_id)):
             raise Conflict(RUNNING, code="ledger_sync_running")
-        read = read_sie(content)
+        try:
+            read = read_sie(content)
+        except SieSyntaxError as exc:  # not a SIE file at all (no line of it is a record)
+            raise InvalidInput(str(exc), code="sie_invalid", field=("body",), value=name) from None
         if read.errors or read.first is None or read.last is None:
             raise InvalidInput(describe_findings(read.errors), code="sie_invalid",
                                field=("body",), value=name)  # fmt: skip

@@ -32,6 +32,8 @@ from fortnox_bridge.services.hooks import EngineHooks, OnChange
 from fortnox_bridge.services.idempotency import IdempotencyService
 from fortnox_bridge.services.jobs import BackgroundJobs
 from fortnox_bridge.services.keys import KeyAdmin
+from fortnox_bridge.services.ledger import LedgerService
+from fortnox_bridge.services.ledger_links import secret_keys_of
 from fortnox_bridge.services.ledger_sync import LedgerSyncService
 from fortnox_bridge.services.mappings import TenantMappings
 from fortnox_bridge.services.operations import OperationService
@@ -95,6 +97,7 @@ class Services:
     idempotency: IdempotencyService = field(init=False)
     record_writes: RecordWrites = field(init=False)
     documents: DocumentReader = field(init=False)
+    ledger: LedgerService = field(init=False)
     ledger_sync: LedgerSyncService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +143,13 @@ class Services:
         self.record_writes = RecordWrites(self.sessions, self.clock)
         files = LocalDocumentFiles.in_data_dir(self.settings.data_dir)
         self.documents = DocumentReader(self.sessions, files)
+        self.ledger = LedgerService(
+            self.sessions,
+            self.clock,
+            files,
+            secret_keys=secret_keys_of(self.settings),
+            link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
+        )
 
 
 def build_services(

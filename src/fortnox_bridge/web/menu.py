@@ -23,6 +23,12 @@ class MenuEntry:
     order: int
     #: Under the tenant's address: ``"/flows"``; ``""`` for the tenant's overview.
     path: str
+    #: Shown only to tenants using this flow family (``None``: to every tenant).
+    family: str | None = None
+
+    def shown_to(self, families: Iterable[str]) -> bool:
+        """Whether a tenant using ``families`` has this tab."""
+        return self.family is None or self.family in families
 
 
 def entry_of(module: ModuleType) -> MenuEntry | None:

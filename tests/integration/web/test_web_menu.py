@@ -94,6 +94,7 @@ def test_the_menu_is_the_tabs_the_page_modules_declare() -> None:
         "overview",
         "flows",
         "mappings",
+        "ledger",
         "runs",
         "problems",
         "conflicts",
@@ -101,6 +102,10 @@ def test_the_menu_is_the_tabs_the_page_modules_declare() -> None:
         "settings",
     ]
     assert [entry.path for entry in menu][:2] == ["", "/flows"]
+    # A family's tab is declared with its family and shown only to tenants using it.
+    ledger = next(entry for entry in menu if entry.key == "ledger")
+    assert (ledger.shown_to(["ledger", "hr"]), ledger.shown_to(["hr", "payroll"])) == (True, False)
+    assert all(entry.shown_to([]) for entry in menu if entry.key != "ledger")
 
 
 @pytest.mark.usefixtures("probe_files")
