@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.tenancy.writer import lease_name
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from fortnox_bridge.services.root import build_services
+from fortnox_bridge.store.leases import LeaseRepository
 from fortnox_bridge.store.ledger_years import LedgerYearRepository
 from fortnox_bridge.store.tenants import TenantRepository
 
@@ -44,3 +46,38 @@ def test_years_are_named_and_refused_in_words(
     assert bad.value.code == "sie_invalid"
     assert "line 1: the file declares no current financial year" in bad.value.detail
     assert [y.label for y in ledger.years(tenant)] == ["2024-07-01", "2024-01-01"]
+
+
+SIE_2024 = (
+    '#FLAGGA 0\r\n#FORMAT PC8\r\n#SIETYP 4\r\n#PROGRAM "test" 1.0\r\n#GEN 20250110\r\n'
+    '#FNAMN "Huvudbok AB"\r\n#RAR 0 20240101 20241231\r\n#KONTO 1930 "Bank"\r\n'
+    '#KONTO 3010 "Försäljning"\r\n#VER A 1 20240115 "Kassaförsäljning"\r\n{\r\n'
+    "#TRANS 1930 {} 100.00\r\n#TRANS 3010 {} -100.00\r\n}\r\n"
+).encode("cp437")
+
+
+def test_an_upload_waits_for_no_one_while_another_process_writes_the_tenant(
+    sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    """The year is replaced as the tenant's one writer: while a job of another process holds
+    the writer, the upload is refused (409 ``tenant_busy``) and stores nothing; once the job
+    has finished, the same file loads."""
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Huvudbok AB", now=clock.now()).id
+    with sessions.begin() as session:
+        assert LeaseRepository(session).acquire(
+            lease_name(tenant), "other-process", until=clock.now() + dt.timedelta(minutes=2),
+            now=clock.now(),
+        )  # fmt: skip
+    ledger = build_services(sessions, clock=clock).ledger_sync
+    with pytest.raises(Conflict) as busy:
+        ledger.load_sie(tenant, "2024", SIE_2024, "2024.se", overwrite=False)
+    assert busy.value.code == "tenant_busy"
+    assert "another job is writing" in busy.value.detail
+    assert ledger.years(tenant) == []
+    with sessions.begin() as session:
+        LeaseRepository(session).release(lease_name(tenant), "other-process")
+    loaded = ledger.load_sie(tenant, "2024", SIE_2024, "2024.se", overwrite=False)
+    assert (loaded.year.source, loaded.year.voucher_count) == ("sie", 1)
+    with sessions.begin() as session:
+        assert LeaseRepository(session).holder(lease_name(tenant)) is None

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import Clock
+from fortnox_bridge.engine.errors import TenantBusyError
 from fortnox_bridge.engine.jobs.ledger_years import LedgerYearJobs
 from fortnox_bridge.engine.sync.ledger_year_read import read_sie
 from fortnox_bridge.engine.sync.ledger_year_store import YearInfo, YearOutcome, store_year
@@ -25,6 +26,7 @@ from fortnox_bridge.engine.sync.ledger_years import (
     UnknownYear,
     resolve,
 )
+from fortnox_bridge.engine.tenancy.writer import TenantWriters
 from fortnox_bridge.formats.errors import SieSyntaxError
 from fortnox_bridge.formats.findings import Finding
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, no_engine
@@ -39,6 +41,7 @@ from fortnox_bridge.services.ledger_texts import (
     RUNNING,
     SIE_OVERWRITE,
     SIE_YEAR_MISMATCH,
+    WRITER_BUSY,
     describe_findings,
 )
 from fortnox_bridge.store.ledger_years import LedgerYearRepository
@@ -192,6 +195,22 @@ class LedgerSyncService:
         if read.errors or read.first is None or read.last is None:
             raise InvalidInput(describe_findings(read.errors), code="sie_invalid",
                                field=("body",), value=name)  # fmt: skip
+        # The year is made and replaced as the tenant's one writer, so a sync started meanwhile
+        # by another process cannot write the same year at the same time.
+        try:
+            with TenantWriters(self.sessions, self.clock).hold_briefly(tenant_id, "SIE upload"):
+                target, outcome = self._replace(tenant_id, year, read, name, overwrite=overwrite)
+        except TenantBusyError:
+            raise Conflict(WRITER_BUSY, code="tenant_busy") from None
+        with self.sessions.begin() as session:
+            stored = LedgerYearRepository(session).get(tenant_id, target.id)
+            assert stored is not None
+            return SieLoad(YearInfo.of(stored), outcome, read.findings)
+
+    def _replace(
+        self, tenant_id: int, year: str, read: Any, name: str, *, overwrite: bool
+    ) -> tuple[YearInfo, YearOutcome]:
+        """Store the file's ledger as year ``year``'s (the caller holds the tenant's writer)."""
         target = self._year_for(tenant_id, year, read.first, read.last)
         if target.source == "fortnox" and target.holds_data and not overwrite:
             raise Conflict(FORTNOX_OVERWRITE.format(year=target.label),
@@ -201,10 +220,7 @@ class LedgerSyncService:
             self.sessions, self.clock, tenant_id, target, read, source="sie", read_from="sie",
             extra={"sie_name": name[:200], "sie_findings": findings},
         )  # fmt: skip
-        with self.sessions.begin() as session:
-            stored = LedgerYearRepository(session).get(tenant_id, target.id)
-            assert stored is not None
-            return SieLoad(YearInfo.of(stored), outcome, read.findings)
+        return target, outcome
 
     def _year_for(self, tenant_id: int, label: str, first: Any, last: Any) -> YearInfo:
         """The stored year the file is for, made when the bridge knows none; the file's year

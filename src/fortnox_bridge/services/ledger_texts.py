@@ -14,6 +14,10 @@ AMBIGUOUS = "two financial years start in {year} ({days}): name one by its first
 NO_YEAR = "the bridge knows no financial year that starts in {year}: refresh the years first"
 FAMILY_OFF = "the tenant does not use the ledger family: add 'ledger' to its flow families first"
 RUNNING = "a ledger sync of this tenant is running: wait for it to finish"
+WRITER_BUSY = (
+    "another job is writing this tenant's data (a sync or a push): send the file again when "
+    "it has finished"
+)
 SIE_OVERWRITE = (
     "{years}: the ledger was loaded from a SIE file; syncing from Fortnox replaces it: "
     "send overwrite=true to confirm, or documents_only=true to fetch the documents only"

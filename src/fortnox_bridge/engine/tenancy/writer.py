@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -121,6 +121,21 @@ class TenantWriters:
                     await renewing
                 _HELD.reset(token)
                 self._release(tenant_id, job)
+
+    @contextlib.contextmanager
+    def hold_briefly(self, tenant_id: int, purpose: str) -> Iterator[str]:
+        """Run a short body of synchronous code (well within :attr:`lease`, which is not
+        renewed) as the tenant's one writer; yields the job id. Raises
+        :class:`TenantBusyError` at once when a job of any process holds the tenant's writer."""
+        if tenant_id in (_HELD.get() or {}) or self.busy(tenant_id):
+            raise TenantBusyError(_busy_message(purpose))
+        job = new_worker_id()
+        if not self._take(tenant_id, job):
+            raise TenantBusyError(_busy_message(purpose))
+        try:
+            yield job
+        finally:
+            self._release(tenant_id, job)
 
     async def _acquire(self, tenant_id: int, job: str, purpose: str, wait: bool) -> None:
         deadline = self.clock.now() + self.wait
