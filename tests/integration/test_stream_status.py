@@ -5,7 +5,9 @@ events of the last minute, and whether sweeps run stretched."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -120,3 +122,30 @@ async def test_a_listener_silent_too_long_counts_as_not_connected(
     found = await realtime(status_api)
     assert found["streams"][0]["connected"] is False
     assert found["sweeps_stretched"] is False
+
+
+def documented_example() -> dict[str, Any]:
+    """The ``realtime`` example of docs/realtime.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "realtime.md").read_text()
+    block = text.split("<!-- status-example -->", 1)[1].split("```json", 1)[1].split("```")[0]
+    found: dict[str, Any] = json.loads("{" + block + "}")["realtime"]
+    return found
+
+
+async def test_the_documented_status_example_is_what_the_api_answers(
+    status_api: httpx.AsyncClient,
+    bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    app = app_of(bridge, sessions)
+    mark_stream(sessions, app, True, clock.now())
+    accept(sessions, clock, app, bridge, 1)
+    answer = await realtime(status_api)
+    example = documented_example()
+    assert answer.keys() == example.keys()
+    (stream,) = answer["streams"]
+    (documented,) = example["streams"]
+    assert stream.keys() == documented.keys()
+    assert {k: type(v) for k, v in stream.items()} == {k: type(v) for k, v in documented.items()}
+    assert set(stream["lag_seconds"]) <= set(documented["lag_seconds"])
