@@ -1,13 +1,16 @@
 """Fortnox change → the bridge, through the WebSocket topics; many tenants on one connection.
 
-    python bench/realtime_stream.py [--tenants 1000] [--changes 200] [--gap 0.05]
+    python bench/realtime_stream.py [--tenants 1000] [--changes 200] [--gap 0.05] [--quick]
 
 A standalone sandbox (``fortnox-bridge sandbox``) runs in a subprocess; this process is the
 bridge in embedded mode as ``serve`` runs it (``open_stack``, ``open_jobs``, SQLite), listening to
 ``cost-centers``. ``--tenants`` tenants are connected to sandbox companies and added to the one
-connection. Then ``--changes`` cost centres are created over the sandbox's API, spread over the
-first twenty companies, ``--gap`` seconds apart. Per change: from the write's answer to the
-event accepted by the bridge (stored with its offset) and to its fetch job starting. Also the
+connection; the first twenty use the projects family, whose cost-centre import listens to the
+topic. Then ``--changes`` cost centres are created over the sandbox's API, spread over those
+twenty companies, ``--gap`` seconds apart. Per change, end to end: from the write's answer to
+the event accepted by the bridge (stored with its offset), to its fetch job starting, and to the
+cost centre's ``record.created`` in the tenant's event feed (``GET /api/v1/events``), after the
+real targeted read of that one cost centre; and the requests the bridge sent. Also the
 bridge process's memory after the tenants were added, and its CPU while the stream is idle
 (the lease rounds every 10 s, each looking at every tenant's token). Prints one JSON line.
 """
@@ -34,7 +37,7 @@ from sqlalchemy import select
 from fortnox_bridge.config import Settings
 from fortnox_bridge.runtime.jobs import EmbeddedJobs, open_jobs
 from fortnox_bridge.runtime.stack import open_stack
-from fortnox_bridge.store.models import RealtimeEvent
+from fortnox_bridge.store.models import Event, RealtimeEvent
 from fortnox_bridge.store.tenants import TenantRepository
 from race import free_port
 
@@ -78,7 +81,10 @@ async def measure(tenants: int, changes: int, gap: float, idle: float) -> dict[s
                 with stack.sessions.begin() as session:
                     repository = TenantRepository(session)
                     for number in range(tenants):
-                        ids.append(repository.create(f"T{number}", now=stack.clock.now()).id)
+                        tenant = repository.create(f"T{number}", now=stack.clock.now())
+                        if number < WRITERS:
+                            tenant.families = sorted({*tenant.families, "projects"})
+                        ids.append(tenant.id)
                 for tenant_id in ids:
                     await stack.connect_sandbox(tenant_id)
                 connect_seconds = time.perf_counter() - started
@@ -119,6 +125,7 @@ async def measure(tenants: int, changes: int, gap: float, idle: float) -> dict[s
 async def stream(stack: Any, writers: list[int], url: str, changes: int, gap: float) -> Any:
     companies = [await stack.sandbox_company(t) for t in writers]
     async with httpx.AsyncClient(base_url=url) as api:
+        before = await _bridge_requests(api, companies)
         tokens = []
         for company in companies:
             issued = await api.post(
@@ -136,22 +143,42 @@ async def stream(stack: Any, writers: list[int], url: str, changes: int, gap: fl
             assert made.status_code == 201, made.text
             written[code] = time.time()
             await asyncio.sleep(gap)
+        feed = select(Event.external_id, Event.created_at).where(
+            Event.type == "record.created", Event.entity_type == "cost_center"
+        )
+        for _ in range(6000):
+            with stack.sessions.begin() as session:
+                seen = dict(session.execute(feed).all())
+            if len(seen.keys() & written.keys()) >= changes:
+                break
+            await asyncio.sleep(0.01)
+        # Less the bench's own writes: what the bridge read.
+        requests = await _bridge_requests(api, companies) - before - changes
     query = select(
         RealtimeEvent.entity_id, RealtimeEvent.received_at, RealtimeEvent.handled_at
     ).where(RealtimeEvent.handled_at.is_not(None))
-    for _ in range(6000):
-        with stack.sessions.begin() as session:
-            rows = session.execute(query).all()
-        if len(rows) >= changes:
-            break
-        await asyncio.sleep(0.01)
+    with stack.sessions.begin() as session:
+        rows = session.execute(query).all()
     accepted = [_seconds(r[1]) - written[r[0]] for r in rows]
     fetched = [_seconds(r[2]) - written[r[0]] for r in rows]
+    in_feed = [_seconds(seen[code]) - at for code, at in written.items() if code in seen]
     return {
         "read": len(rows),
+        "in_feed": len(in_feed),
         "to_accepted_ms": _percentiles(accepted),
         "to_fetch_started_ms": _percentiles(fetched),
+        "to_event_feed_ms": _percentiles(in_feed),
+        "bridge_requests": requests,
     }
+
+
+async def _bridge_requests(api: httpx.AsyncClient, companies: list[int]) -> int:
+    """Requests the sandbox answered for these companies."""
+    total = 0
+    for company in companies:
+        stats = (await api.get("/_sandbox/stats", params={"tenant_id": company})).json()
+        total += int(stats.get("requests_total", 0))
+    return total
 
 
 def _seconds(when: datetime | None) -> float:
@@ -174,7 +201,12 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.05)
     parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument(
+        "--quick", action="store_true", help="30 tenants, 20 changes, 1 s idle (the test suite)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.tenants, args.changes, args.idle = 30, 20, 1.0
     result = asyncio.run(measure(args.tenants, args.changes, args.gap, args.idle))
     print(json.dumps(result))
 

@@ -61,3 +61,14 @@ def test_a_ledger_year_costs_one_export_and_nothing_more_when_unchanged(db_url: 
     assert result["unchanged_sync_status"] == "unchanged"
     # the vouchers listed (one page), each read, the chart listed
     assert result["per_voucher_requests"] == 1 + 300 + 1
+
+
+def test_fortnox_changes_reach_the_host_s_event_feed_through_the_topics() -> None:
+    # A standalone sandbox and the bridge as `serve` runs it (SQLite): see docs/benchmarks.md.
+    result = _run("realtime_stream.py", "--quick")
+    assert (result["tenants"], result["changes"]) == (30, 20)
+    assert result["read"] == result["in_feed"] == 20
+    assert result["bridge_requests"] == 20  # one read of each cost centre, nothing more
+    latency = result["to_event_feed_ms"]
+    assert isinstance(latency, dict)
+    assert latency["p50"] <= 2000

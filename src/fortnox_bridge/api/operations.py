@@ -21,12 +21,14 @@ from fortnox_bridge.api.schemas import (
     Page,
     ProblemOut,
     Progress,
+    RealtimeOut,
     Resolution,
     ResolutionOut,
     RunDetail,
     RunItemOut,
     RunOut,
     StatusOut,
+    StreamOut,
 )
 from fortnox_bridge.services.conflicts import Conflict, ConflictService
 from fortnox_bridge.services.connection import NOT_CONNECTED
@@ -34,6 +36,7 @@ from fortnox_bridge.services.family_status import FamilyCheck, FamilyStatus
 from fortnox_bridge.services.problems import Problem, ProblemService, ProblemState, state_of
 from fortnox_bridge.services.runs import Run, RunService
 from fortnox_bridge.services.status import StatusService
+from fortnox_bridge.services.stream_status import StreamStatusService
 
 __all__ = ["NOT_CONNECTED", "conflict_out", "problem_out", "router", "run_out"]
 
@@ -65,18 +68,27 @@ def _family_status(request: Request) -> FamilyStatus:
     return services_of(request).family_status
 
 
+def _streams(request: Request) -> StreamStatusService:
+    return services_of(request).streams
+
+
 Problems = Annotated[ProblemService, Depends(_problems)]
 Conflicts = Annotated[ConflictService, Depends(_conflicts)]
 Runs = Annotated[RunService, Depends(_runs)]
 Statuses = Annotated[StatusService, Depends(_status)]
 FamilyStatuses = Annotated[FamilyStatus, Depends(_family_status)]
+Streams = Annotated[StreamStatusService, Depends(_streams)]
 
 
 @router.get("/status", response_model=StatusOut)
-def get_status(caller: ReaderDep, statuses: Statuses, families: FamilyStatuses) -> StatusOut:
-    """Connection state, proposed re-syncs, open problems and conflicts, last runs, and a
-    light per flow family the tenant uses (green when it works, red with the reason)."""
+def get_status(
+    caller: ReaderDep, statuses: Statuses, families: FamilyStatuses, streams: Streams
+) -> StatusOut:
+    """Connection state, proposed re-syncs, open problems and conflicts, last runs, a light
+    per flow family the tenant uses (green when it works, red with the reason), and the stream
+    of Fortnox's changes of the tenant's Fortnox app."""
     found = statuses.of(caller.tenant_id)
+    stream = streams.for_tenant(caller.tenant_id)
     return StatusOut(
         tenant=caller.tenant.name,
         connection=found.connection,
@@ -95,6 +107,19 @@ def get_status(caller: ReaderDep, statuses: Statuses, families: FamilyStatuses) 
             )
             for light in families.lights(caller.tenant_id)
         ],
+        realtime=RealtimeOut(
+            streams=[
+                StreamOut(
+                    app=s.app,
+                    connected=s.connected,
+                    since=s.since,
+                    lag_seconds=s.lag_seconds,
+                    events_last_minute=s.events_last_minute,
+                )
+                for s in stream.streams
+            ],
+            sweeps_stretched=stream.sweeps_stretched,
+        ),
     )
 
 

@@ -47,6 +47,7 @@ from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
 from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
+from fortnox_bridge.services.stream_status import StreamStatusService
 from fortnox_bridge.services.sync import SyncControl
 from fortnox_bridge.services.tenant_admin import TenantAdmin
 from fortnox_bridge.services.tenant_status import TenantStatusReader
@@ -78,6 +79,7 @@ class Services:
     runs: RunService = field(init=False)
     status: StatusService = field(init=False)
     family_status: FamilyStatus = field(init=False)
+    streams: StreamStatusService = field(init=False)
     tenants: TenantService = field(init=False)
     payroll_codes: PayrollCodes = field(init=False)
     mappings: TenantMappings = field(init=False)
@@ -116,6 +118,7 @@ class Services:
         self.runs = RunService(self.sessions)
         self.status = StatusService(self.sessions)
         self.family_status = FamilyStatus(self.sessions, self.flow_config.enabled_flows)
+        self.streams = StreamStatusService(self.sessions, self.clock)
         self.tenants = TenantService(self.sessions, self.clock, self.flow_config.families())
         self.events = EventFeed(self.sessions, self.clock, hooks)
         self.operations = OperationService(self.sessions, self.entities)

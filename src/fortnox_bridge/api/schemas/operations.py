@@ -125,6 +125,30 @@ class FamilyStatusOut(BaseModel):
     checks: list[FamilyCheckOut]
 
 
+class StreamOut(BaseModel):
+    """The stream of Fortnox's WebSocket topics of one Fortnox app."""
+
+    app: str = Field(description="The Fortnox app's client id (one stream for all its tenants).")
+    connected: bool
+    since: datetime = Field(description="When the stream became connected (or stopped).")
+    lag_seconds: dict[str, float] = Field(
+        description="Per topic: seconds the oldest change not yet read has waited (0: none)."
+    )
+    events_last_minute: int
+
+
+class RealtimeOut(BaseModel):
+    """Changes streamed from Fortnox as they happen (see docs/realtime.md)."""
+
+    streams: list[StreamOut] = Field(
+        description="The stream of the Fortnox app the tenant is connected through (empty: "
+        "no stream reported yet; changes come with the sweeps)."
+    )
+    sweeps_stretched: bool = Field(
+        description="Sweeps run the tenant's sweep factor times less often (a stream is healthy)."
+    )
+
+
 class StatusOut(BaseModel):
     """The tenant's connection, last runs and what needs attention."""
 
@@ -139,3 +163,4 @@ class StatusOut(BaseModel):
     families: list[FamilyStatusOut] = Field(
         description="Per flow family the tenant uses: green when it works, red with the reason."
     )
+    realtime: RealtimeOut

@@ -24,6 +24,7 @@ from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._family_lights import family_lights
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
 from fortnox_bridge.web.pages._overview import FlowPlan, checklist_now, plan_of
+from fortnox_bridge.web.pages._streams import stream_rows
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
@@ -100,6 +101,7 @@ def _tenants_page(
         rows=rows,
         form=form,
         errors=errors,
+        streams=stream_rows(request, context.services.streams.overview()),
     )
 
 
