@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 # The suite runs on every core (pytest-xdist); `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: demo test lint format typecheck contracts pytest coverage bench lock clean install chromium screenshots
 

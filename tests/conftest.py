@@ -38,6 +38,27 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 ClientFactory = Callable[..., Awaitable[FortnoxClient]]
 
+#: Under ``--dist loadgroup`` (``make test``), the tests whose ids start with one of these run
+#: in one process, in order: the browser tests share their bridges and browser (started once per
+#: process, 30 s and more each). Every other test is handed out alone, to whichever process is
+#: free, so no file's length keeps one process busy while the other waits.
+TOGETHER = ("tests/e2e/web/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """The ``loadgroup`` scheduling by :data:`TOGETHER` (xdist's own reads ``xdist_group``
+    marks from test ids that pytest 9 no longer lets it change, so it groups nothing)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for group in TOGETHER if nodeid.startswith(group)), nodeid)
+
+    return Grouped(config, log)
+
 
 def unavailable(service: str, reason: str) -> None:
     """Skip a test that needs ``service``; under CI=true fail instead, since CI must run it."""

@@ -473,9 +473,18 @@ async def test_a_tenants_next_job_starts_when_its_previous_one_ends_not_at_the_n
     manager = slow.app.job_manager
     fetch = manager.fetch_job
 
+    async def listening() -> bool:
+        """Whether the worker's connection for notifications has run its LISTEN (it is the
+        only one in this test's database)."""
+        row = await slow.connector.execute_query_one_async(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'idle' AND query LIKE 'LISTEN %%'"
+        )
+        return bool(row["n"])
+
     async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
         job = await fetch(*args, **kwargs)
-        if job is None:
+        if job is None and await listening():
             found_nothing.set()
         return job
 
@@ -484,8 +493,10 @@ async def test_a_tenants_next_job_starts_when_its_previous_one_ends_not_at_the_n
     async def handle(job: Job) -> None:
         ran.append(job.kind)
         if job.kind == "push":
-            # Held until the worker looked for more and found only the locked sweep: from then
-            # on it waits for a notification (or its poll a minute later).
+            # Held until the worker, listening for notifications, looked for more and found only
+            # the locked sweep: from then on only a notification wakes it (or its poll a minute
+            # later). A worker whose first look came before its LISTEN looks again once that is
+            # up (a job ending in between would have woken nobody).
             await asyncio.wait_for(found_nothing.wait(), timeout=15)
         else:
             done.set()

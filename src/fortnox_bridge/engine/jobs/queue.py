@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import psycopg
-from procrastinate import App, JobContext, PsycopgConnector, SyncPsycopgConnector
+from procrastinate import App, JobContext, SyncPsycopgConnector
 from procrastinate import exceptions as queue_errors
 from procrastinate import jobs as queue_jobs
 from procrastinate.manager import JobManager
@@ -58,6 +58,7 @@ from fortnox_bridge.engine.jobs.dispatch import (
 )
 from fortnox_bridge.engine.jobs.queue_schema import analyze_jobs, libpq_url
 from fortnox_bridge.engine.jobs.scheduler import active_tenants, due_sweeps, fixed_offset
+from fortnox_bridge.engine.jobs.wakeups import WakefulWorker, WakingConnector
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class JobQueue:
         self.spread = spread_seconds
         self.poll_seconds = poll_seconds
         self.stalled_seconds = stalled_seconds
-        self.connector = PsycopgConnector(
+        self.connector = WakingConnector(
             conninfo=libpq_url(database_url), min_size=1, max_size=max(pool_size, 3)
         )
         self.app = App(connector=self.connector)
@@ -245,7 +246,8 @@ class JobQueue:
         async with self.app.open_async():
             recovering = asyncio.create_task(self._recover_forever()) if wait else None
             try:
-                await self.app.run_worker_async(
+                worker = WakefulWorker(
+                    self.app,
                     queues=[QUEUE],
                     name=name,
                     concurrency=concurrency,
@@ -260,6 +262,7 @@ class JobQueue:
                     update_heartbeat_interval=self.stalled_seconds / 4,
                     stalled_worker_timeout=self.stalled_seconds,
                 )
+                await worker.run()  # type: ignore[no-untyped-call]
             finally:
                 if recovering is not None:
                     recovering.cancel()
