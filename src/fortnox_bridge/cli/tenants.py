@@ -65,7 +65,8 @@ Families = Annotated[
     list[str] | None,
     typer.Option(
         "--family",
-        help="A flow family the tenant uses: hr, payroll or projects (repeatable; replaces). "
+        help="A flow family the tenant uses: hr, payroll, projects or ledger (repeatable; "
+        "replaces). "
         "Only their flows run; their base flows always do.",
         show_default=False,
     ),

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from fortnox_bridge.store.db import open_engine, session_factory
 
 from ..conftest import LiveSandbox
-from ..test_cli_service import _company, _connected
+from ..test_cli_service import TENANT, _company
 from ..test_cli_worker import _invoke
 
 pytestmark = pytest.mark.postgres
@@ -92,7 +92,13 @@ def test_the_leader_killed_mid_stream_is_replaced_and_no_change_is_lost_or_doubl
     def cli(*args: str) -> Any:
         return _invoke(*args, *common, FORTNOX_BRIDGE_DATABASE_URL=db_url)
 
-    _connected(cli)
+    # A projects tenant: its cost-centre import reads what the events name.
+    added = cli("tenants", "add", TENANT, "--email", "ekonomi@cli.se")
+    assert added.exit_code == 0, added.output
+    chosen = cli("tenants", "set", TENANT, "--family", "projects")
+    assert chosen.exit_code == 0, chosen.output
+    connected = cli("connect", "--tenant", TENANT)
+    assert connected.exit_code == 0, connected.output
     company = _company(db_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORTNOX_BRIDGE_")}
     env.update(
@@ -180,6 +186,15 @@ def test_the_leader_killed_mid_stream_is_replaced_and_no_change_is_lost_or_doubl
         for line in worker.lines():
             if line.get("message") == "fetch finished":
                 asked.update(line["fetched"].get("cost-centers", []))
+    # The host's feed: each cost centre created once, even where its read ran twice.
+    with sessions.begin() as session:
+        fed = session.execute(
+            text(
+                "SELECT external_id, count(*) FROM events WHERE type = 'record.created' "
+                "AND entity_type = 'cost_center' GROUP BY external_id"
+            )
+        ).all()
+    assert {str(e): int(c) for e, c in fed} == {f"CC{n}": 1 for n in range(1, CHANGES + 1)}
     rerun = [e for e, n in asked.items() if n > 1]
     assert set(asked) == {f"CC{n}" for n in range(1, CHANGES + 1)}
     recovered = sum(w.text().count("job of a dead worker") for w in workers)
