@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
-# The suite runs on every core (pytest-xdist); `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+# The suite runs in two processes per core (pytest-xdist): many tests wait on a subprocess, a
+# socket or the browser, so a second process keeps the core busy meanwhile.
+# `make pytest PYTEST_ARGS="-n0 tests/unit"` for one process.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: demo test lint format typecheck contracts pytest coverage bench lock clean install chromium screenshots
 
