@@ -69,17 +69,8 @@ class LedgerAccountOut(BaseModel):
 
     @classmethod
     def of(cls, view: AccountView) -> LedgerAccountOut:
-        """The answer for ``view``."""
-        return cls(
-            number=view.number,
-            name=view.name,
-            sru=view.sru,
-            opening_balance=view.opening_balance,
-            closing_balance=view.closing_balance,
-            debit=view.debit,
-            credit=view.credit,
-            movement=view.movement,
-        )
+        """The answer for ``view`` (the same fields by name)."""
+        return cls.model_validate(view, from_attributes=True)
 
 
 class LedgerRowOut(BaseModel):
