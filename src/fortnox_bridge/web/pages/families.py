@@ -36,6 +36,13 @@ FAMILIES = {
             "documents behind the vouchers."
         ),
     ),
+    "service": (
+        N_("Service"),
+        N_(
+            "Customers, articles and prices both ways, service, work and sales orders sent as "
+            "Fortnox orders or invoices, and their invoiced status brought back."
+        ),
+    ),
 }
 
 
