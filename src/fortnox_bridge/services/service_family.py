@@ -63,6 +63,19 @@ class SentOrder:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class ServiceCounts:
+    """What the bridge holds of a tenant's service family (the demo prints it)."""
+
+    #: Orders with a Fortnox document, of them still orders and invoices in Fortnox.
+    sent: int
+    orders: int
+    invoices: int
+    articles: int
+    #: Article prices with a value.
+    prices: int
+
+
 class ServiceFamily:
     """The Service tab's reads (see the module's docstring)."""
 
@@ -136,6 +149,32 @@ class ServiceFamily:
         with self.sessions.begin() as session:
             rows = session.execute(query.limit(limit)).all()
             return [_order(record.external_id, record, linked) for record, linked in rows]
+
+    def counts(self, tenant_id: int) -> ServiceCounts:
+        """The tenant's orders sent (as orders; as invoices: created as one, or invoiced in
+        Fortnox), live articles and prices with a value."""
+        sent = [o for o in self.orders(tenant_id, limit=10_000) if o.fortnox_reference]
+        invoices = sum(1 for o in sent if o.fortnox_document == "invoice" or o.invoiced)
+        with self.sessions.begin() as session:
+            live = {
+                entity: list(
+                    session.scalars(
+                        select(MirrorRecord.payload).where(
+                            MirrorRecord.tenant_id == tenant_id,
+                            MirrorRecord.entity_type == entity,
+                            MirrorRecord.deleted.is_(False),
+                        )
+                    )
+                )
+                for entity in ("service_article", "service_price")
+            }
+        return ServiceCounts(
+            sent=len(sent),
+            orders=len(sent) - invoices,
+            invoices=invoices,
+            articles=sum(1 for row in live["service_article"] if row.get("active", True)),
+            prices=sum(1 for row in live["service_price"] if row.get("price") is not None),
+        )
 
     async def invoice_pdf(self, tenant_id: int, number: str) -> tuple[str, bytes]:
         """The Fortnox invoice of service order ``number`` as a PDF: ``(file name, bytes)``.

@@ -29,6 +29,7 @@ from fortnox_bridge.cli.work.demo_data import (
     demo_time_entries,
 )
 from fortnox_bridge.cli.work.demo_ledger import demo_ledger
+from fortnox_bridge.cli.work.demo_service import DEMO_SERVICE_SETTINGS, demo_service
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, settings
 from fortnox_bridge.cli.work.serve import serve_until_stopped
 from fortnox_bridge.clock import Clock, SystemClock
@@ -108,6 +109,7 @@ class Demo:
                     "vouchers": ledger.vouchers,
                     "documents": ledger.documents,
                 }
+                info["service"] = self._print_service(store, info["tenant_id"])
                 info["last_run"] = summary.to_dict()
                 self._write_info(info)
                 self._print_info(info)
@@ -157,11 +159,12 @@ class Demo:
         """The new demo tenant's records: employees, absence types and absences, projects and a
         week of reported time (written as attendance transactions), and a building contractor's
         construction projects with their orders, customers, suppliers and a supplier invoice;
-        its families (all four: the ledger family reads the company's two financial years) and
+        a field-service company's customers, articles, prices, service objects and orders;
+        its families (all five: the ledger family reads the company's two financial years) and
         flows: absences on, with a working-time schedule for the
         employees the bridge creates (else Fortnox gives them 0 hours); of the projects family
         besides its base flows, work and change orders, the supplier export and the supplier
-        invoice export."""
+        invoice export; the service family's settings (``demo_service.py``)."""
         records = [("employee", key, value) for key, value in demo_employees(self.employee_count)]
         records += [("absence_type", key, value) for key, value in DEMO_ABSENCE_TYPES]
         employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
@@ -191,7 +194,11 @@ class Demo:
             ("projects.voucher.pull", True, {"pending_per_sweep": 0}),
         ]
         records += list(DEMO_CONSTRUCTION)
-        return DemoData(records, flows, families=("hr", "payroll", "projects", "ledger"))
+        records += demo_service()
+        # The service family's one settings form is stored on its order push.
+        flows.append(("service.service_order.push", True, DEMO_SERVICE_SETTINGS))
+        families = ("hr", "payroll", "projects", "ledger", "service")
+        return DemoData(records, flows, families=families)
 
     async def _cycle(
         self,
@@ -249,8 +256,28 @@ class Demo:
                     f"{failure.code or ''} {failure.message}[/]"
                 )
 
+    def _print_service(self, store: Store, tenant_id: int) -> dict[str, int]:
+        """The service family's line: orders sent (as orders, as invoices), articles, prices."""
+        counts = store.services.service_family.counts(tenant_id)
+        self.console.print(
+            f"Service: {counts.sent} orders sent ({counts.orders} orders, {counts.invoices} "
+            f"invoice{'' if counts.invoices == 1 else 's'}), {counts.articles} articles, "
+            f"{counts.prices} prices"
+        )
+        return {
+            "orders_sent": counts.sent,
+            "orders": counts.orders,
+            "invoices": counts.invoices,
+            "articles": counts.articles,
+            "prices": counts.prices,
+        }
+
     def _print_info(self, info: dict[str, Any]) -> None:
-        shown = {key: value for key, value in info.items() if key not in ("last_run", "ledger")}
+        shown = {
+            key: value
+            for key, value in info.items()
+            if key not in ("last_run", "ledger", "service")
+        }
         self.console.print(f"Written to {self.demo_file}:")
         self.console.print_json(json.dumps(shown))
         self.console.print(
