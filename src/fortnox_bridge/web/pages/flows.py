@@ -54,8 +54,7 @@ def settings_fields(
 
 def shared_settings_of(flow: type[Flow]) -> str | None:
     """The flow whose settings ``flow`` uses (a family's one settings form), if another's."""
-    shared = getattr(flow, "settings_flow", None)
-    return shared if isinstance(shared, str) and shared != flow.name else None
+    return flow.settings_flow
 
 
 def settings_view(
