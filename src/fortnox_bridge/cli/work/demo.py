@@ -29,7 +29,12 @@ from fortnox_bridge.cli.work.demo_data import (
     demo_time_entries,
 )
 from fortnox_bridge.cli.work.demo_ledger import demo_ledger
-from fortnox_bridge.cli.work.demo_service import DEMO_SERVICE_SETTINGS, demo_service
+from fortnox_bridge.cli.work.demo_service import (
+    DEMO_SERVICE_SETTINGS,
+    INVOICED_PULL,
+    OFFICE_INVOICES,
+    demo_service,
+)
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, settings
 from fortnox_bridge.cli.work.serve import serve_until_stopped
 from fortnox_bridge.clock import Clock, SystemClock
@@ -42,7 +47,9 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.runtime.stack import SandboxLink, Store, open_store, sandbox_link
 from fortnox_bridge.services.demo import DemoData, DemoPlan, Passwords
+from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.passwords import hash_password, verify_password
+from fortnox_bridge.services.root import Services
 
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
@@ -97,7 +104,9 @@ class Demo:
             async with sandbox_link(self.settings) as sandbox:
                 info = await self._prepare(store, sandbox)
                 runner = Runner(store.sessions, clock=self.clock, documents=store.documents)
-                summary = await self._cycle(runner, sandbox, info, show_progress=True)
+                summary = await self._cycle(
+                    runner, sandbox, info, show_progress=True, services=store.services
+                )
                 self._print_summary(summary)
                 ledger = store.services.demo.ledger_counts(info["tenant_id"])
                 self.console.print(
@@ -207,6 +216,7 @@ class Demo:
         info: dict[str, Any],
         *,
         show_progress: bool,
+        services: Services | None = None,
     ) -> RunSummary:
         tokens = await sandbox.control.issue_tokens(info["sandbox_tenant_id"], DEMO_SCOPES)
         # A standalone sandbox enforces Fortnox's rate limit, as Fortnox does: keep to it.
@@ -221,17 +231,38 @@ class Demo:
             limiter_key=f"demo:{info['sandbox_tenant_id']}",
         ) as client:
             if not show_progress:
-                return await runner.run_cycle(info["tenant_id"], client)
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-            with Progress(*columns, console=self.console) as progress:
-                tasks: dict[str, TaskID] = {}
+                summary = await runner.run_cycle(info["tenant_id"], client)
+            else:
+                columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+                with Progress(*columns, console=self.console) as progress:
+                    tasks: dict[str, TaskID] = {}
 
-                def report(flow: str, done: int, total: int) -> None:
-                    if flow not in tasks:
-                        tasks[flow] = progress.add_task(flow, total=total)
-                    progress.update(tasks[flow], completed=done)
+                    def report(flow: str, done: int, total: int) -> None:
+                        if flow not in tasks:
+                            tasks[flow] = progress.add_task(flow, total=total)
+                        progress.update(tasks[flow], completed=done)
 
-                return await runner.run_cycle(info["tenant_id"], client, progress=report)
+                    summary = await runner.run_cycle(info["tenant_id"], client, progress=report)
+            if services is not None:
+                await self._office(services, runner, client, info["tenant_id"])
+            return summary
+
+    async def _office(
+        self, services: Services, runner: Runner, client: FortnoxClient, tenant_id: int
+    ) -> None:
+        """What the demo company's office does in Fortnox after the sync: it invoices the
+        service order the bridge sent as an order, once; the invoiced-status pull then reads
+        the invoice back onto the host order."""
+        try:
+            order = services.service_family.order(tenant_id, OFFICE_INVOICES)
+        except NotFound:
+            return
+        if order.fortnox_reference is None or order.invoiced:
+            return
+        fortnox = await client.orders.get(order.fortnox_reference)
+        if not fortnox.invoice_reference or str(fortnox.invoice_reference) == "0":
+            await client.orders.create_invoice(order.fortnox_reference)
+        await runner.run_cycle(tenant_id, client, only=[INVOICED_PULL])
 
     def _print_summary(self, summary: RunSummary) -> None:
         table = Table(title="Sync cycle")

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The service order the demo company's office invoices in Fortnox after the sync (the bridge
+#: sends every order as an order), and the flow that reads its invoice back.
+OFFICE_INVOICES = "SO-1001"
+INVOICED_PULL = "service.service_order.pull"
 #: The service family's settings in the demo: prices are synchronised with price list A, and
 #: each order becomes a Fortnox order (the office invoices it in Fortnox; the demo does one).
 DEMO_SERVICE_SETTINGS: dict[str, Any] = {
