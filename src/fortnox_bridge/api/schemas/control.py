@@ -267,6 +267,11 @@ class FlowOut(BaseModel):
         description="When the flow last ran through a sync without a failure (null: never). "
         "A sweep that finds nothing to do at all does not move it.",
     )
+    settings_flow: str | None = Field(
+        default=None,
+        description="The flow whose settings this flow runs with (change them there: this "
+        "flow refuses settings of its own with 422 settings_shared); null: its own.",
+    )
 
 
 class FlowPatch(BaseModel):
