@@ -3,27 +3,23 @@ settings form (stored as the settings of its settings flow), each flow of the fa
 it last synced without failing, and the service orders the bridge sent with Fortnox's document
 number, whether they are invoiced and where their invoice is.
 
-When a flow last synced "successfully" is read from what runs leave behind, as no idle sweep
-writes anything: the latest finished run in which the flow handled a record without failing
-(a written, adopted, imported or compared record), the latest sweep of the tenant in which
-nothing failed (every enabled flow ran), and, for pull flows, when their cursor last moved (a
-complete read of Fortnox). The latest of these is shown.
+When a flow last synced is when it last ran through without a failure (kept by the engine
+with each run it records; a sweep with nothing to do records none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.services.errors import NotFound, Unavailable
 from fortnox_bridge.services.flow_config import FlowConfigService
-from fortnox_bridge.store.models import Cursor, Link, MirrorRecord, Run, RunItem
+from fortnox_bridge.store.models import Link, MirrorRecord
 
 #: The family this module serves.
 FAMILY = "service"
@@ -103,12 +99,10 @@ class ServiceFamily:
     def flows(self, tenant_id: int) -> list[FamilyFlow]:
         """The family's flows the tenant has (none unless it uses the family), in sweep order,
         with when each last synced without failing."""
-        mine = [each for each in self.flow_config.tenant_flows(tenant_id) if _ours(each.flow)]
-        with self.sessions.begin() as session:
-            last = last_synced(session, tenant_id, [each.flow for each in mine])
         return [
-            FamilyFlow(each.flow.name, each.flow.direction, each.enabled, last.get(each.flow.name))
-            for each in mine
+            FamilyFlow(each.flow.name, each.flow.direction, each.enabled, each.last_synced_at)
+            for each in self.flow_config.tenant_flows(tenant_id)
+            if _ours(each.flow)
         ]
 
     def flow_names(self, tenant_id: int) -> list[str]:
@@ -206,44 +200,3 @@ def _order(external_id: str, record: MirrorRecord, linked: str | None) -> SentOr
         invoiced_on=date.fromisoformat(invoiced_on) if isinstance(invoiced_on, str) else None,
         updated_at=record.updated_at,
     )
-
-
-def last_synced(
-    session: Session, tenant_id: int, flows: Sequence[type[Flow]]
-) -> dict[str, datetime]:
-    """When each of ``flows`` last synced without failing (see the module's docstring)."""
-    names = [flow.name for flow in flows]
-    found: dict[str, datetime] = {}
-
-    def later(name: str, when: datetime | None) -> None:
-        if when is not None and (name not in found or when > found[name]):
-            found[name] = when
-
-    handled = session.execute(
-        select(RunItem.flow, func.max(Run.finished_at))
-        .join(Run, Run.id == RunItem.run_id)
-        .where(
-            Run.tenant_id == tenant_id,
-            Run.status.in_(("succeeded", "partial")),
-            RunItem.flow.in_(names),
-            RunItem.outcome == "ok",
-        )
-        .group_by(RunItem.flow)
-    )
-    for name, when in handled:
-        later(str(name), when)
-    clean = session.scalar(
-        select(func.max(Run.finished_at)).where(
-            Run.tenant_id == tenant_id, Run.kind == "sweep", Run.status == "succeeded"
-        )
-    )
-    for name in names:
-        later(name, clean)
-    cursors = session.execute(
-        select(Cursor.flow, Cursor.updated_at).where(
-            Cursor.tenant_id == tenant_id, Cursor.flow.in_(names)
-        )
-    )
-    for name, when in cursors:
-        later(str(name), when)
-    return found
