@@ -144,7 +144,8 @@ class Demo:
             self.console.print(
                 f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
                 "their absences, a week of reported time and three construction projects with "
-                "their orders, customers, suppliers and a supplier invoice; its Fortnox "
+                "their orders, customers, suppliers and a supplier invoice, and a field-service "
+                "company's customers, articles, prices, service objects and orders; its Fortnox "
                 "company has two financial years of vouchers with their documents."
             )
         if setup.lost_company is not None:
