@@ -192,7 +192,7 @@ class ServiceOrders:
                 raise NotFound(
                     f"Fortnox has no order {number}", code="fortnox_order_not_found"
                 ) from None
-            payload = self._valid(host_order_from(order.to_wire()))
+            payload = self._valid(host_order_from(order.model_dump(mode="json", by_alias=True)))
             if order.external_invoice_reference1 != payload["number"]:
                 # The reference the order push knows its document by (see order_push.py).
                 await client.orders.update(
