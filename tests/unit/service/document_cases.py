@@ -59,7 +59,8 @@ def build(
 
 def rows(document: BuiltDocument) -> list[dict[str, Any]]:
     """The document's rows, whichever kind it is."""
-    rows: list[dict[str, Any]] = document.fields.get("OrderRows") or document.fields["InvoiceRows"]
+    key = "InvoiceRows" if document.kind == "invoice" else "OrderRows"
+    rows: list[dict[str, Any]] = document.fields[key]
     return rows
 
 
