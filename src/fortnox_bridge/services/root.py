@@ -46,6 +46,7 @@ from fortnox_bridge.services.record_writes import RecordWrites
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
 from fortnox_bridge.services.service_family import ServiceFamily
+from fortnox_bridge.services.service_orders import ServiceOrders
 from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
 from fortnox_bridge.services.stream_status import StreamStatusService
@@ -103,6 +104,7 @@ class Services:
     ledger: LedgerService = field(init=False)
     ledger_sync: LedgerSyncService = field(init=False)
     service_family: ServiceFamily = field(init=False)
+    service_orders: ServiceOrders = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -153,6 +155,15 @@ class Services:
             self.sessions,
             self.clock,
             files,
+            secret_keys=secret_keys_of(self.settings),
+            link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
+        )
+        self.service_orders = ServiceOrders(
+            self.sessions,
+            self.clock,
+            self.hooks,
+            self.entities,
+            self.flows,
             secret_keys=secret_keys_of(self.settings),
             link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
         )

@@ -1,7 +1,7 @@
 """What the admin UI's Service tab shows of a tenant using the service family: the family's one
 settings form (stored as the settings of its settings flow), each flow of the family with when
 it last synced without failing, and the service orders the bridge sent with Fortnox's document
-number, whether they are invoiced and where their invoice is.
+number and whether they are invoiced (their invoice PDF is ``service_orders``').
 
 When a flow last synced is when it last ran through without a failure (kept by the engine
 with each run it records; a sweep with nothing to do records none).
@@ -17,7 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.flow.base import Flow, family_of
-from fortnox_bridge.services.errors import NotFound, Unavailable
+from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.flow_config import FlowConfigService
 from fortnox_bridge.store.models import Link, MirrorRecord
 
@@ -169,16 +169,6 @@ class ServiceFamily:
             articles=sum(1 for row in live["service_article"] if row.get("active", True)),
             prices=sum(1 for row in live["service_price"] if row.get("price") is not None),
         )
-
-    async def invoice_pdf(self, tenant_id: int, number: str) -> tuple[str, bytes]:
-        """The Fortnox invoice of service order ``number`` as a PDF: ``(file name, bytes)``.
-        :class:`NotFound` for an order not invoiced in Fortnox."""
-        order = self.order(tenant_id, number)
-        if not order.fortnox_reference or not (
-            order.invoiced or order.fortnox_document == "invoice"
-        ):
-            raise NotFound(f"service order {number!r} has no invoice in Fortnox", code="no_invoice")
-        raise Unavailable("the invoice PDF cannot be read yet", code="invoice_pdf_unavailable")
 
 
 def _ours(flow: type[Flow]) -> bool:

@@ -32,6 +32,8 @@ from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.flows.projects.voucher_import import VoucherImport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
+from fortnox_bridge.flows.service.order_invoiced import ServiceOrderInvoiced
+from fortnox_bridge.flows.service.order_push import ServiceOrderPush
 from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -344,6 +346,17 @@ KITS: dict[str, Kit] = {
     "projects.supplier_invoice.pull": Kit(
         flows=[SupplierInvoiceExport, SupplierInvoicePaidDates],
         own_scenarios="tests/integration/test_projects_customer_invoices.py",
+    ),
+    # The order push keys its documents by the order's number (ExternalInvoiceReference1),
+    # not by Fortnox's document number, and reads the customers and articles it names: its
+    # create, update, lost answer, concurrency and cost-centre scenarios are its own.
+    "service.service_order.push": Kit(
+        flows=[ServiceOrderPush],
+        own_scenarios="tests/integration/test_service_orders.py",
+    ),
+    "service.service_order.pull": Kit(
+        flows=[ServiceOrderPush, ServiceOrderInvoiced],
+        own_scenarios="tests/integration/test_service_orders.py",
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],

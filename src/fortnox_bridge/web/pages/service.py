@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.services.errors import NotFound, Unavailable
 from fortnox_bridge.services.service_family import ServiceFamily
 from fortnox_bridge.web.forms import FieldErrors, field_errors
@@ -175,18 +176,20 @@ async def invoice_pdf(
     """The Fortnox invoice of a service order, as a PDF to open."""
     ensure_tenant(request, tenant_id)
     try:
-        name, content = await family(request).invoice_pdf(tenant_id, number)
+        pdf = await context(request).services.service_orders.invoice_pdf(tenant_id, number)
     except NotFound:
         raise HTTPException(
             404,
             gettext(request, "Service order %(order)s has no invoice in Fortnox.", order=number),
         ) from None
-    except Unavailable as exc:
+    except Unavailable:
+        raise HTTPException(503, gettext(request, NO_ENGINE)) from None
+    except FortnoxError as exc:
         raise HTTPException(
-            503, gettext(request, "Fortnox could not give the invoice: %(error)s", error=exc.detail)
+            502, gettext(request, "Fortnox could not give the invoice: %(error)s", error=exc)
         ) from None
     return Response(
-        content,
+        pdf.content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"},
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(pdf.name)}"},
     )
