@@ -119,7 +119,12 @@ def _flows_view(
                 "direction": flow.direction,
                 "description": doc,
                 "enabled": enabled,
-                "fields": settings_fields(flow, values, lambda text: gettext(request, text)),
+                # a flow that runs with another flow's settings shows none: they are changed
+                # (and shown) on the flow that holds them
+                "fields": []
+                if flow.settings_flow
+                else settings_fields(flow, values, lambda text: gettext(request, text)),
+                "settings_flow": flow.settings_flow,
                 "errors": errors,
             }
         )
