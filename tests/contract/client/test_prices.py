@@ -87,12 +87,15 @@ async def test_sales_price_is_the_default_list_price_and_read_only(fortnox: Fort
 
 
 async def test_prices_for_unknown_articles_or_lists_are_refused(fortnox: FortnoxClient) -> None:
-    with pytest.raises(NotFoundError) as article:
+    with pytest.raises(FortnoxError) as article:
         await fortnox.prices.create({"price_list": "A", "article_number": "999", "price": 1})
-    assert article.value.code == 2000428
-    with pytest.raises(NotFoundError) as price_list:
+    assert (article.value.status, article.value.code) == (400, 2000428)
+    with pytest.raises(FortnoxError) as price_list:
         await fortnox.prices.create({"price_list": "Z", "article_number": "101", "price": 1})
-    assert price_list.value.code == 2990131
+    assert (price_list.value.status, price_list.value.code) == (400, 2990131)
+    with pytest.raises(NotFoundError) as unknown:
+        await fortnox.prices.get("Z:101:0")
+    assert (unknown.value.status, unknown.value.code) == (404, 2990131)
     await fortnox.prices.create({"price_list": "A", "article_number": "101", "price": 1})
     with pytest.raises(FortnoxError) as twice:
         await fortnox.prices.create({"price_list": "A", "article_number": "101", "price": 2})

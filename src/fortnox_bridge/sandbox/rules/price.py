@@ -1,12 +1,13 @@
 """Prices: an article's price in a price list from a quantity on, kept in the ``prices``
 register under ``"<list>/<article>/<from-quantity>"``.
 
-``POST /3/prices`` adds one (the article and the price list must exist, and the three parts
-must be free); ``GET|PUT|DELETE /3/prices/{PriceList}/{ArticleNumber}/{FromQuantity}`` reads,
-changes or removes one; ``GET /3/prices/{PriceList}/{ArticleNumber}`` reads the article's first
-price in the list; ``GET /3/prices/sublist/{PriceList}[/{ArticleNumber}]`` lists the prices of a
-list (of one article in it), ordered by article number and quantity. Only ``Price`` and
-``Percent`` change on a PUT: the parts of the key are the path.
+- ``POST /3/prices`` adds one: the article and the price list must exist (else a 400) and the
+  three parts must be free;
+- ``GET|PUT|DELETE /3/prices/{PriceList}/{ArticleNumber}/{FromQuantity}`` reads, changes or
+  removes one (only ``Price`` and ``Percent`` change: the parts of the key are the path);
+- ``GET /3/prices/{PriceList}/{ArticleNumber}`` reads the article's first price in the list;
+- ``GET /3/prices/sublist/{PriceList}[/{ArticleNumber}]`` lists the prices of a list (of one
+  article in it), ordered by article number and quantity.
 """
 
 from __future__ import annotations
@@ -72,31 +73,6 @@ class PriceRules(Rules):
         base = resource.desc.path
         one = base + "/{price_list}/{article}/{quantity}"
 
-        async def create(ctx: Ctx, request: Request) -> Response:
-            sent = read_fields(resource, await read_wrapped(request, resource.single_key))
-            for name in ("PriceList", "ArticleNumber"):
-                if sent.get(name) in (None, ""):
-                    raise refuse(REQUIRED, field=name)
-            price_list, article = str(sent["PriceList"]), str(sent["ArticleNumber"])
-            _known(ctx, price_list, article)
-            key = price_key(price_list, article, sent.get("FromQuantity"))
-            if key in ctx.register(REGISTER).records:
-                code, message = PRICE_EXISTS
-                raise refuse_code(
-                    code,
-                    message.format(
-                        article=article, list=price_list, quantity=key.rsplit("/", 1)[1]
-                    ),
-                )
-            record = {
-                "Price": 0,
-                **sent,
-                "FromQuantity": to_number(quantity_text(sent.get("FromQuantity"))),
-            }
-            record["Date"] = ctx.now.strftime("%Y-%m-%d %H:%M")
-            store(ctx, key, record, REGISTER)
-            return answer(ctx, record, 201)
-
         async def read(ctx: Ctx, request: Request) -> Response:
             return answer(ctx, _find(ctx, request))
 
@@ -108,53 +84,85 @@ class PriceRules(Rules):
                 raise not_found(PRICE_NOT_FOUND)
             return answer(ctx, rows[0][1])
 
-        async def change(ctx: Ctx, request: Request) -> Response:
-            record = _find(ctx, request)
-            sent = read_fields(resource, await read_wrapped(request, resource.single_key))
-            for name in ("PriceList", "ArticleNumber", "FromQuantity"):
-                sent.pop(name, None)  # the path names the price
-            changed = merge(record, sent)
-            changed["Date"] = ctx.now.strftime("%Y-%m-%d %H:%M")
-            store(ctx, _path_key(request), changed, REGISTER)
-            return answer(ctx, changed)
-
         async def remove(ctx: Ctx, request: Request) -> Response:
             _find(ctx, request)
             ctx.register(REGISTER).remove(_path_key(request))
             return Response(status_code=204)
 
-        async def sublist(ctx: Ctx, request: Request) -> Response:
-            price_list = request.path_params["price_list"]
-            article = request.path_params.get("article")
-            if ctx.record("pricelists", price_list) is None:
-                raise not_found(PRICE_LIST_NOT_FOUND)
-            page, limit, offset = paging(request.query_params)
-            rows = _rows(ctx, price_list, article)[offset:]
-            start = (page - 1) * limit
-            items = [_item(record) for _, record in rows[start : start + limit]]
-            return JSONResponse(paged("Prices", items, page, limit, len(rows)))
-
         return [
-            Route(base, bind(state, resource, create), methods=["POST"]),
-            Route(base + "/sublist/{price_list}", bind(state, resource, sublist), methods=["GET"]),
+            Route(base, bind(state, resource, _create), methods=["POST"]),
+            Route(base + "/sublist/{price_list}", bind(state, resource, _sublist), methods=["GET"]),
             Route(
                 base + "/sublist/{price_list}/{article}",
-                bind(state, resource, sublist),
+                bind(state, resource, _sublist),
                 methods=["GET"],
             ),
             Route(base + "/{price_list}/{article}", bind(state, resource, first), methods=["GET"]),
             Route(one, bind(state, resource, read), methods=["GET"]),
-            Route(one, bind(state, resource, change), methods=["PUT"]),
+            Route(one, bind(state, resource, _change), methods=["PUT"]),
             Route(one, bind(state, resource, remove), methods=["DELETE"]),
         ]
 
 
-def _known(ctx: Ctx, price_list: str, article: str) -> None:
-    """Refuse a price for a list or an article the company does not have."""
+async def _create(ctx: Ctx, request: Request) -> Response:
+    """``POST /3/prices``."""
+    sent = read_fields(ctx.resource, await read_wrapped(request, ctx.resource.single_key))
+    for name in ("PriceList", "ArticleNumber"):
+        if sent.get(name) in (None, ""):
+            raise refuse(REQUIRED, field=name)
+    price_list, article = str(sent["PriceList"]), str(sent["ArticleNumber"])
+    _known(ctx, price_list, article, sent=True)
+    key = price_key(price_list, article, sent.get("FromQuantity"))
+    if key in ctx.register(REGISTER).records:
+        code, message = PRICE_EXISTS
+        raise refuse_code(
+            code,
+            message.format(article=article, list=price_list, quantity=key.rsplit("/", 1)[1]),
+        )
+    record = {
+        "Price": 0,
+        **sent,
+        "FromQuantity": to_number(quantity_text(sent.get("FromQuantity"))),
+    }
+    record["Date"] = ctx.now.strftime("%Y-%m-%d %H:%M")
+    store(ctx, key, record, REGISTER)
+    return answer(ctx, record, 201)
+
+
+async def _change(ctx: Ctx, request: Request) -> Response:
+    """``PUT`` of one price: only its values change."""
+    record = _find(ctx, request)
+    sent = read_fields(ctx.resource, await read_wrapped(request, ctx.resource.single_key))
+    for name in ("PriceList", "ArticleNumber", "FromQuantity"):
+        sent.pop(name, None)  # the path names the price
+    changed = merge(record, sent)
+    changed["Date"] = ctx.now.strftime("%Y-%m-%d %H:%M")
+    store(ctx, _path_key(request), changed, REGISTER)
+    return answer(ctx, changed)
+
+
+async def _sublist(ctx: Ctx, request: Request) -> Response:
+    """The prices of a list (of one article in it), paged."""
+    price_list = request.path_params["price_list"]
+    article = request.path_params.get("article")
     if ctx.record("pricelists", price_list) is None:
         raise not_found(PRICE_LIST_NOT_FOUND)
-    if ctx.record("articles", article) is None:
-        raise not_found(ARTICLE_NOT_FOUND)
+    page, limit, offset = paging(request.query_params)
+    rows = _rows(ctx, price_list, article)[offset:]
+    start = (page - 1) * limit
+    items = [_item(record) for _, record in rows[start : start + limit]]
+    return JSONResponse(paged("Prices", items, page, limit, len(rows)))
+
+
+def _known(ctx: Ctx, price_list: str, article: str, *, sent: bool = False) -> None:
+    """Refuse a price for a list or an article the company does not have: a 404 when the
+    path names them, a 400 when a body sent them (the request, not the address, is wrong)."""
+    for register, key, rule in (
+        ("pricelists", price_list, PRICE_LIST_NOT_FOUND),
+        ("articles", article, ARTICLE_NOT_FOUND),
+    ):
+        if ctx.record(register, key) is None:
+            raise refuse_code(*rule) if sent else not_found(rule)
 
 
 def _path_key(request: Request) -> str:
