@@ -331,6 +331,15 @@ async def test_a_fortnox_article_without_a_price_erases_no_host_price(
     assert conflict["price"]["fortnox"] is None
     # Nothing flows either way while a person has not decided.
     assert [p.article_number async for p in fortnox.prices.iterate()] == ["S-2"]
+    # Decided for the host: its price goes back to Fortnox at the next sweep.
+    with sessions.begin() as session:
+        (held,) = ConflictRepository(session).open(bridge.tenant)
+        conflict_id = held.id
+    decided = await api.post(f"/api/v1/conflicts/{conflict_id}/resolve", json={"winner": "bridge"})
+    assert decided.status_code == 200, decided.text
+    await sweep(bridge)
+    assert (await fortnox.prices.get("A:S-1:0")).price == Decimal(100)
+    assert open_conflicts(sessions, bridge.tenant) == []
     # With the tenant's confirmation, an empty Fortnox price erases the host's.
     configure(sessions, clock, bridge.tenant, sync_prices=True, accept_empty_fortnox_prices=True)
     await fortnox.prices.delete("A:S-2:0")
@@ -363,3 +372,15 @@ async def test_time_reports_become_attendance_transactions(
     (stored,) = [t async for t in fortnox.attendance_transactions.iterate()]
     assert (stored.employee_id, str(stored.date), stored.cause_code) == ("7", "2026-03-02", "OT1")
     assert Decimal(str(stored.hours)) == Decimal("2.5")
+
+
+async def test_a_customer_event_is_read_at_once(
+    api: httpx.AsyncClient, bridge: Bridge, fortnox: FortnoxClient
+) -> None:
+    await put(api, "service-customers", "c1", {"number": "3001", "name": "Bostad AB"})
+    await sweep(bridge)
+    await fortnox.customers.update("3001", {"name": "Bostad i Sala AB"})
+    await fortnox.customers.create({"customer_number": "3005", "name": "Ny i Fortnox"})
+    summary = await bridge.service.read(bridge.tenant, {f"{CUSTOMERS}.pull": ["3001"]})
+    assert summary.requests == 1  # the one customer, read in full
+    assert (await host(api, "service-customers", "c1"))["name"] == "Bostad i Sala AB"
