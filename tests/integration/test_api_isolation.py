@@ -111,6 +111,14 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
         },
         "project_customer": {"number": "1001", "name": f"{marker} bygg"},
         "project_supplier": {"number": "2001", "name": f"{marker} lager"},
+        "service_object": {"number": "SO1", "name": f"{marker} kompressor"},
+        "service_order": {
+            "number": "1",
+            "kind": "service",
+            "customer_number": "1001",
+            "order_date": "2026-03-02",
+            "rows": [{"type": "text", "text": f"{marker} service"}],
+        },
         "voucher": {
             "series": "A",
             "number": 1,

@@ -93,6 +93,17 @@ RECORDS: dict[str, dict[str, Any]] = {
     },
     "project-customers": {"number": "1001", "name": "Bygg AB"},
     "project-suppliers": {"number": "2001", "name": "Bygglager AB"},
+    "service-objects": {"number": "SO1", "name": "Kompressor", "operating_hours": "120.5"},
+    "service-orders": {
+        "number": "1",
+        "kind": "service",
+        "customer_number": "1001",
+        "order_date": "2026-03-02",
+        "rows": [
+            {"type": "article", "article_number": "A1", "quantity": "2", "price": "10.50"},
+            {"type": "text", "text": "Service"},
+        ],
+    },
     # No voucher: vouchers come from Fortnox, and the API refuses a host's write (405).
 }
 

@@ -125,7 +125,8 @@ def change_flow(
     409 ``base_flow`` for turning off a base flow of a family the tenant uses,
     ``family_not_chosen`` for turning on a flow of a family it does not use, and
     ``flows_exclusive`` for turning on a flow beside one it excludes (a supplier export beside
-    the supplier import)."""
+    the supplier import); 422 ``settings_shared`` for settings given to a flow that runs with
+    another flow's settings (its ``settings_flow``: change them there)."""
     try:
         changed = flows.change(
             caller.tenant_id, flow_name, enabled=body.enabled, settings=body.settings
@@ -300,6 +301,8 @@ def flow_out(tenant_flow: TenantFlow) -> FlowOut:
         settings = validate_settings(flow, raw).model_dump(mode="json")
     except InvalidSettingsError:
         settings = dict(raw)  # stored before the flow's model changed: shown as stored
+    if flow.settings_flow is not None:  # it keeps none: they are shown on the flow holding them
+        settings = {}
     doc = inspect.getdoc(flow) or ""
     return FlowOut(
         name=flow.name,
@@ -312,6 +315,7 @@ def flow_out(tenant_flow: TenantFlow) -> FlowOut:
         configured=config is not None,
         settings=settings,
         settings_schema=flow.Settings.model_json_schema(),
+        settings_flow=flow.settings_flow,
     )
 
 

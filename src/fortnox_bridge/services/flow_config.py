@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.base import Flow, family_of
 from fortnox_bridge.engine.flow.mapping_kinds import check_kind, check_mapping
-from fortnox_bridge.engine.sync.context import enabled_flows, is_enabled, refuse_switch
+from fortnox_bridge.engine.sync.context import (
+    enabled_flows,
+    is_enabled,
+    refuse_settings,
+    refuse_switch,
+)
 from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.services.paging import in_memory, keyset
@@ -58,9 +63,15 @@ def save_flow_config(
     ``flows`` are the bridge's flows (which the tenant runs decides what may be turned on).
 
     Raises :class:`Conflict` (nothing is saved) for a switch the tenant's families or flows do
-    not allow (see ``refuse_switch``), :class:`pydantic.ValidationError` for settings the model
-    refuses.
+    not allow (see ``refuse_switch``), :class:`InvalidInput` ``settings_shared`` for settings
+    given to a flow that runs with another flow's (see ``refuse_settings``),
+    :class:`pydantic.ValidationError` for settings the model refuses.
     """
+    shared = refuse_settings(flow, settings)
+    if shared is not None:
+        raise InvalidInput(
+            shared.message, code=shared.code, field=("body", "settings"), value=settings
+        )
     configs = FlowConfigRepository(session)
     current = configs.for_tenant(tenant_id)
     row = current.get(flow.name)
@@ -74,9 +85,8 @@ def save_flow_config(
     checked = flow.Settings.model_validate({**stored, **(settings or {})})
     if enabled is None:
         enabled = row.enabled if row is not None else flow.default_enabled
-    return configs.put(
-        tenant_id, flow.name, enabled=enabled, settings=checked.model_dump(mode="json"), now=now
-    )
+    kept = checked.model_dump(mode="json") if flow.settings_flow is None else {}
+    return configs.put(tenant_id, flow.name, enabled=enabled, settings=kept, now=now)
 
 
 class FlowConfigService:

@@ -21,6 +21,7 @@ from fortnox_bridge.engine.flow.mapping_kinds import check_mapping
 from fortnox_bridge.engine.sync.context import (
     enabled_flows,
     is_enabled,
+    refuse_settings,
     refuse_switch,
     validate_settings,
 )
@@ -183,6 +184,9 @@ class TenantAdmin:
             row = current.get(name)
             stored = dict(row.settings) if row else {}
             changes = setup.settings.get(name)
+            shared = refuse_settings(flow, changes)
+            if shared is not None:
+                raise InvalidInput(shared.message, code=shared.code, field=("settings", name))
             try:
                 checked = validate_settings(flow, {**stored, **(changes or {})})
             except InvalidSettingsError as exc:

@@ -262,6 +262,11 @@ class FlowOut(BaseModel):
     configured: bool = Field(description="Whether the tenant changed it (else: the defaults).")
     settings: dict[str, Any]
     settings_schema: dict[str, Any] = Field(description="JSON schema of the settings.")
+    settings_flow: str | None = Field(
+        default=None,
+        description="The flow whose settings this flow runs with (change them there: this "
+        "flow refuses settings of its own with 422 settings_shared); null: its own.",
+    )
 
 
 class FlowPatch(BaseModel):

@@ -128,6 +128,11 @@ class Flow:
     #: The pydantic model a host record of ``entity`` must satisfy.
     record_model: ClassVar[type[BaseModel]]
     Settings: ClassVar[type[FlowSettings]] = FlowSettings
+    #: The flow whose stored settings this one runs with (``None``: its own). A family whose
+    #: flows share one settings model stores it once, on one flow; the others name that flow
+    #: here, declare the same ``Settings`` and refuse settings of their own (the API and the
+    #: admin UI send the tenant to the flow that holds them).
+    settings_flow: ClassVar[str | None] = None
     #: Order within a sweep, lower first: 100–199 registers Fortnox owns and reads of two-way
     #: registers, 200–299 exports, 300–399 imports of Fortnox documents.
     order: ClassVar[int] = 100
@@ -344,9 +349,19 @@ class Flow:
                 f"flow {cls.__qualname__}: name {cls.name!r} does not start with its family "
                 f"{family_of(cls)!r} (the package it is in)"
             )
+        if cls.settings_flow == cls.name:
+            raise FlowDefinitionError(
+                f"flow {cls.name!r} names itself as settings_flow; leave it None to keep its own"
+            )
         if cls.direction == "pull" and not cls.pull_fields:
             raise FlowDefinitionError(f"pull flow {cls.name!r} declares no pull_fields")
         cls.scopes()  # every resource it reads is one the client has
+
+
+def settings_holder(flow: type[Flow]) -> str:
+    """The name of the flow whose stored settings ``flow`` runs with (its own name, or its
+    :attr:`Flow.settings_flow`)."""
+    return flow.settings_flow or flow.name
 
 
 def family_of(flow: type[Flow]) -> str:

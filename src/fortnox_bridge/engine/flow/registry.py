@@ -48,4 +48,25 @@ def discover_flows(package: str = FLOWS_PACKAGE) -> list[type[Flow]]:
                 raise FlowDefinitionError(
                     f"flow {flow.name!r} excludes {other!r}, which is no flow excluding it"
                 )
+    for flow in flows:
+        check_settings_flow(flow, names)
     return sorted(flows, key=lambda f: (f.order, f.name))
+
+
+def check_settings_flow(flow: type[Flow], names: dict[str, type[Flow]]) -> None:
+    """A flow that runs with another's settings reads them with the same model, from a flow
+    that keeps its own. A holder not (yet) among the flows is allowed: the flow then runs with
+    the defaults, as nothing can store settings under that name."""
+    holder = names.get(flow.settings_flow) if flow.settings_flow else None
+    if holder is None:
+        return
+    if holder.settings_flow is not None:
+        raise FlowDefinitionError(
+            f"flow {flow.name!r} runs with the settings of {holder.name!r}, which runs with "
+            f"those of {holder.settings_flow!r}; name {holder.settings_flow!r} directly"
+        )
+    if holder.Settings is not flow.Settings:
+        raise FlowDefinitionError(
+            f"flow {flow.name!r} runs with the settings of {holder.name!r} but declares "
+            f"Settings {flow.Settings.__qualname__} instead of {holder.Settings.__qualname__}"
+        )

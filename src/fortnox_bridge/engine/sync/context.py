@@ -11,7 +11,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from fortnox_bridge.engine.errors import InvalidSettingsError, UnknownTenantError
-from fortnox_bridge.engine.flow.base import Flow, FlowSettings, Mappings, family_of
+from fortnox_bridge.engine.flow.base import (
+    Flow,
+    FlowSettings,
+    Mappings,
+    family_of,
+    settings_holder,
+)
 from fortnox_bridge.engine.sync.first_sync import Hold, load_holds
 from fortnox_bridge.engine.sync.merge import POLICIES, Policy
 from fortnox_bridge.engine.sync.planning import DateChecks
@@ -43,7 +49,8 @@ class TenantContext:
 
 
 def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings:
-    """A flow's settings, validated by its ``Settings`` model."""
+    """A flow's settings, validated by its ``Settings`` model (the error names the flow that
+    holds them: the flow's :attr:`~Flow.settings_flow` when it shares another's)."""
     try:
         return flow_cls.Settings.model_validate(raw)
     except ValidationError as exc:
@@ -51,7 +58,7 @@ def validate_settings(flow_cls: type[Flow], raw: dict[str, Any]) -> FlowSettings
             f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
             for error in exc.errors()
         )
-        raise InvalidSettingsError(f"settings of {flow_cls.name}: {problems}") from exc
+        raise InvalidSettingsError(f"settings of {settings_holder(flow_cls)}: {problems}") from exc
 
 
 def is_enabled(
@@ -118,6 +125,21 @@ def refuse_switch(
     return None
 
 
+def refuse_settings(
+    flow_cls: type[Flow], settings: Mapping[str, Any] | None
+) -> SwitchRefusal | None:
+    """Why ``settings`` may not be stored on ``flow_cls`` (``None``: they may): a flow that runs
+    with another flow's settings (:attr:`Flow.settings_flow`) keeps none of its own, so that
+    one change reaches every flow that shares them."""
+    if flow_cls.settings_flow is None or not settings:
+        return None
+    return SwitchRefusal(
+        "settings_shared",
+        f"{flow_cls.name} runs with the settings of {flow_cls.settings_flow}: change them "
+        f"there (PATCH /api/v1/flows/{flow_cls.settings_flow}); this flow keeps none of its own",
+    )
+
+
 def load_context(
     session: Session, tenant_id: int, flow_classes: Sequence[type[Flow]]
 ) -> TenantContext:
@@ -137,7 +159,8 @@ def load_context(
     families = list(tenant.families)
     for flow_cls in flow_classes:
         config = configs.get(flow_cls.name)
-        settings = validate_settings(flow_cls, config.settings if config else {})
+        held = configs.get(settings_holder(flow_cls))
+        settings = validate_settings(flow_cls, held.settings if held else {})
         context.flows[flow_cls.name] = flow_cls(settings, mappings)
         if is_enabled(flow_cls, config, families=families):
             context.enabled.append(flow_cls.name)
