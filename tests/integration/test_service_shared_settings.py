@@ -20,6 +20,7 @@ from fortnox_bridge.flows.service.order_records import HostServiceObject, HostSe
 from fortnox_bridge.flows.service.settings import SETTINGS_FLOW, ServiceSettings
 from fortnox_bridge.services.errors import InvalidInput
 from fortnox_bridge.services.flow_config import FlowConfigService
+from fortnox_bridge.services.tenant_admin import TenantAdmin, TenantSetup
 from fortnox_bridge.store.tenants import TenantRepository
 
 NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -98,6 +99,22 @@ def test_settings_given_to_a_sharing_flow_are_refused_naming_the_holder(
         "none of its own"
     )
     assert configs.configs(tenant) == {}  # nothing stored
+
+
+def test_the_command_line_set_up_refuses_them_too(
+    sessions: sessionmaker[Session], configs: FlowConfigService, tenant: int
+) -> None:
+    admin = TenantAdmin(sessions, ManualClock(NOW), FLOWS)
+    refused = TenantSetup(settings={ObjectPush.name: {"comments": True}})
+    with pytest.raises(InvalidInput) as caught:
+        admin.change(tenant, refused)
+    assert caught.value.code == "settings_shared"
+    assert caught.value.field == ("settings", ObjectPush.name)
+    assert configs.configs(tenant) == {}
+    admin.change(tenant, TenantSetup(settings={SETTINGS_FLOW: {"comments": True}}))
+    with sessions.begin() as session:
+        context = load_context(session, tenant, FLOWS)
+    assert context.flows[ObjectPush.name].settings.comments is True
 
 
 def test_a_sharing_flow_can_still_be_turned_off(configs: FlowConfigService, tenant: int) -> None:

@@ -85,9 +85,8 @@ def save_flow_config(
     checked = flow.Settings.model_validate({**stored, **(settings or {})})
     if enabled is None:
         enabled = row.enabled if row is not None else flow.default_enabled
-    return configs.put(
-        tenant_id, flow.name, enabled=enabled, settings=checked.model_dump(mode="json"), now=now
-    )
+    kept = checked.model_dump(mode="json") if flow.settings_flow is None else {}
+    return configs.put(tenant_id, flow.name, enabled=enabled, settings=kept, now=now)
 
 
 class FlowConfigService:

@@ -126,3 +126,11 @@ def test_it_round_trips_through_storage() -> None:
     stored = settings.model_dump(mode="json")
     assert stored["sum_ignore_articles"] == ["12", "13"]
     assert ServiceSettings.model_validate(stored) == settings
+
+
+def test_the_family_doc_has_a_row_for_every_setting_with_its_swedish_name() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "flows" / "service.md").read_text()
+    for name, spec in PROPERTIES.items():
+        assert f"| `{name}` | {spec['sv']['title']} |" in doc, name
+    for english, swedish in GROUPS.values():
+        assert f"### {english} — *{swedish}*" in doc

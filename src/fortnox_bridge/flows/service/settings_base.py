@@ -66,9 +66,14 @@ def setting(
     sv: tuple[str, str],
     **extra: Any,
 ) -> Any:
-    """A settings field with its group, English and Swedish label and help; ``extra`` goes to
-    ``Field`` (limits) except ``choices``, which names enum values in the schema."""
-    schema: dict[str, Any] = {"group": group, "sv": {"title": sv[0], "description": sv[1]}}
+    """A settings field with its group (key and English title: the admin form heads each group
+    with it), English and Swedish label and help; ``extra`` goes to ``Field`` (limits) except
+    ``choices``, which names enum values in the schema."""
+    schema: dict[str, Any] = {
+        "group": group,
+        "group_title": GROUPS[group][0],
+        "sv": {"title": sv[0], "description": sv[1]},
+    }
     if "choices" in extra:
         schema["choices"] = extra.pop("choices")
     return Field(default, title=title, description=description, json_schema_extra=schema, **extra)

@@ -38,6 +38,7 @@ def settings_texts(flow: type[Flow]) -> list[str]:
         texts.append(_label(name, spec))
         texts.extend(text for text in (spec.get("description"),) if text)
         texts.extend(spec.get("choices", {}).values())
+        texts.extend(text for text in (spec.get("group_title"),) if text)
     return texts
 
 
@@ -87,6 +88,9 @@ def settings_fields(
                 "value": value,
                 "required": name in required,
                 "attrs": " ".join(limits),
+                # a model may group its fields (``group_title`` in the schema): the form heads
+                # each group with its title
+                "group": translate(spec["group_title"]) if spec.get("group_title") else "",
             }
         )
     return fields
