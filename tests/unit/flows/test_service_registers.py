@@ -111,3 +111,15 @@ def test_time_reports_take_attendance_codes_as_fortnox_causes() -> None:
         HostTimeReport(employee_number="7", date=date(2026, 3, 2), hours=1, code="SJK")
     with pytest.raises(ValidationError, match="cannot be sent to Fortnox"):
         HostTimeReport(employee_number="7", date=date(2026, 3, 2), hours=1, code="XYZ")
+
+
+def test_the_price_writer_looks_in_the_tenants_price_list() -> None:
+    class Prices:
+        def iterate(self, **options: object) -> object:
+            return options
+
+    class Client:
+        prices = Prices()
+
+    writer = PricePush(settings(sync_prices=True, price_list="B")).write_resource(Client())  # type: ignore[arg-type]
+    assert writer.iterate(search={"x": "y"}) == {"price_list": "B"}

@@ -48,8 +48,8 @@ class PriceWriter:
     """Prices as the push writes them: a create of a price Fortnox already has for the article
     changes that price (one read first), so a price is never added twice."""
 
-    def __init__(self, prices: PriceResource) -> None:
-        self.prices = prices
+    def __init__(self, prices: PriceResource, price_list: str) -> None:
+        self.prices, self.price_list = prices, price_list
 
     async def create(self, fields: Mapping[str, Any]) -> PriceRow:
         """Write the price of ``fields`` (list, article, quantity, price)."""
@@ -79,8 +79,8 @@ class PriceWriter:
         await self.prices.delete(fortnox_id)
 
     def iterate(self, **options: Any) -> Any:
-        """The prices of the default list (a natural-key search reads the list whole)."""
-        return self.prices.iterate()
+        """The prices of the tenant's list (a natural-key search reads the list whole)."""
+        return self.prices.iterate(price_list=self.price_list)
 
 
 class _PriceFlow(Flow):
@@ -147,7 +147,7 @@ class PricePush(_PriceFlow):
 
     def write_resource(self, client: FortnoxClient) -> Any:
         """Prices through :class:`PriceWriter` (a price already there is changed)."""
-        return PriceWriter(client.prices)
+        return PriceWriter(client.prices, self.price_list)
 
 
 class PricePull(_PriceFlow):
