@@ -33,11 +33,21 @@ async def fortnox(
 ) -> AsyncIterator[FortnoxClient]:
     """A client of the company, which has customer 1001 (with an e-mail address), articles
     A-10 and ARB and cost centre NORR."""
+    client = await company_client(control, company, faulty_transport, sleep)
+    yield client
+    await client.aclose()
+
+
+async def company_client(
+    control: SandboxControl, company: int, transport: SandboxTransport, sleep: ManualClock
+) -> FortnoxClient:
+    """A client of the company, after making customer 1001, articles A-10 and ARB and cost
+    centre NORR there."""
     issued = await control.issue_tokens(company, sorted({*ENGINE_SCOPES, *SETUP_SCOPES}))
     client = FortnoxClient(
         access_token=issued["access_token"],
         api_url=SANDBOX_URL,
-        transport=faulty_transport,
+        transport=transport,
         retry=RetryPolicy(sleep=sleep.sleep, max_total_wait=600),
     )
     await client.customers.create(
@@ -46,8 +56,7 @@ async def fortnox(
     await client.articles.create({"article_number": "A-10", "description": "Filter"})
     await client.articles.create({"article_number": "ARB", "description": "Arbete"})
     await client.cost_centers.create({"code": "NORR", "description": "Norr"})
-    yield client
-    await client.aclose()
+    return client
 
 
 @pytest.fixture
