@@ -17,6 +17,7 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.models import Event, Problem
+from fortnox_bridge.web.i18n import translations
 from integration.conftest import Bridge
 from integration.service_setup import (
     PULL,
@@ -191,6 +192,9 @@ async def test_a_missing_cost_centre_is_a_problem_before_anything_is_sent(
         (problem,) = session.scalars(select(Problem)).all()
         assert problem.external_id == "so1"
         assert "service order so1" in problem.reference
+        # The bridge's own refusal: no Fortnox status or code; a fix the page translates.
+        assert (problem.status, problem.code) == (None, None)
+        assert translations("sv").gettext(problem.fix).startswith("Lägg upp kostnadsstället")
     await fortnox.cost_centers.create({"code": "SYD", "description": "Syd"})
     assert (await sweep(bridge)).created == 1
 
