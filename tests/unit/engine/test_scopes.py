@@ -25,6 +25,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",
         "invoice",
+        "order",
         "project",
         "salary",
         "settings",
@@ -41,6 +42,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",  # the customer invoice's PDF uploaded
         "invoice",  # the customer invoice export and its paid dates
+        "order",  # the service orders
         "project",
         "salary",
         "supplier",
