@@ -76,6 +76,11 @@ def test_operating_hours_in_text_names_each_service_object() -> None:
     )
     assert document.fields["Remarks"] == "Drifttid ATLAS COPCO GA 10: 1250,5 h"
     assert rows(document) == []  # the object's row is another setting
+    twice = build(
+        {"operating_hours_in_text": True},
+        rows=[{"type": "service_object", "service_object": "K1"}] * 2,
+    )
+    assert twice.fields["Remarks"] == "Drifttid ATLAS COPCO GA 10: 1250,5 h"
 
 
 def test_sales_order_status_only_on_sales_orders() -> None:

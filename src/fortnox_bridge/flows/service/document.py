@@ -239,15 +239,16 @@ def _description(order: HostServiceOrder) -> list[str]:
 
 
 def _operating_hours(context: _Context) -> list[str]:
-    """``Drifttid ATLAS COPCO GA 10: 1250,5 h`` per service object of the order that has them."""
-    lines = []
+    """``Drifttid ATLAS COPCO GA 10: 1250,5 h`` per service object of the order that has them
+    (once, however many of its rows name it)."""
+    lines: list[str] = []
     for row in context.order.rows:
         found = (
             context.objects.get(row.service_object) if isinstance(row, ServiceObjectRow) else None
         )
         if found is not None and found.operating_hours is not None:
             lines.append(f"Drifttid {found.name}: {hours_text(found.operating_hours)} h")
-    return lines
+    return list(dict.fromkeys(lines))
 
 
 # -- rows ----------------------------------------------------------------------------------------
