@@ -143,6 +143,12 @@ def writes(state: SandboxState, company: int) -> int:
     return int(found.to_dict()["write_requests"]) if found else 0
 
 
+def requests(state: SandboxState, company: int) -> int:
+    """The API requests the sandbox has answered for ``company``."""
+    found = state.stats_by_tenant.get(company)
+    return int(found.to_dict()["requests_total"]) if found else 0
+
+
 async def orders(fortnox: FortnoxClient) -> list[Any]:
     """Every Fortnox order, read in full."""
     return [await fortnox.orders.get(str(row.document_number))

@@ -100,7 +100,8 @@ def test_the_pull_compares_the_field_its_setting_names_and_reads_a_year_back() -
     assert _pull(invoiced_when="booked").pull_fields == {"booked"}
     assert _pull(invoiced_when="invoiced").pull_fields == {"invoice_date"}
     assert _pull().pull_params() == {"fromdate": "2025-03-09"}
-    assert _pull().topic_target("invoices", "17", {}) is None
+    assert _pull().topic_target("invoices", "17", {}) == "17"
+    assert _pull().topic_target("orders", "5", {}) is None  # its invoice has an event
 
 
 def test_the_pull_marks_invoiced_and_never_undoes_it() -> None:

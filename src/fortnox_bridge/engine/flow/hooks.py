@@ -1,6 +1,7 @@
-"""What a push flow may say besides ``map()``: the other host records its mapping reads, and
-warnings about a record that is written all the same. :class:`~.base.Flow` inherits them; the
-engine calls them while it plans a push (``engine/sync/push_plan.py``, ``planning.py``)."""
+"""What a flow may say besides its head and ``map()``: the other host records a push's mapping
+reads, warnings about a record that is written all the same (the engine calls them while it
+plans a push: ``engine/sync/push_plan.py``, ``planning.py``), and whether a two-way pull's topic
+events name records by another id than its links. :class:`~.base.Flow` inherits them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 
-class PushHooks:
+class FlowHooks:
     """The hooks, doing nothing unless a flow overrides them."""
+
+    #: Two-way pull: the records its topic events name (:meth:`Flow.topic_target`) are known
+    #: by another Fortnox id than the one its links hold (an invoice's number, where the links
+    #: hold its external reference). A targeted read then reads each named record and compares
+    #: those that turn out linked, instead of reading only the ids its links hold.
+    topic_ids_are_not_links: ClassVar[bool] = False
 
     #: Other host entities whose records ``map()`` reads besides the record itself,
     #: ``{entity: the payload field they are known by}`` (a customer by its ``number``).
