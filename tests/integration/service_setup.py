@@ -33,11 +33,21 @@ async def fortnox(
 ) -> AsyncIterator[FortnoxClient]:
     """A client of the company, which has customer 1001 (with an e-mail address), articles
     A-10 and ARB and cost centre NORR."""
+    client = await company_client(control, company, faulty_transport, sleep)
+    yield client
+    await client.aclose()
+
+
+async def company_client(
+    control: SandboxControl, company: int, transport: SandboxTransport, sleep: ManualClock
+) -> FortnoxClient:
+    """A client of the company, after making customer 1001, articles A-10 and ARB and cost
+    centre NORR there."""
     issued = await control.issue_tokens(company, sorted({*ENGINE_SCOPES, *SETUP_SCOPES}))
     client = FortnoxClient(
         access_token=issued["access_token"],
         api_url=SANDBOX_URL,
-        transport=faulty_transport,
+        transport=transport,
         retry=RetryPolicy(sleep=sleep.sleep, max_total_wait=600),
     )
     await client.customers.create(
@@ -46,8 +56,7 @@ async def fortnox(
     await client.articles.create({"article_number": "A-10", "description": "Filter"})
     await client.articles.create({"article_number": "ARB", "description": "Arbete"})
     await client.cost_centers.create({"code": "NORR", "description": "Norr"})
-    yield client
-    await client.aclose()
+    return client
 
 
 @pytest.fixture
@@ -132,6 +141,12 @@ def writes(state: SandboxState, company: int) -> int:
     """The write requests the sandbox has answered for ``company``."""
     found = state.stats_by_tenant.get(company)
     return int(found.to_dict()["write_requests"]) if found else 0
+
+
+def requests(state: SandboxState, company: int) -> int:
+    """The API requests the sandbox has answered for ``company``."""
+    found = state.stats_by_tenant.get(company)
+    return int(found.to_dict()["requests_total"]) if found else 0
 
 
 async def orders(fortnox: FortnoxClient) -> list[Any]:

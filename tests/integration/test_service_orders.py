@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
+from fortnox_bridge.engine.sync.targeted import read_entities
 from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
 from fortnox_bridge.store.models import Event, Problem
+from fortnox_bridge.web.i18n import translations
 from integration.conftest import Bridge
 from integration.service_setup import (
     PULL,
@@ -26,6 +28,7 @@ from integration.service_setup import (
     invoices,
     order,
     orders,
+    requests,
     service_bridge,
     store,
     sweep,
@@ -124,6 +127,31 @@ async def test_the_invoiced_status_comes_back_within_one_sweep_when_the_invoice_
     assert (push.updated, push.failed) == (0, 0)  # the invoiced state is never sent back
 
 
+async def test_an_invoice_event_marks_the_order_invoiced_at_once(
+    service_bridge: Bridge,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    fortnox: FortnoxClient,
+    sandbox_state: SandboxState,
+) -> None:
+    bridge = service_bridge
+    store(sessions, clock, bridge.tenant, "service_order", "so1", order())
+    await sweep(bridge)
+    (made,) = await orders(fortnox)
+    invoice = await fortnox.orders.create_invoice(str(made.document_number))
+    await fortnox.invoices.email(str(invoice.document_number))
+    ignored = await read_entities(bridge.service, bridge.tenant, "orders", [made.document_number])
+    assert ignored.ignored  # the invoice's own event is the one read
+    before = requests(sandbox_state, bridge.company)
+    done = await read_entities(
+        bridge.service, bridge.tenant, "invoices", [str(invoice.document_number)]
+    )
+    assert done.summary is not None
+    assert done.summary.error is None
+    assert requests(sandbox_state, bridge.company) - before == 1  # that invoice alone
+    assert host(sessions, bridge.tenant, "so1")["invoiced"] is True
+
+
 async def test_invoiced_when_invoiced_takes_the_invoice_date(
     service_bridge: Bridge,
     sessions: sessionmaker[Session],
@@ -191,6 +219,9 @@ async def test_a_missing_cost_centre_is_a_problem_before_anything_is_sent(
         (problem,) = session.scalars(select(Problem)).all()
         assert problem.external_id == "so1"
         assert "service order so1" in problem.reference
+        # The bridge's own refusal: no Fortnox status or code; a fix the page translates.
+        assert (problem.status, problem.code) == (None, None)
+        assert translations("sv").gettext(problem.fix).startswith("Lägg upp kostnadsstället")
     await fortnox.cost_centers.create({"code": "SYD", "description": "Syd"})
     assert (await sweep(bridge)).created == 1
 

@@ -3,11 +3,16 @@ fields as the client's fields, and the invoiced state the pull compares."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from fortnox_bridge.flows.service.order_from_fortnox import host_order_from
+from fortnox_bridge.flows.service.order_invoiced import ServiceOrderInvoiced
+from fortnox_bridge.flows.service.order_push import ServiceOrderPush
 from fortnox_bridge.flows.service.order_records import HostServiceOrder
 from fortnox_bridge.flows.service.order_writer import pulled_field, snake_fields
+from fortnox_bridge.flows.service.settings import ServiceSettings
 
 FORTNOX_ORDER = {
     "DocumentNumber": "57",
@@ -82,3 +87,49 @@ def test_the_pulled_field_stands_for_the_host_invoiced_state(
     when: str, record: dict[str, object], expected: tuple[str, object]
 ) -> None:
     assert pulled_field(when, record) == expected
+
+
+def _pull(**settings: object) -> ServiceOrderInvoiced:
+    pull = ServiceOrderInvoiced(ServiceSettings.model_validate(settings))
+    pull.today = date(2026, 3, 10)
+    return pull
+
+
+def test_the_pull_compares_the_field_its_setting_names_and_reads_a_year_back() -> None:
+    assert _pull().pull_fields == {"sent"}
+    assert _pull(invoiced_when="booked").pull_fields == {"booked"}
+    assert _pull(invoiced_when="invoiced").pull_fields == {"invoice_date"}
+    assert _pull().pull_params() == {"fromdate": "2025-03-09"}
+    assert _pull().topic_target("invoices", "17", {}) == "17"
+    assert _pull().topic_target("orders", "5", {}) is None  # its invoice has an event
+
+
+def test_the_pull_marks_invoiced_and_never_undoes_it() -> None:
+    assert _pull().unmap({"sent": True}) == {"invoiced": True, "invoiced_on": "2026-03-10"}
+    assert _pull().unmap({"sent": False}) == {}
+    assert _pull(invoiced_when="invoiced").unmap({"invoice_date": "2026-03-04"}) == {
+        "invoiced": True,
+        "invoiced_on": "2026-03-04",
+    }
+    assert _pull().imports("None", {}) is False
+    assert _pull().imports("24017", {}) is True
+
+
+def test_the_push_reads_the_customer_articles_and_service_objects_the_order_names() -> None:
+    push = ServiceOrderPush(ServiceSettings())
+    keys = push.related_keys(
+        {
+            "customer_number": "1001",
+            "rows": [
+                {"type": "article", "article_number": "F1"},
+                {"type": "action", "article_number": "ARB"},
+                {"type": "service_object", "service_object": "K1"},
+                {"type": "text", "text": "x"},
+            ],
+        }
+    )
+    assert keys == {
+        "service_customer": {"1001"},
+        "service_article": {"F1", "ARB"},
+        "service_object": {"K1"},
+    }

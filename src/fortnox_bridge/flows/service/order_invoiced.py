@@ -17,8 +17,10 @@ The host order then takes ``invoiced`` and ``invoiced_on`` (the invoice date for
 else the day the bridge saw it), announced on the event feed (``record.changed``). The push maps
 the host's invoiced state back to the same field and never sends it, so nothing flows the other
 way. One list read per sweep, of the invoices dated within the last year: an invoiced order is
-marked in the sweep that sees the invoice. The read is partial, so the push's documents it does
-not show (the orders themselves, older invoices) are never taken as deleted in Fortnox.
+marked in the sweep that sees the invoice — or at once, when Fortnox's invoice event (its
+WebSocket topic ``invoices``) arrives: that one invoice is read and compared. The list read is
+partial, so the push's documents it does not show (the orders themselves, older invoices) are
+never taken as deleted in Fortnox.
 """
 
 from __future__ import annotations
@@ -53,9 +55,11 @@ class ServiceOrderInvoiced(Flow):
     counterpart: ClassVar[str | None] = PUSH
     #: The fields any setting compares; an instance compares the one its setting names.
     pull_fields: ClassVar[frozenset[str]] = frozenset(PULLED.values())
-    #: Fortnox's order and invoice events: an invoiced order is looked at by the next sweep
-    #: (events name Fortnox's document numbers, the link holds the host's order number).
+    #: Fortnox's order and invoice events: an invoice event is read at once (see
+    #: :meth:`topic_target`).
     topics: ClassVar[tuple[str, ...]] = ("orders", "invoices")
+    #: Events name the invoice's number; the links hold the host order's number.
+    topic_ids_are_not_links: ClassVar[bool] = True
     # After the push, with the imports of Fortnox documents.
     order: ClassVar[int] = 320
 
@@ -78,9 +82,10 @@ class ServiceOrderInvoiced(Flow):
         return fortnox_id not in ("", "None")
 
     def topic_target(self, topic: str, entity_id: str, extras: Mapping[str, Any]) -> str | None:
-        """No targeted read: an event names Fortnox's document number, which is not what the
-        link holds; the sweep the event brings forward reads the list."""
-        return None
+        """An invoice event: that invoice, read (one request) and compared when it carries a
+        sent order's number. An order event: nothing — Fortnox's invoice of an order makes an
+        invoice event of its own, and an order's own changes are not what this flow reads."""
+        return (entity_id or None) if topic == "invoices" else None
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The compared invoice field → ``invoiced`` and ``invoiced_on``."""

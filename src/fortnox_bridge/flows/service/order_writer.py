@@ -41,6 +41,8 @@ class DocumentHeld(FortnoxApiError):
 
     def __init__(self, message: str, explanation: str, fix: str) -> None:
         super().__init__(400, message)
+        # The bridge's own refusal: no Fortnox status or code (the problem page says so).
+        self.status = None  # type: ignore[assignment]
         self.explanation, self.fix = explanation, fix
         self.args = (f"{message} — {explanation} {fix}",)
 
