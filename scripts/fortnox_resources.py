@@ -40,6 +40,8 @@ RESOURCES = (
     ResourceSpec("supplier", "suppliers", "supplier", "/3/suppliers", "SupplierNumber", "Suppliers; no DELETE."),
     ResourceSpec("supplier_invoice", "supplier_invoices", "supplierinvoice", "/3/supplierinvoices", "GivenNumber", "Supplier invoices, numbered by Fortnox (GivenNumber); no DELETE."),
     ResourceSpec("article", "articles", "article", "/3/articles", "ArticleNumber", "Articles."),
+    ResourceSpec("price_list", "price_lists", "price", "/3/pricelists", "Code", "Price lists; every company has the default list A; no DELETE."),
+    ResourceSpec("price", "prices", "price", "/3/prices", "FromQuantity", "Prices: price list, article number and from-quantity name one."),
     ResourceSpec("order", "orders", "order", "/3/orders", "DocumentNumber", "Orders."),
     ResourceSpec("invoice", "invoices", "invoice", "/3/invoices", "DocumentNumber", "Customer invoices."),
     ResourceSpec("invoice_payment", "invoice_payments", "payment", "/3/invoicepayments", "Number", "Payments of customer invoices; a full payment sets the invoice's FinalPayDate."),

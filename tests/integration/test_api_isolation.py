@@ -119,6 +119,10 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
             "order_date": "2026-03-02",
             "rows": [{"type": "text", "text": f"{marker} service"}],
         },
+        "service_customer": {"number": "3001", "name": f"{marker} fastighet"},
+        "service_article": {"number": "S-1", "description": f"{marker} filterbyte"},
+        "service_price": {"article_number": "S-1", "price": "450.00"},
+        "time_report": {"employee_number": "1", "date": "2026-03-02", "hours": "8", "code": "TID"},
         "voucher": {
             "series": "A",
             "number": 1,

@@ -104,6 +104,10 @@ RECORDS: dict[str, dict[str, Any]] = {
             {"type": "text", "text": "Service"},
         ],
     },
+    "service-customers": {"number": "3001", "name": "Fastighet AB", "type": "company"},
+    "service-articles": {"number": "S-1", "description": "Filterbyte", "type": "service"},
+    "service-prices": {"article_number": "S-1", "price_list": "A", "price": "450.00"},
+    "time-reports": {"employee_number": "1", "date": "2026-03-02", "hours": "8", "code": "TID"},
     # No voucher: vouchers come from Fortnox, and the API refuses a host's write (405).
 }
 

@@ -199,6 +199,8 @@ def test_every_family_declares_its_topics() -> None:
         "projects.customer_invoice.pull": ("invoices",),
         "projects.supplier_invoice.pull": ("supplier-invoices",),
         "ledger.year.pull": ("vouchers", "financial-years"),
+        "service.service_customer.pull": ("customers",),
+        "service.service_article.pull": ("articles",),
     }
     instances = [flow() for flow in flows.values()]
     assert targets_of(

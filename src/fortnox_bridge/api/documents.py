@@ -3,6 +3,8 @@
 - ``GET /{collection}/{external_id}/{kind}``: a document the bridge fetched from Fortnox for the
   record (a voucher's ``image``: the scanned supplier invoice), its bytes with their media type;
   ``404 no_<kind>`` when the record has none;
+- ``GET /{collection}/backup.csv``: the CSV backup of the host's records kept before their
+  first synchronisation (entities that declare ``backup``); ``404 no_backup`` before it;
 - writes to a Fortnox-owned collection (``PUT``, ``PATCH``, ``DELETE``, ``POST :batch``) are
   answered ``405 fortnox_owned``: its records come from Fortnox, imported by the bridge.
 """
@@ -48,6 +50,39 @@ def document_routes(router: APIRouter, entity: HostEntity) -> None:
             },
             response_class=Response,
         )
+
+
+def backup_route(router: APIRouter, entity: HostEntity) -> None:
+    """``GET /{collection}/backup.csv`` when ``entity`` keeps a backup (registered before the
+    record routes, whose ``{external_id}`` would take the name)."""
+    if entity.backup is None:
+        return
+    router.add_api_route(
+        f"/{entity.collection}/backup.csv",
+        _backup(entity),
+        methods=["GET"],
+        tags=[entity.collection],
+        summary=f"The {entity.collection} as the host had them before their first sync (CSV)",
+        responses={
+            200: {"content": {"text/csv": {}}, "description": "external_id and the fields"},
+            401: {"model": Problem},
+            404: {"model": Problem, "description": "No backup kept yet"},
+        },
+        response_class=Response,
+    )
+
+
+def _backup(entity: HostEntity) -> Callable[..., Response]:
+    def get_backup(caller: ReaderDep, request: Request) -> Response:
+        """The backup's bytes, as an attachment named after the time it was kept."""
+        found = services_of(request).documents.backup(caller.tenant_id, entity)
+        return Response(
+            found.content,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{found.name}"'},
+        )
+
+    return get_backup
 
 
 def _document(entity: HostEntity, kind: str) -> Callable[..., Response]:

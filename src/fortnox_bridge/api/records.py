@@ -30,7 +30,7 @@ from pydantic import (
 
 from fortnox_bridge.api.auth import ReaderDep, WriterDep, not_found
 from fortnox_bridge.api.deps import services_of
-from fortnox_bridge.api.documents import document_routes, refused_writes
+from fortnox_bridge.api.documents import backup_route, document_routes, refused_writes
 from fortnox_bridge.api.errors import RecordRejected
 from fortnox_bridge.api.idempotency import Idempotency, IdempotencyDep
 from fortnox_bridge.api.paging import DEFAULT_LIMIT, Cursor, Limit
@@ -87,6 +87,7 @@ def record_router(entities: Sequence[HostEntity], flows: Sequence[type[Flow]]) -
 def _entity_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) -> None:
     collection, label = entity.collection, entity.label
     tags: list[str | Enum] = [collection]
+    backup_route(router, entity)
     router.add_api_route(
         f"/{collection}",
         _list(entity),

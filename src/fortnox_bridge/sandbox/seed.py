@@ -1,11 +1,11 @@
 """Seeds for new sandbox companies.
 
 Every company starts as a new Fortnox company does: a BAS chart of accounts, the standard terms of
-payment and units, and a financial year for the current calendar year (``empty``). ``demo`` adds a
-plausible small Swedish company: last year's financial year too, company details, cost centres,
-projects, two employees with schedules (Astrid Lindqvist and Nils Bergström, ids 1 and 2),
-customers, articles, expense codes, the voucher series A, B and D and a few of last year's
-vouchers in them (some rows on the projects).
+payment and units, the default price list ``A`` and a financial year for the current calendar
+year (``empty``). ``demo`` adds a plausible small Swedish company: last year's financial year
+too, company details, cost centres, projects, two employees with schedules (Astrid Lindqvist
+and Nils Bergström, ids 1 and 2), customers, articles, expense codes, the voucher series A, B
+and D and a few of last year's vouchers in them (some rows on the projects).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def _seed(company: Company, seed: str, today: date) -> None:
     _put(company, "accounts", "Number", seed_data.ACCOUNTS)
     _put(company, "termsofpayments", "Code", seed_data.TERMS_OF_PAYMENT)
     _put(company, "units", "Code", seed_data.UNITS)
+    _put(company, "pricelists", "Code", seed_data.PRICE_LISTS)
     company.profile = {"Name": company.name, **seed_data.EMPTY_PROFILE}
     if seed == "demo":
         _demo(company)

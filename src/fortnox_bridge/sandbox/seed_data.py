@@ -49,6 +49,10 @@ UNITS: tuple[dict[str, Any], ...] = (
     {"Code": "m", "Description": "Meter", "CodeEnglish": "m"},
     {"Code": "dag", "Description": "Dagar", "CodeEnglish": "days"},
 )
+#: The price list every new company has (the default of customers and documents).
+PRICE_LISTS: tuple[dict[str, Any], ...] = (
+    {"Code": "A", "Description": "Grundprislista", "Comments": "", "PreSelected": True},
+)
 EMPTY_PROFILE: dict[str, Any] = {
     "OrganizationNumber": "", "Address": "", "City": "", "ZipCode": "", "CountryCode": "SE",
     "Country": "Sverige", "Email": "", "UserName": "Sandbox Användare",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.engine.flow.entities import HostEntity
+from fortnox_bridge.engine.sync.backups import BACKUP_ID
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.store.documents import DocumentFiles, DocumentRepository
 from fortnox_bridge.store.mirror import MirrorRepository
@@ -44,5 +45,25 @@ class DocumentReader:
                 f"{entity.label} {external_id!r} has no {kind}: only a voucher booked from a "
                 f"supplier invoice with a file in Fortnox has one, fetched at a sweep",
                 code=f"no_{kind}",
+            )
+        return StoredDocument(content, info[1], info[2])
+
+    def backup(self, tenant_id: int, entity: HostEntity) -> StoredDocument:
+        """The CSV backup of ``entity``'s host records its flows kept before their first run;
+        404 ``no_backup`` until one is kept."""
+        kind = entity.backup
+        with self.sessions.begin() as session:
+            found = (
+                None
+                if kind is None
+                else DocumentRepository(session).get(tenant_id, entity.entity, BACKUP_ID, kind)
+            )
+            info = None if found is None else (found.sha256, found.content_type, found.name)
+        content = None if info is None else self.files.get(info[0])
+        if info is None or content is None:
+            raise NotFound(
+                f"no backup of the {entity.collection} yet: it is written at the first sweep "
+                "after their synchronisation is turned on",
+                code="no_backup",
             )
         return StoredDocument(content, info[1], info[2])

@@ -26,6 +26,7 @@ from fortnox_bridge.engine.sync.context import (
     validate_settings,
 )
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
+from fortnox_bridge.services.sweep_defaults import apply_family_interval
 from fortnox_bridge.services.tenants import checked_families
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
@@ -148,11 +149,12 @@ class TenantAdmin:
             known = sorted({family_of(flow) for flow in self.flows})
             families = checked_families(known, setup.families)
         planned = self._planned(configs.for_tenant(tenant.id), setup, families)
-        tenant.families = families
+        before, tenant.families = list(tenant.families or []), families
         if setup.emails is not None:
             tenant.notify_emails = list(setup.emails)
         tenant.conflict_policy = setup.policy or tenant.conflict_policy
         tenant.sweep_interval_minutes = setup.interval or tenant.sweep_interval_minutes
+        apply_family_interval(tenant, before, setup.interval)
         tenant.digest = setup.digest or tenant.digest
         tenant.problem_mail = setup.problem_mail or tenant.problem_mail
         tenant.refusal_retry_hours = setup.refusal_retry_hours or tenant.refusal_retry_hours

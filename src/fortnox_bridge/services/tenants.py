@@ -14,6 +14,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.services.connection import NOT_CONNECTED
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.services.paging import MAX_ID, keyset
+from fortnox_bridge.services.sweep_defaults import apply_family_interval
 from fortnox_bridge.store.connections import ConnectionRepository
 from fortnox_bridge.store.models import ApiKey, Tenant
 from fortnox_bridge.store.tenants import TenantRepository
@@ -210,7 +211,9 @@ def _name_free(tenants: TenantRepository, name: str, own_id: int | None) -> None
 
 
 def _apply(tenant: Tenant, changes: TenantChanges) -> None:
-    """Copy the fields ``changes`` sets onto the tenant."""
+    """Copy the fields ``changes`` sets onto the tenant (a family chosen now may bring its own
+    sweep interval, see ``services/sweep_defaults.py``)."""
+    before = list(tenant.families or [])
     values: dict[str, Any] = {
         "name": changes.name,
         "conflict_policy": changes.conflict_policy,
@@ -227,3 +230,4 @@ def _apply(tenant: Tenant, changes: TenantChanges) -> None:
         tenant.notify_emails = [str(address) for address in changes.recipients]
     if changes.families is not None:
         tenant.families = list(changes.families)
+        apply_family_interval(tenant, before, changes.sweep_interval_minutes)

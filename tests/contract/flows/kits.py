@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from fortnox_bridge.engine.flow.base import Flow
@@ -32,6 +33,11 @@ from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 from fortnox_bridge.flows.projects.supplier_invoice_export import SupplierInvoiceExport
 from fortnox_bridge.flows.projects.voucher_import import VoucherImport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
+from fortnox_bridge.flows.service.article_sync import ArticlePull, ArticlePush
+from fortnox_bridge.flows.service.customer_sync import CustomerPull, CustomerPush
+from fortnox_bridge.flows.service.price_sync import PricePull, PricePush
+from fortnox_bridge.flows.service.settings import SETTINGS_FLOW
+from fortnox_bridge.flows.service.time_report_push import TimeReportPush
 from fortnox_bridge.formats.pdf import text_pdf
 from fortnox_bridge.fortnox import FortnoxClient
 
@@ -185,6 +191,43 @@ def absence(employee: str, day: str, **extra: Any) -> dict[str, Any]:
         "status": "approved",
         **extra,
     }
+
+
+def service_customer(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid host customer of a field-service application."""
+    return {"number": f"{3000 + number}", "name": f"Servicekund {number} AB",
+            "city": "Uppsala", "type": "company", **extra}  # fmt: skip
+
+
+def service_article(number: int, **extra: Any) -> dict[str, Any]:
+    """A valid active host article (a service, in hours)."""
+    return {"number": f"S-{number}", "description": f"Servicetjänst {number}", "unit": "st",
+            "type": "service", "vat": "25", **extra}  # fmt: skip
+
+
+def service_price(number: int, **extra: Any) -> dict[str, Any]:
+    """A host price of article ``S-<number>`` in the default list."""
+    return {"article_number": f"S-{number}", "price_list": "A", "price": f"{100 * number}",
+            **extra}  # fmt: skip
+
+
+def time_report(number: int, **extra: Any) -> dict[str, Any]:
+    """Eight hours of employee 7 or 8 on a January day."""
+    return {"employee_number": str(7 + number % 2), "date": f"2026-01-{5 + number:02d}",
+            "hours": "8", "code": "TID", **extra}  # fmt: skip
+
+
+#: What the service kits' tenants use Fortnox for.
+SERVICE_ARTICLES = {"service_article": {f"a{n}": service_article(n) for n in range(1, 5)}}
+SERVICE_SCENARIOS = "tests/integration/test_service_registers.py"
+TECHNICIANS = {
+    "employees": {
+        str(n): {"EmployeeId": str(n), "FirstName": f"Tekniker{n}", "LastName": "Svensson",
+                 "Active": True}
+        for n in (7, 8)
+    },
+    "costcenters": {"SERV": {"Code": "SERV", "Description": "Service", "Active": True}},
+}  # fmt: skip
 
 
 KITS: dict[str, Kit] = {
@@ -412,5 +455,61 @@ KITS: dict[str, Kit] = {
         # Longer than the bridge keeps a post code.
         remote_bad={"zip_code": "1" * 12},
         # Fortnox cannot delete a supplier: remote_delete stays None.
+    ),
+    # -- the service family's registers -------------------------------------------------------
+    "service.service_customer.push": Kit(
+        flows=[CustomerPush],
+        records={f"c{n}": service_customer(n) for n in range(1, 5)},
+        change=("c2", service_customer(2, city="Kiruna"), "city", "Kiruna"),
+        fortnox_edit=("comments", "Ändrat i Fortnox"),
+        # Fortnox refuses a post code over 10 characters.
+        bad=("c-bad", service_customer(9, zip_code="1" * 12)),
+        deletes=False,  # made inactive: Fortnox keeps the customer's documents
+        deleted_as=("active", False),
+    ),
+    "service.service_customer.pull": Kit(
+        flows=[CustomerPull, CustomerPush], own_scenarios=SERVICE_SCENARIOS
+    ),
+    "service.service_article.push": Kit(
+        flows=[ArticlePush],
+        records=SERVICE_ARTICLES["service_article"],
+        change=(
+            "a2",
+            service_article(2, description="Ändrad tjänst"),
+            "description",
+            "Ändrad tjänst",
+        ),
+        fortnox_edit=("note", "Ändrat i Fortnox"),
+        # Fortnox refuses a description over 200 characters.
+        bad=("a-bad", service_article(9, description="T" * 250)),
+        deletes=False,  # made inactive: the number may be on orders and invoices
+        deleted_as=("active", False),
+    ),
+    "service.service_article.pull": Kit(
+        flows=[ArticlePull, ArticlePush], own_scenarios=SERVICE_SCENARIOS
+    ),
+    "service.service_price.push": Kit(
+        flows=[ArticlePush, PricePush],
+        prerequisites=SERVICE_ARTICLES,
+        records={f"p{n}": service_price(n) for n in range(1, 5)},
+        change=("p2", service_price(2, price="250"), "price", Decimal("250")),
+        fortnox_edit=("percent", Decimal("10")),
+        # Fortnox refuses a price of an article it does not have.
+        bad=("p-bad", service_price(404)),
+        settings={SETTINGS_FLOW: {"sync_prices": True}},
+        create_reads=1,  # the article's prices are read before one is added
+    ),
+    "service.service_price.pull": Kit(
+        flows=[PricePull, PricePush], own_scenarios=SERVICE_SCENARIOS
+    ),
+    "service.time_report.push": Kit(
+        flows=[TimeReportPush],
+        records={f"t{n}": time_report(n) for n in range(1, 5)},
+        change=("t2", time_report(2, hours="6"), "hours", "6"),
+        fortnox_edit=("cost_center", "SERV"),
+        # Fortnox refuses a transaction of an employee it does not have.
+        bad=("t-bad", time_report(9, employee_number="404")),
+        settings={SETTINGS_FLOW: {"time_reports": True}},
+        registers=TECHNICIANS,
     ),
 }

@@ -19,7 +19,9 @@ from fortnox_bridge.engine.flow.results import FlowResult, RunSummary
 from fortnox_bridge.engine.sync.deriving import DerivedFlow
 from fortnox_bridge.engine.sync.runner import Runner
 from fortnox_bridge.fortnox import FortnoxClient
+from fortnox_bridge.sandbox import SandboxState
 from fortnox_bridge.sandbox.control_client import SandboxControl
+from fortnox_bridge.sandbox.seed import EPOCH_STAMP
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.problems import ProblemRepository
@@ -103,6 +105,10 @@ class Harness:
                 FlowConfigRepository(session).put(
                     tenant, each.name, enabled=True, settings={}, now=clock.now()
                 )
+            for name, settings in self.kit.settings.items():  # a family's shared settings too
+                FlowConfigRepository(session).put(
+                    tenant, name, enabled=True, settings=settings, now=clock.now()
+                )
         self.runner = Runner(sessions, clock=clock, flows=self.kit.flows, lease=LEASE)
 
     @property
@@ -153,8 +159,15 @@ def harness(
     tenant: int,
     fortnox: FortnoxClient,
     host: Host,
+    sandbox_state: SandboxState,
+    company: int,
 ) -> Harness:
-    return Harness(request.param, sessions, clock, tenant, fortnox, host)
+    harness = Harness(request.param, sessions, clock, tenant, fortnox, host)
+    for name, records in harness.kit.registers.items():  # in Fortnox before the first run
+        register = sandbox_state.companies[company].register(name)
+        for code, record in records.items():
+            register.put(code, dict(record), EPOCH_STAMP)
+    return harness
 
 
 def test_every_flow_has_a_kit() -> None:

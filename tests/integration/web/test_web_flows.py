@@ -29,7 +29,7 @@ def tenant_id(sessions: sessionmaker[Session], clock: ManualClock) -> int:
     """A tenant of every family with three absence types and a project."""
     with sessions.begin() as session:
         tenant = TenantRepository(session).create("Mappings AB", now=clock.now())
-        tenant.families = ["hr", "ledger", "payroll", "projects"]
+        tenant.families = ["hr", "ledger", "payroll", "projects", "service"]
         mirror = MirrorRepository(session)
         for code, name in (("sick", "Sick leave"), ("gym", "Gym hour"), ("course", "Course day")):
             mirror.upsert(

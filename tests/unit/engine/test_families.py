@@ -19,7 +19,7 @@ from fortnox_bridge.flows.projects.supplier_export import SupplierExport
 from fortnox_bridge.flows.projects.supplier_import import SupplierImport
 
 DEFAULT = ("hr", "payroll")
-ALL = ("hr", "payroll", "projects", "ledger")
+ALL = ("hr", "payroll", "projects", "ledger", "service")
 
 
 def test_a_flows_family_is_its_package() -> None:

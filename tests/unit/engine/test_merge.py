@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fortnox_bridge.engine.sync.merge import three_way
+from fortnox_bridge.engine.sync.merge import Policy, three_way
 
 BASE = {"city": "Lund", "phone1": "070", "email": "a@b.se"}
 
@@ -104,3 +104,16 @@ def test_a_policy_other_than_ask_settles_an_open_conflict_for_its_side() -> None
     assert (ours.take_fortnox, ours.closed) == ({}, "bridge")
     unread = three_way(bridge, {}, BASE, set(), "bridge_wins", HELD)
     assert (unread.open_conflicts, unread.closed) == (HELD, None)
+
+
+@pytest.mark.parametrize("policy", ["ask", "fortnox_wins", "bridge_wins"])
+def test_a_guarded_fortnox_change_is_held_whatever_the_policy(policy: Policy) -> None:
+    base = {"price": "100"}
+    result = three_way(base, {}, base, {"price"}, policy, guarded={"price"})
+    assert result.take_fortnox == {}
+    assert result.open_conflicts == {"price": {"base": "100", "bridge": "100", "fortnox": None}}
+    assert result.snapshot == base  # nothing flows either way until someone decides
+    unguarded = three_way(base, {}, base, {"price"}, policy)
+    assert (unguarded.take_fortnox, unguarded.open_conflicts) == ({"price": None}, {})
+    agreed = three_way({}, {}, base, {"price"}, policy, guarded={"price"})
+    assert agreed.open_conflicts == {}  # both sides without: nothing to hold

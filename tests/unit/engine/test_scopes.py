@@ -18,6 +18,7 @@ from fortnox_bridge.fortnox.models.catalogue import CATALOGUE
 def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     assert requested_scopes() == (
         "archive",
+        "article",
         "bookkeeping",
         "companyinformation",
         "connectfile",
@@ -25,6 +26,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",
         "invoice",
+        "price",
         "project",
         "salary",
         "settings",
@@ -34,6 +36,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
     # Without the pre-flight's date checks (financial years, locked period), as the demo asks.
     assert needed_scopes() == (
         "archive",  # the images of vouchers booked from supplier invoices
+        "article",  # the service family's articles and the prices' articles
         "bookkeeping",  # the account import
         "companyinformation",
         "connectfile",  # the customer invoice's PDF attached
@@ -41,6 +44,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",  # the customer invoice's PDF uploaded
         "invoice",  # the customer invoice export and its paid dates
+        "price",  # the service family's prices
         "project",
         "salary",
         "supplier",
@@ -54,6 +58,7 @@ def test_each_flow_declares_the_resources_it_reads() -> None:
     assert scopes["hr.absence.push"] == {"salary"}  # absences and schedule times
     assert scopes["payroll.attendance.push"] == {"salary", "project", "costcenter"}
     assert scopes["projects.project_customer.push"] == {"customer"}
+    assert scopes["service.service_price.pull"] == {"price", "article"}
     assert scopes["projects.project_supplier.pull"] == {"supplier"}
     # The invoice, its PDF in the inbox and the attachment (connectfile, declared by the flow).
     assert scopes["projects.customer_invoice.push"] == {"invoice", "inbox", "connectfile"}

@@ -55,6 +55,9 @@ class HostEntity:
     fortnox_owned: bool = False
     #: Kinds of document a record may have, each served at ``GET /{collection}/{id}/{kind}``.
     documents: tuple[str, ...] = ()
+    #: The kind of the CSV backup of the host's records its flows keep before their first run
+    #: (``Flow.backup_kind``), served at ``GET /{collection}/backup.csv``.
+    backup: str | None = None
 
     @property
     def label(self) -> str:

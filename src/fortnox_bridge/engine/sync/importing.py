@@ -82,8 +82,12 @@ class Importer:
             f"{flow.entity} {external_id}",
             remote.fortnox_id,
         )
+        fields = flow.unmap(remote.fields) if update else flow.import_new(remote.fields)
+        if fields is None:  # the flow leaves this new Fortnox record out
+            result.skipped += 1
+            return
         try:
-            payload = flow.record_model.model_validate(flow.unmap(remote.fields)).model_dump(
+            payload = flow.record_model.model_validate(fields).model_dump(
                 mode="json", exclude_none=True
             )
         except RecordInvalid as exc:

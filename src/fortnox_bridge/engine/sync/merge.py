@@ -16,7 +16,7 @@ differs from the new snapshot is then written by the push flow, as any local cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,6 +56,8 @@ def three_way(
     fields: Iterable[str],
     policy: Policy,
     held: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    guarded: Collection[str] = (),
 ) -> MergeResult:
     """Compare ``fields`` of the bridge side, the Fortnox side and the base (last agreed).
 
@@ -63,6 +65,8 @@ def three_way(
     their base value (the Fortnox side did not show them). A field's new base is the Fortnox
     value whenever the Fortnox side is known, so the push flow later sends exactly the bridge
     values that must win. ``held``: the fields of the record's open conflict, if one is open.
+    ``guarded``: fields whose Fortnox value may not flow to the host by itself (see
+    ``Flow.guarded``): such a change is an open conflict whatever the policy.
     """
     known = set(fields)
     held = held or {}
@@ -85,7 +89,10 @@ def three_way(
         _set(result.snapshot, name, theirs)
         if ours == theirs or theirs == agreed:
             continue  # agreed, or only the bridge changed it: the push flow sends it
-        if ours == agreed:
+        if name in guarded:
+            result.open_conflicts[name] = {"base": agreed, "bridge": ours, "fortnox": theirs}
+            _set(result.snapshot, name, agreed)  # a person decides: nothing flows either way
+        elif ours == agreed:
             result.take_fortnox[name] = theirs
         elif policy == "fortnox_wins":
             result.take_fortnox[name] = theirs

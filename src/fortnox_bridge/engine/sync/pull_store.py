@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fortnox_bridge.engine.flow.base import Flow, changed_fields, fingerprint
+from fortnox_bridge.engine.flow.base import Excluded, Flow, changed_fields, fingerprint
 from fortnox_bridge.engine.outbox.events import changed_values, conflict_opened, record_event
 from fortnox_bridge.engine.sync.merge import MergeResult
 from fortnox_bridge.engine.sync.scope import RunScope
@@ -40,7 +40,10 @@ class MergeStore:
         with self.scope.sessions.begin() as session:
             version, changed = self._take_fortnox(session, flow, record, payload, now)
             opened = self._conflicts(session, flow, record.external_id, fortnox_id, merge)
-            pending = changed_fields(merge.snapshot, counterpart.map(payload))
+            try:
+                pending = changed_fields(merge.snapshot, counterpart.map(payload))
+            except Excluded:
+                pending = {}  # the push no longer sends it (a price Fortnox's value erased)
             held = set(merge.open_conflicts)
             state = "stale" if set(pending) - held else "linked"
             LinkRepository(session).save(

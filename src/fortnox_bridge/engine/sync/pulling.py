@@ -118,7 +118,7 @@ class PullReconciler:
     ) -> set[str]:
         """Fortnox ids of the records to read in full before they are compared (see the module
         docstring for when)."""
-        importing = bool(getattr(flow.settings, "import_unmatched", False))
+        importing = flow.imports_unmatched()
         wanted: set[str] = set()
         for record in remote:
             unread = flow.pull_fields - record.known
@@ -175,7 +175,13 @@ class PullReconciler:
             return  # the push no longer sends it (the tenant excluded it): nothing to compare
         open_fields = local.conflicts.get(record.external_id)
         merge = three_way(
-            bridge, remote.fields, link.snapshot, remote.known, self.policy, open_fields
+            bridge,
+            remote.fields,
+            link.snapshot,
+            remote.known,
+            self.policy,
+            open_fields,
+            guarded=flow.guarded(remote.fields),
         )
         quiet = not merge.take_fortnox and not merge.settled and merge.snapshot == link.snapshot
         if quiet and link.state != "missing":
@@ -207,7 +213,7 @@ class PullReconciler:
                 flow, counterpart, record, remote.fortnox_id, merge, result, origin="matched"
             )
             return
-        if getattr(flow.settings, "import_unmatched", False):
+        if flow.imports_unmatched():
             importer = Importer(self.scope)
             importer.one(flow, remote, result, external_id=f"fortnox-{remote.fortnox_id}")
             return

@@ -20,6 +20,7 @@ from fortnox_bridge.engine.flow.base import Flow
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.engine.flow.results import FlowResult, RunSummary, describe_error
 from fortnox_bridge.engine.flow.sources import ClientSource, FixedClient
+from fortnox_bridge.engine.sync.backups import keep_backup
 from fortnox_bridge.engine.sync.context import TenantContext, load_context
 from fortnox_bridge.engine.sync.planning import (
     PlannedItem,
@@ -218,6 +219,9 @@ class Runner:
         requests_before = source.requests_made
         writes_before = _writes(source)
         try:
+            if flow.paused() is not None:  # its settings turned its direction off
+                return
+            keep_backup(scope, flow)  # once, before the flow first writes (if it keeps one)
             if targets is not None:  # some records by Fortnox id (an event)
                 await read_targets(scope, run, flow, result, targets)
             else:

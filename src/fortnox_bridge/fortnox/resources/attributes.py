@@ -14,6 +14,7 @@ from fortnox_bridge.fortnox.models.employee import Employee, EmployeeListItem
 from fortnox_bridge.fortnox.models.expense import Expense, ExpenseListItem
 from fortnox_bridge.fortnox.models.locked_period import LockedPeriod
 from fortnox_bridge.fortnox.models.me import Me
+from fortnox_bridge.fortnox.models.price_list import PriceList
 from fortnox_bridge.fortnox.models.project import Project, ProjectListItem
 from fortnox_bridge.fortnox.models.supplier import Supplier, SupplierListItem
 from fortnox_bridge.fortnox.models.supplier_invoice_file_connection import (
@@ -33,6 +34,7 @@ from fortnox_bridge.fortnox.resources.inbox import InboxResource
 from fortnox_bridge.fortnox.resources.invoice import InvoiceResource
 from fortnox_bridge.fortnox.resources.invoice_payment import InvoicePaymentResource
 from fortnox_bridge.fortnox.resources.order import OrderResource
+from fortnox_bridge.fortnox.resources.price import PriceResource
 from fortnox_bridge.fortnox.resources.salary_transaction import SalaryTransactionResource
 from fortnox_bridge.fortnox.resources.schedule_time import ScheduleTimeResource
 from fortnox_bridge.fortnox.resources.supplier_invoice import SupplierInvoiceResource
@@ -125,6 +127,14 @@ class ArticleResource(Resource[Article, ArticleListItem]):
     list_model = ArticleListItem
 
 
+class PriceListResource(Resource[PriceList, PriceList]):
+    """Price lists; every company has the default list A; no DELETE."""
+
+    description = describe("price_list")
+    model = PriceList
+    list_model = PriceList
+
+
 class SupplierInvoiceFileConnectionResource(
     Resource[SupplierInvoiceFileConnection, SupplierInvoiceFileConnection]
 ):
@@ -182,6 +192,8 @@ class ResourceAttributes:
         self.locked_period = LockedPeriodResource(client)
         self.me = MeResource(client)
         self.orders = OrderResource(client)
+        self.price_lists = PriceListResource(client)
+        self.prices = PriceResource(client)
         self.projects = ProjectResource(client)
         self.salary_transactions = SalaryTransactionResource(client)
         self.schedule_times = ScheduleTimeResource(client)
