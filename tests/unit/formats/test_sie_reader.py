@@ -246,6 +246,16 @@ def test_encoding_is_detected_and_strict_mode_refuses_a_lie() -> None:
     assert len(list(explicit)) == 6  # #FORMAT describes the file and is no record
 
 
+def test_cp437_bytes_that_happen_to_form_utf8_are_still_read_as_cp437() -> None:
+    # In CP437, ß is 0xE1 and å ä are 0x86 0x84: together a valid UTF-8 sequence (U+1184, a
+    # Hangul letter). The letters a bookkeeping file holds decide, not the accident.
+    text = HEAD + '#KONTO 1930 "Straßåä"\n'
+    reader = SieReader(io.BytesIO(text.encode("cp437")), strict=True)
+    accounts = [r for r in reader if type(r).__name__ == "Account"]
+    assert accounts[0].name == "Straßåä"  # type: ignore[union-attr]
+    assert reader.encoding == "cp437"
+
+
 def test_bom_crlf_lone_cr_and_missing_final_newline_are_all_accepted() -> None:
     text = '\ufeff#FLAGGA 0\r\n#SIETYP 4\r#FNAMN "A"\r\n#VER A 1 20240101\n{\n#TRANS 1930 {} 0\n}'
     result = read_document(io.BytesIO(text.encode("utf-8")))

@@ -5,8 +5,9 @@ file of the corpus declares PC8, yet some are UTF-8 and some Latin-1. The
 reader therefore detects the encoding from the bytes:
 
 1. a UTF-8 byte-order mark means UTF-8;
-2. bytes ≥ 0x80 that decode as strict UTF-8 mean UTF-8 (CP437 or Latin-1 text practically never
-   forms valid multi-byte UTF-8 sequences);
+2. bytes ≥ 0x80 that decode as strict UTF-8 into Latin letters and punctuation mean UTF-8 (CP437
+   or Latin-1 text practically never forms such sequences; when it does, as CP437's ``ßåä`` does,
+   the result is a character no Swedish file holds, such as a Hangul letter, and step 3 decides);
 3. otherwise the Swedish letters decide: CP437 puts å ä ö Å Ä Ö é ü at 0x86 0x84 0x94 0x8F 0x8E
    0x99 0x82 0x81, Latin-1 at 0xE5 0xE4 0xF6 0xC5 0xC4 0xD6 0xE9 0xFC. The higher count wins;
    a tie (or no letters at all) means CP437, the spec's encoding.
@@ -96,16 +97,26 @@ def detect_encoding(sample: bytes) -> Detection | None:
         return None
     try:
         # A sample cut in the middle of a multi-byte sequence is still UTF-8.
-        codecs.getincrementaldecoder(UTF8)().decode(sample, final=False)
+        decoded = codecs.getincrementaldecoder(UTF8)().decode(sample, final=False)
     except UnicodeDecodeError:
         pass
     else:
-        return Detection(UTF8, "bytes decode as UTF-8")
+        if _plausible(decoded):
+            return Detection(UTF8, "bytes decode as UTF-8")
     cp437 = sum(sample.count(bytes([byte])) for byte in _CP437_LETTERS)
     latin1 = sum(sample.count(bytes([byte])) for byte in _LATIN1_LETTERS)
     if latin1 > cp437:
         return Detection(LATIN1, f"{latin1} Latin-1 letters against {cp437} CP437 letters")
     return Detection(CP437, f"{cp437} CP437 letters against {latin1} Latin-1 letters")
+
+
+def _plausible(text: str) -> bool:
+    """Whether every non-ASCII character of ``text`` is one a bookkeeping file may hold: a Latin
+    letter or sign (up to U+024F), general punctuation and currency signs (U+2000–U+20CF), or
+    the replacement character an earlier conversion left (U+FFFD)."""
+    return all(
+        ord(char) < 0x250 or 0x2000 <= ord(char) <= 0x20CF or char == "\ufffd" for char in text
+    )
 
 
 def repair_latin1_letters(text: str) -> str:
