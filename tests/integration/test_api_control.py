@@ -355,6 +355,12 @@ async def test_runs_and_their_items_are_paged_without_gaps_or_repeats(
     assert (await api.http.get("/api/v1/runs", params={"limit": 1001})).status_code == 422
 
 
+async def bridge_now(api: Api) -> str:
+    """The time the bridge's clock shows, as the API writes it (from the run just kept)."""
+    runs = (await api.http.get("/api/v1/runs")).json()["data"]
+    return str(runs[0]["finished_at"])
+
+
 async def test_sync_waits_for_the_run_or_answers_with_the_plan(
     bridge: Bridge,
     make_api: MakeApi,
@@ -394,6 +400,13 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
         assert run is not None
         assert (run.tenant_id, run.status, run.counts["created"]) == (bridge.tenant, "succeeded", 2)
     assert len([e async for e in engine_client.employees.iterate()]) == 2
+    synced = {
+        f["name"]: f["last_synced_at"] for f in (await api.http.get("/api/v1/flows")).json()["data"]
+    }
+    # The dry run moved nothing; the real run of the one flow moved its last sync alone.
+    assert synced["hr.employee.push"] is not None
+    assert (await bridge_now(api)) == synced["hr.employee.push"]
+    assert synced["hr.absence.push"] is None
     again = (await api.http.post("/api/v1/sync", json={"wait": True})).json()
     assert (again["run_id"], again["counts"]["unchanged"], again["counts"]["created"]) == (
         None,

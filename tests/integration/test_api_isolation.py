@@ -140,6 +140,8 @@ def _record(entity: str, marker: str, ref: str) -> dict[str, Any]:
 #: Routes that ask for no key, and what takes its place: tested on their own.
 KEYLESS = {
     "/api/v1/ledger/shared/{token}": "a signed, expiring link (test_ledger_api.py)",
+    "/api/v1/service-invoices/shared/{token}": "a signed, expiring link "
+    "(test_service_orders_api.py)",
 }
 #: Path parameters that name a resource of one tenant: another tenant's value must be a 403/404.
 OWNED = {
@@ -466,6 +468,7 @@ def _body(annotation: Any, params: dict[str, str]) -> Any:
         "BulkDecision": {"host_only": "skip"},
         "RepairRequest": {"apply": True},
         "LedgerSyncIn": {"latest": 2},
+        "FromFortnoxIn": {"fortnox_number": "1"},
         "LedgerYearSyncIn": {"documents_only": True},
         "bytes": (  # a PAXml file: 8 hours for the employee with this host id
             "<paxml><header><version>2.0</version></header><tidtransaktioner>"

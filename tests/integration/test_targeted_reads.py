@@ -198,6 +198,7 @@ def test_every_family_declares_its_topics() -> None:
         "projects.voucher.pull": ("vouchers",),
         "projects.customer_invoice.pull": ("invoices",),
         "projects.supplier_invoice.pull": ("supplier-invoices",),
+        "service.service_order.pull": ("orders", "invoices"),
         "ledger.year.pull": ("vouchers", "financial-years"),
         "service.service_customer.pull": ("customers",),
         "service.service_article.pull": ("articles",),
@@ -213,4 +214,8 @@ def test_every_family_declares_its_topics() -> None:
         "ledger.year.pull": ["financial-years"]
     }
     assert targets_of(instances, "vouchers", ["not a voucher"]) == {}
-    assert targets_of(instances, "invoices", ["12"]) == {"projects.customer_invoice.pull": ["12"]}
+    assert targets_of(instances, "invoices", ["12"]) == {
+        "projects.customer_invoice.pull": ["12"],
+        "service.service_order.pull": ["12"],
+    }
+    assert targets_of(instances, "orders", ["12"]) == {}

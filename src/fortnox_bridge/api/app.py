@@ -20,6 +20,7 @@ from fortnox_bridge.api import (
     paxml,
     reconnect,
     repair,
+    service_orders,
     tenants,
     webhooks,
 )
@@ -122,5 +123,6 @@ def _install_routes(app: FastAPI, services: Services) -> None:
         paxml,
         ledger,
         ledger_sync,
+        service_orders,
     ):
         app.include_router(module.router)

@@ -315,6 +315,7 @@ def flow_out(tenant_flow: TenantFlow) -> FlowOut:
         configured=config is not None,
         settings=settings,
         settings_schema=flow.Settings.model_json_schema(),
+        last_synced_at=tenant_flow.last_synced_at,
         settings_flow=flow.settings_flow,
     )
 

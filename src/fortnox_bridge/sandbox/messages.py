@@ -44,6 +44,10 @@ YEAR_OVERLAPS = (2990007, "Räkenskapsåret överlappar ett befintligt räkenska
 DOCUMENT_LOCKED = (2990008, "Dokumentet är {state} och kan inte ändras.")
 ACTION_REFUSED = (2990009, "Åtgärden kan inte utföras: {reason}.")
 UNKNOWN_REFERENCE = (2990010, "{what} {value} finns inte.")
+NO_EMAIL_ADDRESS = (
+    2990011,
+    "Dokumentet kan inte skickas med e-post: mottagarens e-postadress saknas.",
+)
 
 
 def refuse(rule: tuple[int, str], status: int = 400, **values: object) -> FortnoxStyleError:

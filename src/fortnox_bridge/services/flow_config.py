@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from fortnox_bridge.engine.sync.scopes import requested_scopes
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound
 from fortnox_bridge.services.paging import in_memory, keyset
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
+from fortnox_bridge.store.flow_syncs import FlowSyncRepository
 from fortnox_bridge.store.mappings import MappingRepository
 from fortnox_bridge.store.models import FlowConfig, Mapping
 from fortnox_bridge.store.tenants import TenantRepository
@@ -45,6 +47,8 @@ class TenantFlow:
     flow: type[Flow]
     config: FlowConfig | None
     enabled: bool
+    #: When the flow last ran through without a failure (``None``: never).
+    last_synced_at: datetime | None = None
 
 
 def save_flow_config(
@@ -121,11 +125,13 @@ class FlowConfigService:
         with self.sessions.begin() as session:
             families = TenantRepository(session).families(tenant_id)
             configs = dict(FlowConfigRepository(session).for_tenant(tenant_id))
+            synced = FlowSyncRepository(session).for_tenant(tenant_id)
         return [
             TenantFlow(
                 flow,
                 configs.get(flow.name),
                 is_enabled(flow, configs.get(flow.name), families=families),
+                synced.get(flow.name),
             )
             for flow in self.flows
             if family_of(flow) in families

@@ -1,5 +1,7 @@
-"""Signed, expiring links to a ledger document, which a host hands to its users: whoever holds
-the link reads the document without an API key, until it expires.
+"""Signed, expiring links to a document, which a host hands to its users: whoever holds the
+link reads the document without an API key, until it expires. The ledger's documents use them,
+and so do the service family's invoice PDFs (each with a purpose of its own, so a link made for
+one never opens the other).
 
 A link's token is itsdangerous' URL-safe timed serialisation of the tenant and the document,
 signed with a key derived from the bridge's secret key (never the key itself; with several keys,
@@ -14,6 +16,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -74,18 +77,28 @@ def secret_keys_of(settings: Settings) -> Callable[[], str]:
     return read
 
 
-def link_key(secret_key: str) -> str:
-    """The key that signs links, derived from one of the bridge's secret keys."""
-    return hmac.new(secret_key.encode(), PURPOSE, hashlib.sha256).hexdigest()
+def link_key(secret_key: str, purpose: bytes = PURPOSE) -> str:
+    """The key that signs links for ``purpose``, derived from one of the bridge's secret
+    keys."""
+    return hmac.new(secret_key.encode(), purpose, hashlib.sha256).hexdigest()
 
 
 class DocumentLinks:
     """Makes and checks links (see the module)."""
 
-    def __init__(self, secret_keys: Callable[[], str], clock: Clock, lifetime: timedelta) -> None:
+    def __init__(
+        self,
+        secret_keys: Callable[[], str],
+        clock: Clock,
+        lifetime: timedelta,
+        *,
+        purpose: bytes = PURPOSE,
+        salt: str = SALT,
+    ) -> None:
         self._secret_keys = secret_keys
         self._serializer: URLSafeTimedSerializer | None = None
         self.clock, self.lifetime = clock, lifetime
+        self.purpose, self.salt = purpose, salt
 
     def _signer(self) -> URLSafeTimedSerializer:
         if self._serializer is None:
@@ -97,8 +110,8 @@ class DocumentLinks:
                     return int(clock.now().timestamp())
 
             # itsdangerous signs with the last key and accepts any of them.
-            keys = [link_key(part) for part in reversed(parts)]
-            self._serializer = URLSafeTimedSerializer(keys, salt=SALT, signer=ClockSigner)
+            keys = [link_key(part, self.purpose) for part in reversed(parts)]
+            self._serializer = URLSafeTimedSerializer(keys, salt=self.salt, signer=ClockSigner)
         return self._serializer
 
     def make(self, tenant_id: int, document_id: int) -> Link:
@@ -108,6 +121,25 @@ class DocumentLinks:
 
     def check(self, token: str) -> SharedDocument:
         """What the link names; :class:`LinkExpired` or :class:`LinkRefused` otherwise."""
+        found = self._load(token)
+        if not (isinstance(found, list) and len(found) == 2 and all(type(n) is int for n in found)):
+            raise LinkRefused("this link is not valid; ask for a new one")
+        return SharedDocument(tenant_id=found[0], document_id=found[1])
+
+    def make_named(self, tenant_id: int, name: str) -> Link:
+        """A link to the tenant's document known by ``name`` (a host record's id)."""
+        token = self._signer().dumps([tenant_id, name])
+        return Link(token, self.clock.now() + self.lifetime)
+
+    def check_named(self, token: str) -> tuple[int, str]:
+        """``(tenant id, name)`` of a link of :meth:`make_named`; refused as :meth:`check`."""
+        found = self._load(token)
+        valid = isinstance(found, list) and len(found) == 2
+        if not (valid and type(found[0]) is int and isinstance(found[1], str)):
+            raise LinkRefused("this link is not valid; ask for a new one")
+        return found[0], found[1]
+
+    def _load(self, token: str) -> Any:
         minutes = round(self.lifetime.total_seconds() / 60)
         try:
             found = self._signer().loads(token, max_age=int(self.lifetime.total_seconds()))
@@ -121,6 +153,4 @@ class DocumentLinks:
                 "this link is not valid: it was changed or cut short, or made by another "
                 "bridge; ask the application that gave it to you for a new one"
             ) from None
-        if not (isinstance(found, list) and len(found) == 2 and all(type(n) is int for n in found)):
-            raise LinkRefused("this link is not valid; ask for a new one")
-        return SharedDocument(tenant_id=found[0], document_id=found[1])
+        return found

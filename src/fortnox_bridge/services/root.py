@@ -45,6 +45,7 @@ from fortnox_bridge.services.record_reads import RecordReader
 from fortnox_bridge.services.record_writes import RecordWrites
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
+from fortnox_bridge.services.service_orders import ServiceOrders
 from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
 from fortnox_bridge.services.stream_status import StreamStatusService
@@ -101,6 +102,7 @@ class Services:
     documents: DocumentReader = field(init=False)
     ledger: LedgerService = field(init=False)
     ledger_sync: LedgerSyncService = field(init=False)
+    service_orders: ServiceOrders = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.hooks
@@ -150,6 +152,15 @@ class Services:
             self.sessions,
             self.clock,
             files,
+            secret_keys=secret_keys_of(self.settings),
+            link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
+        )
+        self.service_orders = ServiceOrders(
+            self.sessions,
+            self.clock,
+            self.hooks,
+            self.entities,
+            self.flows,
             secret_keys=secret_keys_of(self.settings),
             link_lifetime=timedelta(minutes=self.settings.ledger_link_minutes),
         )

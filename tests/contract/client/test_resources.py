@@ -189,6 +189,7 @@ async def test_invoice_lifecycle_and_actions(fortnox: FortnoxClient) -> None:
     assert (await fortnox.invoices.update(number, {"comments": "Tack!"})).comments == "Tack!"
     assert (await fortnox.invoices.preview(number)).startswith(b"%PDF")
     assert (await fortnox.invoices.external_print(number)).sent is True
+    assert (await fortnox.invoices.email(number)).sent is True
     booked = await fortnox.invoices.bookkeep(number)
     assert booked.booked is True
     credited = await fortnox.invoices.credit(number)

@@ -35,6 +35,8 @@ from fortnox_bridge.flows.projects.voucher_import import VoucherImport
 from fortnox_bridge.flows.projects.work_order_export import WorkOrderExport
 from fortnox_bridge.flows.service.article_sync import ArticlePull, ArticlePush
 from fortnox_bridge.flows.service.customer_sync import CustomerPull, CustomerPush
+from fortnox_bridge.flows.service.order_invoiced import ServiceOrderInvoiced
+from fortnox_bridge.flows.service.order_push import ServiceOrderPush
 from fortnox_bridge.flows.service.price_sync import PricePull, PricePush
 from fortnox_bridge.flows.service.settings import SETTINGS_FLOW
 from fortnox_bridge.flows.service.time_report_push import TimeReportPush
@@ -387,6 +389,17 @@ KITS: dict[str, Kit] = {
     "projects.supplier_invoice.pull": Kit(
         flows=[SupplierInvoiceExport, SupplierInvoicePaidDates],
         own_scenarios="tests/integration/test_projects_customer_invoices.py",
+    ),
+    # The order push keys its documents by the order's number (ExternalInvoiceReference1),
+    # not by Fortnox's document number, and reads the customers and articles it names: its
+    # create, update, lost answer, concurrency and cost-centre scenarios are its own.
+    "service.service_order.push": Kit(
+        flows=[ServiceOrderPush],
+        own_scenarios="tests/integration/test_service_orders.py",
+    ),
+    "service.service_order.pull": Kit(
+        flows=[ServiceOrderPush, ServiceOrderInvoiced],
+        own_scenarios="tests/integration/test_service_orders.py",
     ),
     "projects.cost_center.pull": Kit(
         flows=[CostCenterImport],

@@ -28,15 +28,17 @@ from fortnox_bridge.store.problems import ProblemRepository
 from integration.families import use_family
 
 from .conftest import SCOPES, URL, Host
-from .kits import KITS
+from .kits import KITS, Kit
 
 FLOWS = discover_flows()
 # Derived flows (one host record → many Fortnox records) have their own scenarios:
-# test_flow_contract_derived.py.
+# test_flow_contract_derived.py; so does a push whose kit names its own (``own_scenarios``).
 PUSH = [
     pytest.param(f, id=f.name)
     for f in FLOWS
-    if f.direction == "push" and not issubclass(f, DerivedFlow)
+    if f.direction == "push"
+    and not issubclass(f, DerivedFlow)
+    and KITS.get(f.name, Kit(flows=[])).own_scenarios is None
 ]
 # Two-way pulls: test_flow_contract_pull.py; imports (a register Fortnox owns, no push
 # counterpart): test_flow_contract_import.py.

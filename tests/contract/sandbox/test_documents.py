@@ -303,3 +303,64 @@ async def test_company_information_settings_and_me(
     me = (await client.get("/3/me")).json()["MeInformation"]
     assert (me["Name"], me["SysAdmin"]) == ("Astrid Lindqvist", True)
     assert "@url" not in info
+
+
+async def test_email_sends_to_the_customer_address_and_marks_the_invoice_sent(
+    client: httpx.AsyncClient,
+) -> None:
+    invoice = await _invoice(client)
+    assert invoice["EmailInformation"]["EmailAddressTo"] == "faktura@byggmontage.se"
+    sent = await client.get(f"/3/invoices/{invoice['DocumentNumber']}/email")
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["Invoice"]["Sent"] is True
+    assert (await client.get(f"/3/invoices/{invoice['DocumentNumber']}")).json()["Invoice"][
+        "Sent"
+    ] is True
+
+
+async def test_email_without_an_address_or_of_a_cancelled_invoice_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await client.post("/3/customers", json={"Customer": {"Name": "Utan e-post AB"}})
+    number = customer.json()["Customer"]["CustomerNumber"]
+    blank = await _invoice(client, CustomerNumber=number)
+    refused = await client.get(f"/3/invoices/{blank['DocumentNumber']}/email")
+    assert refused.status_code == 400
+    assert refused.json()["ErrorInformation"]["code"] == 2990011
+    assert (await client.get(f"/3/invoices/{blank['DocumentNumber']}")).json()["Invoice"][
+        "Sent"
+    ] is False
+    cancelled = await _invoice(client)
+    await client.put(f"/3/invoices/{cancelled['DocumentNumber']}/cancel")
+    again = await client.get(f"/3/invoices/{cancelled['DocumentNumber']}/email")
+    assert again.json()["ErrorInformation"]["code"] == 2990009
+
+
+async def test_an_invoiced_order_is_closed_and_its_invoice_carries_its_rows(
+    client: httpx.AsyncClient,
+) -> None:
+    rows = [
+        {"ArticleNumber": "101", "OrderedQuantity": 2, "DeliveredQuantity": 1, "Price": 80,
+         "CostCenter": "", "Description": "Hammare"},
+        {"Description": "Arbete enligt avtal"},
+    ]  # fmt: skip
+    created = await client.post(
+        "/3/orders",
+        json={"Order": {"CustomerNumber": "1", "OrderRows": rows, "Remarks": "Service",
+                        "ExternalInvoiceReference1": "SO-7", "YourOrderNumber": "PO-1"}},
+    )  # fmt: skip
+    number = created.json()["Order"]["DocumentNumber"]
+    invoice = (await client.put(f"/3/orders/{number}/createinvoice")).json()["Invoice"]
+    assert (invoice["OrderReference"], invoice["ExternalInvoiceReference1"]) == (number, "SO-7")
+    assert (invoice["Remarks"], invoice["YourOrderNumber"]) == ("Service", "PO-1")
+    first, text = invoice["InvoiceRows"]
+    assert (first["ArticleNumber"], first["DeliveredQuantity"], first["Price"]) == ("101", "1", 80)
+    assert text["Description"] == "Arbete enligt avtal"
+    changed = await client.put(f"/3/orders/{number}", json={"Order": {"Remarks": "x"}})
+    assert (changed.status_code, changed.json()["ErrorInformation"]["code"]) == (400, 2990008)
+    printed = await client.get(f"/3/invoices/{invoice['DocumentNumber']}/print")
+    assert printed.headers["content-type"] == "application/pdf"
+    shown = (await client.get(f"/3/invoices/{invoice['DocumentNumber']}")).json()["Invoice"]
+    assert shown["Sent"] is True
+    booked = await client.put(f"/3/invoices/{invoice['DocumentNumber']}/bookkeep")
+    assert booked.json()["Invoice"]["Booked"] is True

@@ -26,6 +26,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",
         "invoice",
+        "order",
         "price",
         "project",
         "salary",
@@ -44,6 +45,7 @@ def test_the_bridge_asks_for_what_its_flows_and_pre_flight_read() -> None:
         "customer",
         "inbox",  # the customer invoice's PDF uploaded
         "invoice",  # the customer invoice export and its paid dates
+        "order",  # the service orders
         "price",  # the service family's prices
         "project",
         "salary",

@@ -262,6 +262,11 @@ class FlowOut(BaseModel):
     configured: bool = Field(description="Whether the tenant changed it (else: the defaults).")
     settings: dict[str, Any]
     settings_schema: dict[str, Any] = Field(description="JSON schema of the settings.")
+    last_synced_at: datetime | None = Field(
+        default=None,
+        description="When the flow last ran through a sync without a failure (null: never). "
+        "A sweep that finds nothing to do at all does not move it.",
+    )
     settings_flow: str | None = Field(
         default=None,
         description="The flow whose settings this flow runs with (change them there: this "

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel
 
 from fortnox_bridge.engine.errors import FlowDefinitionError
-from fortnox_bridge.engine.flow.hooks import SettingsHooks
+from fortnox_bridge.engine.flow.hooks import FlowHooks, SettingsHooks
 from fortnox_bridge.fortnox.models.catalogue import CATALOGUE
 
 NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+\.(push|pull)$")
@@ -111,7 +111,7 @@ class FlowSettings(BaseModel):
     """Base of every flow's settings model (the admin UI renders its form from it)."""
 
 
-class Flow(SettingsHooks):
+class Flow(SettingsHooks, FlowHooks):
     """Base class of all flows. Subclasses declare the head and implement the mappings."""
 
     #: ``"<family>.<entity>.<push|pull>"``, e.g. ``"hr.employee.push"``.

@@ -6,7 +6,7 @@ human reason ("changed: city, phone1", "waiting for employee emp-3 to reach Fort
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
@@ -130,12 +130,26 @@ def plan_record(flow: Flow, state: RecordState, context: PlanContext) -> Planned
     )
     if refusal is not None:
         return replace(item, reason=refusal, problem=True)
+    return _with_warnings(_plan_write(flow, state, context, item), flow.warnings(resolved))
+
+
+def _plan_write(
+    flow: Flow, state: RecordState, context: PlanContext, item: PlannedItem
+) -> PlannedItem:
+    fields = item.fields
     if state.link_fortnox_id is None:
         if state.external_id in context.recover:
             reason = "an earlier create may have reached Fortnox: look it up before creating"
             return replace(item, action="create", changes=fields, recover=True, reason=reason)
         return replace(item, action="create", changes=fields, reason="not in Fortnox yet")
     return _plan_update(flow, state, context, item)
+
+
+def _with_warnings(item: PlannedItem, warnings: Sequence[str]) -> PlannedItem:
+    """A write's reason with what the flow warns the tenant about (a text cut to fit)."""
+    if not warnings or item.action not in ("create", "update"):
+        return item
+    return replace(item, reason=item.reason + "; warning: " + "; ".join(warnings))
 
 
 def _plan_update(

@@ -4,8 +4,9 @@ and what to do with each (pure per record, see :mod:`planning`; this module read
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -65,6 +66,8 @@ def plan_rows(
     if not rows:
         return []
     plan_context = _plan_context(scope, flow, rows, context, claim=claim)
+    if flow.related_entities:
+        flow.use_related(related_records(scope, flow, [record.payload for record, _ in rows]))
     items = [plan_record(flow, _state(record, link), plan_context) for record, link in rows]
     return [_without_create_only(flow, item) for item in items]
 
@@ -97,6 +100,30 @@ def _plan_context(
         in_flight=in_flight,
         checks=context.checks if context is not None else PlanContext().checks,
     )
+
+
+def related_records(
+    scope: RunScope, flow: Flow, payloads: Collection[Mapping[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The live host records of ``flow``'s :attr:`~Flow.related_entities` that ``payloads``
+    name, ``{entity: {key: payload}}`` (one read per entity)."""
+    wanted: dict[str, set[str]] = {}
+    for payload in payloads:
+        for entity, keys in flow.related_keys(payload).items():
+            wanted.setdefault(entity, set()).update(keys)
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    with scope.sessions.begin() as session:
+        mirror = MirrorRepository(session)
+        for entity, field_name in flow.related_entities.items():
+            keys = wanted.get(entity, set())
+            table = found.setdefault(entity, {})
+            if not keys:
+                continue
+            for record in mirror.live(scope.tenant_id, entity):
+                key = record.payload.get(field_name)
+                if key is not None and str(key) in keys:
+                    table[str(key)] = dict(record.payload)
+    return found
 
 
 def _without_create_only(flow: Flow, item: PlannedItem) -> PlannedItem:

@@ -1,5 +1,6 @@
-"""Keeping what a run did: the run row, its item log, the de-duplicated problems and the status
-of the host changes it carried (change operations, see ``change_status.py``)."""
+"""Keeping what a run did: the run row, its item log, the de-duplicated problems, the status
+of the host changes it carried (change operations, see ``change_status.py``) and when each flow
+last synced without a failure."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fortnox_bridge.engine.flow.base import Builder
 from fortnox_bridge.engine.flow.results import FlowResult, ItemOutcome, RunSummary
 from fortnox_bridge.engine.sync.change_status import settle_after_run, settle_built_from
 from fortnox_bridge.engine.sync.scope import RunScope
+from fortnox_bridge.store.flow_syncs import FlowSyncRepository
 from fortnox_bridge.store.problems import ProblemReport, ProblemRepository
 from fortnox_bridge.store.runs import ItemRecord, RunRepository
 
@@ -61,6 +63,11 @@ class RunRecorder:
                 self._problems(session, result, summary)
             settle_after_run(session, summary, now=self.scope.clock.now())
             settle_built_from(session, summary, builders, now=self.scope.clock.now())
+            if not summary.dry_run and summary.error is None:
+                synced = [r.flow for r in summary.flows if r.error is None and not r.failed]
+                FlowSyncRepository(session).mark(
+                    self.scope.tenant_id, synced, now=self.scope.clock.now()
+                )
 
     def _lines(self, summary: RunSummary) -> list[ItemRecord]:
         return [

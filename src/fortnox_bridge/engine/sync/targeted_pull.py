@@ -66,6 +66,9 @@ class TargetedPull:
         counterpart = run.context.flows.get(flow.counterpart) if flow.counterpart else None
         if counterpart is None:
             return
+        if flow.topic_ids_are_not_links:  # read each; those linked are compared
+            await reconcile_linked(scope, run, flow, counterpart, result, fortnox_ids)
+            return
         with scope.sessions.begin() as session:
             links = LinkRepository(session).by_fortnox_id(scope.tenant_id, flow.entity)
         linked = [fortnox_id for fortnox_id in fortnox_ids if fortnox_id in links]

@@ -1,5 +1,5 @@
-"""``/3/invoices``: invoices, with bookkeep, cancel, credit, externalprint and the PDF (preview,
-print)."""
+"""``/3/invoices``: invoices, with bookkeep, cancel, credit, externalprint, e-mail and the PDF
+(preview, print)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ class InvoiceResource(Resource[Invoice, InvoiceListItem]):
     async def external_print(self, document_number: str | int) -> Invoice:
         """Mark the invoice as sent outside Fortnox."""
         return Invoice.model_validate(await self._action(document_number, "externalprint"))
+
+    async def email(self, document_number: str | int) -> Invoice:
+        """Have Fortnox e-mail the invoice to the address of its ``EmailInformation`` (taken
+        from the customer when the invoice was made); Fortnox marks it sent. Never retried: a
+        lost answer may mean the customer has the e-mail already."""
+        path = f"{self._path(document_number)}/email"
+        data = await self._client.request("GET", path, idempotent=False)
+        return Invoice.model_validate(data["Invoice"])
 
     async def preview(self, document_number: str | int) -> bytes:
         """The invoice as a PDF, without marking it sent."""

@@ -12,7 +12,13 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from fortnox_bridge.formats.pdf import text_pdf
-from fortnox_bridge.sandbox.messages import ACTION_REFUSED, DOCUMENT_LOCKED, refuse, refuse_code
+from fortnox_bridge.sandbox.messages import (
+    ACTION_REFUSED,
+    DOCUMENT_LOCKED,
+    NO_EMAIL_ADDRESS,
+    refuse,
+    refuse_code,
+)
 from fortnox_bridge.sandbox.registers.ops import (
     answer,
     check_dated,
@@ -72,7 +78,7 @@ class InvoiceRules(DocumentRules):
             "credit": Action("PUT", _credit),
             "externalprint": Action("PUT", _mark_sent),
             "warehouseready": Action("PUT", _warehouse_ready),
-            "email": Action("GET", _mark_sent),
+            "email": Action("GET", _email),
             "einvoice": Action("GET", _mark_sent),
             "eprint": Action("GET", _mark_sent),
             "print": Action("GET", _print),
@@ -170,6 +176,16 @@ def _mark_sent(ctx: Ctx, number: str, record: Record) -> Response:
     sent = {**record, "Sent": True}
     store(ctx, number, sent)
     return answer(ctx, sent)
+
+
+def _email(ctx: Ctx, number: str, record: Record) -> Response:
+    """Send the invoice to ``EmailInformation.EmailAddressTo``; refused without an address
+    (the code is the sandbox's own), refused for a cancelled invoice; marks it sent."""
+    _refuse_if(record.get("Cancelled"), "fakturan är makulerad")
+    information = record.get("EmailInformation") or {}
+    if not str(information.get("EmailAddressTo") or "").strip():
+        raise refuse(NO_EMAIL_ADDRESS)
+    return _mark_sent(ctx, number, record)
 
 
 def _warehouse_ready(ctx: Ctx, number: str, record: Record) -> Response:

@@ -1,5 +1,5 @@
 """The synchronisation state: mirror records, unique values, built records, links, cursors,
-write markers and conflicts."""
+last successful syncs, write markers and conflicts."""
 
 from __future__ import annotations
 
@@ -123,6 +123,18 @@ class Cursor(Base):
     flow: Mapped[str] = mapped_column(String(100))
     position: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class FlowSync(Base):
+    """When a flow of a tenant last ran through without a failure (its last successful sync)."""
+
+    __tablename__ = "flow_syncs"
+    __table_args__ = (UniqueConstraint("tenant_id", "flow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(100))
+    synced_at: Mapped[datetime]
 
 
 ACTIVE_OPERATION = text("status IN ('pending', 'processing')")
