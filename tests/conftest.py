@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import httpx
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -172,18 +173,53 @@ def _clear_postgres(url: str) -> None:
 
 
 def _empty_postgres_tables(url: str) -> None:
-    """Every table of the migrated schema emptied, identities restarted (the schema kept)."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        tables = conn.scalars(
+    """Every table of the migrated schema emptied, sequences restarted (the schema kept).
+
+    ``DELETE`` in foreign-key order, not ``TRUNCATE``: on tables of a few rows it costs a
+    twentieth (``TRUNCATE`` replaces every table's files), and this runs before most
+    PostgreSQL tests."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables, sequences = _postgres_layout(conn)
+        deletes = [f"DELETE FROM {table}" for table in tables]
+        restarts = [f"ALTER SEQUENCE {sequence} RESTART" for sequence in sequences]
+        conn.execute(text("; ".join(deletes + restarts)))  # one round trip
+    engine.dispose()
+
+
+def _postgres_layout(conn: Connection) -> tuple[list[str], list[str]]:
+    """The schema's tables, each before the tables it refers to, and its sequences (read each
+    time: a test may have added tables, such as the job queue's)."""
+    tables = frozenset(
+        conn.scalars(
             text(
                 "SELECT quote_ident(tablename) FROM pg_tables "
                 "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
             )
+        )
+    )
+    sequences = conn.scalars(
+        text("SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'")
+    ).all()
+    if tables not in _ORDER:
+        edges = conn.execute(
+            text(
+                "SELECT quote_ident(c.relname), quote_ident(p.relname) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE k.contype = 'f' AND n.nspname = 'public' AND c.oid <> p.oid"
+            )
         ).all()
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        parents: dict[str, set[str]] = {table: set() for table in tables}
+        for child, parent in edges:
+            parents.setdefault(child, set()).add(parent)
+        ordered = TopologicalSorter(parents).static_order()  # parents first
+        _ORDER[tables] = [table for table in ordered if table in tables][::-1]
+    return _ORDER[tables], list(sequences)
+
+
+#: The tables of a schema in the order they can be emptied, by the schema's set of tables.
+_ORDER: dict[frozenset[str], list[str]] = {}
 
 
 @pytest.fixture(scope="session")
