@@ -237,12 +237,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The store URL, once per backend: a SQLite file and a PostgreSQL database.
 
-    The store is empty (no schema), except for a test that also uses :func:`sessions`: it gets
+    The store is empty (no schema), except for a test that also uses :func:`sessions` or
+    :func:`migrated_url`: it gets
     the store already migrated and empty, made from a migrated copy (SQLite) or by emptying the
     tables of the schema the previous test left at the newest migration (PostgreSQL), which is
     much cheaper than migrating from nothing for every test.
     """
-    migrated = "sessions" in request.fixturenames
+    migrated = bool({"sessions", "migrated_url"} & set(request.fixturenames))
     if request.param == "sqlite":
         path = tmp_path / "store.sqlite"
         url = f"sqlite:///{path}"
@@ -286,7 +287,22 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
         migrate(engine)
     yield session_factory(engine)
     engine.dispose()
-    if db_url.startswith("postgresql") and _schema_at_head(db_url):
+    _note_schema(db_url)
+
+
+@pytest.fixture
+def migrated_url(db_url: str) -> Iterator[str]:
+    """:func:`db_url` already migrated and empty, for tests of commands and apps that would
+    otherwise migrate an empty store (seconds) before what they are about; whether an empty
+    store is migrated on first use is tested with :func:`db_url` itself."""
+    yield db_url
+    _note_schema(db_url)
+
+
+def _note_schema(url: str) -> None:
+    """After a test: remember whether the PostgreSQL schema is still at the newest migration,
+    so the next test that wants a migrated store only empties its tables."""
+    if url.startswith("postgresql") and _schema_at_head(url):
         _POSTGRES_STATE["schema"] = "migrated"
 
 
