@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from graphlib import TopologicalSorter
@@ -19,8 +20,8 @@ import httpx
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.clock import ManualClock
@@ -44,6 +45,15 @@ ClientFactory = Callable[..., Awaitable[FortnoxClient]]
 #: process, 30 s and more each). Every other test is handed out alone, to whichever process is
 #: free, so no file's length keeps one process busy while the other waits.
 TOGETHER = ("tests/e2e/web/",)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection: Any, _record: Any) -> None:
+    """Test stores on SQLite do not wait for the disk at each commit (3 ms, and much more
+    while other processes write): they are thrown away, and no test outlives a power cut.
+    A process that is killed loses nothing either way (its writes are in the OS's cache)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -143,6 +153,9 @@ def postgres_database() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A commit need not wait for its WAL flush here: the database is thrown away, and
+            # no test crashes the server. Waiting cost 20 ms a commit (1 ms without).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:  # any driver or connection failure means: no server to test on
         admin.dispose()
         yield f"unavailable:{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
