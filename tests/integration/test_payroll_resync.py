@@ -336,8 +336,7 @@ async def test_a_resync_stopped_in_the_middle_converges_without_duplicates(
 async def test_a_resync_is_widened_to_salary_periods_of_the_period_start_day(
     bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
 ) -> None:
-    # Widening is date arithmetic on the flows' settings: no exported data is needed for it
-    # (the export in the payroll fixture is what the other tests here are about).
+    # Widening is date arithmetic on the flows' settings: it needs no exported payroll.
     await bridge.connect()
     with sessions.begin() as session:
         configs = FlowConfigRepository(session)
