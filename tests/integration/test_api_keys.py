@@ -340,8 +340,8 @@ async def test_a_tenant_reads_and_changes_its_own_settings(
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str) -> Iterator[Any]:
-    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "200"}
+def cli(tmp_path: Path, migrated_url: str) -> Iterator[Any]:
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": migrated_url, "COLUMNS": "200"}
 
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(cli_app, [*args, "--data-dir", str(tmp_path / "var")], env=env)

@@ -20,8 +20,10 @@ def _run(script: str, *args: str) -> dict[str, object]:
     return result
 
 
-def test_sweeps_under_429s_5xx_and_lost_answers_converge_without_duplicates(db_url: str) -> None:
-    result = _run("fault_tolerance.py", "--records", "80", "--database-url", db_url)
+def test_sweeps_under_429s_5xx_and_lost_answers_converge_without_duplicates(
+    migrated_url: str,
+) -> None:
+    result = _run("fault_tolerance.py", "--records", "80", "--database-url", migrated_url)
     assert result["converged"] is True
     assert (result["duplicates"], result["mismatched_records"]) == (0, 0)
     assert result["employees_in_fortnox"] == 80
@@ -42,8 +44,8 @@ def test_killed_workers_leave_exactly_the_expected_records() -> None:
     assert result["idle_sync_requests"] == 0
 
 
-def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(db_url: str) -> None:
-    result = _run("projects_idle_sweep.py", "--quick", "--database-url", db_url)
+def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(migrated_url: str) -> None:
+    result = _run("projects_idle_sweep.py", "--quick", "--database-url", migrated_url)
     # + one list each of the family's cost centre and account imports (base flows)
     assert (result["vouchers"], result["first_import_requests"]) == (300, 3 + 300 + 2)
     # the three series' lists and the default 20 imported vouchers re-checked, no write
@@ -53,8 +55,8 @@ def test_an_idle_projects_sweep_reads_a_bounded_number_of_vouchers(db_url: str) 
     assert result["naive_requests"] == 3 + 300 + 2
 
 
-def test_a_ledger_year_costs_one_export_and_nothing_more_when_unchanged(db_url: str) -> None:
-    result = _run("ledger_year_import.py", "--quick", "--database-url", db_url)
+def test_a_ledger_year_costs_one_export_and_nothing_more_when_unchanged(migrated_url: str) -> None:
+    result = _run("ledger_year_import.py", "--quick", "--database-url", migrated_url)
     assert (result["vouchers"], result["rows"]) == (300, 1500)
     # the list of years and the export; then the export alone, unchanged
     assert (result["first_sync_requests"], result["unchanged_sync_requests"]) == (2, 1)

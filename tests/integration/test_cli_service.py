@@ -32,9 +32,9 @@ TENANT = "CLI AB"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
+def cli(tmp_path: Path, migrated_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
     """``cli("sync", "--dry-run")`` runs a command on this data dir, store and sandbox."""
-    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "200"}
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": migrated_url, "COLUMNS": "200"}
     common = ["--data-dir", str(tmp_path / "var"), "--sandbox-url", live_sandbox.url]
 
     def invoke(*args: str, common_options: bool = True) -> Result:

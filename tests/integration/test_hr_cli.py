@@ -23,9 +23,9 @@ TENANT = "Frånvaro AB"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
+def cli(tmp_path: Path, migrated_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
     """``cli("hr", "rewrite-absences", ...)`` on this data dir, store and sandbox."""
-    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "200"}
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": migrated_url, "COLUMNS": "200"}
     common = ["--data-dir", str(tmp_path / "var"), "--sandbox-url", live_sandbox.url]
 
     def invoke(*args: str) -> Result:

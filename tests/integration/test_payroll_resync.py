@@ -334,9 +334,10 @@ async def test_a_resync_stopped_in_the_middle_converges_without_duplicates(
 
 
 async def test_a_resync_is_widened_to_salary_periods_of_the_period_start_day(
-    payroll: Payroll, sessions: sessionmaker[Session], clock: ManualClock
+    bridge: Bridge, sessions: sessionmaker[Session], clock: ManualClock
 ) -> None:
-    bridge = payroll.bridge
+    # Widening is date arithmetic on the flows' settings: it needs no exported payroll.
+    await bridge.connect()
     with sessions.begin() as session:
         configs = FlowConfigRepository(session)
         for name in PAYROLL:

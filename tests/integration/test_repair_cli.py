@@ -32,9 +32,9 @@ DAY = "e1/2026-03-02@TID|P100|CC1"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
+def cli(tmp_path: Path, migrated_url: str, live_sandbox: LiveSandbox) -> Iterator[Any]:
     """``cli("repair", "duplicates", ...)`` on this data dir, store and sandbox."""
-    env = {"FORTNOX_BRIDGE_DATABASE_URL": db_url, "COLUMNS": "400"}
+    env = {"FORTNOX_BRIDGE_DATABASE_URL": migrated_url, "COLUMNS": "400"}
     common = ["--data-dir", str(tmp_path / "var"), "--sandbox-url", live_sandbox.url]
 
     def invoke(*args: str) -> Result:

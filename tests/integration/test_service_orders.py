@@ -206,8 +206,9 @@ async def test_a_missing_cost_centre_is_a_problem_before_anything_is_sent(
     missing = order(cost_center="SYD")
     missing["rows"][0]["cost_center"] = "NORR"
     configure(sessions, clock, bridge.tenant, user_cost_center_on_rows=True)
-    store(sessions, clock, bridge.tenant, "service_order", "so1", missing)
+    await sweep(bridge)  # the registers (customers, articles) go first, as in any sweep
     before = writes(sandbox_state, bridge.company)
+    store(sessions, clock, bridge.tenant, "service_order", "so1", missing)
     result = await sweep(bridge)
     assert (result.created, result.failed) == (0, 1)
     assert writes(sandbox_state, bridge.company) == before  # zero writes to Fortnox

@@ -77,11 +77,28 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def record_router(entities: Sequence[HostEntity], flows: Sequence[type[Flow]]) -> APIRouter:
-    """Routes for the host records of every entity the flow families declare."""
+    """Routes for the host records of every entity the flow families declare.
+
+    Built once per set of entities and flows: the routes keep nothing of an app (they reach
+    its services through the request), and building them (FastAPI analysing ~80 endpoints)
+    was nine tenths of the cost of creating the API app, which every test of the API does."""
+    entities, flows = tuple(entities), tuple(flows)
+    for built in _BUILT:
+        if _same(built[0], entities) and _same(built[1], flows):
+            return built[2]
     router = APIRouter(prefix="/api/v1")
     for entity in entities:
         _entity_routes(router, entity, EntityWriter(entity, entities, flows))
+    _BUILT[:] = [(entities, flows, router), *_BUILT[:7]]
     return router
+
+
+#: Routers built, newest first, with the very entity and flow objects they were built for.
+_BUILT: list[tuple[tuple[HostEntity, ...], tuple[type[Flow], ...], APIRouter]] = []
+
+
+def _same(these: tuple[object, ...], those: tuple[object, ...]) -> bool:
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
 
 
 def _entity_routes(router: APIRouter, entity: HostEntity, writer: EntityWriter) -> None:

@@ -7,6 +7,7 @@ own lists.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import types
 import typing
@@ -41,12 +42,23 @@ def model_class(module: str, name: str) -> type[FortnoxModel]:
 
 def wire_fields(model: type[FortnoxModel]) -> dict[str, WireField]:
     """Every wire field of ``model`` (``@url`` included) with its kind and limits."""
-    result: dict[str, WireField] = {}
+    return {
+        wire: WireField(wire, kind, nested, dict(model.wire_limits.get(wire, {})))
+        for wire, kind, nested in _field_kinds(model)
+    }
+
+
+@functools.cache
+def _field_kinds(
+    model: type[FortnoxModel],
+) -> tuple[tuple[str, str, type[FortnoxModel] | None], ...]:
+    """``(wire name, kind, nested model)`` of each field: the models never change, and every
+    sandbox app reads them for each of its resources (most of the cost of creating one)."""
+    found = []
     for name, info in model.model_fields.items():
-        wire = info.alias or name
         kind, nested = _kind(info.annotation)
-        result[wire] = WireField(wire, kind, nested, dict(model.wire_limits.get(wire, {})))
-    return result
+        found.append((info.alias or name, kind, nested))
+    return tuple(found)
 
 
 def description(single_key: str) -> ResourceDescription | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,5 +53,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest migration (safe to call on every start)."""
+    """Bring the schema up to the newest migration (safe to call on every start).
+
+    A store already at the newest migration is only read, not handed to Alembic: every
+    command and process start calls this, and Alembic would load every migration file and
+    run the environment again to find there is nothing to do."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    if current == (_head(),):
+        return
     command.upgrade(alembic_config(engine), "head")
+
+
+@functools.cache
+def _head() -> str | None:
+    """The newest migration's revision (the migrations of a running program do not change)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -210,6 +210,30 @@ async def test_order_defaults_and_createinvoice(client: httpx.AsyncClient) -> No
     assert [o["DocumentNumber"] for o in hits.json()["Orders"]] == ["1"]
 
 
+async def test_a_cost_centre_or_project_a_document_names_must_exist(
+    client: httpx.AsyncClient,
+) -> None:
+    row = {"ArticleNumber": "102", "OrderedQuantity": 1, "CostCenter": "NORR"}
+    refused = await client.post(
+        "/3/orders", json={"Order": {"CustomerNumber": "2", "OrderRows": [row]}}
+    )
+    assert refused.status_code == 400
+    error = refused.json()["ErrorInformation"]
+    assert (error["code"], error["message"]) == (2990010, "Kostnadsställe NORR finns inte.")
+    head = await client.post("/3/invoices", json=invoice_body(Project="P9"))
+    assert head.json()["ErrorInformation"]["message"] == "Projekt P9 finns inte."
+    assert (await client.get("/3/orders")).json()["Orders"] == []  # nothing was stored
+    made = await client.post(
+        "/3/costcenters", json={"CostCenter": {"Code": "NORR", "Description": "Norr"}}
+    )
+    assert made.status_code == 201, made.text
+    taken = await client.post(
+        "/3/orders", json={"Order": {"CustomerNumber": "2", "OrderRows": [row]}}
+    )
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["Order"]["OrderRows"][0]["CostCenter"] == "NORR"
+
+
 async def test_order_cancel(client: httpx.AsyncClient) -> None:
     await client.post("/3/orders", json={"Order": {"CustomerNumber": "1"}})
     cancelled = (await client.put("/3/orders/1/cancel")).json()["Order"]

@@ -111,7 +111,7 @@ class FlowSettings(BaseModel):
     """Base of every flow's settings model (the admin UI renders its form from it)."""
 
 
-class Flow(FlowHooks, SettingsHooks):
+class Flow(SettingsHooks, FlowHooks):
     """Base class of all flows. Subclasses declare the head and implement the mappings."""
 
     #: ``"<family>.<entity>.<push|pull>"``, e.g. ``"hr.employee.push"``.

@@ -17,6 +17,7 @@ from fortnox_bridge.sandbox.messages import (
     HOUSEWORK_MISMATCH,
     HOUSEWORK_OTHERCOSTS,
     NOT_ALLOWED,
+    UNKNOWN_REFERENCE,
     refuse,
     refuse_code,
 )
@@ -26,6 +27,8 @@ from fortnox_bridge.sandbox.registers.writes import merge
 from fortnox_bridge.sandbox.rules.customer import COUNTRY_NAMES
 
 CUSTOMERS, ARTICLES, ACCOUNTS, TERMS = "customers", "articles", "accounts", "termsofpayments"
+#: Registers a document or a row may name, with the word Fortnox uses for each.
+DIMENSIONS = (("CostCenter", "costcenters", "Kostnadsställe"), ("Project", "projects", "Projekt"))
 ROW_IDS = "documentrows"
 DEFAULT_SALES_ACCOUNT = 3001
 DEFAULT_TERMS = "30"
@@ -68,6 +71,7 @@ class DocumentRules(Rules):
     def prepare(self, ctx: Ctx, record: Record, sent: Record, old: Record | None) -> None:
         """Customer, rows, housework rules and totals."""
         customer = _customer(ctx, record)
+        check_dimensions(ctx, sent)
         if old is None:
             _copy_customer(record, customer, sent)
             record.setdefault("TermsOfPayment", customer.get("TermsOfPayment") or DEFAULT_TERMS)
@@ -102,6 +106,7 @@ class DocumentRules(Rules):
             if article is None:
                 raise refuse_code(2000428, "Kan inte hitta artikeln.")
         article = article or {}
+        check_dimensions(ctx, row)
         row.setdefault("Description", article.get("Description", ""))
         row.setdefault("AccountNumber", article.get("SalesAccount", DEFAULT_SALES_ACCOUNT))
         row.setdefault("VAT", article.get("VAT", 25) if article else 25)
@@ -121,6 +126,15 @@ class DocumentRules(Rules):
         """Cancelled documents cannot change."""
         if record.get("Cancelled"):
             raise refuse(DOCUMENT_LOCKED, state="makulerat")
+
+
+def check_dimensions(ctx: Ctx, record: Record) -> None:
+    """A cost centre or project the document or row names must exist (the sandbox's code and
+    wording, as for payroll rows: nobody recorded Fortnox's)."""
+    for field, register, what in DIMENSIONS:
+        value = record.get(field)
+        if value not in (None, "") and ctx.record(register, str(value)) is None:
+            raise refuse(UNKNOWN_REFERENCE, what=what, value=value)
 
 
 def _customer(ctx: Ctx, record: Record) -> Record:
