@@ -48,6 +48,26 @@ LEDGER_LINE = (
     f"Ledger: {LEDGER_YEARS} financial years, {LEDGER_VOUCHERS} vouchers, "
     f"{LEDGER_DOCUMENTS} documents"
 )
+#: The service family's records: 3 customers, 6 articles with a price each and 3 orders (a
+#: service, a work and a sales order), one write each (a price's write reads the article's
+#: prices first). The office then invoices the service order in Fortnox, so 2 stay orders.
+SERVICE_CUSTOMERS, SERVICE_ARTICLES, SERVICE_PRICES, SERVICE_ORDERS = 3, 6, 6, 3
+SERVICE = SERVICE_CUSTOMERS + SERVICE_ARTICLES + SERVICE_PRICES + SERVICE_ORDERS
+#: The demo company's 4 customers and 6 articles come to the host from Fortnox too, and the
+#: projects family's 3 customers: after a cycle the host has 12 articles and 10 customers.
+ARTICLES, CUSTOMERS = SERVICE_ARTICLES + 6, SERVICE_CUSTOMERS + 4 + 3
+SERVICE_LINE = (
+    f"Service: {SERVICE_ORDERS} orders sent (2 orders, 1 invoice), {ARTICLES} articles, "
+    f"{SERVICE_PRICES} prices"
+)
+#: What the service family reads every cycle, as its two-way pulls read Fortnox: the customer
+#: list and 3 customers in full, the article list and each article in full, the price list's
+#: articles and prices, and the invoice list of the invoiced-status pull.
+SERVICE_READS = (1 + 3) + (1 + ARTICLES) + 2 + 1
+#: What it finds unchanged the second time: every customer, article and price on both sides,
+#: the three orders and the invoiced one.
+SERVICE_UNCHANGED = (CUSTOMERS - SERVICE_CUSTOMERS) + CUSTOMERS + 2 * ARTICLES
+SERVICE_UNCHANGED += 2 * SERVICE_PRICES + SERVICE_ORDERS + 1
 
 
 def _totals(output: str) -> dict[str, int]:
@@ -58,14 +78,22 @@ def _totals(output: str) -> dict[str, int]:
 def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     first = run_cli("demo", "--once", "--data-dir", "var", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION + SERVICE
     assert "hr.employee.push" in first.stdout
     assert "hr.absence.push" in first.stdout
     assert "payroll.attendance.push" in first.stdout
     assert "projects.work_order.push" in first.stdout
     assert "ledger.year.pull" in first.stdout
     assert LEDGER_LINE in first.stdout
+    assert SERVICE_LINE in first.stdout
     info = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert info["service"] == {
+        "orders_sent": SERVICE_ORDERS,
+        "orders": 2,
+        "invoices": 1,
+        "articles": ARTICLES,
+        "prices": SERVICE_PRICES,
+    }
     assert info["ledger"] == {
         "years": LEDGER_YEARS,
         "vouchers": LEDGER_VOUCHERS,
@@ -83,10 +111,12 @@ def test_demo_once_creates_then_reruns_idle(tmp_path: Path) -> None:
     totals = _totals(second.stdout)
     assert (totals["created"], totals["requests"], totals["unchanged"]) == (
         0,
-        IMPORT_READS + LEDGER_READS,
-        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED + LEDGER_VOUCHERS,
-    )
+        IMPORT_READS + LEDGER_READS + SERVICE_READS,
+        EMPLOYEES + ABSENCES + SALARY_DAYS + CONSTRUCTION + IMPORTED + LEDGER_VOUCHERS
+        + SERVICE_UNCHANGED,
+    )  # fmt: skip
     assert LEDGER_LINE in second.stdout
+    assert SERVICE_LINE in second.stdout
     again = json.loads((tmp_path / "var" / "demo.json").read_text())
     assert {k: again[k] for k in DEMO_KEYS} == {k: info[k] for k in DEMO_KEYS}
     flows = {flow["flow"]: flow for flow in again["last_run"]["flows"]}
@@ -103,11 +133,13 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
 
     first = run_cli("demo", "--once", "--data-dir", "d", "--sandbox-url", url, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION
+    assert _totals(first.stdout)["created"] == EMPLOYEES + TRANSACTIONS + CONSTRUCTION + SERVICE
     assert LEDGER_LINE in first.stdout
+    assert SERVICE_LINE in first.stdout
     tenant = json.loads((tmp_path / "d" / "demo.json").read_text())["sandbox_tenant_id"]
     after_first = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
-    writes = EMPLOYEES + TRANSACTIONS + PROJECTS + CONSTRUCTION
+    # The service family's writes and the office's invoice of the service order.
+    writes = EMPLOYEES + TRANSACTIONS + PROJECTS + CONSTRUCTION + SERVICE + 1
     assert after_first["write_requests"] == writes
     # The sandbox enforces Fortnox's 25 requests per 5 s, and the bridge keeps to it.
     assert after_first["requests_total"] > 25
@@ -119,7 +151,7 @@ def test_demo_against_a_standalone_sandbox_makes_no_writes_the_second_time(
     after_second = httpx.get(f"{url}/_sandbox/stats", params={"tenant_id": tenant}).json()
     assert after_second["write_requests"] == writes
     assert after_second["requests_total"] == (
-        after_first["requests_total"] + IMPORT_READS + LEDGER_READS
+        after_first["requests_total"] + IMPORT_READS + LEDGER_READS + SERVICE_READS
     )
 
 

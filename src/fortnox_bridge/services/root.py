@@ -45,6 +45,7 @@ from fortnox_bridge.services.record_reads import RecordReader
 from fortnox_bridge.services.record_writes import RecordWrites
 from fortnox_bridge.services.resync import ResyncService
 from fortnox_bridge.services.runs import RunService
+from fortnox_bridge.services.service_family import ServiceFamily
 from fortnox_bridge.services.service_orders import ServiceOrders
 from fortnox_bridge.services.sessions import SignInSessions
 from fortnox_bridge.services.status import StatusService
@@ -102,6 +103,7 @@ class Services:
     documents: DocumentReader = field(init=False)
     ledger: LedgerService = field(init=False)
     ledger_sync: LedgerSyncService = field(init=False)
+    service_family: ServiceFamily = field(init=False)
     service_orders: ServiceOrders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +140,7 @@ class Services:
         self.sign_ins = SignInSessions(self.sessions)
         self.overview = TenantOverview(self.sessions)
         self.ledger_sync = LedgerSyncService(self.sessions, self.clock, hooks, self.jobs)
+        self.service_family = ServiceFamily(self.sessions, self.flow_config)
         self._build_api_services()
 
     def _build_api_services(self) -> None:

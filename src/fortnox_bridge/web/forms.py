@@ -6,14 +6,54 @@ with the values the user typed and ``errors[field]`` beside each field, and save
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from fortnox_bridge.web.i18n import N_
 
 Model = TypeVar("Model", bound=BaseModel)
 #: ``{field name: message}``; ``"__all__"`` for errors of the form as a whole.
 FieldErrors = dict[str, str]
+#: Puts an English message id (with ``%(name)s`` values) in the page's language.
+Say = Callable[..., str]
+
+#: What each common kind of pydantic error says, as a message id of the web catalogues (with
+#: the error's context as values): pydantic words its messages in English only.
+ERROR_TEXTS: dict[str, str] = {
+    "missing": N_("This field is required."),
+    "bool_parsing": N_("Choose yes or no."),
+    "bool_type": N_("Choose yes or no."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
+    "decimal_parsing": N_("Enter a number."),
+    "decimal_type": N_("Enter a number."),
+    "greater_than": N_("Enter a number greater than %(gt)s."),
+    "greater_than_equal": N_("Enter a number of at least %(ge)s."),
+    "less_than": N_("Enter a number less than %(lt)s."),
+    "less_than_equal": N_("Enter a number of at most %(le)s."),
+    "string_too_short": N_("Enter at least %(min_length)s characters."),
+    "string_too_long": N_("Enter at most %(max_length)s characters."),
+    "string_type": N_("Enter a text."),
+    "string_pattern_mismatch": N_("The text does not have the form this field needs."),
+    "too_long": N_("Enter at most %(max_length)s values."),
+    "too_short": N_("Enter at least %(min_length)s values."),
+    "literal_error": N_("Choose one of: %(expected)s."),
+    "enum": N_("Choose one of: %(expected)s."),
+    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "list_type": N_("Enter the values separated by semicolons."),
+    "extra_forbidden": N_("This setting does not exist."),
+}
+_NAMES = ("gt", "ge", "lt", "le", "min_length", "max_length", "expected")
+#: A message of the flow's own (a validator's) that the catalogues do not translate: the
+#: English follows, marked as such by the page.
+UNTRANSLATED = N_("The value is not valid:")
 
 
 def parse_form(model: type[Model], data: Mapping[str, Any]) -> tuple[Model | None, FieldErrors]:
@@ -26,13 +66,33 @@ def parse_form(model: type[Model], data: Mapping[str, Any]) -> tuple[Model | Non
         return None, field_errors(exc)
 
 
-def field_errors(exc: ValidationError) -> FieldErrors:
-    """The first message of each field, in words a person reads ("Value error, " dropped)."""
+def field_errors(exc: ValidationError, say: Say | None = None) -> FieldErrors:
+    """The first message of each field, in words a person reads ("Value error, " dropped).
+
+    Without ``say`` the messages are pydantic's English; with it (a page in another language)
+    the common kinds are worded from :data:`ERROR_TEXTS`, and a validator's own message is
+    translated by the catalogues or shown after :data:`UNTRANSLATED`.
+    """
     errors: FieldErrors = {}
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "__all__"
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "This field is required."
+        if say is not None:
+            message = _said(error, message, say)
         errors.setdefault(name, message[:1].upper() + message[1:])
     return errors
+
+
+def _said(error: ErrorDetails, english: str, say: Say) -> str:
+    """``error`` in the page's language."""
+    text = ERROR_TEXTS.get(error["type"])
+    if text is not None:
+        values = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+        if "expected" in values:  # pydantic's "'a', 'b' or 'c'": no English "or"
+            values["expected"] = values["expected"].replace(" or ", ", ")
+        if all(f"%({key})s" not in text or key in values for key in _NAMES):
+            return say(text, **values)
+    translated = say(english)
+    return translated if translated != english else f"{say(UNTRANSLATED)} {english}"

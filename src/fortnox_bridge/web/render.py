@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from fortnox_bridge.web.i18n import LANGUAGES, pick_language, translations
+from fortnox_bridge.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translations
 from fortnox_bridge.web.menu import MenuEntry, tenant_menu
 from fortnox_bridge.web.pages import page_modules
 from fortnox_bridge.web.security import SignedIn, csrf_token, root
@@ -86,3 +87,11 @@ def render(
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def error_words(request: Request) -> Callable[..., str] | None:
+    """How form errors are worded on this request's page (``web/forms.py``): ``None`` in
+    English (pydantic's own words), else the catalogue's texts in the request's language."""
+    if language_of(request) == DEFAULT_LANGUAGE:
+        return None
+    return lambda message, **values: gettext(request, message, **values)

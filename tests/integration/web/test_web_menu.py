@@ -95,6 +95,7 @@ def test_the_menu_is_the_tabs_the_page_modules_declare() -> None:
         "flows",
         "mappings",
         "ledger",
+        "service",
         "runs",
         "problems",
         "conflicts",
@@ -105,7 +106,9 @@ def test_the_menu_is_the_tabs_the_page_modules_declare() -> None:
     # A family's tab is declared with its family and shown only to tenants using it.
     ledger = next(entry for entry in menu if entry.key == "ledger")
     assert (ledger.shown_to(["ledger", "hr"]), ledger.shown_to(["hr", "payroll"])) == (True, False)
-    assert all(entry.shown_to([]) for entry in menu if entry.key != "ledger")
+    service = next(entry for entry in menu if entry.key == "service")
+    assert (service.shown_to(["service"]), service.shown_to(["ledger"])) == (True, False)
+    assert all(entry.shown_to([]) for entry in menu if entry.key not in ("ledger", "service"))
 
 
 @pytest.mark.usefixtures("probe_files")

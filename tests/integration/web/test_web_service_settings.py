@@ -48,8 +48,8 @@ def test_the_holder_shows_the_grouped_form_and_the_sharer_a_link(
 ) -> None:
     page = signed_in.get(f"/ui/tenants/{tenant_id}/flows").text
     holder, sharer = page.split(f'id="flow-{ObjectPush.name}"')
-    assert holder.count('<h4 class="settings-group">') == 6
-    assert '<h4 class="settings-group">Cost centres</h4>' in holder
+    assert holder.count('<fieldset class="settings-group"') == 6
+    assert "<legend>Cost centres</legend>" in holder
     assert 'name="setting-sum_ignore_articles"' in holder
     assert "setting-" not in sharer.split("</form>")[0]
     assert f"This flow runs with the settings of {SETTINGS_FLOW}; change them there." in sharer
@@ -61,7 +61,7 @@ def test_the_form_speaks_swedish(signed_in: TestClient, tenant_id: int) -> None:
     signed_in.post("/ui/language", data={"language": "sv", "csrf_token": csrf_of(first.text)})
     page = signed_in.get(f"/ui/tenants/{tenant_id}/flows")
     assert "Summera artikelrader" in page.text
-    assert '<h4 class="settings-group">Kostnadsställen</h4>' in page.text
+    assert "<legend>Kostnadsställen</legend>" in page.text
     assert f"Flödet använder inställningarna för {SETTINGS_FLOW}; ändra dem där." in page.text
 
 

@@ -29,6 +29,12 @@ from fortnox_bridge.cli.work.demo_data import (
     demo_time_entries,
 )
 from fortnox_bridge.cli.work.demo_ledger import demo_ledger
+from fortnox_bridge.cli.work.demo_service import (
+    DEMO_SERVICE_SETTINGS,
+    INVOICED_PULL,
+    OFFICE_INVOICES,
+    demo_service,
+)
 from fortnox_bridge.cli.work.runtime import check_port_free, reported, settings
 from fortnox_bridge.cli.work.serve import serve_until_stopped
 from fortnox_bridge.clock import Clock, SystemClock
@@ -41,7 +47,9 @@ from fortnox_bridge.fortnox import FortnoxClient
 from fortnox_bridge.fortnox.ratelimit import RateLimit, SlidingWindowLimiter
 from fortnox_bridge.runtime.stack import SandboxLink, Store, open_store, sandbox_link
 from fortnox_bridge.services.demo import DemoData, DemoPlan, Passwords
+from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.passwords import hash_password, verify_password
+from fortnox_bridge.services.root import Services
 
 DEMO_TENANT = "Demo AB"
 #: The admin user the demo creates for the web UI (its password is made once, kept in demo.json).
@@ -96,7 +104,9 @@ class Demo:
             async with sandbox_link(self.settings) as sandbox:
                 info = await self._prepare(store, sandbox)
                 runner = Runner(store.sessions, clock=self.clock, documents=store.documents)
-                summary = await self._cycle(runner, sandbox, info, show_progress=True)
+                summary = await self._cycle(
+                    runner, sandbox, info, show_progress=True, services=store.services
+                )
                 self._print_summary(summary)
                 ledger = store.services.demo.ledger_counts(info["tenant_id"])
                 self.console.print(
@@ -108,6 +118,7 @@ class Demo:
                     "vouchers": ledger.vouchers,
                     "documents": ledger.documents,
                 }
+                info["service"] = self._print_service(store, info["tenant_id"])
                 info["last_run"] = summary.to_dict()
                 self._write_info(info)
                 self._print_info(info)
@@ -133,7 +144,8 @@ class Demo:
             self.console.print(
                 f"Created tenant [bold]{DEMO_TENANT}[/] with {self.employee_count} employees, "
                 "their absences, a week of reported time and three construction projects with "
-                "their orders, customers, suppliers and a supplier invoice; its Fortnox "
+                "their orders, customers, suppliers and a supplier invoice, and a field-service "
+                "company's customers, articles, prices, service objects and orders; its Fortnox "
                 "company has two financial years of vouchers with their documents."
             )
         if setup.lost_company is not None:
@@ -157,11 +169,12 @@ class Demo:
         """The new demo tenant's records: employees, absence types and absences, projects and a
         week of reported time (written as attendance transactions), and a building contractor's
         construction projects with their orders, customers, suppliers and a supplier invoice;
-        its families (all four: the ledger family reads the company's two financial years) and
+        a field-service company's customers, articles, prices, service objects and orders;
+        its families (all five: the ledger family reads the company's two financial years) and
         flows: absences on, with a working-time schedule for the
         employees the bridge creates (else Fortnox gives them 0 hours); of the projects family
         besides its base flows, work and change orders, the supplier export and the supplier
-        invoice export."""
+        invoice export; the service family's settings (``demo_service.py``)."""
         records = [("employee", key, value) for key, value in demo_employees(self.employee_count)]
         records += [("absence_type", key, value) for key, value in DEMO_ABSENCE_TYPES]
         employees = {f"emp-{number:04d}" for number in range(1, self.employee_count + 1)}
@@ -191,7 +204,11 @@ class Demo:
             ("projects.voucher.pull", True, {"pending_per_sweep": 0}),
         ]
         records += list(DEMO_CONSTRUCTION)
-        return DemoData(records, flows, families=("hr", "payroll", "projects", "ledger"))
+        records += demo_service()
+        # The service family's one settings form is stored on its order push.
+        flows.append(("service.service_order.push", True, DEMO_SERVICE_SETTINGS))
+        families = ("hr", "payroll", "projects", "ledger", "service")
+        return DemoData(records, flows, families=families)
 
     async def _cycle(
         self,
@@ -200,6 +217,7 @@ class Demo:
         info: dict[str, Any],
         *,
         show_progress: bool,
+        services: Services | None = None,
     ) -> RunSummary:
         tokens = await sandbox.control.issue_tokens(info["sandbox_tenant_id"], DEMO_SCOPES)
         # A standalone sandbox enforces Fortnox's rate limit, as Fortnox does: keep to it.
@@ -214,17 +232,38 @@ class Demo:
             limiter_key=f"demo:{info['sandbox_tenant_id']}",
         ) as client:
             if not show_progress:
-                return await runner.run_cycle(info["tenant_id"], client)
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-            with Progress(*columns, console=self.console) as progress:
-                tasks: dict[str, TaskID] = {}
+                summary = await runner.run_cycle(info["tenant_id"], client)
+            else:
+                columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+                with Progress(*columns, console=self.console) as progress:
+                    tasks: dict[str, TaskID] = {}
 
-                def report(flow: str, done: int, total: int) -> None:
-                    if flow not in tasks:
-                        tasks[flow] = progress.add_task(flow, total=total)
-                    progress.update(tasks[flow], completed=done)
+                    def report(flow: str, done: int, total: int) -> None:
+                        if flow not in tasks:
+                            tasks[flow] = progress.add_task(flow, total=total)
+                        progress.update(tasks[flow], completed=done)
 
-                return await runner.run_cycle(info["tenant_id"], client, progress=report)
+                    summary = await runner.run_cycle(info["tenant_id"], client, progress=report)
+            if services is not None:
+                await self._office(services, runner, client, info["tenant_id"])
+            return summary
+
+    async def _office(
+        self, services: Services, runner: Runner, client: FortnoxClient, tenant_id: int
+    ) -> None:
+        """What the demo company's office does in Fortnox after the sync: it invoices the
+        service order the bridge sent as an order, once; the invoiced-status pull then reads
+        the invoice back onto the host order."""
+        try:
+            order = services.service_family.order(tenant_id, OFFICE_INVOICES)
+        except NotFound:
+            return
+        if order.fortnox_reference is None or order.invoiced:
+            return
+        fortnox = await client.orders.get(order.fortnox_reference)
+        if not fortnox.invoice_reference or str(fortnox.invoice_reference) == "0":
+            await client.orders.create_invoice(order.fortnox_reference)
+        await runner.run_cycle(tenant_id, client, only=[INVOICED_PULL])
 
     def _print_summary(self, summary: RunSummary) -> None:
         table = Table(title="Sync cycle")
@@ -249,8 +288,28 @@ class Demo:
                     f"{failure.code or ''} {failure.message}[/]"
                 )
 
+    def _print_service(self, store: Store, tenant_id: int) -> dict[str, int]:
+        """The service family's line: orders sent (as orders, as invoices), articles, prices."""
+        counts = store.services.service_family.counts(tenant_id)
+        self.console.print(
+            f"Service: {counts.sent} orders sent ({counts.orders} orders, {counts.invoices} "
+            f"invoice{'' if counts.invoices == 1 else 's'}), {counts.articles} articles, "
+            f"{counts.prices} prices"
+        )
+        return {
+            "orders_sent": counts.sent,
+            "orders": counts.orders,
+            "invoices": counts.invoices,
+            "articles": counts.articles,
+            "prices": counts.prices,
+        }
+
     def _print_info(self, info: dict[str, Any]) -> None:
-        shown = {key: value for key, value in info.items() if key not in ("last_run", "ledger")}
+        shown = {
+            key: value
+            for key, value in info.items()
+            if key not in ("last_run", "ledger", "service")
+        }
         self.console.print(f"Written to {self.demo_file}:")
         self.console.print_json(json.dumps(shown))
         self.console.print(

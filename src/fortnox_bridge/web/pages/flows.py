@@ -18,8 +18,11 @@ from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.pages.families import family_title
-from fortnox_bridge.web.render import flash, gettext
+from fortnox_bridge.web.render import error_words, flash, gettext, language_of
 from fortnox_bridge.web.security import User, root, web_context
+from fortnox_bridge.web.settings_form import settings_fields as form_fields
+from fortnox_bridge.web.settings_form import settings_groups
+from fortnox_bridge.web.settings_form import settings_texts as form_texts
 
 router = APIRouter()
 #: This page's tab in a tenant's menu.
@@ -32,68 +35,39 @@ PREFIX = "setting-"
 
 
 def settings_texts(flow: type[Flow]) -> list[str]:
-    """The texts a flow's settings form shows (labels, help, choices): each is translated."""
-    texts = []
-    for name, spec in flow.Settings.model_json_schema().get("properties", {}).items():
-        texts.append(_label(name, spec))
-        texts.extend(text for text in (spec.get("description"),) if text)
-        texts.extend(spec.get("choices", {}).values())
-        texts.extend(text for text in (spec.get("group_title"),) if text)
-    return texts
-
-
-def _label(name: str, spec: Mapping[str, Any]) -> str:
-    return str(spec.get("title", name.replace("_", " ").capitalize()))
+    """The texts a flow's settings form shows (labels, help, choices, group titles) that the
+    web catalogues translate (not those the settings model carries in Swedish itself)."""
+    return form_texts(flow.Settings)
 
 
 def settings_fields(
-    flow: type[Flow], values: Mapping[str, Any], translate: Callable[[str], str] = str
+    flow: type[Flow],
+    values: Mapping[str, Any],
+    translate: Callable[[str], str] = str,
+    *,
+    language: str = "en",
 ) -> list[dict[str, Any]]:
     """The inputs of a flow's settings form, from its settings model's JSON schema; labels,
-    help and choices (a field's ``choices`` in the schema names them) through ``translate``."""
-    schema = flow.Settings.model_json_schema()
-    required = set(schema.get("required", []))
-    fields = []
-    for name, spec in schema.get("properties", {}).items():
-        options = [s for s in spec.get("anyOf", [spec]) if s.get("type") != "null"]
-        main = options[0] if options else spec
-        kind, choices = "text", []
-        if "enum" in main:
-            named = spec.get("choices", {})
-            kind = "select"
-            choices = [(str(v), translate(named.get(v, str(v)))) for v in main["enum"]]
-        elif main.get("type") == "boolean":
-            kind = "checkbox"
-        elif main.get("type") in ("integer", "number"):
-            kind = "number"
-        elif main.get("format") == "date":
-            kind = "date"
-        value = values.get(name, spec.get("default"))
-        if isinstance(value, list):  # a list setting is typed as one text: "A, B, D"
-            value = ", ".join(str(item) for item in value)
-        limits = []
-        for key, attr in (("minimum", "min"), ("maximum", "max")):
-            if key in main:
-                limits.append(f'{attr}="{main[key]}"')
-        if main.get("type") == "number":
-            limits.append('step="any"')
-        fields.append(
-            {
-                "name": name,
-                "input": PREFIX + name,
-                "label": translate(_label(name, spec)),
-                "help": translate(spec["description"]) if spec.get("description") else "",
-                "kind": kind,
-                "choices": choices,
-                "value": value,
-                "required": name in required,
-                "attrs": " ".join(limits),
-                # a model may group its fields (``group_title`` in the schema): the form heads
-                # each group with its title
-                "group": translate(spec["group_title"]) if spec.get("group_title") else "",
-            }
-        )
-    return fields
+    help and choices in ``language`` (see ``web/settings_form.py``)."""
+    return form_fields(flow.Settings, values, translate, language=language, prefix=PREFIX)
+
+
+def shared_settings_of(flow: type[Flow]) -> str | None:
+    """The flow whose settings ``flow`` uses (a family's one settings form), if another's."""
+    return flow.settings_flow
+
+
+def settings_view(
+    request: Request, flow: type[Flow], values: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The flow's settings form in the request's language, in its model's groups."""
+    return settings_groups(
+        flow.Settings,
+        values,
+        lambda text: gettext(request, text),
+        language=language_of(request),
+        prefix=PREFIX,
+    )
 
 
 def _flows_view(
@@ -110,6 +84,7 @@ def _flows_view(
         errors: dict[str, str] = {}
         if posted is not None and posted[0] == flow.name:
             _, values, enabled, errors = posted
+        shared = shared_settings_of(flow)
         doc = (flow.__doc__ or "").strip().split("\n\n", 1)[0].replace("\n", " ")
         family = family_of(flow)
         group = groups.setdefault(
@@ -125,10 +100,8 @@ def _flows_view(
                 "enabled": enabled,
                 # a flow that runs with another flow's settings shows none: they are changed
                 # (and shown) on the flow that holds them
-                "fields": []
-                if flow.settings_flow
-                else settings_fields(flow, values, lambda text: gettext(request, text)),
-                "settings_flow": flow.settings_flow,
+                "groups": [] if shared else settings_view(request, flow, values),
+                "settings_flow": shared,
                 "errors": errors,
             }
         )
@@ -188,8 +161,13 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
     cleaned = {key: value for key, value in settings.items() if value != ""}
     ensure_tenant(request, tenant_id)
     try:
-        context.services.flow_config.change(
-            tenant_id, flow_name, enabled=enabled, settings=cleaned, replace=True
+        shared = shared_settings_of(context.services.flow_config.flow(flow_name))
+        context.services.flow_config.change(  # a shared form's settings are saved elsewhere
+            tenant_id,
+            flow_name,
+            enabled=enabled,
+            settings=None if shared else cleaned,
+            replace=not shared,
         )
     except NotFound:
         flash(request, gettext(request, "There is no flow %(name)s.", name=flow_name), "error")
@@ -200,7 +178,10 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
             f"{root(request)}/tenants/{tenant_id}/flows#flow-{flow_name}", status_code=303
         )
     except ValidationError as exc:  # the transaction was rolled back: nothing saved
-        errors = {PREFIX + key: value for key, value in field_errors(exc).items()}
+        errors = {  # an error of the form as a whole keeps its key, the others their input's
+            (key if key == "__all__" else PREFIX + key): value
+            for key, value in field_errors(exc, error_words(request)).items()
+        }
         posted = (flow_name, settings, enabled, errors)
         return tenant_page(
             request,

@@ -269,12 +269,12 @@ async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Respons
         flash(request, gettext(request, NO_ENGINE), "error")
     else:
         summary = await service.sweep(tenant_id)
-        message, kind = _sync_message(request, summary)
+        message, kind = sync_message(request, summary)
         flash(request, message, kind)
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#sync", status_code=303)
 
 
-def _sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
+def sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
     if summary.error:
         return gettext(request, "The sync did not run: %(error)s", error=summary.error), "error"
     if summary.run_id is None:
