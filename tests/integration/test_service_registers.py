@@ -241,6 +241,13 @@ async def test_inactive_articles_are_not_synced_and_creation_can_be_disabled(
     assert (await host(api, "service-articles", "fortnox-F-1"))["description"] == "Aktiv i Fortnox"
     missing = await api.get("/api/v1/service-articles/fortnox-F-2")
     assert missing.status_code == 404
+    # The next sweep reads back what the last one wrote; after that, while nothing changes,
+    # each pull lists what changed since its last sweep (nothing): one request.
+    clock.advance(900)
+    await sweep(bridge)
+    clock.advance(900)
+    quiet = await sweep(bridge)
+    assert (quiet[f"{ARTICLES}.pull"].requests, quiet[f"{CUSTOMERS}.pull"].requests) == (1, 1)
     # Made inactive in Fortnox: no longer compared, so its edits do not reach the host.
     await fortnox.articles.update("F-1", {"active": False, "description": "Utgått"})
     await sweep(bridge)

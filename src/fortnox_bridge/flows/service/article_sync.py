@@ -114,6 +114,9 @@ class ArticlePull(Flow):
     natural_key: ClassVar[tuple[str, ...]] = ("article_number",)
     #: An article changed in Fortnox is compared at once (its article number).
     topics: ClassVar[tuple[str, ...]] = ("articles",)
+    #: A sweep lists only what changed in Fortnox since the last one (Fortnox's list rows lack
+    #: fields the comparison needs, so every listed record is read in full: only changed ones).
+    cursor_param: ClassVar[str | None] = "lastmodified"
     order: ClassVar[int] = 151
 
     def pull_params(self) -> dict[str, Any]:

@@ -124,6 +124,9 @@ class CustomerPull(Flow):
     natural_key: ClassVar[tuple[str, ...]] = ("customer_number",)
     #: A customer changed in Fortnox is compared at once (its customer number).
     topics: ClassVar[tuple[str, ...]] = ("customers",)
+    #: A sweep lists only what changed in Fortnox since the last one (Fortnox's list rows lack
+    #: fields the comparison needs, so every listed record is read in full: only changed ones).
+    cursor_param: ClassVar[str | None] = "lastmodified"
     # Read before the push of the same sweep: a Fortnox edit is compared before it is sent over.
     order: ClassVar[int] = 150
 
