@@ -37,8 +37,15 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow.base import Excluded, ExistingPolicy, Flow, FlowSettings
+from fortnox_bridge.engine.flow.base import (
+    Excluded,
+    ExistingPolicy,
+    Flow,
+    FlowSettings,
+    MappingKind,
+)
 from fortnox_bridge.flows.service.document import BuiltDocument, DocumentInputs, build_document
+from fortnox_bridge.flows.service.mappings import COST_CENTER_MAPPING, with_cost_centers
 from fortnox_bridge.flows.service.order_records import HostServiceOrder
 from fortnox_bridge.flows.service.order_writer import (
     COST_CENTERS,
@@ -69,6 +76,8 @@ class ServiceOrderPush(Flow):
         "external_invoice_reference1": "externalinvoicereference1"
     }
     match_existing: ClassVar[bool] = True
+    #: The application's cost centres, as Fortnox's codes (see ``mappings.py``).
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = (COST_CENTER_MAPPING,)
     related_entities: ClassVar[Mapping[str, str]] = {
         "service_customer": "number",
         "service_article": "number",
@@ -121,7 +130,7 @@ class ServiceOrderPush(Flow):
         objects = self._related.get("service_object", {})
         customer = next((customers.get(k) for k in keys["service_customer"]), None)
         return DocumentInputs(
-            order=record,
+            order=with_cost_centers(self.mappings, record),
             customer=customer,
             articles={k: articles[k] for k in keys["service_article"] if k in articles},
             service_objects={k: objects[k] for k in keys["service_object"] if k in objects},

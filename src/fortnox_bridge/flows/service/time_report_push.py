@@ -17,7 +17,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow.base import Flow, FlowSettings
+from fortnox_bridge.engine.flow.base import Flow, FlowSettings, MappingKind
+from fortnox_bridge.flows.service.mappings import (
+    COST_CENTER_MAPPING,
+    EMPLOYEE_MAPPING,
+    employee_id,
+    with_cost_centers,
+)
 from fortnox_bridge.flows.service.register_records import HostTimeReport
 from fortnox_bridge.flows.service.settings import SETTINGS_FLOW, ServiceSettings
 from fortnox_bridge.formats.paxml.codes import to_fortnox
@@ -40,11 +46,15 @@ class TimeReportPush(Flow):
     natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "date", "cause_code")
     natural_key_search: ClassVar[Mapping[str, str]] = {"employee_id": "employeeid", "date": "date"}
     date_field: ClassVar[str] = "date"
+    #: The application's technicians and cost centres, as Fortnox knows them (``mappings.py``).
+    mapping_kinds: ClassVar[tuple[MappingKind, ...]] = (EMPLOYEE_MAPPING, COST_CENTER_MAPPING)
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Time report → attendance transaction fields."""
+        """Time report → attendance transaction fields (employee and cost centre as the
+        tenant's mappings translate them)."""
+        record = with_cost_centers(self.mappings, record)
         fields = {
-            "employee_id": str(record["employee_number"]),
+            "employee_id": employee_id(self.mappings, record["employee_number"]),
             "date": str(record["date"]),
             "cause_code": to_fortnox(str(record["code"])).fortnox,
             "hours": str(record["hours"]),
