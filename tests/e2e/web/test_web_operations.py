@@ -32,7 +32,10 @@ def test_a_refusal_in_a_locked_period_is_a_problem_that_is_resolved(
         put(bridge, tenant, "time-entries", f"t-{day}",
             {"employee": "e001", "date": day, "hours": "8"})  # fmt: skip
     result = sync(bridge, tenant)
-    assert result["status"] == "partial", result
+    # The new time entries start a push of their own in the bridge: whichever of it and this
+    # sync writes first meets Fortnox's refusal (a partial run, found on the runs page below);
+    # the other finds the refusal recent and leaves it (unchanged).
+    assert result["status"] in ("partial", "succeeded"), result
 
     page.goto(bridge.url(f"/tenants/{tenant.id}/problems"))
     problem = page.locator(".problem", has_text="salary period 2026-03")
