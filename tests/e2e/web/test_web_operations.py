@@ -62,7 +62,7 @@ def test_a_refusal_in_a_locked_period_is_a_problem_that_is_resolved(
     expect(partial).to_be_visible()
     shot(page, bridge, "runs")
     partial.get_by_role("link").click()
-    expect(page.get_by_role("heading", name=re.compile(r"Run \d+: sweep"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Run \d+: (sweep|push)"))).to_be_visible()
     page.get_by_role("link", name="Created", exact=True).click()
     expect(page.locator("table.items")).to_contain_text("e001/2026-04")
     shot(page, bridge, "run")
