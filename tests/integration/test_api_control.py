@@ -407,6 +407,8 @@ async def test_sync_waits_for_the_run_or_answers_with_the_plan(
     assert synced["hr.employee.push"] is not None
     assert (await bridge_now(api)) == synced["hr.employee.push"]
     assert synced["hr.absence.push"] is None
+    changed = await api.http.patch("/api/v1/flows/hr.employee.push", json={"enabled": True})
+    assert changed.json()["last_synced_at"] == synced["hr.employee.push"]  # a change keeps it
     again = (await api.http.post("/api/v1/sync", json={"wait": True})).json()
     assert (again["run_id"], again["counts"]["unchanged"], again["counts"]["created"]) == (
         None,

@@ -184,7 +184,8 @@ class FlowConfigService:
                 replace=replace,
             )
             families = TenantRepository(session).families(tenant_id)
-        return TenantFlow(flow, saved, is_enabled(flow, saved, families=families))
+            synced = FlowSyncRepository(session).for_tenant(tenant_id).get(flow.name)
+        return TenantFlow(flow, saved, is_enabled(flow, saved, families=families), synced)
 
     # Mappings.
 
