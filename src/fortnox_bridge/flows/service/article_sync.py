@@ -15,14 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow.base import Excluded, ExistingPolicy, Flow, FlowSettings
-from fortnox_bridge.flows.service.directions import FROM_FORTNOX, paused
+from fortnox_bridge.engine.flow.base import Excluded
+from fortnox_bridge.flows.service.directions import (
+    RegisterPull,
+    RegisterPush,
+    fortnox_fields,
+    host_fields,
+)
 from fortnox_bridge.flows.service.register_records import HostServiceArticle
-from fortnox_bridge.flows.service.settings import SETTINGS_FLOW, ServiceSettings
 
 #: Host article field → Fortnox article field.
 FIELDS = {
@@ -37,9 +41,7 @@ def to_fortnox(record: Mapping[str, Any]) -> dict[str, Any]:
     """Host article → Fortnox article fields; an inactive article is not sent."""
     if not record.get("active", True):
         raise Excluded("inactive articles are not synchronised")
-    fields = {target: record.get(source) for source, target in FIELDS.items()}
-    kind = record.get("type")
-    fields["type"] = str(kind).upper() if kind else None
+    fields = fortnox_fields(FIELDS, record)
     if fields["vat"] is not None:
         fields["vat"] = format(Decimal(str(fields["vat"])).normalize(), "f")
     fields["active"] = True  # only active articles are sent and read
@@ -48,32 +50,23 @@ def to_fortnox(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def to_host(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Fortnox article fields → host fields (only those given; ``None`` removes one)."""
-    host = {source: fields[target] for source, target in FIELDS.items() if target in fields}
-    if "type" in fields:
-        kind = fields["type"]
-        host["type"] = str(kind).lower() if kind else None
-    return host
+    return host_fields(FIELDS, fields)
 
 
-class ArticlePush(Flow):
+class ArticlePush(RegisterPush):
     """Creates and updates Fortnox articles from the field-service application's."""
 
     name: ClassVar[str] = "service.service_article.push"
     entity: ClassVar[str] = "service_article"
+    register: ClassVar[str] = "articles"
+    standalone: ClassVar[bool] = True
     resource: ClassVar[str] = "articles"
-    direction: ClassVar[Literal["push", "pull"]] = "push"
     fortnox_id_field: ClassVar[str] = "article_number"
     record_model: ClassVar[type[BaseModel]] = HostServiceArticle
-    Settings: ClassVar[type[FlowSettings]] = ServiceSettings
-    settings_flow: ClassVar[str | None] = SETTINGS_FLOW
-    base: ClassVar[bool] = True
     order: ClassVar[int] = 206
     natural_key: ClassVar[tuple[str, ...]] = ("article_number",)
     natural_key_search: ClassVar[Mapping[str, str]] = {"article_number": "articlenumber"}
-    match_existing: ClassVar[bool] = True
     create_only: ClassVar[frozenset[str]] = frozenset({"article_number"})
-    delete_by: ClassVar[Mapping[str, Any] | None] = {"active": False}
-    undelete_by: ClassVar[Mapping[str, Any]] = {"active": True}
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host article → Fortnox article fields."""
@@ -84,11 +77,7 @@ class ArticlePush(Flow):
         disabled."""
         if getattr(self.settings, "disable_article_creation", False):
             return "the setting disable_article_creation is on"
-        return paused(self.settings, "articles", "push")
-
-    def existing_policy(self) -> ExistingPolicy:
-        """A Fortnox article with the host article's number is that article: adopt it."""
-        return "adopt"
+        return super().paused()
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``article a-7 (S-1 Filterbyte)``."""
@@ -97,26 +86,21 @@ class ArticlePush(Flow):
         return f"article {external_id} ({record.get('number')} {record.get('description')})"
 
 
-class ArticlePull(Flow):
+class ArticlePull(RegisterPull):
     """Reads Fortnox's active articles and reconciles them with the host's."""
 
     name: ClassVar[str] = "service.service_article.pull"
     entity: ClassVar[str] = "service_article"
+    register: ClassVar[str] = "articles"
+    standalone: ClassVar[bool] = True
     resource: ClassVar[str] = "articles"
-    direction: ClassVar[Literal["push", "pull"]] = "pull"
     fortnox_id_field: ClassVar[str] = "article_number"
     record_model: ClassVar[type[BaseModel]] = HostServiceArticle
-    Settings: ClassVar[type[FlowSettings]] = ServiceSettings
-    settings_flow: ClassVar[str | None] = SETTINGS_FLOW
-    base: ClassVar[bool] = True
     counterpart: ClassVar[str | None] = ArticlePush.name
     pull_fields: ClassVar[frozenset[str]] = frozenset({*FIELDS.values(), "type", "active"})
     natural_key: ClassVar[tuple[str, ...]] = ("article_number",)
     #: An article changed in Fortnox is compared at once (its article number).
     topics: ClassVar[tuple[str, ...]] = ("articles",)
-    #: A sweep lists only what changed in Fortnox since the last one (Fortnox's list rows lack
-    #: fields the comparison needs, so every listed record is read in full: only changed ones).
-    cursor_param: ClassVar[str | None] = "lastmodified"
     order: ClassVar[int] = 151
 
     def pull_params(self) -> dict[str, Any]:
@@ -130,14 +114,6 @@ class ArticlePull(Flow):
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox article fields → host article fields (``active`` stays the host's)."""
         return to_host(fields)
-
-    def paused(self) -> str | None:
-        """Off unless the setting ``articles`` reads them from Fortnox."""
-        return paused(self.settings, "articles", "pull")
-
-    def imports_unmatched(self) -> bool:
-        """An article created in Fortnox becomes a host article."""
-        return str(getattr(self.settings, "articles", "both")) in FROM_FORTNOX
 
     def import_new(self, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """An active article from Fortnox as a host article."""

@@ -15,14 +15,17 @@ created; a deleted host customer is made inactive in Fortnox (its number stays t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from fortnox_bridge.engine.flow.base import ExistingPolicy, Flow, FlowSettings
-from fortnox_bridge.flows.service.directions import FROM_FORTNOX, paused
+from fortnox_bridge.flows.service.directions import (
+    RegisterPull,
+    RegisterPush,
+    fortnox_fields,
+    host_fields,
+)
 from fortnox_bridge.flows.service.register_records import HostServiceCustomer
-from fortnox_bridge.flows.service.settings import SETTINGS_FLOW, ServiceSettings
 
 #: Host customer field → Fortnox customer field, compared and sent both ways.
 FIELDS = {
@@ -49,56 +52,36 @@ ON_CREATE = frozenset({"customer_number", "organisation_number", "country_code"}
 
 def to_fortnox(record: Mapping[str, Any]) -> dict[str, Any]:
     """Host customer payload → Fortnox customer fields; empty values are left out."""
-    fields = {target: record.get(source) for source, target in FIELDS.items()}
-    kind = record.get("type")
-    fields["type"] = str(kind).upper() if kind else None
+    fields = fortnox_fields(FIELDS, record)
     fields["active"] = bool(record.get("active", True))
     return {key: value for key, value in fields.items() if value not in (None, "")}
 
 
 def to_host(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Fortnox customer fields → host fields (only those given; ``None`` removes one)."""
-    host = {source: fields[target] for source, target in FIELDS.items() if target in fields}
-    if "type" in fields:
-        kind = fields["type"]
-        host["type"] = str(kind).lower() if kind else None
-    return host
+    return host_fields(FIELDS, fields)
 
 
-class CustomerPush(Flow):
+class CustomerPush(RegisterPush):
     """Creates and updates Fortnox customers from the field-service application's."""
 
     name: ClassVar[str] = "service.service_customer.push"
     entity: ClassVar[str] = "service_customer"
+    register: ClassVar[str] = "customers"
+    standalone: ClassVar[bool] = True
     resource: ClassVar[str] = "customers"
-    direction: ClassVar[Literal["push", "pull"]] = "push"
     fortnox_id_field: ClassVar[str] = "customer_number"
     record_model: ClassVar[type[BaseModel]] = HostServiceCustomer
-    Settings: ClassVar[type[FlowSettings]] = ServiceSettings
-    settings_flow: ClassVar[str | None] = SETTINGS_FLOW
-    #: A base flow: runs for every tenant of the family; the setting ``customers`` decides.
-    base: ClassVar[bool] = True
     # Registers before the orders that name them.
     order: ClassVar[int] = 205
     natural_key: ClassVar[tuple[str, ...]] = ("customer_number",)
     natural_key_search: ClassVar[Mapping[str, str]] = {"customer_number": "customernumber"}
-    match_existing: ClassVar[bool] = True
     create_only: ClassVar[frozenset[str]] = ON_CREATE
-    delete_by: ClassVar[Mapping[str, Any] | None] = {"active": False}
-    undelete_by: ClassVar[Mapping[str, Any]] = {"active": True}
     reference_fields: ClassVar[tuple[str, ...]] = ("number", "name")
 
     def map(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Host customer → Fortnox customer fields."""
         return to_fortnox(record)
-
-    def paused(self) -> str | None:
-        """Off unless the setting ``customers`` sends them to Fortnox."""
-        return paused(self.settings, "customers", "push")
-
-    def existing_policy(self) -> ExistingPolicy:
-        """A Fortnox customer with the host customer's number is that customer: adopt it."""
-        return "adopt"
 
     def reference(self, external_id: str, record: Mapping[str, Any] | None) -> str:
         """``customer c-7 (1001 Fastighets AB)``."""
@@ -107,40 +90,27 @@ class CustomerPush(Flow):
         return f"customer {external_id} ({record.get('number')} {record.get('name')})"
 
 
-class CustomerPull(Flow):
+class CustomerPull(RegisterPull):
     """Reads Fortnox customers and reconciles them with the host's (the other half)."""
 
     name: ClassVar[str] = "service.service_customer.pull"
     entity: ClassVar[str] = "service_customer"
+    register: ClassVar[str] = "customers"
+    standalone: ClassVar[bool] = True
     resource: ClassVar[str] = "customers"
-    direction: ClassVar[Literal["push", "pull"]] = "pull"
     fortnox_id_field: ClassVar[str] = "customer_number"
     record_model: ClassVar[type[BaseModel]] = HostServiceCustomer
-    Settings: ClassVar[type[FlowSettings]] = ServiceSettings
-    settings_flow: ClassVar[str | None] = SETTINGS_FLOW
-    base: ClassVar[bool] = True
     counterpart: ClassVar[str | None] = CustomerPush.name
     pull_fields: ClassVar[frozenset[str]] = frozenset({*FIELDS.values(), "type"})
     natural_key: ClassVar[tuple[str, ...]] = ("customer_number",)
     #: A customer changed in Fortnox is compared at once (its customer number).
     topics: ClassVar[tuple[str, ...]] = ("customers",)
-    #: A sweep lists only what changed in Fortnox since the last one (Fortnox's list rows lack
-    #: fields the comparison needs, so every listed record is read in full: only changed ones).
-    cursor_param: ClassVar[str | None] = "lastmodified"
     # Read before the push of the same sweep: a Fortnox edit is compared before it is sent over.
     order: ClassVar[int] = 150
 
     def unmap(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Fortnox customer fields → host customer fields."""
         return to_host(fields)
-
-    def paused(self) -> str | None:
-        """Off unless the setting ``customers`` reads them from Fortnox."""
-        return paused(self.settings, "customers", "pull")
-
-    def imports_unmatched(self) -> bool:
-        """A customer created in Fortnox becomes a host customer."""
-        return str(getattr(self.settings, "customers", "both")) in FROM_FORTNOX
 
     def import_new(self, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """A customer from Fortnox, with the sub-group the setting ``sub_group_on_sync`` gives."""
