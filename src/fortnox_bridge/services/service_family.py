@@ -57,6 +57,9 @@ class SentOrder:
     invoiced: bool
     invoiced_on: date | None
     updated_at: datetime
+    #: Whether the order is linked to a Fortnox document (also when the host dropped the
+    #: reference the bridge wrote back).
+    sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,9 @@ def _ours(flow: type[Flow]) -> bool:
 def _order(external_id: str, record: MirrorRecord, linked: str | None) -> SentOrder:
     payload = record.payload or {}
     invoiced_on = payload.get("invoiced_on")
-    reference = payload.get("fortnox_reference") or linked
+    # The link holds the order's own number (Fortnox's external reference), never Fortnox's
+    # document number: only the written-back reference names the document.
+    reference = payload.get("fortnox_reference")
     return SentOrder(
         number=str(payload.get("number") or external_id),
         kind=str(payload.get("kind") or ""),
@@ -189,4 +194,5 @@ def _order(external_id: str, record: MirrorRecord, linked: str | None) -> SentOr
         invoiced=bool(payload.get("invoiced")),
         invoiced_on=date.fromisoformat(invoiced_on) if isinstance(invoiced_on, str) else None,
         updated_at=record.updated_at,
+        sent=bool(reference or linked),
     )
