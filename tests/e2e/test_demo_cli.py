@@ -60,13 +60,14 @@ SERVICE_LINE = (
     f"Service: {SERVICE_ORDERS} orders sent (2 orders, 1 invoice), {ARTICLES} articles, "
     f"{SERVICE_PRICES} prices"
 )
-#: What the service family reads every cycle, as its two-way pulls read Fortnox: the customer
-#: list and 3 customers in full, the article list and each article in full, the price list's
-#: articles and prices, and the invoice list of the invoiced-status pull.
-SERVICE_READS = (1 + 3) + (1 + ARTICLES) + 2 + 1
-#: What it finds unchanged the second time: every customer, article and price on both sides,
-#: the three orders and the invoiced one.
-SERVICE_UNCHANGED = (CUSTOMERS - SERVICE_CUSTOMERS) + CUSTOMERS + 2 * ARTICLES
+#: What the service family reads every cycle, as its two-way pulls read Fortnox: the customers
+#: and articles changed since the last cycle (a list each, with five minutes of overlap: the
+#: first cycle's 3 customers and 6 articles, each read in full), the price list's articles and
+#: prices, and the invoice list of the invoiced-status pull.
+SERVICE_READS = (1 + SERVICE_CUSTOMERS) + (1 + SERVICE_ARTICLES) + 2 + 1
+#: What it finds unchanged the second time: the customers and articles listed, every customer,
+#: article and price of the host, the three orders and the invoiced one.
+SERVICE_UNCHANGED = SERVICE_CUSTOMERS + CUSTOMERS + SERVICE_ARTICLES + ARTICLES
 SERVICE_UNCHANGED += 2 * SERVICE_PRICES + SERVICE_ORDERS + 1
 
 
