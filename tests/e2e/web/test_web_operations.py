@@ -41,8 +41,8 @@ def test_a_refusal_in_a_locked_period_is_a_problem_that_is_resolved(
     problem = page.locator(".problem", has_text="salary period 2026-03")
     expect(problem).to_contain_text("employee e001, salary period 2026-03")
     expect(problem).to_contain_text("is locked in Fortnox")
-    # seen by this sync, and maybe by the push the new time entries started first
-    expect(problem).to_contain_text(re.compile(r"· (once|2 times)"))
+    # seen by this sync, and by as many pushes as the new time entries started before it
+    expect(problem).to_contain_text(re.compile(r"· (once|[0-9]+ times)"))
     heading = page.get_by_role("heading", name="Problem Journey AB")
     expect(heading.get_by_role("img")).to_have_attribute("aria-label", re.compile("problem"))
     shot(page, bridge, "problems")

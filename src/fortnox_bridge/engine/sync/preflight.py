@@ -215,8 +215,10 @@ class Preflight:
         """Licence, scope and module licence of each enabled flow's resource."""
         for name in context.enabled:
             flow = context.flows[name]
+            resource = getattr(client, flow.resource)
+            probe = getattr(resource, "access_probe", None)  # a register read another way
             try:
-                await getattr(client, flow.resource).list_page(limit=1)
+                await (probe() if probe is not None else resource.list_page(limit=1))
             except MissingLicenceError as exc:
                 licence = "integration" if exc.code == 2001103 else "module"
                 checklist.add(f"{licence} licence", "fail", f"{name}: {exc.message}", exc.fix)

@@ -67,6 +67,12 @@ class PriceResource(Resource[PriceRow, PriceRow]):
     model = Price
     list_model = PriceRow
 
+    async def access_probe(self) -> None:
+        """One cheap read that needs what every price call needs (the ``price`` scope and the
+        licence): the first page of price lists. ``GET /3/prices`` itself lists nothing
+        (prices are read by price list), so a plain list call cannot tell access."""
+        await self._client.request("GET", "/3/pricelists", params={"page": "1", "limit": "1"})
+
     def _path(self, record_id: str | int) -> str:
         parts = split_key(str(record_id))
         return self.description.path + "/" + "/".join(quote(p, safe="") for p in parts)
