@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fortnox_bridge.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translations
+from fortnox_bridge.web.labels import flow_about, flow_title, label
 from fortnox_bridge.web.menu import MenuEntry, tenant_menu
 from fortnox_bridge.web.pages import page_modules
 from fortnox_bridge.web.security import SignedIn, csrf_token, root
@@ -32,7 +33,12 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # the templates are part of the package: no file check per page
     )
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    words = translations(language)
+    env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+    # Internal names in words: {{ flow_title(run.flow) }}, {{ label("status", run.status) }}.
+    env.globals["flow_title"] = lambda name: flow_title(name, words.gettext)
+    env.globals["flow_about"] = lambda doc: flow_about(doc, words.gettext)
+    env.globals["label"] = lambda table, name: label(table, name, words.gettext)
     return env
 
 

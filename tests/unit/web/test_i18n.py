@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 
 from fortnox_bridge.engine.flow.registry import discover_flows
 from fortnox_bridge.web.i18n import LOCALES, translations
+from fortnox_bridge.web.labels import flow_about
 from fortnox_bridge.web.pages.flows import settings_texts
 
 WEB = Path(__file__).resolve().parents[3] / "src" / "fortnox_bridge" / "web"
@@ -45,6 +46,7 @@ def _texts() -> dict[str, str]:
     for flow in discover_flows():  # the settings forms are made from the flows' models
         for text in settings_texts(flow):
             found.setdefault(text, f"settings of {flow.name}")
+        found.setdefault(flow_about(flow.__doc__, str), f"description of {flow.name}")
         for kind in flow.mapping_kinds:  # the mappings page words its sections with these
             for text in (kind.local, kind.fortnox):
                 found.setdefault(text, f"mapping kind {kind.kind} of {flow.name}")
