@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import Conflict, NotFound
-from fortnox_bridge.services.runs import Run, RunService
-from fortnox_bridge.web.charts import Series, daily_bars
+from fortnox_bridge.services.runs import Run
+from fortnox_bridge.web.activity import activity_chart
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
@@ -37,7 +36,6 @@ OUTCOMES = ("created", "updated", "deleted", "skipped", "failed")
 LIST_LIMIT = 50
 #: How many items the run page shows.
 ITEM_LIMIT = 500
-CHART_DAYS = 30
 #: Counters of runs (a re-sync counts what it deleted and wrote again as ``written``).
 _COUNTED = ("created", "updated", "deleted", "written", "skipped", "failed")
 
@@ -93,23 +91,6 @@ def _duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes} min"
 
 
-def activity(runs: RunService, tenant_id: int, today: date) -> tuple[list[date], Series, Series]:
-    """Requests and items (created, updated, deleted, skipped, failed) per day, last 30 days."""
-    days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
-    since = datetime.combine(days[0], datetime.min.time())
-    requests: Counter[date] = Counter()
-    items: Counter[date] = Counter()
-    for run in runs.started_since(tenant_id, since):
-        day = run.started_at.date()
-        requests[day] += run.requests or 0
-        items[day] += sum(int(run.counts.get(name, 0) or 0) for name in _COUNTED)
-    return (
-        days,
-        Series("Requests", "bar-requests", [requests[d] for d in days]),
-        Series("Items", "bar-items", [items[d] for d in days]),
-    )
-
-
 @router.get("/tenants/{tenant_id}/runs", response_class=HTMLResponse)
 def runs_page(
     request: Request, tenant_id: TenantId, user: User, kind: str | None = None
@@ -120,14 +101,7 @@ def runs_page(
     tenant = tenant_of(request, tenant_id)
     service = web.services.runs
     runs = [run_row(r) for r in service.latest(tenant.id, kind=wanted, limit=LIST_LIMIT)]
-    days, requests, items = activity(service, tenant.id, web.clock.now().date())
-    requests = Series(gettext(request, "Requests to Fortnox"), requests.css, requests.values)
-    items = Series(gettext(request, "Items"), items.css, items.values)
-    chart = daily_bars(
-        gettext(request, "Requests and items per day, last %(days)s days", days=CHART_DAYS),
-        days,
-        [requests, items],
-    )
+    chart = activity_chart(request, service, tenant.id, web.clock.now().date())
     return tenant_page(
         request,
         "runs.html",
