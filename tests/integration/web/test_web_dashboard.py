@@ -86,6 +86,11 @@ def test_the_dashboard_shows_what_the_runs_did_in_both_languages(
     assert "20.0 requests per 5 s on average: 80 % of the 25 Fortnox allows" in rate
     assert f'/runs/{sweep}"' in rate
 
+    # The problems page names the flow by its title and links to the record in the run.
+    listed = signed_in.get(f"/ui/tenants/{tenant}/problems").text
+    assert 'data-flow="hr.employee.push">Employees to Fortnox</span>' in listed
+    assert f'href="/ui/tenants/{tenant}/runs/{push}?record=e7"' in listed
+
     signed_in.post("/ui/language", data={"language": "sv", "csrf_token": csrf_of(html)})
     swedish = signed_in.get(f"/ui/tenants/{tenant}").text
     assert "Anrop till Fortnox: 23" in _section(swedish, "activity")
