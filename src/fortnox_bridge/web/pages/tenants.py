@@ -17,6 +17,7 @@ from fortnox_bridge.engine.jobs.scheduler import slot_at_or_before
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.overview import Connection, Run
 from fortnox_bridge.services.tenants import Tenant, TenantChanges
+from fortnox_bridge.web.check_texts import checklist_lines
 from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
@@ -171,6 +172,7 @@ def overview_page(
     proposal = services.resync.proposal(tenant_id)
     last_run = _run_view(detail.last_sweep) if detail.last_sweep else None
     pushes = services.runs.latest(tenant_id, kind="push", limit=1)
+    checklist = checklist_now(context.checklists.get(tenant_id), connection)
     return tenant_page(
         request,
         "tenant_overview.html",
@@ -181,7 +183,8 @@ def overview_page(
         status_code=status_code,
         connection=connection,
         proposal=proposal,
-        checklist=checklist_now(context.checklists.get(tenant_id), connection),
+        checklist=checklist,
+        checklist_lines=checklist_lines(request, checklist),
         last_run=last_run,
         last_push=_run_view(pushes[0]) if pushes else None,
         first_sync_waiting=facts.first_sync_waiting,
