@@ -84,3 +84,21 @@ def test_the_swedish_catalogue_is_the_one_the_pages_use() -> None:
     seen = "First seen %(first)s · last seen %(last)s · "
     assert swedish.ngettext(seen + "once", seen + "%(num)s times", 1).endswith("en gång")
     assert swedish.ngettext(seen + "once", seen + "%(num)s times", 3).endswith("%(num)s gånger")
+
+
+def test_no_text_has_two_swedish_translations() -> None:
+    """The catalogues are merged into one: a text translated twice would show one of them at
+    random, depending on the files' order."""
+    seen: dict[str, tuple[str, str]] = {}
+    twice = []
+    for path in sorted((LOCALES / "sv" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="sv"):
+                text = message.id if isinstance(message.id, str) else message.id[0]
+                said = message.string if isinstance(message.string, str) else message.string[0]
+                if not text:
+                    continue
+                first = seen.setdefault(text, (path.name, said))
+                if first[1] != said:
+                    twice.append(f"{text!r}: {first} and {(path.name, said)}")
+    assert not twice, "translated differently:\n" + "\n".join(twice)
