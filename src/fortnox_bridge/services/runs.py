@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.clock import Clock, SystemClock
+from fortnox_bridge.engine.sync.recording import end_stale_runs
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.paging import keyset
 from fortnox_bridge.store.models import Run, RunItem
@@ -17,15 +19,26 @@ __all__ = ["Run", "RunItem", "RunService"]
 
 
 class RunService:
-    """Reads tenants' runs and asks re-syncs to stop."""
+    """Reads tenants' runs and asks re-syncs to stop.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    Before it reads a tenant's runs it closes the sweeps and pushes still marked ``running``
+    whose process is gone (``engine/sync/recording.py``: :func:`end_stale_runs`)."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
         self.sessions = sessions
+        self.clock = clock or SystemClock()
+
+    def end_stale(self, tenant_id: int | None = None) -> list[int]:
+        """Close the tenant's (every tenant's) stale running sweeps and pushes as
+        ``interrupted``; returns their ids."""
+        with self.sessions.begin() as session:
+            return end_stale_runs(session, self.clock.now(), tenant_id)
 
     def page(
         self, tenant_id: int, kind: str | None, *, limit: int, cursor: str | None
     ) -> tuple[list[Run], str | None]:
         """One page of the tenant's runs (of ``kind`` only, when given), newest first."""
+        self.end_stale(tenant_id)
         query = select(Run).where(Run.tenant_id == tenant_id)
         if kind is not None:
             query = query.where(Run.kind == kind)
@@ -34,11 +47,13 @@ class RunService:
 
     def latest(self, tenant_id: int, *, kind: str | None = None, limit: int = 5) -> list[Run]:
         """The tenant's latest runs, newest first."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             return list(RunRepository(session).latest(tenant_id, kind=kind, limit=limit))
 
     def get(self, tenant_id: int, run_id: int) -> Run:
         """The tenant's run; 404 otherwise (another tenant's too)."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             return _run(session, tenant_id, run_id)
 
@@ -62,6 +77,7 @@ class RunService:
     ) -> tuple[Run, list[RunItem]]:
         """The run and its first ``limit`` items, in order; ``outcome``: only the items created,
         updated, deleted, skipped or failed."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             run = _run(session, tenant_id, run_id)
             query = select(RunItem).where(RunItem.run_id == run.id)
