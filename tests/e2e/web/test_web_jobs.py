@@ -68,6 +68,16 @@ def _answered_at_once(page: Page, button: str, path: str) -> Response:
     return response
 
 
+def _fits_a_phone(page: Page) -> None:
+    """At 390 px wide the page does not scroll sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide, shown = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert wide <= shown, f"{page.url} is {wide} px wide in a {shown} px window"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def _swedish(page: Page) -> None:
     page.get_by_label("Language").select_option("sv")
     expect(page.locator("html")).to_have_attribute("lang", "sv")
@@ -113,6 +123,7 @@ def test_a_long_sync_is_followed_through_a_reload_to_its_counts(
     expect(outcome).to_contain_text(f"skapade {LONG}")
     expect(outcome).to_contain_text("Synken lyckades")
     expect(card.locator("[data-percent]")).to_have_attribute("data-percent", "100")
+    _fits_a_phone(page)
     page.goto(f"{bridge.base}{run_path}")
     expect(page.locator("body")).to_contain_text(str(LONG))
 
@@ -136,6 +147,7 @@ def test_the_preview_answers_at_once_then_shows_its_table(page: Page, bridge: Br
     # Kept on the server: a reload shows the same table.
     page.reload()
     expect(row.locator('[data-action="create"]')).to_have_text("3")
+    _fits_a_phone(page)
 
 
 def test_a_plan_is_made_with_progress_then_filtered_and_paged(
@@ -213,3 +225,6 @@ def test_a_plan_is_made_with_progress_then_filtered_and_paged(
     expect(svenska.locator('[data-filter="conflicts"]')).to_contain_text("Bara konflikter")
     expect(svenska.locator('[data-filter="fortnox_only"]')).to_contain_text("Bara i Fortnox")
     expect(page.locator("#plan-range")).to_have_text("Rader 1–5 av 5 · sida 1 av 1")
+    page.goto(bridge.url(f"/tenants/{tenant.id}/conflicts?page=2"))
+    expect(page.get_by_role("navigation", name="Planens sidor")).to_be_visible()
+    _fits_a_phone(page)
