@@ -3,9 +3,10 @@ progress, and cancelling a re-sync."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fortnox_bridge.services.errors import Conflict, NotFound
@@ -13,7 +14,29 @@ from fortnox_bridge.services.paging import keyset
 from fortnox_bridge.store.models import Run, RunItem
 from fortnox_bridge.store.runs import RunRepository
 
-__all__ = ["Run", "RunItem", "RunService"]
+__all__ = ["ItemPage", "Run", "RunItem", "RunPage", "RunService"]
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of a tenant's runs: the runs, how many match in all, the page shown (from 1)
+    and how many pages there are (at least one)."""
+
+    runs: list[Run]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One page of a run's items, like :class:`RunPage`, with the run."""
+
+    run: Run
+    items: list[RunItem]
+    total: int
+    page: int
+    pages: int
 
 
 class RunService:
@@ -57,17 +80,48 @@ class RunService:
         with self.sessions.begin() as session:
             return list(session.scalars(query).all())
 
-    def items_of(
-        self, tenant_id: int, run_id: int, *, outcome: str | None, limit: int
-    ) -> tuple[Run, list[RunItem]]:
-        """The run and its first ``limit`` items, in order; ``outcome``: only the items created,
-        updated, deleted, skipped or failed."""
+    def runs_page(
+        self,
+        tenant_id: int,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        flow: str | None = None,
+        page: int = 1,
+        per_page: int = 25,
+    ) -> RunPage:
+        """Page ``page`` (from 1; past the end: the last) of the tenant's runs, newest first,
+        matching every filter given (``flow``: runs of that flow or that touched its records)."""
+        with self.sessions.begin() as session:
+            found = RunRepository(session).runs_page(
+                tenant_id, kind=kind, status=status, flow=flow, page=page, per_page=per_page
+            )
+            return RunPage(found.rows, found.total, found.page, found.pages)
+
+    def item_page(
+        self,
+        tenant_id: int,
+        run_id: int,
+        *,
+        outcome: str | None = None,
+        record: str | None = None,
+        page: int = 1,
+        per_page: int = 100,
+    ) -> ItemPage:
+        """The run and page ``page`` of its items in order; ``outcome``: only the items
+        created, updated, deleted, skipped or failed; ``record``: only those whose external id,
+        reference or Fortnox id holds that text. 404 for another tenant's run."""
         with self.sessions.begin() as session:
             run = _run(session, tenant_id, run_id)
-            query = select(RunItem).where(RunItem.run_id == run.id)
-            if outcome is not None:
-                query = query.where(_item_filter(outcome))
-            return run, list(session.scalars(query.order_by(RunItem.id).limit(limit)))
+            found = RunRepository(session).items_page(
+                run.id, outcome=outcome, record=record, page=page, per_page=per_page
+            )
+            return ItemPage(run, found.rows, found.total, found.page, found.pages)
+
+    def flows_run(self, tenant_id: int) -> list[str]:
+        """The flows the tenant's runs name or touched (the runs list's flow filter)."""
+        with self.sessions.begin() as session:
+            return RunRepository(session).flows_of(tenant_id)
 
     def cancel(self, tenant_id: int, run_id: int) -> Run:
         """Ask a re-sync to stop after the record it is writing (409 for anything else)."""
@@ -80,13 +134,6 @@ class RunService:
                 )
             run.cancel_requested = True
             return run
-
-
-def _item_filter(outcome: str) -> ColumnElement[bool]:
-    if outcome in ("skipped", "failed"):
-        return RunItem.outcome == outcome
-    action = {"created": "create", "updated": "update", "deleted": "delete"}[outcome]
-    return (RunItem.action == action) & (RunItem.outcome == "ok")
 
 
 def _run(session: Session, tenant_id: int, run_id: int) -> Run:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from fortnox_bridge.web.labels import FLOW_TITLES
+
 from .conftest import Bridge, add_tenant, shot, sign_in
 
 BASE = (
@@ -36,15 +38,14 @@ def test_the_projects_family_shows_its_base_flows_always_on(page: Page, bridge: 
     for name in BASE:
         card = projects.locator("#flow-" + name.replace(".", "\\."))
         expect(card.get_by_test_id(f"always-on-{name}")).to_have_text("Always on")
-        expect(card.get_by_label(f"{name} enabled")).to_have_count(0)
+        expect(card.get_by_role("heading", name=FLOW_TITLES[name], exact=True)).to_be_visible()
+        expect(card.get_by_label(f"{FLOW_TITLES[name]} enabled")).to_have_count(0)
     supplier = projects.locator("#flow-projects\\.project_supplier\\.push")
-    expect(supplier.get_by_label("projects.project_supplier.push enabled")).not_to_be_checked()
+    expect(supplier.get_by_label("Suppliers to Fortnox enabled")).not_to_be_checked()
     project = projects.locator("#flow-projects\\.construction_project\\.push")
     project.get_by_label("Completion delay (days)").fill("30")
-    project.get_by_role("button", name="Save projects.construction_project.push").click()
-    expect(page.locator(".flash")).to_contain_text(
-        "Saved the settings of projects.construction_project.push"
-    )
+    project.get_by_role("button", name="Save Projects to Fortnox").click()
+    expect(page.locator(".flash")).to_contain_text("Saved the settings of Projects to Fortnox")
     expect(project.get_by_label("Completion delay (days)")).to_have_value("30")
     shot(page, bridge, "flows-families")
 
@@ -52,6 +53,7 @@ def test_the_projects_family_shows_its_base_flows_always_on(page: Page, bridge: 
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(projects.get_by_role("heading", name="Projekt", exact=True)).to_be_visible()
     expect(projects.get_by_test_id(f"always-on-{BASE[0]}")).to_have_text("Alltid på")
+    expect(project.get_by_role("heading", name="Projekt till Fortnox")).to_be_visible()
     page.get_by_role("link", name="Inställningar", exact=True).click()
     expect(page.locator("#families").get_by_label("Projekt")).to_be_checked()
     expect(page.get_by_role("heading", name="Flödesfamiljer")).to_be_visible()

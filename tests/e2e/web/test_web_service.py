@@ -91,5 +91,6 @@ def test_the_orders_sent_and_the_invoice_pdf(page: Page, bridge: Bridge) -> None
     # The flows of the family with their last sync, and "Sync now" for one of them.
     push = page.locator('tr[data-flow="service.service_order.push"]')
     expect(push.locator("[data-last-ok]")).to_contain_text("UTC")
-    push.get_by_role("button", name="Sync service.service_order.push now").click()
+    expect(push).to_contain_text("Service orders to Fortnox")
+    push.get_by_role("button", name="Sync Service orders to Fortnox now").click()
     expect(page.locator(".flash")).to_contain_text(re.compile("Nothing to sync|Sync succeeded"))

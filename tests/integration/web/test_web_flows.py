@@ -141,7 +141,7 @@ def test_saving_a_flow_turns_it_on_or_off_and_keeps_its_settings(
         "payroll.absence.push": (False, {"period_start_day": 25, **holding}),
     }
     page = signed_in.get(saved.headers["location"].split("#")[0]).text
-    assert "Saved the settings of hr.employee.push." in page
+    assert "Saved the settings of Employees to Fortnox." in page
     assert 'name="setting-default_schedule" type="text" value="HEL"' in page
     # An emptied field goes back to the model's default.
     signed_in.post(

@@ -41,7 +41,7 @@ def test_a_repair_run_has_its_own_filter_and_counts(
 
     page = signed_in.get(f"/ui/tenants/{tenant}/runs?kind=repair")
     assert page.status_code == 200, page.text
-    assert '<a href="?kind=repair" aria-current="page">Repairs</a>' in page.text
+    assert '<option value="repair" selected>Repair</option>' in page.text
     assert f'href="/ui/tenants/{tenant}/runs/{repair_id}"' in page.text
     assert f'href="/ui/tenants/{tenant}/runs/{sweep_id}"' not in page.text
     detail = signed_in.get(f"/ui/tenants/{tenant}/runs/{repair_id}")
@@ -57,4 +57,4 @@ def test_a_repair_run_has_its_own_filter_and_counts(
     )
     assert switched.status_code == 303
     swedish = signed_in.get(f"/ui/tenants/{tenant}/runs?kind=repair")
-    assert ">Reparationer</a>" in swedish.text
+    assert '<option value="repair" selected>Reparation</option>' in swedish.text

@@ -52,7 +52,10 @@ def test_the_holder_shows_the_grouped_form_and_the_sharer_a_link(
     assert "<legend>Cost centres</legend>" in holder
     assert 'name="setting-sum_ignore_articles"' in holder
     assert "setting-" not in sharer.split("</form>")[0]
-    assert f"This flow runs with the settings of {SETTINGS_FLOW}; change them there." in sharer
+    assert (
+        "This flow runs with the settings of Service orders to Fortnox; change them there."
+        in sharer
+    )
     assert f'href="#flow-{SETTINGS_FLOW}"' in sharer
 
 
@@ -62,7 +65,10 @@ def test_the_form_speaks_swedish(signed_in: TestClient, tenant_id: int) -> None:
     page = signed_in.get(f"/ui/tenants/{tenant_id}/flows")
     assert "Summera artikelrader" in page.text
     assert "<legend>Kostnadsställen</legend>" in page.text
-    assert f"Flödet använder inställningarna för {SETTINGS_FLOW}; ändra dem där." in page.text
+    assert (
+        "Flödet använder inställningarna för Serviceordrar till Fortnox; ändra dem där."
+        in page.text
+    )
 
 
 def test_saving_stores_the_settings_on_the_holder_only(

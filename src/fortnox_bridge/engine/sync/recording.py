@@ -79,6 +79,7 @@ class RunRecorder:
                 item.message or item.reason,
                 item.fortnox_id,
                 item.code,
+                item.reference or None,
             )
             for result in summary.flows
             for item in result.items

@@ -62,6 +62,9 @@ class RunItem(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     fortnox_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The record as a person reads it (``employee emp-7 (karin.ek@example.se)``); ``None`` on
+    #: items written before it was kept.
+    reference: Mapped[str | None] = mapped_column(String(400), nullable=True)
 
 
 class Problem(Base):

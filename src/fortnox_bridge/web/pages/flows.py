@@ -15,6 +15,7 @@ from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import field_errors
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.labels import flow_about, flow_title
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.pages.families import family_title
@@ -85,7 +86,6 @@ def _flows_view(
         if posted is not None and posted[0] == flow.name:
             _, values, enabled, errors = posted
         shared = shared_settings_of(flow)
-        doc = (flow.__doc__ or "").strip().split("\n\n", 1)[0].replace("\n", " ")
         family = family_of(flow)
         group = groups.setdefault(
             family, {"family": family, "title": family_title(request, family), "flows": []}
@@ -93,19 +93,26 @@ def _flows_view(
         group["flows"].append(
             {
                 "name": flow.name,
+                "title": _title(request, flow.name),
                 "family": family,
                 "base": flow.base,
                 "direction": flow.direction,
-                "description": doc,
+                "description": flow_about(flow.__doc__, lambda text: gettext(request, text)),
                 "enabled": enabled,
                 # a flow that runs with another flow's settings shows none: they are changed
                 # (and shown) on the flow that holds them
                 "groups": [] if shared else settings_view(request, flow, values),
                 "settings_flow": shared,
+                "settings_flow_title": _title(request, shared) if shared else "",
                 "errors": errors,
             }
         )
     return list(groups.values())
+
+
+def _title(request: Request, flow_name: str) -> str:
+    """A flow's title in the request's language ("Employees to Fortnox")."""
+    return flow_title(flow_name, lambda text: gettext(request, text))
 
 
 def _refused(request: Request, flow_name: str, refusal: Conflict) -> str:
@@ -115,20 +122,20 @@ def _refused(request: Request, flow_name: str, refusal: Conflict) -> str:
         return gettext(
             request,
             "%(flow)s is a base flow of the %(family)s family: it is always on.",
-            flow=flow_name,
+            flow=_title(request, flow_name),
             family=family_title(request, family_of(flow)),
         )
     if refusal.code == "flows_exclusive":
         return gettext(
             request,
             "%(flow)s cannot run beside %(other)s: turn that one off first.",
-            flow=flow_name,
-            other=", ".join(flow.excludes),
+            flow=_title(request, flow_name),
+            other=", ".join(_title(request, name) for name in flow.excludes),
         )
     return gettext(
         request,
         "%(flow)s belongs to the %(family)s family, which this tenant does not use.",
-        flow=flow_name,
+        flow=_title(request, flow_name),
         family=family_title(request, family_of(flow)),
     )
 
@@ -192,7 +199,8 @@ async def save_flow(request: Request, tenant_id: TenantId, flow_name: str, user:
             status_code=400,
             families=_flows_view(request, context, tenant_id, posted),
         )
-    flash(request, gettext(request, "Saved the settings of %(flow)s.", flow=flow_name))
+    title = _title(request, flow_name)
+    flash(request, gettext(request, "Saved the settings of %(flow)s.", flow=title))
     return RedirectResponse(
         f"{root(request)}/tenants/{tenant_id}/flows#flow-{flow_name}", status_code=303
     )

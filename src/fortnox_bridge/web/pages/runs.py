@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import Conflict, NotFound
-from fortnox_bridge.services.runs import Run, RunService
+from fortnox_bridge.services.runs import Run, RunItem, RunService
 from fortnox_bridge.web.charts import Series, daily_bars
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
@@ -31,12 +33,16 @@ router = APIRouter()
 MENU = MenuEntry("runs", N_("Runs"), 40, "/runs")
 
 KINDS = ("sweep", "push", "resync", "repair", "event")
+#: The runs list's filter by how a run stands.
+STATUSES = ("running", "succeeded", "partial", "failed", "interrupted", "cancelled")
 #: The run detail's filter: what happened to an item.
 OUTCOMES = ("created", "updated", "deleted", "skipped", "failed")
-#: How many runs the list shows.
-LIST_LIMIT = 50
-#: How many items the run page shows.
-ITEM_LIMIT = 500
+#: How many runs a page of the list shows.
+RUNS_PER_PAGE = 25
+#: How many items a page of a run shows.
+ITEMS_PER_PAGE = 100
+#: The longest record search kept (the text is searched for, never run).
+RECORD_MAX = 200
 CHART_DAYS = 30
 #: Counters of runs (a re-sync counts what it deleted and wrote again as ``written``).
 _COUNTED = ("created", "updated", "deleted", "written", "skipped", "failed")
@@ -110,16 +116,60 @@ def activity(runs: RunService, tenant_id: int, today: date) -> tuple[list[date],
     )
 
 
+def page_number(value: str | None) -> int:
+    """A ``?page=`` value as a page (1 for anything that is not a positive number)."""
+    text = (value or "").strip()
+    return min(int(text), 10**6) if text.isdigit() and int(text) > 0 else 1
+
+
+def linker(filters: Mapping[str, str | None]) -> Callable[..., str]:
+    """``href(page=3)``: this list's query string with its filters and the changes given
+    (a filter left empty is left out, and page 1 too)."""
+
+    def href(**changes: Any) -> str:
+        values = {**filters, **changes}
+        kept = {
+            k: str(v) for k, v in values.items() if v not in (None, "") and (k, v) != ("page", 1)
+        }
+        return "?" + urlencode(kept)
+
+    return href
+
+
+def page_links(page: int, pages: int) -> list[int | None]:
+    """The page numbers a pager links: the first, the last and two either side of the current
+    one; ``None`` where pages are left out."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[int | None] = []
+    for number in shown:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
 @router.get("/tenants/{tenant_id}/runs", response_class=HTMLResponse)
 def runs_page(
-    request: Request, tenant_id: TenantId, user: User, kind: str | None = None
+    request: Request,
+    tenant_id: TenantId,
+    user: User,
+    kind: str | None = None,
+    status: str | None = None,
+    flow: str | None = None,
+    page: str | None = None,
 ) -> Response:
-    """The tenant's runs, newest first, and its activity over the last 30 days."""
+    """The tenant's runs, newest first and a page at a time, filtered by kind, status and flow,
+    and its activity over the last 30 days."""
     web = context(request)
-    wanted = kind if kind in KINDS else None
     tenant = tenant_of(request, tenant_id)
     service = web.services.runs
-    runs = [run_row(r) for r in service.latest(tenant.id, kind=wanted, limit=LIST_LIMIT)]
+    flows = service.flows_run(tenant.id)
+    wanted = {
+        "kind": kind if kind in KINDS else None,
+        "status": status if status in STATUSES else None,
+        "flow": flow if flow in flows else None,
+    }
+    found = service.runs_page(tenant.id, **wanted, page=page_number(page), per_page=RUNS_PER_PAGE)
     days, requests, items = activity(service, tenant.id, web.clock.now().date())
     requests = Series(gettext(request, "Requests to Fortnox"), requests.css, requests.values)
     items = Series(gettext(request, "Items"), items.css, items.values)
@@ -134,39 +184,85 @@ def runs_page(
         user=user,
         tenant=tenant,
         tab="runs",
-        runs=runs,
-        kind=wanted,
+        runs=[run_row(r) for r in found.runs],
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        page_links=page_links(found.page, found.pages),
+        href=linker(wanted),
+        filtered=any(wanted.values()),
+        kind=wanted["kind"],
+        status=wanted["status"],
+        flow=wanted["flow"],
         kinds=KINDS,
+        statuses=STATUSES,
+        flows=flows,
         chart=chart,
     )
 
 
+def item_row(request: Request, item: RunItem) -> dict[str, Any]:
+    """What the run page shows of an item: the record as a person reads it (its external id
+    for items kept before references were), what was done, and the reason in words."""
+    done = {"create": "created", "update": "updated", "delete": "deleted"}
+    outcome = done.get(item.action, item.outcome) if item.outcome == "ok" else item.outcome
+    return {
+        "flow": item.flow,
+        "record": item.reference or item.external_id,
+        "external_id": item.external_id,
+        "reference": item.reference,
+        "action": item.action,
+        "outcome": item.outcome,
+        "shown_outcome": outcome,
+        "fortnox_id": item.fortnox_id,
+        "code": item.code,
+        "reason": item.reason,
+        "words": run_reason(request, item.reason),
+    }
+
+
 @router.get("/tenants/{tenant_id}/runs/{run_id}", response_class=HTMLResponse)
 def run_page(
-    request: Request, tenant_id: TenantId, run_id: RecordId, user: User, outcome: str | None = None
+    request: Request,
+    tenant_id: TenantId,
+    run_id: RecordId,
+    user: User,
+    outcome: str | None = None,
+    record: str | None = None,
+    page: str | None = None,
 ) -> Response:
-    """One run: its numbers, its progress and what it did with each record."""
+    """One run: its numbers, its progress and what it did with each record, a page at a time,
+    filtered by outcome and by a text found in the record's id, reference or Fortnox id."""
     wanted = outcome if outcome in OUTCOMES else None
+    search = (record or "").strip()[:RECORD_MAX] or None
     tenant = tenant_of(request, tenant_id)
     try:
-        run, items = context(request).services.runs.items_of(
-            tenant.id, run_id, outcome=wanted, limit=ITEM_LIMIT
+        found = context(request).services.runs.item_page(
+            tenant.id,
+            run_id,
+            outcome=wanted,
+            record=search,
+            page=page_number(page),
+            per_page=ITEMS_PER_PAGE,
         )
     except NotFound:
         raise _no_run(request, run_id) from None
-    row = run_row(run)
     return tenant_page(
         request,
         "run.html",
         user=user,
         tenant=tenant,
         tab="runs",
-        run=row,
-        items=items,
-        reasons=[run_reason(request, item.reason) for item in items],
+        run=run_row(found.run),
+        items=[item_row(request, item) for item in found.items],
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        page_links=page_links(found.page, found.pages),
+        href=linker({"outcome": wanted, "record": search}),
         outcome=wanted,
+        record=search or "",
         outcomes=OUTCOMES,
-        limit=ITEM_LIMIT,
     )
 
 

@@ -22,6 +22,7 @@ from fortnox_bridge.services.errors import NotFound, Unavailable
 from fortnox_bridge.services.service_family import ServiceFamily
 from fortnox_bridge.web.forms import FieldErrors, field_errors
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.labels import flow_title
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, context, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.pages.flows import PREFIX
@@ -149,7 +150,13 @@ async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Respons
         flash(request, gettext(request, NO_ENGINE), "error")
     elif flow and flow not in names:
         flash(
-            request, gettext(request, "%(flow)s does not run for this tenant.", flow=flow), "error"
+            request,
+            gettext(
+                request,
+                "%(flow)s does not run for this tenant.",
+                flow=flow_title(flow, lambda text: gettext(request, text)),
+            ),
+            "error",
         )
     elif not only:
         flash(
