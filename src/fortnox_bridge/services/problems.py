@@ -42,10 +42,12 @@ def state_of(problem: Problem) -> ProblemState:
 class Attempt:
     """What the bridge last tried with a problem's record: ``action`` (``create``, ``update``,
     ``delete``, ``skip``, ``pull``...; ``run`` for a whole flow) and ``outcome`` (``failed``,
-    ``skipped``; empty when no run kept the record)."""
+    ``skipped``; empty when no run kept the record) and the run that tried it (``None``: no
+    run kept the record)."""
 
     action: str
     outcome: str = ""
+    run_id: int | None = None
 
 
 class ProblemService:
@@ -95,14 +97,20 @@ class ProblemService:
         last: dict[tuple[str, str], Attempt] = {}
         if ids:
             query = (
-                select(RunItem.flow, RunItem.external_id, RunItem.action, RunItem.outcome)
+                select(
+                    RunItem.flow,
+                    RunItem.external_id,
+                    RunItem.action,
+                    RunItem.outcome,
+                    RunItem.run_id,
+                )
                 .join(Run, Run.id == RunItem.run_id)
                 .where(Run.tenant_id == tenant_id, RunItem.external_id.in_(ids))
                 .order_by(RunItem.id.desc())
             )
             with self.sessions.begin() as session:
-                for flow, external_id, action, outcome in session.execute(query):
-                    last.setdefault((flow, external_id), Attempt(action, outcome))
+                for flow, external_id, action, outcome, run_id in session.execute(query):
+                    last.setdefault((flow, external_id), Attempt(action, outcome, run_id))
         return {problem.id: _attempt(problem, last) for problem in problems}
 
 

@@ -1,5 +1,5 @@
-"""A tenant at a glance: its connection, proposed re-syncs, open problems and conflicts, and its
-last runs."""
+"""A tenant at a glance: its connection, proposed re-syncs, a first synchronization waiting for
+decisions, open problems and conflicts, and its last runs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fortnox_bridge.services.connection import NOT_CONNECTED
 from fortnox_bridge.store.conflicts import ConflictRepository
 from fortnox_bridge.store.connections import ConnectionRepository
-from fortnox_bridge.store.models import Conflict, Connection, Problem, Run
+from fortnox_bridge.store.models import Conflict, Connection, FirstSyncPlan, Problem, Run
 from fortnox_bridge.store.problems import ProblemRepository
 from fortnox_bridge.store.runs import RunRepository
 
@@ -45,6 +45,8 @@ class LightFacts:
     last_run: str | None = None
     #: Whether a re-sync proposed after a reconnect waits for a decision.
     resync_proposed: bool = False
+    #: Whether a first-synchronization plan waits for the admin's decisions (it is open).
+    first_sync_waiting: bool = False
 
 
 def light_facts(session: Session, tenant_id: int) -> LightFacts:
@@ -71,12 +73,18 @@ def light_facts(session: Session, tenant_id: int) -> LightFacts:
         .order_by(Run.started_at.desc(), Run.id.desc())
         .limit(1)
     )
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(FirstSyncPlan)
+        .where(FirstSyncPlan.tenant_id == tenant_id, FirstSyncPlan.status == "open")
+    )
     return LightFacts(
         state or NOT_CONNECTED,
         int(problems or 0),
         int(conflicts or 0),
         last,
         resync_proposed=bool(proposals),
+        first_sync_waiting=bool(waiting),
     )
 
 

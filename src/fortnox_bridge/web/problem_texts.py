@@ -3,7 +3,9 @@ and how to fix it, in the page's language.
 
 The store keeps Fortnox's message as sent (Swedish) and the engine's explanation and fix in
 English; what the bridge tried (create, update, delete, held back, pull) decides the rest. An
-engine text the catalogues translate is shown translated; the others as they are, marked English.
+engine text the catalogues translate (Fortnox's error codes explained, ``locales/sv/...
+/problem_texts.po``) is shown translated; the others as they are, marked English. A flow is
+named by its title, and "How to fix it" never says again what "What happened" said.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi import Request
 from fortnox_bridge.engine.sync.recording import HELD_EXPLANATION, HELD_FIX
 from fortnox_bridge.services.problems import Attempt, Problem
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.labels import flow_title
 from fortnox_bridge.web.render import gettext, language_of
 
 #: What the engine writes when it held a record back and had nothing better to say (and what
@@ -73,8 +76,10 @@ class ProblemText:
     status: int | None
     said: str
     code_means: str
+    code_means_lang: str
     #: The bridge's own words about it (no Fortnox answer).
     details: str
+    details_lang: str
     means: str
     fix: str
     fix_lang: str
@@ -98,7 +103,16 @@ def _same(one: str, other: str) -> bool:
 def _translated(request: Request, text: str) -> tuple[str, str]:
     """An engine text in the page's language when the catalogues have it, and its language."""
     shown = gettext(request, text) if text else ""
-    return shown, ("en" if shown == text else language_of(request))
+    return shown, ("en" if text and shown == text else language_of(request))
+
+
+def _all_translated(request: Request, texts: list[str]) -> tuple[str, str]:
+    """Engine texts as one, in the page's language when the catalogues have each of them, else
+    all as the engine wrote them (English), never a mix of the two."""
+    shown = [_translated(request, text) for text in texts if text]
+    if all(lang != "en" for _text, lang in shown):
+        return " ".join(text for text, _lang in shown), language_of(request)
+    return " ".join(text for text in texts if text), "en"
 
 
 def problem_text(request: Request, problem: Problem, attempt: Attempt) -> ProblemText:
@@ -107,21 +121,28 @@ def problem_text(request: Request, problem: Problem, attempt: Attempt) -> Proble
     answered = problem.code is not None or problem.status is not None
     explanation = "" if problem.explanation in _GENERIC_EXPLANATIONS else problem.explanation
     said_by_bridge = [] if answered else [problem.message, explanation]
+    title = flow_title(problem.flow, lambda text: gettext(request, text))
+    happened = gettext(request, HAPPENED[kind], ref=problem.reference, flow=title)
     specific = "" if problem.fix == HELD_FIX else problem.fix  # generic: the page's own
-    if any(_same(specific, text) for text in (problem.message, explanation) if text):
+    said = (problem.message, explanation, happened)
+    if any(_same(specific, text) or _same(gettext(request, specific), text) for text in said):
         specific = ""  # the engine repeated itself: the fix is ours
     if specific:
         fix, fix_lang = _translated(request, specific)
     else:
         direction = kind if kind in ("pull", "run") else "push"
         fix, fix_lang = gettext(request, FIX[direction]), language_of(request)
+    code_means, code_means_lang = _translated(request, explanation if answered else "")
+    details, details_lang = _all_translated(request, said_by_bridge)
     return ProblemText(
-        happened=gettext(request, HAPPENED[kind], ref=problem.reference, flow=problem.flow),
+        happened=happened,
         code=problem.code,
         status=problem.status,
         said=problem.message if answered else "",
-        code_means=explanation if answered else "",
-        details=" ".join(text for text in said_by_bridge if text),
+        code_means=code_means,
+        code_means_lang=code_means_lang,
+        details=details,
+        details_lang=details_lang,
         means=gettext(request, MEANS[kind]),
         fix=fix,
         fix_lang=fix_lang,

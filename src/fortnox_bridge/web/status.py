@@ -3,8 +3,8 @@
 - **red**: the bridge cannot work for the tenant — the connection needs a new consent
   (``needs_reauth``), was revoked, lacks a licence (``missing_licence``), or the last run failed;
 - **amber**: it works, but something needs a look — the connection is paused, a re-sync proposed
-  after a reconnect waits for a decision, open problems or conflicts, or a last run with failed
-  records;
+  after a reconnect or a first synchronization's plan waits for the admin's decisions, open
+  problems or conflicts, or a last run with failed records;
 - **green**: connected and nothing open;
 - **grey**: not connected yet (no connection, or waiting for the consent).
 """
@@ -52,6 +52,12 @@ RESYNC_WAITS = N_(
     "A re-sync of the time the connection was broken is proposed: review it under Maintenance"
 )
 
+#: Why the light is amber while a first synchronization's plan waits for decisions (until it is
+#: applied, the flows leave every record that is not paired yet alone).
+FIRST_SYNC_WAITS = N_(
+    "A first synchronization waits for your decisions: decide and apply it under Conflicts"
+)
+
 #: What the light is made of (read by the status service).
 TenantStatus = LightFacts
 
@@ -77,6 +83,8 @@ def light_for(status: TenantStatus) -> Light:
         return Light("amber", STATE_WORDS[state])
     if status.resync_proposed:
         return Light("amber", RESYNC_WAITS)
+    if status.first_sync_waiting:
+        return Light("amber", FIRST_SYNC_WAITS)
     if status.open_problems or status.open_conflicts:
         return Light("amber", N_("Open problems or conflicts need a look"))
     if status.last_run == "partial":

@@ -40,6 +40,11 @@ from fortnox_bridge.web.status import Light, TenantStatus, light_for
             "A re-sync of the time the connection was broken is proposed: review it under "
             "Maintenance",
         ),
+        (
+            TenantStatus("active", first_sync_waiting=True),
+            "amber",
+            "A first synchronization waits for your decisions: decide and apply it under Conflicts",
+        ),
         (TenantStatus("active", last_run="failed"), "red", "The last run failed"),
         (TenantStatus("active", 3, 1, "failed"), "red", "The last run failed"),
         (TenantStatus("needs_reauth"), "red", "Needs a new approval in Fortnox"),

@@ -1,12 +1,15 @@
-"""Problems: what went wrong with which record, Fortnox's words and the fix; resolve or ignore."""
+"""Problems: what went wrong with which record (its flow by title, a link to the run that last
+tried it, showing that record), Fortnox's words and the fix; resolve or ignore."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import NotFound
-from fortnox_bridge.services.problems import ProblemState
+from fortnox_bridge.services.problems import Attempt, Problem, ProblemState
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
@@ -43,6 +46,8 @@ def problems_page(
     problems = web.services.problems.recent(tenant.id, wanted, LIST_LIMIT)
     attempts = web.services.problems.attempts(tenant.id, problems)
     texts = {p.id: problem_text(request, p, attempts[p.id]) for p in problems}
+    base = f"{root(request)}/tenants/{tenant.id}"
+    links = {p.id: record_link(base, p, attempts[p.id]) for p in problems}
     return tenant_page(
         request,
         "problems.html",
@@ -51,9 +56,18 @@ def problems_page(
         tab="problems",
         problems=problems,
         texts=texts,
+        links=links,
         state=wanted,
         states=STATES,
     )
+
+
+def record_link(base: str, problem: Problem, attempt: Attempt) -> str | None:
+    """The run that last tried the problem's record, showing that record (``?record=``);
+    ``None`` for a problem of a whole flow or a record no run kept."""
+    if not problem.external_id or attempt.run_id is None:
+        return None
+    return f"{base}/runs/{attempt.run_id}?record={quote(problem.external_id, safe='')}"
 
 
 @router.post("/tenants/{tenant_id}/problems/{problem_id}/{action}")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,8 +11,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fortnox_bridge.services.errors import Conflict, NotFound
-from fortnox_bridge.services.runs import Run, RunItem, RunService
-from fortnox_bridge.web.charts import Series, daily_bars
+from fortnox_bridge.services.runs import Run, RunItem
+from fortnox_bridge.web.activity import activity_chart
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
@@ -43,7 +42,6 @@ RUNS_PER_PAGE = 25
 ITEMS_PER_PAGE = 100
 #: The longest record search kept (the text is searched for, never run).
 RECORD_MAX = 200
-CHART_DAYS = 30
 #: Counters of runs (a re-sync counts what it deleted and wrote again as ``written``).
 _COUNTED = ("created", "updated", "deleted", "written", "skipped", "failed")
 
@@ -97,23 +95,6 @@ def _duration(value: timedelta | None) -> str:
         return f"{minutes} min {seconds} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
-
-
-def activity(runs: RunService, tenant_id: int, today: date) -> tuple[list[date], Series, Series]:
-    """Requests and items (created, updated, deleted, skipped, failed) per day, last 30 days."""
-    days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
-    since = datetime.combine(days[0], datetime.min.time())
-    requests: Counter[date] = Counter()
-    items: Counter[date] = Counter()
-    for run in runs.started_since(tenant_id, since):
-        day = run.started_at.date()
-        requests[day] += run.requests or 0
-        items[day] += sum(int(run.counts.get(name, 0) or 0) for name in _COUNTED)
-    return (
-        days,
-        Series("Requests", "bar-requests", [requests[d] for d in days]),
-        Series("Items", "bar-items", [items[d] for d in days]),
-    )
 
 
 def page_number(value: str | None) -> int:
@@ -170,14 +151,7 @@ def runs_page(
         "flow": flow if flow in flows else None,
     }
     found = service.runs_page(tenant.id, **wanted, page=page_number(page), per_page=RUNS_PER_PAGE)
-    days, requests, items = activity(service, tenant.id, web.clock.now().date())
-    requests = Series(gettext(request, "Requests to Fortnox"), requests.css, requests.values)
-    items = Series(gettext(request, "Items"), items.css, items.values)
-    chart = daily_bars(
-        gettext(request, "Requests and items per day, last %(days)s days", days=CHART_DAYS),
-        days,
-        [requests, items],
-    )
+    chart = activity_chart(request, service, tenant.id, web.clock.now().date())
     return tenant_page(
         request,
         "runs.html",

@@ -1,5 +1,6 @@
-"""The tenants list (with "Add tenant") and a tenant's overview: connection, pre-flight
-checklist, last and next sweep, "Sync now" and "Preview (dry run)"."""
+"""The tenants list (with "Add tenant") and a tenant's overview: connection, the dashboard
+(activity, open problems, last sync per flow, use of Fortnox's rate limit), pre-flight checklist,
+last sweep, last push and next sweep, "Sync now" and "Preview (dry run)"."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from fortnox_bridge.engine.jobs.scheduler import slot_at_or_before
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.overview import Connection, Run
 from fortnox_bridge.services.tenants import Tenant, TenantChanges
+from fortnox_bridge.web.check_texts import checklist_lines
 from fortnox_bridge.web.consent import make_link_token
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import parse_form
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
+from fortnox_bridge.web.pages._dashboard import dashboard
 from fortnox_bridge.web.pages._family_lights import family_lights
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
 from fortnox_bridge.web.pages._overview import FlowPlan, checklist_now, plan_of
@@ -31,7 +34,6 @@ from fortnox_bridge.web.status import (
     NOT_CONNECTED,
     STATE_WORDS,
     light_for,
-    tenant_light,
 )
 
 router = APIRouter()
@@ -163,10 +165,14 @@ def overview_page(
     except NotFound:
         raise no_tenant(request, tenant_id) from None
     tenant = detail.tenant
-    light = tenant_light(request, tenant_id)
+    facts = services.status.facts(tenant_id)
+    shown = light_for(facts)
+    light = {"color": shown.color, "text": gettext(request, shown.text)}
     connection = _connection(request, detail.connection, tenant)
     proposal = services.resync.proposal(tenant_id)
     last_run = _run_view(detail.last_sweep) if detail.last_sweep else None
+    pushes = services.runs.latest(tenant_id, kind="push", limit=1)
+    checklist = checklist_now(context.checklists.get(tenant_id), connection)
     return tenant_page(
         request,
         "tenant_overview.html",
@@ -177,8 +183,12 @@ def overview_page(
         status_code=status_code,
         connection=connection,
         proposal=proposal,
-        checklist=checklist_now(context.checklists.get(tenant_id), connection),
+        checklist=checklist,
+        checklist_lines=checklist_lines(request, checklist),
         last_run=last_run,
+        last_push=_run_view(pushes[0]) if pushes else None,
+        first_sync_waiting=facts.first_sync_waiting,
+        dashboard=dashboard(request, tenant_id, facts.open_problems),
         next_sweep=_next_sweep(context, tenant, connection["state"]),
         preview=preview,
         engine=context.hooks.service is not None,
