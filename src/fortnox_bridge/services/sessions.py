@@ -32,10 +32,11 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Started:
-    """A new session: the token for the browser's cookie and the user's language."""
+    """A new session: the token for the browser's cookie, the user's language and id."""
 
     token: str
     language: str
+    user_id: int
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class SignInSessions:
             user.last_login_at = now
             tokens = AdminSessionRepository(session)
             tokens.purge(idle_since=now - timeouts.idle, started_before=now - timeouts.absolute)
-            return Started(tokens.start(user.id, now=now), user.language)
+            return Started(tokens.start(user.id, now=now), user.language, user.id)
 
     def user_of(
         self, token: str, now: datetime, timeouts: Timeouts, *, touch_every: timedelta
@@ -98,6 +99,13 @@ class SignInSessions:
                         found.last_seen_at = now
                     return SessionUser(user.id, user.email, user.name, user.language)
         return None
+
+    def choose_language(self, user_id: int, language: str) -> None:
+        """Keep ``language`` as the user's (a later sign-in, on any device, starts in it)."""
+        with self.sessions.begin() as session:
+            user = AdminUserRepository(session).get(user_id)
+            if user is not None:
+                user.language = language
 
     def end(self, token: str) -> None:
         """End one session (signing out)."""

@@ -9,6 +9,7 @@ resolves to) an internal address is refused unless the deployment allows its net
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from fortnox_bridge.engine.outbox.events import TEST_EVENT
 from fortnox_bridge.engine.outbox.outbound import OutboundPolicy, OutboundRefused
 from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
 from fortnox_bridge.engine.outbox.webhook_secrets import EndpointSecrets, new_secret, rotate, seal
+from fortnox_bridge.engine.outbox.webhooks import WebhookWorker
 from fortnox_bridge.engine.tenancy.crypto import TokenCipher
 from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from fortnox_bridge.services.hooks import EngineHooks
@@ -31,6 +33,7 @@ from fortnox_bridge.store.webhooks import WebhookRepository
 __all__ = [
     "MAX_ENDPOINTS",
     "Event",
+    "TestDelivery",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookService",
@@ -39,6 +42,8 @@ __all__ = [
 
 #: How many endpoints one tenant may register.
 MAX_ENDPOINTS = 25
+#: How often a test sent now looks whether another worker finished its delivery.
+TEST_POLL_SECONDS = 0.2
 
 
 def outbound_policy(settings: Settings) -> OutboundPolicy:
@@ -64,6 +69,26 @@ class DeliveryDetail:
     delivery: WebhookDelivery
     event: Event
     attempts: list[WebhookAttempt]
+
+
+@dataclass(frozen=True)
+class TestDelivery:
+    """A ``webhook.test`` event sent now and its delivery as it stands afterwards (``None``:
+    not made yet)."""
+
+    event: Event
+    delivery: WebhookDelivery | None
+
+    @property
+    def answered(self) -> bool:
+        """Whether an attempt finished (the receiver's status code or the error is on the
+        delivery); a fresh delivery stays ``pending`` until then."""
+        return self.delivery is not None and self.delivery.status != "pending"
+
+    @property
+    def in_flight(self) -> bool:
+        """Whether a worker has taken the delivery and not finished its attempt yet."""
+        return self.delivery is not None and not self.answered and self.delivery.attempts > 0
 
 
 class WebhookService:
@@ -218,6 +243,41 @@ class WebhookService:
                 data={"webhook_id": endpoint.id, "url": endpoint.url},
                 now=self.clock.now(),
             )
+
+    async def send_test_now(self, tenant_id: int, webhook_id: int) -> TestDelivery:
+        """Queue a ``webhook.test`` event for this endpoint and deliver it at once, signed and
+        through the pinned transport as every delivery (the endpoint's earlier deliveries that
+        are due go first). When another worker took the delivery, wait for its attempt (at most
+        the receiver's timeout and a little more); one waiting behind an earlier delivery that
+        is not due is left to the worker."""
+        cipher = self._cipher()
+        event = self.send_test(tenant_id, webhook_id)
+        worker = WebhookWorker(
+            self.sessions,
+            cipher,
+            self.clock,
+            max_attempts=self.settings.webhook_max_attempts,
+            timeout=self.settings.webhook_timeout_seconds,
+            sleep=asyncio.sleep,
+            policy=self.policy,
+        )
+        try:
+            await worker.deliver_now(webhook_id)
+        finally:
+            await worker.aclose()
+        sleep = self.hooks.sleep or asyncio.sleep
+        looks = int((self.settings.webhook_timeout_seconds + 2) / TEST_POLL_SECONDS)
+        found = self._test_delivery(tenant_id, webhook_id, event)
+        while found.in_flight and looks > 0:
+            await sleep(TEST_POLL_SECONDS)
+            looks -= 1
+            found = self._test_delivery(tenant_id, webhook_id, event)
+        return found
+
+    def _test_delivery(self, tenant_id: int, webhook_id: int, event: Event) -> TestDelivery:
+        rows, _ = self.deliveries(tenant_id, webhook_id, status=None, cursor=None, limit=10)
+        found = next((d for d, e in rows if e.id == event.id), None)
+        return TestDelivery(event, found)
 
     def deliveries(
         self,

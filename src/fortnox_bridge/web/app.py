@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import (
-    FileResponse,
-    HTMLResponse,
-    JSONResponse,
-    RedirectResponse,
-    Response,
-)
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -25,9 +18,16 @@ from starlette.staticfiles import StaticFiles
 from fortnox_bridge.headers import SecuredFastAPI, ui_headers
 from fortnox_bridge.services.passwords import SignInBusy
 from fortnox_bridge.web.context import WebContext
-from fortnox_bridge.web.i18n import LANGUAGES, N_
+from fortnox_bridge.web.error_pages import (
+    csrf_rejected,
+    http_error,
+    invalid_request,
+    to_login,
+)
+from fortnox_bridge.web.forms import WORDING
+from fortnox_bridge.web.i18n import LANGUAGES
 from fortnox_bridge.web.pages import page_routers
-from fortnox_bridge.web.render import gettext, render
+from fortnox_bridge.web.render import error_words, gettext, render
 from fortnox_bridge.web.security import (
     Csrf,
     CsrfRejected,
@@ -49,14 +49,8 @@ DEVICE_COOKIE = "fortnox_bridge_device"
 DEVICE_AGE = timedelta(days=90)
 #: How long a busy sign-in is asked to wait before trying again.
 BUSY_RETRY_SECONDS = 2
-
-
-def _wants_html(request: Request) -> bool:
-    """A page load (redirect to the login), not a script's fetch or a JSON client (401)."""
-    accept = request.headers.get("accept", "")
-    if request.headers.get("x-requested-with"):
-        return False
-    return "text/html" in accept or "application/json" not in accept
+#: The session's mark of a language picked on the login page (kept on the user at sign-in).
+CHOSEN_HERE = "language_chosen"
 
 
 def _safe_next(value: str | None) -> str:
@@ -123,88 +117,26 @@ def create_web_app(context: WebContext) -> FastAPI:
         https_only=context.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
-    app.add_exception_handler(CsrfRejected, _csrf_rejected)
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, to_login)  # type: ignore[arg-type]
+    app.add_exception_handler(CsrfRejected, csrf_rejected)
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     if context.throttle is None:
         context.throttle = SignInThrottle(context.clock)
     app.state.device = DeviceCookie(context.secret, secure=context.secure_cookies)
-    app.include_router(signin)
+    app.include_router(signin, dependencies=[Wording])
     for pages in page_routers(context.pages):
-        app.include_router(pages, dependencies=[Csrf])
+        app.include_router(pages, dependencies=[Csrf, Wording])
     return app
 
 
-# -- error pages -------------------------------------------------------------------------------
+async def word_errors(request: Request) -> None:
+    """Word the form errors of this request in its page's language (see ``web/forms.py``).
+    An ``async`` dependency: it runs in the request's own context, which the page then sees."""
+    WORDING.set(error_words(request))
 
 
-async def _to_login(request: Request, exc: LoginRequired) -> Response:
-    if not _wants_html(request):
-        return JSONResponse({"error": "login_required"}, status_code=401)
-    return RedirectResponse(f"{root(request)}/login?next={exc.next_path}", status_code=303)
-
-
-async def _csrf_rejected(request: Request, exc: Exception) -> Response:
-    message = gettext(
-        request,
-        "This form was not sent from this page or has expired. Nothing was changed; "
-        "reload the page and try again.",
-    )
-    return render(request, "error.html", status_code=403, title="403", message=message)
-
-
-#: What the pages say instead of the framework's words for a status.
-FRAMEWORK_WORDS = {
-    404: N_("There is no such page. Check the address."),
-    405: N_(
-        "This address is not a page to open: it takes a form's answer. Go back and use the "
-        "page's buttons."
-    ),
-}
-SOMETHING_WRONG = N_("This request could not be answered. Go back and try again.")
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    try:
-        user = current_user(request)
-    except LoginRequired as missing:
-        if exc.status_code == 404:  # which pages exist is no business of a visitor
-            return await _to_login(request, missing)
-        user = None
-    if exc.detail == _phrase(exc.status_code):  # the framework's own (English) words
-        message = gettext(request, FRAMEWORK_WORDS.get(exc.status_code, SOMETHING_WRONG))
-    else:
-        message = exc.detail if isinstance(exc.detail, str) else gettext(request, "Error")
-    return render(
-        request,
-        "error.html",
-        user=user,
-        status_code=exc.status_code,
-        title=str(exc.status_code),
-        message=message,
-    )
-
-
-async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-    # An id out of range or a query value that cannot be read names no page: 404. A form
-    # field that cannot be read: 400, nothing changed.
-    in_body = any(error.get("loc", ("",))[0] == "body" for error in exc.errors())
-    if in_body:
-        message = gettext(
-            request,
-            "This form is missing a value or has one that cannot be read. Nothing was "
-            "changed; reload the page and try again.",
-        )
-        return await _http_error(request, StarletteHTTPException(400, message))
-    return await _http_error(request, StarletteHTTPException(404))
+Wording = Depends(word_errors)
 
 
 # -- sign-in -----------------------------------------------------------------------------------
@@ -264,8 +196,11 @@ def _check_password(
     started = context.services.sign_ins.sign_in(email, password, now, timeouts(context.settings))
     if started is None:
         return False
+    chosen = request.session.get("language") if request.session.get(CHOSEN_HERE) else None
     sign_in(request, started.token)
-    if "language" not in request.session:
+    if chosen in LANGUAGES and chosen != started.language:  # picked on the login page
+        context.services.sign_ins.choose_language(started.user_id, chosen)
+    else:  # the user's own, also when this browser last showed another one
         request.session["language"] = started.language
     return True
 
@@ -332,6 +267,14 @@ def language(
 ) -> Response:
     if language in LANGUAGES:
         request.session["language"] = language
+        try:  # kept on the user too: a sign-in on another device starts in it
+            user = current_user(request)
+        except LoginRequired:
+            user = None  # the login page: this browser only
+        if user is not None:
+            web_context(request).services.sign_ins.choose_language(user.id, language)
+        else:
+            request.session[CHOSEN_HERE] = True
     return RedirectResponse(f"{root(request)}{_safe_next(back)}", status_code=303)
 
 

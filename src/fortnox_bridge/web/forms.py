@@ -2,11 +2,17 @@
 
 A page parses the posted form into its pydantic model; on errors it renders the same form again
 with the values the user typed and ``errors[field]`` beside each field, and saves nothing.
+
+Pydantic words its errors in English only. On a page in another language the messages come from
+the UI's catalogues instead: the app sets :data:`WORDING` for every request (see ``app.py``), so
+every form is worded in its page's language without the page passing it along, and pydantic's
+own English never reaches a page that is not English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -19,6 +25,8 @@ Model = TypeVar("Model", bound=BaseModel)
 FieldErrors = dict[str, str]
 #: Puts an English message id (with ``%(name)s`` values) in the page's language.
 Say = Callable[..., str]
+#: How the current request's page words form errors; ``None``: pydantic's English.
+WORDING: ContextVar[Say | None] = ContextVar("form_wording", default=None)
 
 #: What each common kind of pydantic error says, as a message id of the web catalogues (with
 #: the error's context as values): pydantic words its messages in English only.
@@ -49,30 +57,54 @@ ERROR_TEXTS: dict[str, str] = {
     "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
     "list_type": N_("Enter the values separated by semicolons."),
     "extra_forbidden": N_("This setting does not exist."),
+    "int_parsing_size": N_("Enter a smaller number."),
+    "finite_number": N_("Enter a number."),
+    "multiple_of": N_("Enter a multiple of %(multiple_of)s."),
+    "datetime_parsing": N_("Enter a date and time as YYYY-MM-DD HH:MM."),
+    "datetime_from_date_parsing": N_("Enter a date and time as YYYY-MM-DD HH:MM."),
+    "time_parsing": N_("Enter a time as HH:MM."),
+    "url_parsing": N_("Enter a web address, like https://app.example.se/."),
+    "url_scheme": N_("Enter a web address, like https://app.example.se/."),
+    "url_type": N_("Enter a web address, like https://app.example.se/."),
+    "decimal_max_digits": N_("Enter a number with fewer digits."),
+    "decimal_max_places": N_("Enter a number with fewer decimals."),
+    "decimal_whole_digits": N_("Enter a number with fewer digits."),
 }
-_NAMES = ("gt", "ge", "lt", "le", "min_length", "max_length", "expected")
+#: What an e-mail address that cannot be used is called (pydantic's EmailStr says
+#: "value is not a valid email address: ...", as a ``value_error``).
+NOT_AN_EMAIL = N_("Enter an e-mail address, like ekonomi@example.se.")
+#: An error of pydantic's own that no text above words: said without pydantic's English.
+NOT_VALID = N_("This value cannot be used here.")
+#: Errors a model's own validators raise: their message is the model's, not pydantic's.
+OWN_ERRORS = ("value_error", "assertion_error")
+_NAMES = ("gt", "ge", "lt", "le", "min_length", "max_length", "expected", "multiple_of")
 #: A message of the flow's own (a validator's) that the catalogues do not translate: the
 #: English follows, marked as such by the page.
 UNTRANSLATED = N_("The value is not valid:")
 
 
-def parse_form(model: type[Model], data: Mapping[str, Any]) -> tuple[Model | None, FieldErrors]:
-    """``(the model, {})`` when ``data`` is valid, else ``(None, errors by field)``."""
+def parse_form(
+    model: type[Model], data: Mapping[str, Any], say: Say | None = None
+) -> tuple[Model | None, FieldErrors]:
+    """``(the model, {})`` when ``data`` is valid, else ``(None, errors by field)`` worded by
+    ``say`` (default: as the request's page words them, :data:`WORDING`)."""
     cleaned = {key: (value if value != "" else None) for key, value in data.items()}
     cleaned = {key: value for key, value in cleaned.items() if value is not None}
     try:
         return model.model_validate(cleaned), {}
     except ValidationError as exc:
-        return None, field_errors(exc)
+        return None, field_errors(exc, say)
 
 
 def field_errors(exc: ValidationError, say: Say | None = None) -> FieldErrors:
     """The first message of each field, in words a person reads ("Value error, " dropped).
 
-    Without ``say`` the messages are pydantic's English; with it (a page in another language)
-    the common kinds are worded from :data:`ERROR_TEXTS`, and a validator's own message is
-    translated by the catalogues or shown after :data:`UNTRANSLATED`.
+    Without ``say`` (nor :data:`WORDING`) the messages are pydantic's English; with it (a page
+    in another language) the common kinds are worded from :data:`ERROR_TEXTS`, and a
+    validator's own message is translated by the catalogues or shown after
+    :data:`UNTRANSLATED`.
     """
+    say = say if say is not None else WORDING.get()
     errors: FieldErrors = {}
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "__all__"
@@ -87,7 +119,10 @@ def field_errors(exc: ValidationError, say: Say | None = None) -> FieldErrors:
 
 def _said(error: ErrorDetails, english: str, say: Say) -> str:
     """``error`` in the page's language."""
-    text = ERROR_TEXTS.get(error["type"])
+    kind = error["type"]
+    if kind == "value_error" and english.startswith("value is not a valid email address"):
+        return say(NOT_AN_EMAIL)
+    text = ERROR_TEXTS.get(kind)
     if text is not None:
         values = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
         if "expected" in values:  # pydantic's "'a', 'b' or 'c'": no English "or"
@@ -95,4 +130,8 @@ def _said(error: ErrorDetails, english: str, say: Say) -> str:
         if all(f"%({key})s" not in text or key in values for key in _NAMES):
             return say(text, **values)
     translated = say(english)
-    return translated if translated != english else f"{say(UNTRANSLATED)} {english}"
+    if translated != english:
+        return translated
+    if kind not in OWN_ERRORS:  # pydantic's own words: never shown on this page
+        return say(NOT_VALID)
+    return f"{say(UNTRANSLATED)} {english}"

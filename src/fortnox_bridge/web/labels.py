@@ -107,6 +107,23 @@ WEBHOOK_EVENTS: Mapping[str, str] = {
     "operation.succeeded": N_("A write to Fortnox succeeded"),
     "operation.failed": N_("A write to Fortnox failed"),
     "ledger.voucher.created": N_("A voucher was added to the ledger"),
+    # Settings page (webhooks): the rest of the catalogue and the test.
+    "conflict.opened": N_("A conflict waits for a decision"),
+    "operation.held": N_("A write to Fortnox is held back"),
+    "ledger.year.synced": N_("A financial year's ledger changed"),
+    "ledger.voucher.changed": N_("A voucher was changed in the ledger"),
+    "ledger.voucher.deleted": N_("A voucher was removed from the ledger"),
+    "ledger.documents.synced": N_("Documents behind vouchers were fetched"),
+    "resync.proposed": N_("A re-sync is proposed after a disconnection"),
+    "webhook.test": N_("Test"),
+}
+
+#: How a webhook delivery stands.
+DELIVERY_STATUSES: Mapping[str, str] = {
+    "pending": N_("Waiting to be sent"),
+    "retrying": N_("Failed, will be retried"),
+    "succeeded": N_("Delivered"),
+    "failed": N_("Failed"),
 }
 
 TABLES: Mapping[str, Mapping[str, str]] = {
@@ -116,6 +133,7 @@ TABLES: Mapping[str, Mapping[str, str]] = {
     "outcome": ITEM_OUTCOMES,
     "event": WEBHOOK_EVENTS,
     "flow": FLOW_TITLES,
+    "delivery": DELIVERY_STATUSES,
 }
 
 
@@ -126,8 +144,9 @@ def tidy(name: str) -> str:
 
 
 def label(table: str, name: str | None, translate: Translate) -> str:
-    """``name`` of ``table`` (``kind``, ``status``, ``action``, ``outcome``, ``event``, ``flow``)
-    in words, translated; tidied when the table does not know it, empty for no name."""
+    """``name`` of ``table`` (``kind``, ``status``, ``action``, ``outcome``, ``event``, ``flow``,
+    ``delivery``) in words, translated; tidied when the table does not know it, empty for no
+    name."""
     if not name:
         return ""
     known = TABLES[table].get(name)

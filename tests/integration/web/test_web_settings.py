@@ -137,7 +137,7 @@ def test_a_webhook_secret_is_shown_once_rotated_and_the_endpoint_disabled(
     page = signed_in.get(made.headers["location"])
     secret = page.text.split('data-testid="new-secret">', 1)[1].split("<", 1)[0]
     assert secret.startswith("whsec_")
-    assert "record.changed, conflict.opened" in page.text
+    assert "A record was changed in Fortnox, A conflict waits for a decision" in page.text
     assert secret not in signed_in.get(f"/ui/tenants/{tenant}/settings").text
     with sessions.begin() as session:
         (endpoint,) = WebhookRepository(session).page(tenant, after_id=0, limit=10)

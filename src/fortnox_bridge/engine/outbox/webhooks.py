@@ -252,6 +252,13 @@ class WebhookWorker:
             await self._http.aclose()
             self._http = None
 
+    async def deliver_now(self, endpoint_id: int) -> int:
+        """Fan out, then deliver what is due of one endpoint, in order, at once (a test the
+        admin UI sends); returns the number of attempts made here (0: none was due, or another
+        worker has the endpoint's head delivery)."""
+        self.fan_out()
+        return await self._drain(endpoint_id)
+
     async def _drain(self, endpoint_id: int) -> int:
         """Deliver an endpoint's due deliveries in order until one fails or none is due;
         returns the number of attempts made."""

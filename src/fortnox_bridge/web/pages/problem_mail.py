@@ -7,12 +7,13 @@ changed (``refusal_retry_hours``).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.tenants import TenantChanges
 from fortnox_bridge.web.pages._ops import TenantId, context, no_tenant
+from fortnox_bridge.web.pages.settings import show
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -25,10 +26,12 @@ RETRY_HOURS = range(1, 721)
 
 @router.post("/tenants/{tenant_id}/settings/problem-mail")
 async def save_problem_mail(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Save the choice; anything but a listed choice is refused and nothing is saved."""
+    """Save the choice; anything but a listed choice is refused (at the field) and nothing is
+    saved."""
     chosen = str((await request.form()).get("problem_mail", ""))
     if chosen not in CHOICES:
-        raise HTTPException(400, gettext(request, "Choose one of the listed ways."))
+        errors = {"problem_mail": gettext(request, "Choose one of the listed ways.")}
+        return show(request, user, tenant_id, errors=errors, status_code=400)
     try:
         context(request).services.tenants.change(tenant_id, TenantChanges(problem_mail=chosen))
     except NotFound:
@@ -41,11 +44,16 @@ async def save_problem_mail(request: Request, tenant_id: TenantId, user: User) -
 
 @router.post("/tenants/{tenant_id}/settings/refusal-retry")
 async def save_refusal_retry(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Save the retry time of refused writes; a number outside 1-720 saves nothing."""
+    """Save the retry time of refused writes; a number outside 1-720 saves nothing (the
+    error is shown at the field, with what was typed)."""
     given = str((await request.form()).get("refusal_retry_hours", "")).strip()
     hours = int(given) if given.isdigit() else 0
     if hours not in RETRY_HOURS:
-        raise HTTPException(400, gettext(request, "Give a whole number of hours from 1 to 720."))
+        errors = {
+            "refusal_retry_hours": gettext(request, "Give a whole number of hours from 1 to 720.")
+        }
+        typed = {"refusal_retry_hours": given}
+        return show(request, user, tenant_id, typed=typed, errors=errors, status_code=400)
     try:
         context(request).services.tenants.change(
             tenant_id, TenantChanges(refusal_retry_hours=hours)

@@ -1,5 +1,7 @@
-"""Settings of a tenant: who gets its e-mails, its API keys (a new key is shown once) and its
-webhook endpoints (a signing secret is shown once; rotate, pause, recent deliveries).
+"""Settings of a tenant: who gets its e-mails and its API keys (a new key is shown once), on
+the page that also holds its conflict policy, sweep interval and digest (``sync_options.py``),
+flow families (``families.py``), problem e-mails (``problem_mail.py``), sweeps while changes
+stream (``sweep_stretch.py``) and webhook endpoints (``settings_webhooks.py``).
 
 The page uses what ``/api/v1/tenant``, ``/api/v1/api-keys`` and ``/api/v1/webhooks`` use.
 """
@@ -13,14 +15,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from fortnox_bridge.engine.outbox.events import EVENT_TYPES
-from fortnox_bridge.engine.outbox.outbound import OutboundRefused
-from fortnox_bridge.engine.outbox.webhook_endpoints import check_url, event_types
-from fortnox_bridge.services.errors import Conflict, InvalidInput, NotFound, Unavailable
+from fortnox_bridge.services.errors import NotFound
 from fortnox_bridge.services.tenants import TenantChanges
-from fortnox_bridge.services.webhooks import MAX_ENDPOINTS, outbound_policy
 from fortnox_bridge.web.context import WebContext
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.i18n import N_
@@ -33,6 +31,7 @@ from fortnox_bridge.web.pages._ops import (
     tenant_of,
     tenant_page,
 )
+from fortnox_bridge.web.pages._sync_options import DIGESTS, POLICIES, options, sweep_default
 from fortnox_bridge.web.pages.families import family_choices
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
@@ -46,17 +45,6 @@ MAX_RECIPIENTS = 20
 #: How long an old webhook secret keeps signing beside a new one.
 ROTATE_OVERLAP = timedelta(hours=24)
 _EMAIL = TypeAdapter(EmailStr)
-#: What each kind of address a webhook may not go to is called.
-ADDRESS_KINDS = {
-    "metadata": N_("a cloud metadata address"),
-    "bridge": N_("the bridge's own address"),
-    "loopback": N_("a loopback address (this machine)"),
-    "private": N_("an address in a private network"),
-    "link_local": N_("a link-local address"),
-    "multicast": N_("a multicast address"),
-    "unspecified": N_("the unspecified address"),
-    "reserved": N_("a reserved address, not reachable on the internet"),
-}
 #: How long a new key or secret waits to be shown (on the page the form redirects to).
 REVEAL_FOR = timedelta(minutes=10)
 #: New keys and secrets waiting to be shown once: token (kept in the session) → tenant, values,
@@ -64,7 +52,7 @@ REVEAL_FOR = timedelta(minutes=10)
 _waiting: dict[str, tuple[int, dict[str, Any], datetime]] = {}
 
 
-def _show_once(request: Request, tenant_id: int, values: dict[str, Any]) -> None:
+def show_once(request: Request, tenant_id: int, values: dict[str, Any]) -> None:
     """Show ``values`` on the next page of this session (once), after the redirect."""
     now = context(request).clock.now()
     for token, (_, _, until) in list(_waiting.items()):
@@ -91,14 +79,17 @@ def _addresses(text: str) -> list[str]:
     ]
 
 
-def _page(
+def show(
     request: Request,
     user: User,
     tenant_id: int,
     *,
     status_code: int = 200,
+    typed: dict[str, str] | None = None,
     **values: Any,
 ) -> Response:
+    """The settings page; ``values`` of a form that comes back with errors (``typed``: what was
+    typed in one of the conflict policy, sweep interval and digest forms)."""
     web = context(request)
     tenant = tenant_of(request, tenant_id)
     keys = [key_view(row) for row in web.services.overview.api_keys(tenant.id)]
@@ -121,6 +112,10 @@ def _page(
         families=family_choices(request, tenant),
         errors=values.pop("errors", {}),
         can_sign=web.hooks.cipher is not None,
+        options=options(tenant, typed),
+        policies=POLICIES,
+        digests=DIGESTS,
+        sweep_default=sweep_default(request, tenant),
         **values,
     )
     if shown:
@@ -142,7 +137,8 @@ def _webhooks(web: WebContext, tenant_id: int) -> list[dict[str, Any]]:
     return found
 
 
-def _back(request: Request, tenant_id: int, anchor: str) -> Response:
+def back(request: Request, tenant_id: int, anchor: str) -> Response:
+    """To the settings page again, at the section ``anchor``."""
     return RedirectResponse(
         f"{root(request)}/tenants/{tenant_id}/settings#{anchor}", status_code=303
     )
@@ -151,7 +147,7 @@ def _back(request: Request, tenant_id: int, anchor: str) -> Response:
 @router.get("/tenants/{tenant_id}/settings", response_class=HTMLResponse)
 def settings_page(request: Request, tenant_id: TenantId, user: User) -> Response:
     """Recipients, API keys and webhooks."""
-    return _page(request, user, tenant_id)
+    return show(request, user, tenant_id)
 
 
 @router.post("/tenants/{tenant_id}/settings/recipients", response_class=HTMLResponse)
@@ -178,14 +174,14 @@ async def save_recipients(request: Request, tenant_id: TenantId, user: User) -> 
             request, "At most %(max)s recipients; remove some.", max=MAX_RECIPIENTS
         )
     if errors:
-        return _page(request, user, tenant_id, recipients=text, errors=errors, status_code=400)
+        return show(request, user, tenant_id, recipients=text, errors=errors, status_code=400)
     recipients = list(dict.fromkeys(address.lower() for address in addresses))
     try:
         web.services.tenants.change(tenant_id, TenantChanges(recipients=recipients))
     except NotFound:
         raise no_tenant(request, tenant_id) from None
     flash(request, gettext(request, "Recipients saved."))
-    return _back(request, tenant_id, "recipients")
+    return back(request, tenant_id, "recipients")
 
 
 @router.post("/tenants/{tenant_id}/settings/api-keys", response_class=HTMLResponse)
@@ -200,15 +196,15 @@ async def create_key(request: Request, tenant_id: TenantId, user: User) -> Respo
     if values["scope"] not in ("read", "read_write"):
         errors["scope"] = gettext(request, "Choose read or read and write.")
     if errors or wanted is None:
-        return _page(request, user, tenant_id, key_form=values, errors=errors, status_code=400)
+        return show(request, user, tenant_id, key_form=values, errors=errors, status_code=400)
     tenant = tenant_of(request, tenant_id)
     issued = web.services.tenants.issue_key(tenant.id, label=wanted.label, scope=wanted.scope)
-    _show_once(
+    show_once(
         request,
         tenant_id,
         {"new_key": {"label": wanted.label, "key": issued.key, "scope": wanted.scope}},
     )
-    return _back(request, tenant_id, "api-keys")
+    return back(request, tenant_id, "api-keys")
 
 
 @router.post("/tenants/{tenant_id}/settings/api-keys/{key_id}/revoke")
@@ -223,148 +219,4 @@ def revoke_key(request: Request, tenant_id: TenantId, key_id: RecordId, user: Us
             404, gettext(request, "This tenant has no API key %(id)s.", id=key_id)
         ) from None
     flash(request, gettext(request, "Key %(label)s revoked: it no longer works.", label=label))
-    return _back(request, tenant_id, "api-keys")
-
-
-def refused_address(request: Request, refused: OutboundRefused) -> str:
-    """Why a webhook URL's address is refused, in the page's language."""
-    values = {
-        "host": refused.host,
-        "address": str(refused.address),
-        "kind": gettext(request, ADDRESS_KINDS[refused.kind]),
-    }
-    if refused.kind in ("metadata", "bridge"):
-        return gettext(
-            request,
-            "%(host)s is %(address)s, %(kind)s: the bridge never sends webhooks there.",
-            **values,
-        )
-    return gettext(
-        request,
-        "%(host)s is %(address)s, %(kind)s: the bridge sends webhooks to public addresses "
-        "only. Give the receiver's public address, or ask the bridge's operator to allow its "
-        "network (webhook_allow_networks).",
-        **values,
-    )
-
-
-def _no_endpoint(request: Request, webhook_id: int) -> HTTPException:
-    return HTTPException(
-        404, gettext(request, "This tenant has no webhook endpoint %(id)s.", id=webhook_id)
-    )
-
-
-@router.post("/tenants/{tenant_id}/settings/webhooks", response_class=HTMLResponse)
-async def create_webhook(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Register an endpoint; the page shows its signing secret this once."""
-    web = context(request)
-    form = await request.form()
-    url = str(form.get("url", "")).strip()
-    chosen = [str(v) for v in form.getlist("events")]
-    description = str(form.get("description", "")).strip()
-    values = {"url": url, "events": chosen, "description": description}
-    errors: FieldErrors = {}
-    try:
-        check_url(url) if url else None
-    except ValueError as exc:
-        errors["url"] = str(exc)[:1].upper() + str(exc)[1:] + "."
-    if not url:
-        errors["url"] = gettext(
-            request, "Give the URL that receives the events, e.g. https://app.example.se/hooks."
-        )
-    if "url" not in errors:
-        policy = web.hooks.outbound or outbound_policy(web.settings)
-        try:
-            await run_in_threadpool(policy.check_url, url)  # resolves the name
-        except OutboundRefused as exc:
-            errors["url"] = refused_address(request, exc)
-    try:
-        types = event_types(chosen)
-    except ValueError:
-        types = []
-        errors["events"] = gettext(request, "Choose at least one kind of event (or all).")
-    if len(description) > 200:
-        errors["description"] = gettext(request, "At most 200 characters.")
-    cipher = web.hooks.cipher
-    if cipher is None and not errors:
-        errors["__all__"] = gettext(
-            request, "This bridge runs without its secret key, so it cannot keep webhook secrets."
-        )
-    tenant = tenant_of(request, tenant_id)
-    if not errors and len(web.services.webhooks.all(tenant.id)) >= MAX_ENDPOINTS:
-        errors["__all__"] = _too_many(request)
-    if errors or cipher is None:
-        return _page(request, user, tenant_id, hook_form=values, errors=errors, status_code=400)
-    try:
-        made = await run_in_threadpool(
-            web.services.webhooks.create, tenant_id, url, types, description
-        )
-    except (Conflict, InvalidInput) as exc:  # another endpoint or address since the checks
-        if isinstance(exc, Conflict):
-            errors["__all__"] = _too_many(request)
-        else:
-            errors["url"] = str(exc)
-        return _page(request, user, tenant_id, hook_form=values, errors=errors, status_code=400)
-    _show_once(
-        request,
-        tenant_id,
-        {"new_secret": {"webhook_id": made.endpoint.id, "url": url, "secret": made.secret}},
-    )
-    return _back(request, tenant_id, "webhooks")
-
-
-def _too_many(request: Request) -> str:
-    return gettext(request, "At most %(max)s endpoints; delete one first.", max=MAX_ENDPOINTS)
-
-
-@router.post(
-    "/tenants/{tenant_id}/settings/webhooks/{webhook_id}/rotate", response_class=HTMLResponse
-)
-def rotate_webhook(
-    request: Request, tenant_id: TenantId, webhook_id: RecordId, user: User
-) -> Response:
-    """A new signing secret (shown once); the old one keeps signing for 24 hours."""
-    web = context(request)
-    tenant_of(request, tenant_id)
-    hours = ROTATE_OVERLAP // timedelta(hours=1)
-    try:
-        made = web.services.webhooks.rotate_secret(tenant_id, webhook_id, overlap_hours=hours)
-    except NotFound:
-        raise _no_endpoint(request, webhook_id) from None
-    except Unavailable:
-        raise HTTPException(
-            503,
-            gettext(
-                request,
-                "This bridge runs without its secret key, so it cannot keep webhook secrets.",
-            ),
-        ) from None
-    url, secret = made.endpoint.url, made.secret
-    _show_once(
-        request,
-        tenant_id,
-        {"new_secret": {"webhook_id": webhook_id, "url": url, "secret": secret, "rotated": True}},
-    )
-    return _back(request, tenant_id, "webhooks")
-
-
-@router.post("/tenants/{tenant_id}/settings/webhooks/{webhook_id}/{action}")
-def toggle_webhook(
-    request: Request, tenant_id: TenantId, webhook_id: RecordId, action: str, user: User
-) -> Response:
-    """``disable`` (pause deliveries; they are kept and caught up) or ``enable``."""
-    if action not in ("disable", "enable"):
-        raise HTTPException(404, gettext(request, "There is no such action."))
-    web = context(request)
-    tenant_of(request, tenant_id)
-    try:
-        web.services.webhooks.change(tenant_id, webhook_id, active=action == "enable")
-    except NotFound:
-        raise _no_endpoint(request, webhook_id) from None
-    flash(
-        request,
-        gettext(request, "Webhook endpoint enabled.")
-        if action == "enable"
-        else gettext(request, "Webhook endpoint disabled: deliveries wait until it is enabled."),
-    )
-    return _back(request, tenant_id, f"webhook-{webhook_id}")
+    return back(request, tenant_id, "api-keys")
