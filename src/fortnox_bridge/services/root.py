@@ -119,7 +119,7 @@ class Services:
         self.webhooks = WebhookService(self.sessions, self.clock, hooks, self.settings)
         self.problems = ProblemService(self.sessions, self.clock)
         self.conflicts = ConflictService(self.sessions, self.clock, hooks, self.flows)
-        self.runs = RunService(self.sessions)
+        self.runs = RunService(self.sessions, self.clock)
         self.status = StatusService(self.sessions)
         self.family_status = FamilyStatus(self.sessions, self.flow_config.enabled_flows)
         self.streams = StreamStatusService(self.sessions, self.clock)

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fortnox_bridge.clock import Clock, SystemClock
+from fortnox_bridge.engine.sync.recording import end_stale_runs
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.paging import keyset
 from fortnox_bridge.store.models import Run, RunItem
@@ -40,15 +42,26 @@ class ItemPage:
 
 
 class RunService:
-    """Reads tenants' runs and asks re-syncs to stop."""
+    """Reads tenants' runs and asks re-syncs to stop.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    Before it reads a tenant's runs it closes the sweeps and pushes still marked ``running``
+    whose process is gone (``engine/sync/recording.py``: :func:`end_stale_runs`)."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
         self.sessions = sessions
+        self.clock = clock or SystemClock()
+
+    def end_stale(self, tenant_id: int | None = None) -> list[int]:
+        """Close the tenant's (every tenant's) stale running sweeps and pushes as
+        ``interrupted``; returns their ids."""
+        with self.sessions.begin() as session:
+            return end_stale_runs(session, self.clock.now(), tenant_id)
 
     def page(
         self, tenant_id: int, kind: str | None, *, limit: int, cursor: str | None
     ) -> tuple[list[Run], str | None]:
         """One page of the tenant's runs (of ``kind`` only, when given), newest first."""
+        self.end_stale(tenant_id)
         query = select(Run).where(Run.tenant_id == tenant_id)
         if kind is not None:
             query = query.where(Run.kind == kind)
@@ -57,11 +70,13 @@ class RunService:
 
     def latest(self, tenant_id: int, *, kind: str | None = None, limit: int = 5) -> list[Run]:
         """The tenant's latest runs, newest first."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             return list(RunRepository(session).latest(tenant_id, kind=kind, limit=limit))
 
     def get(self, tenant_id: int, run_id: int) -> Run:
         """The tenant's run; 404 otherwise (another tenant's too)."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             return _run(session, tenant_id, run_id)
 
@@ -92,6 +107,7 @@ class RunService:
     ) -> RunPage:
         """Page ``page`` (from 1; past the end: the last) of the tenant's runs, newest first,
         matching every filter given (``flow``: runs of that flow or that touched its records)."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             found = RunRepository(session).runs_page(
                 tenant_id, kind=kind, status=status, flow=flow, page=page, per_page=per_page
@@ -111,6 +127,7 @@ class RunService:
         """The run and page ``page`` of its items in order; ``outcome``: only the items
         created, updated, deleted, skipped or failed; ``record``: only those whose external id,
         reference or Fortnox id holds that text. 404 for another tenant's run."""
+        self.end_stale(tenant_id)
         with self.sessions.begin() as session:
             run = _run(session, tenant_id, run_id)
             found = RunRepository(session).items_page(

@@ -21,6 +21,7 @@ from fortnox_bridge.services.passwords import PasswordChecks
 from fortnox_bridge.services.root import Services
 from fortnox_bridge.web.consent import FortnoxConsent
 from fortnox_bridge.web.pages import page_modules
+from fortnox_bridge.web.pages._ui_jobs import UiJob
 from fortnox_bridge.web.throttle import SignInThrottle
 
 
@@ -51,6 +52,9 @@ class WebContext:
     scheduler: Scheduler | None = None
     #: The last pre-flight checklist of each tenant (kept in memory; run again on demand).
     checklists: dict[int, Checklist] = field(default_factory=dict)
+    #: The newest "Sync now", preview and plan job of each tenant, by (tenant id, kind), with
+    #: when it was made and its result (kept in memory; see ``pages/sync_jobs.py``).
+    ui_jobs: dict[tuple[int, str], UiJob] = field(default_factory=dict)
     #: Failed sign-ins per IP and address; ``None``: counted in this process's memory (``serve``
     #: gives one over Redis when ``redis_url`` is set).
     throttle: SignInThrottle | None = None

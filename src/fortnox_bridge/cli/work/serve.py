@@ -96,6 +96,7 @@ async def serve_until_stopped(
     async with open_stack(config) as stack:
         for tenant_id in stack.tenant_ids():
             await stack.ensure_connected(tenant_id)  # tenants made by `demo`
+        stack.services.runs.end_stale()  # sweeps and pushes a stopped bridge left running
         jobs = open_jobs(stack, worker=worker)
         http = build_http(stack, jobs, sandbox_control=sandbox_control)
         if sandbox_control:

@@ -28,7 +28,7 @@ from fortnox_bridge.engine.sync.planning import (
 from fortnox_bridge.engine.sync.probe import Probe, idle_summary, read_probe
 from fortnox_bridge.engine.sync.push_plan import dirty_linked, plan_rows, push_rows
 from fortnox_bridge.engine.sync.pushing import RUN_STOPPERS
-from fortnox_bridge.engine.sync.recording import RunRecorder
+from fortnox_bridge.engine.sync.recording import LIVE_EVERY, LiveRun, RunRecorder
 from fortnox_bridge.engine.sync.scope import WRITE_LEASE, ProgressCallback, RunInputs, RunScope
 from fortnox_bridge.engine.sync.strategies import strategy_for
 from fortnox_bridge.engine.sync.targeted_reads import read_targets
@@ -41,6 +41,9 @@ from fortnox_bridge.store.documents import DocumentFiles
 
 class Runner:
     """Runs the flows of a tenant against one Fortnox client source."""
+
+    #: How often at most a run writes its progress within a flow (seconds; 0: every record).
+    live_every: float = LIVE_EVERY
 
     def __init__(
         self,
@@ -90,10 +93,45 @@ class Runner:
         with self.sessions.begin() as session:
             context = load_context(session, tenant_id, self.flows)
         scope = self.scope(tenant_id, dry_run=dry_run)
-        run = RunInputs(context=context, source=source, progress=progress)
         summary = RunSummary(tenant_id=tenant_id, started_at=self.clock.now(), dry_run=dry_run)
+        live = None
+        if not dry_run:  # a dry run writes nothing, its row neither
+            live = LiveRun(
+                scope,
+                summary,
+                kind,
+                source,
+                job=current_job(tenant_id),
+                worker=self._owner,
+                every=self.live_every,
+            )
+            progress = _both(progress, live.progress)
+        run = RunInputs(context=context, source=source, progress=progress)
         selected = _selected(context, only, records)
         self.build(tenant_id, [context.flows[name] for name in selected])
+        try:
+            await self._cycle(scope, run, summary, selected, records, live)
+        except BaseException as exc:  # a crash or a cancel: the live row must not stay running
+            if live is not None:
+                live.abandon(describe_error(exc) if isinstance(exc, Exception) else "cancelled")
+            raise
+        summary.finished_at = self.clock.now()
+        if not dry_run:
+            builders = {f.builder.name: f.builder for f in context.flows.values() if f.builder}
+            RunRecorder(scope).finish(summary, kind, list(builders.values()))
+        return summary
+
+    async def _cycle(
+        self,
+        scope: RunScope,
+        run: RunInputs,
+        summary: RunSummary,
+        selected: Sequence[str],
+        records: Mapping[str, Collection[str]] | None,
+        live: LiveRun | None,
+    ) -> None:
+        """The flows of one run in order; what stops the run is kept on ``summary``."""
+        context = run.context
         try:
             for name in selected:
                 flow = context.flows[name]
@@ -116,14 +154,13 @@ class Runner:
                         await self._run_flow(scope, quiet, pull, read, linked)
                 result = FlowResult(flow=flow.name)
                 summary.flows.append(result)  # kept with its counts even if the run stops
-                await self._run_flow(scope, run, flow, result, wanted)
+                try:
+                    await self._run_flow(scope, run, flow, result, wanted)
+                finally:
+                    if live is not None:
+                        live.flow_done(result)
         except (*RUN_STOPPERS, ConnectionStateError) as exc:
             summary.error, summary.cause = describe_error(exc), exc
-        summary.finished_at = self.clock.now()
-        if not dry_run:
-            builders = {f.builder.name: f.builder for f in context.flows.values() if f.builder}
-            RunRecorder(scope).finish(summary, kind, list(builders.values()))
-        return summary
 
     async def read_targets(
         self,
@@ -268,6 +305,19 @@ def _unread_pull(context: TenantContext, flow: Flow, selected: Collection[str]) 
 def _built_from(flow: Flow, records: Mapping[str, Collection[str]]) -> bool:
     """Whether ``flow``'s records are built from one of the changed entities."""
     return flow.builder is not None and any(e in records for e in flow.builder.built_from)
+
+
+def _both(caller: ProgressCallback | None, live: ProgressCallback) -> ProgressCallback:
+    """One progress callback that tells the live run, then the caller's (if any): the caller
+    sees the run row as it stands after the record."""
+    if caller is None:
+        return live
+
+    def tell(flow: str, done: int, total: int) -> None:
+        live(flow, done, total)
+        caller(flow, done, total)
+
+    return tell
 
 
 def _writes(source: ClientSource) -> int:

@@ -26,7 +26,8 @@ from fortnox_bridge.web.labels import flow_title
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, context, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.pages.flows import PREFIX
-from fortnox_bridge.web.pages.tenants import NO_ENGINE, sync_message, when
+from fortnox_bridge.web.pages.sync_jobs import sync_message
+from fortnox_bridge.web.pages.tenants import NO_ENGINE, when
 from fortnox_bridge.web.render import error_words, flash, gettext, language_of
 from fortnox_bridge.web.security import User, root
 from fortnox_bridge.web.settings_form import settings_groups

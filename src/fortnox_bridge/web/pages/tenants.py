@@ -1,6 +1,7 @@
 """The tenants list (with "Add tenant") and a tenant's overview: connection, the dashboard
 (activity, open problems, last sync per flow, use of Fortnox's rate limit), pre-flight checklist,
-last sweep, last push and next sweep, "Sync now" and "Preview (dry run)"."""
+last sweep, last push and next sweep, and the cards of "Sync now" and "Preview (dry run)" (their
+routes are in ``sync_jobs.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
-from fortnox_bridge.engine.flow.results import RunSummary
 from fortnox_bridge.engine.jobs.scheduler import slot_at_or_before
 from fortnox_bridge.services.errors import Conflict, NotFound
 from fortnox_bridge.services.overview import Connection, Run
@@ -26,8 +26,9 @@ from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._dashboard import dashboard
 from fortnox_bridge.web.pages._family_lights import family_lights
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, no_tenant, tenant_page
-from fortnox_bridge.web.pages._overview import FlowPlan, checklist_now, plan_of
+from fortnox_bridge.web.pages._overview import checklist_now
 from fortnox_bridge.web.pages._streams import stream_rows
+from fortnox_bridge.web.pages.sync_jobs import job_cards
 from fortnox_bridge.web.render import flash, gettext, render
 from fortnox_bridge.web.security import User, root, web_context
 from fortnox_bridge.web.status import (
@@ -154,10 +155,9 @@ def overview_page(
     user: Any,
     tenant_id: int,
     *,
-    preview: list[FlowPlan] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The overview (with a preview's plan when given)."""
+    """The overview (with the cards of the last sync and preview started here)."""
     context = web_context(request)
     services = context.services
     try:
@@ -190,7 +190,7 @@ def overview_page(
         first_sync_waiting=facts.first_sync_waiting,
         dashboard=dashboard(request, tenant_id, facts.open_problems),
         next_sweep=_next_sweep(context, tenant, connection["state"]),
-        preview=preview,
+        **job_cards(request, tenant_id),
         engine=context.hooks.service is not None,
         consent=context.consent,
         # Client credentials need the engine (it asks Fortnox for the token).
@@ -267,58 +267,3 @@ async def check(request: Request, tenant_id: TenantId, user: User) -> Response:
 NO_ENGINE = N_(
     "The sync engine is not running beside this page; start the bridge with 'fortnox-bridge serve'."
 )
-
-
-@router.post("/tenants/{tenant_id}/sync")
-async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Run the tenant's enabled flows now and say how it went."""
-    context = web_context(request)
-    ensure_tenant(request, tenant_id)
-    service = context.hooks.service
-    if service is None:
-        flash(request, gettext(request, NO_ENGINE), "error")
-    else:
-        summary = await service.sweep(tenant_id)
-        message, kind = sync_message(request, summary)
-        flash(request, message, kind)
-    return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#sync", status_code=303)
-
-
-def sync_message(request: Request, summary: RunSummary) -> tuple[str, str]:
-    if summary.error:
-        return gettext(request, "The sync did not run: %(error)s", error=summary.error), "error"
-    if summary.run_id is None:
-        return gettext(request, "Nothing to sync: everything is up to date."), "success"
-    counts = ", ".join(f"{name} {value}" for name, value in summary.counts().items() if value)
-    succeeded = summary.status == "succeeded"
-    status = gettext(request, "succeeded") if succeeded else gettext(request, "partly failed")
-    return (
-        gettext(
-            request,
-            "Sync %(status)s (run %(run)s): %(counts)s.",
-            status=status,
-            run=summary.run_id,
-            counts=counts or gettext(request, "nothing changed"),
-        ),
-        "success" if summary.status == "succeeded" else "warning",
-    )
-
-
-@router.post("/tenants/{tenant_id}/preview", response_class=HTMLResponse)
-async def preview(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """What a sync would create, update and delete, per flow; nothing is written."""
-    context = web_context(request)
-    ensure_tenant(request, tenant_id)
-    service = context.hooks.service
-    if service is None:
-        flash(request, gettext(request, NO_ENGINE), "error")
-        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
-    summary = await service.sweep(tenant_id, dry_run=True)
-    if summary.error:
-        flash(
-            request,
-            gettext(request, "The preview did not run: %(error)s", error=summary.error),
-            "error",
-        )
-        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}", status_code=303)
-    return overview_page(request, user, tenant_id, preview=plan_of(summary))
