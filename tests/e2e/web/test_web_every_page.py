@@ -56,13 +56,19 @@ INVENTED = {
     ),
 }
 
-#: Pages with a query that shows another state of the page than the plain address.
+#: Other states of pages: a filter, the error page. Parameters besides the tenant are filled
+#: once the walk has met them.
 VARIANTS = (
     "/tenants/{tenant_id}/runs?kind=sweep",
+    "/tenants/{tenant_id}/runs?status=succeeded",
+    "/tenants/{tenant_id}/runs/{run_id}?outcome=created",
     "/tenants/{tenant_id}/problems?state=resolved",
     "/tenants/{tenant_id}/problems?state=ignored",
     "/no-such-page",  # the error page
 )
+
+#: The conflicts page shows a first-synchronization plan once one is made (and discarded after).
+PLAN = "/tenants/{tenant_id}/conflicts"
 
 #: Common words of the UI that are English and not Swedish. A Swedish page showing one of these
 #: (outside code, proper names and parts marked ``lang="en"``) shows untranslated text. Words
@@ -303,7 +309,7 @@ class Walk:
             elif not re.sub(r"\{tenant_id\}", "", route).count("{"):
                 filled[route] = route.replace("{tenant_id}", tenant)
         queue = list(filled.items())
-        queue += [(v.split("?")[0], v.replace("{tenant_id}", tenant)) for v in VARIANTS]
+        variants = list(VARIANTS)
         seen: set[str] = set()
         queried: set[tuple[str, tuple[str, ...]]] = set()
         while queue:
@@ -327,6 +333,14 @@ class Walk:
                     if keys and (candidate, keys) not in queried:
                         queried.add((candidate, keys))
                         queue.append((candidate, link))
+            for variant in list(variants):
+                names = re.findall(r"\{([^}]+)\}", variant)
+                if all(name in values for name in names):
+                    variants.remove(variant)
+                    path = variant
+                    for name in names:
+                        path = path.replace("{" + name + "}", values[name])
+                    queue.append((variant.split("?")[0], path))
             for candidate in routes:  # a route made of parameters met on other pages
                 names = re.findall(r"\{([^}]+)\}", candidate)
                 if (
@@ -339,6 +353,8 @@ class Walk:
                         path = path.replace("{" + name + "}", values[name])
                     filled[candidate] = path
                     queue.append((candidate, path))
+        for variant in variants:
+            self.findings.add(variant, "its parameters were on no page of the walk")
         missing = [r for r in routes if r not in filled and r not in SKIPPED]
         for route in missing:
             self.findings.add(
@@ -347,6 +363,34 @@ class Walk:
             )
 
     def run(self) -> None:
+        self.make_plan()
+        try:
+            self.walk()
+        finally:
+            self.discard_plan()
+
+    def make_plan(self) -> None:
+        """ "Make a plan" on the demo tenant's Conflicts page, in Swedish, and read the answer."""
+        window = self.sessions[0].window
+        window.goto(self.bridge.url(PLAN.replace("{tenant_id}", _tenant_id(self.bridge))))
+        with window.expect_navigation():
+            window.locator("form[action$='/first-sync/plan'] button").click()
+        assert window.locator("form[action$='/first-sync/discard']").count() == 1, (
+            "no plan was made: " + window.inner_text("main")[:500]
+        )
+        self.check_words(window, f"[{self.sessions[0].language}] {PLAN} (plan just made)")
+
+    def discard_plan(self) -> None:
+        """Leave the demo tenant without the plan again (other tests share the bridge)."""
+        window = self.sessions[0].window
+        window.goto(self.bridge.url(PLAN.replace("{tenant_id}", _tenant_id(self.bridge))))
+        discard = window.locator("form[action$='/first-sync/discard'] button")
+        if discard.count():
+            window.once("dialog", lambda dialog: dialog.accept())
+            with window.expect_navigation():
+                discard.click()
+
+    def walk(self) -> None:
         for route, path in self.paths():
             checking = [session for session in self.sessions if self.open(session, route, path)]
             for session in checking:
