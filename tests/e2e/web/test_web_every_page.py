@@ -240,13 +240,20 @@ AXE_RESULT = """async () => (await window.__axe).violations.map((v) => ({
 }))"""
 
 
-def _context(chromium: Browser, bridge: Bridge, language: str) -> BrowserContext:
-    """A signed-in browser speaking ``language``, with axe-core in every page."""
+def _browser(chromium: Browser, language: str) -> BrowserContext:
+    """A browser whose user prefers ``language``, with axe-core in every page."""
     locale = "sv-SE" if language == "sv" else "en-GB"
     context = chromium.new_context(viewport=DESKTOP, locale=locale)  # type: ignore[arg-type]
     context.set_default_timeout(15_000)
     context.add_init_script(path=str(AXE_FILE_PATH))
-    window = context.new_page()
+    context.new_page()
+    return context
+
+
+def _context(chromium: Browser, bridge: Bridge, language: str) -> BrowserContext:
+    """A signed-in browser speaking ``language``, with axe-core in every page."""
+    context = _browser(chromium, language)
+    window = context.pages[0]
     window.goto(bridge.url("/login"))
     window.fill("#f-email", ADMIN_EMAIL)
     window.fill("#f-password", bridge.admin_password)
@@ -420,7 +427,10 @@ class Walk:
             self.visited(session, Visit(path, answer.status, "file"), [])
             return False
         kind = "page" if answer.text().lstrip().lower().startswith("<!doctype") else "fragment"
-        self.visited(session, Visit(path, answer.status, kind), _links(window, self.bridge))
+        leads = session is self.sessions[0]  # the first language's links lead the walk on
+        self.visited(
+            session, Visit(path, answer.status, kind), _links(window, self.bridge) if leads else []
+        )
         if session.language == "sv":
             self.check_words(window, where)
         if kind != "page":
@@ -481,6 +491,14 @@ def test_every_page_in_swedish_and_english(chromium: Browser, bridge: Bridge) ->
     finally:
         for session in sessions:
             session.context.close()
+    # The sign-in page as a visitor sees it, in the browser's language (Swedish).
+    visitor = Session("sv", _browser(chromium, "sv"))
+    try:
+        if walk.open(visitor, "/login", "/login"):
+            walk.check_axe(visitor, "[sv, signed out] /login")
+        assert visitor.window.locator("html").get_attribute("lang") == "sv"
+    finally:
+        visitor.context.close()
     pages = [v for v in walk.visits if v.kind == "page"]
     assert len(pages) >= 20, [v.path for v in walk.visits]
     assert {"/login", "/tenants", "/no-such-page"} <= {v.path for v in pages}
