@@ -1,10 +1,13 @@
-"""A run item's record reference in Swedish: the kind of record and the joining words are
-translated, ids, names, e-mail addresses and dates stay as the flow wrote them."""
+"""A run item's record reference and a webhook event's meaning in Swedish: the kind of
+record and the joining words are translated, while ids, names, e-mail addresses and dates stay as
+the flow wrote them; every event meaning has its Swedish words."""
 
 from __future__ import annotations
 
 import pytest
 
+from fortnox_bridge.engine.outbox.events import EVENT_TYPES
+from fortnox_bridge.web.event_texts import EVENT_MEANINGS
 from fortnox_bridge.web.i18n import translations
 from fortnox_bridge.web.record_texts import reference_words
 
@@ -44,3 +47,9 @@ def test_a_reference_in_swedish(reference: str, swedish: str) -> None:
 def test_in_english_a_reference_is_as_written() -> None:
     text = "supplier invoice si-7 (F-1 from Bygg AB)"
     assert reference_words(text, translations("en").gettext) == text
+
+
+def test_the_event_meanings_are_the_engines_and_have_swedish_words() -> None:
+    assert set(EVENT_MEANINGS) == set(EVENT_TYPES.values())
+    for meaning in EVENT_MEANINGS:
+        assert SWEDISH(meaning) != meaning, meaning
