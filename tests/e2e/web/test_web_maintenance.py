@@ -42,7 +42,8 @@ def test_a_resync_shows_the_widened_interval_then_the_finished_jobs_counts(
     page.get_by_role("button", name="Run the re-sync").click()
 
     expect(page).to_have_url(re.compile(rf".*/tenants/{tenant.id}/runs/\d+$"))
-    expect(page.locator(".run-progress .badge")).to_have_text("succeeded")
+    expect(page.locator(".run-progress .badge")).to_have_attribute("data-status", "succeeded")
+    expect(page.locator(".run-progress .badge")).to_have_text("Succeeded")
     expect(page.locator('[data-count="deleted"]')).to_have_text("3")
     expect(page.locator('[data-count="written"]')).to_have_text("3")
     expect(page.locator('[data-count="failed"]')).to_have_text("0")

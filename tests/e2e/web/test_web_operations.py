@@ -58,12 +58,15 @@ def test_a_refusal_in_a_locked_period_is_a_problem_that_is_resolved(
 
     page.get_by_role("link", name="Runs", exact=True).click()
     expect(page.get_by_role("img", name=re.compile("Requests and items per day"))).to_be_visible()
-    partial = page.locator("table.runs tr", has_text="partial").first
+    partial = page.locator("table.runs tr", has_text="Partly failed").first
     expect(partial).to_be_visible()
     shot(page, bridge, "runs")
     partial.get_by_role("link").click()
-    expect(page.get_by_role("heading", name=re.compile(r"Run \d+: (sweep|push)"))).to_be_visible()
-    page.get_by_role("link", name="Created", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(r"Run \d+: (Sweep|Push)"))).to_be_visible()
+    items = page.get_by_role("search", name="Filter the items")
+    items.get_by_label("Outcome").select_option(label="Created")
+    items.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"outcome=created"))
     expect(page.locator("table.items")).to_contain_text("e001/2026-04")
     shot(page, bridge, "run")
 

@@ -88,7 +88,9 @@ async def test_a_resync_is_confirmed_then_runs_to_the_end(
     assert re.fullmatch(rf"{base}/runs/\d+", run_url)
     await context.jobs.join()
     run = await client.get(run_url)
-    assert '<span class="badge badge-succeeded">succeeded</span>' in run.text
+    assert '<span class="badge badge-succeeded" data-status="succeeded">Succeeded</span>' in (
+        run.text
+    )
     assert '<dd data-count="deleted">3</dd>' in run.text
     assert '<dd data-count="written">3</dd>' in run.text
     assert "data-done" in run.text
