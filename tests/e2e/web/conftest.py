@@ -72,7 +72,13 @@ def controlled_bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Brid
     yield from _bridge(tmp_path_factory, "--sandbox-control")
 
 
-def _bridge(tmp_path_factory: pytest.TempPathFactory, *serve_options: str) -> Iterator[Bridge]:
+def _bridge(
+    tmp_path_factory: pytest.TempPathFactory,
+    *serve_options: str,
+    settings: dict[str, str] | None = None,
+) -> Iterator[Bridge]:
+    """A bridge as :func:`bridge` starts it; ``settings``: ``FORTNOX_BRIDGE_*`` variables of its
+    ``serve`` (a test that needs a setting the shared bridges do not have starts its own)."""
     cwd = tmp_path_factory.mktemp("bridge")
     env = cli_env()
     made = subprocess.run(
@@ -95,7 +101,7 @@ def _bridge(tmp_path_factory: pytest.TempPathFactory, *serve_options: str) -> It
     server = subprocess.Popen(
         [*COMMAND, "serve", "--data-dir", "var", "--port", str(port), *serve_options],
         cwd=cwd,
-        env=env,
+        env={**env, **(settings or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
@@ -166,13 +172,18 @@ def page(chromium: Browser) -> Iterator[Page]:
 
 
 def sign_in(page: Page, bridge: Bridge, path: str = "/tenants") -> None:
-    """Open ``path``, get sent to the login page, sign in as the admin and land on ``path``."""
+    """Open ``path``, get sent to the login page, sign in as the admin and land on ``path``, in
+    English: the admin's language is kept on the user, and an earlier test may have left it
+    Swedish."""
     page.goto(bridge.url(path))
     expect(page).to_have_url(f"{bridge.url('/login')}?next={path}")
     page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(bridge.admin_password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(bridge.url(path))
+    if page.locator("html").get_attribute("lang") != "en":
+        page.locator("#language-select").select_option("en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def shot(page: Page, bridge: Bridge, name: str) -> Path:

@@ -87,3 +87,27 @@ def test_error_pages_lead_back_to_the_tenant_or_the_tenant_list_in_both_language
     assert "Tillbaka till kundlistan" in swedish.text
     assert "Tillbaka till Fel AB" in signed_in.get(f"/ui/tenants/{tenant}/runs/99999").text
     assert '{"detail"' not in swedish.text
+
+
+def test_forms_that_do_not_word_their_errors_themselves_speak_swedish(
+    signed_in: TestClient, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    with sessions.begin() as session:
+        tenant = TenantRepository(session).create("Formulär AB", now=clock.now()).id
+    token = csrf_of(signed_in.get("/ui/tenants").text)
+    signed_in.post("/ui/language", data={"csrf_token": token, "language": "sv"})
+    added = signed_in.post(
+        "/ui/tenants", data={"csrf_token": token, "name": "x" * 201, "recipients": "lon@"}
+    )
+    assert added.status_code == 400
+    assert "Ange högst 200 tecken." in added.text
+    assert "Ange en e-postadress, till exempel ekonomi@example.se." in added.text
+    key = signed_in.post(
+        f"/ui/tenants/{tenant}/settings/api-keys",
+        data={"csrf_token": token, "label": "x" * 101, "scope": "read"},
+    )
+    assert key.status_code == 400
+    assert "Ange högst 100 tecken." in key.text
+    for page in (added.text, key.text):
+        for english in ("Input should be", "Field required", "value is not a valid", "String "):
+            assert english not in page

@@ -160,6 +160,13 @@ def test_a_test_is_sent_now_signed_and_its_answer_shown_then_the_endpoint_delete
         assert failed.status_code == 303
         assert len(got.received) == 2
         assert "Test not accepted: the receiver answered HTTP 500." in signed_in.get(base).text
+        # The failed test is retried later; a new one waits behind it, in order.
+        signed_in.post(f"{base}/webhooks/{hook_id}/test", data={"csrf_token": token})
+        assert len(got.received) == 2
+        queued = signed_in.get(base).text
+        assert "The test is queued" in queued
+        assert "Failed, will be retried" in queued
+        assert "Waiting to be sent" in queued
     signed_in.post(f"{base}/webhooks/{hook_id}/disable", data={"csrf_token": token})
     paused = signed_in.post(f"{base}/webhooks/{hook_id}/test", data={"csrf_token": token})
     assert paused.status_code == 303

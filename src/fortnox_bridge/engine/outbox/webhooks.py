@@ -136,8 +136,9 @@ class WebhookWorker:
 
     # -- fan-out --------------------------------------------------------------------------------
 
-    def fan_out(self) -> int:
-        """Create the deliveries of the events not fanned out yet; returns how many matched."""
+    def fan_out(self, only: int | None = None) -> int:
+        """Create the deliveries of the events not fanned out yet (of the endpoint ``only``,
+        when given); returns how many matched."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             repo = WebhookRepository(session)
@@ -150,6 +151,8 @@ class WebhookWorker:
             del self._secrets[gone]
         added = 0
         for endpoint in endpoints:
+            if only is not None and endpoint.id != only:
+                continue
             position = self._positions.get(endpoint.id)
             while position is None or position < newest.get(endpoint.tenant_id, 0):
                 with self.sessions.begin() as session:
@@ -256,7 +259,7 @@ class WebhookWorker:
         """Fan out, then deliver what is due of one endpoint, in order, at once (a test the
         admin UI sends); returns the number of attempts made here (0: none was due, or another
         worker has the endpoint's head delivery)."""
-        self.fan_out()
+        self.fan_out(endpoint_id)
         return await self._drain(endpoint_id)
 
     async def _drain(self, endpoint_id: int) -> int:

@@ -42,8 +42,6 @@ router = APIRouter()
 MENU = MenuEntry("settings", N_("Settings"), 80, "/settings")
 
 MAX_RECIPIENTS = 20
-#: How long an old webhook secret keeps signing beside a new one.
-ROTATE_OVERLAP = timedelta(hours=24)
 _EMAIL = TypeAdapter(EmailStr)
 #: How long a new key or secret waits to be shown (on the page the form redirects to).
 REVEAL_FOR = timedelta(minutes=10)

@@ -28,8 +28,8 @@ from fortnox_bridge.web.security import User
 router = APIRouter()
 #: How long an old webhook secret keeps signing beside a new one.
 ROTATE_OVERLAP = timedelta(hours=24)
-
-
+#: Why no webhook secret can be kept (or used).
+NO_SECRET_KEY = N_("This bridge runs without its secret key, so it cannot keep webhook secrets.")
 #: What each kind of address a webhook may not go to is called.
 ADDRESS_KINDS = {
     "metadata": N_("a cloud metadata address"),
@@ -104,9 +104,7 @@ async def create_webhook(request: Request, tenant_id: TenantId, user: User) -> R
         errors["description"] = gettext(request, "At most 200 characters.")
     cipher = web.hooks.cipher
     if cipher is None and not errors:
-        errors["__all__"] = gettext(
-            request, "This bridge runs without its secret key, so it cannot keep webhook secrets."
-        )
+        errors["__all__"] = gettext(request, NO_SECRET_KEY)
     tenant = tenant_of(request, tenant_id)
     if not errors and len(web.services.webhooks.all(tenant.id)) >= MAX_ENDPOINTS:
         errors["__all__"] = _too_many(request)
@@ -149,13 +147,7 @@ def rotate_webhook(
     except NotFound:
         raise _no_endpoint(request, webhook_id) from None
     except Unavailable:
-        raise HTTPException(
-            503,
-            gettext(
-                request,
-                "This bridge runs without its secret key, so it cannot keep webhook secrets.",
-            ),
-        ) from None
+        raise HTTPException(503, gettext(request, NO_SECRET_KEY)) from None
     url, secret = made.endpoint.url, made.secret
     show_once(
         request,
@@ -236,10 +228,6 @@ async def test_webhook(
         message, kind = test_result(request, sent)
         flash(request, message, kind)
     return back(request, tenant_id, f"webhook-{webhook_id}")
-
-
-#: Why no webhook secret can be kept (or used).
-NO_SECRET_KEY = N_("This bridge runs without its secret key, so it cannot keep webhook secrets.")
 
 
 def test_result(request: Request, sent: TestDelivery) -> tuple[str, str]:

@@ -30,6 +30,14 @@ router = APIRouter()
 MIN_MINUTES, MAX_MINUTES = 1, 1440
 
 
+#: What the page says when a form is saved.
+SAVED = {
+    "conflict_policy": N_("Conflict policy saved."),
+    "sweep_interval_minutes": N_("Sweep interval saved."),
+    "digest": N_("Digest saved."),
+}
+
+
 class PolicyForm(BaseModel):
     """The conflict policy form."""
 
@@ -69,7 +77,7 @@ async def _save(
         form, {name: posted}, lambda text, **values: gettext(request, text, **values)
     )
     if parsed is None:
-        if form is not IntervalForm and posted:
+        if form is not IntervalForm:  # a radio group: its choices, not pydantic's ids
             errors[name] = gettext(request, "Choose one of the listed values.")
         typed = {name: posted}
         return show(request, user, tenant_id, typed=typed, errors=errors, status_code=400)
@@ -81,13 +89,6 @@ async def _save(
         raise no_tenant(request, tenant_id) from None
     flash(request, gettext(request, SAVED[name]))
     return back(request, tenant_id, anchor)
-
-
-SAVED = {
-    "conflict_policy": N_("Conflict policy saved."),
-    "sweep_interval_minutes": N_("Sweep interval saved."),
-    "digest": N_("Digest saved."),
-}
 
 
 @router.post("/tenants/{tenant_id}/settings/conflict-policy")
