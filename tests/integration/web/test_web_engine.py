@@ -133,6 +133,10 @@ async def test_a_first_sync_plan_is_made_decided_in_bulk_and_applied(
     token = csrf_of((await client.get(f"{base}/conflicts")).text)
     made = await client.post(f"{base}/conflicts/first-sync/plan", data={"csrf_token": token})
     assert made.status_code == 303
+    await context.jobs.join()
+    card = await client.get(f"{base}/conflicts/first-sync/plan/job")
+    assert "data-done" in card.text
+    assert f'data-reload="{base}/conflicts#first-sync"' in card.text
     page = await client.get(f"{base}/conflicts")
     assert "Plan made: 1 pairs, 1 only in the host, 1 only in Fortnox." in page.text
     assert "070-111" in page.text

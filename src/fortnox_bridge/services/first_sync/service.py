@@ -18,7 +18,7 @@ from fortnox_bridge.clock import Clock
 from fortnox_bridge.engine.flow.sources import ClientSource
 from fortnox_bridge.services.first_sync.decisions import Side
 from fortnox_bridge.services.first_sync.views import ItemView, PlanView
-from fortnox_bridge.services.first_sync.workflow import FirstSync
+from fortnox_bridge.services.first_sync.workflow import FirstSync, PlanProgress
 from fortnox_bridge.services.hooks import EngineHooks
 
 
@@ -39,9 +39,12 @@ class FirstSyncService:
             self.sessions, self.clock, notifier=engine.notifier, writers=engine.writers
         )
 
-    async def make_plan(self, tenant_id: int, source: ClientSource) -> PlanView:
-        """Read both sides, match them and store a new open plan."""
-        return await self.workflow().make_plan(tenant_id, source)
+    async def make_plan(
+        self, tenant_id: int, source: ClientSource, progress: PlanProgress | None = None
+    ) -> PlanView:
+        """Read both sides, match them and store a new open plan (``progress`` hears where
+        it stands)."""
+        return await self.workflow().make_plan(tenant_id, source, progress)
 
     def view(
         self, tenant_id: int, *, plan_id: int | None = None, kind: str | None = None

@@ -24,7 +24,7 @@ While a plan is open the regular employee flows leave unlinked employees alone
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,16 @@ from fortnox_bridge.store.links import LinkRepository
 from fortnox_bridge.store.mirror import MirrorRepository
 from fortnox_bridge.store.models import FirstSyncItem, FirstSyncPlan
 
+#: Told where making a plan stands: ``progress(step, done, total)`` with the step ``host``
+#: (reading the host's employees), ``fortnox`` (Fortnox's list, ``done`` read so far),
+#: ``details`` (each Fortnox employee of a pair or only in Fortnox, ``done`` of ``total``) and
+#: ``matching`` (matching and saving the plan).
+PlanProgress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    """No one follows the plan's progress."""
+
 
 class FirstSync:
     """Plans, decisions and apply of a tenant's first synchronization of employees."""
@@ -83,11 +93,15 @@ class FirstSync:
 
     # -- plan ------------------------------------------------------------------------------------
 
-    async def make_plan(self, tenant_id: int, source: ClientSource) -> PlanView:
+    async def make_plan(
+        self, tenant_id: int, source: ClientSource, progress: PlanProgress | None = None
+    ) -> PlanView:
         """Read both sides, match them and store a new open plan (``PlanOpenError`` if one is
         open already). Reads Fortnox: the list, then each Fortnox employee of a pair or only in
-        Fortnox in full."""
+        Fortnox in full; ``progress`` hears where it stands."""
+        tell = progress or _quiet
         self._refuse_if_open(tenant_id)
+        tell("host", 0, 0)
         push, pull = self.flows(tenant_id)
         with self.sessions.begin() as session:
             rows = MirrorRepository(session).with_links(tenant_id, ENTITY)
@@ -98,21 +112,27 @@ class FirstSync:
                 if not record.deleted
             ]
             taken = {record.external_id for record, _ in rows if not record.deleted}
+        tell("fortnox", 0, 0)
         client = await source.get()
-        listed = [
-            FortnoxRow(
-                str(row.employee_id),
-                row.model_dump(mode="json", exclude_none=True),
-                str(row.employee_id) in linked,
+        listed = []
+        async for row in client.employees.iterate():
+            listed.append(
+                FortnoxRow(
+                    str(row.employee_id),
+                    row.model_dump(mode="json", exclude_none=True),
+                    str(row.employee_id) in linked,
+                )
             )
-            async for row in client.employees.iterate()
-        ]
+            tell("fortnox", len(listed), 0)
         matching = match(host, listed)
         wanted = [pair[1] for pair in matching.pairs] + matching.fortnox_only
         full: dict[str, dict[str, Any]] = {}
-        for fortnox_id in wanted:
+        tell("details", 0, len(wanted))
+        for done, fortnox_id in enumerate(wanted, start=1):
             record = await client.employees.get(fortnox_id)
             full[fortnox_id] = fortnox_fields(pull, record.model_dump(mode="json"))
+            tell("details", done, len(wanted))
+        tell("matching", 0, 0)
         items = plan_items(push, pull, host, listed, matching, full, taken)
         counts = plan_counts(host, listed, matching, items)
         try:

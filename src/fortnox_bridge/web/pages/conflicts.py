@@ -2,6 +2,9 @@
 Fortnox-only employees, duplicates; decide, apply with progress) and later conflicts (base, host
 and Fortnox values; the host's or Fortnox's values win).
 
+"Make a plan" runs as a background job (``plan_jobs.py``); the plan is shown a page at a time,
+filtered by kind (``_plan_pages.py``).
+
 The page calls what ``/api/v1/hr/first-sync`` and ``/api/v1/conflicts`` call:
 :class:`~fortnox_bridge.services.first_sync.FirstSyncService` and the conflict service.
 """
@@ -14,10 +17,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fortnox_bridge.engine.errors import EngineError
 from fortnox_bridge.engine.jobs.service import SyncService
 from fortnox_bridge.engine.sync.conflicts import Winner
-from fortnox_bridge.fortnox.errors import FortnoxError
 from fortnox_bridge.services.conflicts import Conflict
 from fortnox_bridge.services.errors import NotFound, ServiceError
 from fortnox_bridge.services.first_sync import (
@@ -39,6 +40,7 @@ from fortnox_bridge.web.pages._ops import (
     tenant_of,
     tenant_page,
 )
+from fortnox_bridge.web.pages._plan_pages import PLAN, chosen, paged_plan, plan_job_view, where
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root
 
@@ -68,13 +70,13 @@ def _job_name(tenant_id: int) -> str:
     return f"first-sync:{tenant_id}"
 
 
-def _first_sync(web: WebContext) -> FirstSyncService:
+def first_sync_of(web: WebContext) -> FirstSyncService:
     return web.services.first_sync
 
 
 def _plan(web: WebContext, tenant_id: int) -> PlanView | None:
     try:
-        return _first_sync(web).view(tenant_id)
+        return first_sync_of(web).view(tenant_id)
     except NoPlanError:
         return None
 
@@ -102,19 +104,16 @@ def _page(
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    at: tuple[str, int] | None = None,
 ) -> Response:
     web = context(request)
     tenant = tenant_of(request, tenant_id)
     conflicts = [conflict_view(c) for c in web.services.conflicts.open(tenant.id)]
     plan = _plan(web, tenant.id)
-    groups: dict[str, list[Any]] = {
-        "pair": [],
-        "host_only": [],
-        "fortnox_only": [],
-        "duplicate": [],
-    }
-    for item in plan.items if plan else []:
-        groups[item.kind].append(item)
+    show, page = at or chosen(request.query_params)
+    plan_job = plan_job_view(request, tenant.id)
+    if plan_job is not None and not plan_job["running"]:
+        web.ui_jobs.pop((tenant.id, PLAN), None)  # its outcome is shown this once
     return tenant_page(
         request,
         "conflicts.html",
@@ -123,7 +122,8 @@ def _page(
         tab="conflicts",
         status_code=status_code,
         plan=plan,
-        groups=groups,
+        paged=paged_plan(plan, show, page),
+        plan_job=plan_job,
         progress=_progress(web, tenant.id, plan),
         conflicts=conflicts,
         errors=errors or {},
@@ -131,13 +131,16 @@ def _page(
     )
 
 
-def _back(request: Request, tenant_id: int, anchor: str = "") -> Response:
+def back(
+    request: Request, tenant_id: int, anchor: str = "", at: tuple[str, int] = ("all", 1)
+) -> Response:
+    """Back to the conflicts page (at a filter and page of the plan)."""
     return RedirectResponse(
-        f"{root(request)}/tenants/{tenant_id}/conflicts{anchor}", status_code=303
+        f"{root(request)}/tenants/{tenant_id}/conflicts{where(*at)}{anchor}", status_code=303
     )
 
 
-def _service(request: Request) -> SyncService:
+def engine_of(request: Request) -> SyncService:
     service = context(request).hooks.service
     if service is None:
         raise HTTPException(
@@ -155,33 +158,6 @@ def _service(request: Request) -> SyncService:
 def conflicts_page(request: Request, tenant_id: TenantId, user: User) -> Response:
     """The first synchronization plan and the open conflicts."""
     return _page(request, user, tenant_id)
-
-
-@router.post("/tenants/{tenant_id}/conflicts/first-sync/plan")
-async def make_plan(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Read both sides and make a plan of how the employees meet."""
-    web = context(request)
-    ensure_tenant(request, tenant_id)
-    service = _service(request)
-    source = service.clients.source(tenant_id)
-    try:
-        plan = await _first_sync(web).make_plan(tenant_id, source)
-        flash(
-            request,
-            gettext(
-                request,
-                "Plan made: %(pairs)s pairs, %(host)s only in the host, %(fortnox)s only in "
-                "Fortnox.",
-                pairs=plan.counts.get("pairs", 0),
-                host=plan.counts.get("host_only", 0),
-                fortnox=plan.counts.get("fortnox_only", 0),
-            ),
-        )
-    except (FirstSyncError, EngineError, FortnoxError) as exc:
-        flash(request, str(exc), "error")
-    finally:
-        await source.aclose()
-    return _back(request, tenant_id)
 
 
 def _decision(form: dict[str, Any]) -> dict[str, Any]:
@@ -219,14 +195,19 @@ async def decide(request: Request, tenant_id: TenantId, item_id: RecordId, user:
             raise InvalidDecisionError(
                 gettext(request, "Choose a side for each field, or one side for the whole pair.")
             )
-        _first_sync(web).decide(tenant_id, item_id, decision)
+        first_sync_of(web).decide(tenant_id, item_id, decision)
     except NoPlanError as exc:
         raise HTTPException(404, str(exc)) from None
     except FirstSyncError as exc:
         return _page(
-            request, user, tenant_id, errors={f"item-{item_id}": str(exc)}, status_code=400
+            request,
+            user,
+            tenant_id,
+            errors={f"item-{item_id}": str(exc)},
+            status_code=400,
+            at=chosen(form),
         )
-    return _back(request, tenant_id, f"#item-{item_id}")
+    return back(request, tenant_id, f"#item-{item_id}", chosen(form))
 
 
 @router.post("/tenants/{tenant_id}/conflicts/first-sync/decide")
@@ -246,9 +227,9 @@ async def decide_all(request: Request, tenant_id: TenantId, user: User) -> Respo
         or not (pairs or host_only or fortnox_only)
     ):
         flash(request, gettext(request, "Choose what to decide for all items."), "error")
-        return _back(request, tenant_id)
+        return back(request, tenant_id, at=chosen(form))
     try:
-        _first_sync(web).decide_all(
+        first_sync_of(web).decide_all(
             tenant_id,
             pairs="host" if pairs == "host" else ("fortnox" if pairs == "fortnox" else None),
             host_only=None if not host_only else host_only == "create",
@@ -256,13 +237,13 @@ async def decide_all(request: Request, tenant_id: TenantId, user: User) -> Respo
         )
     except FirstSyncError as exc:
         flash(request, str(exc), "error")
-    return _back(request, tenant_id)
+    return back(request, tenant_id, at=chosen(form))
 
 
 async def _apply(web: WebContext, service: SyncService, tenant_id: int) -> None:
     source = service.clients.source(tenant_id)
     try:
-        await _first_sync(web).apply(tenant_id, source)
+        await first_sync_of(web).apply(tenant_id, source)
     except Exception as exc:
         _apply_errors[tenant_id] = str(exc)
         log.warning("first synchronization stopped: %s", exc, extra={"tenant_id": tenant_id})
@@ -278,7 +259,7 @@ async def apply_plan(request: Request, tenant_id: TenantId, user: User) -> Respo
     plan = _plan(web, tenant_id)
     if plan is None or plan.status not in ("open", "applying"):
         flash(request, gettext(request, "There is no open plan to apply."), "error")
-        return _back(request, tenant_id)
+        return back(request, tenant_id)
     if plan.counts.get("undecided", 0):
         flash(
             request,
@@ -289,12 +270,12 @@ async def apply_plan(request: Request, tenant_id: TenantId, user: User) -> Respo
             ),
             "error",
         )
-        return _back(request, tenant_id)
-    service = _service(request)
+        return back(request, tenant_id)
+    service = engine_of(request)
     if not web.jobs.running(_job_name(tenant_id)):
         _apply_errors.pop(tenant_id, None)
         web.jobs.start(_job_name(tenant_id), _apply(web, service, tenant_id))
-    return _back(request, tenant_id, "#apply")
+    return back(request, tenant_id, "#apply")
 
 
 @router.get("/tenants/{tenant_id}/conflicts/first-sync/progress", response_class=HTMLResponse)
@@ -318,11 +299,11 @@ def discard_plan(request: Request, tenant_id: TenantId, user: User) -> Response:
     web = context(request)
     ensure_tenant(request, tenant_id)
     try:
-        _first_sync(web).discard(tenant_id)
+        first_sync_of(web).discard(tenant_id)
         flash(request, gettext(request, "The plan was discarded."))
     except FirstSyncError as exc:
         flash(request, str(exc), "error")
-    return _back(request, tenant_id)
+    return back(request, tenant_id)
 
 
 @router.post("/tenants/{tenant_id}/conflicts/{conflict_id}/resolve")
@@ -376,4 +357,4 @@ async def resolve(
             status_code=409,
         )
     flash(request, gettext(request, "Conflict %(id)s decided.", id=conflict_id))
-    return _back(request, tenant_id)
+    return back(request, tenant_id)

@@ -44,6 +44,8 @@
       const next = holder.firstElementChild;
       if (!next) return;
       element.replaceWith(next);
+      // A finished job whose result is the whole page (a first-sync plan) opens it again.
+      if ("done" in next.dataset && next.dataset.reload) window.location.assign(next.dataset.reload);
       if (next.dataset.refresh && !("done" in next.dataset)) refresh(next);
     };
     window.setTimeout(tick, every);
