@@ -98,8 +98,12 @@ ENGLISH_WORDS = frozenset(
     """.split()  # noqa: SIM905 (a list of words reads better as text)
 )
 #: Words of ENGLISH_WORDS the Swedish catalogue itself uses are dropped at run time (below);
-#: these are dropped on purpose as well: names and words Swedish uses as they are.
-NOT_ENGLISH_ONLY = frozenset({"all", "in", "at", "on", "no"})
+#: these are dropped on purpose as well: words that are Swedish words too ("is", "sent",
+#: "still", "problem").
+NOT_ENGLISH_ONLY = frozenset(
+    {"all", "in", "at", "on", "no", "is", "just", "still", "total", "sent", "manual", "filter"}
+    | {"problem", "problems"}
+)
 
 #: Elements whose text is not the UI's own words.
 EXCLUDED = "script, style, code, pre, kbd, samp, [lang]:not(html):not([lang^='sv']), [hidden]"
