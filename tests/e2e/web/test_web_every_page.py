@@ -380,6 +380,43 @@ class Walk:
             self.walk()
         finally:
             self.discard_plan()
+        for session in self.sessions:
+            self.fill_forms(session)
+
+    def fill_forms(self, session: Session) -> None:
+        """Pages a form leads to: the re-sync form with a wrong interval (its errors), then its
+        confirmation page (nothing is re-synced until that is confirmed)."""
+        window = session.window
+        window.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+        window.goto(self.bridge.url(f"/tenants/{_tenant_id(self.bridge)}/maintenance"))
+        form = window.locator("form[action$='/maintenance/preview']")
+        form.locator("#f-from").fill("2026-03-10")
+        form.locator("#f-to").fill("2026-03-05")
+        with window.expect_navigation():
+            form.locator("button[type=submit]").click()
+        self.check_here(session, "maintenance, an interval that ends before it starts")
+        assert window.locator("#e-to").count() == 1, "the re-sync form showed no error"
+        form = window.locator("form[action$='/maintenance/preview']")
+        form.locator("#f-to").fill("2026-03-20")
+        with window.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert window.locator("form[action$='/maintenance/resync']").count() == 1
+        self.check_here(session, "maintenance, confirming a re-sync")
+
+    def check_here(self, session: Session, what: str) -> None:
+        """The checks of :meth:`open` on the page the window shows now."""
+        where = f"[{session.language}] {what}"
+        window = session.window
+        if session.language == "sv":
+            self.check_words(window, where)
+        window.set_viewport_size(PHONE)  # type: ignore[arg-type]
+        scroll, client = window.evaluate(WIDTH)
+        if scroll > client:
+            wide = window.evaluate(TOO_WIDE)
+            self.findings.add(where, f"scrolls sideways at 390 px ({scroll} > {client}): {wide}")
+        window.evaluate(START_AXE)
+        self.check_axe(session, where)
+        window.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
 
     def photograph(self) -> None:
         """The demo tenant's overview on a phone, in English, for the guide (before the walk
