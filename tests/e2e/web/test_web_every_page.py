@@ -548,6 +548,12 @@ def test_every_page_in_swedish_and_english(chromium: Browser, bridge: Bridge) ->
         if walk.open(visitor, "/login", "/login"):
             walk.check_axe(visitor, "[sv, signed out] /login")
         assert visitor.window.locator("html").get_attribute("lang") == "sv"
+        # A wrong password (one: the sign-in throttle holds an address back after five).
+        visitor.window.fill("#f-email", ADMIN_EMAIL)
+        visitor.window.fill("#f-password", "not the password")
+        with visitor.window.expect_navigation():
+            visitor.window.locator("form[action$='/login'] button[type=submit]").click()
+        walk.check_here(visitor, "/login, a wrong password")
     finally:
         visitor.context.close()
     pages = [v for v in walk.visits if v.kind == "page"]
