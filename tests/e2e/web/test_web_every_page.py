@@ -8,6 +8,10 @@ demo tenant of ``demo --once`` has every family, runs, a ledger with vouchers an
 route the walk cannot fill is listed in :data:`SKIPPED` with the reason; a new route that is in
 neither fails the test, so a new page cannot be left out unnoticed.
 
+Some states come from forms, walked the same way: the Conflicts page while a first-sync plan is
+made and once it is (in Swedish; the plan is discarded after the walk), the re-sync form's errors
+and its confirmation page, and the sign-in page of a signed-out visitor, with a wrong password.
+
 Each page is opened in a Swedish and an English browser (one signed-in context each, one window
 reused): the words are read at desktop width, then the window is made 390 px wide for the width
 check and axe-core. axe-core is the copy the ``axe-playwright-python`` package ships (no network
