@@ -56,8 +56,10 @@ class RunRecorder:
         """Keep the run (unless it did nothing at all), its item log and its problems, and
         settle the host changes it decided, in one transaction.
 
-        A run row is written once, at the end, for runs that sent a request, touched a record
-        or failed; problems seen for the first time are added to ``summary.new_problems``.
+        The row of a run that sent a request, touched a record or failed is closed here (opened
+        while it ran by :class:`LiveRun`, or now); a row opened for a run that in the end did
+        nothing is deleted. Problems seen for the first time are added to
+        ``summary.new_problems``.
         """
         busy = summary.requests or summary.error or any(r.items for r in summary.flows)
         with self.scope.sessions.begin() as session:

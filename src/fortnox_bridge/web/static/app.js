@@ -44,8 +44,13 @@
       const next = holder.firstElementChild;
       if (!next) return;
       element.replaceWith(next);
-      // A finished job whose result is the whole page (a first-sync plan) opens it again.
-      if ("done" in next.dataset && next.dataset.reload) window.location.assign(next.dataset.reload);
+      // A finished job whose result is the whole page (a first-sync plan) loads it again.
+      if ("done" in next.dataset && next.dataset.reload) {
+        const target = new URL(next.dataset.reload, window.location.href);
+        const here = window.location;
+        if (target.pathname + target.search === here.pathname + here.search) here.reload();
+        else here.assign(target.href);
+      }
       if (next.dataset.refresh && !("done" in next.dataset)) refresh(next);
     };
     window.setTimeout(tick, every);
