@@ -15,6 +15,7 @@ from fortnox_bridge.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, 
 from fortnox_bridge.web.labels import flow_about, flow_title, label
 from fortnox_bridge.web.menu import MenuEntry, tenant_menu
 from fortnox_bridge.web.pages import page_modules
+from fortnox_bridge.web.record_texts import reference_words
 from fortnox_bridge.web.security import SignedIn, csrf_token, root
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,6 +40,8 @@ def environment(language: str) -> Environment:
     env.globals["flow_title"] = lambda name: flow_title(name, words.gettext)
     env.globals["flow_about"] = lambda doc: flow_about(doc, words.gettext)
     env.globals["label"] = lambda table, name: label(table, name, words.gettext)
+    # A run item's record as the flows name it: {{ record_words(item.reference) }}.
+    env.globals["record_words"] = lambda text: reference_words(text, words.gettext)
     return env
 
 

@@ -35,7 +35,7 @@ def test_the_ledger_page_and_the_voucher_browser(page: Page, bridge: Bridge) -> 
     latest = page.locator('tr[data-year="2025"]')
     expect(latest.locator('[data-count="vouchers"]')).to_have_text("5")
     expect(latest.locator('[data-count="documents"]')).to_have_text("1")
-    expect(latest.locator("[data-status]")).to_have_text("OK")
+    expect(latest.locator("[data-status]")).to_have_text("Up to date")
     expect(page.locator('tr[data-year="2024"]')).to_contain_text("SIE file")
     shot(page, bridge, "ledger")
 

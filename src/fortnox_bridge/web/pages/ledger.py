@@ -34,7 +34,7 @@ OperationParam = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 YearKey = Annotated[str, Path(min_length=4, max_length=10)]
 #: What each source and status is called on the pages.
 SOURCES = {"fortnox": N_("Fortnox"), "sie": N_("SIE file")}
-STATUSES = {"ok": N_("OK"), "error": N_("Failed"), "not_synced": N_("Not synced yet")}
+STATUSES = {"ok": N_("Up to date"), "error": N_("Failed"), "not_synced": N_("Not synced yet")}
 
 
 def ledger(request: Request) -> LedgerService:

@@ -13,13 +13,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from fortnox_bridge.engine.maintenance.resync_targets import MAX_RESYNC_DAYS, ResyncPlan
 from fortnox_bridge.services.errors import InvalidInput, ServiceError
 from fortnox_bridge.services.resync import ResyncRefused, ResyncService
 from fortnox_bridge.web.forms import FieldErrors, parse_form
 from fortnox_bridge.web.i18n import N_
+from fortnox_bridge.web.labels import flow_title
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import (
     TenantId,
@@ -49,19 +50,20 @@ class ResyncForm(BaseModel):
     from_: date = Field(alias="from")
     to: date
 
-    @field_validator("to")
-    @classmethod
-    def _after_start(cls, value: date, info: ValidationInfo) -> date:
-        first = info.data.get("from_")
-        if isinstance(first, date):
-            if value < first:
-                raise ValueError(f"the last day ({value}) is before the first day ({first})")
-            if (value - first).days + 1 > MAX_DAYS:
-                raise ValueError(
-                    f"the interval is {(value - first).days + 1} days long; re-sync at most "
-                    f"{MAX_DAYS} days at a time"
-                )
-        return value
+
+#: The interval's own errors, worded by the page (the dates in them are the form's).
+BACKWARDS = N_("The last day (%(to)s) is before the first day (%(first)s).")
+TOO_LONG = N_("The interval is %(days)s days long; re-sync at most %(most)s days at a time.")
+
+
+def interval_error(request: Request, first: date, last: date) -> str | None:
+    """Why ``first``–``last`` cannot be re-synced, in the page's language; ``None`` if it can."""
+    if last < first:
+        return gettext(request, BACKWARDS, to=last.isoformat(), first=first.isoformat())
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        return gettext(request, TOO_LONG, days=days, most=MAX_DAYS)
+    return None
 
 
 def targets(request: Request) -> list[tuple[str, str]]:
@@ -70,7 +72,7 @@ def targets(request: Request) -> list[tuple[str, str]]:
     found = {
         name: gettext(request, "Send Fortnox salary data (attendance and absence)")
         if name == "payroll"
-        else name
+        else flow_title(name, lambda text: gettext(request, text))
         for name in _resyncs(request).targets()
     }
     return sorted(found.items(), key=lambda pair: (pair[0] != "payroll", pair[0]))
@@ -133,6 +135,9 @@ async def _checked(
         errors["flow"] = gettext(
             request, "Choose what to re-sync: %(choices)s.", choices=", ".join(allowed)
         )
+    interval = interval_error(request, wanted.from_, wanted.to) if wanted is not None else None
+    if interval is not None:
+        errors["to"] = interval
     if not errors and _resyncs(request).engine is None:
         errors["__all__"] = gettext(
             request,
