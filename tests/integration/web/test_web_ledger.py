@@ -83,7 +83,7 @@ def test_the_ledger_page_lists_the_years(
     assert "Fortnox" in first
     assert '<td class="num" data-count="vouchers">5</td>' in first
     assert '<td class="num" data-count="documents">1</td>' in first
-    assert 'data-status="ok">OK<' in first
+    assert 'data-status="ok">Up to date<' in first
     assert "SIE file" in second
     assert "2024.se" in second
     assert f"/ui/tenants/{ledger}/ledger/vouchers?year=2025" in first
