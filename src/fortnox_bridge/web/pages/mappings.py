@@ -1,7 +1,8 @@
 """A tenant's mappings: absence types → Fortnox absence cause codes, PAXml codes of projects and
-absence types, and re-writing absences under a changed mapping (all through the payroll codes
-service); and a section of its own for every other mapping kind the flows declare, made from the
-declaration (see ``_mapping_kinds.py``)."""
+absence types, and the card of re-writing absences under a changed mapping (all through the
+payroll codes service; the re-write runs as a job, see ``rewrite_job.py``); and a section of its
+own for every other mapping kind the flows declare, made from the declaration (see
+``_mapping_kinds.py``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fortnox_bridge.services.errors import ServiceError, Unavailable
 from fortnox_bridge.services.mappings import KindMappings
 from fortnox_bridge.services.payroll_codes import EXCLUDE, PayrollCodes
 from fortnox_bridge.web.i18n import N_
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages import _mapping_kinds
 from fortnox_bridge.web.pages._ops import TenantId, ensure_tenant, tenant_of, tenant_page
+from fortnox_bridge.web.pages.rewrite_job import rewrite_card
 from fortnox_bridge.web.render import flash, gettext
 from fortnox_bridge.web.security import User, root, web_context
 
@@ -64,6 +65,7 @@ def _mappings_page(
         paxml=paxml,
         paxml_codes=codes.paxml_codes,
         to_rewrite=len(codes.to_rewrite(tenant_id)),
+        rewrite_job=rewrite_card(request, tenant_id),
         errors=errors or {},
         errors_of=errors_of,
         engine=codes.hooks.service is not None,
@@ -208,54 +210,3 @@ async def save_kind(request: Request, tenant_id: TenantId, kind: str, user: User
     return RedirectResponse(
         f"{root(request)}/tenants/{tenant_id}/mappings#kind-{kind}", status_code=303
     )
-
-
-@router.post("/tenants/{tenant_id}/mappings/rewrite", response_class=HTMLResponse)
-async def rewrite(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Re-write the absences whose Fortnox transactions do not follow the current mapping."""
-    ensure_tenant(request, tenant_id)
-    back = RedirectResponse(f"{root(request)}/tenants/{tenant_id}/mappings", status_code=303)
-    try:
-        done = await _codes(request).rewrite(tenant_id)
-    except Unavailable:
-        flash(
-            request,
-            gettext(
-                request,
-                "The sync engine is not running beside this page; start "
-                "the bridge with 'fortnox-bridge serve'.",
-            ),
-            "error",
-        )
-        return back
-    except ServiceError as exc:
-        flash(
-            request,
-            gettext(request, "The re-write did not run: %(error)s", error=exc.detail),
-            "error",
-        )
-        return back
-    _flash_rewritten(request, done.count, done.summary)
-    return back
-
-
-def _flash_rewritten(request: Request, count: int, summary: Any) -> None:
-    if summary is None:
-        flash(request, gettext(request, "Nothing to re-write: every absence follows the mapping."))
-    elif summary.error:
-        flash(
-            request,
-            gettext(request, "The re-write stopped: %(error)s", error=summary.error),
-            "error",
-        )
-    else:
-        flash(
-            request,
-            gettext(
-                request,
-                "Re-wrote %(count)s absence(s) under the new mapping (run %(run)s).",
-                count=count,
-                run=summary.run_id,
-            ),
-            "success" if summary.status == "succeeded" else "warning",
-        )

@@ -26,7 +26,7 @@ from fortnox_bridge.web.labels import flow_title
 from fortnox_bridge.web.menu import MenuEntry
 from fortnox_bridge.web.pages._ops import TenantId, context, ensure_tenant, tenant_of, tenant_page
 from fortnox_bridge.web.pages.flows import PREFIX
-from fortnox_bridge.web.pages.sync_jobs import sync_message
+from fortnox_bridge.web.pages.sync_jobs import start_sync
 from fortnox_bridge.web.pages.tenants import NO_ENGINE, when
 from fortnox_bridge.web.render import error_words, flash, gettext, language_of
 from fortnox_bridge.web.security import User, root
@@ -141,7 +141,8 @@ async def save_settings(request: Request, tenant_id: TenantId, user: User) -> Re
 
 @router.post("/tenants/{tenant_id}/service/sync")
 async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Response:
-    """Sync the family's flows now (or the one ``flow`` named) and say how it went."""
+    """Start a sync of the family's flows (or the one ``flow`` named) in the background; the
+    overview's sync card follows it."""
     ensure_tenant(request, tenant_id)
     flow = str((await request.form()).get("flow", ""))
     names = family(request).flow_names(tenant_id)
@@ -165,9 +166,9 @@ async def sync_now(request: Request, tenant_id: TenantId, user: User) -> Respons
             gettext(request, "No flow of the service family runs for this tenant."),
             "error",
         )
-    else:
-        message, kind = sync_message(request, await engine.sweep(tenant_id, only=only))
-        flash(request, message, kind)
+    elif start_sync(request, tenant_id, only=only):
+        # It runs in the background: the overview's sync card follows it to the end.
+        return RedirectResponse(f"{root(request)}/tenants/{tenant_id}#sync", status_code=303)
     return _back(request, tenant_id, "flows")
 
 

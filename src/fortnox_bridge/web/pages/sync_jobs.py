@@ -61,24 +61,36 @@ async def preview(request: Request, tenant_id: TenantId, user: User) -> Response
 
 
 def _start(request: Request, tenant_id: int, kind: str) -> Response:
-    web = web_context(request)
     ensure_tenant(request, tenant_id)
-    service = web.hooks.service
-    if service is None:
-        flash(request, gettext(request, NO_ENGINE), "error")
-    elif web.jobs.running(job_name(kind, tenant_id)):
-        flash(request, gettext(request, ALREADY[kind]), "warning")
-    else:
-        job = UiJob(kind, web.clock.now())
-        web.ui_jobs[(tenant_id, kind)] = job
-        web.jobs.start(job_name(kind, tenant_id), _work(web, service, tenant_id, job))
+    start_sync(request, tenant_id, kind)
     anchor = "#sync" if kind == SYNC else "#preview"
     return RedirectResponse(f"{root(request)}/tenants/{tenant_id}{anchor}", status_code=303)
 
 
+def start_sync(
+    request: Request, tenant_id: int, kind: str = SYNC, only: list[str] | None = None
+) -> bool:
+    """Start the tenant's sync (or preview) job, of the flows ``only`` names when given (the
+    Service tab syncs its family's flows); says why not, as a flash, when it cannot start.
+    The overview's card follows it either way."""
+    web = web_context(request)
+    service = web.hooks.service
+    if service is None:
+        flash(request, gettext(request, NO_ENGINE), "error")
+        return False
+    if web.jobs.running(job_name(kind, tenant_id)):
+        flash(request, gettext(request, ALREADY[kind]), "warning")
+        return False
+    job = UiJob(kind, web.clock.now(), extra={"only": list(only or [])})
+    web.ui_jobs[(tenant_id, kind)] = job
+    web.jobs.start(job_name(kind, tenant_id), _work(web, service, tenant_id, job))
+    return True
+
+
 async def _work(web: WebContext, service: SyncService, tenant_id: int, job: UiJob) -> None:
+    only = job.extra.get("only") or None
     try:
-        job.result = await service.sweep(tenant_id, dry_run=job.kind == PREVIEW)
+        job.result = await service.sweep(tenant_id, dry_run=job.kind == PREVIEW, only=only)
     except Exception as exc:  # kept for the card; the server goes on
         job.error = str(exc) or type(exc).__name__
         log.warning("%s job stopped: %s", job.kind, exc, extra={"tenant_id": tenant_id})
