@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -33,3 +37,23 @@ def sign_in_as(client: TestClient, email: str, password: str, next: str = "/") -
 def sign_out(client: TestClient) -> Response:
     """Post the sign-out form."""
     return client.post("/ui/logout", data={"csrf_token": csrf_of(client.get("/ui/login").text)})
+
+
+@asynccontextmanager
+async def another_writer(service: Any, tenant_id: int) -> AsyncIterator[None]:
+    """Another job holds the tenant's writer lease (in a task of its own, as another request's
+    job would) until the block ends."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def job() -> None:
+        async with service.writers.hold(tenant_id, "another job"):
+            holding.set()
+            await release.wait()
+
+    other = asyncio.create_task(job())
+    await holding.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await other

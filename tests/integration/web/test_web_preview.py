@@ -4,7 +4,6 @@ records that stay as they are included; a second click while one runs starts no 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -20,7 +19,7 @@ from fortnox_bridge.web.app import install_web
 from fortnox_bridge.web.context import WebContext, session_secret
 from integration.bridge_api import api_app
 from integration.conftest import Bridge, Put, employee
-from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of
+from integration.web.support import ADMIN_EMAIL, ADMIN_PASSWORD, another_writer, csrf_of
 
 
 @pytest.fixture
@@ -100,16 +99,7 @@ async def test_sync_now_runs_in_the_background_once_and_ends_with_its_counts(
     token = {"csrf_token": csrf_of(overview.text)}
     # Another job writes to the tenant: the sync answers at once and waits for it in the
     # background.
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def another_job() -> None:
-        async with bridge.service.writers.hold(bridge.tenant, "another job"):
-            holding.set()
-            await release.wait()
-
-    other = asyncio.create_task(another_job())
-    await holding.wait()
-    try:
+    async with another_writer(bridge.service, bridge.tenant):
         started = await client.post(f"/ui/tenants/{bridge.tenant}/sync", data=token)
         assert started.status_code == 303
         assert started.headers["location"] == f"/ui/tenants/{bridge.tenant}#sync"
@@ -122,9 +112,6 @@ async def test_sync_now_runs_in_the_background_once_and_ends_with_its_counts(
         page = (await client.get(again.headers["location"])).text
         assert "A sync of this tenant is already running" in page
         assert context.jobs.running(f"ui-sync:{bridge.tenant}")
-    finally:
-        release.set()
-        await other
     await context.jobs.join()
     card = (await client.get(f"/ui/tenants/{bridge.tenant}/sync/job")).text
     assert 'data-state="done"' in card

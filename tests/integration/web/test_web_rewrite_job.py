@@ -4,7 +4,6 @@ because another job writes to the tenant says so, and the absences end under the
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import date, timedelta
 
@@ -15,7 +14,7 @@ from fortnox_bridge.clock import ManualClock
 from fortnox_bridge.store.flow_configs import FlowConfigRepository
 from fortnox_bridge.web.context import WebContext
 from integration.conftest import Bridge, Put, employee
-from integration.web.support import csrf_of
+from integration.web.support import another_writer, csrf_of
 from integration.web.test_web_preview import client, context  # noqa: F401  (fixtures)
 
 MONDAY = date(2026, 1, 5)
@@ -65,23 +64,11 @@ async def test_the_rewrite_runs_in_the_background_and_its_card_says_how_it_went(
     assert 'id="rewrite-job"' not in page  # no re-write since the bridge started
 
     # Another job writes to the tenant: the re-write is refused, and the card says why.
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def another_job() -> None:
-        async with bridge.service.writers.hold(bridge.tenant, "another job"):
-            holding.set()
-            await release.wait()
-
-    other = asyncio.create_task(another_job())
-    await holding.wait()
-    try:
+    async with another_writer(bridge.service, bridge.tenant):
         refused = await client.post(f"/ui/tenants/{bridge.tenant}/mappings/rewrite", data=token)
         assert refused.status_code == 303
         assert refused.headers["location"] == f"/ui/tenants/{bridge.tenant}/mappings#rewrite"
         await context.jobs.join()
-    finally:
-        release.set()
-        await other
     card = (await client.get(f"/ui/tenants/{bridge.tenant}/mappings/rewrite/job")).text
     assert 'data-state="done"' in card
     assert "The re-write did not run:" in card
